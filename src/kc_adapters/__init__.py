@@ -1,0 +1,1 @@
+"""Adapters: implementations of kc_ports for real systems and in-memory fakes."""

@@ -1,0 +1,1 @@
+"""In-memory adapters shared by the tests, the simulator and quick experiments."""

@@ -1,0 +1,131 @@
+"""An in-memory unit of work with real transaction semantics: each unit works on a copy of the
+committed state and replaces it on commit, so a rollback (or an exception) forgets everything."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+import attrs
+
+from kc_domain.audit.model import GENESIS, AuditRecord
+from kc_ports.persistence import AuditFilter
+
+REPOSITORIES = ("users", "groups", "queues", "skills", "pause_codes", "categories",
+                "transfer_groups", "transfer_lines", "report_filters")
+
+
+class Conflict(Exception):
+    """A unique key (here: an audit sequence number) is already taken."""
+
+
+@attrs.define
+class _State:
+    rows: dict[str, dict[int, Any]] = attrs.field(factory=lambda: {name: {} for name in REPOSITORIES})
+    next_id: int = 1
+    audit: list[AuditRecord] = attrs.field(factory=list)
+    anchor: tuple[int, str] = (0, GENESIS)
+
+
+class MemoryRepository:
+    def __init__(self, state: _State, name: str) -> None:
+        self._state, self._rows = state, state.rows[name]
+
+    def add(self, entity: Any) -> Any:
+        entity.id = self._state.next_id
+        self._state.next_id += 1
+        self._rows[entity.id] = entity
+        return entity
+
+    def get(self, entity_id: int) -> Any:
+        return self._rows.get(entity_id)
+
+    def list(self) -> list[Any]:
+        return [self._rows[k] for k in sorted(self._rows)]
+
+    def delete(self, entity: Any) -> None:
+        self._rows.pop(entity.id, None)
+
+
+class MemoryAuditStore:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def last(self) -> AuditRecord | None:
+        return self._state.audit[-1] if self._state.audit else None
+
+    def append(self, record: AuditRecord) -> None:
+        last = self.last()
+        if record.seq <= (last.seq if last else self._state.anchor[0]):
+            raise Conflict(f"audit seq {record.seq} exists")
+        self._state.audit.append(record)
+
+    def anchor(self) -> tuple[int, str]:
+        return self._state.anchor
+
+    def ordered(self) -> Iterator[AuditRecord]:
+        return iter(sorted(self._state.audit, key=lambda r: r.seq))
+
+    def query(self, where: AuditFilter, limit: int, offset: int = 0) -> list[AuditRecord]:
+        found = [r for r in reversed(self._state.audit) if _matches(r, where)]
+        return found[offset:offset + limit]
+
+    def purge_before(self, cutoff: datetime) -> int:
+        old = [r for r in self._state.audit if r.at < cutoff]
+        if old:
+            self._state.anchor = (old[-1].seq, old[-1].hash)
+            self._state.audit = [r for r in self._state.audit if r.at >= cutoff]
+        return len(old)
+
+
+def _matches(record: AuditRecord, where: AuditFilter) -> bool:
+    return (
+        (where.since is None or record.at >= where.since)
+        and (where.until is None or record.at < where.until)
+        and (not where.actor or where.actor.casefold() in record.actor.casefold())
+        and (not where.action or record.action.startswith(where.action))
+        and (not where.object_type or record.object_type == where.object_type)
+        and (not where.outcome or record.outcome.value == where.outcome)
+    )
+
+
+class MemoryUnitOfWork:
+    def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
+        self._factory = factory
+
+    def __enter__(self) -> Self:
+        self._factory.lock.acquire()  # one writer at a time, as SQLite would have it
+        self._begin()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._factory.lock.release()
+
+    def _begin(self) -> None:
+        self._state = copy.deepcopy(self._factory.committed)
+        for name in REPOSITORIES:
+            setattr(self, name, MemoryRepository(self._state, name))
+        self.audit = MemoryAuditStore(self._state)
+
+    def commit(self) -> None:
+        self._factory.committed = copy.deepcopy(self._state)
+
+    def rollback(self) -> None:
+        self._begin()
+
+
+class MemoryUnitOfWorkFactory:
+    def __init__(self) -> None:
+        self.committed = _State()
+        self.lock = threading.RLock()
+
+    def __call__(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self)
+
+    def ping(self) -> None:
+        return None

@@ -1,0 +1,1 @@
+"""Administration use cases: create, change and delete configured objects, audited."""

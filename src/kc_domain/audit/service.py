@@ -1,0 +1,82 @@
+"""Recording, checking and pruning the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from kc_domain.audit.model import AuditEntry, AuditRecord, ChainProblem, Outcome, seal, verify
+
+if TYPE_CHECKING:
+    from kc_ports.persistence import UnitOfWork, UnitOfWorkFactory
+    from kc_ports.system import Clock
+
+
+@attrs.frozen
+class Actor:
+    """Who acts: a user name (or ``system``) and where from (client address or process)."""
+
+    name: str
+    source: str = ""
+
+
+SYSTEM = Actor("system", "kc")
+
+
+@attrs.frozen
+class AuditQuery:
+    since: datetime | None = None
+    until: datetime | None = None
+    actor: str = ""
+    action: str = ""
+    object_type: str = ""
+    outcome: str = ""
+
+
+class AuditTrail:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def record(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        action: str,
+        *,
+        object_type: str = "",
+        object_id: object = "",
+        params: Mapping[str, Any] | None = None,
+        outcome: Outcome = Outcome.OK,
+    ) -> AuditRecord:
+        """Append to the chain inside ``uow``; it is stored when ``uow`` commits."""
+        entry = AuditEntry(
+            at=self._clock.now(), actor=actor.name, action=action, object_type=object_type,
+            object_id="" if object_id is None else str(object_id), params=dict(params or {}),
+            outcome=outcome, source=actor.source,
+        )
+        record = seal(entry, uow.audit.last(), uow.audit.anchor())
+        uow.audit.append(record)
+        return record
+
+    def record_alone(self, uow_factory: UnitOfWorkFactory, actor: Actor, action: str, **kwargs: Any) -> None:
+        """Record in a transaction of its own (e.g. a rejected change after its rollback)."""
+        with uow_factory() as uow:
+            self.record(uow, actor, action, **kwargs)
+            uow.commit()
+
+    def verify(self, uow: UnitOfWork) -> list[ChainProblem]:
+        return verify(uow.audit.ordered(), uow.audit.anchor())
+
+    def purge(self, uow_factory: UnitOfWorkFactory, retention_days: int) -> int:
+        """Drop records older than the retention period; the purge itself is audited."""
+        cutoff = self._clock.now() - timedelta(days=retention_days)
+        with uow_factory() as uow:
+            removed = uow.audit.purge_before(cutoff)
+            if removed:
+                self.record(uow, SYSTEM, "audit.purge",
+                            params={"removed": removed, "before": cutoff.isoformat(), "days": retention_days})
+            uow.commit()
+        return removed

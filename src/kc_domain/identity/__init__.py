@@ -1,0 +1,1 @@
+"""Users, roles, permissions, password policy and sign-in."""

@@ -1,0 +1,64 @@
+"""The user account entity."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import attrs
+
+from kc_domain.errors import FieldError
+from kc_domain.identity.password import LockoutPolicy
+from kc_domain.identity.roles import Permission, Role, permissions_of
+from kc_domain.validation import INTERNAL_NUMBER, text
+
+
+@attrs.define(slots=False, eq=False)
+class User:
+    username: str
+    full_name: str
+    roles: frozenset[Role] = attrs.field(factory=frozenset, converter=frozenset)
+    email: str = ""
+    agent_number: str = ""
+    group_id: int | None = None
+    active: bool = True
+    language: str = "cs"
+    password_hash: str = ""
+    password_changed_at: datetime | None = None
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    report_filter_ids: frozenset[int] = attrs.field(factory=frozenset, converter=frozenset)
+    id: int | None = None
+
+    def permissions(self, group_roles: frozenset[Role] = frozenset()) -> frozenset[Permission]:
+        """Effective permissions: the user's own roles plus those of the user's workplace group."""
+        return permissions_of(self.roles | group_roles)
+
+    def problems(self) -> list[FieldError]:
+        errors: list[FieldError] = []
+        text(errors, "username", self.username, max_length=64)
+        if self.username and not all(c.isalnum() or c in "._-@" for c in self.username):
+            errors.append(FieldError("username", "bad_username"))
+        text(errors, "full_name", self.full_name, max_length=120)
+        text(errors, "email", self.email, max_length=254, required=False)
+        if self.email and ("@" not in self.email or " " in self.email):
+            errors.append(FieldError("email", "bad_email"))
+        if self.agent_number and not INTERNAL_NUMBER.match(self.agent_number):
+            errors.append(FieldError("agent_number", "bad_internal_number"))
+        if not self.roles:
+            errors.append(FieldError("roles", "required"))
+        if self.language not in ("cs", "en"):
+            errors.append(FieldError("language", "invalid_choice"))
+        return errors
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and now < self.locked_until
+
+    def record_failed_login(self, now: datetime, policy: LockoutPolicy) -> None:
+        self.failed_logins += 1
+        if self.failed_logins >= policy.max_failures:
+            self.locked_until = now + timedelta(minutes=policy.lock_minutes)
+            self.failed_logins = 0
+
+    def record_successful_login(self) -> None:
+        self.failed_logins = 0
+        self.locked_until = None

@@ -1,0 +1,239 @@
+"""Entities the administrator configures (ADM-03, ADM-05, ADM-06..ADM-10)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import attrs
+
+from kc_domain.errors import FieldError
+from kc_domain.identity.roles import Role
+from kc_domain.organisation.hours import OpeningHours
+from kc_domain.validation import int_range, phone_number, text
+
+
+class OverflowKind(str, Enum):
+    """Where a call goes when its queue is closed (IN-18, ADM-05)."""
+
+    QUEUE = "queue"
+    AGENT = "agent"
+    LINE = "line"
+    EXTERNAL = "external"
+    MOBILE = "mobile"
+    VOICEMAIL = "voicemail"
+    IVR = "ivr"
+    HANGUP = "hangup"
+
+
+@attrs.frozen
+class OverflowTarget:
+    """``target`` is a queue or user id for QUEUE/AGENT, a number for LINE/EXTERNAL/MOBILE,
+    a mailbox or IVR tree name for VOICEMAIL/IVR, and empty for HANGUP."""
+
+    kind: OverflowKind = OverflowKind.HANGUP
+    target: str = ""
+
+    def problems(self) -> list[FieldError]:
+        errors: list[FieldError] = []
+        if self.kind in (OverflowKind.QUEUE, OverflowKind.AGENT):
+            if not self.target.isdigit():
+                errors.append(FieldError("overflow_target", "required"))
+        elif self.kind == OverflowKind.LINE:
+            phone_number(errors, "overflow_target", self.target, external=False)
+        elif self.kind in (OverflowKind.EXTERNAL, OverflowKind.MOBILE):
+            phone_number(errors, "overflow_target", self.target, external=True)
+        elif self.kind == OverflowKind.IVR:
+            text(errors, "overflow_target", self.target, max_length=80)
+        elif self.kind == OverflowKind.VOICEMAIL:
+            text(errors, "overflow_target", self.target, max_length=80, required=False)
+        elif self.target:
+            errors.append(FieldError("overflow_target", "must_be_empty"))
+        return errors
+
+    def to_plain(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "target": self.target}
+
+    @classmethod
+    def from_plain(cls, data: dict[str, Any]) -> OverflowTarget:
+        return cls(OverflowKind(data.get("kind", "hangup")), str(data.get("target", "")))
+
+
+@attrs.define(slots=False, eq=False)
+class AgentGroup:
+    """A workplace (KKC, AS, external call centre, expert desk); members inherit its roles."""
+
+    name: str
+    description: str = ""
+    roles: frozenset[Role] = attrs.field(factory=frozenset, converter=frozenset)
+    id: int | None = None
+
+    def problems(self) -> list[FieldError]:
+        errors: list[FieldError] = []
+        text(errors, "name", self.name, max_length=60)
+        text(errors, "description", self.description, max_length=500, required=False)
+        return errors
+
+
+@attrs.define(slots=False, eq=False)
+class Queue:
+    name: str
+    number: str = ""
+    group_id: int | None = None
+    sl_target_percent: int = 80
+    sl_threshold_s: int = 20
+    wrap_up_s: int = 30
+    priority: int = 5
+    hours: OpeningHours = attrs.field(factory=OpeningHours.always_open)
+    overflow: OverflowTarget = attrs.field(factory=OverflowTarget)
+    active: bool = True
+    id: int | None = None
+
+    def problems(self) -> list[FieldError]:
+        errors: list[FieldError] = []
+        text(errors, "name", self.name, max_length=60)
+        if self.number:
+            phone_number(errors, "number", self.number, external=self.number.startswith("+"))
+        int_range(errors, "sl_target_percent", self.sl_target_percent, 1, 100)
+        int_range(errors, "sl_threshold_s", self.sl_threshold_s, 1, 3600)
+        int_range(errors, "wrap_up_s", self.wrap_up_s, 0, 3600)
+        int_range(errors, "priority", self.priority, 1, 10)
+        errors += self.hours.problems()
+        errors += self.overflow.problems()
+        if self.overflow.kind == OverflowKind.QUEUE and self.id is not None and self.overflow.target == str(self.id):
+            errors.append(FieldError("overflow_target", "overflow_to_itself"))
+        return errors
+
+
+@attrs.define(slots=False, eq=False)
+class AgentSkill:
+    """An agent's skill in one queue (ADM-10): level 1 (novice) to 10 (expert), priority 1 (first) to 10.
+
+    ``sign_in_locked``: the administrator forbids the agent to sign in or out of this queue (AG-03).
+    """
+
+    user_id: int
+    queue_id: int
+    level: int = 5
+    priority: int = 5
+    sign_in_locked: bool = False
+    id: int | None = None
+
+    def problems(self) -> list[FieldError]:
+        errors: list[FieldError] = []
+        int_range(errors, "level", self.level, 1, 10)
+        int_range(errors, "priority", self.priority, 1, 10)
+        return errors
+
+
+class PauseKind(str, Enum):
+    WORK = "work"
+    PRIVATE = "private"
+
+
+@attrs.define(slots=False, eq=False)
+class PauseCode:
+    code: str
+    name: str
+    kind: PauseKind = PauseKind.PRIVATE
+    max_duration_min: int = 0  # 0: no limit
+    active: bool = True
+    id: int | None = None
+
+    def problems(self) -> list[FieldError]:
+        errors: list[FieldError] = []
+        text(errors, "code", self.code, max_length=20)
+        text(errors, "name", self.name, max_length=60)
+        int_range(errors, "max_duration_min", self.max_duration_min, 0, 480)
+        return errors
+
+
+class CategoryKind(str, Enum):
+    CALL = "call"
+    PRODUCT = "product"
+
+
+@attrs.define(slots=False, eq=False)
+class CallCategory:
+    """A node in the category tree (ADM-08, AG-13); inactive ones stay for history but are not offered."""
+
+    name: str
+    parent_id: int | None = None
+    kind: CategoryKind = CategoryKind.CALL
+    active: bool = True
+    id: int | None = None
+
+    def problems(self) -> list[FieldError]:
+        errors: list[FieldError] = []
+        text(errors, "name", self.name, max_length=80)
+        if self.id is not None and self.parent_id == self.id:
+            errors.append(FieldError("parent_id", "category_cycle"))
+        return errors
+
+
+@attrs.define(slots=False, eq=False)
+class TransferLineGroup:
+    name: str
+    position: int = 0
+    id: int | None = None
+
+    def problems(self) -> list[FieldError]:
+        errors: list[FieldError] = []
+        text(errors, "name", self.name, max_length=60)
+        int_range(errors, "position", self.position, 0, 9999)
+        return errors
+
+
+@attrs.define(slots=False, eq=False)
+class TransferLine:
+    """A line on the transfer panel (ADM-09): an expert desk, a branch, an external partner."""
+
+    name: str
+    number: str
+    group_id: int | None = None
+    position: int = 0
+    id: int | None = None
+
+    def problems(self) -> list[FieldError]:
+        errors: list[FieldError] = []
+        text(errors, "name", self.name, max_length=80)
+        if not self.number:
+            errors.append(FieldError("number", "required"))
+        else:
+            phone_number(errors, "number", self.number, external=self.number.startswith("+"))
+        int_range(errors, "position", self.position, 0, 9999)
+        return errors
+
+
+REPORTS = (
+    "calls_overview",
+    "lost_calls",
+    "wait_times",
+    "agent_activity",
+    "agent_utilisation",
+    "categories",
+    "ivr",
+    "campaigns",
+    "chats",
+    "hourly",
+)
+"""Report keys a report-access filter can grant (ADM-06); the reporting issue fills them in."""
+
+
+@attrs.define(slots=False, eq=False)
+class ReportAccessFilter:
+    """Which reports, queues and groups its holders may see; an empty set means all."""
+
+    name: str
+    reports: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset)
+    queue_ids: frozenset[int] = attrs.field(factory=frozenset, converter=frozenset)
+    group_ids: frozenset[int] = attrs.field(factory=frozenset, converter=frozenset)
+    id: int | None = None
+
+    def problems(self) -> list[FieldError]:
+        errors: list[FieldError] = []
+        text(errors, "name", self.name, max_length=60)
+        unknown = sorted(self.reports - set(REPORTS))
+        if unknown:
+            errors.append(FieldError("reports", "invalid_choice", {"value": ", ".join(unknown)}))
+        return errors

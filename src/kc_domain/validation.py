@@ -1,0 +1,31 @@
+"""Small field checks shared by every entity's ``validate()``; they collect, never raise."""
+
+from __future__ import annotations
+
+import re
+
+from kc_domain.errors import FieldError
+
+E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+INTERNAL_NUMBER = re.compile(r"^\d{2,8}$")
+
+
+def text(errors: list[FieldError], field: str, value: str, *, max_length: int, required: bool = True) -> None:
+    if required and not value.strip():
+        errors.append(FieldError(field, "required"))
+    elif len(value) > max_length:
+        errors.append(FieldError(field, "too_long", {"max": max_length}))
+
+
+def int_range(errors: list[FieldError], field: str, value: int | None, low: int, high: int) -> None:
+    if value is None:
+        errors.append(FieldError(field, "required"))
+    elif not low <= value <= high:
+        errors.append(FieldError(field, "out_of_range", {"min": low, "max": high}))
+
+
+def phone_number(errors: list[FieldError], field: str, value: str, *, external: bool) -> None:
+    """Internal lines are 2-8 digits; external and mobile numbers are E.164 (+420...)."""
+    pattern = E164 if external else INTERNAL_NUMBER
+    if not pattern.match(value):
+        errors.append(FieldError(field, "bad_external_number" if external else "bad_internal_number"))

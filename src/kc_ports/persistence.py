@@ -1,0 +1,106 @@
+"""Repositories, the audit store and the unit of work that commits them together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self, TypeVar
+
+from kc_domain.audit.model import AuditRecord
+from kc_domain.identity.model import User
+from kc_domain.organisation.model import (
+    AgentGroup,
+    AgentSkill,
+    CallCategory,
+    PauseCode,
+    Queue,
+    ReportAccessFilter,
+    TransferLine,
+    TransferLineGroup,
+)
+
+T = TypeVar("T")
+
+
+class Repository(Protocol[T]):
+    """A collection of one kind of entity; changes land when the unit of work commits."""
+
+    def add(self, entity: T) -> T:
+        """Add a new entity and give it an ``id``."""
+
+    def get(self, entity_id: int) -> T | None:
+        """The entity with this id, or None."""
+
+    def list(self) -> list[T]:
+        """All entities, ordered by id."""
+
+    def delete(self, entity: T) -> None:
+        """Remove an entity obtained from this repository."""
+
+
+class AuditFilter(Protocol):
+    """Anything with these attributes; see kc_domain.audit.service.AuditQuery."""
+
+    since: datetime | None
+    until: datetime | None
+    actor: str
+    action: str
+    object_type: str
+    outcome: str
+
+
+class AuditStore(Protocol):
+    """Append-only storage of sealed audit records."""
+
+    def last(self) -> AuditRecord | None:
+        """The newest record, locked against concurrent appenders until commit."""
+
+    def append(self, record: AuditRecord) -> None:
+        """Store a sealed record; a record with an existing ``seq`` is a conflict."""
+
+    def anchor(self) -> tuple[int, str]:
+        """(seq, hash) of the last record removed by retention, or (0, GENESIS)."""
+
+    def ordered(self) -> Iterator[AuditRecord]:
+        """Every record in ``seq`` order, streamed."""
+
+    def query(self, where: AuditFilter, limit: int, offset: int = 0) -> list[AuditRecord]:
+        """Records matching the filter, newest first."""
+
+    def purge_before(self, cutoff: datetime) -> int:
+        """Delete records older than ``cutoff``, move the anchor past them, return how many."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository; leaving the block without commit rolls back."""
+
+    users: Repository[User]
+    groups: Repository[AgentGroup]
+    queues: Repository[Queue]
+    skills: Repository[AgentSkill]
+    pause_codes: Repository[PauseCode]
+    categories: Repository[CallCategory]
+    transfer_groups: Repository[TransferLineGroup]
+    transfer_lines: Repository[TransferLine]
+    report_filters: Repository[ReportAccessFilter]
+    audit: AuditStore
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Make every change of this unit durable at once."""
+
+    def rollback(self) -> None:
+        """Forget every change since the last commit."""
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+    def ping(self) -> None:
+        """Raise if the store cannot be reached (readiness check)."""
