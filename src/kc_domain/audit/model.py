@@ -73,9 +73,10 @@ def seal(entry: AuditEntry, previous: AuditRecord | None, anchor: tuple[int, str
     """
     seq, prev = (previous.seq, previous.hash) if previous else anchor
     params = json.loads(json.dumps(entry.params, default=str))
-    fields = (seq + 1, prev, entry.at, entry.actor, entry.action, entry.object_type, entry.object_id,
-              params, entry.outcome, entry.source)
-    return AuditRecord(*fields, hash=_digest(*fields))
+    record = AuditRecord(seq=seq + 1, at=entry.at, actor=entry.actor, action=entry.action,
+                         object_type=entry.object_type, object_id=entry.object_id, params=params,
+                         outcome=entry.outcome, source=entry.source, prev_hash=prev, hash="")
+    return attrs.evolve(record, hash=record.expected_hash())
 
 
 @attrs.frozen

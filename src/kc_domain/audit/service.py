@@ -67,8 +67,16 @@ class AuditTrail:
             self.record(uow, actor, action, **kwargs)
             uow.commit()
 
-    def verify(self, uow: UnitOfWork) -> list[ChainProblem]:
-        return verify(uow.audit.ordered(), uow.audit.anchor())
+    def search(self, uow_factory: UnitOfWorkFactory, query: AuditQuery, limit: int,
+               offset: int = 0) -> list[AuditRecord]:
+        """Matching records, newest first."""
+        with uow_factory() as uow:
+            return uow.audit.query(query, limit, offset)
+
+    def verify(self, uow_factory: UnitOfWorkFactory) -> list[ChainProblem]:
+        """Every place where the chain does not hold; empty when the log is intact."""
+        with uow_factory() as uow:
+            return verify(uow.audit.ordered(), uow.audit.anchor())
 
     def purge(self, uow_factory: UnitOfWorkFactory, retention_days: int) -> int:
         """Drop records older than the retention period; the purge itself is audited."""

@@ -12,7 +12,7 @@ from kc_domain.audit.service import Actor, AuditTrail
 from kc_domain.errors import AuthenticationFailed, ValidationFailed
 from kc_domain.identity.model import User
 from kc_domain.identity.password import LockoutPolicy, PasswordPolicy
-from kc_domain.identity.roles import Permission
+from kc_domain.identity.roles import Permission, Role
 
 if TYPE_CHECKING:
     from kc_ports.persistence import UnitOfWorkFactory
@@ -57,9 +57,17 @@ class SignInService:
             group = uow.groups.get(user.group_id) if user.group_id is not None else None
             self._audit.record(uow, actor, "auth.sign_in", object_type="user", object_id=user.id)
             uow.commit()
-            return SignedIn(user.id, user.username, user.full_name, user.language,
-                            user.permissions(group.roles if group else frozenset()),
-                            self._policy.expired(user.password_changed_at, now))
+            return _signed_in(user, group.roles if group else frozenset(), self._policy, now)
+
+    def identity(self, user_id: int) -> SignedIn | None:
+        """The current identity of a signed-in user, re-read on every request so that a role
+        change, a deactivation or a deletion takes effect at once; None when it may no longer act."""
+        with self._uow_factory() as uow:
+            user = uow.users.get(user_id)
+            if user is None or not user.active:
+                return None
+            group = uow.groups.get(user.group_id) if user.group_id is not None else None
+            return _signed_in(user, group.roles if group else frozenset(), self._policy, self._clock.now())
 
     def sign_out(self, username: str, source: str) -> None:
         self._audit.record_alone(self._uow_factory, Actor(username, source), "auth.sign_out")
@@ -96,6 +104,12 @@ class SignInService:
         if self._decoy is None:
             self._decoy = self._hasher.hash("decoy password, never valid")
         return self._decoy
+
+
+def _signed_in(user: User, group_roles: frozenset[Role], policy: PasswordPolicy, now: datetime) -> SignedIn:
+    assert user.id is not None
+    return SignedIn(user.id, user.username, user.full_name, user.language, user.permissions(group_roles),
+                    policy.expired(user.password_changed_at, now))
 
 
 def _find(users: list[User], username: str) -> User | None:

@@ -1,0 +1,38 @@
+# Two commands do everything: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench lint typecheck translations services clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test]'
+	touch $(STAMP)
+
+translations: $(STAMP)
+	$(VENV)/bin/pybabel compile -q -d apps/web/translations -D messages
+
+## make demo: install, migrate, seed and serve the whole system on SQLite
+demo: $(STAMP) translations
+	$(VENV)/bin/kc demo
+
+## make test: install test dependencies, start PostgreSQL and Redis, run every suite
+test: $(STAMP) translations services
+	$(VENV)/bin/ruff check src apps tests bench
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest
+
+services:
+	bash scripts/ensure-services.sh
+
+## make bench: performance figures as JSON (never pass/fail)
+bench: $(STAMP) translations services
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,116 @@
+"""The long-running processes: web, demo, engine, worker."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any
+
+import click
+
+from apps.cli import _container, main
+from apps.container import Container
+
+
+def _serve_threaded(app: Any, host: str, port: int) -> None:
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+@main.command()
+@click.option("--host", default=None, help="Default: KC_HOST.")
+@click.option("--port", default=None, type=int, help="Default: KC_PORT.")
+@click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
+@click.option("--threads", default=16, show_default=True, help="Threads per worker (WebSockets hold one each).")
+def web(host: str | None, port: int | None, workers: int, threads: int) -> None:
+    """Serve the web application with gunicorn (production)."""
+    from gunicorn.app.base import BaseApplication
+
+    from apps.web import create_app
+
+    container = _container()
+    settings = container.settings()
+    _require_schema(container)
+    app = create_app(container)
+
+    class _Gunicorn(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host or settings.host}:{port or settings.port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("accesslog", None)
+
+        def load(self) -> Any:
+            return app
+
+    _Gunicorn().run()
+
+
+@main.command()
+@click.option("--host", default=None, help="Default: KC_HOST.")
+@click.option("--port", default=None, type=int, help="Default: KC_PORT.")
+def demo(host: str | None, port: int | None) -> None:
+    """Migrate, seed demo data and serve everything in one process (SQLite by default)."""
+    from apps.seed import DEMO_PASSWORD, USERS, seed
+    from apps.web import create_app
+
+    container = _container()
+    settings = container.settings()
+    container.database().upgrade()
+    created = seed(container.admin())
+    stop = threading.Event()
+    _start_worker(container, stop)
+    url = f"http://{host or settings.host}:{port or settings.port}/"
+    click.echo("")
+    click.echo("KC demo" + (" (demo data created)" if created else " (existing data kept)"))
+    click.echo(f"  URL:       {url}")
+    click.echo(f"  database:  {settings.database_url}")
+    click.echo(f"  password for every demo user: {DEMO_PASSWORD}")
+    for username, name, roles, _group, _number in USERS:
+        click.echo(f"  {username:12} {name:22} {', '.join(sorted(r.value for r in roles))}")
+    click.echo("")
+    try:
+        _serve_threaded(create_app(container), host or settings.host, port or settings.port)
+    finally:
+        stop.set()
+
+
+@main.command()
+def engine() -> None:
+    """The live contact-centre engine (ACD, IVR, dialer)."""
+    click.echo("kc engine: the ACD engine is not part of this release yet (planned: the ACD engine issue).",
+               err=True)
+    sys.exit(1)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run every job once and exit.")
+def worker(once: bool) -> None:
+    """Run scheduled background jobs (audit retention...)."""
+    from apps.worker import run_forever, run_once
+
+    container = _container()
+    _require_schema(container)
+    if once:
+        for name, result in run_once(container).items():
+            click.echo(f"{name}: {result}")
+        return
+    stop = threading.Event()
+    try:
+        run_forever(container, stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+def _start_worker(container: Container, stop: threading.Event) -> None:
+    from apps.worker import run_forever
+
+    threading.Thread(target=run_forever, args=(container, stop), name="kc-worker", daemon=True).start()
+
+
+def _require_schema(container: Container) -> None:
+    if not container.database().current_revision():
+        click.echo("The database has no schema yet: run `kc db upgrade` first.", err=True)
+        sys.exit(2)

@@ -1,0 +1,53 @@
+"""The one place where KC is assembled: settings in, a wired object graph out."""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+from kc_adapters.persistence.database import Database
+from kc_adapters.redis_bus import RedisBus
+
+from apps.settings import Settings
+from kc_adapters.memory.bus import MemoryBus
+from kc_adapters.system import Argon2Hasher, CzechHolidays, SystemClock
+from kc_domain.admin.service import AdminService
+from kc_domain.audit.service import AuditTrail
+from kc_domain.identity.password import LockoutPolicy, PasswordPolicy
+from kc_domain.identity.service import SignInService
+
+
+def _bus(url: str) -> MemoryBus | RedisBus:
+    return MemoryBus() if url.startswith("memory:") else RedisBus(url)
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    clock = providers.Singleton(SystemClock)
+    holidays = providers.Singleton(CzechHolidays)
+    hasher = providers.Singleton(Argon2Hasher)
+    database = providers.Singleton(Database, url=settings.provided.database_url)
+    uow_factory = providers.Singleton(database.provided.uow_factory.call())
+    bus = providers.Singleton(_bus, settings.provided.bus_url)
+
+    password_policy = providers.Singleton(
+        PasswordPolicy,
+        min_length=settings.provided.password_min_length,
+        require_digit=settings.provided.password_require_digit,
+        require_upper=settings.provided.password_require_upper,
+        require_lower=settings.provided.password_require_lower,
+        require_special=settings.provided.password_require_special,
+        max_age_days=settings.provided.password_max_age_days,
+    )
+    lockout_policy = providers.Singleton(
+        LockoutPolicy, max_failures=settings.provided.login_max_failures,
+        lock_minutes=settings.provided.login_lock_minutes,
+    )
+    audit = providers.Singleton(AuditTrail, clock=clock)
+    admin = providers.Singleton(AdminService, uow_factory, clock, hasher, password_policy, audit)
+    sign_in = providers.Singleton(SignInService, uow_factory, clock, hasher, password_policy, lockout_policy, audit)
+
+
+def build_container(settings: Settings | None = None) -> Container:
+    """Wire KC from ``settings`` (default: the environment); raises SettingsError when invalid."""
+    container = Container(settings=settings or Settings.from_env())
+    return container

@@ -1,0 +1,60 @@
+"""The Flask web shell: create_app() assembles blueprints around a wired container."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from apps.container import Container, build_container
+from apps.settings import VAR, Settings
+from apps.web import errors, logs, security
+from apps.web.i18n import init_app as init_i18n
+
+
+def secret_key(settings: Settings) -> str:
+    """KC_SECRET_KEY, or a random key created once and kept in var/ so sessions survive restarts."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = VAR / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(security.new_secret())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(container: Container | None = None) -> Flask:
+    container = container or build_container()
+    settings: Settings = container.settings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secret_key(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_NAME="kc_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_idle_minutes),
+        KC_SESSION_IDLE_SECONDS=settings.session_idle_minutes * 60,
+        KC_TIMEZONE=settings.timezone,
+        KC_DEFAULT_LANGUAGE=settings.default_language,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Czech text stays readable
+    app.extensions["kc"] = container
+    CSRFProtect(app)
+    init_i18n(app)
+    security.init_app(app)
+    logs.init_app(app)
+    errors.init_app(app)
+
+    from apps.web import audit_http, auth, home, ops
+    from apps.web.admin import api as admin_api
+    from apps.web.admin import http as admin_http
+
+    for blueprint in (auth.bp, home.bp, ops.bp, admin_http.bp, admin_api.bp, audit_http.bp):
+        app.register_blueprint(blueprint)
+    return app
+

@@ -1,0 +1,162 @@
+"""Field kinds of the administration forms and API: how each is read from a form or from JSON,
+and how it is shown. Parsing problems are collected as FieldErrors, never raised one by one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from enum import Enum
+from typing import Any
+
+import attrs
+from werkzeug.datastructures import MultiDict
+
+from kc_domain.errors import FieldError
+from kc_domain.organisation.hours import (
+    WEEKDAYS,
+    BadInterval,
+    DateException,
+    OpeningHours,
+    format_intervals,
+    parse_intervals,
+)
+from kc_domain.organisation.model import OverflowKind, OverflowTarget
+from kc_domain.plain import to_plain
+
+_RANGE_CHARS = set("0123456789:-,;")
+Choices = Callable[[], list[tuple[str, str]]]
+
+
+@attrs.frozen
+class Field:
+    """``kind``: text, int, bool, choice, multi, ref, refs, hours, overflow, password."""
+
+    name: str
+    label: Any
+    kind: str = "text"
+    choices: Choices | None = None
+    enum: type[Enum] | None = None
+    help: Any = ""
+    in_list: bool = False
+
+    # -- from an HTML form -----------------------------------------------------------------------
+    def from_form(self, form: MultiDict[str, str], errors: list[FieldError]) -> Any:
+        raw = form.get(self.name, "").strip()
+        if self.kind == "text":
+            return raw
+        if self.kind == "int":
+            return _int(self.name, raw, errors)
+        if self.kind == "bool":
+            return self.name in form
+        if self.kind == "choice":
+            return self._member(raw, errors)
+        if self.kind == "multi":
+            return frozenset(self._member(v, errors) for v in form.getlist(self.name)) - {None}
+        if self.kind == "ref":
+            return _int(self.name, raw, errors) if raw else None
+        if self.kind == "refs":
+            return frozenset(_int(self.name, v, errors) for v in form.getlist(self.name)) - {None}
+        if self.kind == "hours":
+            return _hours_from_form(form, errors)
+        if self.kind == "overflow":
+            kind = self._member(form.get("overflow_kind", "hangup"), errors, OverflowKind, "overflow_kind")
+            return OverflowTarget(kind or OverflowKind.HANGUP, form.get("overflow_target", "").strip())
+        raise ValueError(self.kind)
+
+    # -- from JSON -------------------------------------------------------------------------------
+    def from_json(self, value: Any, errors: list[FieldError]) -> Any:
+        expected: dict[str, type | tuple[type, ...]] = {
+            "text": str, "int": int, "bool": bool, "choice": str, "multi": list, "refs": list,
+            "hours": dict, "overflow": dict,
+        }
+        if self.kind == "ref":
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                errors.append(FieldError(self.name, "not_a_number"))
+            return value
+        if not isinstance(value, expected[self.kind]) or (self.kind == "int" and isinstance(value, bool)):
+            errors.append(FieldError(self.name, "not_a_number" if self.kind == "int" else "invalid_choice"))
+            return None
+        if self.kind == "choice":
+            return self._member(value, errors)
+        if self.kind == "multi":
+            return frozenset(self._member(str(v), errors) for v in value) - {None}
+        if self.kind == "refs":
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+                errors.append(FieldError(self.name, "not_a_number"))
+            return frozenset(value)
+        if self.kind == "hours":
+            try:
+                return OpeningHours.from_plain(value)
+            except (BadInterval, ValueError, KeyError, TypeError, AttributeError) as bad:
+                errors.append(FieldError("hours", "bad_interval", {"value": str(bad)}))
+                return None
+        if self.kind == "overflow":
+            kind = self._member(str(value.get("kind", "hangup")), errors, OverflowKind, "overflow_kind")
+            return OverflowTarget(kind or OverflowKind.HANGUP, str(value.get("target", "")))
+        return value.strip() if isinstance(value, str) else value
+
+    # -- showing -------------------------------------------------------------------------------------
+    def form_value(self, entity: Any) -> Any:
+        """What the edit form shows for this field."""
+        value = getattr(entity, self.name, None)
+        if self.kind == "hours":
+            hours: OpeningHours = value
+            shown = {f"hours_{d}": format_intervals(iv) for d, iv in zip(WEEKDAYS, hours.weekly, strict=True)}
+            shown["exceptions"] = "\n".join(
+                f"{e.day.isoformat()} {format_intervals(e.intervals) or '-'} {e.note}".strip()
+                for e in hours.exceptions)
+            shown["closed_on_holidays"] = hours.closed_on_holidays
+            return shown
+        if self.kind == "overflow":
+            return {"overflow_kind": value.kind.value, "overflow_target": value.target}
+        if self.kind in ("multi", "refs"):
+            return {str(to_plain(v)) for v in value}
+        return to_plain(value)
+
+    def _member(self, raw: str, errors: list[FieldError], enum: type[Enum] | None = None,
+                field: str | None = None) -> Any:
+        enum = enum or self.enum
+        if enum is None:
+            return raw
+        try:
+            return enum(raw)
+        except ValueError:
+            errors.append(FieldError(field or self.name, "invalid_choice"))
+            return None
+
+
+def _int(name: str, raw: str, errors: list[FieldError]) -> int | None:
+    try:
+        return int(raw)
+    except ValueError:
+        errors.append(FieldError(name, "not_a_number" if raw else "required"))
+        return None
+
+
+def _intervals(field: str, text: str, errors: list[FieldError]) -> tuple[Any, ...]:
+    try:
+        return parse_intervals(text)
+    except BadInterval as bad:
+        errors.append(FieldError(field, "bad_interval", {"value": str(bad).strip()}))
+        return ()
+
+
+def _hours_from_form(form: Mapping[str, str], errors: list[FieldError]) -> OpeningHours:
+    weekly = tuple(_intervals(f"hours_{d}", form.get(f"hours_{d}", ""), errors) for d in WEEKDAYS)
+    exceptions = []
+    for line in form.get("exceptions", "").splitlines():
+        if not line.strip():
+            continue
+        day_text, _, rest = line.strip().partition(" ")
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError:
+            errors.append(FieldError("exceptions", "bad_date", {"value": day_text}))
+            continue
+        tokens = rest.split()
+        ranges = []
+        while tokens and set(tokens[0]) <= _RANGE_CHARS:
+            ranges.append(tokens.pop(0))
+        text = " ".join(r for r in ranges if r != "-")
+        exceptions.append(DateException(day, _intervals("exceptions", text, errors), " ".join(tokens)))
+    return OpeningHours(weekly, tuple(exceptions), "closed_on_holidays" in form)

@@ -1,0 +1,157 @@
+"""One description per kind of configured object: its fields, labels, list columns and permission."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from apps.web.admin.fields import Field
+from apps.web.messages import ROLE_LABELS
+from kc_domain.identity.roles import Permission, Role
+from kc_domain.organisation.model import REPORTS, CategoryKind, OverflowKind, PauseKind
+
+
+@attrs.frozen
+class Resource:
+    kind: str
+    title: Any
+    singular: Any
+    permission: Permission
+    fields: tuple[Field, ...]
+
+    def list_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.in_list)
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+def _refs(kind: str) -> Callable[[], list[tuple[str, str]]]:
+    def choices() -> list[tuple[str, str]]:
+        admin = current_app.extensions["kc"].admin()
+        return [(str(e.id), _label(e)) for e in admin.list(kind)]
+
+    return choices
+
+
+def _label(entity: Any) -> str:
+    if hasattr(entity, "full_name"):
+        return f"{entity.full_name} ({entity.username})"
+    return str(getattr(entity, "name", entity.id))
+
+
+def _enum(labels: dict[Any, Any]) -> Callable[[], list[tuple[str, str]]]:
+    return lambda: [(k.value if hasattr(k, "value") else k, str(v)) for k, v in labels.items()]
+
+
+PAUSE_KINDS = {PauseKind.WORK: _l("Work"), PauseKind.PRIVATE: _l("Private")}
+CATEGORY_KINDS = {CategoryKind.CALL: _l("Call category"), CategoryKind.PRODUCT: _l("Product category")}
+LANGUAGES = {"cs": "Čeština", "en": "English"}
+OVERFLOW_KINDS = {
+    OverflowKind.HANGUP: _l("Announce closed and hang up"),
+    OverflowKind.QUEUE: _l("Another queue"),
+    OverflowKind.AGENT: _l("An agent"),
+    OverflowKind.LINE: _l("Internal line"),
+    OverflowKind.EXTERNAL: _l("External number"),
+    OverflowKind.MOBILE: _l("Mobile phone"),
+    OverflowKind.VOICEMAIL: _l("Voicemail"),
+    OverflowKind.IVR: _l("IVR tree"),
+}
+REPORT_LABELS = {
+    "calls_overview": _l("Calls overview"),
+    "lost_calls": _l("Lost calls"),
+    "wait_times": _l("Waiting times"),
+    "agent_activity": _l("Agent activity"),
+    "agent_utilisation": _l("Agent utilisation"),
+    "categories": _l("Call categories"),
+    "ivr": _l("IVR"),
+    "campaigns": _l("Campaigns"),
+    "chats": _l("Chats and other channels"),
+    "hourly": _l("Hourly breakdown"),
+}
+assert set(REPORT_LABELS) == set(REPORTS)
+
+NAME = Field("name", _l("Name"), in_list=True)
+ACTIVE = Field("active", _l("Active"), "bool", in_list=True)
+POSITION = Field("position", _l("Order"), "int", help=_l("Lower numbers are shown first."))
+
+RESOURCES: dict[str, Resource] = {r.kind: r for r in (
+    Resource("user", _l("User accounts"), _l("User account"), Permission.MANAGE_USERS, (
+        Field("username", _l("User name"), in_list=True),
+        Field("full_name", _l("Full name"), in_list=True),
+        Field("agent_number", _l("Agent number"), help=_l("Internal number of the agent's line, 2-8 digits."),
+              in_list=True),
+        Field("email", _l("E-mail")),
+        Field("group_id", _l("Group (workplace)"), "ref", _refs("group"), in_list=True),
+        Field("roles", _l("Roles"), "multi", _enum(ROLE_LABELS), Role, in_list=True),
+        Field("report_filter_ids", _l("Report access"), "refs", _refs("report_filter")),
+        Field("language", _l("Language"), "choice", _enum(LANGUAGES)),
+        Field("password", _l("Password"), "password",
+              help=_l("Required for a new account; leave empty to keep the current password.")),
+        ACTIVE,
+    )),
+    Resource("group", _l("Groups (workplaces)"), _l("Group"), Permission.MANAGE_GROUPS, (
+        NAME,
+        Field("description", _l("Description"), in_list=True),
+        Field("roles", _l("Roles granted to members"), "multi", _enum(ROLE_LABELS), Role, in_list=True),
+    )),
+    Resource("queue", _l("Queues"), _l("Queue"), Permission.MANAGE_QUEUES, (
+        NAME,
+        Field("number", _l("Number (DID or internal)"), in_list=True),
+        Field("group_id", _l("Group (workplace)"), "ref", _refs("group"), in_list=True),
+        Field("sl_target_percent", _l("Service level target (%)"), "int", in_list=True),
+        Field("sl_threshold_s", _l("Service level threshold (s)"), "int", in_list=True,
+              help=_l("Calls answered within this many seconds count as within the service level.")),
+        Field("wrap_up_s", _l("Wrap-up time (s)"), "int"),
+        Field("priority", _l("Queue priority (1 highest, 10 lowest)"), "int"),
+        Field("hours", _l("Opening hours"), "hours"),
+        Field("overflow", _l("Overflow when closed"), "overflow", _enum(OVERFLOW_KINDS), OverflowKind),
+        ACTIVE,
+    )),
+    Resource("skill", _l("Agent skills"), _l("Skill"), Permission.MANAGE_SKILLS, (
+        Field("user_id", _l("Agent"), "ref", _refs("user"), in_list=True),
+        Field("queue_id", _l("Queue"), "ref", _refs("queue"), in_list=True),
+        Field("level", _l("Skill level (1-10)"), "int", in_list=True, help=_l("10 is the most skilled.")),
+        Field("priority", _l("Priority (1-10)"), "int", in_list=True,
+              help=_l("1: the agent gets this queue's calls first.")),
+        Field("sign_in_locked", _l("Agent may not sign in or out of this queue"), "bool", in_list=True),
+    )),
+    Resource("pause_code", _l("Pause codes"), _l("Pause code"), Permission.MANAGE_PAUSE_CODES, (
+        Field("code", _l("Code"), in_list=True),
+        NAME,
+        Field("kind", _l("Kind"), "choice", _enum(PAUSE_KINDS), PauseKind, in_list=True),
+        Field("max_duration_min", _l("Maximum duration (min)"), "int", in_list=True,
+              help=_l("0 means no limit; longer pauses raise an alert.")),
+        ACTIVE,
+    )),
+    Resource("category", _l("Call categories"), _l("Category"), Permission.MANAGE_CATEGORIES, (
+        NAME,
+        Field("parent_id", _l("Parent category"), "ref", _refs("category"), in_list=True),
+        Field("kind", _l("Kind"), "choice", _enum(CATEGORY_KINDS), CategoryKind, in_list=True),
+        ACTIVE,
+    )),
+    Resource("transfer_group", _l("Transfer-panel groups"), _l("Transfer-panel group"),
+             Permission.MANAGE_TRANSFER_PANEL, (NAME, attrs.evolve(POSITION, in_list=True))),
+    Resource("transfer_line", _l("Transfer-panel lines"), _l("Transfer-panel line"),
+             Permission.MANAGE_TRANSFER_PANEL, (
+                 NAME,
+                 Field("number", _l("Number"), in_list=True,
+                       help=_l("Internal: 2-8 digits; external: +420 and 9 digits.")),
+                 Field("group_id", _l("Group"), "ref", _refs("transfer_group"), in_list=True),
+                 POSITION,
+             )),
+    Resource("report_filter", _l("Report access filters"), _l("Report access filter"),
+             Permission.MANAGE_REPORT_ACCESS, (
+                 NAME,
+                 Field("reports", _l("Reports"), "multi", _enum(REPORT_LABELS), None, in_list=True,
+                       help=_l("None selected: all reports.")),
+                 Field("queue_ids", _l("Queues"), "refs", _refs("queue"), in_list=True,
+                       help=_l("None selected: all queues.")),
+                 Field("group_ids", _l("Groups"), "refs", _refs("group"), in_list=True,
+                       help=_l("None selected: all groups.")),
+             )),
+)}

@@ -1,0 +1,55 @@
+"""Domain errors mapped to HTTP once: JSON for /api, a page otherwise."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from apps.web.messages import error_text
+from kc_domain.errors import Forbidden, InUse, NotFound, ValidationFailed
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _reply(status: int, message: str, **extra: object) -> tuple[object, int]:
+    if _wants_json():
+        return {"error": message, **extra}, status
+    return render_template("error.html", status=status, message=message), status
+
+
+def validation_payload(error: ValidationFailed) -> list[dict[str, object]]:
+    return [{"field": e.field, "code": e.code, "message": error_text(e), **e.params} for e in error.errors]
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ValidationFailed)
+    def invalid(error: ValidationFailed) -> tuple[object, int]:
+        return _reply(422, _("The input was not accepted; nothing was changed."),
+                      errors=validation_payload(error))
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound) -> tuple[object, int]:
+        return _reply(404, _("Not found."))
+
+    @app.errorhandler(InUse)
+    def in_use(error: InUse) -> tuple[object, int]:
+        return _reply(409, _("It cannot be deleted: it is still used by %(users)s.",
+                             users=", ".join(error.used_by)), used_by=list(error.used_by))
+
+    @app.errorhandler(Forbidden)
+    def forbidden(error: Forbidden) -> tuple[object, int]:
+        return _reply(403, _("You do not have the right to do this."))
+
+    @app.errorhandler(CSRFError)
+    def csrf(error: CSRFError) -> tuple[object, int]:
+        return _reply(400, _("The form has expired. Reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http(error: HTTPException) -> tuple[object, int]:
+        messages = {403: _("You do not have the right to do this."), 404: _("Not found."),
+                    405: _("This method is not allowed here.")}
+        return _reply(error.code or 500, messages.get(error.code or 500, error.description or ""))

@@ -1,0 +1,45 @@
+"""Czech by default, English on request; times shown in the configured zone (Europe/Prague)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import Flask, current_app, g, request, session
+from flask_babel import Babel, get_locale
+
+TRANSLATIONS = Path(__file__).parent / "translations"
+LANGUAGES = ("cs", "en")
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    user = g.get("user")
+    if user is not None and user.language in LANGUAGES:
+        return str(user.language)
+    return str(current_app.config["KC_DEFAULT_LANGUAGE"])
+
+
+def local_time(value: datetime | None, format: str = "medium") -> str:
+    """A UTC instant shown in the configured zone and the UI language's format."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(current_app.config["KC_TIMEZONE"]))
+    return format_datetime(local, format, locale=get_locale())
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale,
+          timezone_selector=lambda: current_app.config["KC_TIMEZONE"],
+          default_translation_directories=str(TRANSLATIONS))
+    app.jinja_env.filters["localtime"] = local_time
+    app.jinja_env.globals["languages"] = LANGUAGES
+    app.jinja_env.globals["current_locale"] = select_locale
+
+    @app.context_processor
+    def _request_path() -> dict[str, object]:
+        return {"request_path": request.full_path.rstrip("?")}

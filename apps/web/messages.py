@@ -1,0 +1,72 @@
+"""Human sentences for the domain's error codes and enum values, translatable (Czech is default)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from kc_domain.errors import FieldError
+from kc_domain.identity.roles import Role
+
+ERRORS = {
+    "required": _l("This field is required."),
+    "too_long": _l("At most %(max)s characters."),
+    "out_of_range": _l("Must be between %(min)s and %(max)s."),
+    "not_a_number": _l("Must be a whole number."),
+    "invalid_choice": _l("Not one of the offered values."),
+    "duplicate": _l("“%(value)s” already exists."),
+    "unknown_reference": _l("The selected item (id %(id)s) does not exist."),
+    "unknown_field": _l("Unknown field."),
+    "bad_username": _l("Only letters, digits and . _ - @ are allowed."),
+    "bad_email": _l("Not a valid e-mail address."),
+    "bad_internal_number": _l("An internal number has 2 to 8 digits."),
+    "bad_external_number": _l("An external number is written as +420 and 9 digits (E.164)."),
+    "must_be_empty": _l("Leave empty for this kind of target."),
+    "overflow_to_itself": _l("A queue cannot overflow to itself."),
+    "bad_interval": _l("“%(value)s” is not a time range like 08:00-17:00."),
+    "bad_date": _l("“%(value)s” is not a date like 2026-12-24."),
+    "interval_empty": _l("%(interval)s ends before it starts."),
+    "interval_overlap": _l("%(first)s and %(second)s overlap."),
+    "duplicate_date": _l("The date %(date)s is listed twice."),
+    "category_cycle": _l("A category cannot be placed under itself or its own subcategory."),
+    "last_admin": _l("At least one active administrator must remain."),
+    "cannot_delete_self": _l("You cannot delete your own account."),
+    "cannot_deactivate_self": _l("You cannot deactivate your own account."),
+    "password_too_short": _l("The password must have at least %(min)s characters."),
+    "password_needs_digit": _l("The password must contain a digit."),
+    "password_needs_upper": _l("The password must contain an upper-case letter."),
+    "password_needs_lower": _l("The password must contain a lower-case letter."),
+    "password_needs_special": _l("The password must contain a special character."),
+    "password_contains_username": _l("The password must not contain the user name."),
+    "password_reused": _l("The new password must differ from the current one."),
+    "password_mismatch": _l("The passwords do not match."),
+    "wrong_password": _l("The password is not correct."),
+    "not_json": _l("The request body must be a JSON object."),
+}
+
+SIGN_IN_REFUSALS = {
+    "bad_credentials": _l("Wrong user name or password."),
+    "locked": _l("The account is locked after repeated failed sign-ins. Try again later."),
+    "inactive": _l("The account is deactivated. Ask an administrator."),
+}
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("KC administrator"),
+    Role.SUPERVISOR: _l("KC supervisor"),
+    Role.AGENT: _l("KC agent"),
+    Role.WALLBOARD: _l("Wallboard"),
+    Role.LISTEN_RECORDING: _l("Listen to recordings"),
+    Role.DOWNLOAD_RECORDING: _l("Download recordings"),
+    Role.QUEUES: _l("Queues"),
+    Role.CALLBACK: _l("Callbacks"),
+}
+
+
+def error_text(error: FieldError) -> str:
+    template = ERRORS.get(error.code)
+    if template is None:
+        return gettext("Invalid value (%(code)s).", code=error.code)
+    params: dict[str, Any] = dict(error.params)
+    return str(template) % params if params else str(template)

@@ -1,0 +1,20 @@
+// Small behaviours shared by every page; no build step, no framework.
+
+// Live filter of a table: <input class="filter" data-filter="#table-id">
+for (const input of document.querySelectorAll("input.filter[data-filter]")) {
+  const table = document.querySelector(input.dataset.filter);
+  if (!table) continue;
+  input.addEventListener("input", () => {
+    const needle = input.value.trim().toLocaleLowerCase("cs");
+    for (const row of table.tBodies[0].rows) {
+      row.hidden = needle !== "" && !row.textContent.toLocaleLowerCase("cs").includes(needle);
+    }
+  });
+}
+
+// Forms that need a confirmation: <form data-confirm="Really?">
+for (const form of document.querySelectorAll("form[data-confirm]")) {
+  form.addEventListener("submit", (event) => {
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+}

@@ -1,0 +1,55 @@
+"""The background worker: scheduled housekeeping jobs (later issues add syncs, reports, callbacks)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+import attrs
+
+from apps.container import Container
+
+log = logging.getLogger("kc.worker")
+
+
+@attrs.frozen
+class Job:
+    name: str
+    every_s: int
+    run: Callable[[Container], object]
+
+
+def _purge_audit(container: Container) -> int:
+    return int(container.audit().purge(container.uow_factory(), container.settings().audit_retention_days))
+
+
+JOBS = (Job("audit-retention", 6 * 3600, _purge_audit),)
+
+
+def run_once(container: Container) -> dict[str, object]:
+    results: dict[str, object] = {}
+    for job in JOBS:
+        try:
+            results[job.name] = job.run(container)
+            log.info("job=%s result=%s", job.name, results[job.name])
+        except Exception:  # one failing job must not stop the others
+            log.exception("job=%s failed", job.name)
+            results[job.name] = "failed"
+    return results
+
+
+def run_forever(container: Container, stop: threading.Event) -> None:
+    """Run each job at start and then every ``every_s`` seconds until ``stop`` is set."""
+    due = {job.name: 0.0 for job in JOBS}
+    elapsed = 0.0
+    while not stop.is_set():
+        for job in JOBS:
+            if elapsed >= due[job.name]:
+                try:
+                    log.info("job=%s result=%s", job.name, job.run(container))
+                except Exception:
+                    log.exception("job=%s failed", job.name)
+                due[job.name] = elapsed + job.every_s
+        stop.wait(1.0)
+        elapsed += 1.0

@@ -1,0 +1,54 @@
+"""Imperative (classical) ORM mapping of the domain's attrs entities onto ``tables``.
+
+The domain stays free of SQLAlchemy: the mapping instruments the existing classes from outside.
+That changes the classes for the whole process, so it happens only when a SQL unit of work is
+built (never at import), once. The attrs classes are ``slots=False`` (instrumentation needs an
+instance ``__dict__``) and ``eq=False`` (identity equality, as the ORM's identity map expects);
+attrs converters still run on assignment, before the ORM's instrumented attribute sees the value.
+``AuditRecord`` is frozen and deliberately unmapped: ``SqlAuditStore`` uses Core statements.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import sqlalchemy as sa
+from sqlalchemy.orm import registry
+
+from kc_domain.identity.model import User
+from kc_domain.organisation.model import (
+    AgentGroup,
+    AgentSkill,
+    CallCategory,
+    PauseCode,
+    Queue,
+    ReportAccessFilter,
+    TransferLine,
+    TransferLineGroup,
+)
+
+from . import tables
+
+mapper_registry = registry(metadata=tables.metadata)
+
+MAPPED: dict[type, sa.Table] = {
+    User: tables.users,
+    AgentGroup: tables.agent_groups,
+    Queue: tables.queues,
+    AgentSkill: tables.agent_skills,
+    PauseCode: tables.pause_codes,
+    CallCategory: tables.call_categories,
+    TransferLineGroup: tables.transfer_line_groups,
+    TransferLine: tables.transfer_lines,
+    ReportAccessFilter: tables.report_filters,
+}
+
+_lock = threading.Lock()
+
+
+def start_mappers() -> None:
+    """Map every entity class; calling it again (from any thread) does nothing."""
+    with _lock:
+        for cls, table in MAPPED.items():
+            if sa.inspect(cls, raiseerr=False) is None:
+                mapper_registry.map_imperatively(cls, table)

@@ -1,0 +1,177 @@
+"""The relational schema: one table per domain entity, the audit log and its retention anchor.
+
+Lengths follow the domain's validation limits. References are foreign keys without cascades:
+the admin service already refuses to delete a referenced object, and the database backs it up.
+Sets of ids that the domain keeps on the entity itself (``User.report_filter_ids``...) are JSON
+lists, not link tables, because the domain never joins through them.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from kc_domain.audit.model import Outcome
+from kc_domain.identity.roles import Role
+from kc_domain.organisation.model import CategoryKind, PauseKind
+
+from .types import EnumSet, EnumText, IntSet, OpeningHoursJson, OverflowTargetJson, StrSet, UTCDateTime
+
+# Deterministic constraint names on every backend; SQLite batch migrations need names to drop by.
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite would otherwise reuse the id of a deleted last row; ids appear in the audit log,
+# so an id must never come to mean another object (PostgreSQL sequences never reuse either).
+_NO_REUSE = {"sqlite_autoincrement": True}
+
+
+def _id() -> sa.Column[int]:
+    return sa.Column("id", sa.Integer, primary_key=True, autoincrement=True)
+
+
+agent_groups = sa.Table(
+    "agent_groups", metadata,
+    _id(),
+    sa.Column("name", sa.String(60), nullable=False, unique=True),
+    sa.Column("description", sa.String(500), nullable=False),
+    sa.Column("roles", EnumSet(Role), nullable=False),
+    **_NO_REUSE,
+)
+
+report_filters = sa.Table(
+    "report_filters", metadata,
+    _id(),
+    sa.Column("name", sa.String(60), nullable=False, unique=True),
+    sa.Column("reports", StrSet(), nullable=False),
+    sa.Column("queue_ids", IntSet(), nullable=False),
+    sa.Column("group_ids", IntSet(), nullable=False),
+    **_NO_REUSE,
+)
+
+users = sa.Table(
+    "users", metadata,
+    _id(),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("full_name", sa.String(120), nullable=False),
+    sa.Column("roles", EnumSet(Role), nullable=False),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("agent_number", sa.String(16), nullable=False),
+    sa.Column("group_id", sa.Integer, sa.ForeignKey("agent_groups.id"), nullable=True, index=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("password_changed_at", UTCDateTime(), nullable=True),
+    sa.Column("failed_logins", sa.Integer, nullable=False),
+    sa.Column("locked_until", UTCDateTime(), nullable=True),
+    sa.Column("report_filter_ids", IntSet(), nullable=False),
+    **_NO_REUSE,
+)
+
+queues = sa.Table(
+    "queues", metadata,
+    _id(),
+    sa.Column("name", sa.String(60), nullable=False, unique=True),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("group_id", sa.Integer, sa.ForeignKey("agent_groups.id"), nullable=True, index=True),
+    sa.Column("sl_target_percent", sa.Integer, nullable=False),
+    sa.Column("sl_threshold_s", sa.Integer, nullable=False),
+    sa.Column("wrap_up_s", sa.Integer, nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("hours", OpeningHoursJson(), nullable=False),
+    sa.Column("overflow", OverflowTargetJson(), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    # A number is optional, so only the queues that have one must differ (as the admin service checks).
+    sa.Index("uq_queues_number", "number", unique=True,
+             sqlite_where=sa.text("number <> ''"), postgresql_where=sa.text("number <> ''")),
+    **_NO_REUSE,
+)
+
+agent_skills = sa.Table(
+    "agent_skills", metadata,
+    _id(),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("queue_id", sa.Integer, sa.ForeignKey("queues.id"), nullable=False, index=True),
+    sa.Column("level", sa.Integer, nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("sign_in_locked", sa.Boolean, nullable=False),
+    # Also serves lookups by user_id (its leading column), hence no separate index on user_id.
+    sa.UniqueConstraint("user_id", "queue_id"),
+    **_NO_REUSE,
+)
+
+pause_codes = sa.Table(
+    "pause_codes", metadata,
+    _id(),
+    sa.Column("code", sa.String(20), nullable=False, unique=True),
+    sa.Column("name", sa.String(60), nullable=False, unique=True),
+    sa.Column("kind", EnumText(PauseKind), nullable=False),
+    sa.Column("max_duration_min", sa.Integer, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    **_NO_REUSE,
+)
+
+call_categories = sa.Table(
+    "call_categories", metadata,
+    _id(),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("call_categories.id"), nullable=True, index=True),
+    sa.Column("kind", EnumText(CategoryKind), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    # NULL parents are distinct in SQL, so top-level names rely on the admin service's own check.
+    sa.UniqueConstraint("parent_id", "kind", "name"),
+    **_NO_REUSE,
+)
+
+transfer_line_groups = sa.Table(
+    "transfer_line_groups", metadata,
+    _id(),
+    sa.Column("name", sa.String(60), nullable=False, unique=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    **_NO_REUSE,
+)
+
+transfer_lines = sa.Table(
+    "transfer_lines", metadata,
+    _id(),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("group_id", sa.Integer, sa.ForeignKey("transfer_line_groups.id"), nullable=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.UniqueConstraint("group_id", "name"),
+    **_NO_REUSE,
+)
+
+# The audit log: ``seq`` and both hashes come from the domain (kc_domain.audit.model.seal), so the
+# key is never generated here. Free text is Text: recording must never fail on a length limit.
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("object_type", sa.Text, nullable=False),
+    sa.Column("object_id", sa.Text, nullable=False),
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Column("outcome", EnumText(Outcome), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+# Where the chain starts after retention removed older records; exactly one row (id 1), created by
+# the initial migration. Appenders lock this row, which serialises them even when the log is empty.
+ANCHOR_ID = 1
+audit_anchor = sa.Table(
+    "audit_anchor", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.CheckConstraint(f"id = {ANCHOR_ID}", name="single_row"),
+)
