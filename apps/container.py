@@ -39,12 +39,15 @@ class Container(containers.DeclarativeContainer):
         max_age_days=settings.provided.password_max_age_days,
     )
     lockout_policy = providers.Singleton(
-        LockoutPolicy, max_failures=settings.provided.login_max_failures,
+        LockoutPolicy,
+        max_failures=settings.provided.login_max_failures,
         lock_minutes=settings.provided.login_lock_minutes,
     )
     audit = providers.Singleton(AuditTrail, clock=clock)
     admin = providers.Singleton(AdminService, uow_factory, clock, hasher, password_policy, audit)
-    sign_in = providers.Singleton(SignInService, uow_factory, clock, hasher, password_policy, lockout_policy, audit)
+    sign_in = providers.Singleton(
+        SignInService, uow_factory, clock, hasher, password_policy, lockout_policy, audit
+    )
 
 
 def build_container(settings: Settings | None = None) -> Container:

@@ -34,8 +34,10 @@ def _hours(mon_thu: str, fri: str, weekend: str = "", holidays_closed: bool = Tr
     days = [mon_thu] * 4 + [fri] + [weekend] * 2
     return OpeningHours(
         tuple(parse_intervals(d) for d in days),
-        (DateException(date(2026, 12, 24), parse_intervals("08:00-12:00"), "Štědrý den"),
-         DateException(date(2026, 12, 31), parse_intervals("08:00-13:00"), "Silvestr")),
+        (
+            DateException(date(2026, 12, 24), parse_intervals("08:00-12:00"), "Štědrý den"),
+            DateException(date(2026, 12, 31), parse_intervals("08:00-13:00"), "Silvestr"),
+        ),
         holidays_closed,
     )
 
@@ -56,46 +58,125 @@ def seed(admin: AdminService) -> dict[str, Any]:
     make("group", "EXT", {"name": "Externí call centrum", "description": "Přepad ve špičkách"})
 
     for username, name, roles, group, number in USERS:
-        make("user", username, {"username": username, "full_name": name, "roles": roles,
-                                "group_id": ids.get(f"group:{group}"), "agent_number": number,
-                                "email": f"{username}@ozp.example"}, password=DEMO_PASSWORD)
+        make(
+            "user",
+            username,
+            {
+                "username": username,
+                "full_name": name,
+                "roles": roles,
+                "group_id": ids.get(f"group:{group}"),
+                "agent_number": number,
+                "email": f"{username}@ozp.example",
+            },
+            password=DEMO_PASSWORD,
+        )
 
     office = _hours(WEEKDAY_HOURS, "08:00-15:00")
-    make("queue", "obecna", {"name": "Obecná linka", "number": "+420261105555", "group_id": ids["group:KKC"],
-                             "hours": office, "sl_threshold_s": 20,
-                             "overflow": OverflowTarget(OverflowKind.VOICEMAIL, "obecna")})
-    make("queue", "platby", {"name": "Platby a dlužné pojistné", "number": "+420261105556",
-                             "group_id": ids["group:KKC"], "hours": office, "wrap_up_s": 45,
-                             "overflow": OverflowTarget(OverflowKind.QUEUE, str(ids["queue:obecna"]))})
-    make("queue", "zamestnavatele", {"name": "Zaměstnavatelé", "number": "+420261105557",
-                                     "group_id": ids["group:KKC"], "hours": _hours("08:00-16:00", "08:00-14:00"),
-                                     "overflow": OverflowTarget(OverflowKind.VOICEMAIL, "zamestnavatele")})
-    make("queue", "poskytovatele", {"name": "Poskytovatelé zdravotních služeb", "number": "+420261105558",
-                                    "group_id": ids["group:KKC"], "hours": office, "sl_threshold_s": 30,
-                                    "overflow": OverflowTarget(OverflowKind.LINE, "2410")})
-    make("queue", "as", {"name": "Asistenční služba", "number": "+420261105559", "group_id": ids["group:AS"],
-                         "hours": _hours("07:00-20:00", "07:00-20:00", "09:00-15:00", holidays_closed=False),
-                         "sl_target_percent": 90, "sl_threshold_s": 15, "priority": 2,
-                         "overflow": OverflowTarget(OverflowKind.MOBILE, "+420731000111")})
+    make(
+        "queue",
+        "obecna",
+        {
+            "name": "Obecná linka",
+            "number": "+420261105555",
+            "group_id": ids["group:KKC"],
+            "hours": office,
+            "sl_threshold_s": 20,
+            "overflow": OverflowTarget(OverflowKind.VOICEMAIL, "obecna"),
+        },
+    )
+    make(
+        "queue",
+        "platby",
+        {
+            "name": "Platby a dlužné pojistné",
+            "number": "+420261105556",
+            "group_id": ids["group:KKC"],
+            "hours": office,
+            "wrap_up_s": 45,
+            "overflow": OverflowTarget(OverflowKind.QUEUE, str(ids["queue:obecna"])),
+        },
+    )
+    make(
+        "queue",
+        "zamestnavatele",
+        {
+            "name": "Zaměstnavatelé",
+            "number": "+420261105557",
+            "group_id": ids["group:KKC"],
+            "hours": _hours("08:00-16:00", "08:00-14:00"),
+            "overflow": OverflowTarget(OverflowKind.VOICEMAIL, "zamestnavatele"),
+        },
+    )
+    make(
+        "queue",
+        "poskytovatele",
+        {
+            "name": "Poskytovatelé zdravotních služeb",
+            "number": "+420261105558",
+            "group_id": ids["group:KKC"],
+            "hours": office,
+            "sl_threshold_s": 30,
+            "overflow": OverflowTarget(OverflowKind.LINE, "2410"),
+        },
+    )
+    make(
+        "queue",
+        "as",
+        {
+            "name": "Asistenční služba",
+            "number": "+420261105559",
+            "group_id": ids["group:AS"],
+            "hours": _hours("07:00-20:00", "07:00-20:00", "09:00-15:00", holidays_closed=False),
+            "sl_target_percent": 90,
+            "sl_threshold_s": 15,
+            "priority": 2,
+            "overflow": OverflowTarget(OverflowKind.MOBILE, "+420731000111"),
+        },
+    )
 
-    skills = [("novakova", "obecna", 8, 1), ("novakova", "platby", 6, 2), ("horak", "obecna", 6, 1),
-              ("horak", "zamestnavatele", 9, 1), ("cerna", "obecna", 4, 1), ("cerna", "poskytovatele", 7, 1),
-              ("prochazka", "as", 9, 1), ("kucerova", "as", 7, 1), ("kucerova", "obecna", 5, 3)]
+    skills = [
+        ("novakova", "obecna", 8, 1),
+        ("novakova", "platby", 6, 2),
+        ("horak", "obecna", 6, 1),
+        ("horak", "zamestnavatele", 9, 1),
+        ("cerna", "obecna", 4, 1),
+        ("cerna", "poskytovatele", 7, 1),
+        ("prochazka", "as", 9, 1),
+        ("kucerova", "as", 7, 1),
+        ("kucerova", "obecna", 5, 3),
+    ]
     for user, queue, level, priority in skills:
-        make("skill", f"{user}/{queue}", {"user_id": ids[f"user:{user}"], "queue_id": ids[f"queue:{queue}"],
-                                          "level": level, "priority": priority})
+        make(
+            "skill",
+            f"{user}/{queue}",
+            {
+                "user_id": ids[f"user:{user}"],
+                "queue_id": ids[f"queue:{queue}"],
+                "level": level,
+                "priority": priority,
+            },
+        )
 
-    for code, name, kind, minutes in [("OBED", "Oběd", PauseKind.PRIVATE, 30),
-                                      ("PRESTAVKA", "Přestávka", PauseKind.PRIVATE, 15),
-                                      ("SKOLENI", "Školení", PauseKind.WORK, 120),
-                                      ("ADMIN", "Administrativa", PauseKind.WORK, 60),
-                                      ("PORADA", "Porada", PauseKind.WORK, 60)]:
+    for code, name, kind, minutes in [
+        ("OBED", "Oběd", PauseKind.PRIVATE, 30),
+        ("PRESTAVKA", "Přestávka", PauseKind.PRIVATE, 15),
+        ("SKOLENI", "Školení", PauseKind.WORK, 120),
+        ("ADMIN", "Administrativa", PauseKind.WORK, 60),
+        ("PORADA", "Porada", PauseKind.WORK, 60),
+    ]:
         make("pause_code", code, {"code": code, "name": name, "kind": kind, "max_duration_min": minutes})
 
-    tree = {"Přihláška a změna pojišťovny": [], "Průkaz pojištěnce": ["Ztráta průkazu", "Evropský průkaz (EHIC)"],
-            "Platby": ["Dlužné pojistné", "Splátkový kalendář", "Potvrzení o bezdlužnosti", "Zálohy OSVČ"],
-            "Zaměstnavatelé": ["Přehled o platbách pojistného"], "Prevence": ["Příspěvky z fondu prevence"],
-            "Lázeňská péče": [], "Poskytovatelé": ["Smlouvy", "Vyúčtování péče"], "Stížnost": []}
+    tree = {
+        "Přihláška a změna pojišťovny": [],
+        "Průkaz pojištěnce": ["Ztráta průkazu", "Evropský průkaz (EHIC)"],
+        "Platby": ["Dlužné pojistné", "Splátkový kalendář", "Potvrzení o bezdlužnosti", "Zálohy OSVČ"],
+        "Zaměstnavatelé": ["Přehled o platbách pojistného"],
+        "Prevence": ["Příspěvky z fondu prevence"],
+        "Lázeňská péče": [],
+        "Poskytovatelé": ["Smlouvy", "Vyúčtování péče"],
+        "Stížnost": [],
+    }
     for parent, children in tree.items():
         parent_id = make("category", parent, {"name": parent})
         for child in children:
@@ -105,13 +186,23 @@ def seed(admin: AdminService) -> dict[str, Any]:
 
     experts = make("transfer_group", "experts", {"name": "Expertní pracoviště", "position": 1})
     branches = make("transfer_group", "branches", {"name": "Pobočky", "position": 2})
-    for name, number, group in [("Platby – expert", "2410", experts), ("Právní oddělení", "2450", experts),
-                                ("Revizní lékař", "2460", experts), ("Pobočka Praha", "+420261105100", branches),
-                                ("Pobočka Brno", "+420541105200", branches)]:
+    for name, number, group in [
+        ("Platby – expert", "2410", experts),
+        ("Právní oddělení", "2450", experts),
+        ("Revizní lékař", "2460", experts),
+        ("Pobočka Praha", "+420261105100", branches),
+        ("Pobočka Brno", "+420541105200", branches),
+    ]:
         make("transfer_line", name, {"name": name, "number": number, "group_id": group})
 
     make("report_filter", "all", {"name": "Vedení – všechny přehledy"})
-    make("report_filter", "kkc", {"name": "KKC – fronty KKC", "group_ids": {ids["group:KKC"]},
-                                  "queue_ids": {ids[f"queue:{q}"] for q in ("obecna", "platby", "zamestnavatele",
-                                                                            "poskytovatele")}})
+    make(
+        "report_filter",
+        "kkc",
+        {
+            "name": "KKC – fronty KKC",
+            "group_ids": {ids["group:KKC"]},
+            "queue_ids": {ids[f"queue:{q}"] for q in ("obecna", "platby", "zamestnavatele", "poskytovatele")},
+        },
+    )
     return ids

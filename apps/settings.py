@@ -79,38 +79,106 @@ def _text(raw: str) -> str:
 VAR = Path("var")
 
 OPTIONS = (
-    Option("KC_DATABASE_URL", f"sqlite:///{VAR / 'kc.sqlite3'}", "Database (SQLite file or PostgreSQL).",
-           _url("sqlite", "postgresql"), "sqlite:///PATH or postgresql://USER@HOST/DB"),
-    Option("KC_BUS_URL", "memory://", "Event bus between engine and web nodes (memory: one process only).",
-           _url("memory", "redis"), "memory:// or redis://HOST:PORT/N"),
-    Option("KC_SECRET_KEY", "", "Signs session cookies; empty: a random key kept in var/secret_key.",
-           _text, "any string of 32+ characters"),
-    Option("KC_TIMEZONE", "Europe/Prague", "Time zone for display, opening hours and schedules.", _zone,
-           "an IANA zone name"),
+    Option(
+        "KC_DATABASE_URL",
+        f"sqlite:///{VAR / 'kc.sqlite3'}",
+        "Database (SQLite file or PostgreSQL).",
+        _url("sqlite", "postgresql"),
+        "sqlite:///PATH or postgresql://USER@HOST/DB",
+    ),
+    Option(
+        "KC_BUS_URL",
+        "memory://",
+        "Event bus between engine and web nodes (memory: one process only).",
+        _url("memory", "redis"),
+        "memory:// or redis://HOST:PORT/N",
+    ),
+    Option(
+        "KC_SECRET_KEY",
+        "",
+        "Signs session cookies; empty: a random key kept in var/secret_key.",
+        _text,
+        "any string of 32+ characters",
+    ),
+    Option(
+        "KC_TIMEZONE",
+        "Europe/Prague",
+        "Time zone for display, opening hours and schedules.",
+        _zone,
+        "an IANA zone name",
+    ),
     Option("KC_DEFAULT_LANGUAGE", "cs", "UI language before a user chooses.", _choice("cs", "en"), "cs, en"),
-    Option("KC_TELEPHONY", "simulated", "PBX connection (engine issue).", _choice("simulated", "asterisk", "csta"),
-           "simulated, asterisk, csta"),
+    Option(
+        "KC_TELEPHONY",
+        "simulated",
+        "PBX connection (engine issue).",
+        _choice("simulated", "asterisk", "csta"),
+        "simulated, asterisk, csta",
+    ),
     Option("KC_PASSWORD_MIN_LENGTH", "12", "Local password policy: minimum length.", _int(8, 128), "8..128"),
     Option("KC_PASSWORD_REQUIRE_DIGIT", "true", "Password must contain a digit.", _bool, "true, false"),
-    Option("KC_PASSWORD_REQUIRE_UPPER", "true", "Password must contain an upper-case letter.", _bool,
-           "true, false"),
-    Option("KC_PASSWORD_REQUIRE_LOWER", "true", "Password must contain a lower-case letter.", _bool,
-           "true, false"),
-    Option("KC_PASSWORD_REQUIRE_SPECIAL", "false", "Password must contain a special character.", _bool,
-           "true, false"),
-    Option("KC_PASSWORD_MAX_AGE_DAYS", "0", "Days before a password must be changed (0: never).",
-           _int(0, 3650), "0..3650"),
-    Option("KC_LOGIN_MAX_FAILURES", "5", "Failed sign-ins before the account is locked.", _int(1, 100),
-           "1..100"),
-    Option("KC_LOGIN_LOCK_MINUTES", "15", "How long a locked account stays locked.", _int(1, 1440), "1..1440"),
-    Option("KC_SESSION_IDLE_MINUTES", "480", "Sign out after this long without a request.", _int(5, 1440),
-           "5..1440"),
-    Option("KC_AUDIT_RETENTION_DAYS", "400", "Audit records older than this are purged by the worker.",
-           _int(183, 36500), "183..36500 (at least six months, SEC-03)"),
-    Option("KC_SECURE_COOKIES", "false", "Send cookies only over HTTPS (set true behind TLS).", _bool,
-           "true, false"),
-    Option("KC_LOG_LEVEL", "INFO", "Log level of the stderr log.", _choice("DEBUG", "INFO", "WARNING", "ERROR"),
-           "DEBUG, INFO, WARNING, ERROR"),
+    Option(
+        "KC_PASSWORD_REQUIRE_UPPER",
+        "true",
+        "Password must contain an upper-case letter.",
+        _bool,
+        "true, false",
+    ),
+    Option(
+        "KC_PASSWORD_REQUIRE_LOWER",
+        "true",
+        "Password must contain a lower-case letter.",
+        _bool,
+        "true, false",
+    ),
+    Option(
+        "KC_PASSWORD_REQUIRE_SPECIAL",
+        "false",
+        "Password must contain a special character.",
+        _bool,
+        "true, false",
+    ),
+    Option(
+        "KC_PASSWORD_MAX_AGE_DAYS",
+        "0",
+        "Days before a password must be changed (0: never).",
+        _int(0, 3650),
+        "0..3650",
+    ),
+    Option(
+        "KC_LOGIN_MAX_FAILURES", "5", "Failed sign-ins before the account is locked.", _int(1, 100), "1..100"
+    ),
+    Option(
+        "KC_LOGIN_LOCK_MINUTES", "15", "How long a locked account stays locked.", _int(1, 1440), "1..1440"
+    ),
+    Option(
+        "KC_SESSION_IDLE_MINUTES",
+        "480",
+        "Sign out after this long without a request.",
+        _int(5, 1440),
+        "5..1440",
+    ),
+    Option(
+        "KC_AUDIT_RETENTION_DAYS",
+        "400",
+        "Audit records older than this are purged by the worker.",
+        _int(183, 36500),
+        "183..36500 (at least six months, SEC-03)",
+    ),
+    Option(
+        "KC_SECURE_COOKIES",
+        "false",
+        "Send cookies only over HTTPS (set true behind TLS).",
+        _bool,
+        "true, false",
+    ),
+    Option(
+        "KC_LOG_LEVEL",
+        "INFO",
+        "Log level of the stderr log.",
+        _choice("DEBUG", "INFO", "WARNING", "ERROR"),
+        "DEBUG, INFO, WARNING, ERROR",
+    ),
     Option("KC_HOST", "127.0.0.1", "Address `kc web` and `kc demo` listen on.", _text, "an IP address"),
     Option("KC_PORT", "8080", "Port `kc web` and `kc demo` listen on.", _int(1, 65535), "1..65535"),
 )
@@ -152,8 +220,11 @@ class Settings:
             except ValueError:
                 problems.append(f"{option.name}={raw!r} is not valid; allowed: {option.allowed}")
         known = {o.name for o in OPTIONS}
-        problems += [f"{name} is not a KC setting; known: see docs/configuration.md"
-                     for name in sorted(env) if name.startswith("KC_") and name not in known]
+        problems += [
+            f"{name} is not a KC setting; known: see docs/configuration.md"
+            for name in sorted(env)
+            if name.startswith("KC_") and name not in known
+        ]
         if values.get("secret_key") and len(values["secret_key"]) < 32:
             problems.append("KC_SECRET_KEY is too short; allowed: any string of 32+ characters")
         if problems:

@@ -58,7 +58,10 @@ def check_config() -> None:
         shown = "***" if option.name == "KC_SECRET_KEY" and value else value
         click.echo(f"{option.name:28} {shown}")
     failed = False
-    for name, ping in (("database", lambda: container.uow_factory().ping()), ("bus", lambda: container.bus().ping())):
+    for name, ping in (
+        ("database", lambda: container.uow_factory().ping()),
+        ("bus", lambda: container.bus().ping()),
+    ):
         try:
             ping()
             click.echo(f"{name}: reachable")
@@ -71,4 +74,3 @@ def check_config() -> None:
 from apps.cli import audit, serve, users  # noqa: E402  (subcommand modules register on main)
 
 __all__ = ["audit", "main", "serve", "users"]
-

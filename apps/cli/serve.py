@@ -22,7 +22,9 @@ def _serve_threaded(app: Any, host: str, port: int) -> None:
 @click.option("--host", default=None, help="Default: KC_HOST.")
 @click.option("--port", default=None, type=int, help="Default: KC_PORT.")
 @click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
-@click.option("--threads", default=16, show_default=True, help="Threads per worker (WebSockets hold one each).")
+@click.option(
+    "--threads", default=16, show_default=True, help="Threads per worker (WebSockets hold one each)."
+)
 def web(host: str | None, port: int | None, workers: int, threads: int) -> None:
     """Serve the web application with gunicorn (production)."""
     from gunicorn.app.base import BaseApplication
@@ -80,8 +82,9 @@ def demo(host: str | None, port: int | None) -> None:
 @main.command()
 def engine() -> None:
     """The live contact-centre engine (ACD, IVR, dialer)."""
-    click.echo("kc engine: the ACD engine is not part of this release yet (planned: the ACD engine issue).",
-               err=True)
+    click.echo(
+        "kc engine: the ACD engine is not part of this release yet (planned: the ACD engine issue).", err=True
+    )
     sys.exit(1)
 
 

@@ -24,11 +24,18 @@ def user() -> None:
 @click.option("--agent-number", default="", help="Internal number of the agent's line.")
 @click.option("--email", default="")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-def add(username: str, full_name: str, roles: tuple[str, ...], agent_number: str, email: str, password: str) -> None:
+def add(
+    username: str, full_name: str, roles: tuple[str, ...], agent_number: str, email: str, password: str
+) -> None:
     """Create a local account."""
     admin = _container().admin()
-    values = {"username": username, "full_name": full_name, "roles": {Role(r) for r in roles},
-              "agent_number": agent_number, "email": email}
+    values = {
+        "username": username,
+        "full_name": full_name,
+        "roles": {Role(r) for r in roles},
+        "agent_number": agent_number,
+        "email": email,
+    }
     try:
         created = admin.create(Actor("cli", "kc user add"), "user", values, password=password)
     except ValidationFailed as error:

@@ -57,4 +57,3 @@ def create_app(container: Container | None = None) -> Flask:
     for blueprint in (auth.bp, home.bp, ops.bp, admin_http.bp, admin_api.bp, audit_http.bp):
         app.register_blueprint(blueprint)
     return app
-

@@ -24,8 +24,10 @@ EXPORT_LIMIT = 200_000
 
 def _query() -> tuple[AuditQuery, dict[str, str]]:
     """The filter from the query string; dates are whole local days in the configured zone."""
-    args = {k: request.args.get(k, "").strip() for k in ("since", "until", "actor", "action", "object_type",
-                                                         "outcome")}
+    args = {
+        k: request.args.get(k, "").strip()
+        for k in ("since", "until", "actor", "action", "object_type", "outcome")
+    }
     zone = ZoneInfo(current_app.config["KC_TIMEZONE"])
 
     def day(text: str, shift: int) -> datetime | None:
@@ -33,14 +35,22 @@ def _query() -> tuple[AuditQuery, dict[str, str]]:
             parsed = date.fromisoformat(text)
         except ValueError:
             if text:
-                flash(_("“%(value)s” is not a date like 2026-12-24; the filter was ignored.", value=text),
-                      "error")
+                flash(
+                    _("“%(value)s” is not a date like 2026-12-24; the filter was ignored.", value=text),
+                    "error",
+                )
             return None
         return datetime.combine(parsed + timedelta(days=shift), time(), zone)
 
     outcome = args["outcome"] if args["outcome"] in {o.value for o in Outcome} else ""
-    return AuditQuery(since=day(args["since"], 0), until=day(args["until"], 1), actor=args["actor"],
-                      action=args["action"], object_type=args["object_type"], outcome=outcome), args
+    return AuditQuery(
+        since=day(args["since"], 0),
+        until=day(args["until"], 1),
+        actor=args["actor"],
+        action=args["action"],
+        object_type=args["object_type"],
+        outcome=outcome,
+    ), args
 
 
 def _kc():  # type: ignore[no-untyped-def]
@@ -53,8 +63,14 @@ def index() -> str:
     query, args = _query()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     records = _kc().audit().search(_kc().uow_factory(), query, PAGE + 1, (page - 1) * PAGE)
-    return render_template("audit.html", records=records[:PAGE], args=args, page=page,
-                           has_next=len(records) > PAGE, outcomes=[o.value for o in Outcome])
+    return render_template(
+        "audit.html",
+        records=records[:PAGE],
+        args=args,
+        page=page,
+        has_next=len(records) > PAGE,
+        outcomes=[o.value for o in Outcome],
+    )
 
 
 @bp.route("/export.csv")
@@ -67,19 +83,47 @@ def export() -> Response:
     def rows() -> Iterator[str]:
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";")
-        writer.writerow(["seq", "time_utc", "time_local", "actor", "source", "action", "object_type",
-                         "object_id", "outcome", "params", "hash"])
+        writer.writerow(
+            [
+                "seq",
+                "time_utc",
+                "time_local",
+                "actor",
+                "source",
+                "action",
+                "object_type",
+                "object_id",
+                "outcome",
+                "params",
+                "hash",
+            ]
+        )
         for r in records:
-            writer.writerow([r.seq, r.at.isoformat(), r.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
-                             r.actor, r.source, r.action, r.object_type, r.object_id, r.outcome.value,
-                             json.dumps(r.params, ensure_ascii=False, sort_keys=True), r.hash])
+            writer.writerow(
+                [
+                    r.seq,
+                    r.at.isoformat(),
+                    r.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                    r.actor,
+                    r.source,
+                    r.action,
+                    r.object_type,
+                    r.object_id,
+                    r.outcome.value,
+                    json.dumps(r.params, ensure_ascii=False, sort_keys=True),
+                    r.hash,
+                ]
+            )
             yield out.getvalue()
             out.seek(0)
             out.truncate()
 
     # BOM so that Excel opens the UTF-8 Czech text correctly
-    return Response(("\ufeff", *rows()), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=kc-audit.csv"})
+    return Response(
+        ("\ufeff", *rows()),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": "attachment; filename=kc-audit.csv"},
+    )
 
 
 @bp.route("/verify", methods=["POST"])
@@ -87,8 +131,14 @@ def export() -> Response:
 def verify() -> Response:
     problems = _kc().audit().verify(_kc().uow_factory())
     if problems:
-        flash(_("The audit log has been tampered with: %(count)s problems, first at record %(seq)s.",
-                count=len(problems), seq=problems[0].seq), "error")
+        flash(
+            _(
+                "The audit log has been tampered with: %(count)s problems, first at record %(seq)s.",
+                count=len(problems),
+                seq=problems[0].seq,
+            ),
+            "error",
+        )
     else:
         flash(_("The audit log is intact."), "success")
     return redirect(url_for("audit.index"))

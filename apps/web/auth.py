@@ -66,7 +66,8 @@ def password() -> Response | str | tuple[str, int]:
         if new != request.form.get("password_again", ""):
             raise ValidationFailed([FieldError("password_again", "password_mismatch")])
         current_app.extensions["kc"].sign_in().change_own_password(
-            user.user_id, request.form.get("current_password", ""), new, request.remote_addr or "")
+            user.user_id, request.form.get("current_password", ""), new, request.remote_addr or ""
+        )
     except ValidationFailed as error:
         errors: dict[str, list[str]] = {}
         for item in validation_payload(error):

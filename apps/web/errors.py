@@ -28,8 +28,9 @@ def validation_payload(error: ValidationFailed) -> list[dict[str, object]]:
 def init_app(app: Flask) -> None:
     @app.errorhandler(ValidationFailed)
     def invalid(error: ValidationFailed) -> tuple[object, int]:
-        return _reply(422, _("The input was not accepted; nothing was changed."),
-                      errors=validation_payload(error))
+        return _reply(
+            422, _("The input was not accepted; nothing was changed."), errors=validation_payload(error)
+        )
 
     @app.errorhandler(NotFound)
     def not_found(error: NotFound) -> tuple[object, int]:
@@ -37,8 +38,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(InUse)
     def in_use(error: InUse) -> tuple[object, int]:
-        return _reply(409, _("It cannot be deleted: it is still used by %(users)s.",
-                             users=", ".join(error.used_by)), used_by=list(error.used_by))
+        return _reply(
+            409,
+            _("It cannot be deleted: it is still used by %(users)s.", users=", ".join(error.used_by)),
+            used_by=list(error.used_by),
+        )
 
     @app.errorhandler(Forbidden)
     def forbidden(error: Forbidden) -> tuple[object, int]:
@@ -50,6 +54,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http(error: HTTPException) -> tuple[object, int]:
-        messages = {403: _("You do not have the right to do this."), 404: _("Not found."),
-                    405: _("This method is not allowed here.")}
+        messages = {
+            403: _("You do not have the right to do this."),
+            404: _("Not found."),
+            405: _("This method is not allowed here."),
+        }
         return _reply(error.code or 500, messages.get(error.code or 500, error.description or ""))

@@ -33,9 +33,12 @@ def local_time(value: datetime | None, format: str = "medium") -> str:
 
 
 def init_app(app: Flask) -> None:
-    Babel(app, locale_selector=select_locale,
-          timezone_selector=lambda: current_app.config["KC_TIMEZONE"],
-          default_translation_directories=str(TRANSLATIONS))
+    Babel(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=lambda: current_app.config["KC_TIMEZONE"],
+        default_translation_directories=str(TRANSLATIONS),
+    )
     app.jinja_env.filters["localtime"] = local_time
     app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["current_locale"] = select_locale

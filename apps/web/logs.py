@@ -23,8 +23,9 @@ class _RequestContext(logging.Filter):
 def configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_RequestContext())
-    handler.setFormatter(logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s req=%(request_id)s user=%(user)s %(message)s"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s req=%(request_id)s user=%(user)s %(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -21,8 +21,10 @@ from kc_domain.identity.service import SignedIn
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
 
 
 def public(view: F) -> F:
@@ -63,9 +65,13 @@ def actor() -> Actor:
 
 def audit_denied(user: SignedIn) -> None:
     container = current_app.extensions["kc"]
-    container.audit().record_alone(container.uow_factory(), actor(), "access.denied",
-                                   params={"path": request.path, "method": request.method},
-                                   outcome=Outcome.DENIED)
+    container.audit().record_alone(
+        container.uow_factory(),
+        actor(),
+        "access.denied",
+        params={"path": request.path, "method": request.method},
+        outcome=Outcome.DENIED,
+    )
 
 
 def sign_in_session(user: SignedIn) -> None:

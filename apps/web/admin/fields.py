@@ -66,8 +66,14 @@ class Field:
     # -- from JSON -------------------------------------------------------------------------------
     def from_json(self, value: Any, errors: list[FieldError]) -> Any:
         expected: dict[str, type | tuple[type, ...]] = {
-            "text": str, "int": int, "bool": bool, "choice": str, "multi": list, "refs": list,
-            "hours": dict, "overflow": dict,
+            "text": str,
+            "int": int,
+            "bool": bool,
+            "choice": str,
+            "multi": list,
+            "refs": list,
+            "hours": dict,
+            "overflow": dict,
         }
         if self.kind == "ref":
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
@@ -104,7 +110,8 @@ class Field:
             shown = {f"hours_{d}": format_intervals(iv) for d, iv in zip(WEEKDAYS, hours.weekly, strict=True)}
             shown["exceptions"] = "\n".join(
                 f"{e.day.isoformat()} {format_intervals(e.intervals) or '-'} {e.note}".strip()
-                for e in hours.exceptions)
+                for e in hours.exceptions
+            )
             shown["closed_on_holidays"] = hours.closed_on_holidays
             return shown
         if self.kind == "overflow":
@@ -113,8 +120,9 @@ class Field:
             return {str(to_plain(v)) for v in value}
         return to_plain(value)
 
-    def _member(self, raw: str, errors: list[FieldError], enum: type[Enum] | None = None,
-                field: str | None = None) -> Any:
+    def _member(
+        self, raw: str, errors: list[FieldError], enum: type[Enum] | None = None, field: str | None = None
+    ) -> Any:
         enum = enum or self.enum
         if enum is None:
             return raw

@@ -78,8 +78,14 @@ def delete(kind: str, entity_id: int) -> Response:
     try:
         admin().delete(actor(), kind, entity_id)
     except InUse as error:
-        flash(_("%(name)s cannot be deleted: it is still used by %(users)s.", name=name,
-                users=", ".join(error.used_by)), "error")
+        flash(
+            _(
+                "%(name)s cannot be deleted: it is still used by %(users)s.",
+                name=name,
+                users=", ".join(error.used_by),
+            ),
+            "error",
+        )
         return redirect(url_for("admin.edit", kind=kind, entity_id=entity_id))
     except ValidationFailed as error:
         flash("; ".join(str(e["message"]) for e in validation_payload(error)), "error")
@@ -88,8 +94,12 @@ def delete(kind: str, entity_id: int) -> Response:
     return redirect(url_for("admin.listing", kind=kind))
 
 
-def _form(resource: Resource, entity: object | None, submitted: MultiDict[str, str] | None,
-          errors: dict[str, list[str]]) -> str:
+def _form(
+    resource: Resource,
+    entity: object | None,
+    submitted: MultiDict[str, str] | None,
+    errors: dict[str, list[str]],
+) -> str:
     """Render the form with the entity's values, or with what was submitted after an error."""
     shown: dict[str, object] = {}
     for field in resource.fields:
@@ -100,8 +110,7 @@ def _form(resource: Resource, entity: object | None, submitted: MultiDict[str, s
         elif entity is not None:
             value = field.form_value(entity)
             shown.update(value if isinstance(value, dict) else {field.name: value})
-    return render_template("admin/form.html", resource=resource, entity=entity, values=shown,
-                           errors=errors)
+    return render_template("admin/form.html", resource=resource, entity=entity, values=shown, errors=errors)
 
 
 def _submitted_value(field: Field, form: MultiDict[str, str]) -> dict[str, object]:

@@ -79,79 +79,187 @@ NAME = Field("name", _l("Name"), in_list=True)
 ACTIVE = Field("active", _l("Active"), "bool", in_list=True)
 POSITION = Field("position", _l("Order"), "int", help=_l("Lower numbers are shown first."))
 
-RESOURCES: dict[str, Resource] = {r.kind: r for r in (
-    Resource("user", _l("User accounts"), _l("User account"), Permission.MANAGE_USERS, (
-        Field("username", _l("User name"), in_list=True),
-        Field("full_name", _l("Full name"), in_list=True),
-        Field("agent_number", _l("Agent number"), help=_l("Internal number of the agent's line, 2-8 digits."),
-              in_list=True),
-        Field("email", _l("E-mail")),
-        Field("group_id", _l("Group (workplace)"), "ref", _refs("group"), in_list=True),
-        Field("roles", _l("Roles"), "multi", _enum(ROLE_LABELS), Role, in_list=True),
-        Field("report_filter_ids", _l("Report access"), "refs", _refs("report_filter")),
-        Field("language", _l("Language"), "choice", _enum(LANGUAGES)),
-        Field("password", _l("Password"), "password",
-              help=_l("Required for a new account; leave empty to keep the current password.")),
-        ACTIVE,
-    )),
-    Resource("group", _l("Groups (workplaces)"), _l("Group"), Permission.MANAGE_GROUPS, (
-        NAME,
-        Field("description", _l("Description"), in_list=True),
-        Field("roles", _l("Roles granted to members"), "multi", _enum(ROLE_LABELS), Role, in_list=True),
-    )),
-    Resource("queue", _l("Queues"), _l("Queue"), Permission.MANAGE_QUEUES, (
-        NAME,
-        Field("number", _l("Number (DID or internal)"), in_list=True),
-        Field("group_id", _l("Group (workplace)"), "ref", _refs("group"), in_list=True),
-        Field("sl_target_percent", _l("Service level target (%)"), "int", in_list=True),
-        Field("sl_threshold_s", _l("Service level threshold (s)"), "int", in_list=True,
-              help=_l("Calls answered within this many seconds count as within the service level.")),
-        Field("wrap_up_s", _l("Wrap-up time (s)"), "int"),
-        Field("priority", _l("Queue priority (1 highest, 10 lowest)"), "int"),
-        Field("hours", _l("Opening hours"), "hours"),
-        Field("overflow", _l("Overflow when closed"), "overflow", _enum(OVERFLOW_KINDS), OverflowKind),
-        ACTIVE,
-    )),
-    Resource("skill", _l("Agent skills"), _l("Skill"), Permission.MANAGE_SKILLS, (
-        Field("user_id", _l("Agent"), "ref", _refs("user"), in_list=True),
-        Field("queue_id", _l("Queue"), "ref", _refs("queue"), in_list=True),
-        Field("level", _l("Skill level (1-10)"), "int", in_list=True, help=_l("10 is the most skilled.")),
-        Field("priority", _l("Priority (1-10)"), "int", in_list=True,
-              help=_l("1: the agent gets this queue's calls first.")),
-        Field("sign_in_locked", _l("Agent may not sign in or out of this queue"), "bool", in_list=True),
-    )),
-    Resource("pause_code", _l("Pause codes"), _l("Pause code"), Permission.MANAGE_PAUSE_CODES, (
-        Field("code", _l("Code"), in_list=True),
-        NAME,
-        Field("kind", _l("Kind"), "choice", _enum(PAUSE_KINDS), PauseKind, in_list=True),
-        Field("max_duration_min", _l("Maximum duration (min)"), "int", in_list=True,
-              help=_l("0 means no limit; longer pauses raise an alert.")),
-        ACTIVE,
-    )),
-    Resource("category", _l("Call categories"), _l("Category"), Permission.MANAGE_CATEGORIES, (
-        NAME,
-        Field("parent_id", _l("Parent category"), "ref", _refs("category"), in_list=True),
-        Field("kind", _l("Kind"), "choice", _enum(CATEGORY_KINDS), CategoryKind, in_list=True),
-        ACTIVE,
-    )),
-    Resource("transfer_group", _l("Transfer-panel groups"), _l("Transfer-panel group"),
-             Permission.MANAGE_TRANSFER_PANEL, (NAME, attrs.evolve(POSITION, in_list=True))),
-    Resource("transfer_line", _l("Transfer-panel lines"), _l("Transfer-panel line"),
-             Permission.MANAGE_TRANSFER_PANEL, (
-                 NAME,
-                 Field("number", _l("Number"), in_list=True,
-                       help=_l("Internal: 2-8 digits; external: +420 and 9 digits.")),
-                 Field("group_id", _l("Group"), "ref", _refs("transfer_group"), in_list=True),
-                 POSITION,
-             )),
-    Resource("report_filter", _l("Report access filters"), _l("Report access filter"),
-             Permission.MANAGE_REPORT_ACCESS, (
-                 NAME,
-                 Field("reports", _l("Reports"), "multi", _enum(REPORT_LABELS), None, in_list=True,
-                       help=_l("None selected: all reports.")),
-                 Field("queue_ids", _l("Queues"), "refs", _refs("queue"), in_list=True,
-                       help=_l("None selected: all queues.")),
-                 Field("group_ids", _l("Groups"), "refs", _refs("group"), in_list=True,
-                       help=_l("None selected: all groups.")),
-             )),
-)}
+RESOURCES: dict[str, Resource] = {
+    r.kind: r
+    for r in (
+        Resource(
+            "user",
+            _l("User accounts"),
+            _l("User account"),
+            Permission.MANAGE_USERS,
+            (
+                Field("username", _l("User name"), in_list=True),
+                Field("full_name", _l("Full name"), in_list=True),
+                Field(
+                    "agent_number",
+                    _l("Agent number"),
+                    help=_l("Internal number of the agent's line, 2-8 digits."),
+                    in_list=True,
+                ),
+                Field("email", _l("E-mail")),
+                Field("group_id", _l("Group (workplace)"), "ref", _refs("group"), in_list=True),
+                Field("roles", _l("Roles"), "multi", _enum(ROLE_LABELS), Role, in_list=True),
+                Field("report_filter_ids", _l("Report access"), "refs", _refs("report_filter")),
+                Field("language", _l("Language"), "choice", _enum(LANGUAGES)),
+                Field(
+                    "password",
+                    _l("Password"),
+                    "password",
+                    help=_l("Required for a new account; leave empty to keep the current password."),
+                ),
+                ACTIVE,
+            ),
+        ),
+        Resource(
+            "group",
+            _l("Groups (workplaces)"),
+            _l("Group"),
+            Permission.MANAGE_GROUPS,
+            (
+                NAME,
+                Field("description", _l("Description"), in_list=True),
+                Field(
+                    "roles", _l("Roles granted to members"), "multi", _enum(ROLE_LABELS), Role, in_list=True
+                ),
+            ),
+        ),
+        Resource(
+            "queue",
+            _l("Queues"),
+            _l("Queue"),
+            Permission.MANAGE_QUEUES,
+            (
+                NAME,
+                Field("number", _l("Number (DID or internal)"), in_list=True),
+                Field("group_id", _l("Group (workplace)"), "ref", _refs("group"), in_list=True),
+                Field("sl_target_percent", _l("Service level target (%)"), "int", in_list=True),
+                Field(
+                    "sl_threshold_s",
+                    _l("Service level threshold (s)"),
+                    "int",
+                    in_list=True,
+                    help=_l("Calls answered within this many seconds count as within the service level."),
+                ),
+                Field("wrap_up_s", _l("Wrap-up time (s)"), "int"),
+                Field("priority", _l("Queue priority (1 highest, 10 lowest)"), "int"),
+                Field("hours", _l("Opening hours"), "hours"),
+                Field(
+                    "overflow", _l("Overflow when closed"), "overflow", _enum(OVERFLOW_KINDS), OverflowKind
+                ),
+                ACTIVE,
+            ),
+        ),
+        Resource(
+            "skill",
+            _l("Agent skills"),
+            _l("Skill"),
+            Permission.MANAGE_SKILLS,
+            (
+                Field("user_id", _l("Agent"), "ref", _refs("user"), in_list=True),
+                Field("queue_id", _l("Queue"), "ref", _refs("queue"), in_list=True),
+                Field(
+                    "level", _l("Skill level (1-10)"), "int", in_list=True, help=_l("10 is the most skilled.")
+                ),
+                Field(
+                    "priority",
+                    _l("Priority (1-10)"),
+                    "int",
+                    in_list=True,
+                    help=_l("1: the agent gets this queue's calls first."),
+                ),
+                Field(
+                    "sign_in_locked", _l("Agent may not sign in or out of this queue"), "bool", in_list=True
+                ),
+            ),
+        ),
+        Resource(
+            "pause_code",
+            _l("Pause codes"),
+            _l("Pause code"),
+            Permission.MANAGE_PAUSE_CODES,
+            (
+                Field("code", _l("Code"), in_list=True),
+                NAME,
+                Field("kind", _l("Kind"), "choice", _enum(PAUSE_KINDS), PauseKind, in_list=True),
+                Field(
+                    "max_duration_min",
+                    _l("Maximum duration (min)"),
+                    "int",
+                    in_list=True,
+                    help=_l("0 means no limit; longer pauses raise an alert."),
+                ),
+                ACTIVE,
+            ),
+        ),
+        Resource(
+            "category",
+            _l("Call categories"),
+            _l("Category"),
+            Permission.MANAGE_CATEGORIES,
+            (
+                NAME,
+                Field("parent_id", _l("Parent category"), "ref", _refs("category"), in_list=True),
+                Field("kind", _l("Kind"), "choice", _enum(CATEGORY_KINDS), CategoryKind, in_list=True),
+                ACTIVE,
+            ),
+        ),
+        Resource(
+            "transfer_group",
+            _l("Transfer-panel groups"),
+            _l("Transfer-panel group"),
+            Permission.MANAGE_TRANSFER_PANEL,
+            (NAME, attrs.evolve(POSITION, in_list=True)),
+        ),
+        Resource(
+            "transfer_line",
+            _l("Transfer-panel lines"),
+            _l("Transfer-panel line"),
+            Permission.MANAGE_TRANSFER_PANEL,
+            (
+                NAME,
+                Field(
+                    "number",
+                    _l("Number"),
+                    in_list=True,
+                    help=_l("Internal: 2-8 digits; external: +420 and 9 digits."),
+                ),
+                Field("group_id", _l("Group"), "ref", _refs("transfer_group"), in_list=True),
+                POSITION,
+            ),
+        ),
+        Resource(
+            "report_filter",
+            _l("Report access filters"),
+            _l("Report access filter"),
+            Permission.MANAGE_REPORT_ACCESS,
+            (
+                NAME,
+                Field(
+                    "reports",
+                    _l("Reports"),
+                    "multi",
+                    _enum(REPORT_LABELS),
+                    None,
+                    in_list=True,
+                    help=_l("None selected: all reports."),
+                ),
+                Field(
+                    "queue_ids",
+                    _l("Queues"),
+                    "refs",
+                    _refs("queue"),
+                    in_list=True,
+                    help=_l("None selected: all queues."),
+                ),
+                Field(
+                    "group_ids",
+                    _l("Groups"),
+                    "refs",
+                    _refs("group"),
+                    in_list=True,
+                    help=_l("None selected: all groups."),
+                ),
+            ),
+        ),
+    )
+}

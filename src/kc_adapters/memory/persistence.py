@@ -15,8 +15,17 @@ import attrs
 from kc_domain.audit.model import GENESIS, AuditRecord
 from kc_ports.persistence import AuditFilter
 
-REPOSITORIES = ("users", "groups", "queues", "skills", "pause_codes", "categories",
-                "transfer_groups", "transfer_lines", "report_filters")
+REPOSITORIES = (
+    "users",
+    "groups",
+    "queues",
+    "skills",
+    "pause_codes",
+    "categories",
+    "transfer_groups",
+    "transfer_lines",
+    "report_filters",
+)
 
 
 class Conflict(Exception):
@@ -72,7 +81,7 @@ class MemoryAuditStore:
 
     def query(self, where: AuditFilter, limit: int, offset: int = 0) -> list[AuditRecord]:
         found = [r for r in reversed(self._state.audit) if _matches(r, where)]
-        return found[offset:offset + limit]
+        return found[offset : offset + limit]
 
     def purge_before(self, cutoff: datetime) -> int:
         old = [r for r in self._state.audit if r.at < cutoff]
@@ -102,8 +111,9 @@ class MemoryUnitOfWork:
         self._begin()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._factory.lock.release()
 
     def _begin(self) -> None:

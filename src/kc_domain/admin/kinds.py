@@ -40,7 +40,9 @@ def _many(attr: str) -> Callable[[Any], Iterable[int]]:
 
 
 def _overflow(kind: OverflowKind) -> Callable[[Any], Iterable[int]]:
-    return lambda q: [int(q.overflow.target)] if q.overflow.kind == kind and q.overflow.target.isdigit() else []
+    return lambda q: (
+        [int(q.overflow.target)] if q.overflow.kind == kind and q.overflow.target.isdigit() else []
+    )
 
 
 @attrs.frozen
@@ -62,24 +64,60 @@ class Kind:
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        Kind("user", "users", User, (("username",),),
-             (Ref("group_id", "group", _one("group_id")), Ref("report_filter_ids", "report_filter",
-                                                              _many("report_filter_ids"))),
-             secret_fields=frozenset({"password_hash", "failed_logins", "locked_until", "password_changed_at"})),
+        Kind(
+            "user",
+            "users",
+            User,
+            (("username",),),
+            (
+                Ref("group_id", "group", _one("group_id")),
+                Ref("report_filter_ids", "report_filter", _many("report_filter_ids")),
+            ),
+            secret_fields=frozenset(
+                {"password_hash", "failed_logins", "locked_until", "password_changed_at"}
+            ),
+        ),
         Kind("group", "groups", AgentGroup, (("name",),)),
-        Kind("queue", "queues", Queue, (("name",), ("number",)),
-             (Ref("group_id", "group", _one("group_id")),
-              Ref("overflow_target", "queue", _overflow(OverflowKind.QUEUE)),
-              Ref("overflow_target", "user", _overflow(OverflowKind.AGENT)))),
-        Kind("skill", "skills", AgentSkill, (("user_id", "queue_id"),),
-             (Ref("user_id", "user", _one("user_id")), Ref("queue_id", "queue", _one("queue_id")))),
+        Kind(
+            "queue",
+            "queues",
+            Queue,
+            (("name",), ("number",)),
+            (
+                Ref("group_id", "group", _one("group_id")),
+                Ref("overflow_target", "queue", _overflow(OverflowKind.QUEUE)),
+                Ref("overflow_target", "user", _overflow(OverflowKind.AGENT)),
+            ),
+        ),
+        Kind(
+            "skill",
+            "skills",
+            AgentSkill,
+            (("user_id", "queue_id"),),
+            (Ref("user_id", "user", _one("user_id")), Ref("queue_id", "queue", _one("queue_id"))),
+        ),
         Kind("pause_code", "pause_codes", PauseCode, (("code",), ("name",))),
-        Kind("category", "categories", CallCategory, (("parent_id", "kind", "name"),),
-             (Ref("parent_id", "category", _one("parent_id")),)),
+        Kind(
+            "category",
+            "categories",
+            CallCategory,
+            (("parent_id", "kind", "name"),),
+            (Ref("parent_id", "category", _one("parent_id")),),
+        ),
         Kind("transfer_group", "transfer_groups", TransferLineGroup, (("name",),)),
-        Kind("transfer_line", "transfer_lines", TransferLine, (("group_id", "name"),),
-             (Ref("group_id", "transfer_group", _one("group_id")),)),
-        Kind("report_filter", "report_filters", ReportAccessFilter, (("name",),),
-             (Ref("queue_ids", "queue", _many("queue_ids")), Ref("group_ids", "group", _many("group_ids")))),
+        Kind(
+            "transfer_line",
+            "transfer_lines",
+            TransferLine,
+            (("group_id", "name"),),
+            (Ref("group_id", "transfer_group", _one("group_id")),),
+        ),
+        Kind(
+            "report_filter",
+            "report_filters",
+            ReportAccessFilter,
+            (("name",),),
+            (Ref("queue_ids", "queue", _many("queue_ids")), Ref("group_ids", "group", _many("group_ids"))),
+        ),
     )
 }

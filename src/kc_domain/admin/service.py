@@ -25,8 +25,14 @@ def _key(value: Any) -> Any:
 
 
 class AdminService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, hasher: PasswordHasher,
-                 policy: PasswordPolicy, audit: AuditTrail) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        hasher: PasswordHasher,
+        policy: PasswordPolicy,
+        audit: AuditTrail,
+    ) -> None:
         self._uow_factory, self._clock, self._hasher = uow_factory, clock, hasher
         self._policy, self._audit = policy, audit
 
@@ -59,8 +65,9 @@ class AdminService:
 
         return self._run(actor, spec, "create", None, change)
 
-    def update(self, actor: Actor, kind: str, entity_id: int, values: Mapping[str, Any],
-               password: str | None = None) -> Any:
+    def update(
+        self, actor: Actor, kind: str, entity_id: int, values: Mapping[str, Any], password: str | None = None
+    ) -> Any:
         spec = KINDS[kind]
 
         def change(uow: UnitOfWork) -> tuple[Any, dict[str, Any]]:
@@ -102,20 +109,33 @@ class AdminService:
         self._run(actor, spec, "delete", entity_id, change)
 
     # -- internals -----------------------------------------------------------------------------
-    def _run(self, actor: Actor, spec: Kind, verb: str, entity_id: int | None,
-             change: Callable[[UnitOfWork], tuple[Any, dict[str, Any]]]) -> Any:
+    def _run(
+        self,
+        actor: Actor,
+        spec: Kind,
+        verb: str,
+        entity_id: int | None,
+        change: Callable[[UnitOfWork], tuple[Any, dict[str, Any]]],
+    ) -> Any:
         action = f"{spec.name}.{verb}"
         try:
             with self._uow_factory() as uow:
                 entity, params = change(uow)
-                self._audit.record(uow, actor, action, object_type=spec.name,
-                                   object_id=entity.id, params=params)
+                self._audit.record(
+                    uow, actor, action, object_type=spec.name, object_id=entity.id, params=params
+                )
                 uow.commit()
                 return entity
         except DomainError as error:
-            self._audit.record_alone(self._uow_factory, actor, action, object_type=spec.name,
-                                     object_id=entity_id or "", params=_error_params(error),
-                                     outcome=Outcome.REJECTED)
+            self._audit.record_alone(
+                self._uow_factory,
+                actor,
+                action,
+                object_type=spec.name,
+                object_id=entity_id or "",
+                params=_error_params(error),
+                outcome=Outcome.REJECTED,
+            )
             raise
 
     def _check(self, uow: UnitOfWork, spec: Kind, entity: Any) -> None:
@@ -159,11 +179,16 @@ def _get(uow: UnitOfWork, spec: Kind, entity_id: int) -> Any:
 
 
 def _check_fields(spec: Kind, values: Mapping[str, Any], *, creating: bool) -> None:
-    settable = {f.name: f for f in attrs.fields(spec.cls) if f.name != "id" and f.name not in spec.secret_fields}
+    settable = {
+        f.name: f for f in attrs.fields(spec.cls) if f.name != "id" and f.name not in spec.secret_fields
+    }
     errors = [FieldError(name, "unknown_field") for name in values if name not in settable]
     if creating:
-        errors += [FieldError(name, "required") for name, f in settable.items()
-                   if f.default is attrs.NOTHING and name not in values]
+        errors += [
+            FieldError(name, "required")
+            for name, f in settable.items()
+            if f.default is attrs.NOTHING and name not in values
+        ]
     if errors:
         raise ValidationFailed(errors)
 
@@ -196,8 +221,11 @@ def _users_using(uow: UnitOfWork, spec: Kind, entity_id: int) -> list[str]:
     for other in KINDS.values():
         for ref in other.refs:
             if ref.kind == spec.name:
-                found += [f"{other.name}:{other.label(e)}" for e in _repo(uow, other).list()
-                          if entity_id in set(ref.ids(e))]
+                found += [
+                    f"{other.name}:{other.label(e)}"
+                    for e in _repo(uow, other).list()
+                    if entity_id in set(ref.ids(e))
+                ]
     return sorted(set(found))
 
 

@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import attrs
@@ -15,7 +15,7 @@ import attrs
 GENESIS = "0" * 64
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     OK = "ok"
     REJECTED = "rejected"  # invalid input; nothing changed
     DENIED = "denied"  # permission missing
@@ -51,21 +51,56 @@ class AuditRecord:
     hash: str
 
     def expected_hash(self) -> str:
-        return _digest(self.seq, self.prev_hash, self.at, self.actor, self.action, self.object_type,
-                       self.object_id, self.params, self.outcome, self.source)
+        return _digest(
+            self.seq,
+            self.prev_hash,
+            self.at,
+            self.actor,
+            self.action,
+            self.object_type,
+            self.object_id,
+            self.params,
+            self.outcome,
+            self.source,
+        )
 
 
-def _digest(seq: int, prev_hash: str, at: datetime, actor: str, action: str, object_type: str,
-            object_id: str, params: Mapping[str, Any], outcome: Outcome, source: str) -> str:
+def _digest(
+    seq: int,
+    prev_hash: str,
+    at: datetime,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    params: Mapping[str, Any],
+    outcome: Outcome,
+    source: str,
+) -> str:
     body = json.dumps(
-        [seq, prev_hash, at.isoformat(timespec="microseconds"), actor, action, object_type, object_id,
-         params, outcome.value, source],
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
+        [
+            seq,
+            prev_hash,
+            at.isoformat(timespec="microseconds"),
+            actor,
+            action,
+            object_type,
+            object_id,
+            params,
+            outcome.value,
+            source,
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def seal(entry: AuditEntry, previous: AuditRecord | None, anchor: tuple[int, str] = (0, GENESIS)) -> AuditRecord:
+def seal(
+    entry: AuditEntry, previous: AuditRecord | None, anchor: tuple[int, str] = (0, GENESIS)
+) -> AuditRecord:
     """Place ``entry`` after ``previous`` (or after the retention ``anchor`` when the log is empty).
 
     ``params`` must already be JSON-native (see ``kc_domain.plain.to_plain``) so the hash
@@ -73,9 +108,19 @@ def seal(entry: AuditEntry, previous: AuditRecord | None, anchor: tuple[int, str
     """
     seq, prev = (previous.seq, previous.hash) if previous else anchor
     params = json.loads(json.dumps(entry.params, default=str))
-    record = AuditRecord(seq=seq + 1, at=entry.at, actor=entry.actor, action=entry.action,
-                         object_type=entry.object_type, object_id=entry.object_id, params=params,
-                         outcome=entry.outcome, source=entry.source, prev_hash=prev, hash="")
+    record = AuditRecord(
+        seq=seq + 1,
+        at=entry.at,
+        actor=entry.actor,
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        params=params,
+        outcome=entry.outcome,
+        source=entry.source,
+        prev_hash=prev,
+        hash="",
+    )
     return attrs.evolve(record, hash=record.expected_hash())
 
 

@@ -53,9 +53,14 @@ class AuditTrail:
     ) -> AuditRecord:
         """Append to the chain inside ``uow``; it is stored when ``uow`` commits."""
         entry = AuditEntry(
-            at=self._clock.now(), actor=actor.name, action=action, object_type=object_type,
-            object_id="" if object_id is None else str(object_id), params=dict(params or {}),
-            outcome=outcome, source=actor.source,
+            at=self._clock.now(),
+            actor=actor.name,
+            action=action,
+            object_type=object_type,
+            object_id="" if object_id is None else str(object_id),
+            params=dict(params or {}),
+            outcome=outcome,
+            source=actor.source,
         )
         record = seal(entry, uow.audit.last(), uow.audit.anchor())
         uow.audit.append(record)
@@ -67,8 +72,9 @@ class AuditTrail:
             self.record(uow, actor, action, **kwargs)
             uow.commit()
 
-    def search(self, uow_factory: UnitOfWorkFactory, query: AuditQuery, limit: int,
-               offset: int = 0) -> list[AuditRecord]:
+    def search(
+        self, uow_factory: UnitOfWorkFactory, query: AuditQuery, limit: int, offset: int = 0
+    ) -> list[AuditRecord]:
         """Matching records, newest first."""
         with uow_factory() as uow:
             return uow.audit.query(query, limit, offset)
@@ -84,7 +90,11 @@ class AuditTrail:
         with uow_factory() as uow:
             removed = uow.audit.purge_before(cutoff)
             if removed:
-                self.record(uow, SYSTEM, "audit.purge",
-                            params={"removed": removed, "before": cutoff.isoformat(), "days": retention_days})
+                self.record(
+                    uow,
+                    SYSTEM,
+                    "audit.purge",
+                    params={"removed": removed, "before": cutoff.isoformat(), "days": retention_days},
+                )
             uow.commit()
         return removed

@@ -7,10 +7,10 @@ without touching the web shell.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import Enum
+from enum import StrEnum
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     ADMIN = "admin"
     SUPERVISOR = "supervisor"
     AGENT = "agent"
@@ -21,7 +21,7 @@ class Role(str, Enum):
     CALLBACK = "callback"
 
 
-class Permission(str, Enum):
+class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_GROUPS = "manage_groups"
     MANAGE_QUEUES = "manage_queues"

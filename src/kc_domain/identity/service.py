@@ -30,8 +30,15 @@ class SignedIn:
 
 
 class SignInService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, hasher: PasswordHasher,
-                 policy: PasswordPolicy, lockout: LockoutPolicy, audit: AuditTrail) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        hasher: PasswordHasher,
+        policy: PasswordPolicy,
+        lockout: LockoutPolicy,
+        audit: AuditTrail,
+    ) -> None:
         self._uow_factory, self._clock, self._hasher = uow_factory, clock, hasher
         self._policy, self._lockout, self._audit = policy, lockout, audit
         self._decoy: str | None = None
@@ -47,9 +54,15 @@ class SignInService:
             if reason:
                 if user is not None and reason == "bad_credentials":
                     user.record_failed_login(now, self._lockout)
-                self._audit.record(uow, actor, "auth.sign_in", object_type="user",
-                                   object_id=user.id if user else "", params={"reason": reason},
-                                   outcome=Outcome.FAILED)
+                self._audit.record(
+                    uow,
+                    actor,
+                    "auth.sign_in",
+                    object_type="user",
+                    object_id=user.id if user else "",
+                    params={"reason": reason},
+                    outcome=Outcome.FAILED,
+                )
                 uow.commit()
                 raise AuthenticationFailed(reason)
             assert user is not None and user.id is not None
@@ -84,8 +97,13 @@ class SignInService:
                 raise ValidationFailed(problems)
             user.password_hash = self._hasher.hash(new)
             user.password_changed_at = self._clock.now()
-            self._audit.record(uow, Actor(user.username, source), "auth.change_password",
-                               object_type="user", object_id=user.id)
+            self._audit.record(
+                uow,
+                Actor(user.username, source),
+                "auth.change_password",
+                object_type="user",
+                object_id=user.id,
+            )
             uow.commit()
 
     def _refusal(self, user: User | None, password: str, now: datetime) -> str:
@@ -108,8 +126,14 @@ class SignInService:
 
 def _signed_in(user: User, group_roles: frozenset[Role], policy: PasswordPolicy, now: datetime) -> SignedIn:
     assert user.id is not None
-    return SignedIn(user.id, user.username, user.full_name, user.language, user.permissions(group_roles),
-                    policy.expired(user.password_changed_at, now))
+    return SignedIn(
+        user.id,
+        user.username,
+        user.full_name,
+        user.language,
+        user.permissions(group_roles),
+        policy.expired(user.password_changed_at, now),
+    )
 
 
 def _find(users: list[User], username: str) -> User | None:

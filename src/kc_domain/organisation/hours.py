@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Container, Iterable, Sequence
 from datetime import date, datetime, tzinfo
@@ -59,7 +60,7 @@ def interval_problems(field: str, intervals: Sequence[TimeInterval]) -> list[Fie
     for interval in ordered:
         if interval.start >= interval.end:
             errors.append(FieldError(field, "interval_empty", {"interval": str(interval)}))
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in itertools.pairwise(ordered):
         if after.start < before.end:
             errors.append(FieldError(field, "interval_overlap", {"first": str(before), "second": str(after)}))
     return errors

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import attrs
@@ -13,7 +13,7 @@ from kc_domain.organisation.hours import OpeningHours
 from kc_domain.validation import int_range, phone_number, text
 
 
-class OverflowKind(str, Enum):
+class OverflowKind(StrEnum):
     """Where a call goes when its queue is closed (IN-18, ADM-05)."""
 
     QUEUE = "queue"
@@ -100,7 +100,11 @@ class Queue:
         int_range(errors, "priority", self.priority, 1, 10)
         errors += self.hours.problems()
         errors += self.overflow.problems()
-        if self.overflow.kind == OverflowKind.QUEUE and self.id is not None and self.overflow.target == str(self.id):
+        if (
+            self.overflow.kind == OverflowKind.QUEUE
+            and self.id is not None
+            and self.overflow.target == str(self.id)
+        ):
             errors.append(FieldError("overflow_target", "overflow_to_itself"))
         return errors
 
@@ -126,7 +130,7 @@ class AgentSkill:
         return errors
 
 
-class PauseKind(str, Enum):
+class PauseKind(StrEnum):
     WORK = "work"
     PRIVATE = "private"
 
@@ -148,7 +152,7 @@ class PauseCode:
         return errors
 
 
-class CategoryKind(str, Enum):
+class CategoryKind(StrEnum):
     CALL = "call"
     PRODUCT = "product"
 
