@@ -44,10 +44,10 @@ def create_app(container: Container | None = None) -> Flask:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Czech text stays readable
     app.extensions["kc"] = container
+    logs.init_app(app)  # first, so that every later hook and error has a request id
     CSRFProtect(app)
     init_i18n(app)
     security.init_app(app)
-    logs.init_app(app)
     errors.init_app(app)
 
     from apps.web import audit_http, auth, home, ops

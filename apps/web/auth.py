@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -29,7 +29,7 @@ def login() -> Response | str | tuple[str, int]:
     if request.method == "GET":
         if current_user():
             return redirect(url_for("home.index"))
-        return render_template("login.html", expired=bool(g.get("session_expired")))
+        return render_template("login.html", expired=request.args.get("expired") == "1")
     username = request.form.get("username", "")
     password = request.form.get("password", "")
     try:

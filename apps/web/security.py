@@ -42,7 +42,8 @@ def requires(*permissions: Permission) -> Callable[[F], F]:
             if user is None:
                 if request.path.startswith("/api/"):
                     abort(401)
-                return redirect(url_for("auth.login", next=request.full_path))
+                expired = 1 if g.get("session_expired") else None
+                return redirect(url_for("auth.login", next=request.full_path, expired=expired))
             if not set(permissions) <= user.permissions:
                 audit_denied(user)
                 abort(403)

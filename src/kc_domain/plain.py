@@ -11,7 +11,14 @@ import attrs
 
 
 def to_plain(value: Any, *, omit: frozenset[str] = frozenset()) -> Any:
-    """attrs objects become dicts (fields in ``omit`` left out), sets sorted lists, enums their value."""
+    """attrs objects become dicts (fields in ``omit`` left out), sets sorted lists, enums their value.
+
+    A value object with its own ``to_plain()`` (e.g. OpeningHours) is written in that form, which
+    is also what its ``from_plain()`` and the JSON API accept.
+    """
+    own = getattr(value, "to_plain", None)
+    if callable(own):
+        return own()
     if attrs.has(type(value)):
         return {
             f.name: to_plain(getattr(value, f.name))

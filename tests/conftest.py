@@ -1,0 +1,85 @@
+"""Fixtures shared by every tier: a wired KC on a fresh SQLite file, with the demo organisation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dependency_injector import providers
+from flask import Flask
+from flask.testing import FlaskClient
+
+from apps.container import Container
+from apps.seed import DEMO_PASSWORD, seed
+from apps.settings import Settings
+from kc_adapters.system import Argon2Hasher
+
+FAST_HASHER = Argon2Hasher(time_cost=1, memory_cost=1024)  # same algorithm, test-sized cost
+
+
+def make_container(database_url: str, **env: str) -> Container:
+    settings = Settings.from_env({"KC_DATABASE_URL": database_url, "KC_SECRET_KEY": "t" * 40, **env})
+    container = Container(settings=settings)
+    container.hasher.override(providers.Object(FAST_HASHER))
+    container.database().upgrade()
+    return container
+
+
+@pytest.fixture
+def container(tmp_path: Path) -> Iterator[Container]:
+    container = make_container(f"sqlite:///{tmp_path / 'kc.sqlite3'}")
+    seed(container.admin())
+    yield container
+    container.database().dispose()
+
+
+@pytest.fixture
+def app(container: Container) -> Flask:
+    from apps.web import create_app
+
+    app = create_app(container)
+    app.config["TESTING"] = True
+    return app
+
+
+class Client:
+    """A test client that behaves like a browser: keeps the cookie and sends the CSRF token."""
+
+    def __init__(self, flask_client: FlaskClient) -> None:
+        self.http = flask_client
+        self._token = ""
+
+    def token(self) -> str:
+        if not self._token:
+            page = self.http.get("/login", follow_redirects=True).get_data(as_text=True)
+            self._token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        return self._token
+
+    def login(self, username: str, password: str = DEMO_PASSWORD) -> Any:
+        self._token = ""
+        response = self.post("/login", {"username": username, "password": password})
+        self._token = ""  # the session was renewed at sign-in
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.http.get(path, **kwargs)
+
+    def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        return self.http.post(path, data={**(data or {}), "csrf_token": self.token()}, **kwargs)
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        return self.http.open(path, method=method, json=body, headers={"X-CSRFToken": self.token()})
+
+
+@pytest.fixture
+def client(app: Flask) -> Client:
+    return Client(app.test_client())
+
+
+@pytest.fixture
+def admin_client(client: Client) -> Client:
+    assert client.login("admin").status_code == 302
+    return client

@@ -1,0 +1,92 @@
+"""Signing in and out through the web shell (SEC-02 password part, SEC-03 audit of sign-ins)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kc_domain.audit.service import AuditQuery
+
+
+def _audit(container, action):  # type: ignore[no-untyped-def]
+    return container.audit().search(container.uow_factory(), AuditQuery(action=action), 50)
+
+
+@pytest.mark.req("SEC-02", "SEC-03", "GEN-01")
+def test_given_right_password_then_user_signs_in_and_it_is_audited(client, container):
+    response = client.login("admin")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    records = _audit(container, "auth.sign_in")
+    assert records[0].actor == "admin" and records[0].outcome.value == "ok"
+
+
+@pytest.mark.req("SEC-02", "SEC-03")
+def test_given_wrong_password_then_sign_in_is_refused_in_czech_and_audited(client, container):
+    response = client.login("admin", "spatne-heslo")
+    assert response.status_code == 401
+    assert "Nesprávné uživatelské jméno nebo heslo." in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # still signed out
+    failed = _audit(container, "auth.sign_in")[0]
+    assert failed.outcome.value == "failed" and failed.params == {"reason": "bad_credentials"}
+
+
+@pytest.mark.req("SEC-02")
+def test_given_repeated_failures_then_account_is_locked_even_for_the_right_password(client):
+    for _ in range(5):
+        client.login("novakova", "nope")
+    response = client.login("novakova")
+    assert response.status_code == 401
+    assert "zablokován" in response.get_data(as_text=True)
+
+
+@pytest.mark.req("SEC-03")
+def test_sign_out_ends_the_session_and_is_audited(admin_client, container):
+    response = admin_client.post("/logout")
+    assert response.status_code == 302
+    assert admin_client.get("/admin/").status_code == 302
+    assert _audit(container, "auth.sign_out")[0].actor == "admin"
+
+
+def test_sign_in_redirects_only_to_local_pages(client):
+    response = client.post("/login?next=https://evil.example/", {"username": "admin", "password": "Kontakt-2026"})
+    assert response.headers["Location"] == "/"
+    client.post("/logout")
+    client._token = ""  # signing out ends the session and its CSRF token
+    response = client.post("/login?next=/admin/queue/", {"username": "admin", "password": "Kontakt-2026"})
+    assert response.headers["Location"] == "/admin/queue/"
+
+
+@pytest.mark.req("SEC-02")
+def test_own_password_change_enforces_the_policy(admin_client, client):
+    response = admin_client.post("/password", {"current_password": "Kontakt-2026", "password": "kratke",
+                                               "password_again": "kratke"})
+    assert response.status_code == 422
+    assert "alespoň 12 znaků" in response.get_data(as_text=True)
+    response = admin_client.post("/password", {"current_password": "Kontakt-2026", "password": "Nove-Heslo-2027",
+                                               "password_again": "Nove-Heslo-2027"})
+    assert response.status_code == 302
+    admin_client.post("/logout")
+    assert client.login("admin", "Nove-Heslo-2027").status_code == 302
+
+
+def test_deactivated_user_loses_the_session_at_the_next_request(client, container, app):
+    client.login("novakova")
+    assert client.get("/").status_code == 200
+    user = next(u for u in container.admin().list("user") if u.username == "novakova")
+    from kc_domain.audit.service import Actor
+
+    container.admin().update(Actor("admin"), "user", user.id, {"active": False})
+    assert client.get("/").status_code == 302
+
+
+def test_idle_session_expires(container):
+    from apps.web import create_app
+    from tests.conftest import Client
+
+    app = create_app(container)
+    app.config["KC_SESSION_IDLE_SECONDS"] = -1
+    client = Client(app.test_client())
+    client.login("admin")
+    response = client.get("/")
+    assert response.status_code == 302 and "expired=1" in response.headers["Location"]
+    assert "po době nečinnosti" in client.get(response.headers["Location"]).get_data(as_text=True)

@@ -1,0 +1,72 @@
+"""Health and readiness endpoints, and the ``kc`` command (operations basics)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from dependency_injector import providers
+
+from apps.cli import main
+from apps.settings import Settings, SettingsError
+
+
+def test_healthz_answers_without_sign_in(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_readyz_checks_database_and_bus(client, container):
+    assert client.get("/readyz").get_json() == {"status": "ok", "checks": {"database": "ok", "bus": "ok"}}
+
+    class DownBus:
+        def ping(self) -> None:
+            raise ConnectionError("redis down")
+
+    container.bus.override(providers.Object(DownBus()))
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.get_json()["checks"]["bus"] == "unavailable"
+
+
+def test_wrong_settings_name_the_variable_and_the_allowed_values():
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({"KC_TELEPHONY": "skype", "KC_PASSWORD_MIN_LENGTH": "3", "KC_DATABSE_URL": "x"})
+    message = str(error.value)
+    assert "KC_TELEPHONY='skype' is not valid; allowed: simulated, asterisk, csta" in message
+    assert "KC_PASSWORD_MIN_LENGTH='3' is not valid; allowed: 8..128" in message
+    assert "KC_DATABSE_URL is not a KC setting" in message
+
+
+def test_kc_check_config_stops_on_a_wrong_setting(monkeypatch):
+    monkeypatch.setenv("KC_BUS_URL", "kafka://nowhere")
+    result = CliRunner().invoke(main, ["check-config"])
+    assert result.exit_code == 2
+    assert "KC_BUS_URL='kafka://nowhere' is not valid; allowed: memory:// or redis://HOST:PORT/N" in result.output
+
+
+def test_kc_check_config_reports_a_healthy_setup(monkeypatch, tmp_path):
+    monkeypatch.setenv("KC_DATABASE_URL", f"sqlite:///{tmp_path / 'kc.sqlite3'}")
+    monkeypatch.setenv("KC_SECRET_KEY", "s" * 40)
+    result = CliRunner().invoke(main, ["check-config"])
+    assert result.exit_code == 0, result.output
+    assert "database: reachable" in result.output and "KC_SECRET_KEY                ***" in result.output
+
+
+@pytest.mark.req("SEC-03", "ADM-02")
+def test_kc_db_upgrade_user_add_and_audit_verify(monkeypatch, tmp_path):
+    monkeypatch.setenv("KC_DATABASE_URL", f"sqlite:///{tmp_path / 'kc.sqlite3'}")
+    monkeypatch.setenv("KC_SECRET_KEY", "s" * 40)
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(main, ["user", "add", "spravce", "--name", "Správce Systému", "--role", "admin",
+                                  "--password", "Silne-Heslo-2026"])
+    assert result.exit_code == 0, result.output
+    weak = runner.invoke(main, ["user", "add", "slaby", "--name", "Slabý", "--role", "agent", "--password", "x"])
+    assert weak.exit_code == 1 and "password: password_too_short" in weak.output
+    assert "spravce" in runner.invoke(main, ["user", "list"]).output
+    verified = runner.invoke(main, ["audit", "verify"])
+    assert verified.exit_code == 0 and "audit log intact" in verified.output
+    assert runner.invoke(main, ["worker", "--once"]).exit_code == 0
+
+
+def test_kc_engine_says_it_is_not_available_yet():
+    result = CliRunner().invoke(main, ["engine"])
+    assert result.exit_code == 1 and "not part of this release" in result.output
