@@ -85,7 +85,7 @@ def test_bad_queue_input_is_explained_and_nothing_is_saved(admin_client, contain
     assert {q.id: q.name for q in container.admin().list("queue")} == before
 
 
-@pytest.mark.req("ADM-10", "SEC-03")
+@pytest.mark.req("ADM-10", "AG-03", "SEC-03")
 def test_admin_gives_an_agent_a_skill_in_a_queue(admin_client, container):
     users = {u.username: u for u in container.admin().list("user")}
     queue = _queues(container)["Zaměstnavatelé"]

@@ -70,3 +70,15 @@ def test_kc_db_upgrade_user_add_and_audit_verify(monkeypatch, tmp_path):
 def test_kc_engine_says_it_is_not_available_yet():
     result = CliRunner().invoke(main, ["engine"])
     assert result.exit_code == 1 and "not part of this release" in result.output
+
+
+def test_every_setting_is_documented_in_readme_and_configuration_docs():
+    from pathlib import Path
+
+    from apps.settings import OPTIONS
+
+    root = Path(__file__).resolve().parents[2]
+    for document in ("README.md", "docs/configuration.md"):
+        text = (root / document).read_text(encoding="utf-8")
+        missing = [o.name for o in OPTIONS if f"`{o.name}` | `{o.default or '(empty)'}`" not in text]
+        assert missing == [], f"{document} lacks {missing}"

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from apps.web.admin.fields import Field
 from apps.web.admin.resources import RESOURCES, Resource
-from apps.web.admin.service import admin, cells, labels, resource_for, values_from_form
+from apps.web.admin.service import admin, cells, defaults, labels, resource_for, values_from_form
 from apps.web.errors import validation_payload
 from apps.web.security import actor, current_user, requires
 from kc_domain.errors import InUse, ValidationFailed
@@ -101,7 +101,7 @@ def _form(
     errors: dict[str, list[str]],
 ) -> str:
     """Render the form with the entity's values, or with what was submitted after an error."""
-    shown: dict[str, object] = {}
+    shown: dict[str, object] = defaults(resource) if entity is None and submitted is None else {}
     for field in resource.fields:
         if field.kind == "password":
             continue

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
+
+import attrs
 
 from flask import abort, current_app
 from werkzeug.datastructures import MultiDict
 
 from apps.web.admin.resources import RESOURCES, Resource
 from apps.web.security import audit_denied, current_user
+from kc_domain.admin.kinds import KINDS
 from kc_domain.errors import FieldError, ValidationFailed
 
 
@@ -76,6 +80,22 @@ def cells(resource: Resource, entity: Any, shown: dict[str, dict[str, str]]) -> 
         else:
             out.append("" if value is None else str(value))
     return out
+
+
+def defaults(resource: Resource) -> dict[str, object]:
+    """What a new object's form starts with: the domain's own defaults (SL 80 %, 20 s...)."""
+    blank = SimpleNamespace()
+    for attribute in attrs.fields(KINDS[resource.kind].cls):
+        default = attribute.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            default = default.factory()
+        setattr(blank, attribute.name, None if default is attrs.NOTHING else default)
+    shown: dict[str, object] = {}
+    for field in resource.fields:
+        if field.kind != "password":
+            value = field.form_value(blank)
+            shown.update(value if isinstance(value, dict) else {field.name: value})
+    return shown
 
 
 def admin() -> Any:

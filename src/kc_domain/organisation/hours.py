@@ -82,6 +82,12 @@ class OpeningHours:
     closed_on_holidays: bool = True
 
     @classmethod
+    def office(cls) -> OpeningHours:
+        """A Czech insurer's usual hours: Mon-Thu 08:00-17:00, Fri 08:00-15:00, closed on holidays."""
+        day, friday = (TimeInterval(480, 1020),), (TimeInterval(480, 900),)
+        return cls(weekly=(day, day, day, day, friday, (), ()), closed_on_holidays=True)
+
+    @classmethod
     def always_open(cls) -> OpeningHours:
         return cls(weekly=((TimeInterval(0, 1440),),) * 7, closed_on_holidays=False)
 

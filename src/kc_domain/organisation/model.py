@@ -84,7 +84,7 @@ class Queue:
     sl_threshold_s: int = 20
     wrap_up_s: int = 30
     priority: int = 5
-    hours: OpeningHours = attrs.field(factory=OpeningHours.always_open)
+    hours: OpeningHours = attrs.field(factory=OpeningHours.office)
     overflow: OverflowTarget = attrs.field(factory=OverflowTarget)
     active: bool = True
     id: int | None = None
