@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint typecheck translations services clean
+.PHONY: demo test bench messages translations services clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,12 @@ $(STAMP): pyproject.toml
 
 translations: $(STAMP)
 	$(VENV)/bin/pybabel compile -q -d apps/web/translations -D messages
+
+## make messages: extract translatable strings and merge them into the Czech catalogue
+messages: $(STAMP)
+	mkdir -p var
+	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o var/messages.pot .
+	$(VENV)/bin/pybabel update -i var/messages.pot -d apps/web/translations -D messages --no-fuzzy-matching
 
 ## make demo: install, migrate, seed and serve the whole system on SQLite
 demo: $(STAMP) translations

@@ -13,9 +13,14 @@ from apps.container import Container
 
 
 def _serve_threaded(app: Any, host: str, port: int) -> None:
-    from werkzeug.serving import run_simple
+    """One process, a thread per request: enough for the demo's handful of users."""
+    from werkzeug.serving import make_server
 
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    server = make_server(host, port, app, threaded=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.shutdown()
 
 
 @main.command()
