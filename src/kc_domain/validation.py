@@ -6,8 +6,8 @@ import re
 
 from kc_domain.errors import FieldError
 
-E164 = re.compile(r"^\+[1-9]\d{7,14}$")
-INTERNAL_NUMBER = re.compile(r"^\d{2,8}$")
+E164 = re.compile(r"^\+[1-9][0-9]{7,14}\Z")
+INTERNAL_NUMBER = re.compile(r"^[0-9]{2,8}\Z")
 
 
 def text(errors: list[FieldError], field: str, value: str, *, max_length: int, required: bool = True) -> None:

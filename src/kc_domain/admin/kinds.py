@@ -39,9 +39,13 @@ def _many(attr: str) -> Callable[[Any], Iterable[int]]:
     return lambda e: getattr(e, attr)
 
 
+def _is_id(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def _overflow(kind: OverflowKind) -> Callable[[Any], Iterable[int]]:
     return lambda q: (
-        [int(q.overflow.target)] if q.overflow.kind == kind and q.overflow.target.isdigit() else []
+        [int(q.overflow.target)] if q.overflow.kind == kind and _is_id(q.overflow.target) else []
     )
 
 

@@ -57,9 +57,8 @@ class AdminService:
         def change(uow: UnitOfWork) -> tuple[Any, dict[str, Any]]:
             _check_fields(spec, values, creating=True)
             entity = spec.cls(**values)
-            if spec.name == "user":
-                self._set_password(entity, password, required=True)
-            self._check(uow, spec, entity)
+            extra = self._set_password(entity, password, required=True) if spec.name == "user" else []
+            self._check(uow, spec, entity, extra)
             _repo(uow, spec).add(entity)
             return entity, {"after": self.plain(kind, entity)}
 
@@ -78,8 +77,8 @@ class AdminService:
             if spec.name == "user":
                 if candidate.id == self._acting_user_id(uow, actor) and not candidate.active:
                     raise ValidationFailed.one("active", "cannot_deactivate_self")
-                self._set_password(candidate, password, required=False)
-            self._check(uow, spec, candidate)
+            extra = self._set_password(candidate, password, required=False) if spec.name == "user" else []
+            self._check(uow, spec, candidate, extra)
             for field in attrs.fields(spec.cls):
                 setattr(entity, field.name, getattr(candidate, field.name))
             after = self.plain(kind, entity)
@@ -138,8 +137,9 @@ class AdminService:
             )
             raise
 
-    def _check(self, uow: UnitOfWork, spec: Kind, entity: Any) -> None:
-        errors: list[FieldError] = entity.problems()
+    def _check(self, uow: UnitOfWork, spec: Kind, entity: Any, extra: list[FieldError]) -> None:
+        """Every problem at once: the entity's own, references, uniqueness, tree cycles, ``extra``."""
+        errors: list[FieldError] = entity.problems() + extra
         errors += _reference_problems(uow, spec, entity)
         errors += _uniqueness_problems(uow, spec, entity)
         if spec.name == "category":
@@ -149,17 +149,16 @@ class AdminService:
         if spec.name == "user":
             _ensure_an_admin_remains([u for u in uow.users.list() if u.id != entity.id] + [entity])
 
-    def _set_password(self, user: Any, password: str | None, *, required: bool) -> None:
+    def _set_password(self, user: Any, password: str | None, *, required: bool) -> list[FieldError]:
+        """Hash a new password into ``user``; the policy's objections are returned, not raised."""
         if not password:
-            if required:
-                raise ValidationFailed.one("password", "required")
-            return
+            return [FieldError("password", "required")] if required else []
         problems = self._policy.problems(password, username=user.username)
-        if problems:
-            raise ValidationFailed(problems)
-        user.password_hash = self._hasher.hash(password)
-        user.password_changed_at = self._clock.now()
-        user.failed_logins, user.locked_until = 0, None
+        if not problems:
+            user.password_hash = self._hasher.hash(password)
+            user.password_changed_at = self._clock.now()
+            user.failed_logins, user.locked_until = 0, None
+        return problems
 
     @staticmethod
     def _acting_user_id(uow: UnitOfWork, actor: Actor) -> int | None:

@@ -66,6 +66,7 @@ class SignInService:
                 uow.commit()
                 raise AuthenticationFailed(reason)
             assert user is not None and user.id is not None
+            actor = Actor(user.username, source)  # the account's own spelling, not what was typed
             user.record_successful_login()
             group = uow.groups.get(user.group_id) if user.group_id is not None else None
             self._audit.record(uow, actor, "auth.sign_in", object_type="user", object_id=user.id)

@@ -37,7 +37,7 @@ class OverflowTarget:
     def problems(self) -> list[FieldError]:
         errors: list[FieldError] = []
         if self.kind in (OverflowKind.QUEUE, OverflowKind.AGENT):
-            if not self.target.isdigit():
+            if not (self.target.isascii() and self.target.isdigit()):
                 errors.append(FieldError("overflow_target", "required"))
         elif self.kind == OverflowKind.LINE:
             phone_number(errors, "overflow_target", self.target, external=False)
