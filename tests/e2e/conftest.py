@@ -12,8 +12,15 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -30,7 +37,9 @@ def server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def browser():  # type: ignore[no-untyped-def]
     if not (os.access(CHROMIUM, os.X_OK) or shutil.which("chromium")):
-        pytest.fail(f"Chromium is required for the browser tests: install the Debian package 'chromium' ({CHROMIUM})")
+        pytest.fail(
+            f"Chromium is required for the browser tests: install the Debian package 'chromium' ({CHROMIUM})"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

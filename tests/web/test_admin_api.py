@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-HOURS = {"weekly": {"mon": ["08:00-17:00"], "tue": ["08:00-17:00"], "wed": ["08:00-17:00"],
-                    "thu": ["08:00-17:00"], "fri": ["08:00-15:00"]},
-         "exceptions": [{"day": "2026-12-24", "intervals": [], "note": "Štědrý den"}],
-         "closed_on_holidays": True}
+HOURS = {
+    "weekly": {
+        "mon": ["08:00-17:00"],
+        "tue": ["08:00-17:00"],
+        "wed": ["08:00-17:00"],
+        "thu": ["08:00-17:00"],
+        "fri": ["08:00-15:00"],
+    },
+    "exceptions": [{"day": "2026-12-24", "intervals": [], "note": "Štědrý den"}],
+    "closed_on_holidays": True,
+}
 
 
 @pytest.mark.req("ADM-05", "ADM-11")
 def test_queue_lifecycle_through_the_api(admin_client):
-    created = admin_client.api("POST", "/api/v1/queue", {"name": "Anglická linka", "number": "+420261105561",
-                                                         "hours": HOURS, "overflow": {"kind": "hangup"}})
+    created = admin_client.api(
+        "POST",
+        "/api/v1/queue",
+        {"name": "Anglická linka", "number": "+420261105561", "hours": HOURS, "overflow": {"kind": "hangup"}},
+    )
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
     assert body["hours"]["weekly"]["fri"] == ["08:00-15:00"]
@@ -27,8 +37,11 @@ def test_queue_lifecycle_through_the_api(admin_client):
 
 @pytest.mark.req("ADM-05")
 def test_api_errors_name_the_field_and_the_reason(admin_client):
-    bad = admin_client.api("POST", "/api/v1/queue", {"name": "", "priority": "high", "colour": "red",
-                                                     "hours": {"weekly": {"mon": ["8-17"]}}})
+    bad = admin_client.api(
+        "POST",
+        "/api/v1/queue",
+        {"name": "", "priority": "high", "colour": "red", "hours": {"weekly": {"mon": ["8-17"]}}},
+    )
     assert bad.status_code == 422
     errors = {(e["field"], e["code"]) for e in bad.get_json()["errors"]}
     assert {("priority", "not_a_number"), ("colour", "unknown_field"), ("hours", "bad_interval")} <= errors
@@ -44,7 +57,9 @@ def test_api_never_returns_password_hashes(admin_client):
 def test_skill_level_out_of_range_is_refused(admin_client, container):
     user = next(u for u in container.admin().list("user") if u.username == "horak")
     queue = next(q for q in container.admin().list("queue") if q.name == "Asistenční služba")
-    response = admin_client.api("POST", "/api/v1/skill", {"user_id": user.id, "queue_id": queue.id, "level": 11})
+    response = admin_client.api(
+        "POST", "/api/v1/skill", {"user_id": user.id, "queue_id": queue.id, "level": 11}
+    )
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["message"] == "Musí být mezi 1 a 10."
 

@@ -89,22 +89,43 @@ def test_bad_queue_input_is_explained_and_nothing_is_saved(admin_client, contain
 def test_admin_gives_an_agent_a_skill_in_a_queue(admin_client, container):
     users = {u.username: u for u in container.admin().list("user")}
     queue = _queues(container)["Zaměstnavatelé"]
-    response = admin_client.post("/admin/skill/new", {"user_id": users["cerna"].id, "queue_id": queue.id,
-                                                      "level": "7", "priority": "2", "sign_in_locked": "on"})
+    response = admin_client.post(
+        "/admin/skill/new",
+        {
+            "user_id": users["cerna"].id,
+            "queue_id": queue.id,
+            "level": "7",
+            "priority": "2",
+            "sign_in_locked": "on",
+        },
+    )
     assert response.status_code == 302
-    skill = next(s for s in container.admin().list("skill")
-                 if s.user_id == users["cerna"].id and s.queue_id == queue.id)
+    skill = next(
+        s
+        for s in container.admin().list("skill")
+        if s.user_id == users["cerna"].id and s.queue_id == queue.id
+    )
     assert (skill.level, skill.priority, skill.sign_in_locked) == (7, 2, True)
-    duplicate = admin_client.post("/admin/skill/new", {"user_id": users["cerna"].id, "queue_id": queue.id,
-                                                       "level": "3", "priority": "2"})
+    duplicate = admin_client.post(
+        "/admin/skill/new",
+        {"user_id": users["cerna"].id, "queue_id": queue.id, "level": "3", "priority": "2"},
+    )
     assert duplicate.status_code == 422
 
 
 @pytest.mark.req("ADM-02", "ADM-04")
 def test_admin_adds_edits_deactivates_and_deletes_a_user(admin_client, container):
-    form = {"username": "svobodova", "full_name": "Klára Svobodová", "agent_number": "2104", "email": "",
-            "group_id": "", "roles": ["agent", "callback"], "language": "cs", "password": "Bezpecne-Heslo-1",
-            "active": "on"}
+    form = {
+        "username": "svobodova",
+        "full_name": "Klára Svobodová",
+        "agent_number": "2104",
+        "email": "",
+        "group_id": "",
+        "roles": ["agent", "callback"],
+        "language": "cs",
+        "password": "Bezpecne-Heslo-1",
+        "active": "on",
+    }
     assert admin_client.post("/admin/user/new", form).status_code == 302
     user = next(u for u in container.admin().list("user") if u.username == "svobodova")
     assert {r.value for r in user.roles} == {"agent", "callback"}
@@ -120,8 +141,14 @@ def test_admin_adds_edits_deactivates_and_deletes_a_user(admin_client, container
 
 @pytest.mark.req("ADM-02", "SEC-02")
 def test_new_user_password_must_satisfy_the_policy(admin_client, container):
-    form = {"username": "slaby", "full_name": "Slabé Heslo", "roles": ["agent"], "language": "cs",
-            "password": "heslo", "active": "on"}
+    form = {
+        "username": "slaby",
+        "full_name": "Slabé Heslo",
+        "roles": ["agent"],
+        "language": "cs",
+        "password": "heslo",
+        "active": "on",
+    }
     response = admin_client.post("/admin/user/new", form)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -140,15 +167,32 @@ def test_deleting_a_queue_that_agents_have_skills_in_is_refused(admin_client, co
 @pytest.mark.parametrize(
     ("kind", "form", "shown"),
     [
-        ("pause_code", {"code": "LEKAR", "name": "Lékař", "kind": "private", "max_duration_min": "90",
-                        "active": "on"}, "Lékař"),
-        ("category", {"name": "Změna adresy", "parent_id": "", "kind": "call", "active": "on"}, "Změna adresy"),
+        (
+            "pause_code",
+            {"code": "LEKAR", "name": "Lékař", "kind": "private", "max_duration_min": "90", "active": "on"},
+            "Lékař",
+        ),
+        (
+            "category",
+            {"name": "Změna adresy", "parent_id": "", "kind": "call", "active": "on"},
+            "Změna adresy",
+        ),
         ("transfer_group", {"name": "Externí partneři", "position": "3"}, "Externí partneři"),
-        ("transfer_line", {"name": "Revizní lékař Brno", "number": "2461", "group_id": "", "position": "0"},
-         "Revizní lékař Brno"),
-        ("report_filter", {"name": "AS – jen AS", "reports": ["calls_overview", "lost_calls"]}, "AS – jen AS"),
-        ("group", {"name": "Expertní pracoviště", "description": "Platby, právní", "roles": ["agent"]},
-         "Expertní pracoviště"),
+        (
+            "transfer_line",
+            {"name": "Revizní lékař Brno", "number": "2461", "group_id": "", "position": "0"},
+            "Revizní lékař Brno",
+        ),
+        (
+            "report_filter",
+            {"name": "AS – jen AS", "reports": ["calls_overview", "lost_calls"]},
+            "AS – jen AS",
+        ),
+        (
+            "group",
+            {"name": "Expertní pracoviště", "description": "Platby, právní", "roles": ["agent"]},
+            "Expertní pracoviště",
+        ),
     ],
 )
 def test_every_kind_of_configuration_can_be_created_from_its_form(admin_client, kind, form, shown):
@@ -161,8 +205,10 @@ def test_every_kind_of_configuration_can_be_created_from_its_form(admin_client, 
 def test_category_cannot_be_moved_under_its_own_subcategory(admin_client, container):
     categories = {c.name: c for c in container.admin().list("category")}
     parent, child = categories["Platby"], categories["Dlužné pojistné"]
-    response = admin_client.post(f"/admin/category/{parent.id}", {"name": "Platby", "parent_id": child.id,
-                                                                    "kind": "call", "active": "on"})
+    response = admin_client.post(
+        f"/admin/category/{parent.id}",
+        {"name": "Platby", "parent_id": child.id, "kind": "call", "active": "on"},
+    )
     assert response.status_code == 422
     assert "pod její podkategorii" in response.get_data(as_text=True)
 

@@ -11,8 +11,10 @@ from sqlalchemy import text
 
 @pytest.mark.req("SEC-03")
 def test_audit_page_filters_by_action_and_actor(admin_client):
-    admin_client.post("/admin/pause_code/new", {"code": "LEKAR", "name": "Lékař", "kind": "private",
-                                                "max_duration_min": "90", "active": "on"})
+    admin_client.post(
+        "/admin/pause_code/new",
+        {"code": "LEKAR", "name": "Lékař", "kind": "private", "max_duration_min": "90", "active": "on"},
+    )
     page = admin_client.get("/admin/audit/?action=pause_code.create&actor=admin").get_data(as_text=True)
     assert "pause_code.create" in page and "Lékař" in page
     assert "queue.create" not in page

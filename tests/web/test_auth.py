@@ -48,7 +48,9 @@ def test_sign_out_ends_the_session_and_is_audited(admin_client, container):
 
 
 def test_sign_in_redirects_only_to_local_pages(client):
-    response = client.post("/login?next=https://evil.example/", {"username": "admin", "password": "Kontakt-2026"})
+    response = client.post(
+        "/login?next=https://evil.example/", {"username": "admin", "password": "Kontakt-2026"}
+    )
     assert response.headers["Location"] == "/"
     client.post("/logout")
     client._token = ""  # signing out ends the session and its CSRF token
@@ -58,12 +60,19 @@ def test_sign_in_redirects_only_to_local_pages(client):
 
 @pytest.mark.req("SEC-02")
 def test_own_password_change_enforces_the_policy(admin_client, client):
-    response = admin_client.post("/password", {"current_password": "Kontakt-2026", "password": "kratke",
-                                               "password_again": "kratke"})
+    response = admin_client.post(
+        "/password", {"current_password": "Kontakt-2026", "password": "kratke", "password_again": "kratke"}
+    )
     assert response.status_code == 422
     assert "alespoň 12 znaků" in response.get_data(as_text=True)
-    response = admin_client.post("/password", {"current_password": "Kontakt-2026", "password": "Nove-Heslo-2027",
-                                               "password_again": "Nove-Heslo-2027"})
+    response = admin_client.post(
+        "/password",
+        {
+            "current_password": "Kontakt-2026",
+            "password": "Nove-Heslo-2027",
+            "password_again": "Nove-Heslo-2027",
+        },
+    )
     assert response.status_code == 302
     admin_client.post("/logout")
     assert client.login("admin", "Nove-Heslo-2027").status_code == 302

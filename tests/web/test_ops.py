@@ -39,7 +39,10 @@ def test_kc_check_config_stops_on_a_wrong_setting(monkeypatch):
     monkeypatch.setenv("KC_BUS_URL", "kafka://nowhere")
     result = CliRunner().invoke(main, ["check-config"])
     assert result.exit_code == 2
-    assert "KC_BUS_URL='kafka://nowhere' is not valid; allowed: memory:// or redis://HOST:PORT/N" in result.output
+    assert (
+        "KC_BUS_URL='kafka://nowhere' is not valid; allowed: memory:// or redis://HOST:PORT/N"
+        in result.output
+    )
 
 
 def test_kc_check_config_reports_a_healthy_setup(monkeypatch, tmp_path):
@@ -56,10 +59,24 @@ def test_kc_db_upgrade_user_add_and_audit_verify(monkeypatch, tmp_path):
     monkeypatch.setenv("KC_SECRET_KEY", "s" * 40)
     runner = CliRunner()
     assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
-    result = runner.invoke(main, ["user", "add", "spravce", "--name", "Správce Systému", "--role", "admin",
-                                  "--password", "Silne-Heslo-2026"])
+    result = runner.invoke(
+        main,
+        [
+            "user",
+            "add",
+            "spravce",
+            "--name",
+            "Správce Systému",
+            "--role",
+            "admin",
+            "--password",
+            "Silne-Heslo-2026",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    weak = runner.invoke(main, ["user", "add", "slaby", "--name", "Slabý", "--role", "agent", "--password", "x"])
+    weak = runner.invoke(
+        main, ["user", "add", "slaby", "--name", "Slabý", "--role", "agent", "--password", "x"]
+    )
     assert weak.exit_code == 1 and "password: password_too_short" in weak.output
     assert "spravce" in runner.invoke(main, ["user", "list"]).output
     verified = runner.invoke(main, ["audit", "verify"])

@@ -17,8 +17,17 @@ def test_every_route_declares_who_may_use_it(app):
 
 
 @pytest.mark.req("GEN-01", "ADM-04", "SEC-03")
-@pytest.mark.parametrize("path", ["/admin/", "/admin/user/", "/admin/queue/new", "/admin/audit/",
-                                  "/admin/audit/export.csv", "/api/v1/user"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/",
+        "/admin/user/",
+        "/admin/queue/new",
+        "/admin/audit/",
+        "/admin/audit/export.csv",
+        "/api/v1/user",
+    ],
+)
 def test_agent_opening_an_admin_url_gets_403_and_it_is_audited(client, container, path):
     client.login("novakova")
     assert client.get(path).status_code == 403

@@ -7,7 +7,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import attrs
-
 from flask import abort, current_app
 from werkzeug.datastructures import MultiDict
 

@@ -44,9 +44,7 @@ def _is_id(text: str) -> bool:
 
 
 def _overflow(kind: OverflowKind) -> Callable[[Any], Iterable[int]]:
-    return lambda q: (
-        [int(q.overflow.target)] if q.overflow.kind == kind and _is_id(q.overflow.target) else []
-    )
+    return lambda q: [int(q.overflow.target)] if q.overflow.kind == kind and _is_id(q.overflow.target) else []
 
 
 @attrs.frozen

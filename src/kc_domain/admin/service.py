@@ -74,9 +74,9 @@ class AdminService:
             entity = _get(uow, spec, entity_id)
             before = self.plain(kind, entity)
             candidate = attrs.evolve(entity, **values)
-            if spec.name == "user":
-                if candidate.id == self._acting_user_id(uow, actor) and not candidate.active:
-                    raise ValidationFailed.one("active", "cannot_deactivate_self")
+            acting_id = self._acting_user_id(uow, actor) if spec.name == "user" else None
+            if acting_id is not None and candidate.id == acting_id and not candidate.active:
+                raise ValidationFailed.one("active", "cannot_deactivate_self")
             extra = self._set_password(candidate, password, required=False) if spec.name == "user" else []
             self._check(uow, spec, candidate, extra)
             for field in attrs.fields(spec.cls):
