@@ -218,3 +218,17 @@ def test_edit_form_shows_the_saved_values(admin_client, container):
     page = admin_client.get(f"/admin/queue/{queue.id}").get_data(as_text=True)
     assert 'value="07:00-20:00"' in page and 'value="09:00-15:00"' in page
     assert "2026-12-24 08:00-12:00 Štědrý den" in page
+
+
+@pytest.mark.req("IN-18")
+def test_queue_form_lists_this_years_czech_holidays(admin_client, container):
+    page = admin_client.get("/admin/queue/new").get_data(as_text=True)
+    year = container.clock().now().year
+    easter_monday = next(d for d, name in container.holidays().holidays_in(year).items() if "Easter" in name)
+    assert f"{easter_monday.day}. {easter_monday.month}." in page and "Státní svátky letos" in page
+
+
+@pytest.mark.req("ADM-05")
+def test_queue_form_suggests_queues_and_agents_as_overflow_targets(admin_client, container):
+    page = admin_client.get("/admin/queue/new").get_data(as_text=True)
+    assert 'label="Fronta: Obecná linka"' in page and 'label="Operátor: Marie Nováková"' in page

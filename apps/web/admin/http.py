@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -110,7 +110,35 @@ def _form(
         elif entity is not None:
             value = field.form_value(entity)
             shown.update(value if isinstance(value, dict) else {field.name: value})
-    return render_template("admin/form.html", resource=resource, entity=entity, values=shown, errors=errors)
+    return render_template(
+        "admin/form.html",
+        resource=resource,
+        entity=entity,
+        values=shown,
+        errors=errors,
+        targets=_overflow_targets(resource),
+        holidays=_holidays(resource),
+    )
+
+
+def _overflow_targets(resource: Resource) -> list[tuple[str, str]]:
+    """Queue and agent ids with their names, offered while typing an overflow target."""
+    if resource.kind != "queue":
+        return []
+    queues = [(str(q.id), _("Queue: %(name)s", name=q.name)) for q in admin().list("queue")]
+    agents = [
+        (str(u.id), _("Agent: %(name)s", name=u.full_name)) for u in admin().list("user") if u.agent_number
+    ]
+    return queues + agents
+
+
+def _holidays(resource: Resource) -> str:
+    """This year's Czech public holidays, shown beside the “closed on holidays” switch."""
+    if resource.kind != "queue":
+        return ""
+    kc = current_app.extensions["kc"]
+    year = kc.clock().now().year
+    return ", ".join(f"{d.day}. {d.month}." for d in kc.holidays().holidays_in(year))
 
 
 def _submitted_value(field: Field, form: MultiDict[str, str]) -> dict[str, object]:
