@@ -40,14 +40,23 @@ class Repository(Protocol[T]):
 
 
 class AuditFilter(Protocol):
-    """Anything with these attributes; see kc_domain.audit.service.AuditQuery."""
+    """Anything with these attributes; see kc_domain.audit.service.AuditQuery.
 
-    since: datetime | None
-    until: datetime | None
-    actor: str
-    action: str
-    object_type: str
-    outcome: str
+    Read-only properties, so that a frozen attrs class (AuditQuery) satisfies the protocol.
+    """
+
+    @property
+    def since(self) -> datetime | None: ...
+    @property
+    def until(self) -> datetime | None: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def object_type(self) -> str: ...
+    @property
+    def outcome(self) -> str: ...
 
 
 class AuditStore(Protocol):

@@ -27,9 +27,9 @@ metadata = sa.MetaData(
     }
 )
 
-# SQLite would otherwise reuse the id of a deleted last row; ids appear in the audit log,
-# so an id must never come to mean another object (PostgreSQL sequences never reuse either).
-_NO_REUSE = {"sqlite_autoincrement": True}
+# sqlite_autoincrement on every entity table: SQLite would otherwise reuse the id of a deleted last
+# row; ids appear in the audit log, so an id must never come to mean another object (PostgreSQL
+# sequences never reuse either).
 
 
 def _id() -> sa.Column[int]:
@@ -37,26 +37,29 @@ def _id() -> sa.Column[int]:
 
 
 agent_groups = sa.Table(
-    "agent_groups", metadata,
+    "agent_groups",
+    metadata,
     _id(),
     sa.Column("name", sa.String(60), nullable=False, unique=True),
     sa.Column("description", sa.String(500), nullable=False),
     sa.Column("roles", EnumSet(Role), nullable=False),
-    **_NO_REUSE,
+    sqlite_autoincrement=True,
 )
 
 report_filters = sa.Table(
-    "report_filters", metadata,
+    "report_filters",
+    metadata,
     _id(),
     sa.Column("name", sa.String(60), nullable=False, unique=True),
     sa.Column("reports", StrSet(), nullable=False),
     sa.Column("queue_ids", IntSet(), nullable=False),
     sa.Column("group_ids", IntSet(), nullable=False),
-    **_NO_REUSE,
+    sqlite_autoincrement=True,
 )
 
 users = sa.Table(
-    "users", metadata,
+    "users",
+    metadata,
     _id(),
     sa.Column("username", sa.String(64), nullable=False, unique=True),
     sa.Column("full_name", sa.String(120), nullable=False),
@@ -71,11 +74,12 @@ users = sa.Table(
     sa.Column("failed_logins", sa.Integer, nullable=False),
     sa.Column("locked_until", UTCDateTime(), nullable=True),
     sa.Column("report_filter_ids", IntSet(), nullable=False),
-    **_NO_REUSE,
+    sqlite_autoincrement=True,
 )
 
 queues = sa.Table(
-    "queues", metadata,
+    "queues",
+    metadata,
     _id(),
     sa.Column("name", sa.String(60), nullable=False, unique=True),
     sa.Column("number", sa.String(32), nullable=False),
@@ -88,13 +92,19 @@ queues = sa.Table(
     sa.Column("overflow", OverflowTargetJson(), nullable=False),
     sa.Column("active", sa.Boolean, nullable=False),
     # A number is optional, so only the queues that have one must differ (as the admin service checks).
-    sa.Index("uq_queues_number", "number", unique=True,
-             sqlite_where=sa.text("number <> ''"), postgresql_where=sa.text("number <> ''")),
-    **_NO_REUSE,
+    sa.Index(
+        "uq_queues_number",
+        "number",
+        unique=True,
+        sqlite_where=sa.text("number <> ''"),
+        postgresql_where=sa.text("number <> ''"),
+    ),
+    sqlite_autoincrement=True,
 )
 
 agent_skills = sa.Table(
-    "agent_skills", metadata,
+    "agent_skills",
+    metadata,
     _id(),
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
     sa.Column("queue_id", sa.Integer, sa.ForeignKey("queues.id"), nullable=False, index=True),
@@ -103,22 +113,24 @@ agent_skills = sa.Table(
     sa.Column("sign_in_locked", sa.Boolean, nullable=False),
     # Also serves lookups by user_id (its leading column), hence no separate index on user_id.
     sa.UniqueConstraint("user_id", "queue_id"),
-    **_NO_REUSE,
+    sqlite_autoincrement=True,
 )
 
 pause_codes = sa.Table(
-    "pause_codes", metadata,
+    "pause_codes",
+    metadata,
     _id(),
     sa.Column("code", sa.String(20), nullable=False, unique=True),
     sa.Column("name", sa.String(60), nullable=False, unique=True),
     sa.Column("kind", EnumText(PauseKind), nullable=False),
     sa.Column("max_duration_min", sa.Integer, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False),
-    **_NO_REUSE,
+    sqlite_autoincrement=True,
 )
 
 call_categories = sa.Table(
-    "call_categories", metadata,
+    "call_categories",
+    metadata,
     _id(),
     sa.Column("name", sa.String(80), nullable=False),
     sa.Column("parent_id", sa.Integer, sa.ForeignKey("call_categories.id"), nullable=True, index=True),
@@ -126,32 +138,35 @@ call_categories = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False),
     # NULL parents are distinct in SQL, so top-level names rely on the admin service's own check.
     sa.UniqueConstraint("parent_id", "kind", "name"),
-    **_NO_REUSE,
+    sqlite_autoincrement=True,
 )
 
 transfer_line_groups = sa.Table(
-    "transfer_line_groups", metadata,
+    "transfer_line_groups",
+    metadata,
     _id(),
     sa.Column("name", sa.String(60), nullable=False, unique=True),
     sa.Column("position", sa.Integer, nullable=False),
-    **_NO_REUSE,
+    sqlite_autoincrement=True,
 )
 
 transfer_lines = sa.Table(
-    "transfer_lines", metadata,
+    "transfer_lines",
+    metadata,
     _id(),
     sa.Column("name", sa.String(80), nullable=False),
     sa.Column("number", sa.String(32), nullable=False),
     sa.Column("group_id", sa.Integer, sa.ForeignKey("transfer_line_groups.id"), nullable=True),
     sa.Column("position", sa.Integer, nullable=False),
     sa.UniqueConstraint("group_id", "name"),
-    **_NO_REUSE,
+    sqlite_autoincrement=True,
 )
 
 # The audit log: ``seq`` and both hashes come from the domain (kc_domain.audit.model.seal), so the
 # key is never generated here. Free text is Text: recording must never fail on a length limit.
 audit_log = sa.Table(
-    "audit_log", metadata,
+    "audit_log",
+    metadata,
     sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("at", UTCDateTime(), nullable=False, index=True),
     sa.Column("actor", sa.Text, nullable=False),
@@ -169,7 +184,8 @@ audit_log = sa.Table(
 # the initial migration. Appenders lock this row, which serialises them even when the log is empty.
 ANCHOR_ID = 1
 audit_anchor = sa.Table(
-    "audit_anchor", metadata,
+    "audit_anchor",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -110,7 +110,7 @@ def seal(
     params = json.loads(json.dumps(entry.params, default=str))
     record = AuditRecord(
         seq=seq + 1,
-        at=entry.at,
+        at=entry.at.astimezone(UTC),  # the hash covers the offset: always store UTC
         actor=entry.actor,
         action=entry.action,
         object_type=entry.object_type,

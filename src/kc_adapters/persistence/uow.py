@@ -1,0 +1,100 @@
+"""The SQL unit of work: one ORM session, hence one database transaction, per ``with`` block."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from kc_domain.identity.model import User
+from kc_domain.organisation.model import (
+    AgentGroup,
+    AgentSkill,
+    CallCategory,
+    PauseCode,
+    Queue,
+    ReportAccessFilter,
+    TransferLine,
+    TransferLineGroup,
+)
+
+from .audit import SqlAuditStore
+from .mapping import start_mappers
+from .repository import SqlRepository
+
+READ_ONLY = "kc_read_only"
+"""Connection execution option: on SQLite, begin with a plain (deferred) BEGIN that takes no write lock."""
+
+
+class SqlUnitOfWork:
+    """Leaving the block closes the session, which rolls back whatever was not committed.
+
+    ``expire_on_commit=False``: entities returned from the block keep their loaded values and stay
+    readable after the session is gone (views render them after the unit closed). All columns are
+    loaded eagerly (no relationships, no deferred columns), so a detached entity never lazy-loads.
+    After an explicit ``rollback()`` the session expires its entities; reload them inside the block.
+    """
+
+    users: SqlRepository[User]
+    groups: SqlRepository[AgentGroup]
+    queues: SqlRepository[Queue]
+    skills: SqlRepository[AgentSkill]
+    pause_codes: SqlRepository[PauseCode]
+    categories: SqlRepository[CallCategory]
+    transfer_groups: SqlRepository[TransferLineGroup]
+    transfer_lines: SqlRepository[TransferLine]
+    report_filters: SqlRepository[ReportAccessFilter]
+    audit: SqlAuditStore
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._session: Session | None = None
+
+    def __enter__(self) -> Self:
+        session = self._session = self._sessions()
+        self.users = SqlRepository(session, User)
+        self.groups = SqlRepository(session, AgentGroup)
+        self.queues = SqlRepository(session, Queue)
+        self.skills = SqlRepository(session, AgentSkill)
+        self.pause_codes = SqlRepository(session, PauseCode)
+        self.categories = SqlRepository(session, CallCategory)
+        self.transfer_groups = SqlRepository(session, TransferLineGroup)
+        self.transfer_lines = SqlRepository(session, TransferLine)
+        self.report_filters = SqlRepository(session, ReportAccessFilter)
+        self.audit = SqlAuditStore(session)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        self._active().commit()
+
+    def rollback(self) -> None:
+        self._active().rollback()
+
+    def _active(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("the unit of work is used outside its 'with' block")
+        return self._session
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, engine: sa.Engine) -> None:
+        start_mappers()
+        self.engine = engine
+        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._sessions)
+
+    def ping(self) -> None:
+        # A readiness probe must not queue behind a writer for SQLite's write lock.
+        with self.engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+            connection.execute(sa.text("SELECT 1"))

@@ -1,0 +1,220 @@
+"""One realistic object of every kind the administration keeps, with the objects it refers to.
+
+``make(uow, n)`` adds the n-th variant (unique names differ by ``n``) and returns it uncommitted;
+``change(entity)`` alters every kind of field the entity has, the way the services do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import attrs
+
+from kc_domain.identity.model import User
+from kc_domain.identity.roles import Role
+from kc_domain.organisation.hours import DateException, OpeningHours, parse_intervals
+from kc_domain.organisation.model import (
+    AgentGroup,
+    AgentSkill,
+    CallCategory,
+    CategoryKind,
+    OverflowKind,
+    OverflowTarget,
+    PauseCode,
+    PauseKind,
+    Queue,
+    ReportAccessFilter,
+    TransferLine,
+    TransferLineGroup,
+)
+from kc_ports.persistence import UnitOfWork
+
+# Monday in two parts around lunch, short Friday, Christmas Eve closed, New Year's Eve mornings only.
+HOURS = OpeningHours(
+    weekly=(
+        parse_intervals("08:00-12:00, 12:30-17:00"),
+        parse_intervals("08:00-16:30"),
+        parse_intervals("08:00-16:30"),
+        parse_intervals("08:00-16:30"),
+        parse_intervals("08:00-14:00"),
+        (),
+        (),
+    ),
+    exceptions=(
+        DateException(date(2025, 12, 24), (), "Štědrý den"),
+        DateException(date(2025, 12, 31), parse_intervals("08:00-12:00"), "Silvestr – zkrácená doba"),
+    ),
+    closed_on_holidays=True,
+)
+# Microseconds and a time right at the change to summer time, so the round trip must be exact.
+CHANGED_AT = datetime(2025, 3, 30, 0, 59, 59, 999_999, tzinfo=UTC)
+
+
+def _v(text: str, n: int) -> str:
+    return text if n == 0 else f"{text} {n}"
+
+
+def group(uow: UnitOfWork, n: int = 0) -> AgentGroup:
+    return uow.groups.add(
+        AgentGroup(
+            _v("Kontaktní centrum Praha", n),
+            "Hlavní pracoviště KKC, Pankrác",
+            roles={Role.AGENT, Role.CALLBACK},
+        )
+    )
+
+
+def queue(uow: UnitOfWork, n: int = 0) -> Queue:
+    return uow.queues.add(
+        Queue(
+            _v("Platby a dlužné pojistné", n),
+            number=f"{2040 + n}",
+            group_id=group(uow, n).id,
+            sl_target_percent=85,
+            sl_threshold_s=25,
+            wrap_up_s=45,
+            priority=3,
+            hours=HOURS,
+            overflow=OverflowTarget(OverflowKind.EXTERNAL, "+420800123456"),
+        )
+    )
+
+
+def report_filter(uow: UnitOfWork, n: int = 0) -> ReportAccessFilter:
+    q = queue(uow, n)
+    return uow.report_filters.add(
+        ReportAccessFilter(
+            _v("Vedoucí směny Morava", n),
+            reports={"lost_calls", "wait_times"},
+            queue_ids={q.id},
+            group_ids={q.group_id},
+        )
+    )
+
+
+def user(uow: UnitOfWork, n: int = 0) -> User:
+    report = report_filter(uow, n)
+    (group_id,) = report.group_ids
+    return uow.users.add(
+        User(
+            f"jana.dvorakova{n or ''}",
+            "Jana Dvořáková",
+            roles={Role.SUPERVISOR, Role.LISTEN_RECORDING},
+            email="jana.dvorakova@pojistovna.cz",
+            agent_number=f"{4711 + n}",
+            group_id=group_id,
+            language="cs",
+            password_hash="$argon2id$v=19$m=65536,t=3,p=4$c29sZW5rYQ$aGFzaA",
+            password_changed_at=CHANGED_AT,
+            failed_logins=2,
+            locked_until=CHANGED_AT + timedelta(minutes=15),
+            report_filter_ids={report.id},
+        )
+    )
+
+
+def skill(uow: UnitOfWork, n: int = 0) -> AgentSkill:
+    agent, q = user(uow, n), queue(uow, n + 100)
+    return uow.skills.add(AgentSkill(agent.id, q.id, level=8, priority=2, sign_in_locked=True))
+
+
+def pause_code(uow: UnitOfWork, n: int = 0) -> PauseCode:
+    return uow.pause_codes.add(
+        PauseCode(_v("OBED", n), _v("Oběd", n), PauseKind.PRIVATE, max_duration_min=30)
+    )
+
+
+def category(uow: UnitOfWork, n: int = 0) -> CallCategory:
+    parent = uow.categories.add(CallCategory(_v("Pojistné události", n)))
+    return uow.categories.add(
+        CallCategory("Škoda na vozidle", parent_id=parent.id, kind=CategoryKind.PRODUCT)
+    )
+
+
+def transfer_group(uow: UnitOfWork, n: int = 0) -> TransferLineGroup:
+    return uow.transfer_groups.add(TransferLineGroup(_v("Pobočky", n), position=2))
+
+
+def transfer_line(uow: UnitOfWork, n: int = 0) -> TransferLine:
+    return uow.transfer_lines.add(
+        TransferLine(
+            "Pobočka Ostrava – likvidace", "+420596123456", group_id=transfer_group(uow, n).id, position=1
+        )
+    )
+
+
+def _change_user(u: User) -> None:
+    u.failed_logins += 1
+    u.locked_until = None
+    u.roles = {Role.ADMIN}  # a set: the attrs converter must still make it a frozenset
+    u.full_name, u.active = "Jana Nováková", False
+
+
+def _change_queue(q: Queue) -> None:
+    q.hours = attrs.evolve(HOURS, exceptions=HOURS.exceptions[:1], closed_on_holidays=False)
+    q.overflow = OverflowTarget(OverflowKind.VOICEMAIL, "schránka platby")
+    q.priority, q.number = 9, ""
+
+
+def _setter(**values: Any) -> Callable[[Any], None]:
+    def change(entity: Any) -> None:
+        for name, value in values.items():
+            setattr(entity, name, value)
+
+    return change
+
+
+@attrs.frozen
+class Sample:
+    name: str
+    repo: str
+    req: str
+    make: Callable[[UnitOfWork, int], Any]
+    change: Callable[[Any], None]
+
+
+SAMPLES = [
+    Sample("user", "users", "ADM-02", user, _change_user),
+    Sample(
+        "group",
+        "groups",
+        "ADM-03",
+        group,
+        _setter(description="Odborníci na škody", roles=frozenset({Role.QUEUES})),
+    ),
+    Sample("queue", "queues", "ADM-05", queue, _change_queue),
+    Sample(
+        "report_filter",
+        "report_filters",
+        "ADM-06",
+        report_filter,
+        _setter(reports={"hourly"}, queue_ids=frozenset(), group_ids={1, 2, 3}),
+    ),
+    Sample(
+        "pause_code",
+        "pause_codes",
+        "ADM-07",
+        pause_code,
+        _setter(kind=PauseKind.WORK, max_duration_min=45, active=False),
+    ),
+    Sample(
+        "category",
+        "categories",
+        "ADM-08",
+        category,
+        _setter(name="Škoda na majetku", kind=CategoryKind.CALL, active=False),
+    ),
+    Sample(
+        "transfer_group", "transfer_groups", "ADM-09", transfer_group, _setter(name="Partneři", position=7)
+    ),
+    Sample(
+        "transfer_line",
+        "transfer_lines",
+        "ADM-09",
+        transfer_line,
+        _setter(number="4410", position=0, group_id=None),
+    ),
+    Sample("skill", "skills", "ADM-10", skill, _setter(level=10, priority=1, sign_in_locked=False)),
+]
