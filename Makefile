@@ -14,12 +14,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 translations: $(STAMP)
-	$(VENV)/bin/pybabel compile -q -d apps/web/translations -D messages
+	$(VENV)/bin/pybabel compile -d apps/web/translations -D messages
 
 ## make messages: extract translatable strings and merge them into the Czech catalogue
 messages: $(STAMP)
 	mkdir -p var
-	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o var/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o var/messages.pot .
 	$(VENV)/bin/pybabel update -i var/messages.pot -d apps/web/translations -D messages --no-fuzzy-matching
 
 ## make demo: install, migrate, seed and serve the whole system on SQLite

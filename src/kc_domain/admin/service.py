@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -137,7 +138,7 @@ class AdminService:
             )
             raise
 
-    def _check(self, uow: UnitOfWork, spec: Kind, entity: Any, extra: list[FieldError]) -> None:
+    def _check(self, uow: UnitOfWork, spec: Kind, entity: Any, extra: builtins.list[FieldError]) -> None:
         """Every problem at once: the entity's own, references, uniqueness, tree cycles, ``extra``."""
         errors: list[FieldError] = entity.problems() + extra
         errors += _reference_problems(uow, spec, entity)
@@ -149,7 +150,7 @@ class AdminService:
         if spec.name == "user":
             _ensure_an_admin_remains([u for u in uow.users.list() if u.id != entity.id] + [entity])
 
-    def _set_password(self, user: Any, password: str | None, *, required: bool) -> list[FieldError]:
+    def _set_password(self, user: Any, password: str | None, *, required: bool) -> builtins.list[FieldError]:
         """Hash a new password into ``user``; the policy's objections are returned, not raised."""
         if not password:
             return [FieldError("password", "required")] if required else []
