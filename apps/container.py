@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dependency_injector import containers, providers
-from kc_adapters.persistence.database import Database
-from kc_adapters.redis_bus import RedisBus
 
 from apps.settings import Settings
 from kc_adapters.memory.bus import MemoryBus
+from kc_adapters.persistence.database import Database
+from kc_adapters.redis_bus import RedisBus
 from kc_adapters.system import Argon2Hasher, CzechHolidays, SystemClock
 from kc_domain.admin.service import AdminService
 from kc_domain.audit.service import AuditTrail

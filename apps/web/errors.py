@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from apps.web.messages import error_text
-from kc_domain.errors import Forbidden, InUse, NotFound, ValidationFailed
+from kc_domain.errors import Conflict, Forbidden, InUse, NotFound, ValidationFailed
 
 
 def _wants_json() -> bool:
@@ -43,6 +43,11 @@ def init_app(app: Flask) -> None:
             _("It cannot be deleted: it is still used by %(users)s.", users=", ".join(error.used_by)),
             used_by=list(error.used_by),
         )
+
+    @app.errorhandler(Conflict)
+    def conflict(error: Conflict) -> tuple[object, int]:
+        return _reply(409, _("Someone else changed the same data at the same moment; nothing was saved. "
+                             "Reload the page and try again."))
 
     @app.errorhandler(Forbidden)
     def forbidden(error: Forbidden) -> tuple[object, int]:

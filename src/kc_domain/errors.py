@@ -51,6 +51,10 @@ class InUse(DomainError):
         super().__init__(f"{kind} {key!r} is used by {', '.join(self.used_by)}")
 
 
+class Conflict(DomainError):
+    """Two changes collided (a unique key taken meanwhile, an audit sequence number); nothing was saved."""
+
+
 class AuthenticationFailed(DomainError):
     """Wrong user name or password, or the account cannot sign in; ``reason`` says which."""
 

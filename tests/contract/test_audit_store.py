@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from kc_adapters.memory.persistence import Conflict as MemoryConflict
-from kc_adapters.persistence import Conflict as SqlConflict
 from kc_domain.audit.model import GENESIS, AuditEntry, AuditRecord, Outcome, seal, verify
 from kc_domain.audit.service import AuditQuery
+from kc_domain.errors import Conflict
 from kc_ports.persistence import UnitOfWorkFactory
 
 pytestmark = pytest.mark.req("SEC-03")
@@ -115,7 +114,7 @@ def test_given_a_seq_already_taken_then_append_is_a_conflict_and_the_unit_goes_o
     late = seal(entry(T0 + timedelta(days=1)), first)  # sealed after a record that is no longer last
 
     with uow_factory() as uow:
-        with pytest.raises((MemoryConflict, SqlConflict)):
+        with pytest.raises(Conflict):
             uow.audit.append(late)
         fresh = seal(entry(T0 + timedelta(days=1)), uow.audit.last(), uow.audit.anchor())
         uow.audit.append(fresh)
@@ -206,7 +205,7 @@ def test_given_everything_purged_then_new_records_continue_after_the_anchor(
     with uow_factory() as uow:
         assert after.seq == 6 and after.prev_hash == sealed[-1].hash
         assert verify(uow.audit.ordered(), uow.audit.anchor()) == []
-    with uow_factory() as uow, pytest.raises((MemoryConflict, SqlConflict)):
+    with uow_factory() as uow, pytest.raises(Conflict):
         uow.audit.append(seal(entry(T0), None, (4, sealed[3].hash)))  # behind the anchor
 
 

@@ -86,3 +86,18 @@ def test_ping_passes_on_a_reachable_database_and_raises_on_an_unreachable_one(tm
 
     with Database("postgresql://kc@127.0.0.1:1/kc") as nowhere, pytest.raises(sa.exc.OperationalError):
         nowhere.uow_factory().ping()  # nothing listens on port 1
+
+
+def test_a_unique_key_taken_meanwhile_surfaces_as_the_domains_conflict(tmp_path: Path) -> None:
+    from kc_domain.errors import Conflict
+
+    with Database(sqlite_url(tmp_path)) as database:
+        database.upgrade()
+        factory = database.uow_factory()
+        with factory() as uow:
+            uow.users.add(User("novakova", "Marie Nováková", {Role.AGENT}))
+            uow.commit()
+        with factory() as uow, pytest.raises(Conflict):
+            uow.users.add(User("novakova", "Jiná Nováková", {Role.AGENT}))
+        with factory() as uow:
+            assert [u.full_name for u in uow.users.list()] == ["Marie Nováková"]

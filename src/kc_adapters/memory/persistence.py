@@ -13,6 +13,7 @@ from typing import Any, Self
 import attrs
 
 from kc_domain.audit.model import GENESIS, AuditRecord
+from kc_domain.errors import Conflict
 from kc_ports.persistence import AuditFilter
 
 REPOSITORIES = (
@@ -26,10 +27,6 @@ REPOSITORIES = (
     "transfer_lines",
     "report_filters",
 )
-
-
-class Conflict(Exception):
-    """A unique key (here: an audit sequence number) is already taken."""
 
 
 @attrs.define

@@ -4,14 +4,13 @@ Build a ``Database`` from a URL (``sqlite:///var/kc.sqlite3`` or ``postgresql://
 ``upgrade()`` to migrate it to the newest schema, then hand ``uow_factory()`` to the services.
 """
 
-from .audit import Conflict, SqlAuditStore
+from .audit import SqlAuditStore
 from .database import Database, normalise_url
 from .mapping import start_mappers
 from .repository import SqlRepository
 from .uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
 __all__ = [
-    "Conflict",
     "Database",
     "SqlAuditStore",
     "SqlRepository",

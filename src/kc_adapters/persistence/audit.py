@@ -11,15 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kc_domain.audit.model import GENESIS, AuditRecord
+from kc_domain.errors import Conflict
 from kc_ports.persistence import AuditFilter
 
 from .tables import ANCHOR_ID, audit_anchor, audit_log
 
 _BATCH = 500  # rows per round trip when streaming the whole log
-
-
-class Conflict(Exception):
-    """A record's ``seq`` is already taken (or lies behind the end of the chain)."""
 
 
 class SqlAuditStore:

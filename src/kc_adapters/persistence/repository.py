@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Generic, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+from kc_domain.errors import Conflict
 
 T = TypeVar("T")
 
@@ -30,7 +33,7 @@ class SqlRepository(Generic[T]):
         # Like the memory adapter, the store (not the caller) chooses the id.
         entity.id = None  # type: ignore[attr-defined]
         self._session.add(entity)
-        self._session.flush()
+        _flush(self._session)
         return entity
 
     def get(self, entity_id: int) -> T | None:
@@ -46,6 +49,14 @@ class SqlRepository(Generic[T]):
         current = None if entity_id is None else self._session.get(self._cls, entity_id)
         if current is None:
             return
-        self._session.flush()
+        _flush(self._session)
         self._session.delete(current)
-        self._session.flush()
+        _flush(self._session)
+
+
+def _flush(session: Session) -> None:
+    """A unique key taken by a concurrent unit surfaces as the domain's Conflict, not a driver error."""
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise Conflict(str(error.orig)) from error

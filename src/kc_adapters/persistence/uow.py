@@ -6,8 +6,10 @@ from types import TracebackType
 from typing import Self
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kc_domain.errors import Conflict
 from kc_domain.identity.model import User
 from kc_domain.organisation.model import (
     AgentGroup,
@@ -74,7 +76,10 @@ class SqlUnitOfWork:
             self._session = None
 
     def commit(self) -> None:
-        self._active().commit()
+        try:
+            self._active().commit()
+        except IntegrityError as error:
+            raise Conflict(str(error.orig)) from error
 
     def rollback(self) -> None:
         self._active().rollback()
