@@ -46,8 +46,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Conflict)
     def conflict(error: Conflict) -> tuple[object, int]:
-        return _reply(409, _("Someone else changed the same data at the same moment; nothing was saved. "
-                             "Reload the page and try again."))
+        return _reply(
+            409,
+            _(
+                "Someone else changed the same data at the same moment; nothing was saved. "
+                "Reload the page and try again."
+            ),
+        )
 
     @app.errorhandler(Forbidden)
     def forbidden(error: Forbidden) -> tuple[object, int]:

@@ -21,6 +21,9 @@ from kc_domain.identity.service import SignedIn
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+PASSWORD_CHANGE_ENDPOINTS = {"auth.password", "auth.logout"}
+"""All a user whose password has expired may do until it is changed."""
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
@@ -44,6 +47,8 @@ def requires(*permissions: Permission) -> Callable[[F], F]:
                     abort(401)
                 expired = 1 if g.get("session_expired") else None
                 return redirect(url_for("auth.login", next=request.full_path, expired=expired))
+            if user.password_expired and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+                return redirect(url_for("auth.password"))
             if not set(permissions) <= user.permissions:
                 audit_denied(user)
                 abort(403)

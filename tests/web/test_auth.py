@@ -99,3 +99,31 @@ def test_idle_session_expires(container):
     response = client.get("/")
     assert response.status_code == 302 and "expired=1" in response.headers["Location"]
     assert "po době nečinnosti" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.req("SEC-02")
+def test_expired_password_must_be_changed_before_anything_else(tmp_path):
+    from apps.seed import seed
+    from apps.web import create_app
+    from tests.conftest import Client, make_container
+
+    container = make_container(f"sqlite:///{tmp_path / 'kc.sqlite3'}", KC_PASSWORD_MAX_AGE_DAYS="1")
+    seed(container.admin())
+    user = next(u for u in container.admin().list("user") if u.username == "horak")
+    with container.uow_factory()() as uow:
+        stored = uow.users.get(user.id)
+        stored.password_changed_at = stored.password_changed_at.replace(year=2020)
+        uow.commit()
+    client = Client(create_app(container).test_client())
+    assert client.login("horak").headers["Location"] == "/password"
+    assert client.get("/").headers["Location"] == "/password"
+    client.post(
+        "/password",
+        {
+            "current_password": "Kontakt-2026",
+            "password": "Nove-Heslo-2027",
+            "password_again": "Nove-Heslo-2027",
+        },
+    )
+    assert client.get("/").status_code == 200
+    container.database().dispose()
