@@ -76,3 +76,23 @@ def test_queue_manager_role_may_edit_queues_but_not_users(client):
     assert client.api("GET", "/api/v1/queue").status_code == 200
     assert client.api("GET", "/api/v1/user").status_code == 403
     assert client.api("POST", "/api/v1/user", {"username": "x"}).status_code == 403
+
+
+def test_a_change_colliding_with_a_concurrent_one_is_a_409_in_czech(admin_client, container):
+    from dependency_injector import providers
+
+    from kc_domain.errors import Conflict
+
+    real = container.admin()
+
+    class CollidingAdmin:
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return getattr(real, name)
+
+        def create(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            raise Conflict("UNIQUE constraint failed: pause_codes.code")
+
+    container.admin.override(providers.Object(CollidingAdmin()))
+    response = admin_client.api("POST", "/api/v1/pause_code", {"code": "X", "name": "Souběh"})
+    assert response.status_code == 409
+    assert response.get_json()["error"].startswith("Někdo jiný ve stejné chvíli změnil stejná data")
