@@ -44,6 +44,9 @@ ERRORS = {
     "password_mismatch": _l("The passwords do not match."),
     "wrong_password": _l("The password is not correct."),
     "not_json": _l("The request body must be a JSON object."),
+    "no_skill_in_queue": _l("The agent has no skill in this queue."),
+    "sign_in_locked": _l("The administrator does not allow the agent to sign in or out of this queue."),
+    "not_answered": _l("The call has not been answered."),
 }
 
 SIGN_IN_REFUSALS = {

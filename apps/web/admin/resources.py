@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from apps.web.admin.fields import Field
 from apps.web.messages import ROLE_LABELS
 from kc_domain.identity.roles import Permission, Role
-from kc_domain.organisation.model import REPORTS, CategoryKind, OverflowKind, PauseKind
+from kc_domain.organisation.model import REPORTS, CategoryKind, OverflowKind, PauseKind, RoutingStrategy
 
 
 @attrs.frozen
@@ -60,6 +60,12 @@ OVERFLOW_KINDS = {
     OverflowKind.MOBILE: _l("Mobile phone"),
     OverflowKind.VOICEMAIL: _l("Voicemail"),
     OverflowKind.IVR: _l("IVR tree"),
+}
+STRATEGIES = {
+    RoutingStrategy.SKILL_FIRST: _l("Highest skill, then agent priority, then longest idle"),
+    RoutingStrategy.LONGEST_IDLE: _l("Longest idle"),
+    RoutingStrategy.LEAST_OCCUPIED: _l("Least talk time today"),
+    RoutingStrategy.ROUND_ROBIN: _l("Round robin"),
 }
 REPORT_LABELS = {
     "calls_overview": _l("Calls overview"),
@@ -142,9 +148,30 @@ RESOURCES: dict[str, Resource] = {
                 ),
                 Field("wrap_up_s", _l("Wrap-up time (s)"), "int"),
                 Field("priority", _l("Queue priority (1 highest, 10 lowest)"), "int"),
+                Field("strategy", _l("Agent selection"), "choice", _enum(STRATEGIES), RoutingStrategy),
+                Field(
+                    "rona_timeout_s",
+                    _l("Ring time before ring-no-answer (s)"),
+                    "int",
+                    help=_l(
+                        "An unanswered call returns to the head of the queue and the agent is set not ready."
+                    ),
+                ),
+                Field(
+                    "sticky_wait_s",
+                    _l("Wait for the caller's last agent (s)"),
+                    "int",
+                    help=_l("0: the last agent gets the call only when free at once."),
+                ),
+                Field("max_wait_s", _l("Maximum wait before overflow (s)"), "int", help=_l("0: no limit.")),
+                Field("overflow_when_no_agents", _l("Overflow at once when no agent is signed in"), "bool"),
                 Field("hours", _l("Opening hours"), "hours"),
                 Field(
-                    "overflow", _l("Overflow when closed"), "overflow", _enum(OVERFLOW_KINDS), OverflowKind
+                    "overflow",
+                    _l("Overflow target (closed, maximum wait, no agents)"),
+                    "overflow",
+                    _enum(OVERFLOW_KINDS),
+                    OverflowKind,
                 ),
                 ACTIVE,
             ),

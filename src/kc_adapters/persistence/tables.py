@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from kc_domain.audit.model import Outcome
 from kc_domain.identity.roles import Role
-from kc_domain.organisation.model import CategoryKind, PauseKind
+from kc_domain.organisation.model import CategoryKind, PauseKind, RoutingStrategy
 
 from .types import EnumSet, EnumText, IntSet, OpeningHoursJson, OverflowTargetJson, StrSet, UTCDateTime
 
@@ -91,6 +91,11 @@ queues = sa.Table(
     sa.Column("hours", OpeningHoursJson(), nullable=False),
     sa.Column("overflow", OverflowTargetJson(), nullable=False),
     sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("strategy", EnumText(RoutingStrategy), nullable=False),
+    sa.Column("rona_timeout_s", sa.Integer, nullable=False),
+    sa.Column("max_wait_s", sa.Integer, nullable=False),
+    sa.Column("sticky_wait_s", sa.Integer, nullable=False),
+    sa.Column("overflow_when_no_agents", sa.Boolean, nullable=False),
     # A number is optional, so only the queues that have one must differ (as the admin service checks).
     sa.Index(
         "uq_queues_number",

@@ -75,6 +75,15 @@ class AgentGroup:
         return errors
 
 
+class RoutingStrategy(StrEnum):
+    """How a queue picks among its ready agents."""
+
+    SKILL_FIRST = "skill_first"  # highest skill level, then the agent's priority, then longest idle
+    LONGEST_IDLE = "longest_idle"
+    LEAST_OCCUPIED = "least_occupied"  # least talk time today
+    ROUND_ROBIN = "round_robin"
+
+
 @attrs.define(slots=False, eq=False)
 class Queue:
     name: str
@@ -87,11 +96,19 @@ class Queue:
     hours: OpeningHours = attrs.field(factory=OpeningHours.office)
     overflow: OverflowTarget = attrs.field(factory=OverflowTarget)
     active: bool = True
+    strategy: RoutingStrategy = RoutingStrategy.SKILL_FIRST
+    rona_timeout_s: int = 20  # ring-no-answer: the agent goes not-ready, the call back to the head
+    max_wait_s: int = 0  # overflow after this long in the queue; 0: never
+    sticky_wait_s: int = 0  # IN-13: wait this long for the caller's last agent; 0: only if free
+    overflow_when_no_agents: bool = False  # IN-23: nobody signed in, overflow at once
     id: int | None = None
 
     def problems(self) -> list[FieldError]:
         errors: list[FieldError] = []
         text(errors, "name", self.name, max_length=60)
+        int_range(errors, "rona_timeout_s", self.rona_timeout_s, 5, 120)
+        int_range(errors, "max_wait_s", self.max_wait_s, 0, 7200)
+        int_range(errors, "sticky_wait_s", self.sticky_wait_s, 0, 300)
         if self.number:
             phone_number(errors, "number", self.number, external=self.number.startswith("+"))
         int_range(errors, "sl_target_percent", self.sl_target_percent, 1, 100)

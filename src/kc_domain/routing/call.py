@@ -1,0 +1,67 @@
+"""The call as the ACD sees it, from arrival to its one final stage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import attrs
+
+
+class CallStage(StrEnum):
+    ARRIVED = "arrived"  # before the IVR
+    IVR = "ivr"
+    QUEUED = "queued"
+    RINGING = "ringing"  # offered to an agent
+    ANSWERED = "answered"
+    ENDED = "ended"
+
+
+class CallEnd(StrEnum):
+    """Where a call ended; lost calls by stage (REP-13) come from these."""
+
+    ABANDONED_BEFORE_IVR = "abandoned_before_ivr"
+    ABANDONED_IN_IVR = "abandoned_in_ivr"
+    ABANDONED_IN_QUEUE = "abandoned_in_queue"
+    ABANDONED_RINGING = "abandoned_ringing"
+    COMPLETED = "completed"  # answered and finished by an agent
+    TRANSFERRED = "transferred"  # left KC's queues for another number
+    OVERFLOWED = "overflowed"  # sent elsewhere by opening hours, no agents or max wait
+    CALLED_BACK = "called_back"  # caller chose a callback instead of waiting
+    REJECTED = "rejected"  # blocked number
+
+
+ABANDONED_AT = {
+    CallStage.ARRIVED: CallEnd.ABANDONED_BEFORE_IVR,
+    CallStage.IVR: CallEnd.ABANDONED_IN_IVR,
+    CallStage.QUEUED: CallEnd.ABANDONED_IN_QUEUE,
+    CallStage.RINGING: CallEnd.ABANDONED_RINGING,
+}
+
+
+@attrs.define(eq=False)
+class Call:
+    call_id: str
+    caller: str
+    dialled: str
+    arrived_at: datetime
+    seq: int  # arrival order, the tie-breaker after priority
+    stage: CallStage = CallStage.ARRIVED
+    queue_id: int | None = None
+    priority: int = 5  # 1 first .. 10 last
+    queued_at: datetime | None = None
+    agent_id: int | None = None  # offered to or talking with
+    offered_at: datetime | None = None
+    answered_at: datetime | None = None
+    sticky_agent_id: int | None = None  # IN-13: wait for this agent until sticky_until
+    sticky_until: datetime | None = None
+    held: bool = False
+    rona_count: int = 0
+    overflow_hops: int = 0
+    tags: dict[str, str] = attrs.field(factory=dict)
+    end: CallEnd | None = None
+    ended_at: datetime | None = None
+
+    def sort_key(self) -> tuple[int, int]:
+        """Queue order: priority first, then who came first."""
+        return (self.priority, self.seq)

@@ -1,0 +1,45 @@
+"""What the engine needs to know about each queue, taken from the administered Queue."""
+
+from __future__ import annotations
+
+import attrs
+
+from kc_domain.organisation.hours import OpeningHours
+from kc_domain.organisation.model import OverflowTarget, Queue
+from kc_domain.routing.policy import Strategy
+
+
+@attrs.frozen
+class QueueRouting:
+    queue_id: int
+    name: str = ""
+    number: str = ""
+    strategy: Strategy = Strategy.SKILL_FIRST
+    priority: int = 5
+    wrap_up_s: int = 30
+    sl_threshold_s: int = 20
+    rona_timeout_s: int = 20  # ring-no-answer after this many seconds
+    max_wait_s: int = 0  # 0: wait as long as the caller does
+    sticky_wait_s: int = 0  # IN-13: how long to wait for the caller's last agent
+    overflow_when_no_agents: bool = False
+    hours: OpeningHours = attrs.field(factory=OpeningHours.always_open)
+    overflow: OverflowTarget = attrs.field(factory=OverflowTarget)
+
+    @classmethod
+    def of(cls, queue: Queue) -> QueueRouting:
+        assert queue.id is not None
+        return cls(
+            queue.id,
+            queue.name,
+            queue.number,
+            queue.strategy,
+            queue.priority,
+            queue.wrap_up_s,
+            queue.sl_threshold_s,
+            queue.rona_timeout_s,
+            queue.max_wait_s,
+            queue.sticky_wait_s,
+            queue.overflow_when_no_agents,
+            queue.hours,
+            queue.overflow,
+        )

@@ -1,0 +1,452 @@
+"""The ACD engine: every waiting call and every agent, matched the moment either becomes available.
+
+Inputs are the PBX's events (``call_arrived``, ``call_answered``, ``call_ended``...), agents'
+commands (``ready``, ``pause``...) and the clock (``tick``). Outputs are commands to the PBX, domain
+events in ``events`` and one ``Decision`` per offer. Single-threaded: the process that hosts the
+engine serialises calls into it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+from collections.abc import Callable, Container, Iterable, Sequence
+from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from kc_domain.errors import NotFound, ValidationFailed
+from kc_domain.organisation.model import OverflowKind
+from kc_domain.routing import events as ev
+from kc_domain.routing.agent import Agent, AgentState
+from kc_domain.routing.call import ABANDONED_AT, Call, CallEnd, CallStage
+from kc_domain.routing.config import QueueRouting
+from kc_domain.routing.policy import Decision, candidate, choose, explain
+from kc_domain.routing.rules import CallerRule, apply_rules
+from kc_domain.routing.timers import Timers
+
+if TYPE_CHECKING:
+    from kc_ports.system import Clock
+    from kc_ports.telephony import CallControl
+
+log = logging.getLogger(__name__)
+MAX_OVERFLOW_HOPS = 3
+PRAGUE = ZoneInfo("Europe/Prague")
+
+
+class RoutingEngine:
+    def __init__(
+        self,
+        clock: Clock,
+        queues: Iterable[QueueRouting],
+        agents: Iterable[Agent],
+        pbx: CallControl,
+        *,
+        rules: Sequence[CallerRule] = (),
+        holidays: Container[date] = frozenset(),
+        zone: tzinfo = PRAGUE,
+        caller_status: Callable[[str], Iterable[str]] = lambda _number: (),
+        record_events: bool = True,
+    ) -> None:
+        self._clock, self._pbx, self._rules, self._zone = clock, pbx, rules, zone
+        self._holidays = holidays
+        self._caller_status, self._record = caller_status, record_events
+        self.queues = {q.queue_id: q for q in queues}
+        self._by_number = {q.number: q.queue_id for q in self.queues.values() if q.number}
+        self.agents = {a.agent_id: a for a in agents}
+        self.calls: dict[str, Call] = {}
+        self.events: list[ev.Event] = []
+        self.decisions: dict[str, list[Decision]] = {}
+        self.ignored: list[tuple[datetime, str]] = []  # PBX events dropped, with the reason
+        self._seq = 0
+        self._timers = Timers()
+        self._heaps: dict[int, list[tuple[int, int, str]]] = {q: [] for q in self.queues}
+        self._queued: dict[int, set[str]] = {q: set() for q in self.queues}
+        self._ready: dict[int, set[int]] = {q: set() for q in self.queues}
+        self._parked: dict[int, list[str]] = {}  # agent id -> calls waiting for that agent (IN-13)
+        self._last_agent: dict[str, int] = {}  # caller number -> agent who last answered
+        self._last_served: dict[int, int] = {}  # queue -> agent served last (round robin)
+
+    # == PBX events =================================================================================
+    def call_arrived(self, call_id: str, caller: str, dialled: str, queue_id: int | None = None) -> None:
+        now = self._clock.now()
+        if call_id in self.calls:
+            return self._ignore(now, f"call {call_id} arrived twice")
+        self._seq += 1
+        call = self.calls[call_id] = Call(call_id, caller, dialled, now, self._seq)
+        self._emit(ev.CallArrived(now, call_id, caller, dialled))
+        outcome = apply_rules(self._rules, caller, self._caller_status(caller))
+        if outcome.block:
+            self._pbx.hang_up(call_id, "rejected")
+            return self._end(call, CallEnd.REJECTED, f"rule {outcome.rule}")
+        target = outcome.queue_id or queue_id or self._by_number.get(dialled)
+        if target not in self.queues:
+            self._pbx.hang_up(call_id, "unknown_number")
+            return self._end(call, CallEnd.REJECTED, f"no queue for {dialled}")
+        if outcome.priority is not None:
+            call.priority = outcome.priority
+        self._enqueue(call, target, outcome.rule)
+
+    def call_answered(self, call_id: str, agent_id: int) -> None:
+        now = self._clock.now()
+        call = self.calls.get(call_id)
+        if call is None or call.stage != CallStage.RINGING or call.agent_id != agent_id:
+            state = "unknown" if call is None else f"{call.stage.value} at agent {call.agent_id}"
+            return self._ignore(now, f"answer of {call_id} by agent {agent_id} ignored: call {state}")
+        agent = self.agents[agent_id]
+        previous = agent.answer(call_id, now)
+        self._agent_changed(agent, previous, now)
+        self._timers.disarm("rona", call_id)
+        self._timers.disarm("max_wait", call_id)
+        call.stage, call.answered_at = CallStage.ANSWERED, now
+        self._last_agent[call.caller] = agent_id
+        assert call.queue_id is not None and call.queued_at is not None
+        waited = (now - call.queued_at).total_seconds()
+        self._emit(ev.CallAnswered(now, call_id, call.queue_id, agent_id, waited))
+
+    def call_ended(self, call_id: str, cause: str = "normal") -> None:
+        """Either party hung up; before an answer that is an abandon at the call's stage."""
+        now = self._clock.now()
+        call = self.calls.get(call_id)
+        if call is None or call.stage == CallStage.ENDED:
+            return self._ignore(
+                now, f"hang-up of {call_id} ignored: {'unknown' if call is None else 'ended'}"
+            )
+        if call.stage == CallStage.ANSWERED:
+            return self._finish_answered(call, CallEnd.COMPLETED, cause)
+        if call.stage == CallStage.RINGING:
+            self._release_offer(call, now)
+        self._end(call, ABANDONED_AT[call.stage], cause)
+
+    def call_held(self, call_id: str, held: bool) -> None:
+        now = self._clock.now()
+        call = self.calls.get(call_id)
+        if call is None or call.stage != CallStage.ANSWERED or call.held == held:
+            return self._ignore(now, f"{'hold' if held else 'retrieve'} of {call_id} ignored")
+        assert call.agent_id is not None
+        call.held = held
+        self._emit((ev.CallHeld if held else ev.CallRetrieved)(now, call_id, call.agent_id))
+
+    def transfer(self, call_id: str, kind: str, target: str) -> None:
+        """The agent's blind transfer (IN-16): to a queue re-queues the call, else the PBX takes it."""
+        now = self._clock.now()
+        call = self._call(call_id)
+        if call.stage != CallStage.ANSWERED:
+            raise ValidationFailed.one("call", "not_answered")
+        if kind == "queue" and int(target) not in self.queues:
+            raise NotFound("queue", target)
+        self._emit(ev.CallTransferred(now, call_id, call.agent_id, kind, target))
+        if kind == "queue":
+            self._finish_answered(call, None, "transfer")
+            call.stage, call.agent_id, call.answered_at = CallStage.ARRIVED, None, None
+            return self._enqueue(call, int(target), "transfer")
+        self._pbx.transfer(call_id, target)
+        self._finish_answered(call, CallEnd.TRANSFERRED, f"transfer to {target}")
+
+    # == agents' commands ===========================================================================
+    def log_in(self, agent_id: int) -> None:
+        agent, now = self._agent(agent_id), self._clock.now()
+        self._agent_changed(agent, agent.log_in(now), now)
+        self._emit(ev.AgentLoggedIn(now, agent_id))
+
+    def log_out(self, agent_id: int) -> None:
+        agent, now = self._agent(agent_id), self._clock.now()
+        self._not_ready(agent)
+        self._agent_changed(agent, agent.log_out(now), now)
+        self._emit(ev.AgentLoggedOut(now, agent_id))
+
+    def ready(self, agent_id: int) -> None:
+        agent, now = self._agent(agent_id), self._clock.now()
+        self._timers.disarm("wrap", str(agent_id))
+        self._agent_changed(agent, agent.make_ready(now), now)
+        self._became_ready(agent)
+
+    def pause(self, agent_id: int, code: str) -> None:
+        agent, now = self._agent(agent_id), self._clock.now()
+        self._not_ready(agent)
+        self._timers.disarm("wrap", str(agent_id))
+        self._agent_changed(agent, agent.pause(code, now), now)
+
+    def extend_wrap_up(self, agent_id: int, seconds: int) -> None:
+        agent, now = self._agent(agent_id), self._clock.now()
+        agent.extend_wrap_up(seconds, now)
+        assert agent.wrap_up_until is not None
+        self._timers.arm("wrap", str(agent_id), agent.wrap_up_until)
+
+    def sign_in(self, agent_id: int, queue_id: int, *, by_supervisor: bool = False) -> None:
+        agent = self._agent_for_queue(agent_id, queue_id, by_supervisor)
+        agent.signed_in.add(queue_id)
+        self._emit(ev.AgentSignedIntoQueue(self._clock.now(), agent_id, queue_id))
+        if agent.state == AgentState.READY:
+            self._became_ready(agent)
+
+    def sign_out(self, agent_id: int, queue_id: int, *, by_supervisor: bool = False) -> None:
+        agent = self._agent_for_queue(agent_id, queue_id, by_supervisor)
+        agent.signed_in.discard(queue_id)
+        self._ready[queue_id].discard(agent_id)
+        self._emit(ev.AgentSignedOutOfQueue(self._clock.now(), agent_id, queue_id))
+
+    # == time =======================================================================================
+    def next_due(self) -> datetime | None:
+        return self._timers.next_due()
+
+    def tick(self) -> None:
+        """Act on every timer due now: ring-no-answer, wrap-up end, maximum wait, sticky wait."""
+        now = self._clock.now()
+        while (due := self._timers.pop_due(now)) is not None:
+            kind, key = due
+            getattr(self, f"_on_{kind}")(key, now)
+
+    # == queries ====================================================================================
+    def waiting(self, queue_id: int) -> list[Call]:
+        return sorted((self.calls[c] for c in self._queued[queue_id]), key=Call.sort_key)
+
+    def ready_agents(self, queue_id: int) -> set[int]:
+        return set(self._ready[queue_id])
+
+    def drain_events(self) -> list[ev.Event]:
+        drained, self.events = self.events, []
+        return drained
+
+    # == routing ====================================================================================
+    def _enqueue(self, call: Call, queue_id: int, rule: str) -> None:
+        now, queue = self._clock.now(), self.queues[queue_id]
+        call.queue_id, call.stage = queue_id, CallStage.QUEUED
+        call.queued_at = call.queued_at or now
+        self._emit(ev.CallQueued(now, call.call_id, queue_id, call.priority, rule))
+        if not queue.hours.is_open(now, self._zone, self._holidays):
+            return self._overflow(call, "closed")
+        if queue.overflow_when_no_agents and not self._anyone_signed_in(queue_id):
+            return self._overflow(call, "no_agents")
+        if queue.max_wait_s:
+            self._timers.arm("max_wait", call.call_id, now + timedelta(seconds=queue.max_wait_s))
+        if self._try_sticky(call, queue, now):
+            return
+        self._offer_to_best_agent(call, now) or self._push(call)
+
+    def _try_sticky(self, call: Call, queue: QueueRouting, now: datetime) -> bool:
+        """IN-13: the agent who last spoke with this number gets the call if free, or is waited for."""
+        agent = self.agents.get(self._last_agent.get(call.caller, -1))
+        if agent is None or queue.queue_id not in agent.signed_in or agent.state == AgentState.LOGGED_OUT:
+            return False
+        if agent.can_take(queue.queue_id):
+            self._offer(
+                call, agent, "sticky", (candidate(agent, queue.queue_id, now),), "last agent of caller"
+            )
+            return True
+        if queue.sticky_wait_s <= 0:
+            return False
+        call.sticky_agent_id, call.sticky_until = agent.agent_id, now + timedelta(seconds=queue.sticky_wait_s)
+        self._parked.setdefault(agent.agent_id, []).append(call.call_id)
+        self._timers.arm("sticky", call.call_id, call.sticky_until)
+        return True
+
+    def _offer_to_best_agent(self, call: Call, now: datetime) -> bool:
+        assert call.queue_id is not None
+        queue = self.queues[call.queue_id]
+        pool = [candidate(self.agents[a], queue.queue_id, now) for a in self._ready[queue.queue_id]]
+        best = choose(queue.strategy, pool, self._last_served.get(queue.queue_id, -1))
+        if best is None:
+            return False
+        reason = explain(queue.strategy, best, len(pool) - 1)
+        self._offer(call, self.agents[best.agent_id], queue.strategy.value, tuple(pool), reason)
+        return True
+
+    def _became_ready(self, agent: Agent) -> None:
+        """A free agent takes the call they were waited for, else the best head of their queues."""
+        for queue_id in agent.signed_in & agent.skills.keys():
+            self._ready[queue_id].add(agent.agent_id)
+        now = self._clock.now()
+        parked = self._parked.pop(agent.agent_id, [])
+        if parked:
+            call = self.calls[parked.pop(0)]
+            if parked:
+                self._parked[agent.agent_id] = parked
+            self._timers.disarm("sticky", call.call_id)
+            assert call.queue_id is not None
+            cand = (candidate(agent, call.queue_id, now),)
+            return self._offer(call, agent, "sticky", cand, "caller waited for the last agent")
+        best: tuple[tuple[int, int, int, int], str] | None = None
+        for queue_id in agent.signed_in & agent.skills.keys():
+            head = self._head(queue_id)
+            if head is not None:
+                key = (
+                    agent.skills[queue_id].priority,
+                    head.priority,
+                    self.queues[queue_id].priority,
+                    head.seq,
+                )
+                best = min(best, (key, head.call_id)) if best else (key, head.call_id)
+        if best is not None:
+            call = self.calls[best[1]]
+            assert call.queue_id is not None
+            self._pop(call)
+            reason = "agent became free: queue by the agent's priority, then call priority and age"
+            self._offer(call, agent, "agent_ready", (candidate(agent, call.queue_id, now),), reason)
+
+    def _offer(self, call: Call, agent: Agent, rule: str, pool: tuple, reason: str) -> None:  # type: ignore[type-arg]
+        now = self._clock.now()
+        assert call.queue_id is not None
+        self._not_ready(agent)
+        self._agent_changed(agent, agent.reserve(call.call_id, now), now, call.call_id)
+        call.stage, call.agent_id, call.offered_at = CallStage.RINGING, agent.agent_id, now
+        self._last_served[call.queue_id] = agent.agent_id
+        decision = Decision(call.call_id, now, call.queue_id, rule, agent.agent_id, pool, reason)
+        self.decisions.setdefault(call.call_id, []).append(decision)
+        self._emit(ev.CallOffered(now, call.call_id, call.queue_id, agent.agent_id))
+        self._timers.arm(
+            "rona", call.call_id, now + timedelta(seconds=self.queues[call.queue_id].rona_timeout_s)
+        )
+        self._pbx.ring_agent(call.call_id, agent.agent_id)
+
+    def _overflow(self, call: Call, reason: str) -> None:
+        now = self._clock.now()
+        assert call.queue_id is not None
+        target = self.queues[call.queue_id].overflow
+        self._timers.disarm("max_wait", call.call_id)
+        self._emit(
+            ev.CallOverflowed(now, call.call_id, call.queue_id, reason, target.kind.value, target.target)
+        )
+        if target.kind == OverflowKind.QUEUE and call.overflow_hops < MAX_OVERFLOW_HOPS:
+            call.overflow_hops += 1
+            return self._enqueue(call, int(target.target), f"overflow:{reason}")
+        if target.kind == OverflowKind.HANGUP or target.kind == OverflowKind.QUEUE:
+            self._pbx.hang_up(call.call_id, reason)
+        else:
+            self._pbx.transfer(call.call_id, f"{target.kind.value}:{target.target}")
+        self._end(call, CallEnd.OVERFLOWED, reason)
+
+    # == timers =====================================================================================
+    def _on_rona(self, call_id: str, now: datetime) -> None:
+        call = self.calls[call_id]
+        agent = self.agents[call.agent_id] if call.agent_id is not None else None
+        if call.stage != CallStage.RINGING or agent is None:
+            return
+        self._pbx.cancel_ring(call_id, agent.agent_id)
+        self._emit(ev.CallRingNoAnswer(now, call_id, agent.agent_id))
+        self._agent_changed(agent, agent.ring_no_answer(now), now, call_id, "ring_no_answer")
+        call.rona_count += 1
+        call.stage, call.agent_id = CallStage.QUEUED, None
+        self._offer_to_best_agent(call, now) or self._push(call)
+
+    def _on_wrap(self, agent_id: str, now: datetime) -> None:
+        agent = self.agents[int(agent_id)]
+        if agent.state == AgentState.WRAP_UP:
+            self._agent_changed(agent, agent.make_ready(now), now, reason="wrap_up_over")
+            self._became_ready(agent)
+
+    def _on_max_wait(self, call_id: str, now: datetime) -> None:
+        call = self.calls[call_id]
+        if call.stage == CallStage.QUEUED:
+            self._unpark_or_pop(call)
+            self._overflow(call, "max_wait")
+
+    def _on_sticky(self, call_id: str, now: datetime) -> None:
+        call = self.calls[call_id]
+        if call.stage == CallStage.QUEUED and call.sticky_agent_id is not None:
+            self._unpark_or_pop(call)
+            call.sticky_agent_id = None
+            self._offer_to_best_agent(call, now) or self._push(call)
+
+    # == bookkeeping ================================================================================
+    def _push(self, call: Call) -> bool:
+        assert call.queue_id is not None
+        self._queued[call.queue_id].add(call.call_id)
+        heapq.heappush(self._heaps[call.queue_id], (call.priority, call.seq, call.call_id))
+        return True
+
+    def _head(self, queue_id: int) -> Call | None:
+        heap, queued = self._heaps[queue_id], self._queued[queue_id]
+        while heap and heap[0][2] not in queued:
+            heapq.heappop(heap)  # left behind by an abandon, overflow or re-queue elsewhere
+        return self.calls[heap[0][2]] if heap else None
+
+    def _pop(self, call: Call) -> None:
+        assert call.queue_id is not None
+        self._queued[call.queue_id].discard(call.call_id)
+
+    def _unpark_or_pop(self, call: Call) -> None:
+        if call.sticky_agent_id is not None:
+            parked = self._parked.get(call.sticky_agent_id, [])
+            if call.call_id in parked:
+                parked.remove(call.call_id)
+            self._timers.disarm("sticky", call.call_id)
+        if call.queue_id is not None:
+            self._pop(call)
+
+    def _release_offer(self, call: Call, now: datetime) -> None:
+        agent = self.agents[call.agent_id] if call.agent_id is not None else None
+        self._timers.disarm("rona", call.call_id)
+        if agent is not None and agent.state == AgentState.RINGING and agent.call_id == call.call_id:
+            self._pbx.cancel_ring(call.call_id, agent.agent_id)
+            self._agent_changed(agent, agent.release(now), now, call.call_id, "caller_gone")
+            self._became_ready(agent)
+
+    def _finish_answered(self, call: Call, end: CallEnd | None, cause: str) -> None:
+        now = self._clock.now()
+        agent = self.agents[call.agent_id] if call.agent_id is not None else None
+        assert call.queue_id is not None
+        if agent is not None and agent.state == AgentState.BUSY and agent.call_id == call.call_id:
+            wrap_up_s = self.queues[call.queue_id].wrap_up_s
+            self._agent_changed(agent, agent.finish_call(now, wrap_up_s), now, call.call_id)
+            if agent.wrap_up_until is not None:  # in wrap-up until then
+                self._timers.arm("wrap", str(agent.agent_id), agent.wrap_up_until)
+            else:
+                self._became_ready(agent)
+        if end is not None:
+            self._end(call, end, cause)
+
+    def _end(self, call: Call, end: CallEnd, cause: str) -> None:
+        now = self._clock.now()
+        self._unpark_or_pop(call)
+        for kind in ("rona", "max_wait", "sticky"):
+            self._timers.disarm(kind, call.call_id)
+        call.stage, call.end, call.ended_at = CallStage.ENDED, end, now
+        self._emit(ev.CallEnded(now, call.call_id, end.value, call.queue_id, call.agent_id, cause))
+
+    def _not_ready(self, agent: Agent) -> None:
+        for queue_id in agent.signed_in:
+            self._ready[queue_id].discard(agent.agent_id)
+
+    def _agent_changed(
+        self, agent: Agent, previous: AgentState, now: datetime, call_id: str = "", reason: str = ""
+    ) -> None:
+        if agent.state != previous or reason:
+            self._emit(
+                ev.AgentStateChanged(
+                    now, agent.agent_id, agent.state.value, previous.value, agent.pause_code, call_id, reason
+                )
+            )
+
+    def _anyone_signed_in(self, queue_id: int) -> bool:
+        return any(queue_id in a.signed_in and a.state != AgentState.LOGGED_OUT for a in self.agents.values())
+
+    def _emit(self, event: ev.Event) -> None:
+        if self._record:
+            self.events.append(event)
+
+    def _ignore(self, now: datetime, reason: str) -> None:
+        log.info("ignored PBX event: %s", reason)
+        self.ignored.append((now, reason))
+
+    def _call(self, call_id: str) -> Call:
+        call = self.calls.get(call_id)
+        if call is None:
+            raise NotFound("call", call_id)
+        return call
+
+    def _agent(self, agent_id: int) -> Agent:
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            raise NotFound("agent", agent_id)
+        return agent
+
+    def _agent_for_queue(self, agent_id: int, queue_id: int, by_supervisor: bool) -> Agent:
+        agent = self._agent(agent_id)
+        if queue_id not in self.queues:
+            raise NotFound("queue", queue_id)
+        if queue_id not in agent.skills:
+            raise ValidationFailed.one("queue_id", "no_skill_in_queue")
+        if queue_id in agent.locked_queues and not by_supervisor:
+            raise ValidationFailed.one("queue_id", "sign_in_locked")
+        return agent

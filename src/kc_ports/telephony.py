@@ -1,0 +1,53 @@
+"""Call control: the commands KC gives a PBX. The PBX's events come back as calls to the engine's
+``call_*`` methods (see kc_domain.routing.engine), translated by each PBX adapter."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class CallControl(Protocol):
+    def answer(self, call_id: str) -> None:
+        """Pick up an incoming call at KC (for IVR and queue announcements)."""
+
+    def play(self, call_id: str, prompt: str) -> None:
+        """Play a prompt (a file name or a TTS text reference) to the caller."""
+
+    def ring_agent(self, call_id: str, agent_id: int) -> None:
+        """Offer the call to the agent's endpoint (desk phone, softphone or mobile)."""
+
+    def cancel_ring(self, call_id: str, agent_id: int) -> None:
+        """Stop offering the call to the agent (ring-no-answer, caller gone)."""
+
+    def hold(self, call_id: str) -> None:
+        """Put the caller on hold."""
+
+    def retrieve(self, call_id: str) -> None:
+        """Take the caller off hold."""
+
+    def transfer(self, call_id: str, target: str) -> None:
+        """Blind transfer to an internal line, an external or mobile number, a voicemail box or an IVR."""
+
+    def consult(self, call_id: str, target: str) -> None:
+        """Hold the caller and dial ``target`` for a consultation."""
+
+    def complete_transfer(self, call_id: str) -> None:
+        """Join the caller with the consulted party and drop the agent."""
+
+    def conference(self, call_id: str) -> None:
+        """Join the caller, the agent and the consulted party."""
+
+    def hang_up(self, call_id: str, cause: str) -> None:
+        """End the call."""
+
+    def originate(self, call_id: str, agent_id: int, number: str) -> None:
+        """Place an outbound call from the agent's endpoint to ``number``."""
+
+    def start_recording(self, call_id: str) -> None:
+        """Start recording the call."""
+
+    def stop_recording(self, call_id: str) -> None:
+        """Stop recording the call (the agent opted out, REC-01)."""
+
+    def monitor(self, call_id: str, supervisor_id: int, mode: str) -> None:
+        """Listen (``listen``), coach (``whisper``: the caller does not hear) or join (``barge``)."""
