@@ -7,6 +7,7 @@ from dependency_injector import containers, providers
 from apps.settings import Settings
 from kc_adapters.memory.bus import MemoryBus
 from kc_adapters.persistence.database import Database
+from kc_adapters.persistence.journal import SqlJournal
 from kc_adapters.redis_bus import RedisBus
 from kc_adapters.system import Argon2Hasher, CzechHolidays, SystemClock
 from kc_domain.admin.service import AdminService
@@ -28,6 +29,7 @@ class Container(containers.DeclarativeContainer):
     database = providers.Singleton(Database, url=settings.provided.database_url)
     uow_factory = providers.Singleton(database.provided.uow_factory.call())
     bus = providers.Singleton(_bus, settings.provided.bus_url)
+    journal = providers.Singleton(SqlJournal, database.provided.engine)
 
     password_policy = providers.Singleton(
         PasswordPolicy,

@@ -10,6 +10,7 @@ import click
 
 from apps.cli import _container, main
 from apps.container import Container
+from apps.engine.host import EngineHost
 
 
 def _serve_threaded(app: Any, host: str, port: int) -> None:
@@ -86,11 +87,41 @@ def demo(host: str | None, port: int | None) -> None:
 
 @main.command()
 def engine() -> None:
-    """The live contact-centre engine (ACD, IVR, dialer)."""
+    """The live contact-centre engine (ACD): PBX events in, routing, journal and live view out."""
+    container = _container()
+    _require_schema(container)
+    host = start_engine(container)
     click.echo(
-        "kc engine: the ACD engine is not part of this release yet (planned: the ACD engine issue).", err=True
+        f"kc engine: {len(host.engine.queues)} queues, {len(host.engine.agents)} agents, "
+        f"PBX {container.settings().telephony}, bus {container.settings().bus_url}"
     )
-    sys.exit(1)
+    stop = threading.Event()
+    try:
+        host.run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+def start_engine(container: Container) -> EngineHost:
+    """The engine host on the configured PBX; only the simulated PBX exists so far."""
+    from zoneinfo import ZoneInfo
+
+    from apps.engine.build import build_engine
+    from apps.engine.host import EngineHost
+    from kc_adapters.simulated_pbx import SimulatedPbx
+
+    settings = container.settings()
+    if settings.telephony != "simulated":
+        click.echo(
+            f"KC_TELEPHONY={settings.telephony}: this PBX adapter is not available yet; "
+            "use KC_TELEPHONY=simulated",
+            err=True,
+        )
+        sys.exit(2)
+    engine = build_engine(container, SimulatedPbx())
+    return EngineHost(
+        engine, container.journal(), container.bus(), container.clock(), ZoneInfo(settings.timezone)
+    )
 
 
 @main.command()

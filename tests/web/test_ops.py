@@ -84,9 +84,13 @@ def test_kc_db_upgrade_user_add_and_audit_verify(monkeypatch, tmp_path):
     assert runner.invoke(main, ["worker", "--once"]).exit_code == 0
 
 
-def test_kc_engine_says_it_is_not_available_yet():
-    result = CliRunner().invoke(main, ["engine"])
-    assert result.exit_code == 1 and "not part of this release" in result.output
+def test_kc_engine_refuses_a_pbx_adapter_that_does_not_exist_yet(monkeypatch, tmp_path):
+    monkeypatch.setenv("KC_DATABASE_URL", f"sqlite:///{tmp_path / 'kc.sqlite3'}")
+    monkeypatch.setenv("KC_TELEPHONY", "csta")
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(main, ["engine"])
+    assert result.exit_code == 2 and "KC_TELEPHONY=csta" in result.output
 
 
 def test_every_setting_is_documented_in_readme_and_configuration_docs():

@@ -196,3 +196,73 @@ audit_anchor = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
     sa.CheckConstraint(f"id = {ANCHOR_ID}", name="single_row"),
 )
+
+
+# -- the ACD engine's journal: events, decisions and the projections folded from them ----------------
+event_log = sa.Table(
+    "event_log",
+    metadata,
+    sa.Column(
+        "seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    sa.Column("at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("name", sa.String(40), nullable=False),
+    sa.Column("call_id", sa.String(64), nullable=True, index=True),
+    sa.Column("agent_id", sa.Integer, nullable=True, index=True),
+    sa.Column("data", sa.JSON, nullable=False),
+)
+
+routing_decisions = sa.Table(
+    "routing_decisions",
+    metadata,
+    _id(),
+    sa.Column("call_id", sa.String(64), nullable=False, index=True),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("queue_id", sa.Integer, nullable=False),
+    sa.Column("rule", sa.String(40), nullable=False),
+    sa.Column("chosen", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("candidates", sa.JSON, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+interactions = sa.Table(
+    "interactions",
+    metadata,
+    sa.Column("call_id", sa.String(64), primary_key=True),
+    sa.Column("caller", sa.String(32), nullable=False, index=True),
+    sa.Column("dialled", sa.String(32), nullable=False),
+    sa.Column("direction", sa.String(16), nullable=False),
+    sa.Column("queue_id", sa.Integer, nullable=True, index=True),
+    sa.Column("agent_id", sa.Integer, nullable=True, index=True),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("rule", sa.String(80), nullable=False),
+    sa.Column("arrived_at", UTCDateTime(), nullable=True, index=True),
+    sa.Column("queued_at", UTCDateTime(), nullable=True),
+    sa.Column("offered_at", UTCDateTime(), nullable=True),
+    sa.Column("answered_at", UTCDateTime(), nullable=True),
+    sa.Column("ended_at", UTCDateTime(), nullable=True),
+    sa.Column("end_stage", sa.String(32), nullable=False, index=True),
+    sa.Column("cause", sa.Text, nullable=False),
+    sa.Column("waited_s", sa.Float, nullable=True),
+    sa.Column("talk_s", sa.Float, nullable=True),
+    sa.Column("offers", sa.Integer, nullable=False),
+    sa.Column("rona_count", sa.Integer, nullable=False),
+    sa.Column("holds", sa.Integer, nullable=False),
+    sa.Column("transferred_to", sa.String(80), nullable=False),
+    sa.Column("overflow_reason", sa.String(32), nullable=False),
+)
+
+agent_state_intervals = sa.Table(
+    "agent_state_intervals",
+    metadata,
+    _id(),
+    sa.Column("agent_id", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("started_at", UTCDateTime(), nullable=False),
+    sa.Column("ended_at", UTCDateTime(), nullable=True),
+    sa.Column("pause_code", sa.String(20), nullable=False),
+    sa.Column("call_id", sa.String(64), nullable=False),
+    sa.Index("ix_agent_state_intervals_agent_id_started_at", "agent_id", "started_at"),
+    sqlite_autoincrement=True,
+)

@@ -57,6 +57,7 @@ class RoutingEngine:
         self.calls: dict[str, Call] = {}
         self.events: list[ev.Event] = []
         self.decisions: dict[str, list[Decision]] = {}
+        self._new_decisions: list[Decision] = []
         self.ignored: list[tuple[datetime, str]] = []  # PBX events dropped, with the reason
         self._seq = 0
         self._timers = Timers()
@@ -208,6 +209,11 @@ class RoutingEngine:
         drained, self.events = self.events, []
         return drained
 
+    def drain_decisions(self) -> list[Decision]:
+        """Decisions made since the last drain, for the journal."""
+        drained, self._new_decisions = self._new_decisions, []
+        return drained
+
     # == routing ====================================================================================
     def _enqueue(self, call: Call, queue_id: int, rule: str) -> None:
         now, queue = self._clock.now(), self.queues[queue_id]
@@ -293,6 +299,7 @@ class RoutingEngine:
         self._last_served[call.queue_id] = agent.agent_id
         decision = Decision(call.call_id, now, call.queue_id, rule, agent.agent_id, pool, reason)
         self.decisions.setdefault(call.call_id, []).append(decision)
+        self._new_decisions.append(decision)
         self._emit(ev.CallOffered(now, call.call_id, call.queue_id, agent.agent_id))
         self._timers.arm(
             "rona", call.call_id, now + timedelta(seconds=self.queues[call.queue_id].rona_timeout_s)

@@ -7,6 +7,7 @@ for a report may happen without one.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -130,3 +131,39 @@ class AgentStateChanged(Event):
     pause_code: str = ""
     call_id: str = ""
     reason: str = ""
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__name__: cls
+    for cls in (
+        CallArrived,
+        CallQueued,
+        CallOffered,
+        CallRingNoAnswer,
+        CallAnswered,
+        CallHeld,
+        CallRetrieved,
+        CallTransferred,
+        CallOverflowed,
+        CallEnded,
+        AgentLoggedIn,
+        AgentLoggedOut,
+        AgentSignedIntoQueue,
+        AgentSignedOutOfQueue,
+        AgentStateChanged,
+    )
+}
+
+
+def event_to_plain(event: Event) -> dict[str, object]:
+    """The event's fields as JSON-safe data (the time as ISO 8601), without its name."""
+    data = attrs.asdict(event)
+    data["at"] = event.at.isoformat()
+    return data
+
+
+def event_from_plain(name: str, data: dict[str, object]) -> Event:
+    """Inverse of ``event_to_plain``; raises KeyError for an unknown event name."""
+    values: dict[str, Any] = dict(data)
+    values["at"] = datetime.fromisoformat(str(values["at"]))
+    return EVENT_TYPES[name](**values)

@@ -1,0 +1,69 @@
+"""The engine's journal in memory (tests, the simulator without a database)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from kc_domain.routing.events import Event
+from kc_domain.routing.policy import Decision
+from kc_domain.routing.projection import (
+    Interaction,
+    StateInterval,
+    call_id_of,
+    fold_interaction,
+    fold_intervals,
+)
+
+
+class MemoryJournal:
+    def __init__(self) -> None:
+        self._events: list[Event] = []
+        self._decisions: list[Decision] = []
+        self._interactions: dict[str, Interaction] = {}
+        self._open: dict[int, StateInterval] = {}
+        self._intervals: list[StateInterval] = []
+        self._known: set[int] = set()
+
+    def record(self, events: Sequence[Event], decisions: Sequence[Decision]) -> None:
+        self._events.extend(events)
+        self._decisions.extend(decisions)
+        for event in events:
+            call_id = call_id_of(event)
+            if call_id is not None:
+                fold_interaction(self._interactions.setdefault(call_id, Interaction(call_id)), event)
+        for interval in fold_intervals(self._open, events):
+            if id(interval) not in self._known:  # new; closed ones are already listed (same object)
+                self._known.add(id(interval))
+                self._intervals.append(interval)
+
+    def events_for(self, call_id: str) -> list[Event]:
+        return [e for e in self._events if call_id_of(e) == call_id]
+
+    def decisions_for(self, call_id: str) -> list[Decision]:
+        return [d for d in self._decisions if d.call_id == call_id]
+
+    def interaction(self, call_id: str) -> Interaction | None:
+        row = self._interactions.get(call_id)
+        return copy.copy(row) if row else None
+
+    def missed_calls(
+        self, since: datetime, until: datetime, queue_ids: Collection[int] = ()
+    ) -> list[Interaction]:
+        found = [
+            copy.copy(r)
+            for r in self._interactions.values()
+            if r.lost
+            and r.arrived_at is not None
+            and since <= r.arrived_at < until
+            and (not queue_ids or r.queue_id in queue_ids)
+        ]
+        return sorted(found, key=lambda r: r.arrived_at or since, reverse=True)
+
+    def intervals(self, agent_id: int, since: datetime, until: datetime) -> list[StateInterval]:
+        return [
+            copy.copy(i)
+            for i in self._intervals
+            if i.agent_id == agent_id and i.started_at < until and (i.ended_at is None or i.ended_at > since)
+        ]

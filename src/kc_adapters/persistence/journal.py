@@ -1,0 +1,180 @@
+"""The engine's journal in SQL: Core statements in batches, one transaction per ``record``."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from kc_domain.routing.events import Event, event_from_plain, event_to_plain
+from kc_domain.routing.policy import Candidate, Decision
+from kc_domain.routing.projection import (
+    LOST,
+    Interaction,
+    StateInterval,
+    call_id_of,
+    fold_interaction,
+    fold_intervals,
+)
+
+from .tables import agent_state_intervals, event_log, interactions, routing_decisions
+
+_CHUNK = 500  # ids per IN (...) clause
+_INTERACTION_FIELDS = [f.name for f in attrs.fields(Interaction)]
+
+
+class SqlJournal:
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    def record(self, events: Sequence[Event], decisions: Sequence[Decision]) -> None:
+        if not events and not decisions:
+            return
+        with self._engine.begin() as connection:
+            if events:
+                connection.execute(sa.insert(event_log), [_event_row(e) for e in events])
+            if decisions:
+                connection.execute(sa.insert(routing_decisions), [_decision_row(d) for d in decisions])
+            self._fold_interactions(connection, events)
+            self._fold_intervals(connection, events)
+
+    def events_for(self, call_id: str) -> list[Event]:
+        query = sa.select(event_log.c.name, event_log.c.data).where(event_log.c.call_id == call_id)
+        with self._engine.connect() as connection:
+            return [
+                event_from_plain(r.name, r.data) for r in connection.execute(query.order_by(event_log.c.seq))
+            ]
+
+    def decisions_for(self, call_id: str) -> list[Decision]:
+        query = sa.select(routing_decisions).where(routing_decisions.c.call_id == call_id)
+        with self._engine.connect() as connection:
+            return [_decision(r) for r in connection.execute(query.order_by(routing_decisions.c.id))]
+
+    def interaction(self, call_id: str) -> Interaction | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(sa.select(interactions).where(interactions.c.call_id == call_id)).first()
+        return None if row is None else Interaction(**row._mapping)
+
+    def missed_calls(
+        self, since: datetime, until: datetime, queue_ids: Collection[int] = ()
+    ) -> list[Interaction]:
+        query = sa.select(interactions).where(
+            interactions.c.end_stage.in_([e.value for e in LOST]),
+            interactions.c.arrived_at >= since,
+            interactions.c.arrived_at < until,
+        )
+        if queue_ids:
+            query = query.where(interactions.c.queue_id.in_(list(queue_ids)))
+        with self._engine.connect() as connection:
+            rows = connection.execute(query.order_by(interactions.c.arrived_at.desc()))
+            return [Interaction(**r._mapping) for r in rows]
+
+    def intervals(self, agent_id: int, since: datetime, until: datetime) -> list[StateInterval]:
+        t = agent_state_intervals
+        query = sa.select(t).where(
+            t.c.agent_id == agent_id,
+            t.c.started_at < until,
+            sa.or_(t.c.ended_at.is_(None), t.c.ended_at > since),
+        )
+        with self._engine.connect() as connection:
+            return [_interval(r) for r in connection.execute(query.order_by(t.c.started_at))]
+
+    # -- projections ---------------------------------------------------------------------------------
+    def _fold_interactions(self, connection: sa.Connection, events: Sequence[Event]) -> None:
+        by_call: dict[str, list[Event]] = {}
+        for event in events:
+            call_id = call_id_of(event)
+            if call_id is not None:
+                by_call.setdefault(call_id, []).append(event)
+        if not by_call:
+            return
+        stored = {
+            r.call_id: Interaction(**r._mapping)
+            for r in _select_in(connection, interactions, interactions.c.call_id, by_call)
+        }
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        for call_id, call_events in by_call.items():
+            row = stored.get(call_id) or Interaction(call_id)
+            for event in call_events:
+                fold_interaction(row, event)
+            (changed if call_id in stored else new).append(attrs.asdict(row))
+        if new:
+            connection.execute(sa.insert(interactions), new)
+        if changed:
+            keyed = [{**row, "key": row["call_id"]} for row in changed]
+            statement = (
+                sa.update(interactions)
+                .where(interactions.c.call_id == sa.bindparam("key"))
+                .values({name: sa.bindparam(name) for name in _INTERACTION_FIELDS if name != "call_id"})
+            )
+            connection.execute(statement, keyed)
+
+    def _fold_intervals(self, connection: sa.Connection, events: Sequence[Event]) -> None:
+        t = agent_state_intervals
+        agents = {e.agent_id for e in events if type(e).__name__ == "AgentStateChanged"}  # type: ignore[attr-defined]
+        if not agents:
+            return
+        open_rows = connection.execute(sa.select(t).where(t.c.agent_id.in_(agents), t.c.ended_at.is_(None)))
+        opened = {r.agent_id: _interval(r) for r in open_rows}
+        stored = {id(i) for i in opened.values()}
+        touched = fold_intervals(opened, events)
+        fresh, seen = [], set()
+        for interval in touched:
+            if id(interval) not in stored and id(interval) not in seen:
+                seen.add(id(interval))
+                fresh.append(interval)
+        closed = [i for i in touched if id(i) in stored]
+        if closed:
+            statement = sa.update(t).where(t.c.id == sa.bindparam("key")).values(ended_at=sa.bindparam("e"))
+            connection.execute(statement, [{"key": i.id, "e": i.ended_at} for i in closed])
+        if fresh:
+            rows = [attrs.asdict(i, filter=lambda a, _v: a.name != "id") for i in fresh]
+            connection.execute(sa.insert(t), rows)
+
+
+def _select_in(
+    connection: sa.Connection, table: sa.Table, column: sa.Column[Any], keys: Iterable[str]
+) -> list[Any]:
+    keys = list(keys)
+    rows: list[Any] = []
+    for start in range(0, len(keys), _CHUNK):
+        rows += connection.execute(sa.select(table).where(column.in_(keys[start : start + _CHUNK]))).all()
+    return rows
+
+
+def _event_row(event: Event) -> dict[str, Any]:
+    data = event_to_plain(event)
+    return {
+        "at": event.at,
+        "name": type(event).__name__,
+        "call_id": call_id_of(event),
+        "agent_id": data.get("agent_id"),
+        "data": data,
+    }
+
+
+def _decision_row(decision: Decision) -> dict[str, Any]:
+    return {
+        "call_id": decision.call_id,
+        "at": decision.at,
+        "queue_id": decision.queue_id,
+        "rule": decision.rule,
+        "chosen": decision.chosen,
+        "reason": decision.reason,
+        "candidates": [attrs.asdict(c) for c in decision.candidates],
+    }
+
+
+def _decision(row: Any) -> Decision:
+    candidates = tuple(Candidate(**c) for c in row.candidates)
+    return Decision(row.call_id, row.at, row.queue_id, row.rule, row.chosen, candidates, row.reason)
+
+
+def _interval(row: Any) -> StateInterval:
+    return StateInterval(
+        row.agent_id, row.state, row.started_at, row.ended_at, row.pause_code, row.call_id, row.id
+    )

@@ -1,0 +1,116 @@
+"""The live view of the contact centre: per queue and per agent, now and today (RT-01, RT-04,
+RT-05, WB-01 read this), computed from the engine's state and today's events."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from kc_domain.routing import events as ev
+from kc_domain.routing.agent import AgentState
+from kc_domain.routing.call import CallEnd
+
+if TYPE_CHECKING:
+    from kc_domain.routing.engine import RoutingEngine
+
+_LOST = {e.value for e in CallEnd if e.value.startswith("abandoned")}
+
+
+@attrs.define
+class Today:
+    offered: int = 0
+    answered: int = 0
+    answered_in_sl: int = 0
+    lost: int = 0
+    overflowed: int = 0
+    wait_s: float = 0.0
+
+    def plain(self) -> dict[str, Any]:
+        return {
+            "offered": self.offered,
+            "answered": self.answered,
+            "lost": self.lost,
+            "overflowed": self.overflowed,
+            "service_level": round(self.answered_in_sl / self.offered, 4) if self.offered else None,
+            "asa_s": round(self.wait_s / self.answered, 1) if self.answered else None,
+        }
+
+
+@attrs.define
+class LiveCounters:
+    """Today's counters in the contact centre's time zone; they start again at local midnight."""
+
+    zone: tzinfo
+    thresholds: dict[int, int]  # queue id -> service-level threshold in seconds
+    day: date | None = None
+    queues: dict[int, Today] = attrs.field(factory=dict)
+    agents: dict[int, Counter[str]] = attrs.field(factory=dict)
+
+    def apply(self, events: Iterable[ev.Event]) -> None:
+        for event in events:
+            self._roll(event.at)
+            match event:
+                case ev.CallQueued() if event.rule != "transfer":
+                    self._queue(event.queue_id).offered += 1
+                case ev.CallAnswered():
+                    today = self._queue(event.queue_id)
+                    today.answered += 1
+                    today.wait_s += event.waited_s
+                    if event.waited_s <= self.thresholds.get(event.queue_id, 20):
+                        today.answered_in_sl += 1
+                    self.agents.setdefault(event.agent_id, Counter())["handled"] += 1
+                case ev.CallRingNoAnswer():
+                    self.agents.setdefault(event.agent_id, Counter())["missed"] += 1
+                case ev.CallOverflowed():
+                    self._queue(event.queue_id).overflowed += 1
+                case ev.CallEnded() if event.stage in _LOST and event.queue_id is not None:
+                    self._queue(event.queue_id).lost += 1
+
+    def _queue(self, queue_id: int) -> Today:
+        return self.queues.setdefault(queue_id, Today())
+
+    def _roll(self, at: datetime) -> None:
+        day = at.astimezone(self.zone).date()
+        if day != self.day:
+            self.day, self.queues, self.agents = day, {}, {}
+
+
+def snapshot(engine: RoutingEngine, counters: LiveCounters, now: datetime) -> dict[str, Any]:
+    """JSON-safe live state: queues with waiting calls and agents by state, agents with their state."""
+    queues = []
+    for queue_id, queue in sorted(engine.queues.items()):
+        waiting = engine.waiting(queue_id)
+        states = Counter(
+            a.state.value
+            for a in engine.agents.values()
+            if queue_id in a.signed_in and a.state != AgentState.LOGGED_OUT
+        )
+        longest = max(((now - c.queued_at).total_seconds() for c in waiting if c.queued_at), default=0.0)
+        queues.append(
+            {
+                "queue_id": queue_id,
+                "name": queue.name,
+                "waiting": len(waiting),
+                "longest_wait_s": round(longest, 1),
+                "agents": dict(states),
+                "today": counters.queues.get(queue_id, Today()).plain(),
+            }
+        )
+    agents = [
+        {
+            "agent_id": a.agent_id,
+            "name": a.name,
+            "state": a.state.value,
+            "pause_code": a.pause_code,
+            "since": a.since.isoformat() if a.since else None,
+            "call_id": a.call_id,
+            "queues": sorted(a.signed_in),
+            "today": dict(counters.agents.get(a.agent_id, Counter())),
+        }
+        for a in sorted(engine.agents.values(), key=lambda a: a.agent_id)
+    ]
+    return {"at": now.isoformat(), "queues": queues, "agents": agents}

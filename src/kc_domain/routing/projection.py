@@ -1,0 +1,118 @@
+"""Projections folded from the engine's events: one interaction row per call with all its
+timestamps and outcome, and agent state intervals. Reports (and the missed-call list, IN-26)
+read these, never the engine's memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import attrs
+
+from kc_domain.routing import events as ev
+from kc_domain.routing.call import CallEnd
+
+LOST = frozenset(
+    {
+        CallEnd.ABANDONED_BEFORE_IVR,
+        CallEnd.ABANDONED_IN_IVR,
+        CallEnd.ABANDONED_IN_QUEUE,
+        CallEnd.ABANDONED_RINGING,
+    }
+)
+
+
+@attrs.define(eq=False)
+class Interaction:
+    call_id: str
+    caller: str = ""
+    dialled: str = ""
+    direction: str = "inbound"
+    queue_id: int | None = None
+    agent_id: int | None = None
+    priority: int = 5
+    rule: str = ""
+    arrived_at: datetime | None = None
+    queued_at: datetime | None = None
+    offered_at: datetime | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_stage: str = ""
+    cause: str = ""
+    waited_s: float | None = None  # queue entry to answer
+    talk_s: float | None = None
+    offers: int = 0
+    rona_count: int = 0
+    holds: int = 0
+    transferred_to: str = ""
+    overflow_reason: str = ""
+
+    @property
+    def lost(self) -> bool:
+        return self.end_stage in {e.value for e in LOST}
+
+
+def fold_interaction(row: Interaction, event: ev.Event) -> None:
+    """Apply one call event to its interaction row (the row's call_id matches the event's)."""
+    match event:
+        case ev.CallArrived():
+            row.caller, row.dialled, row.arrived_at = event.caller, event.dialled, event.at
+        case ev.CallQueued():
+            row.queue_id, row.priority = event.queue_id, event.priority
+            row.rule = event.rule or row.rule
+            row.queued_at = row.queued_at or event.at
+        case ev.CallOffered():
+            row.offers += 1
+            row.offered_at, row.agent_id = event.at, event.agent_id
+        case ev.CallRingNoAnswer():
+            row.rona_count += 1
+        case ev.CallAnswered():
+            row.answered_at, row.agent_id, row.waited_s = event.at, event.agent_id, event.waited_s
+        case ev.CallHeld():
+            row.holds += 1
+        case ev.CallTransferred():
+            row.transferred_to = f"{event.target_kind}:{event.target}"
+        case ev.CallOverflowed():
+            row.overflow_reason = event.reason
+        case ev.CallEnded():
+            row.ended_at, row.end_stage, row.cause = event.at, event.stage, event.cause
+            if event.queue_id is not None:
+                row.queue_id = event.queue_id
+            if row.answered_at is not None:
+                row.talk_s = (event.at - row.answered_at).total_seconds()
+
+
+def call_id_of(event: ev.Event) -> str | None:
+    return getattr(event, "call_id", None) if type(event).__name__.startswith("Call") else None
+
+
+@attrs.define(eq=False)
+class StateInterval:
+    agent_id: int
+    state: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    pause_code: str = ""
+    call_id: str = ""
+    id: int | None = None  # given by a store
+
+
+def fold_intervals(
+    open_intervals: dict[int, StateInterval], events: Iterable[ev.Event]
+) -> list[StateInterval]:
+    """Close and open agent state intervals; returns every interval touched (closed or new)."""
+    touched: list[StateInterval] = []
+    for event in events:
+        if not isinstance(event, ev.AgentStateChanged):
+            continue
+        current = open_intervals.pop(event.agent_id, None)
+        if current is not None:
+            current.ended_at = event.at
+            touched.append(current)
+        if event.state != "logged_out":
+            opened = StateInterval(
+                event.agent_id, event.state, event.at, None, event.pause_code, event.call_id
+            )
+            open_intervals[event.agent_id] = opened
+            touched.append(opened)
+    return touched

@@ -1,0 +1,33 @@
+"""The engine's journal: everything the ACD did, kept for reports, explanations and replay."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from kc_domain.routing.events import Event
+from kc_domain.routing.policy import Decision
+from kc_domain.routing.projection import Interaction, StateInterval
+
+
+class ContactJournal(Protocol):
+    def record(self, events: Sequence[Event], decisions: Sequence[Decision]) -> None:
+        """Append events and decisions and update the projections from them, all or nothing."""
+
+    def events_for(self, call_id: str) -> list[Event]:
+        """The call's events in the order they happened."""
+
+    def decisions_for(self, call_id: str) -> list[Decision]:
+        """Every routing decision about the call, oldest first."""
+
+    def interaction(self, call_id: str) -> Interaction | None:
+        """The call's interaction row, or None."""
+
+    def missed_calls(
+        self, since: datetime, until: datetime, queue_ids: Collection[int] = ()
+    ) -> list[Interaction]:
+        """Calls arrived in [since, until) and lost before an agent answered (IN-26), newest first."""
+
+    def intervals(self, agent_id: int, since: datetime, until: datetime) -> list[StateInterval]:
+        """The agent's state intervals overlapping [since, until), oldest first."""

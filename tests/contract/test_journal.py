@@ -1,0 +1,142 @@
+"""The engine journal contract (IN-04, IN-26), on memory, SQLite and PostgreSQL alike: events and
+decisions are kept, and the interaction and agent-interval projections fold them correctly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from kc_adapters.memory.journal import MemoryJournal
+from kc_adapters.persistence.journal import SqlJournal
+from kc_domain.routing import events as ev
+from kc_domain.routing.policy import Candidate, Decision
+from kc_ports.journal import ContactJournal
+from tests.contract.conftest import open_database
+
+T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def journal(backend: str, tmp_path: Path) -> Iterator[ContactJournal]:
+    if backend == "memory":
+        yield MemoryJournal()
+        return
+    database, drop = open_database(backend, tmp_path)
+    try:
+        yield SqlJournal(database.engine)
+    finally:
+        database.dispose()
+        drop()
+
+
+def answered_call(call_id: str = "c1", agent: int = 7) -> list[ev.Event]:
+    return [
+        ev.CallArrived(at(0), call_id, "+420777123456", "+420261105555"),
+        ev.CallQueued(at(1), call_id, 1, 5, "vip"),
+        ev.AgentStateChanged(at(1), agent, "ringing", "ready", "", call_id),
+        ev.CallOffered(at(1), call_id, 1, agent),
+        ev.AgentStateChanged(at(4), agent, "busy", "ringing", "", call_id),
+        ev.CallAnswered(at(4), call_id, 1, agent, 3.0),
+        ev.CallHeld(at(30), call_id, agent),
+        ev.CallRetrieved(at(40), call_id, agent),
+        ev.AgentStateChanged(at(184), agent, "wrap_up", "busy", "", call_id),
+        ev.CallEnded(at(184), call_id, "completed", 1, agent, "normal"),
+    ]
+
+
+@pytest.mark.req("IN-04")
+def test_an_answered_call_becomes_one_interaction_with_all_its_times(journal):
+    journal.record(answered_call(), [])
+    row = journal.interaction("c1")
+    assert row is not None
+    assert (row.caller, row.queue_id, row.agent_id, row.rule) == ("+420777123456", 1, 7, "vip")
+    assert (row.arrived_at, row.queued_at, row.offered_at, row.answered_at, row.ended_at) == (
+        at(0),
+        at(1),
+        at(1),
+        at(4),
+        at(184),
+    )
+    assert (row.end_stage, row.waited_s, row.talk_s, row.holds, row.offers) == ("completed", 3.0, 180.0, 1, 1)
+    assert [type(e).__name__ for e in journal.events_for("c1")][:2] == ["CallArrived", "CallQueued"]
+    assert journal.events_for("c1")[3] == ev.CallAnswered(at(4), "c1", 1, 7, 3.0)
+
+
+@pytest.mark.req("IN-04")
+def test_events_of_one_call_may_arrive_in_several_batches(journal):
+    events = answered_call()
+    for start in range(0, len(events), 3):
+        journal.record(events[start : start + 3], [])
+    row = journal.interaction("c1")
+    assert row is not None and row.end_stage == "completed" and row.talk_s == 180.0
+
+
+@pytest.mark.req("IN-26", "IN-04")
+def test_missed_calls_lists_lost_calls_by_stage_newest_first(journal):
+    journal.record(answered_call("ok"), [])
+    journal.record(
+        [
+            ev.CallArrived(at(10), "q", "+420601000001", "+420261105555"),
+            ev.CallQueued(at(11), "q", 2, 5),
+            ev.CallEnded(at(70), "q", "abandoned_in_queue", 2, None, "caller"),
+            ev.CallArrived(at(20), "r", "+420601000002", "+420261105555"),
+            ev.CallQueued(at(21), "r", 1, 5),
+            ev.CallOffered(at(22), "r", 1, 7),
+            ev.CallEnded(at(30), "r", "abandoned_ringing", 1, 7, "caller"),
+        ],
+        [],
+    )
+    missed = journal.missed_calls(T0, at(3600))
+    assert [(m.call_id, m.end_stage) for m in missed] == [
+        ("r", "abandoned_ringing"),
+        ("q", "abandoned_in_queue"),
+    ]
+    assert [m.call_id for m in journal.missed_calls(T0, at(3600), queue_ids=[2])] == ["q"]
+    assert journal.missed_calls(at(3600), at(7200)) == []
+
+
+@pytest.mark.req("IN-04")
+def test_decisions_are_kept_with_their_candidates(journal):
+    decision = Decision(
+        "c1",
+        at(1),
+        1,
+        "skill_first",
+        7,
+        (Candidate(7, 9, 1, 12.0, 300.0), Candidate(8, 5, 1, 40.0, 10.0)),
+        "level 9, priority 1, idle 12 s; best of 2 ready agent(s)",
+    )
+    journal.record(answered_call(), [decision])
+    assert journal.decisions_for("c1") == [decision]
+    assert journal.decisions_for("other") == []
+
+
+@pytest.mark.req("IN-04")
+def test_agent_state_intervals_open_and_close(journal):
+    journal.record(
+        [
+            ev.AgentStateChanged(at(-120), 7, "paused", "logged_out", "LOGIN"),
+            ev.AgentStateChanged(at(-60), 7, "ready", "paused"),
+        ],
+        [],
+    )
+    journal.record(answered_call(), [])
+    journal.record([ev.AgentStateChanged(at(300), 7, "logged_out", "wrap_up")], [])
+    intervals = journal.intervals(7, at(-3600), at(3600))
+    assert [(i.state, i.started_at, i.ended_at) for i in intervals] == [
+        ("paused", at(-120), at(-60)),
+        ("ready", at(-60), at(1)),
+        ("ringing", at(1), at(4)),
+        ("busy", at(4), at(184)),
+        ("wrap_up", at(184), at(300)),
+    ]
+    assert intervals[0].pause_code == "LOGIN" and intervals[2].call_id == "c1"
+    assert [i.state for i in journal.intervals(7, at(2), at(10))] == ["ringing", "busy"]
+    assert journal.intervals(8, T0, at(3600)) == []

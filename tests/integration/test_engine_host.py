@@ -1,0 +1,98 @@
+"""The engine process on the seeded organisation: commands in, journal and live view out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+
+from apps.cli import main
+from apps.engine.build import build_engine
+from apps.engine.host import LIVE_CHANNEL, EngineHost
+from kc_adapters.memory.bus import MemoryBus
+from kc_adapters.simulated_pbx import SimulatedPbx
+from kc_adapters.system import FixedClock
+
+MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Prague, the queues are open
+
+
+@pytest.fixture
+def host(container):
+    clock, bus = FixedClock(MONDAY_10), MemoryBus()
+    engine = build_engine(container, SimulatedPbx(strict=False), clock)
+    return EngineHost(engine, container.journal(), bus, clock, ZoneInfo("Europe/Prague"))
+
+
+def _user(container, username):
+    return next(u for u in container.admin().list("user") if u.username == username)
+
+
+@pytest.mark.req("IN-01", "IN-03", "ADM-10")
+def test_engine_is_built_from_the_administered_queues_agents_and_skills(host, container):
+    novakova = _user(container, "novakova")
+    agent = host.engine.agents[novakova.id]
+    queues = {q.name: q.id for q in container.admin().list("queue")}
+    assert agent.skills[queues["Obecná linka"]].level == 8
+    assert set(agent.skills) == {queues["Obecná linka"], queues["Platby a dlužné pojistné"]}
+    assert _user(container, "admin").id not in host.engine.agents  # no agent desktop permission
+
+
+@pytest.mark.req("IN-04", "IN-26", "IN-22")
+def test_commands_and_a_call_end_up_in_the_journal_and_the_live_view(host, container):
+    novakova = _user(container, "novakova").id
+    seen: list[dict] = []
+    host._bus.subscribe(LIVE_CHANNEL, seen.append)
+    assert host.command({"command": "log_in", "agent_id": novakova}) == {"ok": True}
+    assert host.command({"command": "ready", "agent_id": novakova}) == {"ok": True}
+    host.apply(lambda e: e.call_arrived("pbx-1", "+420777123456", "+420261105555"))
+    host.engine._clock.advance(seconds=4)
+    host.apply(lambda e: e.call_answered("pbx-1", novakova))
+    host.engine._clock.advance(seconds=120)
+    host.apply(lambda e: e.call_ended("pbx-1"))
+    host.apply(lambda e: e.call_arrived("pbx-2", "+420777999888", "+420261105555"))
+    host.engine._clock.advance(seconds=30)
+    host.apply(lambda e: e.call_ended("pbx-2"))
+    host.publish(force=True)
+
+    journal = container.journal()
+    row = journal.interaction("pbx-1")
+    assert (
+        row is not None and row.agent_id == novakova and row.talk_s == 120.0 and row.end_stage == "completed"
+    )
+    assert journal.decisions_for("pbx-1")[0].chosen == novakova
+    missed = journal.missed_calls(MONDAY_10, datetime(2026, 11, 24, tzinfo=UTC))
+    assert [m.call_id for m in missed] == ["pbx-2"]
+    queue = next(q for q in seen[-1]["queues"] if q["name"] == "Obecná linka")
+    assert queue["today"]["answered"] == 1 and queue["today"]["lost"] == 1 and queue["waiting"] == 0
+
+
+def test_bad_commands_get_a_clear_answer_and_change_nothing(host, container):
+    novakova = _user(container, "novakova").id
+    assert host.command({"command": "dance"})["error"].startswith("unknown command 'dance'")
+    assert host.command({"command": "pause", "agent_id": novakova}) == {
+        "ok": False,
+        "error": "pause: missing code",
+    }
+    assert (
+        "cannot become ready while logged_out"
+        in host.command({"command": "ready", "agent_id": novakova})["error"]
+    )
+    assert "agent 999999" in host.command({"command": "ready", "agent_id": 999999})["error"]
+    assert host.engine.agents[novakova].state.value == "logged_out"
+
+
+@pytest.mark.req("IN-04")
+def test_kc_explain_prints_the_decision_and_its_candidates(host, container, monkeypatch):
+    for username in ("novakova", "horak", "cerna"):
+        agent_id = _user(container, username).id
+        host.command({"command": "log_in", "agent_id": agent_id})
+        host.command({"command": "ready", "agent_id": agent_id})
+    host.apply(lambda e: e.call_arrived("pbx-9", "+420777123456", "+420261105555"))
+    monkeypatch.setenv("KC_DATABASE_URL", container.settings().database_url)
+    result = CliRunner().invoke(main, ["explain", "pbx-9"])
+    assert result.exit_code == 0, result.output
+    assert "rule skill_first" in result.output and "best of 3 ready agent(s)" in result.output
+    assert "* agent" in result.output and "CallOffered" in result.output
+    assert CliRunner().invoke(main, ["explain", "nope"]).exit_code == 1
