@@ -56,6 +56,7 @@ class Call:
     sticky_agent_id: int | None = None  # IN-13: wait for this agent until sticky_until
     sticky_until: datetime | None = None
     held: bool = False
+    max_wait_until: datetime | None = None  # overflow when still unanswered by then
     rona_count: int = 0
     overflow_hops: int = 0
     tags: dict[str, str] = attrs.field(factory=dict)

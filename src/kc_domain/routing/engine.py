@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_OVERFLOW_HOPS = 3
+_WORKING = frozenset({AgentState.RINGING, AgentState.BUSY, AgentState.WRAP_UP})
 PRAGUE = ZoneInfo("Europe/Prague")
 
 
@@ -54,6 +55,9 @@ class RoutingEngine:
         self.queues = {q.queue_id: q for q in queues}
         self._by_number = {q.number: q.queue_id for q in self.queues.values() if q.number}
         self.agents = {a.agent_id: a for a in agents}
+        for a in self.agents.values():  # skills in queues not routed here (inactive ones) do not count
+            a.skills = {q: s for q, s in a.skills.items() if q in self.queues}
+            a.signed_in = a.signed_in & self.queues.keys()
         self.calls: dict[str, Call] = {}
         self.events: list[ev.Event] = []
         self.decisions: dict[str, list[Decision]] = {}
@@ -100,7 +104,8 @@ class RoutingEngine:
         self._timers.disarm("rona", call_id)
         self._timers.disarm("max_wait", call_id)
         call.stage, call.answered_at = CallStage.ANSWERED, now
-        self._last_agent[call.caller] = agent_id
+        if call.caller:  # a withheld number is nobody's in particular (IN-13)
+            self._last_agent[call.caller] = agent_id
         assert call.queue_id is not None and call.queued_at is not None
         waited = (now - call.queued_at).total_seconds()
         self._emit(ev.CallAnswered(now, call_id, call.queue_id, agent_id, waited))
@@ -134,13 +139,13 @@ class RoutingEngine:
         call = self._call(call_id)
         if call.stage != CallStage.ANSWERED:
             raise ValidationFailed.one("call", "not_answered")
-        if kind == "queue" and int(target) not in self.queues:
+        if kind == "queue" and (not target.isdecimal() or int(target) not in self.queues):
             raise NotFound("queue", target)
         self._emit(ev.CallTransferred(now, call_id, call.agent_id, kind, target))
         if kind == "queue":
             self._finish_answered(call, None, "transfer")
-            call.stage, call.agent_id, call.answered_at = CallStage.ARRIVED, None, None
-            return self._enqueue(call, int(target), "transfer")
+            call.stage, call.agent_id, call.answered_at, call.queued_at = CallStage.ARRIVED, None, None, None
+            return self._enqueue(call, int(target), "transfer", sticky=False)
         self._pbx.transfer(call_id, target)
         self._finish_answered(call, CallEnd.TRANSFERRED, f"transfer to {target}")
 
@@ -153,8 +158,11 @@ class RoutingEngine:
     def log_out(self, agent_id: int) -> None:
         agent, now = self._agent(agent_id), self._clock.now()
         self._not_ready(agent)
+        queues = set(agent.signed_in)
         self._agent_changed(agent, agent.log_out(now), now)
         self._emit(ev.AgentLoggedOut(now, agent_id))
+        self._release_parked(agent)
+        self._overflow_if_nobody_left(queues)
 
     def ready(self, agent_id: int) -> None:
         agent, now = self._agent(agent_id), self._clock.now()
@@ -166,7 +174,11 @@ class RoutingEngine:
         agent, now = self._agent(agent_id), self._clock.now()
         self._not_ready(agent)
         self._timers.disarm("wrap", str(agent_id))
-        self._agent_changed(agent, agent.pause(code, now), now)
+        old_code = agent.pause_code
+        previous = agent.pause(code, now)
+        recode = previous == AgentState.PAUSED and old_code != code
+        self._agent_changed(agent, previous, now, reason="pause_code_changed" if recode else "")
+        self._release_parked(agent)
 
     def extend_wrap_up(self, agent_id: int, seconds: int) -> None:
         agent, now = self._agent(agent_id), self._clock.now()
@@ -186,6 +198,8 @@ class RoutingEngine:
         agent.signed_in.discard(queue_id)
         self._ready[queue_id].discard(agent_id)
         self._emit(ev.AgentSignedOutOfQueue(self._clock.now(), agent_id, queue_id))
+        self._release_parked(agent, queue_id)
+        self._overflow_if_nobody_left({queue_id})
 
     # == time =======================================================================================
     def next_due(self) -> datetime | None:
@@ -202,6 +216,11 @@ class RoutingEngine:
     def waiting(self, queue_id: int) -> list[Call]:
         return sorted((self.calls[c] for c in self._queued[queue_id]), key=Call.sort_key)
 
+    def parked(self, queue_id: int) -> list[Call]:
+        """Calls of the queue waiting for their caller's last agent (IN-13); they wait too."""
+        found = [self.calls[c] for calls in self._parked.values() for c in calls]
+        return [c for c in found if c.queue_id == queue_id]
+
     def ready_agents(self, queue_id: int) -> set[int]:
         return set(self._ready[queue_id])
 
@@ -215,7 +234,7 @@ class RoutingEngine:
         return drained
 
     # == routing ====================================================================================
-    def _enqueue(self, call: Call, queue_id: int, rule: str) -> None:
+    def _enqueue(self, call: Call, queue_id: int, rule: str, *, sticky: bool = True) -> None:
         now, queue = self._clock.now(), self.queues[queue_id]
         call.queue_id, call.stage = queue_id, CallStage.QUEUED
         call.queued_at = call.queued_at or now
@@ -224,9 +243,10 @@ class RoutingEngine:
             return self._overflow(call, "closed")
         if queue.overflow_when_no_agents and not self._anyone_signed_in(queue_id):
             return self._overflow(call, "no_agents")
-        if queue.max_wait_s:
-            self._timers.arm("max_wait", call.call_id, now + timedelta(seconds=queue.max_wait_s))
-        if self._try_sticky(call, queue, now):
+        call.max_wait_until = now + timedelta(seconds=queue.max_wait_s) if queue.max_wait_s else None
+        if call.max_wait_until is not None:
+            self._timers.arm("max_wait", call.call_id, call.max_wait_until)
+        if sticky and self._try_sticky(call, queue, now):
             return
         self._offer_to_best_agent(call, now) or self._push(call)
 
@@ -240,8 +260,8 @@ class RoutingEngine:
                 call, agent, "sticky", (candidate(agent, queue.queue_id, now),), "last agent of caller"
             )
             return True
-        if queue.sticky_wait_s <= 0:
-            return False
+        if queue.sticky_wait_s <= 0 or agent.state not in _WORKING:
+            return False  # a paused agent may not come back soon: do not keep the caller for them
         call.sticky_agent_id, call.sticky_until = agent.agent_id, now + timedelta(seconds=queue.sticky_wait_s)
         self._parked.setdefault(agent.agent_id, []).append(call.call_id)
         self._timers.arm("sticky", call.call_id, call.sticky_until)
@@ -314,7 +334,8 @@ class RoutingEngine:
         self._emit(
             ev.CallOverflowed(now, call.call_id, call.queue_id, reason, target.kind.value, target.target)
         )
-        if target.kind == OverflowKind.QUEUE and call.overflow_hops < MAX_OVERFLOW_HOPS:
+        routable = target.target.isdecimal() and int(target.target) in self.queues
+        if target.kind == OverflowKind.QUEUE and routable and call.overflow_hops < MAX_OVERFLOW_HOPS:
             call.overflow_hops += 1
             return self._enqueue(call, int(target.target), f"overflow:{reason}")
         if target.kind == OverflowKind.HANGUP or target.kind == OverflowKind.QUEUE:
@@ -334,6 +355,8 @@ class RoutingEngine:
         self._agent_changed(agent, agent.ring_no_answer(now), now, call_id, "ring_no_answer")
         call.rona_count += 1
         call.stage, call.agent_id = CallStage.QUEUED, None
+        if call.max_wait_until is not None and now >= call.max_wait_until:
+            return self._overflow(call, "max_wait")  # the limit passed while it rang
         self._offer_to_best_agent(call, now) or self._push(call)
 
     def _on_wrap(self, agent_id: str, now: datetime) -> None:
@@ -354,6 +377,26 @@ class RoutingEngine:
             self._unpark_or_pop(call)
             call.sticky_agent_id = None
             self._offer_to_best_agent(call, now) or self._push(call)
+
+    def _release_parked(self, agent: Agent, queue_id: int | None = None) -> None:
+        """Calls waiting for this agent stop waiting when the agent stops working (or that queue)."""
+        now = self._clock.now()
+        for call_id in list(self._parked.get(agent.agent_id, [])):
+            call = self.calls[call_id]
+            if queue_id is None or call.queue_id == queue_id:
+                self._unpark_or_pop(call)
+                call.sticky_agent_id = None
+                self._offer_to_best_agent(call, now) or self._push(call)
+        if not self._parked.get(agent.agent_id, True):
+            del self._parked[agent.agent_id]
+
+    def _overflow_if_nobody_left(self, queue_ids: set[int]) -> None:
+        """IN-23: when the last agent leaves a queue that overflows without agents, so do its callers."""
+        for queue_id in queue_ids:
+            if self.queues[queue_id].overflow_when_no_agents and not self._anyone_signed_in(queue_id):
+                for call in self.waiting(queue_id) + self.parked(queue_id):
+                    self._unpark_or_pop(call)
+                    self._overflow(call, "no_agents")
 
     # == bookkeeping ================================================================================
     def _push(self, call: Call) -> bool:

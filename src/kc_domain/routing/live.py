@@ -83,7 +83,7 @@ def snapshot(engine: RoutingEngine, counters: LiveCounters, now: datetime) -> di
     """JSON-safe live state: queues with waiting calls and agents by state, agents with their state."""
     queues = []
     for queue_id, queue in sorted(engine.queues.items()):
-        waiting = engine.waiting(queue_id)
+        waiting = engine.waiting(queue_id) + engine.parked(queue_id)
         states = Counter(
             a.state.value
             for a in engine.agents.values()
