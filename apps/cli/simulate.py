@@ -1,0 +1,96 @@
+"""``kc simulate``: a day of call traffic against the real ACD engine, in memory, on a virtual clock."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from apps.cli import main
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print every KPI (per queue, per hour) as JSON.")
+@click.option("--seed", type=int, default=None, help="Override the scenario's random seed.")
+@click.option(
+    "--database",
+    default=None,
+    metavar="URL",
+    help="Also store the engine's events and decisions in this database (migrated first).",
+)
+def simulate(scenario: Path, as_json: bool, seed: int | None, database: str | None) -> None:
+    """Run a TOML SCENARIO (see scenarios/) and print its key figures.
+
+    Exit code 2 and the list of problems for a scenario that is not valid; nothing runs then.
+    """
+    from apps.simulator.run import simulate as run
+    from apps.simulator.scenario import ScenarioError, load_scenario
+
+    try:
+        loaded = load_scenario(scenario)
+    except ScenarioError as error:
+        click.echo(f"kc simulate: {scenario} is not a valid scenario:", err=True)
+        for line in str(error).splitlines():
+            click.echo(f"  {line}", err=True)
+        sys.exit(2)
+    if seed is not None:
+        loaded = loaded.with_seed(seed)
+    if database:
+        db, journal = _journal(database)
+        try:
+            result = run(loaded, journal=journal)
+        finally:
+            db.dispose()
+    else:
+        result = run(loaded)
+    figures = result.kpis()
+    if database:
+        figures["database"] = {"url": _safe(database), "events": result.journaled}
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+    else:
+        click.echo(_table(figures, result.wall_s))
+
+
+def _journal(url: str) -> tuple[Any, Any]:
+    """The database (migrated to the newest schema) and the engine's journal in it."""
+    from kc_adapters.persistence import Database
+    from kc_adapters.persistence.journal import SqlJournal
+
+    database = Database(url)
+    database.upgrade()
+    return database, SqlJournal(database.engine)
+
+
+def _safe(url: str) -> str:
+    """The URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _table(figures: dict[str, Any], wall_s: float) -> str:
+    def pct(value: float | None) -> str:
+        return "–" if value is None else f"{100 * value:5.1f} %"
+
+    header = (
+        f"{'queue':34} {'offered':>8} {'answered':>8} {'abandoned':>9} {'P(wait)':>8} {'ASA s':>7} {'SL':>7}"
+    )
+    lines = [
+        f"{figures['scenario']} (seed {figures['seed']}, {figures['agents']} agents, {wall_s:.1f} s)",
+        header,
+        "-" * len(header),
+    ]
+    rows = [(q["name"], q["total"]) for q in figures["queues"]] + [("all queues", figures["total"])]
+    for name, t in rows:
+        abandoned = t["abandoned_in_queue"] + t["abandoned_ringing"]
+        lines.append(
+            f"{name[:34]:34} {t['offered']:8d} {t['answered']:8d} {abandoned:9d} "
+            f"{pct(t['p_wait']):>8} {t['asa_s']:7.1f} {pct(t['service_level']):>7}"
+        )
+    lines.append(f"occupancy (talk / staffed time): {pct(figures['total']['occupancy']).strip()}")
+    return "\n".join(lines)

@@ -1,0 +1,298 @@
+"""A PBX in memory: every CallControl command, with the state a real PBX would keep.
+
+The engine talks to it exactly as to Asterisk or a CSTA switch. A *driver* (the simulator, a test)
+plays the outside world: it announces incoming calls (``incoming``), picks up at an agent's phone
+(``pick_up``), hangs up on either side (``end``) and may register callbacks with ``on`` to react to
+the engine's commands, e.g. a robot agent that answers a few seconds after ``ring_agent``.
+
+Callbacks run synchronously inside the engine's call; they must not call back into the engine (a
+real PBX answers asynchronously too) but schedule their reaction, as the simulator does.
+
+Commands for a call the PBX never saw raise ``UnknownCall`` (or, with ``strict=False``, are only
+reported in ``rejected``). Commands the PBX cannot carry out in the call's current state (hold an
+unanswered call, ring an agent whose phone is busy) are never raised: a real PBX answers them with
+an error event, so they are reported in ``rejected`` and change nothing. Harmless races - cancelling
+the ring of a call the caller already left, hanging up an ended call - are accepted as no-ops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+import attrs
+
+COMMANDS = (
+    "answer",
+    "play",
+    "ring_agent",
+    "cancel_ring",
+    "hold",
+    "retrieve",
+    "transfer",
+    "consult",
+    "complete_transfer",
+    "conference",
+    "hang_up",
+    "originate",
+    "start_recording",
+    "stop_recording",
+    "monitor",
+)
+MONITOR_MODES = frozenset({"listen", "whisper", "barge"})
+
+
+class PbxError(Exception):
+    """A command the simulated PBX refuses outright."""
+
+
+class UnknownCall(PbxError, LookupError):
+    def __init__(self, command: str, call_id: str) -> None:
+        self.command, self.call_id = command, call_id
+        super().__init__(f"simulated PBX: {command} for unknown call {call_id!r}")
+
+
+class LegState(StrEnum):
+    INCOMING = "incoming"  # at the PBX: in the IVR or queue, not at an agent
+    RINGING = "ringing"  # an agent's phone rings
+    CONNECTED = "connected"  # caller and agent talk (or hold)
+    DIALLING = "dialling"  # outbound: the agent's phone places the call
+    ENDED = "ended"
+
+
+@attrs.define(eq=False)
+class SimCall:
+    call_id: str
+    caller: str = ""
+    dialled: str = ""
+    state: LegState = LegState.INCOMING
+    answered_by_pbx: bool = False  # picked up for IVR and announcements
+    agent_id: int | None = None  # the agent rung, talking or dialling
+    held: bool = False
+    recording: bool = False
+    monitors: dict[int, str] = attrs.field(factory=dict)  # supervisor id -> mode
+    consulting: str = ""  # the consulted party, while a consultation is open
+    conference: bool = False
+    prompts: list[str] = attrs.field(factory=list)
+    transferred_to: str = ""
+    end_cause: str = ""
+
+
+Callback = Callable[..., Any]
+
+
+class SimulatedPbx:
+    def __init__(self, *, strict: bool = True, record_commands: bool = True) -> None:
+        self.strict, self.record_commands = strict, record_commands
+        self.calls: dict[str, SimCall] = {}
+        self.commands: list[tuple[str, tuple[Any, ...]]] = []
+        self.rejected: list[tuple[str, tuple[Any, ...], str]] = []  # (command, args, reason)
+        self.endpoints: dict[int, str] = {}  # agent id -> the call ringing or connected at the phone
+        self._callbacks: dict[str, list[Callback]] = {}
+
+    # == the driver's side ==========================================================================
+    def on(self, command: str, callback: Callback) -> None:
+        """Call ``callback(*args)`` after the PBX has carried out ``command`` (not after a rejection)."""
+        if command not in COMMANDS:
+            raise ValueError(f"no such CallControl command: {command!r}")
+        self._callbacks.setdefault(command, []).append(callback)
+
+    def incoming(self, call_id: str, caller: str = "", dialled: str = "") -> SimCall:
+        """A call reaches the PBX; the driver then tells the engine (``call_arrived``)."""
+        if call_id in self.calls:
+            raise PbxError(f"simulated PBX: call {call_id!r} exists already")
+        call = self.calls[call_id] = SimCall(call_id, caller, dialled)
+        return call
+
+    def pick_up(self, call_id: str, agent_id: int) -> bool:
+        """The agent lifts the ringing phone; False if it no longer rings for them (too late)."""
+        call = self._known("pick_up", call_id)
+        if call is None or call.state != LegState.RINGING or call.agent_id != agent_id:
+            return False
+        call.state = LegState.CONNECTED
+        return True
+
+    def end(self, call_id: str, cause: str = "normal") -> bool:
+        """The caller or the agent hangs up; False if the call had ended already."""
+        call = self._known("end", call_id)
+        if call is None or call.state == LegState.ENDED:
+            return False
+        self._finish(call, cause)
+        return True
+
+    def state(self, call_id: str) -> SimCall:
+        call = self.calls.get(call_id)
+        if call is None:
+            raise UnknownCall("state", call_id)
+        return call
+
+    def active(self) -> list[SimCall]:
+        return [c for c in self.calls.values() if c.state != LegState.ENDED]
+
+    # == CallControl ================================================================================
+    def answer(self, call_id: str) -> None:
+        call = self._command("answer", call_id)
+        if call and self._live(call, "answer", (call_id,)):
+            call.answered_by_pbx = True
+            self._done("answer", call_id)
+
+    def play(self, call_id: str, prompt: str) -> None:
+        call = self._command("play", call_id, prompt)
+        if call and self._live(call, "play", (call_id, prompt)):
+            call.prompts.append(prompt)
+            self._done("play", call_id, prompt)
+
+    def ring_agent(self, call_id: str, agent_id: int) -> None:
+        args = (call_id, agent_id)
+        call = self._command("ring_agent", *args)
+        if call is None or not self._live(call, "ring_agent", args):
+            return
+        if call.state != LegState.INCOMING:
+            return self._reject("ring_agent", args, f"call is {call.state.value}")
+        if agent_id in self.endpoints:
+            return self._reject("ring_agent", args, f"agent's phone is busy with {self.endpoints[agent_id]}")
+        call.state, call.agent_id = LegState.RINGING, agent_id
+        self.endpoints[agent_id] = call_id
+        self._done("ring_agent", *args)
+
+    def cancel_ring(self, call_id: str, agent_id: int) -> None:
+        args = (call_id, agent_id)
+        call = self._command("cancel_ring", *args)
+        if call is None:
+            return
+        if call.state == LegState.ENDED or call.agent_id != agent_id:
+            return  # the phone stopped ringing by itself (the caller left, another agent took it)
+        if call.state != LegState.RINGING:
+            return self._reject("cancel_ring", args, f"call is {call.state.value}")
+        self._free_endpoint(call)
+        call.state, call.agent_id = LegState.INCOMING, None
+        self._done("cancel_ring", *args)
+
+    def hold(self, call_id: str) -> None:
+        call = self._command("hold", call_id)
+        if call and self._connected(call, "hold", (call_id,)):
+            call.held = True
+            self._done("hold", call_id)
+
+    def retrieve(self, call_id: str) -> None:
+        call = self._command("retrieve", call_id)
+        if call and self._connected(call, "retrieve", (call_id,)):
+            call.held = False
+            self._done("retrieve", call_id)
+
+    def transfer(self, call_id: str, target: str) -> None:
+        call = self._command("transfer", call_id, target)
+        if call and self._live(call, "transfer", (call_id, target)):
+            call.transferred_to = target
+            self._finish(call, f"transferred to {target}")
+            self._done("transfer", call_id, target)
+
+    def consult(self, call_id: str, target: str) -> None:
+        call = self._command("consult", call_id, target)
+        if call and self._connected(call, "consult", (call_id, target)):
+            call.held, call.consulting = True, target
+            self._done("consult", call_id, target)
+
+    def complete_transfer(self, call_id: str) -> None:
+        call = self._command("complete_transfer", call_id)
+        if call is None or not self._connected(call, "complete_transfer", (call_id,)):
+            return
+        if not call.consulting:
+            return self._reject("complete_transfer", (call_id,), "no consultation is open")
+        call.transferred_to = call.consulting
+        self._finish(call, f"transferred to {call.consulting}")
+        self._done("complete_transfer", call_id)
+
+    def conference(self, call_id: str) -> None:
+        call = self._command("conference", call_id)
+        if call is None or not self._connected(call, "conference", (call_id,)):
+            return
+        if not call.consulting:
+            return self._reject("conference", (call_id,), "no consultation is open")
+        call.conference, call.held = True, False
+        self._done("conference", call_id)
+
+    def hang_up(self, call_id: str, cause: str) -> None:
+        call = self._command("hang_up", call_id, cause)
+        if call is None or call.state == LegState.ENDED:
+            return  # both sides hung up at once: nothing left to end
+        self._finish(call, cause)
+        self._done("hang_up", call_id, cause)
+
+    def originate(self, call_id: str, agent_id: int, number: str) -> None:
+        args = (call_id, agent_id, number)
+        if self.record_commands:
+            self.commands.append(("originate", args))
+        if call_id in self.calls:
+            raise PbxError(f"simulated PBX: originate with the id of an existing call {call_id!r}")
+        if agent_id in self.endpoints:
+            return self._reject("originate", args, f"agent's phone is busy with {self.endpoints[agent_id]}")
+        self.calls[call_id] = SimCall(call_id, "", number, LegState.DIALLING, agent_id=agent_id)
+        self.endpoints[agent_id] = call_id
+        self._done("originate", *args)
+
+    def start_recording(self, call_id: str) -> None:
+        call = self._command("start_recording", call_id)
+        if call and self._live(call, "start_recording", (call_id,)):
+            call.recording = True
+            self._done("start_recording", call_id)
+
+    def stop_recording(self, call_id: str) -> None:
+        call = self._command("stop_recording", call_id)
+        if call and self._live(call, "stop_recording", (call_id,)):
+            call.recording = False
+            self._done("stop_recording", call_id)
+
+    def monitor(self, call_id: str, supervisor_id: int, mode: str) -> None:
+        args = (call_id, supervisor_id, mode)
+        call = self._command("monitor", *args)
+        if call is None or not self._connected(call, "monitor", args):
+            return
+        if mode not in MONITOR_MODES:
+            return self._reject("monitor", args, f"mode must be one of {', '.join(sorted(MONITOR_MODES))}")
+        call.monitors[supervisor_id] = mode
+        self._done("monitor", *args)
+
+    # == internals ==================================================================================
+    def _command(self, command: str, call_id: str, *rest: Any) -> SimCall | None:
+        if self.record_commands:
+            self.commands.append((command, (call_id, *rest)))
+        return self._known(command, call_id, *rest)
+
+    def _known(self, command: str, call_id: str, *rest: Any) -> SimCall | None:
+        call = self.calls.get(call_id)
+        if call is None:
+            if self.strict:
+                raise UnknownCall(command, call_id)
+            self.rejected.append((command, (call_id, *rest), "unknown call"))
+        return call
+
+    def _live(self, call: SimCall, command: str, args: tuple[Any, ...]) -> bool:
+        if call.state == LegState.ENDED:
+            self._reject(command, args, "call has ended")
+            return False
+        return True
+
+    def _connected(self, call: SimCall, command: str, args: tuple[Any, ...]) -> bool:
+        if call.state != LegState.CONNECTED:
+            self._reject(command, args, f"call is {call.state.value}, not connected")
+            return False
+        return True
+
+    def _reject(self, command: str, args: tuple[Any, ...], reason: str) -> None:
+        self.rejected.append((command, args, reason))
+
+    def _finish(self, call: SimCall, cause: str) -> None:
+        self._free_endpoint(call)
+        call.state, call.end_cause = LegState.ENDED, cause
+        call.held = call.recording = False
+        call.monitors.clear()
+
+    def _free_endpoint(self, call: SimCall) -> None:
+        if call.agent_id is not None and self.endpoints.get(call.agent_id) == call.call_id:
+            del self.endpoints[call.agent_id]
+
+    def _done(self, command: str, *args: Any) -> None:
+        for callback in self._callbacks.get(command, ()):
+            callback(*args)
