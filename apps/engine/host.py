@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -44,7 +45,7 @@ class EngineHost:
         thresholds = {q.queue_id: q.sl_threshold_s for q in engine.queues.values()}
         self.counters = LiveCounters(zone, thresholds)
         self.lock = threading.RLock()
-        self._changed, self._published = True, 0.0
+        self._changed, self._published, self._pruned = True, 0.0, time.monotonic()
 
     def run(self, stop: threading.Event, period_s: float = 0.2) -> None:
         """Tick the engine and publish until ``stop`` is set."""
@@ -60,6 +61,9 @@ class EngineHost:
         with self.lock:
             self.engine.tick()
             self.flush()
+            if time.monotonic() - self._pruned > 60:
+                self.engine.forget_ended(self._clock.now() - timedelta(minutes=10))  # journaled already
+                self._pruned = time.monotonic()
         self.publish()
 
     def apply(self, action: Callable[[RoutingEngine], Any]) -> Any:

@@ -21,7 +21,7 @@ from kc_domain.routing import events as ev
 from kc_domain.routing.agent import Agent, AgentState
 from kc_domain.routing.call import ABANDONED_AT, Call, CallEnd, CallStage
 from kc_domain.routing.config import QueueRouting
-from kc_domain.routing.policy import Decision, candidate, choose, explain
+from kc_domain.routing.policy import Decision, candidate, explain, shortlist
 from kc_domain.routing.rules import CallerRule, apply_rules
 from kc_domain.routing.timers import Timers
 
@@ -228,6 +228,15 @@ class RoutingEngine:
         drained, self.events = self.events, []
         return drained
 
+    def forget_ended(self, before: datetime) -> int:
+        """Drop calls that ended before ``before`` (and their decisions) once they are journaled,
+        so that a long-running engine does not grow; returns how many were dropped."""
+        old = [c.call_id for c in self.calls.values() if c.ended_at is not None and c.ended_at < before]
+        for call_id in old:
+            del self.calls[call_id]
+            self.decisions.pop(call_id, None)
+        return len(old)
+
     def drain_decisions(self) -> list[Decision]:
         """Decisions made since the last drain, for the journal."""
         drained, self._new_decisions = self._new_decisions, []
@@ -270,12 +279,12 @@ class RoutingEngine:
     def _offer_to_best_agent(self, call: Call, now: datetime) -> bool:
         assert call.queue_id is not None
         queue = self.queues[call.queue_id]
-        pool = [candidate(self.agents[a], queue.queue_id, now) for a in self._ready[queue.queue_id]]
-        best = choose(queue.strategy, pool, self._last_served.get(queue.queue_id, -1))
-        if best is None:
+        ready = [self.agents[a] for a in self._ready[queue.queue_id]]
+        top = shortlist(queue.strategy, ready, queue.queue_id, now, self._last_served.get(queue.queue_id, -1))
+        if not top:
             return False
-        reason = explain(queue.strategy, best, len(pool) - 1)
-        self._offer(call, self.agents[best.agent_id], queue.strategy.value, tuple(pool), reason)
+        reason = explain(queue.strategy, top[0], len(ready) - 1)
+        self._offer(call, self.agents[top[0].agent_id], queue.strategy.value, tuple(top), reason)
         return True
 
     def _became_ready(self, agent: Agent) -> None:

@@ -150,3 +150,14 @@ def test_events_survive_a_round_trip_through_plain_data():
     h.talk(h.arrive())
     for event in h.engine.events:
         assert ev.event_from_plain(event.name, ev.event_to_plain(event)) == event
+
+
+def test_ended_calls_can_be_forgotten_once_journaled_and_live_ones_stay():
+    h = Harness([queue(SALES)], [agent(1, SALES)])
+    h.ready(1)
+    done = h.arrive()
+    h.talk(done)
+    waiting = h.arrive()
+    h.advance(600)
+    assert h.engine.forget_ended(h.clock.now()) == 1
+    assert done not in h.engine.calls and done not in h.engine.decisions and waiting in h.engine.calls
