@@ -11,6 +11,8 @@ import click
 from apps.cli import _container, main
 from apps.container import Container
 from apps.engine.host import EngineHost
+from apps.simulator.live_traffic import TrafficProfile
+from kc_ports.telephony import CallControl
 
 
 def _serve_threaded(app: Any, host: str, port: int) -> None:
@@ -70,6 +72,7 @@ def demo(host: str | None, port: int | None) -> None:
     created = seed(container.admin())
     stop = threading.Event()
     _start_worker(container, stop)
+    traffic = _start_engine_with_traffic(container, stop)
     url = f"http://{host or settings.host}:{port or settings.port}/"
     click.echo("")
     click.echo("KC demo" + (" (demo data created)" if created else " (existing data kept)"))
@@ -78,6 +81,10 @@ def demo(host: str | None, port: int | None) -> None:
     click.echo(f"  password for every demo user: {DEMO_PASSWORD}")
     for username, name, roles, _group, _number in USERS:
         click.echo(f"  {username:12} {name:22} {', '.join(sorted(r.value for r in roles))}")
+    click.echo(
+        f"  simulated traffic: {len(traffic.robots)} robot agents, "
+        f"{sum(traffic.calls_per_hour.values()):.0f} calls an hour; novakova is left for you"
+    )
     click.echo("")
     try:
         _serve_threaded(create_app(container), host or settings.host, port or settings.port)
@@ -102,7 +109,21 @@ def engine() -> None:
         stop.set()
 
 
-def start_engine(container: Container) -> EngineHost:
+def _start_engine_with_traffic(container: Container, stop: threading.Event) -> TrafficProfile:
+    """The engine in this process on the simulated PBX, with callers and robot agents."""
+    from apps.simulator.live_traffic import LiveTraffic, demo_profile
+    from kc_adapters.simulated_pbx import SimulatedPbx
+
+    pbx = SimulatedPbx(strict=False, record_commands=False)
+    host = start_engine(container, pbx)
+    humans = [u.id for u in container.admin().list("user") if u.username == "novakova"]
+    profile = demo_profile(host, humans)
+    threading.Thread(target=host.run, args=(stop,), name="kc-engine", daemon=True).start()
+    LiveTraffic(host, pbx, profile).start(stop)
+    return profile
+
+
+def start_engine(container: Container, pbx: CallControl | None = None) -> EngineHost:
     """The engine host on the configured PBX; only the simulated PBX exists so far."""
     from zoneinfo import ZoneInfo
 
@@ -118,7 +139,7 @@ def start_engine(container: Container) -> EngineHost:
             err=True,
         )
         sys.exit(2)
-    engine = build_engine(container, SimulatedPbx(strict=False))  # calls come from the PBX, not a driver
+    engine = build_engine(container, pbx or SimulatedPbx(strict=False))  # calls come from the PBX
     return EngineHost(
         engine, container.journal(), container.bus(), container.clock(), ZoneInfo(settings.timezone)
     )

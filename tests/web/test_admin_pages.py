@@ -218,9 +218,9 @@ def test_category_cannot_be_moved_under_its_own_subcategory(admin_client, contai
 
 
 def test_edit_form_shows_the_saved_values(admin_client, container):
-    queue = _queues(container)["Asistenční služba"]
+    queue = _queues(container)["Obecná linka"]
     page = admin_client.get(f"/admin/queue/{queue.id}").get_data(as_text=True)
-    assert 'value="07:00-20:00"' in page and 'value="09:00-15:00"' in page
+    assert 'value="08:00-17:00"' in page and 'value="08:00-15:00"' in page
     assert "2026-12-24 08:00-12:00 Štědrý den" in page
 
 
