@@ -38,7 +38,9 @@ services:
 
 ## make bench: performance figures as JSON (never pass/fail)
 bench: $(STAMP) translations services
-	$(PY) bench/run_all.py
+	$(PY) bench/foundation_bench.py
+	$(PY) bench/routing_bench.py
+	$(PY) bench/simulator_bench.py --all
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

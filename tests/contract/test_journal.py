@@ -140,3 +140,19 @@ def test_agent_state_intervals_open_and_close(journal):
     assert intervals[0].pause_code == "LOGIN" and intervals[2].call_id == "c1"
     assert [i.state for i in journal.intervals(7, at(2), at(10))] == ["ringing", "busy"]
     assert journal.intervals(8, T0, at(3600)) == []
+
+
+@pytest.mark.req("IN-21", "IN-04")
+def test_an_overflow_to_an_external_number_is_counted_in_the_interaction(journal):
+    journal.record(
+        [
+            ev.CallArrived(at(0), "x", "+420601000003", "+420261105555"),
+            ev.CallQueued(at(0), "x", 1, 5),
+            ev.CallOverflowed(at(0), "x", 1, "closed", "external", "+420222333444"),
+            ev.CallEnded(at(0), "x", "overflowed", 1, None, "closed"),
+        ],
+        [],
+    )
+    row = journal.interaction("x")
+    assert row is not None and (row.end_stage, row.overflow_reason) == ("overflowed", "closed")
+    assert not row.lost and journal.missed_calls(T0, at(60)) == []

@@ -44,7 +44,7 @@ def test_a_call_inside_opening_hours_is_routed():
     assert h.at(call) == 1 and not h.events(ev.CallOverflowed)
 
 
-@pytest.mark.req("IN-18", "ADM-05")
+@pytest.mark.req("IN-18", "ADM-05", "IN-21")
 @pytest.mark.parametrize(
     ("kind", "target", "expected"),
     [
