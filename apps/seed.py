@@ -195,6 +195,22 @@ def seed(admin: AdminService) -> dict[str, Any]:
     ]:
         make("transfer_line", name, {"name": name, "number": number, "group_id": group})
 
+    make(
+        "caller_rule",
+        "vip",
+        {
+            "name": "VIP klienti",
+            "statuses": {"vip"},
+            "numbers": {"+420602111222"},
+            "priority": 1,
+            "position": 1,
+        },
+    )
+    make(
+        "caller_rule",
+        "spam",
+        {"name": "Blokovaná čísla", "numbers": {"+420900123456"}, "block": True, "position": 2},
+    )
     make("report_filter", "all", {"name": "Vedení – všechny přehledy"})
     make(
         "report_filter",

@@ -9,6 +9,7 @@ from kc_domain.identity.roles import Role
 from kc_domain.routing.agent import Agent, Skill
 from kc_domain.routing.config import QueueRouting
 from kc_domain.routing.engine import RoutingEngine
+from kc_domain.routing.rules import CallerRule
 from kc_ports.system import Clock
 from kc_ports.telephony import CallControl
 
@@ -35,6 +36,17 @@ def agents_of(container: Container) -> list[Agent]:
     return agents
 
 
+def caller_rules_of(container: Container) -> list[CallerRule]:
+    """The active caller rules in their order, as the engine applies them (IN-02)."""
+    active = [r for r in container.admin().list("caller_rule") if r.active]
+    return [
+        CallerRule(
+            r.name, r.numbers, tuple(sorted(r.prefixes)), r.statuses, r.priority or None, r.queue_id, r.block
+        )
+        for r in sorted(active, key=lambda r: (r.position, r.id))
+    ]
+
+
 def build_engine(
     container: Container, pbx: CallControl, clock: Clock | None = None, *, record_events: bool = True
 ) -> RoutingEngine:
@@ -44,6 +56,7 @@ def build_engine(
         queues,
         agents_of(container),
         pbx,
+        rules=caller_rules_of(container),
         holidays=container.holidays(),
         zone=ZoneInfo(container.settings().timezone),
         record_events=record_events,

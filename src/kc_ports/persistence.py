@@ -13,6 +13,7 @@ from kc_domain.organisation.model import (
     AgentGroup,
     AgentSkill,
     CallCategory,
+    CallerRule,
     PauseCode,
     Queue,
     ReportAccessFilter,
@@ -93,6 +94,7 @@ class UnitOfWork(Protocol):
     transfer_groups: Repository[TransferLineGroup]
     transfer_lines: Repository[TransferLine]
     report_filters: Repository[ReportAccessFilter]
+    caller_rules: Repository[CallerRule]
     audit: AuditStore
 
     def __enter__(self) -> Self: ...

@@ -19,6 +19,7 @@ from kc_domain.organisation.model import (
     AgentGroup,
     AgentSkill,
     CallCategory,
+    CallerRule,
     CategoryKind,
     OverflowKind,
     OverflowTarget,
@@ -78,6 +79,21 @@ def queue(uow: UnitOfWork, n: int = 0) -> Queue:
             priority=3,
             hours=HOURS,
             overflow=OverflowTarget(OverflowKind.EXTERNAL, "+420800123456"),
+        )
+    )
+
+
+def caller_rule(uow: UnitOfWork, n: int = 0) -> CallerRule:
+    q = queue(uow, n)
+    return uow.caller_rules.add(
+        CallerRule(
+            _v("VIP klienti", n),
+            numbers={"+420602111222"},
+            prefixes={"+421"},
+            statuses={"vip"},
+            priority=1,
+            queue_id=q.id,
+            position=n,
         )
     )
 
@@ -176,6 +192,7 @@ class Sample:
 
 
 SAMPLES = [
+    Sample("caller_rule", "caller_rules", "IN-02", caller_rule, _setter(block=True, prefixes=frozenset())),
     Sample("user", "users", "ADM-02", user, _change_user),
     Sample(
         "group",

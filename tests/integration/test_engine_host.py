@@ -96,3 +96,12 @@ def test_kc_explain_prints_the_decision_and_its_candidates(host, container, monk
     assert "rule skill_first" in result.output and "best of 3 ready agent(s)" in result.output
     assert "* agent" in result.output and "CallOffered" in result.output
     assert CliRunner().invoke(main, ["explain", "nope"]).exit_code == 1
+
+
+@pytest.mark.req("IN-02")
+def test_administered_caller_rules_reach_the_engine(host, container):
+    vip, spam = "+420602111222", "+420900123456"  # seeded: VIP priority 1, a blocked number
+    host.apply(lambda e: e.call_arrived("v1", vip, "+420261105555"))
+    host.apply(lambda e: e.call_arrived("s1", spam, "+420261105555"))
+    assert host.engine.calls["v1"].priority == 1
+    assert host.engine.calls["s1"].end is not None and host.engine.calls["s1"].end.value == "rejected"

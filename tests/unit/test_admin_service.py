@@ -44,6 +44,7 @@ REQ = {
     "transfer_group": "ADM-09",
     "transfer_line": "ADM-09",
     "report_filter": "ADM-06",
+    "caller_rule": "IN-02",
 }
 
 
@@ -144,6 +145,15 @@ def valid_values(kind: str, w: World) -> dict[str, Any]:
             "group_id": w.transfer_group.id,
             "position": 1,
         },
+        "caller_rule": {
+            "name": "VIP a Slovensko",
+            "numbers": {"+420602111222"},
+            "prefixes": {"+421"},
+            "statuses": {"vip"},
+            "priority": 1,
+            "queue_id": w.queue.id,
+            "position": 1,
+        },
         "report_filter": {
             "name": "Vedoucí Praha",
             "reports": {"calls_overview", "lost_calls", "agent_activity"},
@@ -163,6 +173,7 @@ UPDATES: dict[str, dict[str, Any]] = {
     "transfer_group": {"position": 3},
     "transfer_line": {"number": "2250"},
     "report_filter": {"reports": {"hourly"}, "queue_ids": set()},
+    "caller_rule": {"block": True, "priority": 0, "queue_id": None},
 }
 
 

@@ -18,6 +18,7 @@ from kc_domain.organisation.model import (
     AgentGroup,
     AgentSkill,
     CallCategory,
+    CallerRule,
     CategoryKind,
     OverflowKind,
     OverflowTarget,
@@ -171,6 +172,7 @@ EXAMPLES = {
     "transfer_group": TransferLineGroup("Pobočky", 1, id=7),
     "transfer_line": TransferLine("Pobočka Brno", "+420541111222", 7, 2, id=8),
     "report_filter": ReportAccessFilter("Vedoucí", {"lost_calls", "calls_overview"}, {2}, {1}, id=9),
+    "caller_rule": CallerRule("VIP", {"+420602111222"}, {"+421"}, {"vip"}, priority=1, id=10),
 }
 
 

@@ -236,3 +236,28 @@ def test_queue_form_lists_this_years_czech_holidays(admin_client, container):
 def test_queue_form_suggests_queues_and_agents_as_overflow_targets(admin_client, container):
     page = admin_client.get("/admin/queue/new").get_data(as_text=True)
     assert 'label="Fronta: Obecná linka"' in page and 'label="Operátor: Marie Nováková"' in page
+
+
+@pytest.mark.req("IN-02")
+def test_admin_defines_a_caller_rule_and_bad_rules_are_explained(admin_client, container):
+    queue = _queues(container)["Platby a dlužné pojistné"]
+    form = {
+        "name": "Slovenští volající",
+        "numbers": "",
+        "prefixes": "+421",
+        "statuses": "",
+        "priority": "2",
+        "queue_id": queue.id,
+        "position": "5",
+        "active": "on",
+    }
+    assert admin_client.post("/admin/caller_rule/new", form).status_code == 302
+    rule = next(r for r in container.admin().list("caller_rule") if r.name == "Slovenští volající")
+    assert rule.prefixes == {"+421"} and rule.queue_id == queue.id
+    bad = admin_client.post(
+        "/admin/caller_rule/new",
+        {**form, "name": "Špatné", "prefixes": "00421x", "priority": "0", "queue_id": ""},
+    )
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "„00421x“ není předvolba" in page and "Zadejte, co pravidlo dělá" in page

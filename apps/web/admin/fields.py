@@ -3,6 +3,7 @@ and how it is shown. Parsing problems are collected as FieldErrors, never raised
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from enum import Enum
@@ -29,7 +30,7 @@ Choices = Callable[[], list[tuple[str, str]]]
 
 @attrs.frozen
 class Field:
-    """``kind``: text, int, bool, choice, multi, ref, refs, hours, overflow, password."""
+    """``kind``: text, int, bool, choice, multi, ref, refs, list, hours, overflow, password."""
 
     name: str
     label: Any
@@ -54,6 +55,8 @@ class Field:
             return frozenset(self._member(v, errors) for v in form.getlist(self.name)) - {None}
         if self.kind == "ref":
             return _int(self.name, raw, errors) if raw else None
+        if self.kind == "list":
+            return frozenset(item for item in re.split(r"[\s,;]+", raw) if item)
         if self.kind == "refs":
             return frozenset(_int(self.name, v, errors) for v in form.getlist(self.name)) - {None}
         if self.kind == "hours":
@@ -67,6 +70,7 @@ class Field:
     def from_json(self, value: Any, errors: list[FieldError]) -> Any:
         expected: dict[str, type | tuple[type, ...]] = {
             "text": str,
+            "list": list,
             "int": int,
             "bool": bool,
             "choice": str,
@@ -86,6 +90,10 @@ class Field:
             return self._member(value, errors)
         if self.kind == "multi":
             return frozenset(self._member(str(v), errors) for v in value) - {None}
+        if self.kind == "list":
+            if not all(isinstance(v, str) for v in value):
+                errors.append(FieldError(self.name, "invalid_choice"))
+            return frozenset(str(v).strip() for v in value if str(v).strip())
         if self.kind == "refs":
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
                 errors.append(FieldError(self.name, "not_a_number"))
@@ -118,6 +126,8 @@ class Field:
             return {"overflow_kind": value.kind.value, "overflow_target": value.target}
         if self.kind in ("multi", "refs"):
             return {str(to_plain(v)) for v in value}
+        if self.kind == "list":
+            return "\n".join(sorted(value))
         return to_plain(value)
 
     def _member(

@@ -255,6 +255,51 @@ RESOURCES: dict[str, Resource] = {
             ),
         ),
         Resource(
+            "caller_rule",
+            _l("Caller rules"),
+            _l("Caller rule"),
+            Permission.MANAGE_QUEUES,
+            (
+                NAME,
+                Field(
+                    "numbers",
+                    _l("Caller numbers"),
+                    "list",
+                    in_list=True,
+                    help=_l(
+                        "One per line, e.g. a VIP or blocked list: +420 and 9 digits, or an internal line."
+                    ),
+                ),
+                Field(
+                    "prefixes",
+                    _l("Number prefixes"),
+                    "list",
+                    in_list=True,
+                    help=_l("E.g. +421 for callers from Slovakia."),
+                ),
+                Field(
+                    "statuses",
+                    _l("Caller status in the customer database"),
+                    "list",
+                    in_list=True,
+                    help=_l("Flags such as vip or arrears."),
+                ),
+                Field(
+                    "priority",
+                    _l("Set priority (1 highest, 10 lowest)"),
+                    "int",
+                    in_list=True,
+                    help=_l("0 keeps the call's priority."),
+                ),
+                Field("queue_id", _l("Send to queue"), "ref", _refs("queue"), in_list=True),
+                Field("block", _l("Reject the call"), "bool", in_list=True),
+                attrs.evolve(
+                    POSITION, in_list=True, help=_l("Rules are tried in this order; the first match applies.")
+                ),
+                ACTIVE,
+            ),
+        ),
+        Resource(
             "report_filter",
             _l("Report access filters"),
             _l("Report access filter"),

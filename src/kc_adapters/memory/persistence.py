@@ -26,6 +26,7 @@ REPOSITORIES = (
     "transfer_groups",
     "transfer_lines",
     "report_filters",
+    "caller_rules",
 )
 
 

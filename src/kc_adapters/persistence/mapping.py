@@ -20,6 +20,7 @@ from kc_domain.organisation.model import (
     AgentGroup,
     AgentSkill,
     CallCategory,
+    CallerRule,
     PauseCode,
     Queue,
     ReportAccessFilter,
@@ -41,6 +42,7 @@ MAPPED: dict[type, sa.Table] = {
     TransferLineGroup: tables.transfer_line_groups,
     TransferLine: tables.transfer_lines,
     ReportAccessFilter: tables.report_filters,
+    CallerRule: tables.caller_rules,
 }
 
 _lock = threading.Lock()

@@ -57,6 +57,22 @@ report_filters = sa.Table(
     sqlite_autoincrement=True,
 )
 
+caller_rules = sa.Table(
+    "caller_rules",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(60), nullable=False, unique=True),
+    sa.Column("numbers", StrSet(), nullable=False),
+    sa.Column("prefixes", StrSet(), nullable=False),
+    sa.Column("statuses", StrSet(), nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("queue_id", sa.Integer, sa.ForeignKey("queues.id"), nullable=True),
+    sa.Column("block", sa.Boolean, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sqlite_autoincrement=True,
+)
+
 users = sa.Table(
     "users",
     metadata,

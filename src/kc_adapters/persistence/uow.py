@@ -15,6 +15,7 @@ from kc_domain.organisation.model import (
     AgentGroup,
     AgentSkill,
     CallCategory,
+    CallerRule,
     PauseCode,
     Queue,
     ReportAccessFilter,
@@ -48,6 +49,7 @@ class SqlUnitOfWork:
     transfer_groups: SqlRepository[TransferLineGroup]
     transfer_lines: SqlRepository[TransferLine]
     report_filters: SqlRepository[ReportAccessFilter]
+    caller_rules: SqlRepository[CallerRule]
     audit: SqlAuditStore
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
@@ -65,6 +67,7 @@ class SqlUnitOfWork:
         self.transfer_groups = SqlRepository(session, TransferLineGroup)
         self.transfer_lines = SqlRepository(session, TransferLine)
         self.report_filters = SqlRepository(session, ReportAccessFilter)
+        self.caller_rules = SqlRepository(session, CallerRule)
         self.audit = SqlAuditStore(session)
         return self
 

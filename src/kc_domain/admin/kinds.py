@@ -13,6 +13,7 @@ from kc_domain.organisation.model import (
     AgentGroup,
     AgentSkill,
     CallCategory,
+    CallerRule,
     OverflowKind,
     PauseCode,
     Queue,
@@ -113,6 +114,13 @@ KINDS: dict[str, Kind] = {
             TransferLine,
             (("group_id", "name"),),
             (Ref("group_id", "transfer_group", _one("group_id")),),
+        ),
+        Kind(
+            "caller_rule",
+            "caller_rules",
+            CallerRule,
+            (("name",),),
+            (Ref("queue_id", "queue", _one("queue_id")),),
         ),
         Kind(
             "report_filter",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any
 
@@ -257,4 +258,49 @@ class ReportAccessFilter:
         unknown = sorted(self.reports - set(REPORTS))
         if unknown:
             errors.append(FieldError("reports", "invalid_choice", {"value": ", ".join(unknown)}))
+        return errors
+
+
+_PREFIX = re.compile(r"^\+?[0-9]{1,12}\Z")
+_STATUS = re.compile(r"^[a-z0-9_-]{1,32}\Z")
+
+
+@attrs.define(slots=False, eq=False)
+class CallerRule:
+    """A routing rule by caller (IN-02), applied by the ACD on arrival; the first match by
+    ``position`` wins. It matches on a listed number, a number prefix or a status flag of the
+    caller in the customer database, and raises the priority, chooses the queue or blocks."""
+
+    name: str
+    numbers: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset)
+    prefixes: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset)
+    statuses: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset)
+    priority: int = 0  # 1 first .. 10 last; 0 keeps the call's priority
+    queue_id: int | None = None
+    block: bool = False
+    position: int = 0
+    active: bool = True
+    id: int | None = None
+
+    def problems(self) -> list[FieldError]:
+        errors: list[FieldError] = []
+        text(errors, "name", self.name, max_length=60)
+        for number in sorted(self.numbers):
+            phone_number(errors, "numbers", number, external=number.startswith("+"))
+        errors += [
+            FieldError("prefixes", "bad_prefix", {"value": p})
+            for p in sorted(self.prefixes)
+            if not _PREFIX.match(p)
+        ]
+        errors += [
+            FieldError("statuses", "bad_status", {"value": s})
+            for s in sorted(self.statuses)
+            if not _STATUS.match(s)
+        ]
+        int_range(errors, "priority", self.priority, 0, 10)
+        int_range(errors, "position", self.position, 0, 9999)
+        if not (self.numbers or self.prefixes or self.statuses):
+            errors.append(FieldError("numbers", "rule_needs_condition"))
+        if not (self.priority or self.queue_id is not None or self.block):
+            errors.append(FieldError("priority", "rule_needs_action"))
         return errors
