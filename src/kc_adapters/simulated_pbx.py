@@ -23,6 +23,10 @@ from typing import Any
 
 import attrs
 
+from kc_adapters.system import SystemClock
+from kc_domain.routing import pbx_events as pbx
+from kc_ports.system import Clock
+
 COMMANDS = (
     "answer",
     "play",
@@ -83,8 +87,12 @@ Callback = Callable[..., Any]
 
 
 class SimulatedPbx:
-    def __init__(self, *, strict: bool = True, record_commands: bool = True) -> None:
+    def __init__(
+        self, *, strict: bool = True, record_commands: bool = True, clock: Clock | None = None
+    ) -> None:
         self.strict, self.record_commands = strict, record_commands
+        self._clock: Clock = clock or SystemClock()
+        self._listeners: list[Callable[[pbx.PbxEvent], None]] = []
         self.calls: dict[str, SimCall] = {}
         self.commands: list[tuple[str, tuple[Any, ...]]] = []
         self.rejected: list[tuple[str, tuple[Any, ...], str]] = []  # (command, args, reason)
@@ -98,12 +106,37 @@ class SimulatedPbx:
             raise ValueError(f"no such CallControl command: {command!r}")
         self._callbacks.setdefault(command, []).append(callback)
 
+    def listen(self, listener: Callable[[pbx.PbxEvent], None]) -> None:
+        """Receive the PBX's event stream (``kc_domain.routing.pbx_events``), as from a real PBX:
+        calls reaching it, phones ringing and picked up, digits, hold, transfers at the phone, hang-ups.
+        Events come while the engine may be inside a command (``ring_agent``): a listener queues them
+        and feeds the engine afterwards, as with a real PBX, whose events arrive asynchronously."""
+        self._listeners.append(listener)
+
     def incoming(self, call_id: str, caller: str = "", dialled: str = "") -> SimCall:
-        """A call reaches the PBX; the driver then tells the engine (``call_arrived``)."""
+        """A call reaches the PBX; the driver then tells the engine (``call_arrived``), or a listener
+        does so from the ``CallReachedPbx`` event."""
         if call_id in self.calls:
             raise PbxError(f"simulated PBX: call {call_id!r} exists already")
         call = self.calls[call_id] = SimCall(call_id, caller, dialled)
+        self._emit(pbx.CallReachedPbx, call_id, caller=caller, dialled=dialled)
         return call
+
+    def press(self, call_id: str, digits: str) -> None:
+        """The caller presses keys (DTMF)."""
+        call = self._known("press", call_id)
+        if call is not None and call.state != LegState.ENDED:
+            self._emit(pbx.DigitsPressed, call_id, digits=digits)
+
+    def transfer_at_phone(self, call_id: str, target: str) -> bool:
+        """The agent transfers the connected call from the desk phone; False if not connected."""
+        call = self._known("transfer_at_phone", call_id)
+        if call is None or call.state != LegState.CONNECTED:
+            return False
+        call.transferred_to = target
+        self._finish(call, f"transferred to {target}")
+        self._emit(pbx.CallTransferredAtPbx, call_id, target=target)
+        return True
 
     def pick_up(self, call_id: str, agent_id: int) -> bool:
         """The agent lifts the ringing phone; False if it no longer rings for them (too late)."""
@@ -111,6 +144,7 @@ class SimulatedPbx:
         if call is None or call.state != LegState.RINGING or call.agent_id != agent_id:
             return False
         call.state = LegState.CONNECTED
+        self._emit(pbx.PhonePickedUp, call_id, agent_id=agent_id)
         return True
 
     def end(self, call_id: str, cause: str = "normal") -> bool:
@@ -119,6 +153,7 @@ class SimulatedPbx:
         if call is None or call.state == LegState.ENDED:
             return False
         self._finish(call, cause)
+        self._emit(pbx.CallHungUpAtPbx, call_id, cause=cause)
         return True
 
     def state(self, call_id: str) -> SimCall:
@@ -155,6 +190,7 @@ class SimulatedPbx:
         call.state, call.agent_id = LegState.RINGING, agent_id
         self.endpoints[agent_id] = call_id
         self._done("ring_agent", *args)
+        self._emit(pbx.PhoneRinging, call_id, agent_id=agent_id)
 
     def cancel_ring(self, call_id: str, agent_id: int) -> None:
         args = (call_id, agent_id)
@@ -174,12 +210,14 @@ class SimulatedPbx:
         if call and self._connected(call, "hold", (call_id,)):
             call.held = True
             self._done("hold", call_id)
+            self._emit(pbx.CallHeldAtPbx, call_id, held=True)
 
     def retrieve(self, call_id: str) -> None:
         call = self._command("retrieve", call_id)
         if call and self._connected(call, "retrieve", (call_id,)):
             call.held = False
             self._done("retrieve", call_id)
+            self._emit(pbx.CallHeldAtPbx, call_id, held=False)
 
     def transfer(self, call_id: str, target: str) -> None:
         call = self._command("transfer", call_id, target)
@@ -282,6 +320,12 @@ class SimulatedPbx:
 
     def _reject(self, command: str, args: tuple[Any, ...], reason: str) -> None:
         self.rejected.append((command, args, reason))
+
+    def _emit(self, kind: type[pbx.PbxEvent], call_id: str, **fields: Any) -> None:
+        if self._listeners:
+            event = kind(at=self._clock.now(), call_id=call_id, **fields)
+            for listener in list(self._listeners):
+                listener(event)
 
     def _finish(self, call: SimCall, cause: str) -> None:
         self._free_endpoint(call)

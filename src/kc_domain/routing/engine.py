@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from kc_domain.errors import NotFound, ValidationFailed
 from kc_domain.organisation.model import OverflowKind
 from kc_domain.routing import events as ev
+from kc_domain.routing import pbx_events as pbx
 from kc_domain.routing.agent import Agent, AgentState
 from kc_domain.routing.call import ABANDONED_AT, Call, CallEnd, CallStage
 from kc_domain.routing.config import QueueRouting
@@ -73,6 +74,39 @@ class RoutingEngine:
         self._last_served: dict[int, int] = {}  # queue -> agent served last (round robin)
 
     # == PBX events =================================================================================
+    def on_pbx(self, event: pbx.PbxEvent) -> None:
+        """Act on what the PBX reports; the same for a call handled at the desk phone or the web."""
+        match event:
+            case pbx.CallReachedPbx():
+                self.call_arrived(event.call_id, event.caller, event.dialled)
+            case pbx.PhonePickedUp():
+                self.call_answered(event.call_id, event.agent_id)
+            case pbx.CallHungUpAtPbx():
+                self.call_ended(event.call_id, event.cause)
+            case pbx.CallHeldAtPbx():
+                self.call_held(event.call_id, event.held)
+            case pbx.CallTransferredAtPbx():
+                self._transferred_at_pbx(event)
+            case pbx.DigitsPressed():
+                call = self.calls.get(event.call_id)
+                if call is None or call.stage == CallStage.ENDED:
+                    return self._ignore(
+                        self._clock.now(), f"digits for {event.call_id} ignored: no live call"
+                    )
+                call.tags["digits"] = call.tags.get("digits", "") + event.digits  # read by the IVR
+            case pbx.PhoneRinging():
+                call = self.calls.get(event.call_id)
+                if call is None or call.stage != CallStage.RINGING or call.agent_id != event.agent_id:
+                    self._ignore(self._clock.now(), f"ringing of {event.call_id} at {event.agent_id} ignored")
+
+    def _transferred_at_pbx(self, event: pbx.CallTransferredAtPbx) -> None:
+        now = self._clock.now()
+        call = self.calls.get(event.call_id)
+        if call is None or call.stage != CallStage.ANSWERED:
+            return self._ignore(now, f"transfer of {event.call_id} at the PBX ignored: not answered")
+        self._emit(ev.CallTransferred(now, call.call_id, call.agent_id, "number", event.target))
+        self._finish_answered(call, CallEnd.TRANSFERRED, f"transfer to {event.target}")
+
     def call_arrived(self, call_id: str, caller: str, dialled: str, queue_id: int | None = None) -> None:
         now = self._clock.now()
         if call_id in self.calls:

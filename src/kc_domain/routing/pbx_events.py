@@ -1,0 +1,54 @@
+"""What a PBX reports about calls, in the domain's words. Every PBX adapter (simulated, Asterisk
+AMI, Mitel CSTA) turns its wire events into these, and ``RoutingEngine.on_pbx`` acts on them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+
+@attrs.frozen
+class PbxEvent:
+    at: datetime
+    call_id: str
+
+
+@attrs.frozen
+class CallReachedPbx(PbxEvent):
+    caller: str
+    dialled: str
+
+
+@attrs.frozen
+class PhoneRinging(PbxEvent):
+    """The agent's phone rings for the call (the PBX confirms KC's ``ring_agent``)."""
+
+    agent_id: int
+
+
+@attrs.frozen
+class PhonePickedUp(PbxEvent):
+    agent_id: int
+
+
+@attrs.frozen
+class DigitsPressed(PbxEvent):
+    digits: str
+
+
+@attrs.frozen
+class CallHeldAtPbx(PbxEvent):
+    held: bool  # False: taken off hold
+
+
+@attrs.frozen
+class CallTransferredAtPbx(PbxEvent):
+    """The call left the agent for ``target``, e.g. transferred from the desk phone (IN-05)."""
+
+    target: str
+
+
+@attrs.frozen
+class CallHungUpAtPbx(PbxEvent):
+    cause: str = "normal"

@@ -1,0 +1,86 @@
+"""The PBX's event stream drives the engine: a call handled at the desk phone is the same call as
+one handled from the web (IN-05), and the simulated PBX reports what a real one would."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from kc_adapters.simulated_pbx import SimulatedPbx
+from kc_adapters.system import FixedClock
+from kc_domain.routing import pbx_events as pbx
+from kc_domain.routing.agent import Agent, Skill
+from kc_domain.routing.config import QueueRouting
+from kc_domain.routing.engine import RoutingEngine
+
+NUMBER = "+420261105555"
+
+
+class Wiring:
+    """PBX events queued by a listener and fed to the engine after each action, never re-entrantly."""
+
+    def __init__(self) -> None:
+        self.clock = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+        self.pbx = SimulatedPbx(clock=self.clock)
+        self.engine = RoutingEngine(
+            self.clock,
+            [QueueRouting(1, "Obecná linka", NUMBER, wrap_up_s=0)],
+            [Agent(7, "Marie Nováková", {1: Skill(8, 1)})],
+            self.pbx,
+        )
+        self.seen: list[pbx.PbxEvent] = []
+        self._pending: list[pbx.PbxEvent] = []
+        self.pbx.listen(self._pending.append)
+
+    def settle(self) -> None:
+        while self._pending:
+            event = self._pending.pop(0)
+            self.seen.append(event)
+            self.engine.on_pbx(event)
+
+
+@pytest.mark.req("IN-05", "IN-04")
+def test_a_call_handled_at_the_desk_phone_flows_through_the_pbx_events():
+    w = Wiring()
+    w.engine.log_in(7)
+    w.engine.ready(7)
+    w.pbx.incoming("c1", "+420777123456", NUMBER)
+    w.settle()
+    assert w.engine.calls["c1"].agent_id == 7 and w.pbx.state("c1").state.value == "ringing"
+    w.clock.advance(seconds=3)
+    w.pbx.pick_up("c1", 7)
+    w.pbx.press("c1", "12")
+    w.pbx.hold("c1")
+    w.pbx.retrieve("c1")
+    w.settle()
+    call = w.engine.calls["c1"]
+    assert call.stage.value == "answered" and call.tags["digits"] == "12" and not call.held
+    w.clock.advance(seconds=90)
+    w.pbx.transfer_at_phone("c1", "2450")
+    w.settle()
+    assert call.end is not None and call.end.value == "transferred"
+    assert [type(e).__name__ for e in w.seen] == [
+        "CallReachedPbx",
+        "PhoneRinging",
+        "PhonePickedUp",
+        "DigitsPressed",
+        "CallHeldAtPbx",
+        "CallHeldAtPbx",
+        "CallTransferredAtPbx",
+    ]
+    assert w.engine.agents[7].state.value == "ready" and w.engine.ignored == []
+
+
+@pytest.mark.req("IN-04")
+def test_a_caller_hanging_up_at_the_pbx_is_an_abandon_and_late_events_are_ignored_with_a_reason():
+    w = Wiring()
+    w.pbx.incoming("c2", "+420777000111", NUMBER)
+    w.settle()
+    w.pbx.end("c2", "caller_abandoned")
+    w.settle()
+    assert w.engine.calls["c2"].end is not None and w.engine.calls["c2"].end.value == "abandoned_in_queue"
+    w.engine.on_pbx(pbx.PhonePickedUp(w.clock.now(), "c2", 7))
+    w.engine.on_pbx(pbx.DigitsPressed(w.clock.now(), "c2", "5"))
+    w.engine.on_pbx(pbx.CallHungUpAtPbx(w.clock.now(), "c2"))
+    assert len(w.engine.ignored) == 3
