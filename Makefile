@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench messages translations services clean
+.PHONY: demo test bench bench-theory messages translations services clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ bench: $(STAMP) translations services
 	$(PY) bench/foundation_bench.py
 	$(PY) bench/routing_bench.py
 	$(PY) bench/simulator_bench.py --all
+
+## make bench-theory: the simulator against Erlang C averaged over many seeds (several minutes)
+bench-theory: $(STAMP)
+	$(PY) bench/theory_bench.py 8
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
