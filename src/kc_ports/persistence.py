@@ -12,6 +12,7 @@ from kc_domain.identity.model import User
 from kc_domain.organisation.model import (
     AgentGroup,
     AgentSkill,
+    Announcement,
     CallCategory,
     CallerRule,
     PauseCode,
@@ -95,6 +96,7 @@ class UnitOfWork(Protocol):
     transfer_lines: Repository[TransferLine]
     report_filters: Repository[ReportAccessFilter]
     caller_rules: Repository[CallerRule]
+    announcements: Repository[Announcement]
     audit: AuditStore
 
     def __enter__(self) -> Self: ...

@@ -18,6 +18,7 @@ from kc_domain.organisation.hours import DateException, OpeningHours, parse_inte
 from kc_domain.organisation.model import (
     AgentGroup,
     AgentSkill,
+    Announcement,
     CallCategory,
     CallerRule,
     CategoryKind,
@@ -79,6 +80,18 @@ def queue(uow: UnitOfWork, n: int = 0) -> Queue:
             priority=3,
             hours=HOURS,
             overflow=OverflowTarget(OverflowKind.EXTERNAL, "+420800123456"),
+        )
+    )
+
+
+def announcement(uow: UnitOfWork, n: int = 0) -> Announcement:
+    return uow.announcements.add(
+        Announcement(
+            _v("Výpadek portálu", n),
+            "Klientský portál je mimo provoz.",
+            numbers={"+420261105555"},
+            valid_from=datetime(2026, 12, 1, 7, 0, 0, 123456, tzinfo=UTC),
+            active=True,
         )
     )
 
@@ -192,6 +205,7 @@ class Sample:
 
 
 SAMPLES = [
+    Sample("announcement", "announcements", "IN-20", announcement, _setter(active=False, valid_from=None)),
     Sample("caller_rule", "caller_rules", "IN-02", caller_rule, _setter(block=True, prefixes=frozenset())),
     Sample("user", "users", "ADM-02", user, _change_user),
     Sample(

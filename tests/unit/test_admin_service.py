@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -45,6 +46,7 @@ REQ = {
     "transfer_line": "ADM-09",
     "report_filter": "ADM-06",
     "caller_rule": "IN-02",
+    "announcement": "IN-20",
 }
 
 
@@ -145,6 +147,14 @@ def valid_values(kind: str, w: World) -> dict[str, Any]:
             "group_id": w.transfer_group.id,
             "position": 1,
         },
+        "announcement": {
+            "name": "Výpadek portálu",
+            "text": "Omlouváme se, klientský portál je dnes mimo provoz.",
+            "numbers": {"+420261105555"},
+            "valid_from": datetime(2026, 12, 1, 7, 0, tzinfo=UTC),
+            "valid_until": datetime(2026, 12, 1, 16, 0, tzinfo=UTC),
+            "active": True,
+        },
         "caller_rule": {
             "name": "VIP a Slovensko",
             "numbers": {"+420602111222"},
@@ -174,6 +184,7 @@ UPDATES: dict[str, dict[str, Any]] = {
     "transfer_line": {"number": "2250"},
     "report_filter": {"reports": {"hourly"}, "queue_ids": set()},
     "caller_rule": {"block": True, "priority": 0, "queue_id": None},
+    "announcement": {"active": False, "numbers": set()},
 }
 
 

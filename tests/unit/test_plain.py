@@ -17,6 +17,7 @@ from kc_domain.organisation.hours import OpeningHours, TimeInterval
 from kc_domain.organisation.model import (
     AgentGroup,
     AgentSkill,
+    Announcement,
     CallCategory,
     CallerRule,
     CategoryKind,
@@ -173,6 +174,7 @@ EXAMPLES = {
     "transfer_line": TransferLine("Pobočka Brno", "+420541111222", 7, 2, id=8),
     "report_filter": ReportAccessFilter("Vedoucí", {"lost_calls", "calls_overview"}, {2}, {1}, id=9),
     "caller_rule": CallerRule("VIP", {"+420602111222"}, {"+421"}, {"vip"}, priority=1, id=10),
+    "announcement": Announcement("Výpadek", "Portál je mimo provoz.", numbers={"+420261105555"}, id=11),
 }
 
 

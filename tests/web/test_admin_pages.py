@@ -261,3 +261,32 @@ def test_admin_defines_a_caller_rule_and_bad_rules_are_explained(admin_client, c
     page = bad.get_data(as_text=True)
     assert bad.status_code == 422
     assert "„00421x“ není předvolba" in page and "Zadejte, co pravidlo dělá" in page
+
+
+@pytest.mark.req("IN-20", "SEC-03")
+def test_admin_activates_a_general_announcement_for_a_window_in_prague_time(admin_client, container):
+    form = {
+        "name": "Výpadek portálu",
+        "text": "Klientský portál je dnes mimo provoz.",
+        "prompt": "",
+        "numbers": "+420261105555",
+        "valid_from": "2026-12-01T08:00",
+        "valid_until": "2026-12-01T17:00",
+        "active": "on",
+    }
+    assert admin_client.post("/admin/announcement/new", form).status_code == 302
+    item = next(a for a in container.admin().list("announcement") if a.name == "Výpadek portálu")
+    assert item.valid_from.isoformat() == "2026-12-01T07:00:00+00:00"  # 08:00 in Prague (CET)
+    assert item.plays_for("+420261105555", item.valid_from) and not item.plays_for(
+        "+420261105556", item.valid_from
+    )
+    record = container.audit().search(container.uow_factory(), AuditQuery(action="announcement.create"), 1)[0]
+    assert record.params["after"]["active"] is True
+    page = admin_client.get(f"/admin/announcement/{item.id}").get_data(as_text=True)
+    assert 'value="2026-12-01T08:00"' in page
+    bad = admin_client.post(
+        "/admin/announcement/new",
+        {**form, "name": "Chybné", "text": "", "valid_until": "2026-12-01T07:00", "valid_from": "zítra"},
+    )
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "„zítra“ není datum a čas" in text

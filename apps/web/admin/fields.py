@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
+from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from kc_domain.errors import FieldError
@@ -30,7 +32,7 @@ Choices = Callable[[], list[tuple[str, str]]]
 
 @attrs.frozen
 class Field:
-    """``kind``: text, int, bool, choice, multi, ref, refs, list, hours, overflow, password."""
+    """``kind``: text, int, bool, choice, multi, ref, refs, list, datetime, hours, overflow, password."""
 
     name: str
     label: Any
@@ -57,6 +59,8 @@ class Field:
             return _int(self.name, raw, errors) if raw else None
         if self.kind == "list":
             return frozenset(item for item in re.split(r"[\s,;]+", raw) if item)
+        if self.kind == "datetime":
+            return _local_datetime(self.name, raw, errors) if raw else None
         if self.kind == "refs":
             return frozenset(_int(self.name, v, errors) for v in form.getlist(self.name)) - {None}
         if self.kind == "hours":
@@ -83,6 +87,8 @@ class Field:
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
                 errors.append(FieldError(self.name, "not_a_number"))
             return value
+        if self.kind == "datetime":
+            return None if value is None else _aware_datetime(self.name, value, errors)
         if not isinstance(value, expected[self.kind]) or (self.kind == "int" and isinstance(value, bool)):
             errors.append(FieldError(self.name, "not_a_number" if self.kind == "int" else "invalid_choice"))
             return None
@@ -128,6 +134,8 @@ class Field:
             return {str(to_plain(v)) for v in value}
         if self.kind == "list":
             return "\n".join(sorted(value))
+        if self.kind == "datetime":
+            return "" if value is None else value.astimezone(_zone()).strftime("%Y-%m-%dT%H:%M")
         return to_plain(value)
 
     def _member(
@@ -141,6 +149,32 @@ class Field:
         except ValueError:
             errors.append(FieldError(field or self.name, "invalid_choice"))
             return None
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["KC_TIMEZONE"])
+
+
+def _local_datetime(name: str, raw: str, errors: list[FieldError]) -> datetime | None:
+    """A form's local date and time (Europe/Prague), stored in UTC."""
+    try:
+        parsed = datetime.fromisoformat(raw.replace(" ", "T"))
+    except ValueError:
+        errors.append(FieldError(name, "bad_datetime", {"value": raw}))
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=_zone())).astimezone(UTC)
+
+
+def _aware_datetime(name: str, value: Any, errors: list[FieldError]) -> datetime | None:
+    """JSON gives ISO 8601 with an offset; without one the instant would be a guess."""
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        errors.append(FieldError(name, "bad_datetime", {"value": str(value)}))
+        return None
+    return parsed.astimezone(UTC)
 
 
 def _int(name: str, raw: str, errors: list[FieldError]) -> int | None:

@@ -300,6 +300,30 @@ RESOURCES: dict[str, Resource] = {
             ),
         ),
         Resource(
+            "announcement",
+            _l("General announcements"),
+            _l("General announcement"),
+            Permission.MANAGE_QUEUES,
+            (
+                NAME,
+                Field(
+                    "text",
+                    _l("Text read to callers"),
+                    in_list=True,
+                    help=_l("Played before the IVR menu, e.g. about an outage of the client portal."),
+                ),
+                Field(
+                    "prompt",
+                    _l("Or an uploaded recording (name)"),
+                    help=_l("Takes precedence over the text."),
+                ),
+                Field("numbers", _l("Dialled numbers"), "list", in_list=True, help=_l("None: every number.")),
+                Field("valid_from", _l("Valid from"), "datetime", in_list=True),
+                Field("valid_until", _l("Valid until"), "datetime", in_list=True),
+                attrs.evolve(ACTIVE, label=_l("Active (plays now if within validity)")),
+            ),
+        ),
+        Resource(
             "report_filter",
             _l("Report access filters"),
             _l("Report access filter"),

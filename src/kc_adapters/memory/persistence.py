@@ -27,6 +27,7 @@ REPOSITORIES = (
     "transfer_lines",
     "report_filters",
     "caller_rules",
+    "announcements",
 )
 
 

@@ -19,6 +19,7 @@ from kc_domain.identity.model import User
 from kc_domain.organisation.model import (
     AgentGroup,
     AgentSkill,
+    Announcement,
     CallCategory,
     CallerRule,
     PauseCode,
@@ -43,6 +44,7 @@ MAPPED: dict[type, sa.Table] = {
     TransferLine: tables.transfer_lines,
     ReportAccessFilter: tables.report_filters,
     CallerRule: tables.caller_rules,
+    Announcement: tables.announcements,
 }
 
 _lock = threading.Lock()

@@ -73,6 +73,20 @@ caller_rules = sa.Table(
     sqlite_autoincrement=True,
 )
 
+announcements = sa.Table(
+    "announcements",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(60), nullable=False, unique=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("prompt", sa.String(64), nullable=False),
+    sa.Column("numbers", StrSet(), nullable=False),
+    sa.Column("valid_from", UTCDateTime(), nullable=True),
+    sa.Column("valid_until", UTCDateTime(), nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sqlite_autoincrement=True,
+)
+
 users = sa.Table(
     "users",
     metadata,

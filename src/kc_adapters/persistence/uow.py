@@ -14,6 +14,7 @@ from kc_domain.identity.model import User
 from kc_domain.organisation.model import (
     AgentGroup,
     AgentSkill,
+    Announcement,
     CallCategory,
     CallerRule,
     PauseCode,
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
     transfer_lines: SqlRepository[TransferLine]
     report_filters: SqlRepository[ReportAccessFilter]
     caller_rules: SqlRepository[CallerRule]
+    announcements: SqlRepository[Announcement]
     audit: SqlAuditStore
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
@@ -68,6 +70,7 @@ class SqlUnitOfWork:
         self.transfer_lines = SqlRepository(session, TransferLine)
         self.report_filters = SqlRepository(session, ReportAccessFilter)
         self.caller_rules = SqlRepository(session, CallerRule)
+        self.announcements = SqlRepository(session, Announcement)
         self.audit = SqlAuditStore(session)
         return self
 

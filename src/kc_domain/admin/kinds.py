@@ -12,6 +12,7 @@ from kc_domain.identity.model import User
 from kc_domain.organisation.model import (
     AgentGroup,
     AgentSkill,
+    Announcement,
     CallCategory,
     CallerRule,
     OverflowKind,
@@ -122,6 +123,7 @@ KINDS: dict[str, Kind] = {
             (("name",),),
             (Ref("queue_id", "queue", _one("queue_id")),),
         ),
+        Kind("announcement", "announcements", Announcement, (("name",),)),
         Kind(
             "report_filter",
             "report_filters",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -303,4 +304,44 @@ class CallerRule:
             errors.append(FieldError("numbers", "rule_needs_condition"))
         if not (self.priority or self.queue_id is not None or self.block):
             errors.append(FieldError("priority", "rule_needs_action"))
+        return errors
+
+
+_PROMPT_NAME = re.compile(r"^[a-z0-9_-]{1,64}\Z")
+
+
+@attrs.define(slots=False, eq=False)
+class Announcement:
+    """The "general problem" announcement (IN-20), e.g. an outage of the insurer's portal: played
+    before the IVR menu on the listed numbers (all when none are listed) within its validity."""
+
+    name: str
+    text: str = ""  # read by text-to-speech
+    prompt: str = ""  # or an uploaded recording, by name
+    numbers: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    active: bool = False
+    id: int | None = None
+
+    def plays_for(self, dialled: str, at: datetime) -> bool:
+        return (
+            self.active
+            and (not self.numbers or dialled in self.numbers)
+            and (self.valid_from is None or at >= self.valid_from)
+            and (self.valid_until is None or at < self.valid_until)
+        )
+
+    def problems(self) -> list[FieldError]:
+        errors: list[FieldError] = []
+        text(errors, "name", self.name, max_length=60)
+        text(errors, "text", self.text, max_length=1000, required=False)
+        if not self.text.strip() and not self.prompt:
+            errors.append(FieldError("text", "announcement_needs_content"))
+        if self.prompt and not _PROMPT_NAME.match(self.prompt):
+            errors.append(FieldError("prompt", "bad_prompt_name"))
+        for number in sorted(self.numbers):
+            phone_number(errors, "numbers", number, external=number.startswith("+"))
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            errors.append(FieldError("valid_until", "ends_before_start"))
         return errors
