@@ -7,6 +7,11 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
+command -v sox >/dev/null 2>&1 || need_apt+=(sox)
+# MP3 prompt uploads: sox decodes MP3 only with its mp3 format module
+sox_formats=$(sox -h 2>/dev/null | grep 'AUDIO FILE FORMATS' || true)
+[[ " $sox_formats " == *" mp3 "* ]] || need_apt+=(libsox-fmt-mp3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
