@@ -14,6 +14,7 @@ from kc_domain.admin.service import AdminService
 from kc_domain.audit.service import AuditTrail
 from kc_domain.identity.password import LockoutPolicy, PasswordPolicy
 from kc_domain.identity.service import SignInService
+from kc_domain.ivr.catalogue import IvrCatalogue
 
 
 def _bus(url: str) -> MemoryBus | RedisBus:
@@ -47,6 +48,7 @@ class Container(containers.DeclarativeContainer):
     )
     audit = providers.Singleton(AuditTrail, clock=clock)
     admin = providers.Singleton(AdminService, uow_factory, clock, hasher, password_policy, audit)
+    ivr = providers.Singleton(IvrCatalogue, uow_factory, clock, audit)
     sign_in = providers.Singleton(
         SignInService, uow_factory, clock, hasher, password_policy, lockout_policy, audit
     )

@@ -50,10 +50,20 @@ def create_app(container: Container | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from apps.web import audit_http, auth, calls, home, ops
+    from apps.web import audit_http, auth, calls, home, ivr, ops
     from apps.web.admin import api as admin_api
     from apps.web.admin import http as admin_http
 
-    for blueprint in (auth.bp, home.bp, ops.bp, calls.bp, admin_http.bp, admin_api.bp, audit_http.bp):
+    for blueprint in (
+        auth.bp,
+        home.bp,
+        ops.bp,
+        calls.bp,
+        admin_http.bp,
+        admin_api.bp,
+        audit_http.bp,
+        ivr.bp,
+        ivr.api,
+    ):
         app.register_blueprint(blueprint)
     return app

@@ -55,6 +55,19 @@ ERRORS = {
     "no_skill_in_queue": _l("The agent has no skill in this queue."),
     "sign_in_locked": _l("The administrator does not allow the agent to sign in or out of this queue."),
     "not_answered": _l("The call has not been answered."),
+    "empty": _l("Give at least one choice."),
+    "invalid_digit": _l("“%(digit)s” is not a phone key (0-9, * or #)."),
+    "too_small": _l("Must be at least %(min)s."),
+    "unknown_queue": _l("The queue %(queue)s does not exist."),
+    "unknown_tree": _l("The IVR tree “%(tree)s” does not exist."),
+    "unknown_node": _l("The node “%(node)s” does not exist in this tree."),
+    "invalid_interval": _l("“%(value)s” is not a time range like 08:00-17:00."),
+    "invalid_regex": _l("“%(value)s” is not a valid regular expression."),
+    "unreachable": _l("The node “%(node)s” cannot be reached from the start."),
+    "loop_without_exit": _l("The node “%(node)s” is in a loop with no way out."),
+    "invalid_type": _l("The value has a wrong type (expected %(expected)s)."),
+    "invalid_json": _l("This is not valid JSON: %(detail)s"),
+    "bad_tree_name": _l("A tree name has lower-case letters without accents, digits, - and _ only."),
 }
 
 SIGN_IN_REFUSALS = {
@@ -80,4 +93,6 @@ def error_text(error: FieldError) -> str:
     if template is None:
         return gettext("Invalid value (%(code)s).", code=error.code)
     params: dict[str, Any] = dict(error.params)
+    if error.code == "duplicate" and "value" not in params and "node" in params:
+        params["value"] = params["node"]  # a duplicate node id of an IVR tree
     return str(template) % params if params else str(template)

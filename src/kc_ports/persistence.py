@@ -9,6 +9,7 @@ from typing import Protocol, Self, TypeVar
 
 from kc_domain.audit.model import AuditRecord
 from kc_domain.identity.model import User
+from kc_domain.ivr.catalogue import IvrNumber, IvrTreeVersion
 from kc_domain.organisation.model import (
     AgentGroup,
     AgentSkill,
@@ -97,6 +98,8 @@ class UnitOfWork(Protocol):
     report_filters: Repository[ReportAccessFilter]
     caller_rules: Repository[CallerRule]
     announcements: Repository[Announcement]
+    ivr_trees: Repository[IvrTreeVersion]
+    ivr_numbers: Repository[IvrNumber]
     audit: AuditStore
 
     def __enter__(self) -> Self: ...

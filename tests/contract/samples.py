@@ -14,6 +14,7 @@ import attrs
 
 from kc_domain.identity.model import User
 from kc_domain.identity.roles import Role
+from kc_domain.ivr.catalogue import IvrNumber, IvrTreeVersion
 from kc_domain.organisation.hours import DateException, OpeningHours, parse_intervals
 from kc_domain.organisation.model import (
     AgentGroup,
@@ -111,6 +112,15 @@ def caller_rule(uow: UnitOfWork, n: int = 0) -> CallerRule:
     )
 
 
+def ivr_tree(uow: UnitOfWork, n: int = 0) -> IvrTreeVersion:
+    definition = {"start": "konec", "nodes": [{"type": "hang_up", "id": "konec"}], "note": _v("Úvod", n)}
+    return uow.ivr_trees.add(IvrTreeVersion(f"linka{n}", 1, definition, CHANGED_AT, "admin", active=False))
+
+
+def ivr_number(uow: UnitOfWork, n: int = 0) -> IvrNumber:
+    return uow.ivr_numbers.add(IvrNumber(f"+42026110{n:04d}", f"linka{n}"))
+
+
 def report_filter(uow: UnitOfWork, n: int = 0) -> ReportAccessFilter:
     q = queue(uow, n)
     return uow.report_filters.add(
@@ -205,6 +215,14 @@ class Sample:
 
 
 SAMPLES = [
+    Sample(
+        "ivr_tree",
+        "ivr_trees",
+        "IN-06",
+        ivr_tree,
+        _setter(active=True, definition={"start": "x", "nodes": []}),
+    ),
+    Sample("ivr_number", "ivr_numbers", "IN-06", ivr_number, _setter(tree_name="jina")),
     Sample("announcement", "announcements", "IN-20", announcement, _setter(active=False, valid_from=None)),
     Sample("caller_rule", "caller_rules", "IN-02", caller_rule, _setter(block=True, prefixes=frozenset())),
     Sample("user", "users", "ADM-02", user, _change_user),

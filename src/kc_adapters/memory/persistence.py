@@ -28,6 +28,8 @@ REPOSITORIES = (
     "report_filters",
     "caller_rules",
     "announcements",
+    "ivr_trees",
+    "ivr_numbers",
 )
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
 from kc_domain.identity.model import User
+from kc_domain.ivr.catalogue import IvrNumber, IvrTreeVersion
 from kc_domain.organisation.model import (
     AgentGroup,
     AgentSkill,
@@ -45,6 +46,8 @@ MAPPED: dict[type, sa.Table] = {
     ReportAccessFilter: tables.report_filters,
     CallerRule: tables.caller_rules,
     Announcement: tables.announcements,
+    IvrTreeVersion: tables.ivr_trees,
+    IvrNumber: tables.ivr_numbers,
 }
 
 _lock = threading.Lock()

@@ -87,6 +87,30 @@ announcements = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# IVR trees (IN-06, ADM-11): every saved version is kept; the definition is the plain tree as JSON.
+ivr_trees = sa.Table(
+    "ivr_trees",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("created_by", sa.String(80), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.UniqueConstraint("name", "version"),
+    sqlite_autoincrement=True,
+)
+
+ivr_numbers = sa.Table(
+    "ivr_numbers",
+    metadata,
+    _id(),
+    sa.Column("number", sa.String(32), nullable=False, unique=True),
+    sa.Column("tree_name", sa.String(80), nullable=False),
+    sqlite_autoincrement=True,
+)
+
 users = sa.Table(
     "users",
     metadata,

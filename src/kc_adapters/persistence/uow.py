@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kc_domain.errors import Conflict
 from kc_domain.identity.model import User
+from kc_domain.ivr.catalogue import IvrNumber, IvrTreeVersion
 from kc_domain.organisation.model import (
     AgentGroup,
     AgentSkill,
@@ -52,6 +53,8 @@ class SqlUnitOfWork:
     report_filters: SqlRepository[ReportAccessFilter]
     caller_rules: SqlRepository[CallerRule]
     announcements: SqlRepository[Announcement]
+    ivr_trees: SqlRepository[IvrTreeVersion]
+    ivr_numbers: SqlRepository[IvrNumber]
     audit: SqlAuditStore
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
@@ -71,6 +74,8 @@ class SqlUnitOfWork:
         self.report_filters = SqlRepository(session, ReportAccessFilter)
         self.caller_rules = SqlRepository(session, CallerRule)
         self.announcements = SqlRepository(session, Announcement)
+        self.ivr_trees = SqlRepository(session, IvrTreeVersion)
+        self.ivr_numbers = SqlRepository(session, IvrNumber)
         self.audit = SqlAuditStore(session)
         return self
 
