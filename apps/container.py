@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
-from apps.settings import Settings
+from apps.settings import VAR, Settings
 from kc_adapters.memory.bus import MemoryBus
 from kc_adapters.persistence.database import Database
 from kc_adapters.persistence.journal import SqlJournal
 from kc_adapters.redis_bus import RedisBus
 from kc_adapters.system import Argon2Hasher, CzechHolidays, SystemClock
+from kc_adapters.voicemail import FileVoicemailStore
 from kc_domain.admin.service import AdminService
 from kc_domain.audit.service import AuditTrail
 from kc_domain.identity.password import LockoutPolicy, PasswordPolicy
 from kc_domain.identity.service import SignInService
 from kc_domain.ivr.catalogue import IvrCatalogue
+from kc_domain.voicemail import VoicemailService
 
 
 def _bus(url: str) -> MemoryBus | RedisBus:
@@ -49,6 +51,8 @@ class Container(containers.DeclarativeContainer):
     audit = providers.Singleton(AuditTrail, clock=clock)
     admin = providers.Singleton(AdminService, uow_factory, clock, hasher, password_policy, audit)
     ivr = providers.Singleton(IvrCatalogue, uow_factory, clock, audit)
+    voicemail_store = providers.Singleton(FileVoicemailStore, VAR / "voicemail")
+    voicemail = providers.Singleton(VoicemailService, uow_factory, clock, audit, voicemail_store)
     sign_in = providers.Singleton(
         SignInService, uow_factory, clock, hasher, password_policy, lockout_policy, audit
     )

@@ -22,6 +22,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.voicemail import Voicemail
 
 T = TypeVar("T")
 
@@ -100,6 +101,7 @@ class UnitOfWork(Protocol):
     announcements: Repository[Announcement]
     ivr_trees: Repository[IvrTreeVersion]
     ivr_numbers: Repository[IvrNumber]
+    voicemails: Repository[Voicemail]
     audit: AuditStore
 
     def __enter__(self) -> Self: ...

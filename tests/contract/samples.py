@@ -32,6 +32,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.voicemail import Voicemail, VoicemailState
 from kc_ports.persistence import UnitOfWork
 
 # Monday in two parts around lunch, short Friday, Christmas Eve closed, New Year's Eve mornings only.
@@ -119,6 +120,21 @@ def ivr_tree(uow: UnitOfWork, n: int = 0) -> IvrTreeVersion:
 
 def ivr_number(uow: UnitOfWork, n: int = 0) -> IvrNumber:
     return uow.ivr_numbers.add(IvrNumber(f"+42026110{n:04d}", f"linka{n}"))
+
+
+def voicemail(uow: UnitOfWork, n: int = 0) -> Voicemail:
+    return uow.voicemails.add(
+        Voicemail(
+            f"+42060123{n:04d}",
+            None,
+            _v("Klientská linka", n),
+            CHANGED_AT,
+            12.5,
+            f"vm-{n:04d}",
+            frozenset({n + 1}),
+            note=_v("Volala paní Nováková", n),
+        )
+    )
 
 
 def report_filter(uow: UnitOfWork, n: int = 0) -> ReportAccessFilter:
@@ -223,6 +239,13 @@ SAMPLES = [
         _setter(active=True, definition={"start": "x", "nodes": []}),
     ),
     Sample("ivr_number", "ivr_numbers", "IN-06", ivr_number, _setter(tree_name="jina")),
+    Sample(
+        "voicemail",
+        "voicemails",
+        "IN-08",
+        voicemail,
+        _setter(state=VoicemailState.DONE, done_at=CHANGED_AT, note="Vyřízeno", client_ids=frozenset()),
+    ),
     Sample("announcement", "announcements", "IN-20", announcement, _setter(active=False, valid_from=None)),
     Sample("caller_rule", "caller_rules", "IN-02", caller_rule, _setter(block=True, prefixes=frozenset())),
     Sample("user", "users", "ADM-02", user, _change_user),

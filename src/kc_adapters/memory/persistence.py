@@ -30,6 +30,7 @@ REPOSITORIES = (
     "announcements",
     "ivr_trees",
     "ivr_numbers",
+    "voicemails",
 )
 
 

@@ -29,6 +29,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.voicemail import Voicemail
 
 from . import tables
 
@@ -48,6 +49,7 @@ MAPPED: dict[type, sa.Table] = {
     Announcement: tables.announcements,
     IvrTreeVersion: tables.ivr_trees,
     IvrNumber: tables.ivr_numbers,
+    Voicemail: tables.voicemails,
 }
 
 _lock = threading.Lock()

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from kc_domain.audit.model import Outcome
 from kc_domain.identity.roles import Role
 from kc_domain.organisation.model import CategoryKind, PauseKind, RoutingStrategy
+from kc_domain.voicemail import VoicemailState
 
 from .types import EnumSet, EnumText, IntSet, OpeningHoursJson, OverflowTargetJson, StrSet, UTCDateTime
 
@@ -108,6 +109,25 @@ ivr_numbers = sa.Table(
     _id(),
     sa.Column("number", sa.String(32), nullable=False, unique=True),
     sa.Column("tree_name", sa.String(80), nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# Voicemail messages (IN-08); the audio is a WAV file in the voicemail store under ``audio_name``.
+voicemails = sa.Table(
+    "voicemails",
+    metadata,
+    _id(),
+    sa.Column("caller", sa.String(32), nullable=False),
+    sa.Column("queue_id", sa.Integer, sa.ForeignKey("queues.id"), nullable=True),
+    sa.Column("box", sa.String(60), nullable=False),
+    sa.Column("received_at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("duration_s", sa.Float, nullable=False),
+    sa.Column("audio_name", sa.String(64), nullable=False, unique=True),
+    sa.Column("client_ids", IntSet(), nullable=False),
+    sa.Column("state", EnumText(VoicemailState), nullable=False, index=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("done_at", UTCDateTime(), nullable=True),
+    sa.Column("note", sa.Text, nullable=False),
     sqlite_autoincrement=True,
 )
 

@@ -24,6 +24,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.voicemail import Voicemail
 
 from .audit import SqlAuditStore
 from .mapping import start_mappers
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
     announcements: SqlRepository[Announcement]
     ivr_trees: SqlRepository[IvrTreeVersion]
     ivr_numbers: SqlRepository[IvrNumber]
+    voicemails: SqlRepository[Voicemail]
     audit: SqlAuditStore
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
@@ -76,6 +78,7 @@ class SqlUnitOfWork:
         self.announcements = SqlRepository(session, Announcement)
         self.ivr_trees = SqlRepository(session, IvrTreeVersion)
         self.ivr_numbers = SqlRepository(session, IvrNumber)
+        self.voicemails = SqlRepository(session, Voicemail)
         self.audit = SqlAuditStore(session)
         return self
 

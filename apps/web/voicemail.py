@@ -1,0 +1,98 @@
+"""Voicemail (IN-08): messages left by callers, played in the browser, taken by an agent and marked done."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from apps.web.errors import validation_payload
+from apps.web.security import actor, current_user, requires
+from kc_domain.errors import ValidationFailed
+from kc_domain.identity.roles import Permission
+from kc_domain.voicemail import VoicemailService, VoicemailState
+
+bp = Blueprint("voicemail", __name__, url_prefix="/voicemail")
+
+STATES = {
+    VoicemailState.NEW: _l("New"),
+    VoicemailState.ASSIGNED: _l("Assigned"),
+    VoicemailState.DONE: _l("Done"),
+}
+
+
+def service() -> VoicemailService:
+    found: VoicemailService = current_app.extensions["kc"].voicemail()
+    return found
+
+
+def _agent_id() -> int:
+    user = current_user()
+    assert user is not None  # guaranteed by @requires
+    return user.user_id
+
+
+@bp.route("/")
+@requires(Permission.HANDLE_CALLBACKS)
+def index() -> str:
+    kc = current_app.extensions["kc"]
+    raw = request.args.get("state", "")
+    state = next((s for s in VoicemailState if s.value == raw), None)
+    messages = service().list(state)
+    queues = {q.id: q.name for q in kc.admin().list("queue")}
+    agents = {u.id: u.full_name for u in kc.admin().list("user")}
+    return render_template(
+        "voicemail/index.html",
+        messages=messages,
+        queues=queues,
+        agents=agents,
+        states=STATES,
+        state=state.value if state else "",
+        me=_agent_id(),
+    )
+
+
+@bp.route("/<int:voicemail_id>/audio")
+@requires(Permission.HANDLE_CALLBACKS)
+def audio(voicemail_id: int) -> Response:
+    data = service().audio(actor(), voicemail_id)
+    return Response(
+        data,
+        mimetype="audio/wav",
+        headers={"Content-Disposition": f'inline; filename="voicemail-{voicemail_id}.wav"'},
+    )
+
+
+@bp.route("/<int:voicemail_id>/assign", methods=["POST"])
+@requires(Permission.HANDLE_CALLBACKS)
+def assign(voicemail_id: int) -> Response:
+    try:
+        service().assign_to_self(actor(), _agent_id(), voicemail_id)
+    except ValidationFailed as error:
+        _refused(error)
+    else:
+        flash(_("The message is assigned to you."), "success")
+    return _back()
+
+
+@bp.route("/<int:voicemail_id>/done", methods=["POST"])
+@requires(Permission.HANDLE_CALLBACKS)
+def done(voicemail_id: int) -> Response:
+    try:
+        service().mark_done(actor(), _agent_id(), voicemail_id, request.form.get("note", ""))
+    except ValidationFailed as error:
+        _refused(error)
+    else:
+        flash(_("The message is marked as done."), "success")
+    return _back()
+
+
+def _refused(error: ValidationFailed) -> None:
+    details = "; ".join(str(e["message"]) for e in validation_payload(error))
+    flash(_("The change was refused: %(details)s", details=details), "error")
+
+
+def _back() -> Response:
+    state = request.form.get("state", "")
+    target = url_for("voicemail.index", state=state) if state else url_for("voicemail.index")
+    return redirect(target)
