@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from kc_domain.audit.model import Outcome
 from kc_domain.audit.service import SYSTEM, Actor, AuditTrail
-from kc_domain.errors import DomainError, NotFound, ValidationFailed
+from kc_domain.errors import NotFound, ValidationFailed
 
 if TYPE_CHECKING:
     from kc_ports.persistence import UnitOfWork, UnitOfWorkFactory
@@ -162,25 +161,7 @@ class VoicemailService:
         object_id: str,
         change: Callable[[UnitOfWork], tuple[E, dict[str, Any]]],
     ) -> E:
-        try:
-            with self._uow_factory() as uow:
-                result, params = change(uow)
-                self._audit.record(
-                    uow, actor, action, object_type="voicemail", object_id=object_id, params=params
-                )
-                uow.commit()
-                return result
-        except DomainError as error:
-            self._audit.record_alone(
-                self._uow_factory,
-                actor,
-                action,
-                object_type="voicemail",
-                object_id=object_id,
-                params=_error_params(error),
-                outcome=Outcome.REJECTED,
-            )
-            raise
+        return self._audit.run(self._uow_factory, actor, action, "voicemail", object_id, change)
 
 
 def _get(uow: UnitOfWork, voicemail_id: int) -> Voicemail:
@@ -188,9 +169,3 @@ def _get(uow: UnitOfWork, voicemail_id: int) -> Voicemail:
     if found is None:
         raise NotFound("voicemail", voicemail_id)
     return found
-
-
-def _error_params(error: DomainError) -> dict[str, Any]:
-    if isinstance(error, ValidationFailed):
-        return {"errors": [{"field": e.field, "code": e.code, **e.params} for e in error.errors]}
-    return {"error": type(error).__name__, "detail": str(error)}

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from kc_domain.admin.kinds import KINDS, Kind
-from kc_domain.audit.model import Outcome
 from kc_domain.audit.service import Actor, AuditTrail
-from kc_domain.errors import DomainError, FieldError, InUse, NotFound, ValidationFailed
+from kc_domain.errors import FieldError, InUse, NotFound, ValidationFailed
 from kc_domain.identity.password import PasswordPolicy
 from kc_domain.identity.roles import Role
 from kc_domain.plain import to_plain
@@ -117,26 +116,7 @@ class AdminService:
         entity_id: int | None,
         change: Callable[[UnitOfWork], tuple[Any, dict[str, Any]]],
     ) -> Any:
-        action = f"{spec.name}.{verb}"
-        try:
-            with self._uow_factory() as uow:
-                entity, params = change(uow)
-                self._audit.record(
-                    uow, actor, action, object_type=spec.name, object_id=entity.id, params=params
-                )
-                uow.commit()
-                return entity
-        except DomainError as error:
-            self._audit.record_alone(
-                self._uow_factory,
-                actor,
-                action,
-                object_type=spec.name,
-                object_id=entity_id or "",
-                params=_error_params(error),
-                outcome=Outcome.REJECTED,
-            )
-            raise
+        return self._audit.run(self._uow_factory, actor, f"{spec.name}.{verb}", spec.name, entity_id, change)
 
     def _check(self, uow: UnitOfWork, spec: Kind, entity: Any, extra: builtins.list[FieldError]) -> None:
         """Every problem at once: the entity's own, references, uniqueness, tree cycles, ``extra``."""
@@ -244,9 +224,3 @@ def _ensure_an_admin_remains(users: list[Any]) -> None:
     """Nobody could administer KC any more: refuse the change."""
     if not any(u.active and Role.ADMIN in u.roles for u in users):
         raise ValidationFailed.one("roles", "last_admin")
-
-
-def _error_params(error: DomainError) -> dict[str, Any]:
-    if isinstance(error, ValidationFailed):
-        return {"errors": [{"field": e.field, "code": e.code, **e.params} for e in error.errors]}
-    return {"error": type(error).__name__, "detail": str(error)}

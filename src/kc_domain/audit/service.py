@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from kc_domain.audit.model import AuditEntry, AuditRecord, ChainProblem, Outcome, seal, verify
+from kc_domain.errors import DomainError, ValidationFailed
 
 if TYPE_CHECKING:
     from kc_ports.persistence import UnitOfWork, UnitOfWorkFactory
@@ -24,6 +25,7 @@ class Actor:
 
 
 SYSTEM = Actor("system", "kc")
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -66,6 +68,37 @@ class AuditTrail:
         uow.audit.append(record)
         return record
 
+    def run(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        actor: Actor,
+        action: str,
+        object_type: str,
+        object_id: object,
+        change: Callable[[UnitOfWork], tuple[T, Mapping[str, Any]]],
+    ) -> T:
+        """Carry out ``change`` in one unit of work and audit it there, all or nothing; when it raises a
+        DomainError, nothing is saved and the refusal is audited on its own. The success is recorded
+        under ``object_id``, or the result's ``id`` when none was known before (a new object)."""
+        try:
+            with uow_factory() as uow:
+                result, params = change(uow)
+                recorded = object_id if object_id not in (None, "") else getattr(result, "id", "")
+                self.record(uow, actor, action, object_type=object_type, object_id=recorded, params=params)
+                uow.commit()
+                return result
+        except DomainError as error:
+            self.record_alone(
+                uow_factory,
+                actor,
+                action,
+                object_type=object_type,
+                object_id=object_id or "",
+                params=error_params(error),
+                outcome=Outcome.REJECTED,
+            )
+            raise
+
     def record_alone(self, uow_factory: UnitOfWorkFactory, actor: Actor, action: str, **kwargs: Any) -> None:
         """Record in a transaction of its own (e.g. a rejected change after its rollback)."""
         with uow_factory() as uow:
@@ -98,3 +131,10 @@ class AuditTrail:
                 )
             uow.commit()
         return removed
+
+
+def error_params(error: DomainError) -> dict[str, Any]:
+    """A refused change as audit parameters: each field problem, or the error's kind and text."""
+    if isinstance(error, ValidationFailed):
+        return {"errors": [{"field": e.field, "code": e.code, **e.params} for e in error.errors]}
+    return {"error": type(error).__name__, "detail": str(error)}

@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from kc_domain.audit.model import Outcome
 from kc_domain.audit.service import Actor, AuditTrail
-from kc_domain.errors import DomainError, FieldError, NotFound, ValidationFailed
+from kc_domain.errors import FieldError, NotFound, ValidationFailed
 from kc_domain.ivr.model import IvrTree, tree_from_plain, tree_to_plain
 from kc_domain.ivr.validation import problems
 from kc_domain.validation import phone_number, text
@@ -187,23 +186,7 @@ class IvrCatalogue:
         object_id: str,
         change: Callable[[UnitOfWork], tuple[E, dict[str, Any]]],
     ) -> E:
-        try:
-            with self._uow_factory() as uow:
-                entity, params = change(uow)
-                self._audit.record(uow, actor, action, object_type="ivr", object_id=object_id, params=params)
-                uow.commit()
-                return entity
-        except DomainError as error:
-            self._audit.record_alone(
-                self._uow_factory,
-                actor,
-                action,
-                object_type="ivr",
-                object_id=object_id,
-                params=_error_params(error),
-                outcome=Outcome.REJECTED,
-            )
-            raise
+        return self._audit.run(self._uow_factory, actor, action, "ivr", object_id, change)
 
 
 def _versions(uow: UnitOfWork, name: str) -> list[IvrTreeVersion]:
@@ -220,9 +203,3 @@ def _queue_ids(uow: UnitOfWork) -> set[int]:
 
 def _number(uow: UnitOfWork, number: str) -> IvrNumber | None:
     return next((n for n in uow.ivr_numbers.list() if n.number == number), None)
-
-
-def _error_params(error: DomainError) -> dict[str, Any]:
-    if isinstance(error, ValidationFailed):
-        return {"errors": [{"field": e.field, "code": e.code, **e.params} for e in error.errors]}
-    return {"error": type(error).__name__, "detail": str(error)}
