@@ -275,3 +275,12 @@ def test_replacing_a_queue_with_an_evolved_copy_field_by_field_is_stored(
         stored = uow.queues.get(created.id)
         assert (stored.name, stored.wrap_up_s) == ("Pojistné události – hlášení", 60)
         assert len(uow.queues.list()) == 1
+
+
+def test_every_adapter_offers_every_repository_of_the_port():
+    from kc_adapters.memory.persistence import REPOSITORIES as MEMORY
+    from kc_adapters.persistence.uow import REPOSITORIES as SQL
+    from kc_ports.persistence import UnitOfWork
+
+    declared = {n for n, t in UnitOfWork.__annotations__.items() if n != "audit" and "Repository" in str(t)}
+    assert declared == set(MEMORY) == set(SQL)

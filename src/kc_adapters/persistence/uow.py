@@ -34,6 +34,25 @@ READ_ONLY = "kc_read_only"
 """Connection execution option: on SQLite, begin with a plain (deferred) BEGIN that takes no write lock."""
 
 
+REPOSITORIES: dict[str, type] = {
+    "users": User,
+    "groups": AgentGroup,
+    "queues": Queue,
+    "skills": AgentSkill,
+    "pause_codes": PauseCode,
+    "categories": CallCategory,
+    "transfer_groups": TransferLineGroup,
+    "transfer_lines": TransferLine,
+    "report_filters": ReportAccessFilter,
+    "caller_rules": CallerRule,
+    "announcements": Announcement,
+    "ivr_trees": IvrTreeVersion,
+    "ivr_numbers": IvrNumber,
+    "voicemails": Voicemail,
+}
+"""Repository attribute -> entity class; the annotations below give each its type for mypy."""
+
+
 class SqlUnitOfWork:
     """Leaving the block closes the session, which rolls back whatever was not committed.
 
@@ -65,20 +84,8 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> Self:
         session = self._session = self._sessions()
-        self.users = SqlRepository(session, User)
-        self.groups = SqlRepository(session, AgentGroup)
-        self.queues = SqlRepository(session, Queue)
-        self.skills = SqlRepository(session, AgentSkill)
-        self.pause_codes = SqlRepository(session, PauseCode)
-        self.categories = SqlRepository(session, CallCategory)
-        self.transfer_groups = SqlRepository(session, TransferLineGroup)
-        self.transfer_lines = SqlRepository(session, TransferLine)
-        self.report_filters = SqlRepository(session, ReportAccessFilter)
-        self.caller_rules = SqlRepository(session, CallerRule)
-        self.announcements = SqlRepository(session, Announcement)
-        self.ivr_trees = SqlRepository(session, IvrTreeVersion)
-        self.ivr_numbers = SqlRepository(session, IvrNumber)
-        self.voicemails = SqlRepository(session, Voicemail)
+        for name, cls in REPOSITORIES.items():
+            setattr(self, name, SqlRepository(session, cls))
         self.audit = SqlAuditStore(session)
         return self
 
