@@ -15,6 +15,7 @@ from apps.web.security import actor, requires
 from kc_domain.errors import NotFound, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.ivr.catalogue import IvrCatalogue
+from kc_domain.ivr.diagram import layout
 from kc_domain.ivr.model import GotoTree, IvrTree, Node, RouteToQueue, node_to_plain, references
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
@@ -109,6 +110,7 @@ def _tree(name: str, errors: list[dict[str, object]] | None = None, submitted: s
         versions=list(reversed(versions)),
         shown=shown,
         rows=outline(shown.tree()),
+        diagram=layout(shown.tree()),
         errors=errors or [],
         submitted=submitted,
     )

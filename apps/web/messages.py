@@ -25,6 +25,8 @@ ERRORS = {
     "bad_external_number": _l("An external number is written as +420 and 9 digits (E.164)."),
     "must_be_empty": _l("Leave empty for this kind of target."),
     "overflow_to_itself": _l("A queue cannot overflow to itself."),
+    "dtmf_key": _l("One telephone key: a digit, * or #."),
+    "same_key": _l("The callback and voicemail keys must differ."),
     "bad_interval": _l("“%(value)s” is not a time range like 08:00-17:00."),
     "bad_date": _l("“%(value)s” is not a date like 2026-12-24."),
     "interval_empty": _l("%(interval)s ends before it starts."),

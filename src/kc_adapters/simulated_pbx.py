@@ -30,6 +30,7 @@ from kc_ports.system import Clock
 COMMANDS = (
     "answer",
     "play",
+    "record_voicemail",
     "ring_agent",
     "cancel_ring",
     "hold",
@@ -61,7 +62,7 @@ class LegState(StrEnum):
     INCOMING = "incoming"  # at the PBX: in the IVR or queue, not at an agent
     RINGING = "ringing"  # an agent's phone rings
     CONNECTED = "connected"  # caller and agent talk (or hold)
-    DIALLING = "dialling"  # outbound: the agent's phone places the call
+    DIALLING = "dialling"  # outbound: the agent picked up, the called party's phone rings
     ENDED = "ended"
 
 
@@ -78,7 +79,10 @@ class SimCall:
     monitors: dict[int, str] = attrs.field(factory=dict)  # supervisor id -> mode
     consulting: str = ""  # the consulted party, while a consultation is open
     conference: bool = False
-    prompts: list[str] = attrs.field(factory=list)
+    prompts: list[str] = attrs.field(factory=list)  # every prompt played, in order
+    playing: int = 0  # prompts queued and not finished
+    voicemail_box: str = ""  # recording a message into this box
+    outbound: bool = False  # placed by ``originate``
     transferred_to: str = ""
     end_cause: str = ""
 
@@ -98,6 +102,7 @@ class SimulatedPbx:
         self.rejected: list[tuple[str, tuple[Any, ...], str]] = []  # (command, args, reason)
         self.endpoints: dict[int, str] = {}  # agent id -> the call ringing or connected at the phone
         self._callbacks: dict[str, list[Callback]] = {}
+        self.recordings: dict[str, bytes] = {}  # voicemail recordings by reference
 
     # == the driver's side ==========================================================================
     def on(self, command: str, callback: Callback) -> None:
@@ -126,7 +131,42 @@ class SimulatedPbx:
         """The caller presses keys (DTMF)."""
         call = self._known("press", call_id)
         if call is not None and call.state != LegState.ENDED:
+            call.playing = 0  # a key press cuts off what plays (barge-in)
             self._emit(pbx.DigitsPressed, call_id, digits=digits)
+
+    def finish_prompt(self, call_id: str) -> bool:
+        """The oldest prompt playing to the caller has finished; False if none was playing."""
+        call = self._known("finish_prompt", call_id)
+        if call is None or call.playing == 0 or call.state == LegState.ENDED:
+            return False
+        call.playing -= 1
+        self._emit(pbx.PromptFinished, call_id)
+        return True
+
+    def leave_message(self, call_id: str, audio: bytes, duration_s: float) -> str:
+        """The caller speaks after the beep and presses # (or hangs up); returns the recording's
+        reference, or "" when KC is not recording the call."""
+        call = self._known("leave_message", call_id)
+        if call is None or not call.voicemail_box or call.state == LegState.ENDED:
+            return ""
+        reference = f"vm-{call_id}"
+        self.recordings[reference] = audio
+        box, call.voicemail_box = call.voicemail_box, ""
+        self._emit(pbx.VoicemailRecorded, call_id, box=box, recording=reference, duration_s=duration_s)
+        return reference
+
+    def recording(self, reference: str) -> bytes:
+        """The audio of a voicemail recording (KeyError when unknown)."""
+        return self.recordings[reference]
+
+    def called_party_answers(self, call_id: str) -> bool:
+        """The customer answers an outbound call after the agent picked up; False if not dialling."""
+        call = self._known("called_party_answers", call_id)
+        if call is None or call.state != LegState.DIALLING:
+            return False
+        call.state = LegState.CONNECTED
+        self._emit(pbx.CalledPartyAnswered, call_id)
+        return True
 
     def transfer_at_phone(self, call_id: str, target: str) -> bool:
         """The agent transfers the connected call from the desk phone; False if not connected."""
@@ -143,7 +183,7 @@ class SimulatedPbx:
         call = self._known("pick_up", call_id)
         if call is None or call.state != LegState.RINGING or call.agent_id != agent_id:
             return False
-        call.state = LegState.CONNECTED
+        call.state = LegState.DIALLING if call.outbound else LegState.CONNECTED
         self._emit(pbx.PhonePickedUp, call_id, agent_id=agent_id)
         return True
 
@@ -176,7 +216,16 @@ class SimulatedPbx:
         call = self._command("play", call_id, prompt)
         if call and self._live(call, "play", (call_id, prompt)):
             call.prompts.append(prompt)
+            call.playing += 1
             self._done("play", call_id, prompt)
+
+    def record_voicemail(self, call_id: str, box: str) -> None:
+        call = self._command("record_voicemail", call_id, box)
+        if call and self._live(call, "record_voicemail", (call_id, box)):
+            if call.state != LegState.INCOMING:
+                return self._reject("record_voicemail", (call_id, box), f"call is {call.state.value}")
+            call.voicemail_box = box
+            self._done("record_voicemail", call_id, box)
 
     def ring_agent(self, call_id: str, agent_id: int) -> None:
         args = (call_id, agent_id)
@@ -266,9 +315,10 @@ class SimulatedPbx:
             raise PbxError(f"simulated PBX: originate with the id of an existing call {call_id!r}")
         if agent_id in self.endpoints:
             return self._reject("originate", args, f"agent's phone is busy with {self.endpoints[agent_id]}")
-        self.calls[call_id] = SimCall(call_id, "", number, LegState.DIALLING, agent_id=agent_id)
+        self.calls[call_id] = SimCall(call_id, "", number, LegState.RINGING, agent_id=agent_id, outbound=True)
         self.endpoints[agent_id] = call_id
         self._done("originate", *args)
+        self._emit(pbx.PhoneRinging, call_id, agent_id=agent_id)
 
     def start_recording(self, call_id: str) -> None:
         call = self._command("start_recording", call_id)
@@ -331,6 +381,7 @@ class SimulatedPbx:
         self._free_endpoint(call)
         call.state, call.end_cause = LegState.ENDED, cause
         call.held = call.recording = False
+        call.playing, call.voicemail_box = 0, ""
         call.monitors.clear()
 
     def _free_endpoint(self, call: SimCall) -> None:

@@ -11,7 +11,12 @@ class CallControl(Protocol):
         """Pick up an incoming call at KC (for IVR and queue announcements)."""
 
     def play(self, call_id: str, prompt: str) -> None:
-        """Play a prompt (a file name or a TTS text reference) to the caller."""
+        """Queue a prompt for the caller: ``tts:<text>`` to be synthesised (Czech voice) or
+        ``file:<name>`` for an uploaded recording; the PBX reports ``PromptFinished`` for each."""
+
+    def record_voicemail(self, call_id: str, box: str) -> None:
+        """Beep and record the caller's message into ``box`` until # or hang-up; the PBX reports
+        ``VoicemailRecorded`` (kc_domain.routing.pbx_events)."""
 
     def ring_agent(self, call_id: str, agent_id: int) -> None:
         """Offer the call to the agent's endpoint (desk phone, softphone or mobile)."""

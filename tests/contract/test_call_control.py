@@ -121,6 +121,7 @@ def _recording(h: Harness) -> str:
 SETUP: dict[str, tuple[Callable[[Harness], str], tuple[Any, ...]]] = {
     "answer": (_incoming, ()),
     "play": (_incoming, ("vitejte.wav",)),
+    "record_voicemail": (_incoming, ("reklamace",)),
     "ring_agent": (_incoming, (AGENT,)),
     "cancel_ring": (_ringing, (AGENT,)),
     "hold": (_connected, ()),

@@ -18,6 +18,11 @@ QUEUE_FORM = {
     "rona_timeout_s": "20",
     "sticky_wait_s": "0",
     "max_wait_s": "0",
+    "announce_every_s": "60",
+    "announce_position": "on",
+    "announce_wait": "on",
+    "callback_key": "1",
+    "voicemail_key": "2",
     "hours_mon": "08:00-12:00, 13:00-17:00",
     "hours_tue": "08:00-17:00",
     "hours_wed": "08:00-17:00",
@@ -37,7 +42,7 @@ def _queues(container):  # type: ignore[no-untyped-def]
     return {q.name: q for q in container.admin().list("queue")}
 
 
-@pytest.mark.req("ADM-05", "IN-18", "SEC-03")
+@pytest.mark.req("ADM-05", "IN-18", "SEC-03", "IN-10")
 def test_admin_creates_a_queue_with_opening_hours_and_it_is_audited(admin_client, container):
     response = admin_client.post("/admin/queue/new", QUEUE_FORM)
     assert response.status_code == 302
@@ -45,6 +50,7 @@ def test_admin_creates_a_queue_with_opening_hours_and_it_is_audited(admin_client
     assert [str(i) for i in queue.hours.weekly[0]] == ["08:00-12:00", "13:00-17:00"]
     assert queue.hours.exceptions[1].intervals == () and queue.hours.exceptions[1].note == "zavřeno"
     assert queue.overflow.kind.value == "voicemail"
+    assert (queue.announce_every_s, queue.callback_key, queue.voicemail_key) == (60, "1", "2")
     record = container.audit().search(container.uow_factory(), AuditQuery(action="queue.create"), 1)[0]
     assert record.actor == "admin" and record.object_id == str(queue.id)
     assert record.params["after"]["name"] == "Prevence a fond prevence"
@@ -76,6 +82,9 @@ def test_overlapping_opening_hours_are_refused_with_a_czech_reason(admin_client,
         ("hours_wed", "17:00-08:00", "17:00-08:00 končí dříve, než začíná."),
         ("exceptions", "24.12.2026 zavřeno", "„24.12.2026“ není datum ve tvaru 2026-12-24."),
         ("overflow_target", "", "Toto pole je povinné."),
+        ("announce_every_s", "5", "Musí být mezi 15 a 900."),
+        ("callback_key", "12", "Jedna klávesa telefonu: číslice, * nebo #."),
+        ("voicemail_key", "1", "Klávesy pro zpětné volání a pro vzkaz se musí lišit."),
     ],
 )
 def test_bad_queue_input_is_explained_and_nothing_is_saved(admin_client, container, field, value, message):

@@ -165,6 +165,26 @@ RESOURCES: dict[str, Resource] = {
                 ),
                 Field("max_wait_s", _l("Maximum wait before overflow (s)"), "int", help=_l("0: no limit.")),
                 Field("overflow_when_no_agents", _l("Overflow at once when no agent is signed in"), "bool"),
+                Field(
+                    "announce_every_s",
+                    _l("Announce position and expected wait every (s)"),
+                    "int",
+                    help=_l("0: no announcements; otherwise 15 to 900 seconds."),
+                ),
+                Field("announce_position", _l("Announce the position in the queue"), "bool"),
+                Field("announce_wait", _l("Announce the expected wait"), "bool"),
+                Field(
+                    "callback_key",
+                    _l("Key for a callback instead of waiting"),
+                    "text",
+                    help=_l("One key 0-9, * or #; empty: callbacks are not offered."),
+                ),
+                Field(
+                    "voicemail_key",
+                    _l("Key for leaving a voice message"),
+                    "text",
+                    help=_l("One key 0-9, * or #; empty: voicemail is not offered."),
+                ),
                 Field("hours", _l("Opening hours"), "hours"),
                 Field(
                     "overflow",

@@ -72,6 +72,15 @@ class CallbackCancelled(CallbackEvent):
     previous_state: str
 
 
+@attrs.frozen
+class CallbackReleased(CallbackEvent):
+    """Dialling did not start after all (the agent's phone was not picked up): back in line, no
+    attempt counted."""
+
+    agent_id: int | None
+    reason: str
+
+
 CALLBACK_EVENT_TYPES: dict[str, type[CallbackEvent]] = {
     cls.__name__: cls
     for cls in (
@@ -83,6 +92,7 @@ CALLBACK_EVENT_TYPES: dict[str, type[CallbackEvent]] = {
         CallbackCompleted,
         CallbackFailed,
         CallbackCancelled,
+        CallbackReleased,
     )
 }
 

@@ -16,6 +16,7 @@ from kc_domain.callbacks.events import (
     CallbackEvent,
     CallbackFailed,
     CallbackMerged,
+    CallbackReleased,
     CallbackRequested,
 )
 from kc_domain.errors import DomainError, FieldError, ValidationFailed
@@ -273,6 +274,13 @@ class CallbackRequest:
             note=note,
         )
         return (attempted,) if final is None else (attempted, final)
+
+    def release(self, at: datetime, reason: str) -> CallbackReleased:
+        """Dialling did not start after all (the agent did not pick up their phone): OPEN again in its
+        place, no attempt counted."""
+        self._require("release", CallbackState.DIALLING)
+        agent, self.state, self.agent_id = self.agent_id, CallbackState.OPEN, None
+        return CallbackReleased(at, self.id, self.queue_id, agent_id=agent, reason=reason)
 
     def mark_done(self, agent_id: int, at: datetime, note: str = "") -> CallbackCompleted:
         """An agent settles the request without (another) call, e.g. the customer called in meanwhile."""

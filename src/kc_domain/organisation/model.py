@@ -103,11 +103,25 @@ class Queue:
     max_wait_s: int = 0  # overflow after this long in the queue; 0: never
     sticky_wait_s: int = 0  # IN-13: wait this long for the caller's last agent; 0: only if free
     overflow_when_no_agents: bool = False  # IN-23: nobody signed in, overflow at once
+    # IN-10: callers waiting hear their position and/or the expected wait every announce_every_s (0: never)
+    announce_every_s: int = 0
+    announce_position: bool = True
+    announce_wait: bool = True
+    callback_key: str = ""  # IN-09: the DTMF key that turns waiting into a callback request ("": not offered)
+    voicemail_key: str = ""  # IN-08: the DTMF key that leaves a message instead of waiting ("": not offered)
     id: int | None = None
 
     def problems(self) -> list[FieldError]:
         errors: list[FieldError] = []
         text(errors, "name", self.name, max_length=60)
+        if self.announce_every_s != 0:
+            int_range(errors, "announce_every_s", self.announce_every_s, 15, 900)
+        for field in ("callback_key", "voicemail_key"):
+            key = getattr(self, field)
+            if key and (len(key) != 1 or key not in "0123456789*#"):
+                errors.append(FieldError(field, "dtmf_key"))
+        if self.callback_key and self.callback_key == self.voicemail_key:
+            errors.append(FieldError("voicemail_key", "same_key"))
         int_range(errors, "rona_timeout_s", self.rona_timeout_s, 5, 120)
         int_range(errors, "max_wait_s", self.max_wait_s, 0, 7200)
         int_range(errors, "sticky_wait_s", self.sticky_wait_s, 0, 300)

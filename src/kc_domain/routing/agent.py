@@ -86,6 +86,12 @@ class Agent:
         self.call_id = call_id
         return self._enter(AgentState.RINGING, at)
 
+    def dial(self, call_id: str, at: datetime) -> AgentState:
+        """KC places an outbound call from the agent's phone (a callback): it rings them first."""
+        self._require("dial", AgentState.READY, AgentState.PAUSED, AgentState.WRAP_UP)
+        self.call_id = call_id
+        return self._enter(AgentState.RINGING, at)
+
     def answer(self, call_id: str, at: datetime) -> AgentState:
         self._require("answer", AgentState.RINGING)
         if call_id != self.call_id:

@@ -14,6 +14,8 @@ class CallStage(StrEnum):
     QUEUED = "queued"
     RINGING = "ringing"  # offered to an agent
     ANSWERED = "answered"
+    VOICEMAIL = "voicemail"  # leaving a message (IN-08)
+    CALLBACK = "callback"  # asked for a callback, keying in the preferred time (IN-09)
     ENDED = "ended"
 
 
@@ -28,6 +30,9 @@ class CallEnd(StrEnum):
     TRANSFERRED = "transferred"  # left KC's queues for another number
     OVERFLOWED = "overflowed"  # sent elsewhere by opening hours, no agents or max wait
     CALLED_BACK = "called_back"  # caller chose a callback instead of waiting
+    VOICEMAIL = "voicemail"  # caller left a message (or reached voicemail and hung up)
+    ENDED_BY_IVR = "ended_by_ivr"  # the IVR hung up, e.g. after an information prompt
+    NOT_REACHED = "not_reached"  # outbound: the called party did not answer
     REJECTED = "rejected"  # blocked number
 
 
@@ -60,6 +65,12 @@ class Call:
     rona_count: int = 0
     overflow_hops: int = 0
     tags: dict[str, str] = attrs.field(factory=dict)
+    direction: str = "inbound"
+    callback_id: str = ""  # outbound: the callback request being dialled; inbound: the one it became
+    connected: bool = False  # outbound: the called party answered
+    pbx_answered: bool = False  # KC picked the call up to play prompts (IVR, announcements)
+    prompts_playing: int = 0  # prompts sent to the PBX and not reported finished
+    keyed: str = ""  # digits keyed in outside the IVR (the preferred callback time)
     end: CallEnd | None = None
     ended_at: datetime | None = None
 

@@ -24,6 +24,11 @@ class QueueRouting:
     overflow_when_no_agents: bool = False
     hours: OpeningHours = attrs.field(factory=OpeningHours.always_open)
     overflow: OverflowTarget = attrs.field(factory=OverflowTarget)
+    announce_every_s: int = 0  # IN-10: 0: no position / expected wait announcements
+    announce_position: bool = True
+    announce_wait: bool = True
+    callback_key: str = ""  # IN-09
+    voicemail_key: str = ""  # IN-08
 
     @classmethod
     def of(cls, queue: Queue) -> QueueRouting:
@@ -42,4 +47,9 @@ class QueueRouting:
             queue.overflow_when_no_agents,
             queue.hours,
             queue.overflow,
+            queue.announce_every_s,
+            queue.announce_position,
+            queue.announce_wait,
+            queue.callback_key,
+            queue.voicemail_key,
         )

@@ -15,13 +15,18 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from kc_domain.callbacks.model import CallbackRequest
 from kc_domain.errors import NotFound, ValidationFailed
+from kc_domain.ivr.model import Prompt
 from kc_domain.organisation.model import OverflowKind
 from kc_domain.routing import events as ev
 from kc_domain.routing import pbx_events as pbx
+from kc_domain.routing import prompts
 from kc_domain.routing.agent import Agent, AgentState
 from kc_domain.routing.call import ABANDONED_AT, Call, CallEnd, CallStage
 from kc_domain.routing.config import QueueRouting
+from kc_domain.routing.dialback import CallbackDialler, uuid_ids
+from kc_domain.routing.flow import CallFlow, IvrDirectory, LookupResult, no_lookup
 from kc_domain.routing.policy import Decision, candidate, explain, shortlist
 from kc_domain.routing.rules import CallerRule, apply_rules
 from kc_domain.routing.timers import Timers
@@ -36,7 +41,11 @@ _WORKING = frozenset({AgentState.RINGING, AgentState.BUSY, AgentState.WRAP_UP})
 PRAGUE = ZoneInfo("Europe/Prague")
 
 
-class RoutingEngine:
+def _no_prompts(_dialled: str, _at: datetime) -> list[Prompt]:
+    return []
+
+
+class RoutingEngine(CallFlow, CallbackDialler):
     def __init__(
         self,
         clock: Clock,
@@ -49,7 +58,15 @@ class RoutingEngine:
         zone: tzinfo = PRAGUE,
         caller_status: Callable[[str], Iterable[str]] = lambda _number: (),
         record_events: bool = True,
+        ivr: IvrDirectory | None = None,
+        general_prompts: Callable[[str, datetime], list[Prompt]] = _no_prompts,
+        lookup: Callable[[str, str], LookupResult] = no_lookup,
+        callbacks: Iterable[CallbackRequest] = (),
+        new_id: Callable[[], str] = uuid_ids,
     ) -> None:
+        """``ivr``: the active IVR trees by dialled number and name; ``general_prompts``: the general
+        announcements (IN-20) for a dialled number at a time; ``lookup``: data for the IVR's lookup
+        nodes (source, key); ``callbacks``: the open callback requests to continue with."""
         self._clock, self._pbx, self._rules, self._zone = clock, pbx, rules, zone
         self._holidays = holidays
         self._caller_status, self._record = caller_status, record_events
@@ -72,6 +89,8 @@ class RoutingEngine:
         self._parked: dict[int, list[str]] = {}  # agent id -> calls waiting for that agent (IN-13)
         self._last_agent: dict[str, int] = {}  # caller number -> agent who last answered
         self._last_served: dict[int, int] = {}  # queue -> agent served last (round robin)
+        self._init_flow(ivr or IvrDirectory(), general_prompts, lookup)
+        self._init_callbacks(callbacks, new_id)
 
     # == PBX events =================================================================================
     def on_pbx(self, event: pbx.PbxEvent) -> None:
@@ -89,11 +108,14 @@ class RoutingEngine:
                 self._transferred_at_pbx(event)
             case pbx.DigitsPressed():
                 call = self.calls.get(event.call_id)
-                if call is None or call.stage == CallStage.ENDED:
-                    return self._ignore(
-                        self._clock.now(), f"digits for {event.call_id} ignored: no live call"
-                    )
-                call.tags["digits"] = call.tags.get("digits", "") + event.digits  # read by the IVR
+                if call is None or not event.digits or not self._flow_digits(call, event.digits):
+                    self._ignore(self._clock.now(), f"digits for {event.call_id} ignored: nothing takes them")
+            case pbx.PromptFinished():
+                self._prompt_finished(event.call_id)
+            case pbx.VoicemailRecorded():
+                self._voicemail_recorded(event.call_id, event.box, event.recording, event.duration_s)
+            case pbx.CalledPartyAnswered():
+                self._called_party_answered(event.call_id)
             case pbx.PhoneRinging():
                 call = self.calls.get(event.call_id)
                 if call is None or call.stage != CallStage.RINGING or call.agent_id != event.agent_id:
@@ -118,13 +140,9 @@ class RoutingEngine:
         if outcome.block:
             self._pbx.hang_up(call_id, "rejected")
             return self._end(call, CallEnd.REJECTED, f"rule {outcome.rule}")
-        target = outcome.queue_id or queue_id or self._by_number.get(dialled)
-        if target not in self.queues:
-            self._pbx.hang_up(call_id, "unknown_number")
-            return self._end(call, CallEnd.REJECTED, f"no queue for {dialled}")
         if outcome.priority is not None:
             call.priority = outcome.priority
-        self._enqueue(call, target, outcome.rule)
+        self._route_new_call(call, outcome.queue_id or queue_id, outcome.rule)
 
     def call_answered(self, call_id: str, agent_id: int) -> None:
         now = self._clock.now()
@@ -136,6 +154,9 @@ class RoutingEngine:
         previous = agent.answer(call_id, now)
         self._agent_changed(agent, previous, now)
         self._timers.disarm("rona", call_id)
+        if call.direction == "outbound":  # the agent's phone is off-hook; the PBX dials the customer
+            call.stage, call.answered_at = CallStage.ANSWERED, now
+            return
         self._timers.disarm("max_wait", call_id)
         call.stage, call.answered_at = CallStage.ANSWERED, now
         if call.caller:  # a withheld number is nobody's in particular (IN-13)
@@ -152,11 +173,24 @@ class RoutingEngine:
             return self._ignore(
                 now, f"hang-up of {call_id} ignored: {'unknown' if call is None else 'ended'}"
             )
+        if call.direction == "outbound":
+            return self._outbound_call_ended(call, cause, now)
         if call.stage == CallStage.ANSWERED:
             return self._finish_answered(call, CallEnd.COMPLETED, cause)
+        flow_end = self._flow_ended(call)
+        if flow_end is not None:
+            return self._end(call, flow_end, cause)
         if call.stage == CallStage.RINGING:
             self._release_offer(call, now)
         self._end(call, ABANDONED_AT[call.stage], cause)
+
+    def _outbound_call_ended(self, call: Call, cause: str, now: datetime) -> None:
+        if call.stage == CallStage.ANSWERED:
+            return self._finish_answered(call, self._outbound_ended(call, cause), cause)
+        if call.stage == CallStage.RINGING:
+            self._release_offer(call, now)
+            self._outbound_not_picked_up(call, "hung up before the agent picked up")
+        self._end(call, CallEnd.NOT_REACHED, cause)
 
     def call_held(self, call_id: str, held: bool) -> None:
         now = self._clock.now()
@@ -245,6 +279,8 @@ class RoutingEngine:
         while (due := self._timers.pop_due(now)) is not None:
             kind, key = due
             getattr(self, f"_on_{kind}")(key, now)
+        if len(self.callbacks):
+            self._dispatch_callbacks()
 
     # == queries ====================================================================================
     def waiting(self, queue_id: int) -> list[Call]:
@@ -269,6 +305,7 @@ class RoutingEngine:
         for call_id in old:
             del self.calls[call_id]
             self.decisions.pop(call_id, None)
+            self._forget_flow(call_id)
         return len(old)
 
     def drain_decisions(self) -> list[Decision]:
@@ -291,7 +328,9 @@ class RoutingEngine:
             self._timers.arm("max_wait", call.call_id, call.max_wait_until)
         if sticky and self._try_sticky(call, queue, now):
             return
-        self._offer_to_best_agent(call, now) or self._push(call)
+        if not self._offer_to_best_agent(call, now):
+            self._push(call)
+            self._waiting_started(call)
 
     def _try_sticky(self, call: Call, queue: QueueRouting, now: datetime) -> bool:
         """IN-13: the agent who last spoke with this number gets the call if free, or is waited for."""
@@ -309,6 +348,12 @@ class RoutingEngine:
         self._parked.setdefault(agent.agent_id, []).append(call.call_id)
         self._timers.arm("sticky", call.call_id, call.sticky_until)
         return True
+
+    def _best_ready(self, queue_id: int, now: datetime) -> Agent | None:
+        queue = self.queues[queue_id]
+        ready = [self.agents[a] for a in self._ready[queue_id]]
+        top = shortlist(queue.strategy, ready, queue_id, now, self._last_served.get(queue_id, -1))
+        return self.agents[top[0].agent_id] if top else None
 
     def _offer_to_best_agent(self, call: Call, now: datetime) -> bool:
         assert call.queue_id is not None
@@ -346,6 +391,11 @@ class RoutingEngine:
                     head.seq,
                 )
                 best = min(best, (key, head.call_id)) if best else (key, head.call_id)
+        head = self.calls[best[1]] if best is not None else None
+        request = self._callback_before(agent, head, now) if len(self.callbacks) else None
+        if request is not None:
+            self._dial(request, agent)
+            return
         if best is not None:
             call = self.calls[best[1]]
             assert call.queue_id is not None
@@ -377,14 +427,24 @@ class RoutingEngine:
         self._emit(
             ev.CallOverflowed(now, call.call_id, call.queue_id, reason, target.kind.value, target.target)
         )
+        self._timers.disarm("announce", call.call_id)
+        if reason == "no_agents":
+            self._say(call, "no_agents", prompts.NO_AGENTS)  # IN-23
         routable = target.target.isdecimal() and int(target.target) in self.queues
         if target.kind == OverflowKind.QUEUE and routable and call.overflow_hops < MAX_OVERFLOW_HOPS:
             call.overflow_hops += 1
             return self._enqueue(call, int(target.target), f"overflow:{reason}")
+        if target.kind == OverflowKind.VOICEMAIL:
+            return self._to_voicemail(call, target.target, call.queue_id)
+        tree = self._directory.by_name.get(target.target) if target.kind == OverflowKind.IVR else None
+        if tree is not None and call.overflow_hops < MAX_OVERFLOW_HOPS:
+            call.overflow_hops += 1
+            return self._start_ivr(call, tree)
+        call_id = call.call_id
         if target.kind == OverflowKind.HANGUP or target.kind == OverflowKind.QUEUE:
-            self._pbx.hang_up(call.call_id, reason)
+            self._then(call, lambda: self._pbx.hang_up(call_id, reason))
         else:
-            self._pbx.transfer(call.call_id, f"{target.kind.value}:{target.target}")
+            self._then(call, lambda: self._pbx.transfer(call_id, f"{target.kind.value}:{target.target}"))
         self._end(call, CallEnd.OVERFLOWED, reason)
 
     # == timers =====================================================================================
@@ -393,6 +453,11 @@ class RoutingEngine:
         agent = self.agents[call.agent_id] if call.agent_id is not None else None
         if call.stage != CallStage.RINGING or agent is None:
             return
+        if call.direction == "outbound":  # the agent did not pick up to call the customer back
+            self._pbx.hang_up(call_id, "agent_no_answer")
+            self._agent_changed(agent, agent.ring_no_answer(now), now, call_id, "ring_no_answer")
+            self._outbound_not_picked_up(call, "the agent did not pick up")
+            return self._end(call, CallEnd.NOT_REACHED, "agent did not answer")
         self._pbx.cancel_ring(call_id, agent.agent_id)
         self._emit(ev.CallRingNoAnswer(now, call_id, agent.agent_id))
         self._agent_changed(agent, agent.ring_no_answer(now), now, call_id, "ring_no_answer")
@@ -481,6 +546,8 @@ class RoutingEngine:
         assert call.queue_id is not None
         if agent is not None and agent.state == AgentState.BUSY and agent.call_id == call.call_id:
             wrap_up_s = self.queues[call.queue_id].wrap_up_s
+            if call.answered_at is not None:
+                self._handled(call.queue_id, (now - call.answered_at).total_seconds() + wrap_up_s)
             self._agent_changed(agent, agent.finish_call(now, wrap_up_s), now, call.call_id)
             if agent.wrap_up_until is not None:  # in wrap-up until then
                 self._timers.arm("wrap", str(agent.agent_id), agent.wrap_up_until)
@@ -492,7 +559,7 @@ class RoutingEngine:
     def _end(self, call: Call, end: CallEnd, cause: str) -> None:
         now = self._clock.now()
         self._unpark_or_pop(call)
-        for kind in ("rona", "max_wait", "sticky"):
+        for kind in ("rona", "max_wait", "sticky", "ivr", "announce", "keyin"):
             self._timers.disarm(kind, call.call_id)
         call.stage, call.end, call.ended_at = CallStage.ENDED, end, now
         self._emit(ev.CallEnded(now, call.call_id, end.value, call.queue_id, call.agent_id, cause))

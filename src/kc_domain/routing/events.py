@@ -98,6 +98,75 @@ class CallEnded(Event):
     cause: str = ""
 
 
+@attrs.frozen
+class CallDialled(Event):
+    """KC placed an outbound call from an agent's phone, e.g. to call a customer back (IN-09)."""
+
+    call_id: str
+    number: str
+    queue_id: int | None
+    agent_id: int
+    callback_id: str = ""
+
+
+@attrs.frozen
+class CallConnected(Event):
+    """The called party of an outbound call answered."""
+
+    call_id: str
+
+
+@attrs.frozen
+class CallEnteredIvr(Event):
+    call_id: str
+    tree: str
+    version: int
+
+
+@attrs.frozen
+class CallTagged(Event):
+    """The caller's choice in the IVR set a tag on the call (campaign, problem: IN-25)."""
+
+    call_id: str
+    key: str
+    value: str
+
+
+@attrs.frozen
+class CallAnnounced(Event):
+    """KC played something to the caller: ``general`` (IN-20), ``position`` (IN-10), ``no_agents``
+    (IN-23), ``callback`` or ``voicemail`` prompts."""
+
+    call_id: str
+    kind: str
+    text: str
+
+
+@attrs.frozen
+class CallLeftIvr(Event):
+    """The caller's walk through one IVR tree ended; ``stats`` holds per-node counts (REP-09):
+    ``{node id: {"entries", "exits", "timeouts", "invalid", "abandons", "choices": {key: n}}}``."""
+
+    call_id: str
+    tree: str
+    version: int
+    outcome: str  # route, transfer, voicemail, callback, goto, hangup, abandoned
+    detail: str
+    stats: dict[str, dict[str, Any]]
+
+
+@attrs.frozen
+class CallVoicemailLeft(Event):
+    """The caller left a message (IN-08); ``recording`` is the PBX's reference to the audio."""
+
+    call_id: str
+    caller: str
+    queue_id: int | None
+    box: str
+    recording: str
+    duration_s: float
+
+
 # -- agents --------------------------------------------------------------------------------------
 @attrs.frozen
 class AgentLoggedIn(Event):
@@ -146,6 +215,13 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CallTransferred,
         CallOverflowed,
         CallEnded,
+        CallDialled,
+        CallConnected,
+        CallEnteredIvr,
+        CallTagged,
+        CallAnnounced,
+        CallLeftIvr,
+        CallVoicemailLeft,
         AgentLoggedIn,
         AgentLoggedOut,
         AgentSignedIntoQueue,
@@ -156,14 +232,28 @@ EVENT_TYPES: dict[str, type[Event]] = {
 
 
 def event_to_plain(event: Event) -> dict[str, object]:
-    """The event's fields as JSON-safe data (the time as ISO 8601), without its name."""
+    """The event's fields as JSON-safe data (every time as ISO 8601), without its name."""
     data = attrs.asdict(event)
-    data["at"] = event.at.isoformat()
+    for key, value in data.items():
+        if isinstance(value, datetime):
+            data[key] = value.isoformat()
     return data
+
+
+def event_type(name: str) -> type[Event]:
+    """The event class called ``name``: a call or agent event, or a callback event."""
+    if name in EVENT_TYPES:
+        return EVENT_TYPES[name]
+    from kc_domain.callbacks.events import CALLBACK_EVENT_TYPES  # they build on Event
+
+    return CALLBACK_EVENT_TYPES[name]
 
 
 def event_from_plain(name: str, data: dict[str, object]) -> Event:
     """Inverse of ``event_to_plain``; raises KeyError for an unknown event name."""
+    cls = event_type(name)
     values: dict[str, Any] = dict(data)
-    values["at"] = datetime.fromisoformat(str(values["at"]))
-    return EVENT_TYPES[name](**values)
+    for field in attrs.fields(cls):
+        if "datetime" in str(field.type) and isinstance(values.get(field.name), str):
+            values[field.name] = datetime.fromisoformat(values[field.name])
+    return cls(**values)

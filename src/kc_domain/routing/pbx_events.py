@@ -52,3 +52,24 @@ class CallTransferredAtPbx(PbxEvent):
 @attrs.frozen
 class CallHungUpAtPbx(PbxEvent):
     cause: str = "normal"
+
+
+@attrs.frozen
+class PromptFinished(PbxEvent):
+    """The oldest prompt KC asked the PBX to play to the caller has finished. A key press stops
+    whatever is playing (barge-in): the PBX then reports nothing for the prompts it cut off."""
+
+
+@attrs.frozen
+class VoicemailRecorded(PbxEvent):
+    """The caller's message was recorded (they pressed # or hung up after speaking); ``recording``
+    is the PBX's reference to the audio (a file in its spool, a simulated recording's key)."""
+
+    box: str
+    recording: str
+    duration_s: float
+
+
+@attrs.frozen
+class CalledPartyAnswered(PbxEvent):
+    """The number dialled by an outbound call (``originate``) answered."""

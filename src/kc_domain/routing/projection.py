@@ -74,6 +74,12 @@ def fold_interaction(row: Interaction, event: ev.Event) -> None:
             row.transferred_to = f"{event.target_kind}:{event.target}"
         case ev.CallOverflowed():
             row.overflow_reason = event.reason
+        case ev.CallDialled():
+            row.direction, row.caller, row.dialled = "outbound", event.number, event.number
+            row.queue_id, row.agent_id, row.arrived_at = event.queue_id, event.agent_id, event.at
+            row.offered_at = event.at
+        case ev.CallConnected():
+            row.answered_at = event.at
         case ev.CallEnded():
             row.ended_at, row.end_stage, row.cause = event.at, event.stage, event.cause
             if event.queue_id is not None:
@@ -82,8 +88,17 @@ def fold_interaction(row: Interaction, event: ev.Event) -> None:
                 row.talk_s = (event.at - row.answered_at).total_seconds()
 
 
+CALL_EVENTS = tuple(
+    cls for name, cls in ev.EVENT_TYPES.items() if name.startswith("Call") and hasattr(cls, "call_id")
+)
+
+
 def call_id_of(event: ev.Event) -> str | None:
-    return getattr(event, "call_id", None) if type(event).__name__.startswith("Call") else None
+    """The call an event belongs to; None for agent and callback events."""
+    if not isinstance(event, CALL_EVENTS):
+        return None
+    call_id: str = getattr(event, "call_id", "")
+    return call_id
 
 
 @attrs.define(eq=False)

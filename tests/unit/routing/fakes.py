@@ -10,6 +10,7 @@ from kc_adapters.system import FixedClock
 from kc_domain.organisation.hours import OpeningHours
 from kc_domain.organisation.model import OverflowKind, OverflowTarget
 from kc_domain.routing import events as ev
+from kc_domain.routing import pbx_events as pbx
 from kc_domain.routing.agent import Agent, Skill
 from kc_domain.routing.config import QueueRouting
 from kc_domain.routing.engine import RoutingEngine
@@ -35,6 +36,9 @@ class RecordingPbx:
 
     def play(self, call_id: str, prompt: str) -> None:
         self._record("play", call_id, prompt)
+
+    def record_voicemail(self, call_id: str, box: str) -> None:
+        self._record("record_voicemail", call_id, box)
 
     def ring_agent(self, call_id: str, agent_id: int) -> None:
         self._record("ring_agent", call_id, agent_id)
@@ -121,10 +125,12 @@ class Harness:
         rules: Sequence[CallerRule] = (),
         holidays: frozenset[date] | Any = frozenset(),
         caller_status: Callable[[str], Iterable[str]] | None = None,
+        **engine_options: Any,
     ) -> None:
         self.clock = FixedClock(at)
         self.pbx = RecordingPbx()
         extra: dict[str, Any] = {"caller_status": caller_status} if caller_status else {}
+        extra |= engine_options
         self.engine = RoutingEngine(
             self.clock, queues, list(agents), self.pbx, rules=rules, holidays=holidays, **extra
         )
@@ -173,6 +179,18 @@ class Harness:
 
     def events(self, kind: type[E]) -> list[E]:
         return [e for e in self.engine.events if isinstance(e, kind)]
+
+    def prompts_done(self, call_id: str) -> None:
+        """The PBX finishes every prompt playing to the caller."""
+        while self.engine.calls[call_id].prompts_playing:
+            self.engine.on_pbx(pbx.PromptFinished(self.clock.now(), call_id))
+
+    def press(self, call_id: str, digits: str) -> None:
+        self.engine.on_pbx(pbx.DigitsPressed(self.clock.now(), call_id, digits))
+
+    def said(self, call_id: str) -> list[str]:
+        """What the caller was played, in order (TTS texts without their ``tts:`` prefix)."""
+        return [c[2].removeprefix("tts:") for c in self.pbx.of("play") if c[1] == call_id]
 
     def ended(self, call_id: str) -> list[ev.CallEnded]:
         return [e for e in self.events(ev.CallEnded) if e.call_id == call_id]

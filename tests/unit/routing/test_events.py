@@ -85,7 +85,10 @@ def test_every_way_a_call_ends_gives_exactly_one_call_ended():
     assert stages[queued] == "abandoned_in_queue"
     assert stages["transfer"] == "transferred"
     assert stages[rejected] == stages[unknown] == "rejected"
-    assert stages[overflowed] == "overflowed"
+    assert stages.get(overflowed) is None  # overflowed to voicemail: the caller is being recorded
+    h.engine.call_ended(overflowed)
+    stages = {e.call_id: e.stage for e in h.events(ev.CallEnded)}
+    assert stages[overflowed] == "voicemail"
     assert all(h.engine.calls[c].end == s for c, s in stages.items())
 
 

@@ -11,6 +11,7 @@ from kc_adapters.system import CzechHolidays
 from kc_domain.organisation.hours import OpeningHours
 from kc_domain.organisation.model import OverflowKind
 from kc_domain.routing import events as ev
+from kc_domain.routing import prompts
 
 from .fakes import CLAIMS, DEBTS, SALES, Harness, agent, queue
 
@@ -48,7 +49,6 @@ def test_a_call_inside_opening_hours_is_routed():
 @pytest.mark.parametrize(
     ("kind", "target", "expected"),
     [
-        (OverflowKind.VOICEMAIL, "sales-box", "voicemail:sales-box"),
         (OverflowKind.IVR, "night", "ivr:night"),
         (OverflowKind.EXTERNAL, "+420222333444", "external:+420222333444"),
         (OverflowKind.MOBILE, "+420777888999", "mobile:+420777888999"),
@@ -82,10 +82,10 @@ def test_a_call_outside_hours_with_hang_up_overflow_is_hung_up():
 
 @pytest.mark.req("IN-18", "ADM-05")
 def test_a_czech_public_holiday_closes_the_queue(czech):
-    h = closed_sales((OverflowKind.VOICEMAIL, "holiday"), at=EASTER_MONDAY_10AM, holidays=czech)
+    h = closed_sales((OverflowKind.LINE, "2100"), at=EASTER_MONDAY_10AM, holidays=czech)
     h.ready(1)
     call = h.arrive(dialled="801")
-    assert h.pbx.commands == [("transfer", call, "voicemail:holiday")]
+    assert h.pbx.commands == [("transfer", call, "line:2100")]
     assert h.ended(call)[0].stage == "overflowed"
 
 
@@ -161,9 +161,12 @@ def test_overflow_when_no_agents_are_signed_in():
         [agent(1, SALES)],
     )
     first = h.arrive()
-    assert h.pbx.commands == [("transfer", first, "voicemail:box")]
+    assert h.said(first) == [prompts.NO_AGENTS, prompts.VOICEMAIL_INTRO]  # IN-23, then voicemail
     assert h.events(ev.CallOverflowed)[-1].reason == "no_agents"
-    assert h.ended(first)[0].stage == "overflowed"
+    assert h.pbx.of("record_voicemail") == []  # after the prompts
+    h.prompts_done(first)
+    assert h.pbx.of("record_voicemail") == [("record_voicemail", first, "box")]
+    assert h.engine.calls[first].stage == "voicemail" and not h.ended(first)
 
 
 @pytest.mark.req("IN-23")
@@ -252,7 +255,9 @@ def test_a_call_abandoned_before_max_wait_does_not_overflow_later():
     h.advance(10)
     h.engine.call_ended(call, "caller_hangup")
     h.advance(100)
-    assert [e.stage for e in h.ended(call)] == ["abandoned_in_queue"] and h.pbx.commands == []
+    assert [e.stage for e in h.ended(call)] == ["abandoned_in_queue"]
+    assert h.said(call) == [prompts.NO_AGENTS]  # IN-23: nobody is signed in
+    assert not h.pbx.of("transfer") and not h.pbx.of("hang_up") and not h.pbx.of("record_voicemail")
 
 
 @pytest.mark.req("IN-23")
@@ -264,5 +269,5 @@ def test_callers_waiting_when_the_last_agent_logs_out_overflow_at_once():
     h.engine.log_in(1)
     call = h.arrive()
     h.engine.log_out(1)
-    assert h.ended(call)[0].stage == "overflowed"
+    assert h.engine.calls[call].stage == "voicemail"
     assert h.events(ev.CallOverflowed)[-1].reason == "no_agents"

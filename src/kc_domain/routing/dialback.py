@@ -1,0 +1,231 @@
+"""Callback requests worked by the engine (IN-09, IN-26, AG-17): a part of ``RoutingEngine`` (a mixin).
+
+A request is a virtual contact in its queue: when an agent of the queue becomes free and the request
+is due and earlier in line than the queue's first waiting call, the engine dials the customer from
+that agent's phone (``originate``). An agent may also take a request (assign), dial it by hand, mark
+it done or cancel it. The engine is the only writer of callback state; ``drain_callback_changes``
+hands the requests changed since the last drain to the host, which stores them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Container, Iterable
+from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
+
+from kc_domain.callbacks.events import CallbackEvent
+from kc_domain.callbacks.model import AttemptOutcome, CallbackRequest, CallbackSource, CallbackState
+from kc_domain.callbacks.queue import CallbackBook
+from kc_domain.errors import NotFound, ValidationFailed
+from kc_domain.routing import events as ev
+from kc_domain.routing.agent import Agent, AgentState
+from kc_domain.routing.call import Call, CallEnd, CallStage
+from kc_domain.routing.config import QueueRouting
+
+if TYPE_CHECKING:
+    from kc_domain.routing.timers import Timers
+    from kc_ports.system import Clock
+    from kc_ports.telephony import CallControl
+
+OUTCOME_OF_CAUSE = {
+    "busy": AttemptOutcome.BUSY,
+    "failed": AttemptOutcome.FAILED,
+    "congestion": AttemptOutcome.FAILED,
+}
+DIALLABLE = frozenset({AgentState.READY, AgentState.PAUSED, AgentState.WRAP_UP})
+
+
+def uuid_ids() -> str:
+    return uuid.uuid4().hex
+
+
+class CallbackDialler:
+    if TYPE_CHECKING:  # provided by RoutingEngine
+        _clock: Clock
+        _pbx: CallControl
+        _zone: tzinfo
+        _holidays: Container[date]
+        _timers: Timers
+        _seq: int
+        _ready: dict[int, set[int]]
+        queues: dict[int, QueueRouting]
+        agents: dict[int, Agent]
+        calls: dict[str, Call]
+
+        def _emit(self, event: ev.Event) -> None: ...
+        def _not_ready(self, agent: Agent) -> None: ...
+        def _agent(self, agent_id: int) -> Agent: ...
+        def _agent_changed(
+            self, agent: Agent, previous: AgentState, now: datetime, call_id: str = "", reason: str = ""
+        ) -> None: ...
+        def _best_ready(self, queue_id: int, now: datetime) -> Agent | None: ...
+
+    def _init_callbacks(self, requests: Iterable[CallbackRequest], new_id: Callable[[], str]) -> None:
+        self.callbacks = CallbackBook(r for r in requests if r.is_active)
+        self._new_id = new_id
+        self._changed_callbacks: dict[str, CallbackRequest] = {}
+        for request in self.callbacks.open_list():
+            if request.state != CallbackState.OPEN:  # the engine stopped while it was being worked
+                request.state, request.agent_id = CallbackState.OPEN, None
+                self._changed_callbacks[request.id] = request
+
+    # == commands ===================================================================================
+    def request_callback(
+        self,
+        caller: str,
+        queue_id: int,
+        preferred_at: datetime | None = None,
+        note: str = "",
+        agent_id: int | None = None,
+    ) -> str:
+        """A callback entered by hand (an agent, the web or an API); returns the request's id (the
+        id of the caller's open request in that queue when it was merged into it)."""
+        if queue_id not in self.queues:
+            raise NotFound("queue", queue_id)
+        now = self._clock.now()
+        self._seq += 1
+        request = CallbackRequest.create(
+            id=self._new_id(),
+            caller=caller,
+            queue_id=queue_id,
+            created_at=now,
+            seq=self._seq,
+            source=CallbackSource.WEB,
+            preferred_at=preferred_at,
+            note=note,
+        )
+        kept = self._add_callback(request)
+        self._dispatch_callbacks()
+        return kept.id
+
+    def assign_callback(self, callback_id: str, agent_id: int) -> None:
+        self._agent(agent_id)
+        request = self.callbacks.get(callback_id)
+        self._callback_changed(request, request.assign(agent_id, self._clock.now()))
+
+    def dial_callback(self, callback_id: str, agent_id: int) -> str:
+        """The agent calls the customer back now; returns the outbound call's id."""
+        agent = self._agent(agent_id)
+        request = self.callbacks.get(callback_id)
+        if agent.state not in DIALLABLE:
+            raise ValidationFailed.one("agent_id", "agent_not_free", state=agent.state.value)
+        return self._dial(request, agent)
+
+    def callback_done(self, callback_id: str, agent_id: int, note: str = "") -> None:
+        request = self.callbacks.get(callback_id)
+        self._callback_changed(request, request.mark_done(agent_id, self._clock.now(), note))
+
+    def cancel_callback(self, callback_id: str, agent_id: int, reason: str = "") -> None:
+        request = self.callbacks.get(callback_id)
+        self._callback_changed(
+            request, request.cancel(reason or f"cancelled by {agent_id}", self._clock.now())
+        )
+
+    def drain_callback_changes(self) -> list[CallbackRequest]:
+        """Requests changed since the last drain, for the host to store; final ones leave the book."""
+        changed, self._changed_callbacks = list(self._changed_callbacks.values()), {}
+        for request in changed:
+            if not request.is_active and request.id in self.callbacks:
+                self.callbacks.remove(request.id)
+        return changed
+
+    # == the engine's side ==========================================================================
+    def _add_callback(self, request: CallbackRequest) -> CallbackRequest:
+        added = self.callbacks.add(request)
+        self._callback_changed(added.request, added.event)
+        return added.request
+
+    def _callback_changed(self, request: CallbackRequest, *events: CallbackEvent) -> None:
+        for event in events:
+            self._emit(event)
+        self._changed_callbacks[request.id] = request
+
+    def _callback_before(self, agent: Agent, head: Call | None, now: datetime) -> CallbackRequest | None:
+        """The due request the free agent should call before ``head`` (the best waiting call), if any."""
+        queue_ids = [
+            q
+            for q in agent.signed_in & agent.skills.keys()
+            if self.queues[q].hours.is_open(now, self._zone, self._holidays)
+        ]
+        request = self.callbacks.next_for(queue_ids, now)
+        if request is None:
+            return None
+        if head is not None and (head.queued_at or head.arrived_at) < request.joined_at:
+            return None  # the caller waiting on the line came first
+        return request
+
+    def _dispatch_callbacks(self) -> None:
+        """Due requests whose queue has a free agent are dialled, in line order (called on each tick)."""
+        now = self._clock.now()
+        for queue_id in self.queues:
+            if not self._ready.get(queue_id):
+                continue
+            if not self.queues[queue_id].hours.is_open(now, self._zone, self._holidays):
+                continue
+            for request in self.callbacks.due(queue_id, now):
+                agent = self._best_ready(queue_id, now)
+                if agent is None:
+                    break
+                self._dial(request, agent)
+
+    def _dial(self, request: CallbackRequest, agent: Agent) -> str:
+        now = self._clock.now()
+        started = request.start_dialling(agent.agent_id, now)  # refuses a request held by someone else
+        call_id = f"cb-{request.id}-{len(request.attempts) + 1}"
+        self._seq += 1
+        call = Call(
+            call_id,
+            request.caller,
+            request.caller,
+            now,
+            self._seq,
+            stage=CallStage.RINGING,
+            queue_id=request.queue_id,
+            queued_at=now,
+            agent_id=agent.agent_id,
+            offered_at=now,
+            direction="outbound",
+            callback_id=request.id,
+        )
+        self.calls[call_id] = call
+        self._not_ready(agent)
+        previous = agent.state
+        agent.dial(call_id, now)
+        self._agent_changed(agent, previous, now, call_id, "callback")
+        self._callback_changed(request, started)
+        self._emit(ev.CallDialled(now, call_id, request.caller, request.queue_id, agent.agent_id, request.id))
+        rona = self.queues[request.queue_id].rona_timeout_s
+        self._timers.arm("rona", call_id, now + timedelta(seconds=rona))
+        self._pbx.originate(call_id, agent.agent_id, request.caller)
+        return call_id
+
+    def _called_party_answered(self, call_id: str) -> None:
+        call = self.calls.get(call_id)
+        if call is None or call.direction != "outbound" or call.stage != CallStage.ANSWERED or call.connected:
+            return
+        call.connected = True
+        self._emit(ev.CallConnected(self._clock.now(), call_id))
+
+    def _outbound_ended(self, call: Call, cause: str) -> CallEnd:
+        """The callback call ended: record the attempt (answered when the customer picked up)."""
+        request = self._callback_of(call)
+        if call.connected:
+            outcome = AttemptOutcome.ANSWERED
+        else:
+            outcome = OUTCOME_OF_CAUSE.get(cause, AttemptOutcome.NO_ANSWER)
+        if request is not None and request.state == CallbackState.DIALLING:
+            assert call.agent_id is not None
+            self._callback_changed(
+                request, *request.record_attempt(outcome, call.agent_id, self._clock.now())
+            )
+        return CallEnd.COMPLETED if call.connected else CallEnd.NOT_REACHED
+
+    def _outbound_not_picked_up(self, call: Call, reason: str) -> None:
+        """The agent's phone never went off-hook: the request goes back to its place, no attempt counted."""
+        request = self._callback_of(call)
+        if request is not None and request.state == CallbackState.DIALLING:
+            self._callback_changed(request, request.release(self._clock.now(), reason))
+
+    def _callback_of(self, call: Call) -> CallbackRequest | None:
+        return self.callbacks.get(call.callback_id) if call.callback_id in self.callbacks else None
