@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from apps.engine.client import EngineClient
 from apps.settings import VAR, Settings
 from kc_adapters.memory.bus import MemoryBus
 from kc_adapters.persistence.database import Database
@@ -33,6 +34,7 @@ class Container(containers.DeclarativeContainer):
     uow_factory = providers.Singleton(database.provided.uow_factory.call())
     bus = providers.Singleton(_bus, settings.provided.bus_url)
     journal = providers.Singleton(SqlJournal, database.provided.engine)
+    engine_client = providers.Singleton(EngineClient, bus)
 
     password_policy = providers.Singleton(
         PasswordPolicy,

@@ -8,6 +8,7 @@ from typing import Any
 from kc_domain.admin.service import AdminService
 from kc_domain.audit.service import SYSTEM
 from kc_domain.identity.roles import Role
+from kc_domain.ivr.catalogue import IvrCatalogue
 from kc_domain.organisation.hours import DateException, OpeningHours, parse_intervals
 from kc_domain.organisation.model import CategoryKind, OverflowKind, OverflowTarget, PauseKind
 
@@ -83,6 +84,9 @@ def seed(admin: AdminService) -> dict[str, Any]:
             "hours": office,
             "sl_threshold_s": 20,
             "overflow": OverflowTarget(OverflowKind.VOICEMAIL, "obecna"),
+            "announce_every_s": 45,  # IN-10
+            "callback_key": "1",  # IN-09
+            "voicemail_key": "2",  # IN-08
         },
     )
     make(
@@ -95,6 +99,8 @@ def seed(admin: AdminService) -> dict[str, Any]:
             "hours": office,
             "wrap_up_s": 45,
             "overflow": OverflowTarget(OverflowKind.QUEUE, str(ids["queue:obecna"])),
+            "announce_every_s": 60,
+            "callback_key": "1",
         },
     )
     make(
@@ -222,3 +228,84 @@ def seed(admin: AdminService) -> dict[str, Any]:
         },
     )
     return ids
+
+
+MAIN_LINE = "+420261105550"
+
+
+def main_ivr(queue_ids: dict[str, int]) -> dict[str, Any]:
+    """The demo's main IVR tree (IN-06, IN-19, IN-25): the caller picks a topic; payments ask for the
+    insurance number first; outside the office hours the caller may leave a message."""
+    general, payments = queue_ids["obecna"], queue_ids["platby"]
+    employers, providers = queue_ids["zamestnavatele"], queue_ids["poskytovatele"]
+    return {
+        "name": "hlavni",
+        "version": 1,
+        "start": "otevreno",
+        "nodes": [
+            {
+                "type": "condition",
+                "id": "otevreno",
+                "kind": "open",
+                "value": str(general),
+                "then": "nabidka",
+                "otherwise": "zavreno",
+            },
+            {
+                "type": "menu",
+                "id": "nabidka",
+                "timeout_s": 6,
+                "retries": 2,
+                "on_fail": "obecna",
+                "prompt": {
+                    "text": "Dobrý den, dovolali jste se do Oborové zdravotní pojišťovny. "
+                    "Platby a dlužné pojistné, stiskněte jedna. Průkaz pojištěnce, stiskněte dvě. "
+                    "Zaměstnavatelé, stiskněte tři. Poskytovatelé zdravotních služeb, stiskněte čtyři. "
+                    "Chcete-li, abychom vám zavolali zpět, stiskněte pět. Ostatní dotazy, stiskněte nulu."
+                },
+                "choices": {
+                    "1": "stitek_platby",
+                    "2": "stitek_prukaz",
+                    "3": "zamestnavatele",
+                    "4": "poskytovatele",
+                    "5": "zpetne",
+                    "0": "obecna",
+                },
+            },
+            {"type": "set_tag", "id": "stitek_platby", "key": "tema", "value": "platby", "next": "cislo"},
+            {
+                "type": "collect_digits",
+                "id": "cislo",
+                "min_len": 9,
+                "max_len": 10,
+                "validator": "insurance_number",
+                "into": "cislo_pojistence",
+                "retries": 1,
+                "next": "platby",
+                "on_invalid": "platby",
+                "prompt": {"text": "Zadejte prosím číslo pojištěnce a stiskněte mřížku."},
+            },
+            {"type": "route_to_queue", "id": "platby", "queue_ids": [payments, general]},
+            {"type": "set_tag", "id": "stitek_prukaz", "key": "tema", "value": "průkaz", "next": "obecna"},
+            {"type": "route_to_queue", "id": "obecna", "queue_ids": [general]},
+            {"type": "route_to_queue", "id": "zamestnavatele", "queue_ids": [employers, general]},
+            {"type": "route_to_queue", "id": "poskytovatele", "queue_ids": [providers, general]},
+            {"type": "callback", "id": "zpetne", "queue_id": general},
+            {
+                "type": "play",
+                "id": "zavreno",
+                "next": "vzkaz",
+                "prompt": {"text": "Klientské centrum je otevřeno v pracovní dny od osmi hodin."},
+            },
+            {"type": "voicemail", "id": "vzkaz", "box": "obecna"},
+        ],
+    }
+
+
+def seed_ivr(catalogue: IvrCatalogue, queue_ids: dict[str, int]) -> None:
+    """Store, activate and map the main IVR tree to the main line (once)."""
+    if catalogue.names():
+        return
+    stored = catalogue.save(SYSTEM, main_ivr(queue_ids))
+    catalogue.activate(SYSTEM, stored.name, stored.version)
+    catalogue.assign_number(SYSTEM, MAIN_LINE, stored.name)

@@ -1,4 +1,6 @@
-"""A simulated day: wall time and peak memory of ``kc simulate scenarios/ozp-day.toml``.
+"""A simulated day: wall time and peak memory of ``kc simulate scenarios/ozp-day.toml`` (and, with
+--all, of ``scenarios/ozp-ivr-day.toml``: calls through an IVR tree, announcements, callbacks and
+voicemail, in memory).
 
     .venv/bin/python bench/simulator_bench.py [SCENARIO] [--no-events] [--database URL]
     .venv/bin/python bench/simulator_bench.py --all      # memory, SQLite and PostgreSQL, one process each
@@ -34,7 +36,11 @@ def run_all() -> None:
 
     out: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        modes = {"memory": [], "sqlite": ["--database", f"sqlite:///{tmp}/sim.sqlite3"]}
+        modes = {
+            "memory": [],
+            "memory_ivr_day": [str(ROOT / "scenarios" / "ozp-ivr-day.toml")],
+            "sqlite": ["--database", f"sqlite:///{tmp}/sim.sqlite3"],
+        }
         pg_url, drop = fresh_postgres_url()
         modes["postgresql"] = ["--database", pg_url]
         try:
@@ -86,6 +92,11 @@ def main() -> None:
         "answered": kpis["total"]["answered"],
         "abandon_rate": kpis["total"]["abandon_rate"],
     }
+    if "ivr" in kpis:
+        figures["ivr_entered"] = sum(tree["entered"] for tree in kpis["ivr"])
+        figures["ivr_abandoned"] = sum(tree["left"]["abandoned"] for tree in kpis["ivr"])
+        figures["callbacks_completed"] = kpis["callbacks"]["completed"]
+        figures["voicemails"] = kpis["voicemail"]["left"]
     print(json.dumps(figures, indent=2, ensure_ascii=False))
 
 

@@ -12,7 +12,8 @@ from apps.cli import _container, main
 from apps.container import Container
 from apps.engine.host import EngineHost
 from apps.simulator.live_traffic import TrafficProfile
-from kc_ports.telephony import CallControl
+from kc_adapters.simulated_pbx import SimulatedPbx
+from kc_domain.routing import events as ev
 
 
 def _serve_threaded(app: Any, host: str, port: int) -> None:
@@ -63,13 +64,17 @@ def web(host: str | None, port: int | None, workers: int, threads: int) -> None:
 @click.option("--port", default=None, type=int, help="Default: KC_PORT.")
 def demo(host: str | None, port: int | None) -> None:
     """Migrate, seed demo data and serve everything in one process (SQLite by default)."""
-    from apps.seed import DEMO_PASSWORD, USERS, seed
+    from apps.seed import DEMO_PASSWORD, MAIN_LINE, USERS, seed, seed_ivr
     from apps.web import create_app
 
     container = _container()
     settings = container.settings()
     container.database().upgrade()
     created = seed(container.admin())
+    if created:
+        seed_ivr(
+            container.ivr(), {k.split(":", 1)[1]: v for k, v in created.items() if k.startswith("queue:")}
+        )
     stop = threading.Event()
     _start_worker(container, stop)
     traffic = _start_engine_with_traffic(container, stop)
@@ -79,6 +84,7 @@ def demo(host: str | None, port: int | None) -> None:
     click.echo(f"  URL:       {url}")
     click.echo(f"  database:  {settings.database_url}")
     click.echo(f"  password for every demo user: {DEMO_PASSWORD}")
+    click.echo(f"  main line with the IVR: {MAIN_LINE}")
     for username, name, roles, _group, _number in USERS:
         click.echo(f"  {username:12} {name:22} {', '.join(sorted(r.value for r in roles))}")
     click.echo(
@@ -112,7 +118,6 @@ def engine() -> None:
 def _start_engine_with_traffic(container: Container, stop: threading.Event) -> TrafficProfile:
     """The engine in this process on the simulated PBX, with callers and robot agents."""
     from apps.simulator.live_traffic import LiveTraffic, demo_profile
-    from kc_adapters.simulated_pbx import SimulatedPbx
 
     pbx = SimulatedPbx(strict=False, record_commands=False)
     host = start_engine(container, pbx)
@@ -123,13 +128,12 @@ def _start_engine_with_traffic(container: Container, stop: threading.Event) -> T
     return profile
 
 
-def start_engine(container: Container, pbx: CallControl | None = None) -> EngineHost:
+def start_engine(container: Container, pbx: SimulatedPbx | None = None) -> EngineHost:
     """The engine host on the configured PBX; only the simulated PBX exists so far."""
     from zoneinfo import ZoneInfo
 
-    from apps.engine.build import build_engine
+    from apps.engine.build import build_engine, ivr_directory_of
     from apps.engine.host import EngineHost
-    from kc_adapters.simulated_pbx import SimulatedPbx
 
     settings = container.settings()
     if settings.telephony != "simulated":
@@ -139,9 +143,23 @@ def start_engine(container: Container, pbx: CallControl | None = None) -> Engine
             err=True,
         )
         sys.exit(2)
-    engine = build_engine(container, pbx or SimulatedPbx(strict=False))  # calls come from the PBX
+    pbx = pbx or SimulatedPbx(strict=False)  # calls come from the PBX
+    engine = build_engine(container, pbx)
+    voicemail = container.voicemail()
+
+    def store_voicemail(event: ev.CallVoicemailLeft) -> None:
+        audio = pbx.recording(event.recording)
+        voicemail.receive(event.caller, event.box, event.queue_id, audio)
+
     return EngineHost(
-        engine, container.journal(), container.bus(), container.clock(), ZoneInfo(settings.timezone)
+        engine,
+        container.journal(),
+        container.bus(),
+        container.clock(),
+        ZoneInfo(settings.timezone),
+        uow_factory=container.uow_factory(),
+        on_voicemail=store_voicemail,
+        reload=lambda running: running.use_ivr(ivr_directory_of(container)),
     )
 
 

@@ -93,4 +93,17 @@ def _table(figures: dict[str, Any], wall_s: float) -> str:
             f"{pct(t['p_wait']):>8} {t['asa_s']:7.1f} {pct(t['service_level']):>7}"
         )
     lines.append(f"occupancy (talk / staffed time): {pct(figures['total']['occupancy']).strip()}")
+    for tree in figures.get("ivr", []):
+        left = tree["left"]
+        lines.append(
+            f"IVR {tree['tree']}: {tree['entered']} entered, {left['route']} routed, "
+            f"{left['hangup']} ended by the IVR, {left['abandoned']} abandoned "
+            f"({pct(tree['abandon_rate']).strip()})"
+        )
+    if "callbacks" in figures:
+        c, v = figures["callbacks"], figures["voicemail"]
+        lines.append(
+            f"callbacks: {c['requested']} requested, {c['dialled']} dialled, {c['completed']} completed, "
+            f"{c['failed']} failed, {c['open_at_end']} open at the end; voicemail: {v['left']} messages"
+        )
     return "\n".join(lines)

@@ -1,14 +1,21 @@
-"""Build a RoutingEngine from the administered configuration (queues, agents, skills)."""
+"""Build a RoutingEngine from the administered configuration (queues, agents, skills, caller rules,
+IVR trees and their numbers, general announcements) and the open callback requests."""
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from apps.container import Container
+from kc_domain.callbacks.model import CallbackRequest
 from kc_domain.identity.roles import Role
+from kc_domain.ivr.model import Prompt
+from kc_domain.organisation.model import Announcement
 from kc_domain.routing.agent import Agent, Skill
 from kc_domain.routing.config import QueueRouting
 from kc_domain.routing.engine import RoutingEngine
+from kc_domain.routing.flow import IvrDirectory
 from kc_domain.routing.rules import CallerRule
 from kc_ports.system import Clock
 from kc_ports.telephony import CallControl
@@ -47,6 +54,34 @@ def caller_rules_of(container: Container) -> list[CallerRule]:
     ]
 
 
+def ivr_directory_of(container: Container) -> IvrDirectory:
+    """The active version of every IVR tree and the dialled numbers mapped to them (IN-06, ADM-11)."""
+    catalogue = container.ivr()
+    trees = [v.tree() for name in catalogue.names() if (v := catalogue.active(name)) is not None]
+    return IvrDirectory.of(trees, {n.number: n.tree_name for n in catalogue.numbers()})
+
+
+class GeneralAnnouncements:
+    """The general-problem announcements (IN-20) for a dialled number, re-read at most every
+    ``ttl_s`` seconds so that switching one on or off takes effect without restarting the engine."""
+
+    def __init__(self, container: Container, ttl_s: float = 5.0) -> None:
+        self._container, self._ttl_s = container, ttl_s
+        self._loaded_at = -ttl_s
+        self._items: list[Announcement] = []
+
+    def __call__(self, dialled: str, at: datetime) -> list[Prompt]:
+        if time.monotonic() - self._loaded_at >= self._ttl_s:
+            self._items = [a for a in self._container.admin().list("announcement") if a.active]
+            self._loaded_at = time.monotonic()
+        return [Prompt(a.text, a.prompt) for a in self._items if a.plays_for(dialled, at)]
+
+
+def open_callbacks(container: Container) -> list[CallbackRequest]:
+    with container.uow_factory()() as uow:
+        return uow.callbacks.active()
+
+
 def build_engine(
     container: Container, pbx: CallControl, clock: Clock | None = None, *, record_events: bool = True
 ) -> RoutingEngine:
@@ -60,4 +95,7 @@ def build_engine(
         holidays=container.holidays(),
         zone=ZoneInfo(container.settings().timezone),
         record_events=record_events,
+        ivr=ivr_directory_of(container),
+        general_prompts=GeneralAnnouncements(container),
+        callbacks=open_callbacks(container),
     )

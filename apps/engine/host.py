@@ -1,7 +1,13 @@
 """Runs the engine: one lock around it, a journal write and a live publication after each step.
 
-Web nodes send agents' commands on the bus channel ``kc.engine.commands``; the live view goes out
-on ``kc.live`` whenever something changed, at most once a second, and at least every 5 seconds.
+Web nodes send agents' commands on the bus channel ``kc.engine.commands``; a command carrying
+``reply_to`` gets the engine's answer (``{"ok": true, "result": ...}`` or ``{"ok": false, "error":
+...}``) published on that channel (see apps.engine.client). The live view goes out on ``kc.live``
+whenever something changed, at most once a second, and at least every 5 seconds.
+
+After each step the host also stores the callback requests the engine changed, hands voicemail
+messages to the voicemail service, and every ``reload_s`` seconds lets ``reload`` refresh what
+administrators may change while the engine runs (IVR trees).
 """
 
 from __future__ import annotations
@@ -10,15 +16,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from kc_domain.errors import DomainError
+from kc_domain.routing import events as ev
 from kc_domain.routing.engine import RoutingEngine
 from kc_domain.routing.live import LiveCounters, snapshot
 from kc_ports.bus import EventBus
 from kc_ports.journal import ContactJournal
+from kc_ports.persistence import UnitOfWorkFactory
 from kc_ports.system import Clock
 
 log = logging.getLogger("kc.engine")
@@ -34,14 +42,43 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "sign_in": ("sign_in", ("agent_id", "queue_id")),
     "sign_out": ("sign_out", ("agent_id", "queue_id")),
     "transfer": ("transfer", ("call_id", "kind", "target")),
+    "callback_request": ("request_callback", ("caller", "queue_id", "preferred_at", "note")),
+    "callback_assign": ("assign_callback", ("callback_id", "agent_id")),
+    "callback_dial": ("dial_callback", ("callback_id", "agent_id")),
+    "callback_done": ("callback_done", ("callback_id", "agent_id", "note")),
+    "callback_cancel": ("cancel_callback", ("callback_id", "agent_id", "reason")),
 }
+
+
+def _argument(field: str, value: Any) -> Any:
+    """Message values as the engine takes them: ``*_at`` fields are ISO 8601 times ("" for none)."""
+    if field.endswith("_at"):
+        if value in ("", None):
+            return None
+        parsed = datetime.fromisoformat(str(value))
+        if parsed.tzinfo is None:
+            raise ValueError(f"{field} must carry a UTC offset: {value!r}")
+        return parsed
+    return value
 
 
 class EngineHost:
     def __init__(
-        self, engine: RoutingEngine, journal: ContactJournal, bus: EventBus, clock: Clock, zone: ZoneInfo
+        self,
+        engine: RoutingEngine,
+        journal: ContactJournal,
+        bus: EventBus,
+        clock: Clock,
+        zone: ZoneInfo,
+        *,
+        uow_factory: UnitOfWorkFactory | None = None,
+        on_voicemail: Callable[[ev.CallVoicemailLeft], None] | None = None,
+        reload: Callable[[RoutingEngine], None] | None = None,
+        reload_s: float = 10.0,
     ) -> None:
         self.engine, self._journal, self._bus, self._clock = engine, journal, bus, clock
+        self._uow_factory, self._on_voicemail = uow_factory, on_voicemail
+        self._reload, self._reload_s, self._reloaded = reload, reload_s, time.monotonic()
         thresholds = {q.queue_id: q.sl_threshold_s for q in engine.queues.values()}
         self.counters = LiveCounters(zone, thresholds)
         self.lock = threading.RLock()
@@ -61,6 +98,12 @@ class EngineHost:
         with self.lock:
             self.engine.tick()
             self.flush()
+            if self._reload is not None and time.monotonic() - self._reloaded > self._reload_s:
+                self._reloaded = time.monotonic()
+                try:
+                    self._reload(self.engine)
+                except Exception:  # a broken reload must not stop the calls
+                    log.exception("reloading the configuration failed; the engine keeps the old one")
             if time.monotonic() - self._pruned > 60:
                 self.engine.forget_ended(self._clock.now() - timedelta(minutes=10))  # journaled already
                 self._pruned = time.monotonic()
@@ -75,6 +118,13 @@ class EngineHost:
 
     def command(self, message: dict[str, Any]) -> dict[str, Any]:
         """An agent's or supervisor's command as a message; the reply says ok or why not."""
+        reply = self._run_command(message)
+        reply_to = message.get("reply_to")
+        if isinstance(reply_to, str) and reply_to:
+            self._bus.publish(reply_to, reply)
+        return reply
+
+    def _run_command(self, message: dict[str, Any]) -> dict[str, Any]:
         name = str(message.get("command", ""))
         if name not in COMMANDS:
             return {"ok": False, "error": f"unknown command {name!r}; known: {', '.join(sorted(COMMANDS))}"}
@@ -83,11 +133,12 @@ class EngineHost:
         if missing:
             return {"ok": False, "error": f"{name}: missing {', '.join(missing)}"}
         try:
-            self.apply(lambda engine: getattr(engine, method)(*(message[f] for f in fields)))
+            arguments = [_argument(f, message[f]) for f in fields]
+            result = self.apply(lambda engine: getattr(engine, method)(*arguments))
         except (DomainError, TypeError, ValueError) as error:
             log.info("command %s refused: %s", name, error)
             return {"ok": False, "error": str(error)}
-        return {"ok": True}
+        return {"ok": True, "result": result} if result is not None else {"ok": True}
 
     def flush(self) -> None:
         events, decisions = self.engine.drain_events(), self.engine.drain_decisions()
@@ -95,6 +146,23 @@ class EngineHost:
             self._journal.record(events, decisions)
             self.counters.apply(events)
             self._changed = True
+        callbacks = self.engine.drain_callback_changes()
+        if callbacks and self._uow_factory is not None:
+            with self._uow_factory() as uow:
+                for request in callbacks:
+                    uow.callbacks.save(request)
+                uow.commit()
+        if self._on_voicemail is not None:
+            for event in events:
+                if isinstance(event, ev.CallVoicemailLeft):
+                    self._store_voicemail(event)
+
+    def _store_voicemail(self, event: ev.CallVoicemailLeft) -> None:
+        assert self._on_voicemail is not None
+        try:
+            self._on_voicemail(event)
+        except Exception:  # e.g. a bad recording: logged and audited by the service, calls go on
+            log.exception("voicemail of call %s could not be stored", event.call_id)
 
     def publish(self, force: bool = False) -> None:
         elapsed = time.monotonic() - self._published

@@ -1,8 +1,14 @@
 """Callers and robot agents in real time against a running engine, so that ``kc demo`` is alive
-and a human tester can work beside the robots (the robots answer only the calls rung to them)."""
+and a human tester can work beside the robots (the robots answer only the calls rung to them).
+
+Callers hear prompts (at ``chars_per_s``), walk the IVR of the numbers that have one (a random key of
+each menu, a valid insurance number when asked), now and then press the queue's callback or
+voicemail key, leave messages; robot agents also take the callbacks the engine dials from their
+phones, and most customers answer them."""
 
 from __future__ import annotations
 
+import array
 import heapq
 import itertools
 import logging
@@ -16,8 +22,11 @@ import attrs
 
 from apps.engine.host import EngineHost
 from kc_adapters.simulated_pbx import SimulatedPbx
+from kc_adapters.speech.audio import telephony_wav
+from kc_domain.ivr.model import CollectDigits, Menu
 from kc_domain.routing.agent import AgentState
 from kc_domain.routing.call import CallStage
+from kc_domain.routing.pbx_events import PbxEvent
 
 log = logging.getLogger("kc.traffic")
 
@@ -29,6 +38,13 @@ class TrafficProfile:
     handling_mean_s: float = 90.0
     ring_s: float = 3.0
     patience_mean_s: float = 150.0
+    ivr_calls_per_hour: float = 60.0  # on each number answered by an IVR tree
+    chars_per_s: float = 15.0  # how fast prompts play
+    callback_acceptance: float = 0.1  # a waiting caller presses the callback key when offered
+    voicemail_acceptance: float = 0.05
+    callback_answer_rate: float = 0.8  # the customer answers when called back
+    customer_answer_s: float = 6.0  # after ringing this long on average
+    insurance_number: str = "7801011229"
 
 
 class LiveTraffic:
@@ -39,7 +55,11 @@ class LiveTraffic:
         self._seq = itertools.count()
         self._wake = threading.Condition()
         self._numbers = {q.queue_id: q.number for q in host.engine.queues.values()}
+        pbx.listen(self._heard)  # the PBX's events reach the engine as from a real PBX
         pbx.on("ring_agent", self._rung)
+        pbx.on("originate", lambda call_id, agent_id, _number: self._rung(call_id, agent_id))
+        pbx.on("play", self._played)
+        pbx.on("record_voicemail", self._recording)
 
     def start(self, stop: threading.Event) -> threading.Thread:
         for agent_id in self._profile.robots:
@@ -47,6 +67,11 @@ class LiveTraffic:
         for queue_id, rate in self._profile.calls_per_hour.items():
             if rate > 0 and self._numbers.get(queue_id):
                 self._after(self._rng.expovariate(rate / 3600), self._arrive, queue_id)
+        if self._profile.ivr_calls_per_hour > 0:
+            for number in sorted(self._host.engine.ivr_numbers):
+                self._after(
+                    self._rng.expovariate(self._profile.ivr_calls_per_hour / 3600), self._dial_ivr, number
+                )
         thread = threading.Thread(target=self._run, args=(stop,), name="kc-traffic", daemon=True)
         thread.start()
         return thread
@@ -58,8 +83,62 @@ class LiveTraffic:
         call_id = f"demo-{next(self._seq)}-{self._rng.randrange(10**6):06d}"
         caller = f"+4207{self._rng.randrange(10**8):08d}"
         self._pbx.incoming(call_id, caller, self._numbers[queue_id])
-        self._host.apply(lambda e: e.call_arrived(call_id, caller, self._numbers[queue_id]))
         self._after(self._rng.expovariate(1 / self._profile.patience_mean_s), self._give_up, call_id)
+
+    def _dial_ivr(self, number: str) -> None:
+        self._after(self._rng.expovariate(self._profile.ivr_calls_per_hour / 3600), self._dial_ivr, number)
+        call_id = f"demo-{next(self._seq)}-{self._rng.randrange(10**6):06d}"
+        caller = f"+4207{self._rng.randrange(10**8):08d}"
+        self._pbx.incoming(call_id, caller, number)
+        self._after(self._rng.expovariate(1 / self._profile.patience_mean_s) + 60, self._give_up, call_id)
+
+    def _played(self, call_id: str, prompt: str) -> None:
+        """A prompt plays for as long as it takes to say it; then the caller may react."""
+        seconds = min(30.0, len(prompt) / self._profile.chars_per_s)
+        self._after(seconds, self._prompt_over, call_id)
+
+    def _prompt_over(self, call_id: str) -> None:
+        if not self._pbx.finish_prompt(call_id):
+            return  # cut off by a key, or the caller is gone
+        call = self._host.engine.calls.get(call_id)
+        if call is None:
+            return
+        if call.stage == CallStage.IVR:
+            self._after(self._rng.uniform(0.5, 2.0), self._key_in_ivr, call_id)
+        elif call.stage == CallStage.CALLBACK:  # asked for the preferred time: as soon as possible
+            self._after(self._rng.uniform(0.5, 2.0), self._press, call_id, "#")
+        elif call.stage == CallStage.QUEUED and call.queue_id is not None:
+            queue = self._host.engine.queues[call.queue_id]
+            luck = self._rng.random()
+            if queue.callback_key and luck < self._profile.callback_acceptance:
+                self._after(1.0, self._press, call_id, queue.callback_key + "#")
+            elif queue.voicemail_key and luck > 1 - self._profile.voicemail_acceptance:
+                self._after(1.0, self._press, call_id, queue.voicemail_key)
+
+    def _key_in_ivr(self, call_id: str) -> None:
+        position = self._host.engine.ivr_position(call_id)
+        node = position.node if position is not None else None
+        if isinstance(node, Menu) and node.choices:
+            self._press(call_id, self._rng.choice(sorted(node.choices)))
+        elif isinstance(node, CollectDigits):
+            self._press(call_id, self._profile.insurance_number + "#")
+
+    def _press(self, call_id: str, digits: str) -> None:
+        call = self._host.engine.calls.get(call_id)
+        if call is not None and call.stage != CallStage.ENDED:
+            self._pbx.press(call_id, digits)
+
+    def _heard(self, event: PbxEvent) -> None:
+        """A PBX event: may come while the engine is inside a command, so it is fed afterwards."""
+        self._after(0.0, self._host.apply, lambda engine: engine.on_pbx(event))
+
+    def _recording(self, call_id: str, _box: str) -> None:
+        self._after(self._rng.uniform(5, 15), self._leave_message, call_id)
+
+    def _leave_message(self, call_id: str) -> None:
+        seconds = self._rng.uniform(3, 10)
+        if self._pbx.leave_message(call_id, _silence(seconds), seconds):
+            self._pbx.end(call_id)
 
     def _rung(self, call_id: str, agent_id: int) -> None:
         if agent_id in self._profile.robots:  # runs inside the engine: only schedule
@@ -70,18 +149,29 @@ class LiveTraffic:
         if call is None or call.stage != CallStage.RINGING or call.agent_id != agent_id:
             return
         self._pbx.pick_up(call_id, agent_id)
-        self._host.apply(lambda e: e.call_answered(call_id, agent_id))
+        if call.direction == "outbound":  # a callback: the customer's phone rings now
+            if self._rng.random() < self._profile.callback_answer_rate:
+                delay = self._profile.customer_answer_s * self._rng.uniform(0.5, 1.5)
+                self._after(delay, self._customer_answers, call_id)
+            else:
+                self._after(25.0, self._not_reached, call_id)
+            return
         self._after(self._rng.expovariate(1 / self._profile.handling_mean_s), self._hang_up, call_id)
+
+    def _customer_answers(self, call_id: str) -> None:
+        if self._pbx.called_party_answers(call_id):
+            self._after(self._rng.expovariate(1 / self._profile.handling_mean_s), self._hang_up, call_id)
+
+    def _not_reached(self, call_id: str) -> None:
+        self._pbx.end(call_id, "no_answer")
 
     def _hang_up(self, call_id: str) -> None:
         self._pbx.end(call_id)
-        self._host.apply(lambda e: e.call_ended(call_id, "normal"))
 
     def _give_up(self, call_id: str) -> None:
         call = self._host.engine.calls.get(call_id)
-        if call is not None and call.stage in (CallStage.QUEUED, CallStage.RINGING):
+        if call is not None and call.stage in (CallStage.IVR, CallStage.QUEUED, CallStage.RINGING):
             self._pbx.end(call_id, "caller_abandoned")
-            self._host.apply(lambda e: e.call_ended(call_id, "caller_abandoned"))
 
     # -- scheduling --------------------------------------------------------------------------------
     def _after(self, delay_s: float, action: Callable[..., None], *args: Any) -> None:
@@ -112,3 +202,8 @@ def demo_profile(host: EngineHost, humans: Iterable[int]) -> TrafficProfile:
         if a not in set(humans) and agent.state == AgentState.LOGGED_OUT
     )
     return TrafficProfile(rates, robots)
+
+
+def _silence(seconds: float) -> bytes:
+    """A quiet 8 kHz WAV standing in for a caller's message."""
+    return telephony_wav(array.array("h", [0]) * int(8000 * seconds))

@@ -4,6 +4,11 @@
 that lists every problem with its key path (array items are counted from 0: ``queues[0]`` is the
 first queue). Times of day (shifts, the 24 hourly arrival rates) count hours from local midnight
 (Europe/Prague) of ``start_date``; a run longer than a day repeats the hourly profile.
+
+Calls arrive either at a queue (``[[queues]] arrivals_per_hour``) or at the dialled number of an IVR
+tree (``[[ivr]] arrivals_per_hour``), where callers choose keys by the node's probabilities
+(``[ivr.choices]``); ``[callers]`` says how they take the offers of a callback or voicemail while
+waiting, and whether they answer when called back.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import math
 import random
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,12 +25,23 @@ import attrs
 
 from apps.simulator.checks import ScenarioError
 from apps.simulator.parse import parse_scenario
+from kc_domain.ivr.model import IvrTree
 from kc_domain.routing.agent import Agent, Skill
 from kc_domain.routing.config import QueueRouting
 from kc_domain.routing.engine import PRAGUE
+from kc_domain.routing.flow import IvrDirectory
 from kc_domain.routing.policy import Strategy
 
-__all__ = ["Distribution", "Scenario", "ScenarioError", "load_scenario", "parse_scenario"]
+__all__ = [
+    "Callers",
+    "Distribution",
+    "IvrSpec",
+    "NodeChoice",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "parse_scenario",
+]
 
 
 @attrs.frozen
@@ -64,6 +80,11 @@ class QueueSpec:
     arrivals_per_hour: tuple[float, ...]  # 24 values, hour 0 = 00:00-01:00 local time
     handling: Distribution
     patience: Distribution
+    announce_every_s: int = 0
+    announce_position: bool = True
+    announce_wait: bool = True
+    callback_key: str = ""
+    voicemail_key: str = ""
 
     def routing(self) -> QueueRouting:
         return QueueRouting(
@@ -75,7 +96,49 @@ class QueueSpec:
             rona_timeout_s=self.rona_timeout_s,
             max_wait_s=self.max_wait_s,
             sticky_wait_s=self.sticky_wait_s,
+            announce_every_s=self.announce_every_s,
+            announce_position=self.announce_position,
+            announce_wait=self.announce_wait,
+            callback_key=self.callback_key,
+            voicemail_key=self.voicemail_key,
         )
+
+
+@attrs.frozen
+class NodeChoice:
+    """What callers do when a menu or collect-digits node waits for them: ``keys`` are (key,
+    probability) pairs adding up to 1, where the key is a menu key, ``digits`` (key in ``digits``),
+    ``none`` (press nothing: the node times out) or ``hangup`` (abandon in the IVR)."""
+
+    keys: tuple[tuple[str, float], ...]
+    digits: str = ""
+
+    def pick(self, u: float) -> str:
+        """The key for a uniform random number ``u`` in [0, 1)."""
+        for key, p in self.keys:
+            if u < p:
+                return key
+            u -= p
+        return self.keys[-1][0]
+
+
+@attrs.frozen
+class IvrSpec:
+    number: str  # the dialled number that starts the tree
+    tree: IvrTree
+    arrivals_per_hour: tuple[float, ...]
+    choices: Mapping[str, NodeChoice]  # by node id
+
+
+@attrs.frozen
+class Callers:
+    callback_acceptance: float = 0.0  # presses the callback key at an announcement that offers it
+    callback_preferred: float = 0.0  # then keys in a preferred time (else only #)
+    voicemail_acceptance: float = 0.0  # presses the voicemail key at an announcement that offers it
+    callback_answer_rate: float = 1.0  # answers the phone when called back
+    callback_no_answer_s: float = 25.0  # an unanswered callback rings this long
+    prompt_chars_per_s: float = 15.0  # a prompt of N characters plays N / rate seconds
+    voicemail_message: Distribution = Distribution("fixed", 20.0)  # length of a message
 
 
 @attrs.frozen
@@ -105,6 +168,8 @@ class Scenario:
     queues: tuple[QueueSpec, ...]
     agents: tuple[AgentGroup, ...]
     robots: Robots
+    callers: Callers = Callers()
+    ivr: tuple[IvrSpec, ...] = ()
 
     @property
     def start(self) -> datetime:
@@ -132,10 +197,21 @@ class Scenario:
         return out
 
     def calls_expected(self) -> float:
+        rates = [q.arrivals_per_hour for q in self.queues] + [x.arrivals_per_hour for x in self.ivr]
         hours = int(self.duration_hours)
-        whole = sum(q.arrivals_per_hour[h % 24] for q in self.queues for h in range(hours))
+        whole = sum(rate[h % 24] for rate in rates for h in range(hours))
         rest = self.duration_hours - hours
-        return whole + rest * sum(q.arrivals_per_hour[hours % 24] for q in self.queues)
+        return whole + rest * sum(rate[hours % 24] for rate in rates)
+
+    def ivr_directory(self) -> IvrDirectory:
+        return IvrDirectory.of([x.tree for x in self.ivr], {x.number: x.tree.name for x in self.ivr})
+
+    @property
+    def uses_flow(self) -> bool:
+        """IVR trees, announcements, callbacks or voicemail: the run keeps their events for the report."""
+        return bool(self.ivr) or any(
+            q.announce_every_s or q.callback_key or q.voicemail_key for q in self.queues
+        )
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -149,11 +225,12 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError([("", f"cannot read {path}: {error}")], str(path)) from None
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError([("", f"not valid TOML: {error}")], str(path)) from None
-    return scenario_from(raw, source=str(path))
+    return scenario_from(raw, source=str(path), base=path.parent)
 
 
-def scenario_from(raw: dict[str, Any], source: str = "") -> Scenario:
-    problems, values = parse_scenario(raw)
+def scenario_from(raw: dict[str, Any], source: str = "", base: Path | None = None) -> Scenario:
+    """``base``: where IVR tree files named in the scenario are (the scenario file's directory)."""
+    problems, values = parse_scenario(raw, base)
     if problems:
         raise ScenarioError(problems, source)
     return _build(values)
@@ -173,8 +250,32 @@ def _build(v: dict[str, Any]) -> Scenario:
             arrivals_per_hour=q["arrivals_per_hour"],
             handling=Distribution(**q["handling"]),
             patience=Distribution(**q["patience"]),
+            announce_every_s=q["announce_every_s"],
+            announce_position=q["announce_position"],
+            announce_wait=q["announce_wait"],
+            callback_key=q["callback_key"],
+            voicemail_key=q["voicemail_key"],
         )
         for q in v["queues"]
+    )
+    ivr = tuple(
+        IvrSpec(
+            x["number"],
+            x["tree"],
+            x["arrivals_per_hour"],
+            {node: NodeChoice(c["keys"], c["digits"]) for node, c in x["choices"].items()},
+        )
+        for x in v["ivr"]
+    )
+    c = v["callers"]
+    callers = Callers(
+        callback_acceptance=c["callback_acceptance"],
+        callback_preferred=c["callback_preferred"],
+        voicemail_acceptance=c["voicemail_acceptance"],
+        callback_answer_rate=c["callback_answer_rate"],
+        callback_no_answer_s=c["callback_no_answer_s"],
+        prompt_chars_per_s=c["prompt_chars_per_s"],
+        voicemail_message=Distribution(**c["voicemail_message"]),
     )
     groups = tuple(
         AgentGroup(
@@ -197,4 +298,6 @@ def _build(v: dict[str, Any]) -> Scenario:
         queues=queues,
         agents=groups,
         robots=Robots(Distribution(**r["ring_time"]), r["rona_probability"], r["rona_pause_s"]),
+        callers=callers,
+        ivr=ivr,
     )

@@ -50,7 +50,7 @@ def create_app(container: Container | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from apps.web import audit_http, auth, calls, home, ivr, ops, voicemail
+    from apps.web import audit_http, auth, callbacks, calls, home, ivr, ops, voicemail
     from apps.web.admin import api as admin_api
     from apps.web.admin import http as admin_http
 
@@ -65,6 +65,8 @@ def create_app(container: Container | None = None) -> Flask:
         ivr.bp,
         ivr.api,
         voicemail.bp,
+        callbacks.bp,
+        callbacks.api,
     ):
         app.register_blueprint(blueprint)
     return app

@@ -1,5 +1,5 @@
-"""IVR trees (IN-06, IN-24, ADM-11): stored versions, activation, dialled numbers, JSON import/export,
-and the same as a JSON API under /api/v1/ivr."""
+"""IVR trees (IN-06, IN-24, ADM-11): stored versions, activation, dialled numbers, JSON and YAML
+import/export, the form-based editor (``apps.web.ivr_editor``), and a JSON API under /api/v1/ivr."""
 
 from __future__ import annotations
 
@@ -7,16 +7,27 @@ import json
 from typing import Any
 
 import attrs
+import yaml
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from apps.web.errors import validation_payload
+from apps.web.ivr_editor import TreeForm, editor_view, merge_errors
 from apps.web.security import actor, requires
-from kc_domain.errors import NotFound, ValidationFailed
+from kc_domain.errors import FieldError, NotFound, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.ivr.catalogue import IvrCatalogue
 from kc_domain.ivr.diagram import layout
-from kc_domain.ivr.model import GotoTree, IvrTree, Node, RouteToQueue, node_to_plain, references
+from kc_domain.ivr.model import (
+    GotoTree,
+    IvrTree,
+    Node,
+    RouteToQueue,
+    node_to_plain,
+    references,
+    tree_from_plain,
+)
+from kc_domain.ivr.validation import problems
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
 api = Blueprint("ivr_api", __name__, url_prefix="/api/v1/ivr")
@@ -160,6 +171,95 @@ def export(name: str, version: int) -> Response:
     )
 
 
+@bp.route("/<name>/<int:version>/export.yaml")
+@requires(Permission.MANAGE_QUEUES)
+def export_yaml(name: str, version: int) -> Response:
+    body = yaml.safe_dump(catalogue().export(name, version), allow_unicode=True, sort_keys=False)
+    return Response(
+        body,
+        mimetype="application/yaml",
+        headers={"Content-Disposition": f'attachment; filename="ivr-{name}-v{version}.yaml"'},
+    )
+
+
+# -- the form-based editor -----------------------------------------------------------------------------
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Permission.MANAGE_QUEUES)
+def new_tree() -> Page:
+    if request.method == "GET":
+        return _editor(TreeForm.new(), None)
+    return _submit(None)
+
+
+@bp.route("/<name>/edit", methods=["GET", "POST"])
+@requires(Permission.MANAGE_QUEUES)
+def edit_tree(name: str) -> Page:
+    versions = catalogue().versions(name)
+    if not versions:
+        raise NotFound("ivr_tree", name)
+    if request.method == "GET":
+        newest = versions[-1].version
+        return _editor(TreeForm.from_plain(catalogue().export(name, newest)), name, based_on=newest)
+    return _submit(name)
+
+
+def _submit(fixed_name: str | None) -> Page:
+    """Applies the pressed button: add or remove a node (re-rendering what was typed) or save."""
+    tree = TreeForm.from_form(request.form)
+    if fixed_name is not None:
+        tree.name = fixed_name
+    action = request.form.get("action", "save")
+    if action == "add":
+        action = f"add:{request.form.get('new_type', '')}"
+    if action != "save":
+        before = len(tree.nodes)
+        tree.apply(action)
+        added = len(tree.nodes) - 1 if len(tree.nodes) > before else None
+        return _editor(tree, fixed_name, focus=added)
+    plain, errors = tree.to_plain()
+    if fixed_name is None and not tree.name:
+        errors.insert(0, FieldError("name", "required"))
+    elif fixed_name is None and tree.name in catalogue().names():
+        errors.insert(0, FieldError("name", "tree_exists", {"tree": tree.name}))
+    if errors:
+        return _editor(tree, fixed_name, _preview(plain, errors)), 422
+    try:
+        stored = catalogue().save(actor(), plain)
+    except ValidationFailed as error:
+        return _editor(tree, fixed_name, list(error.errors)), 422
+    flash(_("Saved version %(version)s of %(name)s.", version=stored.version, name=stored.name), "success")
+    return redirect(url_for("ivr.tree", name=stored.name))
+
+
+def _preview(plain: dict[str, Any], form_errors: list[FieldError]) -> list[FieldError]:
+    """The form's errors and what the tree's validation says about the rest, without saving."""
+    try:
+        tree = tree_from_plain(plain)
+    except ValidationFailed as error:
+        return merge_errors(form_errors, list(error.errors))
+    known_trees = set(catalogue().names()) | {tree.name}
+    return merge_errors(form_errors, problems(tree, known_trees, set(_queues())))
+
+
+def _queues() -> dict[int, str]:
+    return {q.id: q.name for q in current_app.extensions["kc"].admin().list("queue") if q.id is not None}
+
+
+def _editor(
+    tree: TreeForm,
+    fixed_name: str | None,
+    errors: list[FieldError] | None = None,
+    focus: int | None = None,
+    based_on: int | None = None,
+) -> str:
+    return render_template(
+        "ivr/edit.html",
+        fixed_name=fixed_name,
+        based_on=based_on,
+        form=editor_view(tree, errors or [], _queues(), focus),
+    )
+
+
 @bp.route("/numbers", methods=["POST"])
 @requires(Permission.MANAGE_QUEUES)
 def assign_number() -> Page:
@@ -182,10 +282,33 @@ def unassign_number() -> Response:
 
 
 def _parse(text: str) -> object:
+    """JSON, or else YAML (``yaml.safe_load``); text that starts like JSON is reported as JSON."""
     try:
         return json.loads(text)
     except ValueError as error:
-        raise ValidationFailed.one("definition", "invalid_json", detail=str(error)) from error
+        if text.lstrip().startswith(("{", "[")):
+            raise ValidationFailed.one("definition", "invalid_json", detail=str(error)) from error
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ValidationFailed.one("definition", "invalid_yaml", detail=str(error)) from error
+    if not isinstance(data, dict):
+        raise ValidationFailed.one("definition", "not_a_mapping")
+    return _keys_as_text(data)
+
+
+def _keys_as_text(data: dict[str, Any]) -> dict[str, Any]:
+    """YAML reads a menu choice ``1: queue`` with a number as its key; choices are keyed by text."""
+    nodes = data.get("nodes")
+    if isinstance(nodes, list):
+        for node in nodes:
+            choices = node.get("choices") if isinstance(node, dict) else None
+            if isinstance(choices, dict):
+                node["choices"] = {
+                    str(k) if isinstance(k, int) and not isinstance(k, bool) else k: v
+                    for k, v in choices.items()
+                }
+    return data
 
 
 # -- JSON API ------------------------------------------------------------------------------------------

@@ -75,6 +75,11 @@ ERRORS = {
     "invalid_type": _l("The value has a wrong type (expected %(expected)s)."),
     "invalid_json": _l("This is not valid JSON: %(detail)s"),
     "bad_tree_name": _l("A tree name has lower-case letters without accents, digits, - and _ only."),
+    "invalid_yaml": _l("This is not valid YAML: %(detail)s"),
+    "not_a_mapping": _l("The definition must be a mapping with the keys name, start and nodes."),
+    "bad_choice_line": _l("“%(line)s” is not a choice like 1 = node."),
+    "duplicate_choice": _l("The key %(digit)s is given twice."),
+    "tree_exists": _l("A tree named “%(tree)s” already exists; edit it instead."),
 }
 
 SIGN_IN_REFUSALS = {

@@ -29,5 +29,8 @@ class ContactJournal(Protocol):
     ) -> list[Interaction]:
         """Calls arrived in [since, until) and lost before an agent answered (IN-26), newest first."""
 
+    def calls_of(self, caller: str, limit: int = 20) -> list[Interaction]:
+        """The contact history of a phone number (AG-05): its calls, newest first (by arrival)."""
+
     def intervals(self, agent_id: int, since: datetime, until: datetime) -> list[StateInterval]:
         """The agent's state intervals overlapping [since, until), oldest first."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
 from kc_domain.audit.model import AuditRecord
+from kc_domain.callbacks.model import CallbackRequest, CallbackState
 from kc_domain.identity.model import User
 from kc_domain.ivr.catalogue import IvrNumber, IvrTreeVersion
 from kc_domain.organisation.model import (
@@ -85,6 +86,38 @@ class AuditStore(Protocol):
         """Delete records older than ``cutoff``, move the anchor past them, return how many."""
 
 
+class CallbackRepository(Protocol):
+    """Callback requests (IN-09, AG-17), keyed by their string id; the engine is their one writer.
+
+    Entities come back as copies: changing a loaded request changes nothing until it is ``save``d,
+    and a saved request is stored as it was at the ``save`` (later changes need another ``save``).
+    """
+
+    def get(self, callback_id: str) -> CallbackRequest | None:
+        """The request with this id, or None."""
+
+    def save(self, request: CallbackRequest) -> None:
+        """Insert the request, or replace the stored one with the same id (attempts included)."""
+
+    def active(self) -> list[CallbackRequest]:
+        """Every open, assigned or dialling request, in line order (``CallbackRequest.sort_key``)."""
+
+    def search(
+        self,
+        *,
+        states: Collection[CallbackState] | None = None,
+        queue_ids: Collection[int] | None = None,
+        agent_id: int | None = None,
+        since: datetime | None = None,
+        limit: int = 500,
+    ) -> list[CallbackRequest]:
+        """Requests matching every given filter (None: any), at most ``limit`` of them.
+
+        ``since`` keeps requests created at or after it. Order: the active requests first, in line
+        order (``sort_key``), then the finished ones, the most recently closed first (ties by id).
+        """
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository; leaving the block without commit rolls back."""
 
@@ -102,6 +135,7 @@ class UnitOfWork(Protocol):
     ivr_trees: Repository[IvrTreeVersion]
     ivr_numbers: Repository[IvrNumber]
     voicemails: Repository[Voicemail]
+    callbacks: CallbackRepository
     audit: AuditStore
 
     def __enter__(self) -> Self: ...

@@ -156,3 +156,29 @@ def test_an_overflow_to_an_external_number_is_counted_in_the_interaction(journal
     row = journal.interaction("x")
     assert row is not None and (row.end_stage, row.overflow_reason) == ("overflowed", "closed")
     assert not row.lost and journal.missed_calls(T0, at(60)) == []
+
+
+@pytest.mark.req("AG-05")
+def test_calls_of_a_number_are_its_interactions_newest_first_up_to_the_limit(journal):
+    journal.record(answered_call("first"), [])  # +420777123456 at 0 s, answered by agent 7
+    journal.record(
+        [
+            ev.CallArrived(at(600), "other", "+420601000001", "+420261105555"),
+            ev.CallArrived(at(300), "second", "+420777123456", "+420261105555"),
+            ev.CallQueued(at(301), "second", 2, 5),
+            ev.CallEnded(at(330), "second", "abandoned_in_queue", 2, None, "caller"),
+            ev.CallArrived(at(900), "third", "+420777123456", "+420261105556"),
+        ],
+        [],
+    )
+
+    history = journal.calls_of("+420777123456")
+
+    assert [(c.call_id, c.queue_id, c.agent_id, c.end_stage) for c in history] == [
+        ("third", None, None, ""),
+        ("second", 2, None, "abandoned_in_queue"),
+        ("first", 1, 7, "completed"),
+    ]
+    assert history[0].arrived_at == at(900) and history[0].arrived_at.utcoffset() == timedelta(0)
+    assert [c.call_id for c in journal.calls_of("+420777123456", limit=2)] == ["third", "second"]
+    assert journal.calls_of("+420999999999") == []

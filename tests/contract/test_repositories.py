@@ -278,9 +278,11 @@ def test_replacing_a_queue_with_an_evolved_copy_field_by_field_is_stored(
 
 
 def test_every_adapter_offers_every_repository_of_the_port():
+    from kc_adapters.memory.persistence import OTHER_REPOSITORIES as MEMORY_OTHER
     from kc_adapters.memory.persistence import REPOSITORIES as MEMORY
+    from kc_adapters.persistence.uow import OTHER_REPOSITORIES as SQL_OTHER
     from kc_adapters.persistence.uow import REPOSITORIES as SQL
     from kc_ports.persistence import UnitOfWork
 
     declared = {n for n, t in UnitOfWork.__annotations__.items() if n != "audit" and "Repository" in str(t)}
-    assert declared == set(MEMORY) == set(SQL)
+    assert declared == set(MEMORY) | set(MEMORY_OTHER) == set(SQL) | set(SQL_OTHER)

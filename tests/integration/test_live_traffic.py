@@ -6,6 +6,7 @@ import threading
 import time
 from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 
 from apps.engine.build import build_engine
@@ -15,6 +16,7 @@ from kc_adapters.memory.bus import MemoryBus
 from kc_adapters.memory.journal import MemoryJournal
 from kc_adapters.simulated_pbx import SimulatedPbx
 from kc_adapters.system import SystemClock
+from kc_domain.organisation.hours import OpeningHours
 
 
 @pytest.mark.req("IN-01", "IN-04")
@@ -49,3 +51,55 @@ def test_robots_answer_the_calls_rung_to_them_and_everything_is_journaled(contai
     row = journal.interaction(done[0].call_id)
     assert row is not None and row.agent_id in robots and row.end_stage == "completed"
     assert journal.decisions_for(done[0].call_id)[0].chosen in robots
+
+
+@pytest.mark.req("IN-06", "IN-09", "IN-10")
+def test_demo_callers_walk_the_ivr_hear_announcements_and_get_called_back(container):
+    from apps.seed import seed_ivr
+
+    ids = {q.name: q.id for q in container.admin().list("queue")}
+    seed_ivr(
+        container.ivr(),
+        {
+            "obecna": ids["Obecná linka"],
+            "platby": ids["Platby a dlužné pojistné"],
+            "zamestnavatele": ids["Zaměstnavatelé"],
+            "poskytovatele": ids["Poskytovatelé zdravotních služeb"],
+        },
+    )
+    pbx, journal = SimulatedPbx(strict=False, record_commands=False), MemoryJournal()
+    clock = SystemClock()
+    host = EngineHost(
+        build_engine(container, pbx, clock), journal, MemoryBus(), clock, ZoneInfo("Europe/Prague")
+    )
+    # the office is open only on working days: the test is about the flow, so open every queue
+    for queue_id, queue in host.engine.queues.items():
+        host.engine.queues[queue_id] = attrs.evolve(queue, hours=OpeningHours.always_open(), wrap_up_s=0)
+    robots = frozenset(u.id for u in container.admin().list("user") if u.username == "horak")
+    profile = TrafficProfile(
+        {},
+        robots,
+        handling_mean_s=0.05,
+        ring_s=0.02,
+        patience_mean_s=600,
+        ivr_calls_per_hour=3600,
+        chars_per_s=20000,
+        callback_acceptance=1.0,
+        callback_answer_rate=1.0,
+        customer_answer_s=0.05,
+    )
+    stop = threading.Event()
+    threading.Thread(target=host.run, args=(stop, 0.02), daemon=True).start()
+    LiveTraffic(host, pbx, profile, seed=5).start(stop)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with host.lock:
+            calls = list(host.engine.calls.values())
+        routed = [c for c in calls if c.queue_id is not None and c.direction == "inbound"]
+        called_back = [c for c in calls if c.direction == "outbound" and c.connected]
+        if routed and called_back:
+            break
+        time.sleep(0.05)
+    stop.set()
+    assert routed, "no caller got through the IVR to a queue within 30 s"
+    assert called_back, "no callback was dialled and answered within 30 s"

@@ -113,3 +113,81 @@ BUSY_DAY: dict[str, Any] = {
 def busy_day(**changes: Any) -> dict[str, Any]:
     """A copy of BUSY_DAY (a six-hour morning from 00:00 of a Tuesday) with top-level changes."""
     return {**copy.deepcopy(BUSY_DAY), **changes}
+
+
+SMALL_TREE: dict[str, Any] = {
+    "name": "maly",
+    "version": 1,
+    "start": "vitejte",
+    "nodes": [
+        {
+            "type": "menu",
+            "id": "vitejte",
+            "prompt": {"text": "Platby 1, průkaz 2, otevírací doba 3, rodné číslo 4."},
+            "choices": {"1": "q1", "2": "q2", "3": "info", "4": "rc"},
+            "timeout_s": 5,
+            "retries": 1,
+        },
+        {"type": "route_to_queue", "id": "q1", "queue_ids": [1]},
+        {"type": "route_to_queue", "id": "q2", "queue_ids": [2]},
+        {"type": "play", "id": "info", "prompt": {"text": "Otevřeno od osmi do čtyř."}, "next": "konec"},
+        {
+            "type": "collect_digits",
+            "id": "rc",
+            "prompt": {"text": "Zadejte rodné číslo."},
+            "min_len": 9,
+            "max_len": 10,
+            "validator": "insurance_number",
+            "into": "rc",
+            "next": "q1",
+        },
+        {"type": "hang_up", "id": "konec"},
+    ],
+}
+SMALL_CHOICES = {"1": 0.4, "2": 0.3, "3": 0.1, "4": 0.1, "hangup": 0.1}
+
+IVR_DAY: dict[str, Any] = {
+    "name": "Malé IVR",
+    "seed": 5,
+    "start_date": "2025-03-04",
+    "duration_hours": 3,
+    "robots": {"ring_time": {"distribution": "exponential", "mean_s": 3}},
+    "callers": {
+        "callback_acceptance": 0.1,
+        "callback_preferred": 0.5,
+        "voicemail_acceptance": 0.1,
+        "callback_answer_rate": 0.7,
+        "prompt_chars_per_s": 15,
+    },
+    "ivr": [
+        {
+            "number": "+420261105555",
+            "tree": SMALL_TREE,
+            "arrivals_per_hour": 600,
+            "choices": {"vitejte": SMALL_CHOICES, "rc": {"digits": "7856120008"}},
+        }
+    ],
+    "queues": [
+        {
+            "id": q,
+            "name": name,
+            "wrap_up_s": 10,
+            "arrivals_per_hour": 0,
+            "handling": {"distribution": "exponential", "mean_s": 200},
+            "patience": {"distribution": "exponential", "mean_s": 300},
+            "announce_every_s": 30,
+            "callback_key": "1",
+            "voicemail_key": "2",
+        }
+        for q, name in ((1, "Obecná linka"), (2, "Průkazy"))
+    ],
+    "agents": [
+        {"name": "Obecná", "count": 14, "skills": [{"queue": 1}]},
+        {"name": "Průkazy", "count": 7, "skills": [{"queue": 2}, {"queue": 1, "priority": 9}]},
+    ],
+}
+
+
+def ivr_day(**changes: Any) -> dict[str, Any]:
+    """A copy of IVR_DAY (three hours of calls through a small IVR to two short-staffed queues)."""
+    return {**copy.deepcopy(IVR_DAY), **changes}

@@ -101,16 +101,17 @@ def test_every_problem_is_reported_at_once():
     assert problems(raw) == [
         (
             "seeed",
-            "unknown key (allowed: agents, duration_hours, name, queues, repeat_callers, robots, "
-            "seed, start_date, warmup_hours)",
+            "unknown key (allowed: agents, callers, duration_hours, ivr, name, queues, repeat_callers, "
+            "robots, seed, start_date, warmup_hours)",
         ),
         ("start_date", "must be a date such as 2025-03-04"),
         ("warmup_hours", "must be shorter than duration_hours (6)"),
         ("robots.rona_probability", "must be a number >= 0 and <= 1, got 1.5"),
         (
             "queues[0].wrapup_s",
-            "unknown key (allowed: arrivals_per_hour, handling, id, max_wait_s, name, "
-            "patience, rona_timeout_s, sl_threshold_s, sticky_wait_s, strategy, wrap_up_s)",
+            "unknown key (allowed: announce_every_s, announce_position, announce_wait, arrivals_per_hour, "
+            "callback_key, handling, id, max_wait_s, name, patience, rona_timeout_s, sl_threshold_s, "
+            "sticky_wait_s, strategy, voicemail_key, wrap_up_s)",
         ),
         ("queues[1].handling.distribution", "must be one of exponential, fixed, lognormal, got 'gamma'"),
         ("queues[2].handling.sd_s", "is required"),

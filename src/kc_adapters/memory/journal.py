@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from kc_domain.routing.events import Event
 from kc_domain.routing.policy import Decision
@@ -15,6 +15,8 @@ from kc_domain.routing.projection import (
     fold_interaction,
     fold_intervals,
 )
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class MemoryJournal:
@@ -60,6 +62,12 @@ class MemoryJournal:
             and (not queue_ids or r.queue_id in queue_ids)
         ]
         return sorted(found, key=lambda r: r.arrived_at or since, reverse=True)
+
+    def calls_of(self, caller: str, limit: int = 20) -> list[Interaction]:
+        found = [copy.copy(r) for r in self._interactions.values() if r.caller == caller]
+        # Newest arrival first, ties by call id (descending), rows without an arrival time last.
+        found.sort(key=lambda r: (r.arrived_at or _EPOCH, r.call_id), reverse=True)
+        return found[:limit]
 
     def intervals(self, agent_id: int, since: datetime, until: datetime) -> list[StateInterval]:
         return [

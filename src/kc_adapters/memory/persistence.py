@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Collection, Iterator
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
 import attrs
 
 from kc_domain.audit.model import GENESIS, AuditRecord
+from kc_domain.callbacks.model import ACTIVE_STATES, CallbackRequest, CallbackState
 from kc_domain.errors import Conflict
 from kc_ports.persistence import AuditFilter
 
@@ -32,11 +33,16 @@ REPOSITORIES = (
     "ivr_numbers",
     "voicemails",
 )
+"""Repositories of id-numbered entities (``MemoryRepository``)."""
+
+OTHER_REPOSITORIES = ("callbacks",)
+"""Repositories with their own class and keys: ``callbacks`` (``MemoryCallbackRepository``)."""
 
 
 @attrs.define
 class _State:
     rows: dict[str, dict[int, Any]] = attrs.field(factory=lambda: {name: {} for name in REPOSITORIES})
+    callbacks: dict[str, CallbackRequest] = attrs.field(factory=dict)
     next_id: int = 1
     audit: list[AuditRecord] = attrs.field(factory=list)
     anchor: tuple[int, str] = (0, GENESIS)
@@ -60,6 +66,55 @@ class MemoryRepository:
 
     def delete(self, entity: Any) -> None:
         self._rows.pop(entity.id, None)
+
+
+class MemoryCallbackRepository:
+    """Keeps copies, like a database: a loaded or saved request is not the stored one."""
+
+    def __init__(self, state: _State) -> None:
+        self._rows = state.callbacks
+
+    def get(self, callback_id: str) -> CallbackRequest | None:
+        found = self._rows.get(callback_id)
+        return None if found is None else copy.deepcopy(found)
+
+    def save(self, request: CallbackRequest) -> None:
+        self._rows[request.id] = _in_utc(copy.deepcopy(request))
+
+    def active(self) -> list[CallbackRequest]:
+        return self.search(states=ACTIVE_STATES, limit=len(self._rows))
+
+    def search(
+        self,
+        *,
+        states: Collection[CallbackState] | None = None,
+        queue_ids: Collection[int] | None = None,
+        agent_id: int | None = None,
+        since: datetime | None = None,
+        limit: int = 500,
+    ) -> list[CallbackRequest]:
+        found = [
+            r
+            for r in self._rows.values()
+            if (states is None or r.state in states)
+            and (queue_ids is None or r.queue_id in queue_ids)
+            and (agent_id is None or r.agent_id == agent_id)
+            and (since is None or r.created_at >= since)
+        ]
+        active = sorted((r for r in found if r.is_active), key=CallbackRequest.sort_key)
+        finished = sorted((r for r in found if not r.is_active), key=lambda r: r.id)
+        finished.sort(key=lambda r: r.closed_at or r.created_at, reverse=True)  # stable: ties by id
+        return [copy.deepcopy(r) for r in (active + finished)[:limit]]
+
+
+def _in_utc(request: CallbackRequest) -> CallbackRequest:
+    """Times as a database gives them back: the same instants, in UTC."""
+    for name in ("created_at", "joined_at", "preferred_at", "next_try_at", "closed_at"):
+        value = getattr(request, name)
+        if value is not None:
+            setattr(request, name, value.astimezone(UTC))
+    request.attempts = [attrs.evolve(a, at=a.at.astimezone(UTC)) for a in request.attempts]
+    return request
 
 
 class MemoryAuditStore:
@@ -122,6 +177,7 @@ class MemoryUnitOfWork:
         self._state = copy.deepcopy(self._factory.committed)
         for name in REPOSITORIES:
             setattr(self, name, MemoryRepository(self._state, name))
+        self.callbacks = MemoryCallbackRepository(self._state)
         self.audit = MemoryAuditStore(self._state)
 
     def commit(self) -> None:

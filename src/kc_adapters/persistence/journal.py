@@ -72,6 +72,21 @@ class SqlJournal:
             rows = connection.execute(query.order_by(interactions.c.arrived_at.desc()))
             return [Interaction(**r._mapping) for r in rows]
 
+    def calls_of(self, caller: str, limit: int = 20) -> list[Interaction]:
+        # Rows without an arrival time (never seen arriving) last, as in the memory journal.
+        query = (
+            sa.select(interactions)
+            .where(interactions.c.caller == caller)
+            .order_by(
+                interactions.c.arrived_at.is_(None),
+                interactions.c.arrived_at.desc(),
+                interactions.c.call_id.desc(),
+            )
+            .limit(limit)
+        )
+        with self._engine.connect() as connection:
+            return [Interaction(**r._mapping) for r in connection.execute(query)]
+
     def intervals(self, agent_id: int, since: datetime, until: datetime) -> list[StateInterval]:
         t = agent_state_intervals
         query = sa.select(t).where(

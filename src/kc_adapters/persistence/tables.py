@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from kc_domain.audit.model import Outcome
+from kc_domain.callbacks.model import CallbackSource, CallbackState
 from kc_domain.identity.roles import Role
 from kc_domain.organisation.model import CategoryKind, PauseKind, RoutingStrategy
 from kc_domain.voicemail import VoicemailState
@@ -131,6 +132,34 @@ voicemails = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# Callback requests (IN-09, AG-17): the engine keeps them in memory and saves each change here.
+# The id is the engine's string id; attempts are a JSON list of {at, agent_id, outcome, note}
+# (``at`` as ISO 8601 UTC text), because they are only ever read and written with their request.
+# ``agent_id`` has no foreign key: it is the engine's agent, which may be a retired user.
+callbacks = sa.Table(
+    "callbacks",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("caller", sa.String(32), nullable=False, index=True),
+    sa.Column("queue_id", sa.Integer, sa.ForeignKey("queues.id"), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("joined_at", UTCDateTime(), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("source", EnumText(CallbackSource), nullable=False),
+    sa.Column("preferred_at", UTCDateTime(), nullable=True),
+    sa.Column("call_id", sa.String(64), nullable=False),
+    sa.Column("client_ids", sa.JSON, nullable=False),
+    sa.Column("state", EnumText(CallbackState), nullable=False, index=True),
+    sa.Column("agent_id", sa.Integer, nullable=True, index=True),
+    sa.Column("attempts", sa.JSON, nullable=False),
+    sa.Column("max_attempts", sa.Integer, nullable=False),
+    sa.Column("retry_after_s", sa.Integer, nullable=False),
+    sa.Column("next_try_at", UTCDateTime(), nullable=True),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("closed_at", UTCDateTime(), nullable=True),
+    sa.Column("cancel_reason", sa.Text, nullable=False),
+)
+
 users = sa.Table(
     "users",
     metadata,
@@ -170,6 +199,11 @@ queues = sa.Table(
     sa.Column("max_wait_s", sa.Integer, nullable=False),
     sa.Column("sticky_wait_s", sa.Integer, nullable=False),
     sa.Column("overflow_when_no_agents", sa.Boolean, nullable=False),
+    sa.Column("announce_every_s", sa.Integer, nullable=False),
+    sa.Column("announce_position", sa.Boolean, nullable=False),
+    sa.Column("announce_wait", sa.Boolean, nullable=False),
+    sa.Column("callback_key", sa.String(1), nullable=False),
+    sa.Column("voicemail_key", sa.String(1), nullable=False),
     # A number is optional, so only the queues that have one must differ (as the admin service checks).
     sa.Index(
         "uq_queues_number",

@@ -27,6 +27,7 @@ from kc_domain.organisation.model import (
 from kc_domain.voicemail import Voicemail
 
 from .audit import SqlAuditStore
+from .callbacks import SqlCallbackRepository
 from .mapping import start_mappers
 from .repository import SqlRepository
 
@@ -52,6 +53,9 @@ REPOSITORIES: dict[str, type] = {
 }
 """Repository attribute -> entity class; the annotations below give each its type for mypy."""
 
+OTHER_REPOSITORIES: dict[str, type] = {"callbacks": SqlCallbackRepository}
+"""Repository attribute -> a repository of its own over the session (no mapped entity class)."""
+
 
 class SqlUnitOfWork:
     """Leaving the block closes the session, which rolls back whatever was not committed.
@@ -76,6 +80,7 @@ class SqlUnitOfWork:
     ivr_trees: SqlRepository[IvrTreeVersion]
     ivr_numbers: SqlRepository[IvrNumber]
     voicemails: SqlRepository[Voicemail]
+    callbacks: SqlCallbackRepository
     audit: SqlAuditStore
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
@@ -86,6 +91,8 @@ class SqlUnitOfWork:
         session = self._session = self._sessions()
         for name, cls in REPOSITORIES.items():
             setattr(self, name, SqlRepository(session, cls))
+        for name, repository in OTHER_REPOSITORIES.items():
+            setattr(self, name, repository(session))
         self.audit = SqlAuditStore(session)
         return self
 

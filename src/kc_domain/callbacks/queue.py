@@ -6,7 +6,8 @@ when it became due, and it is not offered before its due time (preferred time, r
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import bisect
+from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime
 
 import attrs
@@ -30,10 +31,34 @@ class CallbackBook:
 
     def __init__(self, requests: Iterable[CallbackRequest] = ()) -> None:
         self._by_id: dict[str, CallbackRequest] = {}
+        self._by_queue: dict[int, dict[str, CallbackRequest]] = {}  # a request never changes queue
+        # per queue, (place in line, id) kept sorted: the place never changes (a merge keeps it)
+        self._line: dict[int, list[tuple[tuple[datetime, int, str], str]]] = {}
         for request in requests:
             if request.id in self._by_id:
                 raise Conflict(f"callback {request.id!r} twice")
-            self._by_id[request.id] = request
+            self._put(request)
+
+    def _put(self, request: CallbackRequest) -> None:
+        self._by_id[request.id] = request
+        self._by_queue.setdefault(request.queue_id, {})[request.id] = request
+        bisect.insort(self._line.setdefault(request.queue_id, []), (request.sort_key(), request.id))
+
+    def _drop(self, request: CallbackRequest) -> None:
+        del self._by_id[request.id]
+        del self._by_queue[request.queue_id][request.id]
+        line = self._line[request.queue_id]
+        del line[bisect.bisect_left(line, (request.sort_key(), request.id))]
+
+    def _in_line(self, queue_id: int) -> Iterator[CallbackRequest]:
+        for _key, callback_id in self._line.get(queue_id, ()):
+            yield self._by_id[callback_id]
+
+    def _first_due(self, queue_id: int, now: datetime) -> CallbackRequest | None:
+        return next((r for r in self._in_line(queue_id) if r.is_due(now)), None)
+
+    def _of_queues(self, queue_ids: Collection[int]) -> list[CallbackRequest]:
+        return [r for q in queue_ids for r in self._by_queue.get(q, {}).values()]
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -51,7 +76,7 @@ class CallbackBook:
         """An active request of the same caller in the same queue, the earliest in line."""
         same = [
             r
-            for r in self._by_id.values()
+            for r in self._by_queue.get(request.queue_id, {}).values()
             if r.is_active
             and r.queue_id == request.queue_id
             and r.caller == request.caller
@@ -71,32 +96,29 @@ class CallbackBook:
         if existing is not None:
             event = existing.merge(request, request.created_at if at is None else at)
             return Added(existing, merged=True, event=event)
-        self._by_id[request.id] = request
+        self._put(request)
         return Added(request, merged=False, event=request.requested())
 
     def remove(self, callback_id: str) -> CallbackRequest:
         request = self.get(callback_id)
-        del self._by_id[callback_id]
+        self._drop(request)
         return request
 
     def prune(self) -> list[CallbackRequest]:
         """Remove and return the requests that are done, failed or cancelled."""
         gone = [r for r in self._by_id.values() if not r.is_active]
         for request in gone:
-            del self._by_id[request.id]
+            self._drop(request)
         return gone
 
     def due(self, queue_id: int, now: datetime) -> list[CallbackRequest]:
         """The OPEN requests of the queue whose due time has come, in their place in line."""
-        return sorted(
-            (r for r in self._by_id.values() if r.queue_id == queue_id and r.is_due(now)),
-            key=CallbackRequest.sort_key,
-        )
+        return [r for r in self._in_line(queue_id) if r.is_due(now)]
 
     def next_for(self, queue_ids: Collection[int], now: datetime) -> CallbackRequest | None:
         """The request an agent free in ``queue_ids`` should get: the earliest in line of all due ones."""
-        due = (r for r in self._by_id.values() if r.queue_id in queue_ids and r.is_due(now))
-        return min(due, key=CallbackRequest.sort_key, default=None)
+        firsts = (self._first_due(q, now) for q in set(queue_ids))
+        return min((r for r in firsts if r is not None), key=CallbackRequest.sort_key, default=None)
 
     def open_list(
         self,
@@ -106,10 +128,11 @@ class CallbackBook:
         agent_id: int | None = None,
     ) -> list[CallbackRequest]:
         """The desktop's callback list (AG-17, IN-26), in line order; by default only active requests."""
+        pool = self._by_id.values() if queue_ids is None else self._of_queues(set(queue_ids))
         return sorted(
             (
                 r
-                for r in self._by_id.values()
+                for r in pool
                 if (queue_ids is None or r.queue_id in queue_ids)
                 and r.state in states
                 and (agent_id is None or r.agent_id == agent_id)

@@ -34,6 +34,7 @@ OUTCOME_OF_CAUSE = {
     "congestion": AttemptOutcome.FAILED,
 }
 DIALLABLE = frozenset({AgentState.READY, AgentState.PAUSED, AgentState.WRAP_UP})
+SWEEP_S = 60  # every so often all queues are checked for due requests and free agents
 
 
 def uuid_ids() -> str:
@@ -65,10 +66,13 @@ class CallbackDialler:
         self.callbacks = CallbackBook(r for r in requests if r.is_active)
         self._new_id = new_id
         self._changed_callbacks: dict[str, CallbackRequest] = {}
+        self._dials: dict[str, int] = {}  # request id -> dials placed by this engine (unique call ids)
+        self._next_sweep = self._clock.now()  # the first tick looks at every queue
         for request in self.callbacks.open_list():
             if request.state != CallbackState.OPEN:  # the engine stopped while it was being worked
                 request.state, request.agent_id = CallbackState.OPEN, None
                 self._changed_callbacks[request.id] = request
+            self._arm_due(request)
 
     # == commands ===================================================================================
     def request_callback(
@@ -77,7 +81,6 @@ class CallbackDialler:
         queue_id: int,
         preferred_at: datetime | None = None,
         note: str = "",
-        agent_id: int | None = None,
     ) -> str:
         """A callback entered by hand (an agent, the web or an API); returns the request's id (the
         id of the caller's open request in that queue when it was merged into it)."""
@@ -96,7 +99,7 @@ class CallbackDialler:
             note=note,
         )
         kept = self._add_callback(request)
-        self._dispatch_callbacks()
+        self._dispatch_queue(queue_id, now)
         return kept.id
 
     def assign_callback(self, callback_id: str, agent_id: int) -> None:
@@ -128,6 +131,7 @@ class CallbackDialler:
         for request in changed:
             if not request.is_active and request.id in self.callbacks:
                 self.callbacks.remove(request.id)
+                self._dials.pop(request.id, None)
         return changed
 
     # == the engine's side ==========================================================================
@@ -140,6 +144,19 @@ class CallbackDialler:
         for event in events:
             self._emit(event)
         self._changed_callbacks[request.id] = request
+        self._arm_due(request)
+
+    def _arm_due(self, request: CallbackRequest) -> None:
+        """A request due later (preferred or retry time) wakes its queue then."""
+        due = request.due_at
+        if request.state == CallbackState.OPEN and due is not None and due > self._clock.now():
+            self._timers.arm("callback", request.id, due)
+        else:
+            self._timers.disarm("callback", request.id)
+
+    def _on_callback(self, callback_id: str, now: datetime) -> None:
+        if callback_id in self.callbacks:
+            self._dispatch_queue(self.callbacks.get(callback_id).queue_id, now)
 
     def _callback_before(self, agent: Agent, head: Call | None, now: datetime) -> CallbackRequest | None:
         """The due request the free agent should call before ``head`` (the best waiting call), if any."""
@@ -156,23 +173,29 @@ class CallbackDialler:
         return request
 
     def _dispatch_callbacks(self) -> None:
-        """Due requests whose queue has a free agent are dialled, in line order (called on each tick)."""
+        """Every queue's due requests go to its free agents (the periodic sweep)."""
         now = self._clock.now()
+        self._next_sweep = now + timedelta(seconds=SWEEP_S)
         for queue_id in self.queues:
-            if not self._ready.get(queue_id):
-                continue
-            if not self.queues[queue_id].hours.is_open(now, self._zone, self._holidays):
-                continue
-            for request in self.callbacks.due(queue_id, now):
-                agent = self._best_ready(queue_id, now)
-                if agent is None:
-                    break
-                self._dial(request, agent)
+            self._dispatch_queue(queue_id, now)
+
+    def _dispatch_queue(self, queue_id: int, now: datetime) -> None:
+        """The queue's due requests are dialled by its free agents, in line order."""
+        if not self._ready.get(queue_id) or queue_id not in self.queues:
+            return
+        if not self.queues[queue_id].hours.is_open(now, self._zone, self._holidays):
+            return
+        for request in self.callbacks.due(queue_id, now):
+            agent = self._best_ready(queue_id, now)
+            if agent is None:
+                break
+            self._dial(request, agent)
 
     def _dial(self, request: CallbackRequest, agent: Agent) -> str:
         now = self._clock.now()
         started = request.start_dialling(agent.agent_id, now)  # refuses a request held by someone else
-        call_id = f"cb-{request.id}-{len(request.attempts) + 1}"
+        dials = self._dials[request.id] = max(self._dials.get(request.id, 0), len(request.attempts)) + 1
+        call_id = f"cb-{request.id}-{dials}"  # a dial the agent did not pick up counts no attempt
         self._seq += 1
         call = Call(
             call_id,
@@ -226,6 +249,7 @@ class CallbackDialler:
         request = self._callback_of(call)
         if request is not None and request.state == CallbackState.DIALLING:
             self._callback_changed(request, request.release(self._clock.now(), reason))
+            self._dispatch_queue(request.queue_id, self._clock.now())  # another free agent, if any
 
     def _callback_of(self, call: Call) -> CallbackRequest | None:
         return self.callbacks.get(call.callback_id) if call.callback_id in self.callbacks else None

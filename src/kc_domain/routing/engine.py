@@ -76,6 +76,8 @@ class RoutingEngine(CallFlow, CallbackDialler):
         for a in self.agents.values():  # skills in queues not routed here (inactive ones) do not count
             a.skills = {q: s for q, s in a.skills.items() if q in self.queues}
             a.signed_in = a.signed_in & self.queues.keys()
+        # agents by queue they are skilled in (fixed while the engine runs; signed_in is a subset)
+        self._skilled = {q: [a for a in self.agents.values() if q in a.skills] for q in self.queues}
         self.calls: dict[str, Call] = {}
         self.events: list[ev.Event] = []
         self.decisions: dict[str, list[Decision]] = {}
@@ -108,8 +110,10 @@ class RoutingEngine(CallFlow, CallbackDialler):
                 self._transferred_at_pbx(event)
             case pbx.DigitsPressed():
                 call = self.calls.get(event.call_id)
-                if call is None or not event.digits or not self._flow_digits(call, event.digits):
-                    self._ignore(self._clock.now(), f"digits for {event.call_id} ignored: nothing takes them")
+                if call is None or call.stage == CallStage.ENDED or not event.digits:
+                    self._ignore(self._clock.now(), f"digits for {event.call_id} ignored: no live call")
+                elif not self._flow_digits(call, event.digits):  # e.g. keyed in while talking
+                    call.tags["digits"] = call.tags.get("digits", "") + event.digits
             case pbx.PromptFinished():
                 self._prompt_finished(event.call_id)
             case pbx.VoicemailRecorded():
@@ -274,13 +278,14 @@ class RoutingEngine(CallFlow, CallbackDialler):
         return self._timers.next_due()
 
     def tick(self) -> None:
-        """Act on every timer due now: ring-no-answer, wrap-up end, maximum wait, sticky wait."""
+        """Act on every timer due now: ring-no-answer, wrap-up end, maximum wait, sticky wait, IVR
+        timeouts, announcements, callback due times."""
         now = self._clock.now()
         while (due := self._timers.pop_due(now)) is not None:
             kind, key = due
             getattr(self, f"_on_{kind}")(key, now)
-        if len(self.callbacks):
-            self._dispatch_callbacks()
+        if len(self.callbacks) and now >= self._next_sweep:
+            self._dispatch_callbacks()  # a safety net; due times and free agents dispatch at once
 
     # == queries ====================================================================================
     def waiting(self, queue_id: int) -> list[Call]:
@@ -579,7 +584,9 @@ class RoutingEngine(CallFlow, CallbackDialler):
             )
 
     def _anyone_signed_in(self, queue_id: int) -> bool:
-        return any(queue_id in a.signed_in and a.state != AgentState.LOGGED_OUT for a in self.agents.values())
+        return any(
+            queue_id in a.signed_in and a.state != AgentState.LOGGED_OUT for a in self._skilled[queue_id]
+        )
 
     def _emit(self, event: ev.Event) -> None:
         if self._record:

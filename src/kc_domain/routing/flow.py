@@ -20,7 +20,7 @@ from kc_domain.callbacks.model import CallbackRequest, CallbackSource
 from kc_domain.callbacks.preferred import parse_preferred
 from kc_domain.errors import ValidationFailed
 from kc_domain.ivr import interpreter as ivr
-from kc_domain.ivr.model import IvrTree, Play, Prompt
+from kc_domain.ivr.model import IvrTree, Node, Play, Prompt
 from kc_domain.routing import events as ev
 from kc_domain.routing import prompts
 from kc_domain.routing.agent import Agent, AgentState
@@ -62,6 +62,14 @@ class IvrDirectory:
         return cls({n: by_name[t] for n, t in numbers.items() if t in by_name}, by_name)
 
 
+@attrs.frozen
+class IvrPosition:
+    tree: str
+    node: Node
+    waiting: str  # "prompt": its prompt plays; "input": keys are awaited
+    visits: int  # how often the caller entered this node in this tree so far
+
+
 def _stats_plain(stats: Mapping[str, ivr.NodeStats]) -> dict[str, dict[str, object]]:
     return {node: attrs.asdict(s) for node, s in sorted(stats.items())}
 
@@ -76,6 +84,7 @@ class CallFlow:
         _caller_status: Callable[[str], Iterable[str]]
         _seq: int
         _by_number: dict[str, int]
+        _skilled: dict[int, list[Agent]]
         _new_id: Callable[[], str]
         queues: dict[int, QueueRouting]
         agents: dict[int, Agent]
@@ -107,6 +116,23 @@ class CallFlow:
         """Switch to newly activated trees: calls arriving from now on use them, callers already in a
         tree finish the version they started (the switch is atomic per call)."""
         self._directory = directory
+
+    @property
+    def ivr_numbers(self) -> frozenset[str]:
+        """The dialled numbers answered by an IVR tree."""
+        return frozenset(self._directory.by_number)
+
+    def ivr_position(self, call_id: str) -> IvrPosition | None:
+        """Where a caller is in the IVR while a prompt plays or keys are awaited, else None; a
+        read-only view for simulators and the supervisor's view."""
+        session = self._sessions.get(call_id)
+        if session is None or session.waiting not in ("prompt", "input"):
+            return None
+        node = session.tree.node(session.current)
+        if node is None:
+            return None
+        stats = session.stats.get(node.id)
+        return IvrPosition(session.tree.name, node, session.waiting, stats.entries if stats else 0)
 
     # == arrival ====================================================================================
     def _route_new_call(self, call: Call, target: int | None, rule: str) -> None:
@@ -336,7 +362,7 @@ class CallFlow:
         """Agents signed in to the queue and working (not paused, not logged out)."""
         return sum(
             1
-            for a in self.agents.values()
+            for a in self._skilled[queue_id]
             if queue_id in a.signed_in and a.state not in (AgentState.LOGGED_OUT, AgentState.PAUSED)
         )
 
@@ -373,10 +399,15 @@ class CallFlow:
         call.tags["callback_source"] = source.value
         call.tags["callback_tries"] = "0"
         self._say(call, "callback", prompts.CALLBACK_ASK_TIME)
+        self._then(call, lambda: self._await_key_in(call))
+
+    def _await_key_in(self, call: Call) -> None:
+        """The time entry waits KEY_IN_TIMEOUT_S for the next key once the question has been asked."""
         self._timers.arm("keyin", call.call_id, self._clock.now() + timedelta(seconds=KEY_IN_TIMEOUT_S))
 
     def _callback_digits(self, call: Call, digits: str) -> None:
         call.prompts_playing = 0
+        self._after_prompts.pop(call.call_id, None)
         call.keyed += digits
         if "#" in call.keyed:
             return self._callback_time_entered(call, call.keyed.split("#", 1)[0])
@@ -403,7 +434,7 @@ class CallFlow:
                 if tries < KEY_IN_TRIES:
                     self._say(call, "callback", prompts.CALLBACK_BAD_TIME)
                     self._say(call, "callback", prompts.CALLBACK_ASK_TIME)
-                    self._timers.arm("keyin", call.call_id, now + timedelta(seconds=KEY_IN_TIMEOUT_S))
+                    self._then(call, lambda: self._await_key_in(call))
                     return
         request = self._callback_for(call, preferred)
         confirmed = request.preferred_at

@@ -81,7 +81,7 @@ def test_the_last_attempt_fails_the_request():
     h = harness()
     callback_id = h.engine.request_callback(CUSTOMER, SALES)
     h.ready(1)
-    for attempt in range(3):
+    for _attempt in range(3):
         call_id = dialled(h)[-1][0]
         h.engine.call_answered(call_id, 1)
         h.engine.call_ended(call_id, "busy")
@@ -182,3 +182,15 @@ def test_a_closed_queue_does_not_dial_and_restart_reopens_requests_in_progress()
     restarted = harness(callbacks=[interrupted])
     assert restarted.engine.callbacks.get("x").state == CallbackState.OPEN
     assert [r.id for r in restarted.engine.drain_callback_changes()] == ["x"]
+
+
+@pytest.mark.req("IN-09")
+def test_a_dial_the_agent_let_ring_out_gets_a_new_call_id_next_time():
+    h = harness(agents=1)
+    h.engine.request_callback(CUSTOMER, SALES)
+    h.ready(1)
+    first = dialled(h)[-1][0]
+    h.advance(20)  # ring-no-answer: the agent is paused, the request back in line
+    h.engine.ready(1)
+    second = dialled(h)[-1][0]
+    assert second != first and h.engine.calls[first].stage == "ended"

@@ -124,6 +124,7 @@ def test_silence_or_hanging_up_during_the_time_entry_still_makes_the_callback():
     h.press(gone, "1")
     h.press(gone, "14")
     h.engine.call_ended(gone, "caller_hangup")
+    h.prompts_done(quiet)  # the question has been asked
     h.advance(15)
     assert {r.call_id for r in h.engine.callbacks.open_list()} == {quiet, gone}
     assert h.ended(gone)[0].stage == h.ended(quiet)[0].stage == "called_back"
@@ -184,3 +185,16 @@ def test_an_answered_call_stops_its_announcements():
     assert h.at(waiting) == 1
     h.advance(60)
     assert len(h.said(waiting)) == 1
+
+
+@pytest.mark.req("IN-09")
+def test_the_time_entry_waits_for_the_question_to_be_asked_before_its_timeout_runs():
+    h = busy_queue()
+    call = h.arrive()
+    h.press(call, "1")
+    h.advance(20)  # the question is long; still playing: no timeout yet
+    assert h.engine.calls[call].stage == "callback" and not h.engine.callbacks.open_list()
+    h.prompts_done(call)
+    h.advance(15)  # asked, and nothing keyed in: as soon as possible
+    (request,) = h.engine.callbacks.open_list()
+    assert request.preferred_at is None and h.ended(call)[0].stage == "called_back"

@@ -1,0 +1,44 @@
+"""Commands to the engine from web nodes: request/reply over the bus.
+
+``send`` subscribes to a reply channel of its own, publishes the command on ``kc.engine.commands``
+with that channel as ``reply_to`` and waits for the engine host's answer (``{"ok": True, ...}`` or
+``{"ok": False, "error": ...}``). Subscribing first matters: the memory bus calls handlers inside
+``publish``, so the reply may arrive before ``publish`` returns.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+from apps.engine.host import COMMANDS_CHANNEL
+from kc_ports.bus import EventBus
+
+REPLY_PREFIX = "kc.engine.reply."
+UNAVAILABLE = "engine_unavailable"
+
+
+class EngineClient:
+    def __init__(self, bus: EventBus, timeout_s: float = 2.0) -> None:
+        self._bus, self._timeout_s = bus, timeout_s
+
+    def send(self, command: str, **fields: Any) -> dict[str, Any]:
+        """The engine's reply, or ``{"ok": False, "error": "engine_unavailable"}`` after the timeout."""
+        reply_to = f"{REPLY_PREFIX}{uuid.uuid4()}"
+        replies: list[dict[str, Any]] = []
+        arrived = threading.Event()
+
+        def receive(message: dict[str, Any]) -> None:
+            if not arrived.is_set():
+                replies.append(message)
+                arrived.set()
+
+        subscription = self._bus.subscribe(reply_to, receive)
+        try:
+            self._bus.publish(COMMANDS_CHANNEL, {"command": command, **fields, "reply_to": reply_to})
+            if not arrived.wait(self._timeout_s):
+                return {"ok": False, "error": UNAVAILABLE}
+        finally:
+            subscription.close()
+        return dict(replies[0])

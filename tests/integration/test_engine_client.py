@@ -1,0 +1,115 @@
+"""Web nodes' commands to the engine: request/reply over the bus, on the memory bus and on Redis."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+
+from apps.engine.client import REPLY_PREFIX, EngineClient
+from apps.engine.host import COMMANDS_CHANNEL
+from kc_adapters.memory.bus import MemoryBus
+from kc_adapters.redis_bus import RedisBus
+from kc_ports.bus import EventBus
+from tests.databases import redis_url
+
+pytestmark = pytest.mark.req("IN-09", "AG-17")
+
+
+@pytest.fixture(params=["memory", "redis"])
+def bus(request: pytest.FixtureRequest) -> Iterator[EventBus]:
+    if request.param == "memory":
+        yield MemoryBus()
+        return
+    redis_bus = RedisBus(redis_url())
+    try:
+        yield redis_bus
+    finally:
+        redis_bus.close()
+
+
+class Responder:
+    """A stand-in for the engine host: answers every command on the reply channel it names."""
+
+    def __init__(self, bus: EventBus, reply: dict[str, Any] | None = None) -> None:
+        self.bus, self.reply = bus, reply
+        self.seen: list[dict[str, Any]] = []
+        self.subscription = bus.subscribe(COMMANDS_CHANNEL, self.handle)
+
+    def handle(self, message: dict[str, Any]) -> None:
+        self.seen.append(message)
+        if self.reply is not None:
+            self.bus.publish(message["reply_to"], {**self.reply, "echo": message["command"]})
+
+
+def test_a_command_goes_out_with_its_fields_and_a_private_reply_channel(bus: EventBus) -> None:
+    responder = Responder(bus, {"ok": True, "callback_id": "cb-1"})
+    client = EngineClient(bus, timeout_s=5.0)
+    try:
+        reply = client.send("callback_assign", callback_id="cb-1", agent_id=7)
+        again = client.send("callback_dial", callback_id="cb-1", agent_id=7)
+    finally:
+        responder.subscription.close()
+
+    assert reply == {"ok": True, "callback_id": "cb-1", "echo": "callback_assign"}
+    assert again["echo"] == "callback_dial"
+    first, second = responder.seen
+    assert {k: v for k, v in first.items() if k != "reply_to"} == {
+        "command": "callback_assign",
+        "callback_id": "cb-1",
+        "agent_id": 7,
+    }
+    assert first["reply_to"].startswith(REPLY_PREFIX) and first["reply_to"] != second["reply_to"]
+
+
+def test_a_refusal_comes_back_as_the_engines_reply(bus: EventBus) -> None:
+    responder = Responder(bus, {"ok": False, "error": "callback 'cb-9': cannot cancel when dialling"})
+    try:
+        reply = EngineClient(bus, timeout_s=5.0).send("callback_cancel", callback_id="cb-9", reason="x")
+    finally:
+        responder.subscription.close()
+    assert reply["ok"] is False and "cannot cancel" in reply["error"]
+
+
+def test_without_an_answer_the_engine_is_unavailable_after_the_timeout(bus: EventBus) -> None:
+    silent = Responder(bus, None)
+    started = time.monotonic()
+    try:
+        reply = EngineClient(bus, timeout_s=0.3).send("callback_assign", callback_id="cb-1", agent_id=7)
+    finally:
+        silent.subscription.close()
+    assert reply == {"ok": False, "error": "engine_unavailable"}
+    assert 0.25 <= time.monotonic() - started < 3.0
+    assert len(silent.seen) == 1
+
+
+def test_the_reply_subscription_is_closed_afterwards(bus: EventBus) -> None:
+    responder = Responder(bus, {"ok": True})
+    try:
+        EngineClient(bus, timeout_s=5.0).send("ready", agent_id=7)
+    finally:
+        responder.subscription.close()
+    reply_to = responder.seen[0]["reply_to"]
+    if isinstance(bus, MemoryBus):
+        assert bus._handlers.get(reply_to) == []
+    else:
+        client = redis.Redis.from_url(redis_url())
+        try:
+            assert client.pubsub_numsub(reply_to) == [(reply_to.encode(), 0)]
+        finally:
+            client.close()
+
+
+def test_a_reply_from_another_thread_is_awaited(bus: EventBus) -> None:
+    def answer_later(message: dict[str, Any]) -> None:
+        threading.Timer(0.1, bus.publish, (message["reply_to"], {"ok": True, "late": True})).start()
+
+    subscription = bus.subscribe(COMMANDS_CHANNEL, answer_later)
+    try:
+        assert EngineClient(bus, timeout_s=5.0).send("ready", agent_id=7) == {"ok": True, "late": True}
+    finally:
+        subscription.close()
