@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from apps.engine.host import COMMANDS_CHANNEL
+from kc_domain.errors import DomainError, FieldError, Forbidden, NotFound, ValidationFailed
 from kc_ports.bus import EventBus
 
 REPLY_PREFIX = "kc.engine.reply."
@@ -42,3 +43,36 @@ class EngineClient:
         finally:
             subscription.close()
         return dict(replies[0])
+
+
+def raise_refusal(reply: dict[str, Any]) -> None:
+    """Turn a refused command back into the domain error the engine raised, so that the web's
+    error handlers explain it like any other (422 with every field, 403, 404, 409)."""
+    if reply.get("ok"):
+        return
+    kind = reply.get("kind")
+    if kind == "validation":
+        raise ValidationFailed(
+            [
+                FieldError(str(e["field"]), str(e["code"]), dict(e.get("params") or {}))
+                for e in reply["errors"]
+            ]
+        )
+    if kind == "forbidden":
+        raise Forbidden(str(reply.get("error", "")))
+    if kind == "not_found":
+        raise NotFound(str(reply.get("object", "object")), reply.get("key", ""))
+    if reply.get("error") == UNAVAILABLE:
+        raise EngineUnavailable()
+    raise EngineRefused(str(reply.get("error", "refused")))
+
+
+class EngineUnavailable(DomainError):
+    """The routing engine did not answer in time; nothing was changed."""
+
+    def __init__(self) -> None:
+        super().__init__(UNAVAILABLE)
+
+
+class EngineRefused(DomainError):
+    """The engine refused the command in the current state (e.g. a pause during a call)."""

@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kc_domain.errors import DomainError
+from kc_domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from kc_domain.plain import to_plain
 from kc_domain.routing import events as ev
 from kc_domain.routing.engine import RoutingEngine
 from kc_domain.routing.live import LiveCounters, snapshot
@@ -31,6 +32,7 @@ from kc_ports.system import Clock
 
 log = logging.getLogger("kc.engine")
 COMMANDS_CHANNEL, LIVE_CHANNEL = "kc.engine.commands", "kc.live"
+DESKTOP_PREFIX, PANEL_CHANNEL = "kc.desktop.", "kc.panel"  # one channel per agent; the transfer panel
 
 # command name -> (engine method, the message fields it takes, in order)
 COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -47,7 +49,36 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "callback_dial": ("dial_callback", ("callback_id", "agent_id")),
     "callback_done": ("callback_done", ("callback_id", "agent_id", "note")),
     "callback_cancel": ("cancel_callback", ("callback_id", "agent_id", "reason")),
+    # the agent desktop (AG-01, IN-05, IN-15, IN-16, REC-01): always for the signed-in agent's own calls
+    "desktop_view": ("view_of", ("agent_id",)),
+    "panel": ("panel", ()),
+    "answer": ("answer_call", ("agent_id", "call_id")),
+    "hang_up": ("hang_up_call", ("agent_id", "call_id")),
+    "hold": ("hold_call", ("agent_id", "call_id", "held")),
+    "consult": ("consult", ("agent_id", "call_id", "target")),
+    "end_consultation": ("end_consultation", ("agent_id", "call_id")),
+    "complete_transfer": ("complete_transfer", ("agent_id", "call_id")),
+    "conference": ("conference", ("agent_id", "call_id")),
+    "blind_transfer": ("blind_transfer", ("agent_id", "call_id", "target")),
+    "dial": ("dial", ("agent_id", "number")),
+    "recording": ("set_recording", ("agent_id", "call_id", "record")),
 }
+
+
+def refusal_details(error: Exception) -> dict[str, Any]:
+    """Enough of a refused command for the web to explain it: the kind of refusal and, for bad
+    input, every field with its code and parameters (see ``apps.engine.client.raise_refusal``)."""
+    match error:
+        case ValidationFailed():
+            fields = [{"field": e.field, "code": e.code, "params": to_plain(e.params)} for e in error.errors]
+            return {"kind": "validation", "errors": fields}
+        case Forbidden():
+            return {"kind": "forbidden"}
+        case NotFound():
+            return {"kind": "not_found", "object": error.kind, "key": str(error.key)}
+        case Conflict():
+            return {"kind": "conflict"}
+    return {"kind": "refused"}
 
 
 def _argument(field: str, value: Any) -> Any:
@@ -83,6 +114,8 @@ class EngineHost:
         self.counters = LiveCounters(zone, thresholds)
         self.lock = threading.RLock()
         self._changed, self._published, self._pruned = True, 0.0, time.monotonic()
+        self._desktops: dict[int, dict[str, Any]] = {}  # what each agent's desktop was last sent
+        self._panel: list[dict[str, Any]] = []
 
     def run(self, stop: threading.Event, period_s: float = 0.2) -> None:
         """Tick the engine and publish until ``stop`` is set."""
@@ -137,7 +170,7 @@ class EngineHost:
             result = self.apply(lambda engine: getattr(engine, method)(*arguments))
         except (DomainError, TypeError, ValueError) as error:
             log.info("command %s refused: %s", name, error)
-            return {"ok": False, "error": str(error)}
+            return {"ok": False, "error": str(error), **refusal_details(error)}
         return {"ok": True, "result": result} if result is not None else {"ok": True}
 
     def flush(self) -> None:
@@ -146,6 +179,7 @@ class EngineHost:
             self._journal.record(events, decisions)
             self.counters.apply(events)
             self._changed = True
+            self._publish_desktops(events)
         callbacks = self.engine.drain_callback_changes()
         if callbacks and self._uow_factory is not None:
             with self._uow_factory() as uow:
@@ -156,6 +190,35 @@ class EngineHost:
             for event in events:
                 if isinstance(event, ev.CallVoicemailLeft):
                     self._store_voicemail(event)
+
+    def _publish_desktops(self, events: list[ev.Event]) -> None:
+        """Push the changed agent views to their desktops and the panel when a state changed; only
+        agents touched by the events (their own, their calls', their queues') are looked at."""
+        engine = self.engine
+        agents: set[int] = set()
+        queues: set[int] = set()
+        for event in events:
+            agent_id = getattr(event, "agent_id", None)
+            if isinstance(agent_id, int):
+                agents.add(agent_id)
+            queue_id = getattr(event, "queue_id", None)
+            if isinstance(queue_id, int):
+                queues.add(queue_id)
+            call = engine.calls.get(getattr(event, "call_id", "") or "")
+            if call is not None:
+                agents.update(a for a in (call.agent_id, call.consult_agent_id) if a is not None)
+        for queue_id in queues:
+            agents.update(engine.skilled_in(queue_id))
+        for agent_id in sorted(agents & engine.agents.keys()):
+            view = engine.view_of(agent_id)
+            if self._desktops.get(agent_id) != view:
+                self._desktops[agent_id] = view
+                self._bus.publish(f"{DESKTOP_PREFIX}{agent_id}", {"agent": view})
+        if any(isinstance(e, ev.AgentStateChanged) for e in events):
+            panel = engine.panel()
+            if panel != self._panel:
+                self._panel = panel
+                self._bus.publish(PANEL_CHANNEL, {"panel": panel})
 
     def _store_voicemail(self, event: ev.CallVoicemailLeft) -> None:
         assert self._on_voicemail is not None

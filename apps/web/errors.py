@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from apps.engine.client import EngineRefused, EngineUnavailable
 from apps.web.messages import error_text
 from kc_domain.errors import Conflict, Forbidden, InUse, NotFound, ValidationFailed
 
@@ -53,6 +54,16 @@ def init_app(app: Flask) -> None:
                 "Reload the page and try again."
             ),
         )
+
+    @app.errorhandler(EngineUnavailable)
+    def engine_unavailable(error: EngineUnavailable) -> tuple[object, int]:
+        return _reply(
+            503, _("The routing engine is not answering; nothing was changed. Try again in a moment.")
+        )
+
+    @app.errorhandler(EngineRefused)
+    def engine_refused(error: EngineRefused) -> tuple[object, int]:
+        return _reply(409, _("The routing engine refused it: %(error)s", error=str(error)))
 
     @app.errorhandler(Forbidden)
     def forbidden(error: Forbidden) -> tuple[object, int]:

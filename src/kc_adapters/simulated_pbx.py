@@ -32,6 +32,7 @@ COMMANDS = (
     "play",
     "record_voicemail",
     "ring_agent",
+    "answer_at_phone",
     "cancel_ring",
     "hold",
     "retrieve",
@@ -240,6 +241,16 @@ class SimulatedPbx:
         self.endpoints[agent_id] = call_id
         self._done("ring_agent", *args)
         self._emit(pbx.PhoneRinging, call_id, agent_id=agent_id)
+
+    def answer_at_phone(self, call_id: str, agent_id: int) -> None:
+        args = (call_id, agent_id)
+        call = self._command("answer_at_phone", *args)
+        if call is None or not self._live(call, "answer_at_phone", args):
+            return
+        if call.state != LegState.RINGING or call.agent_id != agent_id:
+            return self._reject("answer_at_phone", args, f"call is {call.state.value}, not ringing there")
+        call.state = LegState.DIALLING if call.outbound else LegState.CONNECTED
+        self._done("answer_at_phone", *args)
 
     def cancel_ring(self, call_id: str, agent_id: int) -> None:
         args = (call_id, agent_id)

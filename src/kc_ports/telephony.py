@@ -21,6 +21,10 @@ class CallControl(Protocol):
     def ring_agent(self, call_id: str, agent_id: int) -> None:
         """Offer the call to the agent's endpoint (desk phone, softphone or mobile)."""
 
+    def answer_at_phone(self, call_id: str, agent_id: int) -> None:
+        """Pick up the call ringing at the agent's phone from the web desktop (CSTA answerCall, SIP
+        auto-answer); the PBX may report ``PhonePickedUp``, which the engine then finds done."""
+
     def cancel_ring(self, call_id: str, agent_id: int) -> None:
         """Stop offering the call to the agent (ring-no-answer, caller gone)."""
 

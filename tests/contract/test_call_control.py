@@ -123,6 +123,7 @@ SETUP: dict[str, tuple[Callable[[Harness], str], tuple[Any, ...]]] = {
     "play": (_incoming, ("vitejte.wav",)),
     "record_voicemail": (_incoming, ("reklamace",)),
     "ring_agent": (_incoming, (AGENT,)),
+    "answer_at_phone": (_ringing, (AGENT,)),
     "cancel_ring": (_ringing, (AGENT,)),
     "hold": (_connected, ()),
     "retrieve": (_connected, ()),

@@ -55,6 +55,7 @@ class Agent:
     signed_in: set[int] = attrs.field(factory=set)
     pause_code: str = ""
     call_id: str = ""
+    last_call_id: str = ""  # the call just finished (notes and category in wrap-up)
     wrap_up_until: datetime | None = None
     idle_since: datetime | None = None  # when the agent last became ready after work
     handled: int = 0
@@ -115,7 +116,7 @@ class Agent:
         assert self.since is not None
         self.handled += 1
         self.talk_s += (at - self.since).total_seconds()
-        self.call_id = ""
+        self.last_call_id, self.call_id = self.call_id, ""
         if wrap_up_s <= 0:
             self.idle_since = at
             return self._enter(AgentState.READY, at)

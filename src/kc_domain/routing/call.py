@@ -71,6 +71,11 @@ class Call:
     pbx_answered: bool = False  # KC picked the call up to play prompts (IVR, announcements)
     prompts_playing: int = 0  # prompts sent to the PBX and not reported finished
     keyed: str = ""  # digits keyed in outside the IVR (the preferred callback time)
+    ivr_path: list[str] = attrs.field(factory=list)  # "tree/node:key" for each key in the IVR
+    consulting: str = ""  # the consulted party while a consultation or conference is open
+    consult_agent_id: int | None = None  # when that party is an agent of KC
+    conference: bool = False
+    recording: bool = True  # every call is recorded unless the agent opts out (REC-01)
     end: CallEnd | None = None
     ended_at: datetime | None = None
 

@@ -34,6 +34,7 @@ OUTCOME_OF_CAUSE = {
     "congestion": AttemptOutcome.FAILED,
 }
 DIALLABLE = frozenset({AgentState.READY, AgentState.PAUSED, AgentState.WRAP_UP})
+DIAL_RING_S = 20  # a manual call rings the agent's own phone this long before it is given up
 SWEEP_S = 60  # every so often all queues are checked for due requests and free agents
 
 
@@ -194,33 +195,43 @@ class CallbackDialler:
     def _dial(self, request: CallbackRequest, agent: Agent) -> str:
         now = self._clock.now()
         started = request.start_dialling(agent.agent_id, now)  # refuses a request held by someone else
-        dials = self._dials[request.id] = max(self._dials.get(request.id, 0), len(request.attempts)) + 1
-        call_id = f"cb-{request.id}-{dials}"  # a dial the agent did not pick up counts no attempt
+        self._callback_changed(request, started)
+        return self._place_call(agent, request.caller, request.queue_id, request.id)
+
+    def _place_call(self, agent: Agent, number: str, queue_id: int | None, callback_id: str = "") -> str:
+        """An outbound call from the agent's phone: it rings them first, then the PBX dials ``number``."""
+        now = self._clock.now()
         self._seq += 1
+        if callback_id:  # unique also after a restart: at least one more than the attempts so far
+            request = self.callbacks.get(callback_id)
+            dials = max(self._dials.get(callback_id, 0), len(request.attempts)) + 1
+            self._dials[callback_id] = dials
+            call_id = f"cb-{callback_id}-{dials}"  # a dial the agent did not pick up counts no attempt
+        else:
+            call_id = f"out-{self._new_id()}"
         call = Call(
             call_id,
-            request.caller,
-            request.caller,
+            number,
+            number,
             now,
             self._seq,
             stage=CallStage.RINGING,
-            queue_id=request.queue_id,
+            queue_id=queue_id,
             queued_at=now,
             agent_id=agent.agent_id,
             offered_at=now,
             direction="outbound",
-            callback_id=request.id,
+            callback_id=callback_id,
         )
         self.calls[call_id] = call
         self._not_ready(agent)
         previous = agent.state
         agent.dial(call_id, now)
-        self._agent_changed(agent, previous, now, call_id, "callback")
-        self._callback_changed(request, started)
-        self._emit(ev.CallDialled(now, call_id, request.caller, request.queue_id, agent.agent_id, request.id))
-        rona = self.queues[request.queue_id].rona_timeout_s
+        self._agent_changed(agent, previous, now, call_id, "callback" if callback_id else "dial")
+        self._emit(ev.CallDialled(now, call_id, number, queue_id, agent.agent_id, callback_id))
+        rona = self.queues[queue_id].rona_timeout_s if queue_id is not None else DIAL_RING_S
         self._timers.arm("rona", call_id, now + timedelta(seconds=rona))
-        self._pbx.originate(call_id, agent.agent_id, request.caller)
+        self._pbx.originate(call_id, agent.agent_id, number)
         return call_id
 
     def _called_party_answered(self, call_id: str) -> None:

@@ -12,7 +12,7 @@ import heapq
 import logging
 from collections.abc import Callable, Container, Iterable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from kc_domain.callbacks.model import CallbackRequest
@@ -25,8 +25,10 @@ from kc_domain.routing import prompts
 from kc_domain.routing.agent import Agent, AgentState
 from kc_domain.routing.call import ABANDONED_AT, Call, CallEnd, CallStage
 from kc_domain.routing.config import QueueRouting
+from kc_domain.routing.desk import AgentDesk
 from kc_domain.routing.dialback import CallbackDialler, uuid_ids
 from kc_domain.routing.flow import CallFlow, IvrDirectory, LookupResult, no_lookup
+from kc_domain.routing.live import agent_view, panel_view
 from kc_domain.routing.policy import Decision, candidate, explain, shortlist
 from kc_domain.routing.rules import CallerRule, apply_rules
 from kc_domain.routing.timers import Timers
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_OVERFLOW_HOPS = 3
+DEFAULT_WRAP_UP_S = 30  # after a manual outbound call, which belongs to no queue
 _WORKING = frozenset({AgentState.RINGING, AgentState.BUSY, AgentState.WRAP_UP})
 PRAGUE = ZoneInfo("Europe/Prague")
 
@@ -45,7 +48,7 @@ def _no_prompts(_dialled: str, _at: datetime) -> list[Prompt]:
     return []
 
 
-class RoutingEngine(CallFlow, CallbackDialler):
+class RoutingEngine(CallFlow, CallbackDialler, AgentDesk):
     def __init__(
         self,
         clock: Clock,
@@ -299,6 +302,19 @@ class RoutingEngine(CallFlow, CallbackDialler):
     def ready_agents(self, queue_id: int) -> set[int]:
         return set(self._ready[queue_id])
 
+    def view_of(self, agent_id: int) -> dict[str, Any]:
+        """The agent desktop's live state of one agent (see ``live.agent_view``)."""
+        self._agent(agent_id)
+        return agent_view(self, agent_id, self._clock.now())
+
+    def skilled_in(self, queue_id: int) -> list[int]:
+        """The agents with a skill in the queue (whose desktops show its waiting callers)."""
+        return [a.agent_id for a in self._skilled.get(queue_id, ())]
+
+    def panel(self) -> list[dict[str, Any]]:
+        """Every agent's state for the transfer panel (see ``live.panel_view``)."""
+        return panel_view(self)
+
     def drain_events(self) -> list[ev.Event]:
         drained, self.events = self.events, []
         return drained
@@ -548,11 +564,13 @@ class RoutingEngine(CallFlow, CallbackDialler):
     def _finish_answered(self, call: Call, end: CallEnd | None, cause: str) -> None:
         now = self._clock.now()
         agent = self.agents[call.agent_id] if call.agent_id is not None else None
-        assert call.queue_id is not None
+        if end is not None and call.consult_agent_id is not None:
+            self._release_consulted(call)  # a conference or an open consultation ends with the call
         if agent is not None and agent.state == AgentState.BUSY and agent.call_id == call.call_id:
-            wrap_up_s = self.queues[call.queue_id].wrap_up_s
-            if call.answered_at is not None:
-                self._handled(call.queue_id, (now - call.answered_at).total_seconds() + wrap_up_s)
+            queue = self.queues.get(call.queue_id) if call.queue_id is not None else None
+            wrap_up_s = queue.wrap_up_s if queue is not None else DEFAULT_WRAP_UP_S
+            if queue is not None and call.answered_at is not None and call.direction == "inbound":
+                self._handled(queue.queue_id, (now - call.answered_at).total_seconds() + wrap_up_s)
             self._agent_changed(agent, agent.finish_call(now, wrap_up_s), now, call.call_id)
             if agent.wrap_up_until is not None:  # in wrap-up until then
                 self._timers.arm("wrap", str(agent.agent_id), agent.wrap_up_until)

@@ -117,6 +117,37 @@ class CallConnected(Event):
 
 
 @attrs.frozen
+class CallConsulted(Event):
+    """The agent holds the caller and calls ``target`` (an agent, supervisor or line: IN-15)."""
+
+    call_id: str
+    agent_id: int
+    target: str
+
+
+@attrs.frozen
+class CallConsultEnded(Event):
+    call_id: str
+    how: str  # returned (to the caller), transferred
+
+
+@attrs.frozen
+class CallConferenced(Event):
+    call_id: str
+    agent_id: int
+    target: str
+
+
+@attrs.frozen
+class CallRecordingSwitched(Event):
+    """The agent chose not to record the call, or to record it again (REC-01)."""
+
+    call_id: str
+    agent_id: int
+    recording: bool
+
+
+@attrs.frozen
 class CallEnteredIvr(Event):
     call_id: str
     tree: str
@@ -217,6 +248,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CallEnded,
         CallDialled,
         CallConnected,
+        CallConsulted,
+        CallConsultEnded,
+        CallConferenced,
+        CallRecordingSwitched,
         CallEnteredIvr,
         CallTagged,
         CallAnnounced,

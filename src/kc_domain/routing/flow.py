@@ -311,6 +311,7 @@ class CallFlow:
         self._after_prompts.pop(call.call_id, None)
         if session.waiting == "prompt" and isinstance(session.tree.node(session.current), Play):
             return self._perform(call, session, session.on_prompt_finished(now))  # a key skips a prompt
+        call.ivr_path.append(f"{session.tree.name}/{session.current}:{digits}")
         self._perform(call, session, session.on_digits(digits, now))
 
     def _ivr_abandoned(self, call: Call) -> None:

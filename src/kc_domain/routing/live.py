@@ -114,3 +114,79 @@ def snapshot(engine: RoutingEngine, counters: LiveCounters, now: datetime) -> di
         for a in sorted(engine.agents.values(), key=lambda a: a.agent_id)
     ]
     return {"at": now.isoformat(), "queues": queues, "agents": agents}
+
+
+def call_view(engine: RoutingEngine, call_id: str, now: datetime) -> dict[str, Any] | None:
+    """What the agent desktop shows of a live call: who calls, which number they dialled, the queue,
+    what they chose in the IVR, how long they waited, and the call's state (AG-01, IN-25)."""
+    call = engine.calls.get(call_id)
+    if call is None:
+        return None
+    queue = engine.queues.get(call.queue_id) if call.queue_id is not None else None
+    waited = None
+    if call.queued_at is not None:
+        waited = ((call.answered_at or now) - call.queued_at).total_seconds()
+    return {
+        "call_id": call.call_id,
+        "direction": call.direction,
+        "caller": call.caller,
+        "dialled": call.dialled,
+        "queue_id": call.queue_id,
+        "queue": queue.name if queue is not None else "",
+        "stage": call.stage.value,
+        "agent_id": call.agent_id,
+        "tags": {k: v for k, v in sorted(call.tags.items()) if not k.startswith("callback_")},
+        "ivr_path": list(call.ivr_path),
+        "arrived_at": call.arrived_at.isoformat(),
+        "answered_at": call.answered_at.isoformat() if call.answered_at else None,
+        "waited_s": round(waited, 1) if waited is not None else None,
+        "held": call.held,
+        "consulting": call.consulting,
+        "conference": call.conference,
+        "recording": call.recording,
+        "callback_id": call.callback_id,
+        "connected": call.connected,
+    }
+
+
+def agent_view(engine: RoutingEngine, agent_id: int, now: datetime) -> dict[str, Any]:
+    """The agent desktop's live state: the agent's state, their call, their queues with the number
+    of callers waiting (AG-16) and whether they may sign in or out of each (AG-03)."""
+    agent = engine.agents[agent_id]
+    queues = [
+        {
+            "queue_id": queue_id,
+            "name": engine.queues[queue_id].name,
+            "signed_in": queue_id in agent.signed_in,
+            "locked": queue_id in agent.locked_queues,
+            "waiting": len(engine.waiting(queue_id)) + len(engine.parked(queue_id)),
+        }
+        for queue_id in sorted(agent.skills, key=lambda q: (engine.queues[q].name, q))
+    ]
+    call_id = agent.call_id or next(
+        (c.call_id for c in engine.calls.values() if c.consult_agent_id == agent_id and c.end is None), ""
+    )
+    return {
+        "agent_id": agent_id,
+        "name": agent.name,
+        "state": agent.state.value,
+        "pause_code": agent.pause_code,
+        "since": agent.since.isoformat() if agent.since else None,
+        "wrap_up_until": agent.wrap_up_until.isoformat() if agent.wrap_up_until else None,
+        "last_call_id": agent.last_call_id,
+        "queues": queues,
+        "call": call_view(engine, call_id, now) if call_id else None,
+    }
+
+
+def panel_view(engine: RoutingEngine) -> list[dict[str, Any]]:
+    """Every agent's live state for the transfer panel (AG-12)."""
+    return [
+        {
+            "agent_id": a.agent_id,
+            "name": a.name,
+            "state": a.state.value,
+            "since": a.since.isoformat() if a.since else None,
+        }
+        for a in sorted(engine.agents.values(), key=lambda a: (a.name, a.agent_id))
+    ]

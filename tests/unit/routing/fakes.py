@@ -43,6 +43,9 @@ class RecordingPbx:
     def ring_agent(self, call_id: str, agent_id: int) -> None:
         self._record("ring_agent", call_id, agent_id)
 
+    def answer_at_phone(self, call_id: str, agent_id: int) -> None:
+        self._record("answer_at_phone", call_id, agent_id)
+
     def cancel_ring(self, call_id: str, agent_id: int) -> None:
         self._record("cancel_ring", call_id, agent_id)
 

@@ -1,0 +1,232 @@
+"""The agent desktop's server side (issue 5): the page, its live WebSocket and its commands.
+
+- ``GET /desktop/`` the page; ``GET /desktop/ws`` a WebSocket that sends the agent's live state
+  (``{"agent": ...}``), the transfer panel (``{"panel": [...]}``) at once and on every change, and
+  answers ``"sync"`` with both again (a page re-syncs after reconnecting).
+- ``GET /api/v1/desktop/state`` the same state once, with what the page needs to offer: pause codes,
+  call categories, transfer-panel lines and groups.
+- ``POST /api/v1/desktop/<command>`` an action of the signed-in agent, always on their own behalf
+  (the agent id is never taken from the request); the engine checks that the call is theirs.
+  Every action is audited (``desk.<command>``); refusals are explained like any bad input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import queue
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request
+from simple_websocket import ConnectionClosed, Server
+
+from apps.engine.client import raise_refusal
+from apps.engine.host import DESKTOP_PREFIX, PANEL_CHANNEL
+from apps.web.security import actor, current_user, requires
+from kc_domain.audit.model import Outcome
+from kc_domain.errors import DomainError, FieldError, ValidationFailed
+from kc_domain.identity.roles import Permission
+
+bp = Blueprint("desktop", __name__, url_prefix="/desktop")
+api = Blueprint("desktop_api", __name__, url_prefix="/api/v1/desktop")
+
+PUSH_WAIT_S = 1.0  # how long the socket loop waits for news before it looks at the client's side
+
+
+def _text(body: dict[str, Any], field: str, max_length: int = 64) -> str:
+    value = body.get(field)
+    if not isinstance(value, str) or not value.strip() or len(value) > max_length:
+        raise ValidationFailed(
+            [FieldError(field, "required" if not value else "too_long", {"max": max_length})]
+        )
+    return value.strip()
+
+
+def _int(body: dict[str, Any], field: str) -> int:
+    value = body.get(field)
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdecimal():
+        raise ValidationFailed([FieldError(field, "not_a_number")])
+    return int(value)
+
+
+def _pause_code(body: dict[str, Any], field: str) -> str:
+    """AG-10: only the administered, active pause codes."""
+    code = _text(body, field)
+    if code not in {p.code for p in _kc().admin().list("pause_code") if p.active}:
+        raise ValidationFailed([FieldError(field, "invalid_choice", {"value": code})])
+    return code
+
+
+def _bool(body: dict[str, Any], field: str) -> bool:
+    value = body.get(field)
+    if not isinstance(value, bool):
+        raise ValidationFailed([FieldError(field, "invalid_choice", {"value": str(value)})])
+    return value
+
+
+# command -> (engine command, the body's fields with their parsers)
+Parser = Callable[[dict[str, Any], str], Any]
+COMMANDS: dict[str, tuple[str, tuple[tuple[str, Parser], ...]]] = {
+    "log_in": ("log_in", ()),
+    "log_out": ("log_out", ()),
+    "ready": ("ready", ()),
+    "pause": ("pause", (("code", _pause_code),)),
+    "extend_wrap_up": ("extend_wrap_up", (("seconds", _int),)),
+    "sign_in": ("sign_in", (("queue_id", _int),)),
+    "sign_out": ("sign_out", (("queue_id", _int),)),
+    "answer": ("answer", (("call_id", _text),)),
+    "hang_up": ("hang_up", (("call_id", _text),)),
+    "hold": ("hold", (("call_id", _text), ("held", _bool))),
+    "consult": ("consult", (("call_id", _text), ("target", _text))),
+    "end_consultation": ("end_consultation", (("call_id", _text),)),
+    "complete_transfer": ("complete_transfer", (("call_id", _text),)),
+    "conference": ("conference", (("call_id", _text),)),
+    "transfer": ("blind_transfer", (("call_id", _text), ("target", _text))),
+    "dial": ("dial", (("number", _text),)),
+    "recording": ("recording", (("call_id", _text), ("record", _bool))),
+}
+
+
+def _kc() -> Any:
+    return current_app.extensions["kc"]
+
+
+def _me() -> int:
+    user = current_user()
+    assert user is not None  # @requires let the request in
+    return user.user_id
+
+
+def _audit(action: str, object_id: str, params: dict[str, Any], outcome: Outcome) -> None:
+    kc = _kc()
+    kc.audit().record_alone(
+        kc.uow_factory(),
+        actor(),
+        action,
+        object_type="call",
+        object_id=object_id,
+        params=params,
+        outcome=outcome,
+    )
+
+
+def send(command: str, **fields: Any) -> Any:
+    """Send an engine command for the signed-in agent; the result, or the refusal raised as an error."""
+    reply: dict[str, Any] = _kc().engine_client().send(command, agent_id=_me(), **fields)
+    raise_refusal(reply)
+    return reply.get("result")
+
+
+def state() -> dict[str, Any]:
+    """The agent's live view and the transfer panel, straight from the engine."""
+    agent = send("desktop_view")
+    panel = _kc().engine_client().send("panel")
+    return {"agent": agent, "panel": panel.get("result") or []}
+
+
+@bp.route("/")
+@requires(Permission.AGENT_DESKTOP)
+def index() -> str:
+    return render_template("desktop/index.html", agent_id=_me())
+
+
+@bp.route("/ws", websocket=True)
+@requires(Permission.AGENT_DESKTOP)
+def live() -> Response:
+    """Pushes the agent's live state and the panel; the permission is checked at the handshake."""
+    agent_id, bus = _me(), _kc().bus()
+    news: queue.Queue[dict[str, Any]] = queue.Queue()
+    subscriptions = [
+        bus.subscribe(f"{DESKTOP_PREFIX}{agent_id}", news.put),
+        bus.subscribe(PANEL_CHANNEL, news.put),
+    ]
+    server = Server(request.environ, **current_app.config.get("SOCK_SERVER_OPTIONS", {}))
+    try:
+        _push_state(server)
+        while server.connected:
+            with contextlib.suppress(queue.Empty):
+                server.send(json.dumps(news.get(timeout=PUSH_WAIT_S)))
+            if server.receive(timeout=0) == "sync":
+                _push_state(server)
+    except ConnectionClosed:
+        pass
+    finally:
+        for subscription in subscriptions:
+            subscription.close()
+        server.close()
+    return _socket_done(server)
+
+
+def _push_state(server: Server) -> None:
+    try:
+        server.send(json.dumps(state()))
+    except DomainError as error:  # the engine is away: the page shows it and asks again later
+        server.send(json.dumps({"error": str(error)}))
+
+
+class _SocketDone(Response):
+    """What a view returns once its WebSocket is over, as the server that ran it expects."""
+
+    mode = ""
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        if self.mode == "gunicorn":
+            raise StopIteration()
+        if self.mode == "werkzeug":
+            return super().__call__(environ, start_response)
+        return []
+
+
+def _socket_done(server: Server) -> Response:
+    done = _SocketDone()
+    done.mode = server.mode
+    return done
+
+
+@api.route("/state")
+@requires(Permission.AGENT_DESKTOP)
+def api_state() -> dict[str, Any]:
+    kc = _kc()
+    admin = kc.admin()
+    return {
+        **state(),
+        "pause_codes": [
+            {"code": p.code, "name": p.name, "kind": p.kind.value}
+            for p in admin.list("pause_code")
+            if p.active
+        ],
+        "categories": [
+            {"id": c.id, "name": c.name, "parent_id": c.parent_id} for c in admin.list("category") if c.active
+        ],
+        "lines": [
+            {"id": line.id, "name": line.name, "number": line.number, "group_id": line.group_id}
+            for line in admin.list("transfer_line")
+        ],
+        "line_groups": [{"id": g.id, "name": g.name} for g in admin.list("transfer_group")],
+    }
+
+
+@api.route("/<command>", methods=["POST"])
+@requires(Permission.AGENT_DESKTOP)
+def api_command(command: str) -> tuple[dict[str, Any], int]:
+    if command not in COMMANDS:
+        return {"error": "unknown command"}, 404
+    engine_command, fields = COMMANDS[command]
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        body = {}
+    object_id = str(body.get("call_id", "")) if isinstance(body.get("call_id", ""), str) else ""
+    try:
+        values = {name: parse(body, name) for name, parse in fields}
+        result = send(engine_command, **values)
+    except DomainError as error:
+        _audit(f"desk.{command}", object_id, {**_safe(body), "error": str(error)}, Outcome.REJECTED)
+        raise
+    _audit(f"desk.{command}", object_id or str(result or ""), values, Outcome.OK)
+    return {"ok": True, "result": result}, 200
+
+
+def _safe(body: dict[str, Any]) -> dict[str, Any]:
+    """What of a refused request goes into the audit log: short scalar values only."""
+    return {k: v for k, v in body.items() if isinstance(v, str | int | bool) and len(str(v)) <= 64}

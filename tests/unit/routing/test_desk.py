@@ -1,0 +1,183 @@
+"""Call control from the agent desktop (AG-01, AG-11, IN-05, IN-15, IN-16, REC-01): the agent's own
+calls only, consultation with return, transfer or conference, blind transfer, manual dialling."""
+
+from __future__ import annotations
+
+import pytest
+
+from kc_domain.errors import Forbidden, NotFound, ValidationFailed
+from kc_domain.routing import events as ev
+from kc_domain.routing import pbx_events as pbx
+from kc_domain.routing.desk import parse_target
+
+from .fakes import CLAIMS, SALES, Harness, agent, queue
+
+
+def talking(agents: int = 3) -> tuple[Harness, str]:
+    """Agent 1 talks with a caller of SALES; the others are ready."""
+    h = Harness(
+        [queue(SALES, wrap_up_s=30), queue(CLAIMS)], [agent(a, SALES, CLAIMS) for a in range(1, agents + 1)]
+    )
+    h.ready(1)
+    call = h.arrive()
+    h.engine.answer_call(1, call)
+    h.ready(*range(2, agents + 1))
+    return h, call
+
+
+@pytest.mark.req("AG-01", "IN-05")
+def test_the_agent_answers_from_the_web_and_only_their_own_call():
+    h = Harness([queue(SALES)], [agent(1, SALES), agent(2, SALES)])
+    h.ready(1)
+    call = h.arrive()
+    with pytest.raises(Forbidden):
+        h.engine.answer_call(2, call)
+    with pytest.raises(ValidationFailed):
+        h.engine.hang_up_call(1, call)  # ringing: not answered yet
+    h.engine.answer_call(1, call)
+    assert h.pbx.of("answer_at_phone") == [("answer_at_phone", call, 1)] and h.state(1) == "busy"
+    h.engine.on_pbx(pbx.PhonePickedUp(h.clock.now(), call, 1))  # the PBX echoes it: nothing changes
+    assert h.state(1) == "busy"
+    with pytest.raises(NotFound):
+        h.engine.hold_call(1, "no-such-call")
+
+
+@pytest.mark.req("AG-11", "IN-05")
+def test_hold_retrieve_and_hang_up():
+    h, call = talking()
+    h.engine.hold_call(1, call)
+    h.engine.hold_call(1, call)  # already on hold: nothing more
+    assert h.pbx.of("hold") == [("hold", call)] and h.engine.calls[call].held
+    with pytest.raises(Forbidden):
+        h.engine.hold_call(2, call, False)
+    h.engine.hold_call(1, call, False)
+    assert [type(e).__name__ for e in h.events(ev.CallHeld) + h.events(ev.CallRetrieved)] == [
+        "CallHeld",
+        "CallRetrieved",
+    ]
+    h.engine.hang_up_call(1, call)
+    assert h.pbx.of("hang_up") == [("hang_up", call, "agent_hangup")]
+    assert h.ended(call)[0].stage == "completed" and h.state(1) == "wrap_up"
+
+
+@pytest.mark.req("IN-15")
+def test_consulting_an_agent_and_returning_to_the_caller():
+    h, call = talking()
+    h.engine.consult(1, call, "agent:2")
+    assert h.state(2) == "busy" and h.engine.calls[call].held
+    assert h.pbx.of("consult") == [("consult", call, "agent:2")]
+    with pytest.raises(ValidationFailed):
+        h.engine.consult(1, call, "agent:3")  # one consultation at a time
+    with pytest.raises(ValidationFailed):
+        h.engine.hold_call(1, call, False)
+    h.engine.end_consultation(1, call)
+    assert h.state(2) == "ready" and not h.engine.calls[call].held
+    assert [e.how for e in h.events(ev.CallConsultEnded)] == ["returned"]
+
+
+@pytest.mark.req("IN-15", "IN-16")
+def test_transfer_after_consultation_hands_the_caller_to_the_consulted_agent():
+    h, call = talking()
+    h.engine.consult(1, call, "agent:2")
+    with pytest.raises(Forbidden):
+        h.engine.complete_transfer(2, call)  # only the agent who has the caller
+    h.engine.complete_transfer(1, call)
+    assert h.state(1) == "wrap_up" and h.state(2) == "busy" and h.engine.calls[call].agent_id == 2
+    h.engine.hang_up_call(2, call)
+    assert h.ended(call)[0].agent_id == 2 and h.state(2) == "wrap_up"
+
+
+@pytest.mark.req("IN-15", "IN-05")
+def test_consulting_a_line_then_a_conference_that_ends_with_the_call():
+    h, call = talking()
+    h.engine.consult(1, call, "2410")
+    h.engine.conference(1, call)
+    assert h.pbx.of("conference") == [("conference", call)] and h.events(ev.CallConferenced)
+    h.engine.hang_up_call(1, call)
+    assert h.ended(call)[0].stage == "completed"
+    h2, call2 = talking()
+    h2.engine.consult(1, call2, "agent:3")
+    h2.engine.conference(1, call2)
+    h2.engine.call_ended(call2)  # the caller hangs up: both agents are free of it
+    assert h2.state(3) == "ready" and h2.state(1) == "wrap_up"
+
+
+@pytest.mark.req("IN-15")
+def test_transfer_to_a_consulted_line_ends_the_call_for_kc():
+    h, call = talking()
+    h.engine.consult(1, call, "+420222333444")
+    h.engine.complete_transfer(1, call)
+    assert h.ended(call)[0].stage == "transferred"
+    assert h.events(ev.CallTransferred)[0].target == "+420222333444"
+
+
+@pytest.mark.req("IN-16")
+def test_blind_transfer_to_an_agent_a_queue_or_a_number():
+    h, call = talking()
+    h.engine.blind_transfer(1, call, "agent:2")
+    assert h.at(call) == 2 and h.engine.calls[call].stage == "ringing" and h.state(1) == "wrap_up"
+    h.engine.answer_call(2, call)
+    h.engine.blind_transfer(2, call, "queue:2")
+    assert h.engine.calls[call].queue_id == CLAIMS and h.at(call) == 3
+    h.engine.answer_call(3, call)
+    h.engine.blind_transfer(3, call, "+420 800 111 222")
+    assert h.pbx.of("transfer")[-1] == ("transfer", call, "+420800111222")
+    assert h.ended(call)[0].stage == "transferred"
+
+
+@pytest.mark.req("IN-16")
+@pytest.mark.parametrize("target", ["", "1", "abc", "+4201", "agent:x", "queue:", "line:2410", "123456789"])
+def test_a_transfer_to_an_invalid_target_is_refused_and_changes_nothing(target):
+    h, call = talking()
+    with pytest.raises(ValidationFailed) as refused:
+        h.engine.blind_transfer(1, call, target)
+    assert refused.value.errors[0].field == "target"
+    assert h.engine.calls[call].stage == "answered" and h.state(1) == "busy" and not h.pbx.of("transfer")
+
+
+@pytest.mark.req("IN-16")
+def test_a_transfer_to_a_busy_agent_or_an_unknown_queue_is_refused():
+    h, call = talking()
+    h.engine.pause(2, "BREAK")
+    with pytest.raises(ValidationFailed):
+        h.engine.blind_transfer(1, call, "agent:2")
+    with pytest.raises(NotFound):
+        h.engine.blind_transfer(1, call, "queue:99")
+    assert h.engine.calls[call].agent_id == 1
+
+
+@pytest.mark.req("AG-11", "AG-01")
+def test_a_manual_outbound_call_from_the_dial_pad():
+    h = Harness([queue(SALES)], [agent(1, SALES)])
+    h.engine.log_in(1)  # paused after log-in: dialling is allowed
+    with pytest.raises(ValidationFailed):
+        h.engine.dial(1, "nope")
+    call = h.engine.dial(1, "+420603555666")
+    assert h.pbx.of("originate") == [("originate", call, 1, "+420603555666")] and h.state(1) == "ringing"
+    h.engine.call_answered(call, 1)
+    h.engine.on_pbx(pbx.CalledPartyAnswered(h.clock.now(), call))
+    h.engine.hang_up_call(1, call)
+    assert h.ended(call)[0].stage == "completed" and h.state(1) == "wrap_up"
+    assert h.events(ev.CallDialled)[0].queue_id is None
+    again = h.engine.dial(1, "+420603555666")  # from wrap-up, e.g. to call back at once
+    with pytest.raises(ValidationFailed):
+        h.engine.dial(1, "+420603555777")  # but not while the phone rings for the first one
+    assert h.engine.calls[again].stage == "ringing"
+
+
+@pytest.mark.req("REC-01")
+def test_the_agent_opts_out_of_recording_the_call():
+    h, call = talking()
+    h.engine.set_recording(1, call, False)
+    h.engine.set_recording(1, call, False)
+    assert h.pbx.of("stop_recording") == [("stop_recording", call)]
+    assert [e.recording for e in h.events(ev.CallRecordingSwitched)] == [False]
+    with pytest.raises(Forbidden):
+        h.engine.set_recording(2, call, True)
+
+
+@pytest.mark.req("IN-16")
+def test_targets_are_parsed_strictly():
+    assert parse_target("agent:7").agent_id == 7 and parse_target("queue:3").queue_id == 3
+    assert parse_target(" +420 261 105 555 ").value == "+420261105555"
+    assert parse_target("2410").kind == "number"
