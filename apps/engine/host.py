@@ -62,6 +62,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "blind_transfer": ("blind_transfer", ("agent_id", "call_id", "target")),
     "dial": ("dial", ("agent_id", "number")),
     "recording": ("set_recording", ("agent_id", "call_id", "record")),
+    "device": ("use_device", ("agent_id", "device")),
 }
 
 

@@ -50,6 +50,14 @@ def _int(body: dict[str, Any], field: str) -> int:
     return int(value)
 
 
+def _device(body: dict[str, Any], field: str) -> str:
+    """IN-28: the mobile number to ring instead of the desk phone, or "" for the desk phone."""
+    value = body.get(field, "")
+    if not isinstance(value, str) or len(value) > 32:
+        raise ValidationFailed([FieldError(field, "bad_external_number")])
+    return value
+
+
 def _pause_code(body: dict[str, Any], field: str) -> str:
     """AG-10: only the administered, active pause codes."""
     code = _text(body, field)
@@ -85,6 +93,7 @@ COMMANDS: dict[str, tuple[str, tuple[tuple[str, Parser], ...]]] = {
     "transfer": ("blind_transfer", (("call_id", _text), ("target", _text))),
     "dial": ("dial", (("number", _text),)),
     "recording": ("recording", (("call_id", _text), ("record", _bool))),
+    "device": ("device", (("device", _device),)),
 }
 
 

@@ -33,6 +33,7 @@ COMMANDS = (
     "record_voicemail",
     "ring_agent",
     "answer_at_phone",
+    "route_agent",
     "cancel_ring",
     "hold",
     "retrieve",
@@ -104,6 +105,7 @@ class SimulatedPbx:
         self.endpoints: dict[int, str] = {}  # agent id -> the call ringing or connected at the phone
         self._callbacks: dict[str, list[Callback]] = {}
         self.recordings: dict[str, bytes] = {}  # voicemail recordings by reference
+        self.devices: dict[int, str] = {}  # agent id -> the mobile number they work on (IN-28)
 
     # == the driver's side ==========================================================================
     def on(self, command: str, callback: Callback) -> None:
@@ -251,6 +253,15 @@ class SimulatedPbx:
             return self._reject("answer_at_phone", args, f"call is {call.state.value}, not ringing there")
         call.state = LegState.DIALLING if call.outbound else LegState.CONNECTED
         self._done("answer_at_phone", *args)
+
+    def route_agent(self, agent_id: int, device: str) -> None:
+        if self.record_commands:
+            self.commands.append(("route_agent", (agent_id, device)))
+        if device:
+            self.devices[agent_id] = device
+        else:
+            self.devices.pop(agent_id, None)
+        self._done("route_agent", agent_id, device)
 
     def cancel_ring(self, call_id: str, agent_id: int) -> None:
         args = (call_id, agent_id)

@@ -25,6 +25,10 @@ class CallControl(Protocol):
         """Pick up the call ringing at the agent's phone from the web desktop (CSTA answerCall, SIP
         auto-answer); the PBX may report ``PhonePickedUp``, which the engine then finds done."""
 
+    def route_agent(self, agent_id: int, device: str) -> None:
+        """Ring the agent at ``device`` (an E.164 mobile number: IN-28) instead of their desk phone;
+        an empty ``device`` returns to the desk phone."""
+
     def cancel_ring(self, call_id: str, agent_id: int) -> None:
         """Stop offering the call to the agent (ring-no-answer, caller gone)."""
 

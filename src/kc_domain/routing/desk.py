@@ -201,6 +201,18 @@ class AgentDesk:
             raise ValidationFailed.one("number", "agent_not_free", state=agent.state.value)
         return self._place_call(agent, target.value, None)
 
+    def use_device(self, agent_id: int, device: str) -> None:
+        """Work on a mobile phone (an E.164 number) instead of the desk phone, or back ("")."""
+        agent = self._agent(agent_id)
+        device = device.strip().replace(" ", "")
+        if device and not E164.match(device):
+            raise ValidationFailed.one("device", "bad_external_number")
+        if agent.state in (AgentState.RINGING, AgentState.BUSY):
+            raise ValidationFailed.one("device", "agent_not_free", state=agent.state.value)
+        self._pbx.route_agent(agent_id, device)
+        agent.device = device
+        self._emit(ev.AgentDeviceChanged(self._clock.now(), agent_id, device))
+
     def set_recording(self, agent_id: int, call_id: str, record: bool) -> None:
         """The agent's choice not to record this call (REC-01), or to record it again."""
         call = self._own(agent_id, call_id, CallStage.ANSWERED)

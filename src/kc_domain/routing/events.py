@@ -233,6 +233,14 @@ class AgentStateChanged(Event):
     reason: str = ""
 
 
+@attrs.frozen
+class AgentDeviceChanged(Event):
+    """The agent works on a mobile phone from now on (``device``), or on the desk phone ("")."""
+
+    agent_id: int
+    device: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -262,6 +270,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AgentSignedIntoQueue,
         AgentSignedOutOfQueue,
         AgentStateChanged,
+        AgentDeviceChanged,
     )
 }
 

@@ -174,6 +174,7 @@ def agent_view(engine: RoutingEngine, agent_id: int, now: datetime) -> dict[str,
         "since": agent.since.isoformat() if agent.since else None,
         "wrap_up_until": agent.wrap_up_until.isoformat() if agent.wrap_up_until else None,
         "last_call_id": agent.last_call_id,
+        "device": agent.device,
         "queues": queues,
         "call": call_view(engine, call_id, now) if call_id else None,
     }

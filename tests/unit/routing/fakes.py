@@ -46,6 +46,9 @@ class RecordingPbx:
     def answer_at_phone(self, call_id: str, agent_id: int) -> None:
         self._record("answer_at_phone", call_id, agent_id)
 
+    def route_agent(self, agent_id: int, device: str) -> None:
+        self._record("route_agent", agent_id, device)
+
     def cancel_ring(self, call_id: str, agent_id: int) -> None:
         self._record("cancel_ring", call_id, agent_id)
 

@@ -181,3 +181,25 @@ def test_targets_are_parsed_strictly():
     assert parse_target("agent:7").agent_id == 7 and parse_target("queue:3").queue_id == 3
     assert parse_target(" +420 261 105 555 ").value == "+420261105555"
     assert parse_target("2410").kind == "number"
+
+
+@pytest.mark.req("IN-28")
+def test_an_agent_works_on_a_mobile_phone_and_back_on_the_desk_phone():
+    h = Harness([queue(SALES)], [agent(1, SALES)])
+    h.engine.log_in(1)
+    with pytest.raises(ValidationFailed):
+        h.engine.use_device(1, "731000111")  # not E.164
+    h.engine.use_device(1, "+420 731 000 111")
+    assert h.pbx.of("route_agent") == [("route_agent", 1, "+420731000111")]
+    assert h.engine.view_of(1)["device"] == "+420731000111"
+    h.engine.ready(1)
+    call = h.arrive()
+    assert h.at(call) == 1  # rung on the mobile by the PBX; the engine routes as ever
+    with pytest.raises(ValidationFailed):
+        h.engine.use_device(1, "")  # not while the phone rings
+    h.engine.call_ended(call)
+    h.engine.use_device(1, "")
+    assert h.engine.agents[1].device == "" and [e.device for e in h.events(ev.AgentDeviceChanged)] == [
+        "+420731000111",
+        "",
+    ]
