@@ -1,9 +1,9 @@
 """Commands to the engine from web nodes: request/reply over the bus.
 
-``send`` subscribes to a reply channel of its own, publishes the command on ``kc.engine.commands``
-with that channel as ``reply_to`` and waits for the engine host's answer (``{"ok": True, ...}`` or
-``{"ok": False, "error": ...}``). Subscribing first matters: the memory bus calls handlers inside
-``publish``, so the reply may arrive before ``publish`` returns.
+``send`` publishes the command on ``kc.engine.commands`` with the client's own reply channel as
+``reply_to`` and a ``request_id``, and waits for the engine host's answer (``{"ok": True, ...}`` or
+``{"ok": False, "error": ...}``) carrying that id. The reply channel is subscribed before the first
+command: the memory bus calls handlers inside ``publish``, so a reply may arrive before it returns.
 """
 
 from __future__ import annotations
@@ -14,35 +14,60 @@ from typing import Any
 
 from apps.engine.host import COMMANDS_CHANNEL
 from kc_domain.errors import DomainError, FieldError, Forbidden, NotFound, ValidationFailed
-from kc_ports.bus import EventBus
+from kc_ports.bus import EventBus, Subscription
 
 REPLY_PREFIX = "kc.engine.reply."
 UNAVAILABLE = "engine_unavailable"
 
 
 class EngineClient:
+    """One per process: its replies come on one channel of its own, matched by ``request_id``, so a
+    command costs a publish and a wait, not a subscription (the subscription is made on first use,
+    i.e. after a web server has forked its workers)."""
+
     def __init__(self, bus: EventBus, timeout_s: float = 2.0) -> None:
         self._bus, self._timeout_s = bus, timeout_s
+        self._channel = f"{REPLY_PREFIX}{uuid.uuid4()}"
+        self._waiting: dict[str, tuple[threading.Event, list[dict[str, Any]]]] = {}
+        self._lock = threading.Lock()
+        self._subscription: Subscription | None = None
 
     def send(self, command: str, **fields: Any) -> dict[str, Any]:
         """The engine's reply, or ``{"ok": False, "error": "engine_unavailable"}`` after the timeout."""
-        reply_to = f"{REPLY_PREFIX}{uuid.uuid4()}"
-        replies: list[dict[str, Any]] = []
-        arrived = threading.Event()
-
-        def receive(message: dict[str, Any]) -> None:
-            if not arrived.is_set():
-                replies.append(message)
-                arrived.set()
-
-        subscription = self._bus.subscribe(reply_to, receive)
+        self._subscribe()
+        request_id = uuid.uuid4().hex
+        arrived, replies = slot = (threading.Event(), [])
+        with self._lock:
+            self._waiting[request_id] = slot
         try:
-            self._bus.publish(COMMANDS_CHANNEL, {"command": command, **fields, "reply_to": reply_to})
+            message = {"command": command, **fields, "reply_to": self._channel, "request_id": request_id}
+            self._bus.publish(COMMANDS_CHANNEL, message)
             if not arrived.wait(self._timeout_s):
                 return {"ok": False, "error": UNAVAILABLE}
         finally:
+            with self._lock:
+                self._waiting.pop(request_id, None)
+        reply = dict(replies[0])
+        reply.pop("request_id", None)
+        return reply
+
+    def close(self) -> None:
+        with self._lock:
+            subscription, self._subscription = self._subscription, None
+        if subscription is not None:
             subscription.close()
-        return dict(replies[0])
+
+    def _subscribe(self) -> None:
+        with self._lock:
+            if self._subscription is None:
+                self._subscription = self._bus.subscribe(self._channel, self._receive)
+
+    def _receive(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            slot = self._waiting.get(str(message.get("request_id", "")))
+        if slot is not None and not slot[0].is_set():
+            slot[1].append(message)
+            slot[0].set()
 
 
 def raise_refusal(reply: dict[str, Any]) -> None:

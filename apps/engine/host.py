@@ -32,7 +32,7 @@ from kc_ports.system import Clock
 
 log = logging.getLogger("kc.engine")
 COMMANDS_CHANNEL, LIVE_CHANNEL = "kc.engine.commands", "kc.live"
-DESKTOP_PREFIX, PANEL_CHANNEL = "kc.desktop.", "kc.panel"  # one channel per agent; the transfer panel
+DESKTOP_CHANNEL, PANEL_CHANNEL = "kc.desktop", "kc.panel"  # agents' views (by agent_id); the panel
 
 # command name -> (engine method, the message fields it takes, in order)
 COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -155,7 +155,7 @@ class EngineHost:
         reply = self._run_command(message)
         reply_to = message.get("reply_to")
         if isinstance(reply_to, str) and reply_to:
-            self._bus.publish(reply_to, reply)
+            self._bus.publish(reply_to, {**reply, "request_id": message.get("request_id")})
         return reply
 
     def _run_command(self, message: dict[str, Any]) -> dict[str, Any]:
@@ -214,7 +214,7 @@ class EngineHost:
             view = engine.view_of(agent_id)
             if self._desktops.get(agent_id) != view:
                 self._desktops[agent_id] = view
-                self._bus.publish(f"{DESKTOP_PREFIX}{agent_id}", {"agent": view})
+                self._bus.publish(DESKTOP_CHANNEL, {"agent": view})
         if any(isinstance(e, ev.AgentStateChanged) for e in events):
             panel = engine.panel()
             if panel != self._panel:

@@ -15,14 +15,15 @@ from __future__ import annotations
 import contextlib
 import json
 import queue
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from simple_websocket import ConnectionClosed, Server
 
 from apps.engine.client import raise_refusal
-from apps.engine.host import DESKTOP_PREFIX, PANEL_CHANNEL
+from apps.engine.host import DESKTOP_CHANNEL, PANEL_CHANNEL
 from apps.web.security import actor, current_user, requires
 from kc_domain.audit.model import Outcome
 from kc_domain.errors import DomainError, FieldError, ValidationFailed
@@ -97,6 +98,59 @@ COMMANDS: dict[str, tuple[str, tuple[tuple[str, Parser], ...]]] = {
 }
 
 
+class DesktopHub:
+    """One per web process: a single subscription to the agents' views and one to the panel, handed
+    to the sockets open in this process (an agent may have several tabs), so that 300 desktops
+    cost two bus subscriptions, not 600."""
+
+    def __init__(self, bus: Any) -> None:
+        self._bus = bus
+        self._lock = threading.Lock()
+        self._sockets: dict[int, set[queue.Queue[dict[str, Any]]]] = {}
+        self._subscriptions: list[Any] = []
+
+    def open(self, agent_id: int) -> queue.Queue[dict[str, Any]]:
+        news: queue.Queue[dict[str, Any]] = queue.Queue()
+        with self._lock:
+            if not self._subscriptions:
+                self._subscriptions = [
+                    self._bus.subscribe(DESKTOP_CHANNEL, self._agent),
+                    self._bus.subscribe(PANEL_CHANNEL, self._panel),
+                ]
+            self._sockets.setdefault(agent_id, set()).add(news)
+        return news
+
+    def close(self, agent_id: int, news: queue.Queue[dict[str, Any]]) -> None:
+        with self._lock:
+            self._sockets.get(agent_id, set()).discard(news)
+
+    def _agent(self, message: dict[str, Any]) -> None:
+        view = message.get("agent")
+        agent_id = view.get("agent_id") if isinstance(view, dict) else None
+        with self._lock:
+            targets = list(self._sockets.get(agent_id, ())) if isinstance(agent_id, int) else []
+        for news in targets:
+            news.put(message)
+
+    def _panel(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            targets = [news for sockets in self._sockets.values() for news in sockets]
+        for news in targets:
+            news.put(message)
+
+
+_HUB_LOCK = threading.Lock()
+
+
+def hub() -> DesktopHub:
+    extensions = current_app.extensions
+    with _HUB_LOCK:
+        if "kc.desktop_hub" not in extensions:
+            extensions["kc.desktop_hub"] = DesktopHub(_kc().bus())
+        found: DesktopHub = extensions["kc.desktop_hub"]
+    return found
+
+
 def _kc() -> Any:
     return current_app.extensions["kc"]
 
@@ -137,19 +191,30 @@ def state() -> dict[str, Any]:
 @bp.route("/")
 @requires(Permission.AGENT_DESKTOP)
 def index() -> str:
-    return render_template("desktop/index.html", agent_id=_me())
+    user = current_user()
+    assert user is not None
+    callbacks = Permission.HANDLE_CALLBACKS in user.permissions
+    return render_template(
+        "desktop/index.html",
+        agent_id=_me(),
+        callbacks_url=_url_if("callbacks.index") if callbacks else None,
+        callbacks_api=_url_if("callbacks_api.api_list") if callbacks else None,
+        missed_url=_url_if("calls.missed") if callbacks else None,
+        history_url=next((r.rule for r in current_app.url_map.iter_rules() if r.rule == "/me/history"), None),
+    )
+
+
+def _url_if(endpoint: str) -> str | None:
+    """The page's link to another part of KC, when that part is installed."""
+    return url_for(endpoint) if endpoint in current_app.view_functions else None
 
 
 @bp.route("/ws", websocket=True)
 @requires(Permission.AGENT_DESKTOP)
 def live() -> Response:
     """Pushes the agent's live state and the panel; the permission is checked at the handshake."""
-    agent_id, bus = _me(), _kc().bus()
-    news: queue.Queue[dict[str, Any]] = queue.Queue()
-    subscriptions = [
-        bus.subscribe(f"{DESKTOP_PREFIX}{agent_id}", news.put),
-        bus.subscribe(PANEL_CHANNEL, news.put),
-    ]
+    agent_id, desktops = _me(), hub()
+    news = desktops.open(agent_id)
     server = Server(request.environ, **current_app.config.get("SOCK_SERVER_OPTIONS", {}))
     try:
         _push_state(server)
@@ -161,8 +226,7 @@ def live() -> Response:
     except ConnectionClosed:
         pass
     finally:
-        for subscription in subscriptions:
-            subscription.close()
+        desktops.close(agent_id, news)
         server.close()
     return _socket_done(server)
 

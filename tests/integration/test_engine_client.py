@@ -43,10 +43,11 @@ class Responder:
     def handle(self, message: dict[str, Any]) -> None:
         self.seen.append(message)
         if self.reply is not None:
-            self.bus.publish(message["reply_to"], {**self.reply, "echo": message["command"]})
+            answer = {**self.reply, "echo": message["command"], "request_id": message["request_id"]}
+            self.bus.publish(message["reply_to"], answer)
 
 
-def test_a_command_goes_out_with_its_fields_and_a_private_reply_channel(bus: EventBus) -> None:
+def test_a_command_goes_out_with_its_fields_the_clients_reply_channel_and_a_request_id(bus: EventBus) -> None:
     responder = Responder(bus, {"ok": True, "callback_id": "cb-1"})
     client = EngineClient(bus, timeout_s=5.0)
     try:
@@ -58,12 +59,31 @@ def test_a_command_goes_out_with_its_fields_and_a_private_reply_channel(bus: Eve
     assert reply == {"ok": True, "callback_id": "cb-1", "echo": "callback_assign"}
     assert again["echo"] == "callback_dial"
     first, second = responder.seen
-    assert {k: v for k, v in first.items() if k != "reply_to"} == {
+    assert {k: v for k, v in first.items() if k not in ("reply_to", "request_id")} == {
         "command": "callback_assign",
         "callback_id": "cb-1",
         "agent_id": 7,
     }
-    assert first["reply_to"].startswith(REPLY_PREFIX) and first["reply_to"] != second["reply_to"]
+    assert first["reply_to"].startswith(REPLY_PREFIX) and first["reply_to"] == second["reply_to"]
+    assert first["request_id"] != second["request_id"]
+
+
+def test_replies_are_matched_to_their_requests_and_strays_ignored(bus: EventBus) -> None:
+    client = EngineClient(bus, timeout_s=5.0)
+
+    def answer_out_of_order(message: dict[str, Any]) -> None:
+        bus.publish(message["reply_to"], {"ok": True, "request_id": "someone-else"})
+        bus.publish(
+            message["reply_to"], {"ok": True, "for": message["agent_id"], "request_id": message["request_id"]}
+        )
+
+    subscription = bus.subscribe(COMMANDS_CHANNEL, answer_out_of_order)
+    try:
+        results = [client.send("ready", agent_id=n) for n in (1, 2, 3)]
+    finally:
+        subscription.close()
+        client.close()
+    assert [r["for"] for r in results] == [1, 2, 3]
 
 
 def test_a_refusal_comes_back_as_the_engines_reply(bus: EventBus) -> None:
@@ -87,12 +107,14 @@ def test_without_an_answer_the_engine_is_unavailable_after_the_timeout(bus: Even
     assert len(silent.seen) == 1
 
 
-def test_the_reply_subscription_is_closed_afterwards(bus: EventBus) -> None:
+def test_the_reply_subscription_is_closed_with_the_client(bus: EventBus) -> None:
     responder = Responder(bus, {"ok": True})
+    client = EngineClient(bus, timeout_s=5.0)
     try:
-        EngineClient(bus, timeout_s=5.0).send("ready", agent_id=7)
+        client.send("ready", agent_id=7)
     finally:
         responder.subscription.close()
+        client.close()
     reply_to = responder.seen[0]["reply_to"]
     if isinstance(bus, MemoryBus):
         assert bus._handlers.get(reply_to) == []
@@ -106,7 +128,8 @@ def test_the_reply_subscription_is_closed_afterwards(bus: EventBus) -> None:
 
 def test_a_reply_from_another_thread_is_awaited(bus: EventBus) -> None:
     def answer_later(message: dict[str, Any]) -> None:
-        threading.Timer(0.1, bus.publish, (message["reply_to"], {"ok": True, "late": True})).start()
+        late = {"ok": True, "late": True, "request_id": message["request_id"]}
+        threading.Timer(0.1, bus.publish, (message["reply_to"], late)).start()
 
     subscription = bus.subscribe(COMMANDS_CHANNEL, answer_later)
     try:
