@@ -14,6 +14,8 @@ from kc_adapters.system import Argon2Hasher, CzechHolidays, SystemClock
 from kc_adapters.voicemail import FileVoicemailStore
 from kc_domain.admin.service import AdminService
 from kc_domain.audit.service import AuditTrail
+from kc_domain.clients.service import ClientService
+from kc_domain.contacts.service import ContactService
 from kc_domain.identity.password import LockoutPolicy, PasswordPolicy
 from kc_domain.identity.service import SignInService
 from kc_domain.ivr.catalogue import IvrCatalogue
@@ -55,6 +57,8 @@ class Container(containers.DeclarativeContainer):
     ivr = providers.Singleton(IvrCatalogue, uow_factory, clock, audit)
     voicemail_store = providers.Singleton(FileVoicemailStore, VAR / "voicemail")
     voicemail = providers.Singleton(VoicemailService, uow_factory, clock, audit, voicemail_store)
+    contacts = providers.Singleton(ContactService, uow_factory, clock, audit, journal)
+    clients = providers.Singleton(ClientService, uow_factory, clock, audit)
     sign_in = providers.Singleton(
         SignInService, uow_factory, clock, hasher, password_policy, lockout_policy, audit
     )

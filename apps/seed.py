@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from kc_domain.admin.service import AdminService
-from kc_domain.audit.service import SYSTEM
+from kc_domain.audit.service import SYSTEM, AuditTrail
+from kc_domain.clients.model import Client, ClientField, ClientKind, FieldType
 from kc_domain.identity.roles import Role
 from kc_domain.ivr.catalogue import IvrCatalogue
 from kc_domain.organisation.hours import DateException, OpeningHours, parse_intervals
 from kc_domain.organisation.model import CategoryKind, OverflowKind, OverflowTarget, PauseKind
+
+if TYPE_CHECKING:
+    from kc_ports.persistence import UnitOfWorkFactory
 
 DEMO_PASSWORD = "Kontakt-2026"
 
@@ -309,3 +313,559 @@ def seed_ivr(catalogue: IvrCatalogue, queue_ids: dict[str, int]) -> None:
     stored = catalogue.save(SYSTEM, main_ivr(queue_ids))
     catalogue.activate(SYSTEM, stored.name, stored.version)
     catalogue.assign_number(SYSTEM, MAIN_LINE, stored.name)
+
+
+# -- the customer database (CDB-03, IN-11) ----------------------------------------------------------
+BRANCHES = ("Praha", "Brno", "Ostrava", "Plzeň", "Olomouc", "Hradec Králové", "České Budějovice")
+CHANNELS = ("telefon", "e-mail", "SMS", "datová schránka", "dopis")
+
+# key, label, type, choices, required, shown in the identification list
+CLIENT_FIELDS: list[tuple[str, str, FieldType, tuple[str, ...], bool, bool]] = [
+    ("datum_narozeni", "Datum narození", FieldType.DATE, (), False, False),
+    ("ulice", "Ulice a číslo popisné", FieldType.TEXT, (), False, False),
+    ("obec", "Obec", FieldType.TEXT, (), False, True),
+    ("psc", "PSČ", FieldType.TEXT, (), False, False),
+    ("telefon", "Telefon (pevná linka)", FieldType.PHONE, (), False, False),
+    ("mobil", "Mobil", FieldType.PHONE, (), False, False),
+    ("zamestnavatel_ico", "Zaměstnavatel (IČO)", FieldType.TEXT, (), False, False),
+    ("stav_pojisteni", "Stav pojištění", FieldType.CHOICE, ("aktivní", "ukončené", "dlužník"), False, True),
+    ("pojisten_od", "Pojištěn od", FieldType.DATE, (), False, False),
+    ("dluzna_castka", "Dlužná částka (Kč)", FieldType.NUMBER, (), False, False),
+    ("pobocka", "Pobočka", FieldType.CHOICE, BRANCHES, False, False),
+    ("preferovany_kanal", "Preferovaný kanál", FieldType.CHOICE, CHANNELS, False, False),
+    ("datova_schranka", "ID datové schránky", FieldType.TEXT, (), False, False),
+    ("korespondencni_adresa", "Korespondenční adresa", FieldType.LONGTEXT, (), False, False),
+    ("jazyk", "Jazyk komunikace", FieldType.CHOICE, ("čeština", "slovenština", "angličtina"), False, False),
+    ("vip", "VIP / zvláštní péče", FieldType.BOOL, (), False, True),
+    ("souhlas_marketing", "Souhlas s marketingovými hovory", FieldType.BOOL, (), False, False),
+    ("poznamka", "Poznámka", FieldType.LONGTEXT, (), False, False),
+]
+
+FAMILY_PHONE = "+420603111222"
+_I, _E, _S, _P = ClientKind.INSURED, ClientKind.EMPLOYER, ClientKind.SELF_EMPLOYED, ClientKind.PROVIDER
+
+# kind, identifier (ČP = rodné číslo, or IČO), ICIS id ("" = not in ICIS), title, first name, surname,
+# company, phones, e-mail, configurable values
+DEMO_CLIENTS: list[tuple[ClientKind, str, str, str, str, str, str, tuple[str, ...], str, dict[str, str]]] = [
+    (
+        _I,
+        "7853144123",
+        "K-1004321",
+        "Ing.",
+        "Jana",
+        "Svobodová",
+        "",
+        (FAMILY_PHONE, "+420731222333"),
+        "jana.svobodova@seznam.cz",
+        {
+            "obec": "Praha 4",
+            "ulice": "Na Pankráci 12",
+            "psc": "140 00",
+            "datum_narozeni": "1978-03-14",
+            "stav_pojisteni": "aktivní",
+            "pobocka": "Praha",
+            "mobil": "+420731222333",
+            "zamestnavatel_ico": "45301221",
+            "preferovany_kanal": "e-mail",
+            "souhlas_marketing": "true",
+        },
+    ),
+    (
+        _I,
+        "7511023190",
+        "K-1004322",
+        "",
+        "Petr",
+        "Svoboda",
+        "",
+        (FAMILY_PHONE,),
+        "petr.svoboda@email.cz",
+        {
+            "obec": "Praha 4",
+            "ulice": "Na Pankráci 12",
+            "psc": "140 00",
+            "datum_narozeni": "1975-11-02",
+            "stav_pojisteni": "aktivní",
+            "pobocka": "Praha",
+            "telefon": FAMILY_PHONE,
+        },
+    ),
+    (
+        _I,
+        "8556211279",
+        "K-1011873",
+        "Mgr.",
+        "Lenka",
+        "Dvořáková",
+        "",
+        ("+420602345678",),
+        "",
+        {
+            "obec": "Brno",
+            "ulice": "Lidická 45",
+            "psc": "602 00",
+            "datum_narozeni": "1985-06-21",
+            "stav_pojisteni": "aktivní",
+            "pobocka": "Brno",
+            "preferovany_kanal": "telefon",
+        },
+    ),
+    (
+        _I,
+        "6201302151",
+        "K-0987001",
+        "",
+        "Josef",
+        "Novotný",
+        "",
+        ("+420777123456",),
+        "",
+        {
+            "obec": "Ostrava",
+            "ulice": "Nádražní 8",
+            "psc": "702 00",
+            "datum_narozeni": "1962-01-30",
+            "stav_pojisteni": "dlužník",
+            "dluzna_castka": "12450",
+            "pobocka": "Ostrava",
+            "poznamka": "Splátkový kalendář dohodnut do 30. 6. 2027.",
+        },
+    ),
+    (
+        _I,
+        "9059093340",
+        "K-1200456",
+        "",
+        "Tereza",
+        "Černá",
+        "",
+        ("+420605987654",),
+        "tereza.cerna@gmail.com",
+        {
+            "obec": "Plzeň",
+            "psc": "301 00",
+            "datum_narozeni": "1990-09-09",
+            "stav_pojisteni": "aktivní",
+            "pobocka": "Plzeň",
+            "preferovany_kanal": "SMS",
+        },
+    ),
+    (
+        _I,
+        "5812241017",
+        "K-0500112",
+        "MUDr.",
+        "Jiří",
+        "Procházka",
+        "",
+        ("+420603555111", "+420241444555"),
+        "",
+        {
+            "obec": "Praha 6",
+            "ulice": "Evropská 101",
+            "psc": "160 00",
+            "datum_narozeni": "1958-12-24",
+            "stav_pojisteni": "aktivní",
+            "vip": "true",
+            "pobocka": "Praha",
+            "telefon": "+420241444555",
+        },
+    ),
+    (
+        _I,
+        "7154052202",
+        "K-0877345",
+        "",
+        "Martina",
+        "Kučerová",
+        "",
+        ("+420608121314",),
+        "",
+        {
+            "obec": "Olomouc",
+            "psc": "779 00",
+            "datum_narozeni": "1971-04-05",
+            "stav_pojisteni": "aktivní",
+            "pobocka": "Olomouc",
+            "jazyk": "čeština",
+        },
+    ),
+    (
+        _I,
+        "8807174420",
+        "",
+        "",
+        "Tomáš",
+        "Veselý",
+        "",
+        ("+420739000111",),
+        "tomas.vesely@centrum.cz",
+        {
+            "obec": "Hradec Králové",
+            "datum_narozeni": "1988-07-17",
+            "poznamka": "Nový klient, registrace v ICIS probíhá.",
+        },
+    ),
+    (
+        _I,
+        "6652281196",
+        "K-0765432",
+        "",
+        "Eva",
+        "Horáková",
+        "",
+        ("+420724333444",),
+        "",
+        {
+            "obec": "České Budějovice",
+            "psc": "370 01",
+            "datum_narozeni": "1966-02-28",
+            "stav_pojisteni": "ukončené",
+            "pobocka": "České Budějovice",
+            "poznamka": "Přeregistrace k jiné pojišťovně od 1. 1. 2026.",
+        },
+    ),
+    (
+        _I,
+        "9510115032",
+        "K-1300987",
+        "Bc.",
+        "Ondřej",
+        "Němec",
+        "",
+        ("+420776543210",),
+        "ondrej.nemec@seznam.cz",
+        {
+            "obec": "Praha 10",
+            "psc": "100 00",
+            "datum_narozeni": "1995-10-11",
+            "stav_pojisteni": "aktivní",
+            "pobocka": "Praha",
+            "preferovany_kanal": "e-mail",
+        },
+    ),
+    (
+        _I,
+        "8055032766",
+        "K-1009911",
+        "",
+        "Petra",
+        "Marková",
+        "",
+        ("+420721010101",),
+        "",
+        {"obec": "Brno", "datum_narozeni": "1980-05-03", "stav_pojisteni": "aktivní", "pobocka": "Brno"},
+    ),
+    (
+        _I,
+        "7308193882",
+        "K-0912345",
+        "Ing.",
+        "Pavel",
+        "Pokorný",
+        "",
+        ("+420602777888",),
+        "pavel.pokorny@firma.cz",
+        {
+            "obec": "Zlín",
+            "datum_narozeni": "1973-08-19",
+            "stav_pojisteni": "aktivní",
+            "zamestnavatel_ico": "27315061",
+            "pobocka": "Olomouc",
+        },
+    ),
+    (
+        _I,
+        "9962011455",
+        "K-1400222",
+        "",
+        "Kristýna",
+        "Pospíšilová",
+        "",
+        ("+420730303030",),
+        "",
+        {
+            "obec": "Liberec",
+            "datum_narozeni": "1999-12-01",
+            "stav_pojisteni": "aktivní",
+            "pobocka": "Praha",
+            "jazyk": "slovenština",
+        },
+    ),
+    (
+        _I,
+        "6906062900",
+        "K-0800456",
+        "",
+        "Miroslav",
+        "Hájek",
+        "",
+        ("+420607060606",),
+        "",
+        {
+            "obec": "Kladno",
+            "datum_narozeni": "1969-06-06",
+            "stav_pojisteni": "dlužník",
+            "dluzna_castka": "3200,50",
+            "pobocka": "Praha",
+        },
+    ),
+    (
+        _I,
+        "8352142117",
+        "",
+        "",
+        "Alena",
+        "Králová",
+        "",
+        ("+420736111999",),
+        "alena.kralova@post.cz",
+        {"obec": "Pardubice", "datum_narozeni": "1983-02-14"},
+    ),
+    (
+        _I,
+        "5603031775",
+        "K-0400789",
+        "prof. MUDr.",
+        "Karel",
+        "Beneš",
+        "",
+        ("+420602020202",),
+        "",
+        {
+            "obec": "Praha 2",
+            "datum_narozeni": "1956-03-03",
+            "stav_pojisteni": "aktivní",
+            "vip": "true",
+            "pobocka": "Praha",
+            "preferovany_kanal": "dopis",
+        },
+    ),
+    (
+        _I,
+        "9261233619",
+        "K-1250333",
+        "",
+        "Veronika",
+        "Fialová",
+        "",
+        ("+420775432198",),
+        "",
+        {
+            "obec": "Ostrava",
+            "datum_narozeni": "1992-11-23",
+            "stav_pojisteni": "aktivní",
+            "pobocka": "Ostrava",
+            "souhlas_marketing": "true",
+        },
+    ),
+    (
+        _I,
+        "7701082345",
+        "K-0955666",
+        "",
+        "Lukáš",
+        "Růžička",
+        "",
+        ("+420723456789", "+420548123456"),
+        "",
+        {
+            "obec": "Brno",
+            "datum_narozeni": "1977-01-08",
+            "stav_pojisteni": "aktivní",
+            "pobocka": "Brno",
+            "telefon": "+420548123456",
+        },
+    ),
+    (
+        _I,
+        "6459154823",
+        "K-0811777",
+        "",
+        "Hana",
+        "Šimková",
+        "",
+        ("+420604404404",),
+        "hana.simkova@volny.cz",
+        {"obec": "Plzeň", "datum_narozeni": "1964-09-15", "stav_pojisteni": "aktivní", "pobocka": "Plzeň"},
+    ),
+    (
+        _I,
+        "8704271565",
+        "",
+        "",
+        "David",
+        "Kolář",
+        "",
+        ("+420737373737",),
+        "",
+        {"obec": "Jihlava", "datum_narozeni": "1987-04-27"},
+    ),
+    (
+        _I,
+        "6057073220",
+        "K-0699888",
+        "",
+        "Zdeňka",
+        "Urbanová",
+        "",
+        ("+420606161616",),
+        "",
+        {
+            "obec": "Olomouc",
+            "datum_narozeni": "1960-07-07",
+            "stav_pojisteni": "aktivní",
+            "pobocka": "Olomouc",
+            "korespondencni_adresa": "Dům s pečovatelskou službou\nWellnerova 3\n779 00 Olomouc",
+        },
+    ),
+    (
+        _S,
+        "9403304196",
+        "K-1350444",
+        "",
+        "Jakub",
+        "Doležal",
+        "Doležal – truhlářství",
+        ("+420777888999",),
+        "jakub@dolezal-truhlarstvi.cz",
+        {
+            "obec": "Tábor",
+            "datum_narozeni": "1994-03-30",
+            "stav_pojisteni": "aktivní",
+            "pobocka": "České Budějovice",
+            "datova_schranka": "ab12cd3",
+        },
+    ),
+    (
+        _E,
+        "45301221",
+        "Z-200001",
+        "",
+        "",
+        "",
+        "Strojírny Pankrác a.s.",
+        ("+420261261261",),
+        "mzdy@strojirny-pankrac.cz",
+        {
+            "obec": "Praha 4",
+            "ulice": "Na Strži 65",
+            "psc": "140 00",
+            "pobocka": "Praha",
+            "datova_schranka": "x7yk2mq",
+            "preferovany_kanal": "datová schránka",
+        },
+    ),
+    (
+        _E,
+        "27315061",
+        "Z-200002",
+        "",
+        "",
+        "",
+        "Moravské pekárny s.r.o.",
+        ("+420577100200",),
+        "personalni@mpekarny.cz",
+        {"obec": "Zlín", "pobocka": "Olomouc", "datova_schranka": "p3kar9n"},
+    ),
+    (
+        _E,
+        "64200175",
+        "Z-200003",
+        "",
+        "",
+        "",
+        "Ostravská logistika s.r.o.",
+        ("+420596700800",),
+        "",
+        {"obec": "Ostrava", "pobocka": "Ostrava", "stav_pojisteni": "dlužník", "dluzna_castka": "48900"},
+    ),
+    (
+        _E,
+        "18402593",
+        "",
+        "",
+        "",
+        "",
+        "Kavárna U Mostu s.r.o.",
+        ("+420602909090",),
+        "",
+        {"obec": "Český Krumlov", "poznamka": "Nový zaměstnavatel, přihláška čeká na zpracování."},
+    ),
+    (
+        _P,
+        "26019833",
+        "P-300001",
+        "MUDr.",
+        "",
+        "",
+        "Ordinace praktického lékaře MUDr. Malá s.r.o.",
+        ("+420241777888",),
+        "ordinace@mudrmala.cz",
+        {"obec": "Praha 4", "pobocka": "Praha", "datova_schranka": "m4la77q"},
+    ),
+    (
+        _P,
+        "47110015",
+        "P-300002",
+        "",
+        "",
+        "",
+        "Nemocnice Pardubického kraje, a.s.",
+        ("+420466011111",),
+        "",
+        {"obec": "Pardubice", "pobocka": "Hradec Králové", "vip": "true"},
+    ),
+    (
+        _I,
+        "",
+        "",
+        "",
+        "Marek",
+        "Zeman",
+        "",
+        ("+420728282828",),
+        "",
+        {"poznamka": "Volal z neznámého čísla, rodné číslo neuvedl."},
+    ),
+    (
+        _I,
+        "",
+        "",
+        "",
+        "Jitka",
+        "Svobodová",
+        "",
+        ("+420733444555",),
+        "",
+        {"obec": "Kolín", "poznamka": "Jmenovkyně paní Ing. Svobodové, pozor na záměnu."},
+    ),
+]
+
+
+def seed_clients(uow_factory: UnitOfWorkFactory, audit: AuditTrail, now: datetime) -> int:
+    """The client card's fields and the demo clients, once (nothing when fields already exist), in one
+    unit of work audited as ``client.seed``; returns how many clients were created."""
+    with uow_factory() as uow:
+        if uow.client_fields.list():
+            return 0
+        fields = {}
+        for position, (key, label, kind, choices, required, listed) in enumerate(CLIENT_FIELDS, start=1):
+            fields[key] = uow.client_fields.add(
+                ClientField(key, label, kind, choices, position * 10, required, show_in_list=listed)
+            )
+        for kind, ident, icis, title, first, surname, company, phones, email, raw in DEMO_CLIENTS:
+            values = {}
+            for key, text in raw.items():
+                values[key], problem = fields[key].clean(text)
+                assert problem is None, (surname or company, problem)
+            client = Client(
+                kind, ident, icis, first, surname, title, company, frozenset(phones), email, values
+            )
+            client.created_at = client.updated_at = now
+            client.version = 1
+            assert not client.problems(), (client.name, client.problems())
+            uow.clients.add(client)
+        audit.record(uow, SYSTEM, "client.seed", object_type="client", params={"created": len(DEMO_CLIENTS)})
+        uow.commit()
+    return len(DEMO_CLIENTS)

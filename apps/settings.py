@@ -76,6 +76,16 @@ def _text(raw: str) -> str:
     return raw
 
 
+def _icis_template(raw: str) -> str:
+    """Empty (no links), or an http(s) address with the person's {icis_id} or {identifier} in it."""
+    if raw and (
+        raw.split("://", 1)[0] not in ("http", "https")
+        or ("{icis_id}" not in raw and "{identifier}" not in raw)
+    ):
+        raise ValueError
+    return raw
+
+
 VAR = Path("var")
 
 OPTIONS = (
@@ -181,6 +191,13 @@ OPTIONS = (
     ),
     Option("KC_HOST", "127.0.0.1", "Address `kc web` and `kc demo` listen on.", _text, "an IP address"),
     Option("KC_PORT", "8080", "Port `kc web` and `kc demo` listen on.", _int(1, 65535), "1..65535"),
+    Option(
+        "KC_ICIS_URL_TEMPLATE",
+        "",
+        "Link from the client card into ICIS; empty: no links (CHAT-05, AG-18).",
+        _icis_template,
+        "empty, or an http(s) URL containing {icis_id} or {identifier}",
+    ),
 )
 
 
@@ -206,6 +223,7 @@ class Settings:
     log_level: str
     host: str
     port: int
+    icis_url_template: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from apps.container import Container
-from apps.seed import DEMO_PASSWORD, seed
+from apps.seed import DEMO_PASSWORD, seed, seed_clients
 from apps.settings import Settings
 from kc_adapters.system import Argon2Hasher
 
@@ -32,6 +32,7 @@ def make_container(database_url: str, **env: str) -> Container:
 def container(tmp_path: Path) -> Iterator[Container]:
     container = make_container(f"sqlite:///{tmp_path / 'kc.sqlite3'}")
     seed(container.admin())
+    seed_clients(container.uow_factory(), container.audit(), container.clock().now())
     yield container
     container.database().dispose()
 

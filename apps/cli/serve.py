@@ -44,6 +44,7 @@ def web(host: str | None, port: int | None, workers: int, threads: int) -> None:
     settings = container.settings()
     _require_schema(container)
     app = create_app(container)
+    container.database().dispose()  # the check's connections stay with the master, unused
 
     class _Gunicorn(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -52,6 +53,8 @@ def web(host: str | None, port: int | None, workers: int, threads: int) -> None:
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("accesslog", None)
+            # database connections opened before the fork must not be shared by the workers
+            self.cfg.set("post_fork", lambda _server, _worker: container.database().dispose())
 
         def load(self) -> Any:
             return app
@@ -64,7 +67,7 @@ def web(host: str | None, port: int | None, workers: int, threads: int) -> None:
 @click.option("--port", default=None, type=int, help="Default: KC_PORT.")
 def demo(host: str | None, port: int | None) -> None:
     """Migrate, seed demo data and serve everything in one process (SQLite by default)."""
-    from apps.seed import DEMO_PASSWORD, MAIN_LINE, USERS, seed, seed_ivr
+    from apps.seed import DEMO_PASSWORD, MAIN_LINE, USERS, seed, seed_clients, seed_ivr
     from apps.web import create_app
 
     container = _container()
@@ -75,6 +78,7 @@ def demo(host: str | None, port: int | None) -> None:
         seed_ivr(
             container.ivr(), {k.split(":", 1)[1]: v for k, v in created.items() if k.startswith("queue:")}
         )
+    seed_clients(container.uow_factory(), container.audit(), container.clock().now())
     stop = threading.Event()
     _start_worker(container, stop)
     traffic = _start_engine_with_traffic(container, stop)

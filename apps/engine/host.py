@@ -13,6 +13,7 @@ administrators may change while the engine runs (IVR trees).
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +25,8 @@ from kc_domain.errors import Conflict, DomainError, Forbidden, NotFound, Validat
 from kc_domain.plain import to_plain
 from kc_domain.routing import events as ev
 from kc_domain.routing.engine import RoutingEngine
-from kc_domain.routing.live import LiveCounters, snapshot
+from kc_domain.routing.live import LiveCounters, panel_entry, snapshot
+from kc_domain.routing.policy import Decision
 from kc_ports.bus import EventBus
 from kc_ports.journal import ContactJournal
 from kc_ports.persistence import UnitOfWorkFactory
@@ -32,6 +34,7 @@ from kc_ports.system import Clock
 
 log = logging.getLogger("kc.engine")
 COMMANDS_CHANNEL, LIVE_CHANNEL = "kc.engine.commands", "kc.live"
+JOURNAL_BATCH = 5000  # events written in one transaction at most, when writes fall behind
 DESKTOP_CHANNEL, PANEL_CHANNEL = "kc.desktop", "kc.panel"  # agents' views (by agent_id); the panel
 
 # command name -> (engine method, the message fields it takes, in order)
@@ -115,11 +118,15 @@ class EngineHost:
         self.counters = LiveCounters(zone, thresholds)
         self.lock = threading.RLock()
         self._changed, self._published, self._pruned = True, 0.0, time.monotonic()
+        self._pending: queue.Queue[tuple[list[ev.Event], list[Decision]]] | None = None  # journal writes
         self._desktops: dict[int, dict[str, Any]] = {}  # what each agent's desktop was last sent
-        self._panel: list[dict[str, Any]] = []
 
     def run(self, stop: threading.Event, period_s: float = 0.2) -> None:
-        """Tick the engine and publish until ``stop`` is set."""
+        """Tick the engine and publish until ``stop`` is set. While running, the journal is written by
+        a thread of its own, so that a database write never holds up a call or a desktop."""
+        writer = threading.Thread(target=self._write_journal, args=(stop,), name="kc-journal", daemon=True)
+        self._pending = queue.Queue()
+        writer.start()
         subscription = self._bus.subscribe(COMMANDS_CHANNEL, self.command)
         try:
             while not stop.is_set():
@@ -127,6 +134,31 @@ class EngineHost:
                 stop.wait(period_s)
         finally:
             subscription.close()
+            writer.join()
+
+    def _write_journal(self, stop: threading.Event) -> None:
+        """Write what the engine did, in order, several steps per transaction when they pile up; a
+        failed write is retried (nothing is dropped) and the rest waits behind it."""
+        pending = self._pending
+        assert pending is not None
+        while not (stop.is_set() and pending.empty()):
+            try:
+                events, decisions = pending.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            while len(events) < JOURNAL_BATCH:
+                try:
+                    more_events, more_decisions = pending.get_nowait()
+                except queue.Empty:
+                    break
+                events, decisions = events + more_events, decisions + more_decisions
+            while True:
+                try:
+                    self._journal.record(events, decisions)
+                    break
+                except Exception:
+                    log.exception("writing the journal failed; retrying in a second")
+                    time.sleep(1.0)
 
     def step(self) -> None:
         with self.lock:
@@ -177,10 +209,13 @@ class EngineHost:
     def flush(self) -> None:
         events, decisions = self.engine.drain_events(), self.engine.drain_decisions()
         if events or decisions:
-            self._journal.record(events, decisions)
             self.counters.apply(events)
             self._changed = True
             self._publish_desktops(events)
+            if self._pending is not None:
+                self._pending.put((events, decisions))
+            else:  # not running (tests, tools): written at once
+                self._journal.record(events, decisions)
         callbacks = self.engine.drain_callback_changes()
         if callbacks and self._uow_factory is not None:
             with self._uow_factory() as uow:
@@ -215,11 +250,10 @@ class EngineHost:
             if self._desktops.get(agent_id) != view:
                 self._desktops[agent_id] = view
                 self._bus.publish(DESKTOP_CHANNEL, {"agent": view})
-        if any(isinstance(e, ev.AgentStateChanged) for e in events):
-            panel = engine.panel()
-            if panel != self._panel:
-                self._panel = panel
-                self._bus.publish(PANEL_CHANNEL, {"panel": panel})
+        changed = sorted({e.agent_id for e in events if isinstance(e, ev.AgentStateChanged)})
+        if changed:  # only what changed: every open desktop gets it, 300 of them in a big centre
+            entries = [panel_entry(engine.agents[a]) for a in changed if a in engine.agents]
+            self._bus.publish(PANEL_CHANNEL, {"panel_update": entries})
 
     def _store_voicemail(self, event: ev.CallVoicemailLeft) -> None:
         assert self._on_voicemail is not None

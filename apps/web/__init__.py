@@ -50,7 +50,19 @@ def create_app(container: Container | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from apps.web import audit_http, auth, callbacks, calls, home, ivr, ops, voicemail
+    from apps.web import (
+        audit_http,
+        auth,
+        callbacks,
+        calls,
+        clients,
+        contacts,
+        desktop,
+        home,
+        ivr,
+        ops,
+        voicemail,
+    )
     from apps.web.admin import api as admin_api
     from apps.web.admin import http as admin_http
 
@@ -67,6 +79,12 @@ def create_app(container: Container | None = None) -> Flask:
         voicemail.bp,
         callbacks.bp,
         callbacks.api,
+        contacts.bp,
+        contacts.api,
+        clients.bp,
+        clients.api,
+        desktop.bp,
+        desktop.api,
     ):
         app.register_blueprint(blueprint)
     return app

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from apps.web.errors import validation_payload
+from apps.web.messages import CALL_ENDS
 from apps.web.security import actor, current_user, requires
 from kc_domain.audit.model import Outcome
 from kc_domain.audit.service import error_params
@@ -61,14 +62,6 @@ OUTCOMES = {
     AttemptOutcome.NO_ANSWER: _l("No answer"),
     AttemptOutcome.BUSY: _l("Busy"),
     AttemptOutcome.FAILED: _l("Call failed"),
-}
-CALL_ENDS = {
-    "completed": _l("Handled"),
-    "abandoned_before_ivr": _l("Hung up before the IVR"),
-    "abandoned_in_ivr": _l("Hung up in the IVR"),
-    "abandoned_in_queue": _l("Hung up while waiting"),
-    "abandoned_ringing": _l("Hung up while ringing"),
-    "": _l("In progress"),
 }
 
 # action in the URL -> (engine command, audit action, extra form/JSON field sent with it)

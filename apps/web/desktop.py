@@ -16,6 +16,7 @@ import contextlib
 import json
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,7 @@ bp = Blueprint("desktop", __name__, url_prefix="/desktop")
 api = Blueprint("desktop_api", __name__, url_prefix="/api/v1/desktop")
 
 PUSH_WAIT_S = 1.0  # how long the socket loop waits for news before it looks at the client's side
+PANEL_EVERY_S = 0.25  # the transfer panel's changes go out at most this often to each desktop
 
 
 def _text(body: dict[str, Any], field: str, max_length: int = 64) -> str:
@@ -218,17 +220,42 @@ def live() -> Response:
     server = Server(request.environ, **current_app.config.get("SOCK_SERVER_OPTIONS", {}))
     try:
         _push_state(server)
-        while server.connected:
-            with contextlib.suppress(queue.Empty):
-                server.send(json.dumps(news.get(timeout=PUSH_WAIT_S)))
-            if server.receive(timeout=0) == "sync":
-                _push_state(server)
+        _relay(server, news)
     except ConnectionClosed:
         pass
     finally:
         desktops.close(agent_id, news)
-        server.close()
+        with contextlib.suppress(ConnectionClosed):  # the page already went away
+            server.close()
     return _socket_done(server)
+
+
+def _relay(server: Server, news: queue.Queue[dict[str, Any]]) -> None:
+    """Send what arrives: the agent's own view at once (only the newest of a burst), the panel's
+    changes merged and at most every PANEL_EVERY_S, so that 300 agents changing state do not cost
+    300 messages to each of 300 desktops."""
+    panel: dict[int, dict[str, Any]] = {}
+    panel_due = 0.0
+    while server.connected:
+        wait = PUSH_WAIT_S if not panel else max(0.0, panel_due - time.monotonic())
+        try:
+            message: dict[str, Any] | None = news.get(timeout=wait)
+        except queue.Empty:
+            message = None
+        newest = None
+        while message is not None:
+            if "panel_update" in message:
+                panel.update((entry["agent_id"], entry) for entry in message["panel_update"])
+            else:
+                newest = message
+            message = news.get_nowait() if not news.empty() else None
+        if newest is not None:
+            server.send(json.dumps(newest))
+        if panel and time.monotonic() >= panel_due:
+            server.send(json.dumps({"panel_update": list(panel.values())}))
+            panel, panel_due = {}, time.monotonic() + PANEL_EVERY_S
+        if server.receive(timeout=0) == "sync":
+            _push_state(server)
 
 
 def _push_state(server: Server) -> None:

@@ -26,6 +26,11 @@ ERRORS = {
     "must_be_empty": _l("Leave empty for this kind of target."),
     "overflow_to_itself": _l("A queue cannot overflow to itself."),
     "dtmf_key": _l("One telephone key: a digit, * or #."),
+    "bad_target": _l("“%(value)s” is not an agent, a queue or a telephone number (2-8 digits or +420…)."),
+    "agent_not_free": _l("Not possible now: the agent is %(state)s."),
+    "consultation_open": _l("Finish the consultation first."),
+    "no_consultation": _l("There is no consultation on this call."),
+    "not_ringing": _l("The call no longer rings."),
     "same_key": _l("The callback and voicemail keys must differ."),
     "bad_interval": _l("“%(value)s” is not a time range like 08:00-17:00."),
     "bad_date": _l("“%(value)s” is not a date like 2026-12-24."),
@@ -80,6 +85,13 @@ ERRORS = {
     "bad_choice_line": _l("“%(line)s” is not a choice like 1 = node."),
     "duplicate_choice": _l("The key %(digit)s is given twice."),
     "tree_exists": _l("A tree named “%(tree)s” already exists; edit it instead."),
+    "bad_field_key": _l("A key starts with a letter and has lower-case letters, digits and _ only."),
+    "bad_number": _l("“%(value)s” is not a number."),
+    "bad_insurance_number": _l("“%(value)s” is not a valid insurance number (birth number)."),
+    "bad_ico": _l("“%(value)s” is not a valid company number (IČO)."),
+    "bad_icis_id": _l("“%(value)s” is not an ICIS identifier (letters, digits, . _ -)."),
+    "note_sealed": _l("The note is finished; change it by adding a new version."),
+    "category_inactive": _l("This call category is no longer in use."),
 }
 
 SIGN_IN_REFUSALS = {
@@ -108,3 +120,21 @@ def error_text(error: FieldError) -> str:
     if error.code == "duplicate" and "value" not in params and "node" in params:
         params["value"] = params["node"]  # a duplicate node id of an IVR tree
     return str(template) % params if params else str(template)
+
+
+# how a call ended (kc_domain.routing.call.CallEnd), as lists and histories show it
+CALL_ENDS = {
+    "completed": _l("Handled"),
+    "abandoned_before_ivr": _l("Hung up before the IVR"),
+    "abandoned_in_ivr": _l("Hung up in the IVR"),
+    "abandoned_in_queue": _l("Hung up while waiting"),
+    "abandoned_ringing": _l("Hung up while ringing"),
+    "transferred": _l("Transferred"),
+    "overflowed": _l("Sent elsewhere (overflow)"),
+    "called_back": _l("Asked for a callback"),
+    "voicemail": _l("Voicemail"),
+    "ended_by_ivr": _l("Ended in the IVR"),
+    "not_reached": _l("Not reached"),
+    "rejected": _l("Rejected"),
+    "": _l("In progress"),
+}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from kc_domain.contacts.stats import CallTally
 from kc_domain.routing.events import Event
 from kc_domain.routing.policy import Decision
 from kc_domain.routing.projection import Interaction, StateInterval
@@ -34,3 +35,28 @@ class ContactJournal(Protocol):
 
     def intervals(self, agent_id: int, since: datetime, until: datetime) -> list[StateInterval]:
         """The agent's state intervals overlapping [since, until), oldest first."""
+
+    def interactions(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        agent_id: int | None = None,
+        queue_ids: Collection[int] = (),
+        answered_only: bool = False,
+        limit: int | None = None,
+    ) -> list[Interaction]:
+        """Calls arrived in [since, until) matching every given filter, newest first (ties by call id,
+        descending); ``answered_only`` keeps those an agent answered (or that connected, outbound)."""
+
+    def tally(
+        self,
+        since: datetime,
+        until: datetime,
+        thresholds: Mapping[int, float],
+        *,
+        agent_id: int | None = None,
+        queue_ids: Collection[int] = (),
+    ) -> dict[int | None, CallTally]:
+        """Counts of the calls arrived in [since, until) matching the filters, by queue id (AG-08);
+        ``thresholds``: queue id -> service-level threshold in seconds. As ``stats.tally_rows``."""

@@ -9,6 +9,8 @@ from typing import Protocol, Self, TypeVar
 
 from kc_domain.audit.model import AuditRecord
 from kc_domain.callbacks.model import CallbackRequest, CallbackState
+from kc_domain.clients.model import Client, ClientField
+from kc_domain.contacts.model import ContactRecord, NoteVersion
 from kc_domain.identity.model import User
 from kc_domain.ivr.catalogue import IvrNumber, IvrTreeVersion
 from kc_domain.organisation.model import (
@@ -118,6 +120,65 @@ class CallbackRepository(Protocol):
         """
 
 
+class ClientRepository(Protocol):
+    """The customer database (CDB-02, IN-11), keyed by int ids; each client with its set of phones.
+
+    Entities come back as copies: a change lands only through ``save`` (and the commit).
+    """
+
+    def add(self, client: Client) -> Client:
+        """Store a new client and give it an ``id``."""
+
+    def get(self, client_id: int) -> Client | None:
+        """The client with this id, or None."""
+
+    def save(self, client: Client) -> None:
+        """Store a changed client if the stored one is still at ``client.version``; both versions then
+        go up by one. A client changed (or deleted) meanwhile raises Conflict."""
+
+    def by_phone(self, number: str) -> list[Client]:
+        """Every client with this E.164 number, ordered by ``Client.search_key()``, then id."""
+
+    def search(self, text: str, limit: int) -> list[Client]:
+        """Clients whose search key (``Client.search_key``) contains every word of ``text`` (folded
+        by ``search_terms``), in the ``by_phone`` order, at most ``limit``."""
+
+    def list(self, limit: int, offset: int = 0) -> list[Client]:
+        """A page of clients ordered by id."""
+
+
+class ContactRepository(Protocol):
+    """What agents record about calls (IN-12, AG-04, AG-13, REC-01), keyed by the engine's call id.
+
+    Entities come back as copies: a change lands only through ``save`` or ``save_note``.
+    """
+
+    def get(self, call_id: str) -> ContactRecord | None:
+        """The call's record, or None."""
+
+    def save(self, record: ContactRecord) -> None:
+        """Insert the record, or replace the stored one of the same call."""
+
+    def notes(self, call_id: str) -> list[NoteVersion]:
+        """Every note version of the call, oldest (number 1) first."""
+
+    def save_note(self, note: NoteVersion) -> None:
+        """Insert the version, or replace the stored one with the same call id and number."""
+
+    def records_of(self, call_ids: Collection[str]) -> dict[str, ContactRecord]:
+        """The records of these calls (those that have one), by call id."""
+
+    def notes_of(self, call_ids: Collection[str]) -> dict[str, list[NoteVersion]]:
+        """The note versions of these calls (those that have some), by call id, oldest first."""
+
+    def for_client(self, client_id: int, limit: int = 20) -> list[ContactRecord]:
+        """Records of calls with this client, the most recently updated first."""
+
+    def matching(self, call_ids: Collection[str], text: str, client_ids: Collection[int] = ()) -> set[str]:
+        """Those of ``call_ids`` whose note (any version) contains ``text`` ignoring case, or whose
+        record names one of ``client_ids``."""
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository; leaving the block without commit rolls back."""
 
@@ -136,6 +197,9 @@ class UnitOfWork(Protocol):
     ivr_numbers: Repository[IvrNumber]
     voicemails: Repository[Voicemail]
     callbacks: CallbackRepository
+    client_fields: Repository[ClientField]
+    clients: ClientRepository
+    contacts: ContactRepository
     audit: AuditStore
 
     def __enter__(self) -> Self: ...

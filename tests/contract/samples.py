@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from kc_domain.clients.model import ClientField, FieldType
 from kc_domain.identity.model import User
 from kc_domain.identity.roles import Role
 from kc_domain.ivr.catalogue import IvrNumber, IvrTreeVersion
@@ -200,6 +201,19 @@ def transfer_line(uow: UnitOfWork, n: int = 0) -> TransferLine:
     )
 
 
+def client_field(uow: UnitOfWork, n: int = 0) -> ClientField:
+    return uow.client_fields.add(
+        ClientField(
+            f"preferovany_kanal{n or ''}",
+            _v("Preferovaný kanál", n),
+            FieldType.CHOICE,
+            ("telefon", "e-mail", "datová schránka"),
+            position=60 + n,
+            show_in_list=True,
+        )
+    )
+
+
 def _change_user(u: User) -> None:
     u.failed_logins += 1
     u.locked_until = None
@@ -289,4 +303,11 @@ SAMPLES = [
         _setter(number="4410", position=0, group_id=None),
     ),
     Sample("skill", "skills", "ADM-10", skill, _setter(level=10, priority=1, sign_in_locked=False)),
+    Sample(
+        "client_field",
+        "client_fields",
+        "CDB-03",
+        client_field,
+        _setter(type=FieldType.TEXT, choices=(), required=True, active=False, label="Kanál"),
+    ),
 ]

@@ -182,3 +182,71 @@ def test_calls_of_a_number_are_its_interactions_newest_first_up_to_the_limit(jou
     assert history[0].arrived_at == at(900) and history[0].arrived_at.utcoffset() == timedelta(0)
     assert [c.call_id for c in journal.calls_of("+420777123456", limit=2)] == ["third", "second"]
     assert journal.calls_of("+420999999999") == []
+
+
+def _period_calls() -> list[ev.Event]:
+    """Agent 7: answered in queue 1 (waited 3 s) and 2 (waited 50 s), an outbound call; agent 8:
+    answered in queue 1 (waited 25 s); lost in queue 1 (in queue) and 2 (ringing at agent 7)."""
+    return [
+        *answered_call("a7", 7),
+        ev.CallArrived(at(100), "b7", "+420601000001", "+420261105555"),
+        ev.CallQueued(at(100), "b7", 2, 5),
+        ev.CallAnswered(at(150), "b7", 2, 7, 50.0),
+        ev.CallEnded(at(400), "b7", "completed", 2, 7, "normal"),
+        ev.CallDialled(at(500), "o7", "+420602000002", None, 7),
+        ev.CallConnected(at(510), "o7"),
+        ev.CallEnded(at(600), "o7", "completed", None, 7, "normal"),
+        ev.CallArrived(at(200), "a8", "+420601000003", "+420261105555"),
+        ev.CallQueued(at(200), "a8", 1, 5),
+        ev.CallAnswered(at(225), "a8", 1, 8, 25.0),
+        ev.CallArrived(at(300), "lq", "+420601000004", "+420261105555"),
+        ev.CallQueued(at(300), "lq", 1, 5),
+        ev.CallEnded(at(340), "lq", "abandoned_in_queue", 1, None, "caller"),
+        ev.CallArrived(at(700), "lr", "+420601000005", "+420261105555"),
+        ev.CallQueued(at(700), "lr", 2, 5),
+        ev.CallOffered(at(701), "lr", 2, 7),
+        ev.CallEnded(at(720), "lr", "abandoned_ringing", 2, 7, "caller"),
+        ev.CallArrived(at(7200), "late", "+420601000006", "+420261105555"),
+    ]
+
+
+@pytest.mark.req("AG-09", "AG-15")
+def test_interactions_of_a_period_filter_by_agent_queue_and_answer_newest_first(journal):
+    journal.record(_period_calls(), [])
+    hour = (T0, at(3600))
+
+    assert [c.call_id for c in journal.interactions(*hour)] == ["lr", "o7", "lq", "a8", "b7", "a7"]
+    assert [c.call_id for c in journal.interactions(*hour, agent_id=7)] == ["lr", "o7", "b7", "a7"]
+    assert [c.call_id for c in journal.interactions(*hour, agent_id=7, answered_only=True)] == [
+        "o7",
+        "b7",
+        "a7",
+    ]
+    assert [c.call_id for c in journal.interactions(*hour, queue_ids=[2])] == ["lr", "b7"]
+    assert [c.call_id for c in journal.interactions(*hour, agent_id=7, limit=2)] == ["lr", "o7"]
+    assert [c.call_id for c in journal.interactions(at(100), at(300))] == ["a8", "b7"]
+    row = journal.interactions(*hour, agent_id=7)[1]
+    assert (row.direction, row.arrived_at, row.talk_s) == ("outbound", at(500), 90.0)
+
+
+@pytest.mark.req("AG-08")
+def test_tally_counts_offered_answered_within_the_threshold_lost_and_outbound_by_queue(journal):
+    from kc_domain.contacts.stats import CallTally
+
+    journal.record(_period_calls(), [])
+    thresholds = {1: 20.0, 2: 60.0}
+    hour = (T0, at(3600))
+
+    assert journal.tally(*hour, thresholds) == {
+        1: CallTally(offered=3, answered=2, within_sl=1, lost=1, outbound=0),
+        2: CallTally(offered=2, answered=1, within_sl=1, lost=1, outbound=0),
+        None: CallTally(outbound=1),
+    }
+    assert journal.tally(*hour, thresholds, agent_id=7) == {
+        1: CallTally(offered=1, answered=1, within_sl=1),
+        2: CallTally(offered=2, answered=1, within_sl=1, lost=1),
+        None: CallTally(outbound=1),
+    }
+    assert journal.tally(*hour, {1: 30.0}, queue_ids=[1]) == {1: CallTally(3, 2, 2, 1, 0)}
+    assert journal.tally(*hour, {}, queue_ids=[2]) == {2: CallTally(2, 1, 0, 1, 0)}
+    assert journal.tally(at(3600), at(7200), thresholds) == {}

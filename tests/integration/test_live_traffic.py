@@ -37,7 +37,8 @@ def test_robots_answer_the_calls_rung_to_them_and_everything_is_journaled(contai
         {assistance: 7200.0}, robots, handling_mean_s=0.05, ring_s=0.02, patience_mean_s=60
     )
     stop = threading.Event()
-    threading.Thread(target=host.run, args=(stop, 0.02), daemon=True).start()
+    engine_thread = threading.Thread(target=host.run, args=(stop, 0.02), daemon=True)
+    engine_thread.start()
     LiveTraffic(host, pbx, profile, seed=3).start(stop)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -47,6 +48,7 @@ def test_robots_answer_the_calls_rung_to_them_and_everything_is_journaled(contai
             break
         time.sleep(0.05)
     stop.set()
+    engine_thread.join(10)  # the journal is written by the engine's writer thread until it stops
     assert len(done) >= 2, "the robots did not complete a call each within 20 s"
     row = journal.interaction(done[0].call_id)
     assert row is not None and row.agent_id in robots and row.end_stage == "completed"

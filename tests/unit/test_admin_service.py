@@ -15,6 +15,7 @@ from kc_domain.admin.kinds import KINDS
 from kc_domain.admin.service import AdminService
 from kc_domain.audit.model import AuditRecord, Outcome
 from kc_domain.audit.service import SYSTEM, Actor, AuditTrail
+from kc_domain.clients.model import FieldType
 from kc_domain.errors import InUse, NotFound, ValidationFailed
 from kc_domain.identity.model import User
 from kc_domain.identity.roles import Role
@@ -47,6 +48,7 @@ REQ = {
     "report_filter": "ADM-06",
     "caller_rule": "IN-02",
     "announcement": "IN-20",
+    "client_field": "CDB-03",
 }
 
 
@@ -170,6 +172,14 @@ def valid_values(kind: str, w: World) -> dict[str, Any]:
             "queue_ids": {w.queue.id},
             "group_ids": {w.group.id},
         },
+        "client_field": {
+            "key": "stav_pojisteni",
+            "label": "Stav pojištění",
+            "type": FieldType.CHOICE,
+            "choices": ("aktivní", "ukončené", "dlužník"),
+            "position": 80,
+            "show_in_list": True,
+        },
     }[kind]
 
 
@@ -185,6 +195,7 @@ UPDATES: dict[str, dict[str, Any]] = {
     "report_filter": {"reports": {"hourly"}, "queue_ids": set()},
     "caller_rule": {"block": True, "priority": 0, "queue_id": None},
     "announcement": {"active": False, "numbers": set()},
+    "client_field": {"label": "Stav pojištění v ICIS", "choices": ("aktivní", "ukončené"), "required": True},
 }
 
 

@@ -11,6 +11,7 @@ import attrs
 import pytest
 
 from kc_domain.admin.kinds import KINDS
+from kc_domain.clients.model import ClientField, FieldType
 from kc_domain.identity.model import User
 from kc_domain.identity.roles import Role
 from kc_domain.organisation.hours import OpeningHours, TimeInterval
@@ -175,6 +176,7 @@ EXAMPLES = {
     "report_filter": ReportAccessFilter("Vedoucí", {"lost_calls", "calls_overview"}, {2}, {1}, id=9),
     "caller_rule": CallerRule("VIP", {"+420602111222"}, {"+421"}, {"vip"}, priority=1, id=10),
     "announcement": Announcement("Výpadek", "Portál je mimo provoz.", numbers={"+420261105555"}, id=11),
+    "client_field": ClientField("pobocka", "Pobočka", FieldType.CHOICE, ("Praha", "Brno"), 50, id=12),
 }
 
 

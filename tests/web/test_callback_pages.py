@@ -38,9 +38,9 @@ class FakeEngine:
         self.subscription = self.bus.subscribe(COMMANDS_CHANNEL, self.handle)
 
     def handle(self, message: dict[str, Any]) -> None:
-        self.seen.append({k: v for k, v in message.items() if k != "reply_to"})
+        self.seen.append({k: v for k, v in message.items() if k not in ("reply_to", "request_id")})
         if self.reply is not None:
-            self.bus.publish(message["reply_to"], self.reply)
+            self.bus.publish(message["reply_to"], {**self.reply, "request_id": message["request_id"]})
 
 
 @pytest.fixture

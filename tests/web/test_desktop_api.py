@@ -103,7 +103,7 @@ def test_consultation_and_transfer_to_another_agent_and_the_panel(client, contai
     desk(client, "answer", call_id=call)
     host.apply(lambda engine: engine.ready(horak))
     assert desk(client, "consult", call_id=call, target=f"agent:{horak}").status_code == 200
-    assert {p["agent_id"]: p["state"] for p in panel[-1]["panel"]}[horak] == "busy"
+    assert {p["agent_id"]: p["state"] for p in panel[-1]["panel_update"]}[horak] == "busy"
     assert desk(client, "transfer", call_id=call, target="queue:1").status_code == 422  # consultation open
     assert desk(client, "complete_transfer", call_id=call).status_code == 200
     assert host.engine.calls[call].agent_id == horak

@@ -32,7 +32,10 @@ Choices = Callable[[], list[tuple[str, str]]]
 
 @attrs.frozen
 class Field:
-    """``kind``: text, int, bool, choice, multi, ref, refs, list, datetime, hours, overflow, password."""
+    """``kind``: text, int, bool, choice, multi, ref, refs, list, lines, datetime, hours, overflow, password.
+
+    ``list`` is an unordered set of words; ``lines`` an ordered tuple of lines (e.g. offered choices).
+    """
 
     name: str
     label: Any
@@ -59,6 +62,8 @@ class Field:
             return _int(self.name, raw, errors) if raw else None
         if self.kind == "list":
             return frozenset(item for item in re.split(r"[\s,;]+", raw) if item)
+        if self.kind == "lines":
+            return tuple(line.strip() for line in raw.splitlines() if line.strip())
         if self.kind == "datetime":
             return _local_datetime(self.name, raw, errors) if raw else None
         if self.kind == "refs":
@@ -75,6 +80,7 @@ class Field:
         expected: dict[str, type | tuple[type, ...]] = {
             "text": str,
             "list": list,
+            "lines": list,
             "int": int,
             "bool": bool,
             "choice": str,
@@ -100,6 +106,10 @@ class Field:
             if not all(isinstance(v, str) for v in value):
                 errors.append(FieldError(self.name, "invalid_choice"))
             return frozenset(str(v).strip() for v in value if str(v).strip())
+        if self.kind == "lines":
+            if not all(isinstance(v, str) for v in value):
+                errors.append(FieldError(self.name, "invalid_choice"))
+            return tuple(str(v).strip() for v in value if str(v).strip())
         if self.kind == "refs":
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
                 errors.append(FieldError(self.name, "not_a_number"))
@@ -134,6 +144,8 @@ class Field:
             return {str(to_plain(v)) for v in value}
         if self.kind == "list":
             return "\n".join(sorted(value))
+        if self.kind == "lines":
+            return "\n".join(value or ())
         if self.kind == "datetime":
             return "" if value is None else value.astimezone(_zone()).strftime("%Y-%m-%dT%H:%M")
         return to_plain(value)

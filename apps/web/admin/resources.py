@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from apps.web.admin.fields import Field
 from apps.web.messages import ROLE_LABELS
+from kc_domain.clients.model import FieldType
 from kc_domain.identity.roles import Permission, Role
 from kc_domain.organisation.model import REPORTS, CategoryKind, OverflowKind, PauseKind, RoutingStrategy
 
@@ -80,6 +81,16 @@ REPORT_LABELS = {
     "hourly": _l("Hourly breakdown"),
 }
 assert set(REPORT_LABELS) == set(REPORTS)
+FIELD_TYPES = {
+    FieldType.TEXT: _l("Text"),
+    FieldType.LONGTEXT: _l("Long text"),
+    FieldType.DATE: _l("Date"),
+    FieldType.EMAIL: _l("E-mail"),
+    FieldType.PHONE: _l("Phone number"),
+    FieldType.NUMBER: _l("Number"),
+    FieldType.CHOICE: _l("Choice from a list"),
+    FieldType.BOOL: _l("Yes or no"),
+}
 
 NAME = Field("name", _l("Name"), in_list=True)
 ACTIVE = Field("active", _l("Active"), "bool", in_list=True)
@@ -375,6 +386,27 @@ RESOURCES: dict[str, Resource] = {
                     in_list=True,
                     help=_l("None selected: all groups."),
                 ),
+            ),
+        ),
+        Resource(
+            "client_field",
+            _l("Client card fields"),
+            _l("Client card field"),
+            Permission.MANAGE_CLIENT_FIELDS,
+            (
+                Field(
+                    "key",
+                    _l("Key"),
+                    in_list=True,
+                    help=_l("Lower-case letters without accents, digits and _; e.g. date_of_birth."),
+                ),
+                Field("label", _l("Label shown to agents"), in_list=True),
+                Field("type", _l("Type"), "choice", _enum(FIELD_TYPES), FieldType, in_list=True),
+                Field("choices", _l("Choices"), "lines", help=_l("For the type “choice”: one per line.")),
+                attrs.evolve(POSITION, in_list=True),
+                Field("required", _l("Required"), "bool", in_list=True),
+                Field("show_in_list", _l("Shown in the identification list"), "bool"),
+                ACTIVE,
             ),
         ),
     )

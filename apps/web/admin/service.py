@@ -76,6 +76,8 @@ def cells(resource: Resource, entity: Any, shown: dict[str, dict[str, str]]) -> 
             out.append(", ".join(sorted(names.get(str(getattr(v, "value", v)), str(v)) for v in value)))
         elif field.kind == "list":
             out.append(", ".join(sorted(value)))
+        elif field.kind == "lines":
+            out.append(", ".join(value))
         elif field.kind == "datetime":
             out.append(str(field.form_value(entity)).replace("T", " "))
         elif field.kind in ("ref", "choice"):

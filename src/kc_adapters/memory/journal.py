@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 
+from kc_domain.contacts.stats import CallTally, tally_rows
 from kc_domain.routing.events import Event
 from kc_domain.routing.policy import Decision
 from kc_domain.routing.projection import (
@@ -74,4 +75,45 @@ class MemoryJournal:
             copy.copy(i)
             for i in self._intervals
             if i.agent_id == agent_id and i.started_at < until and (i.ended_at is None or i.ended_at > since)
+        ]
+
+    def interactions(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        agent_id: int | None = None,
+        queue_ids: Collection[int] = (),
+        answered_only: bool = False,
+        limit: int | None = None,
+    ) -> list[Interaction]:
+        found = [
+            copy.copy(r)
+            for r in self._selected(since, until, agent_id, queue_ids)
+            if not answered_only or r.answered_at is not None
+        ]
+        found.sort(key=lambda r: (r.arrived_at or _EPOCH, r.call_id), reverse=True)
+        return found if limit is None else found[:limit]
+
+    def tally(
+        self,
+        since: datetime,
+        until: datetime,
+        thresholds: Mapping[int, float],
+        *,
+        agent_id: int | None = None,
+        queue_ids: Collection[int] = (),
+    ) -> dict[int | None, CallTally]:
+        return tally_rows(self._selected(since, until, agent_id, queue_ids), thresholds)
+
+    def _selected(
+        self, since: datetime, until: datetime, agent_id: int | None, queue_ids: Collection[int]
+    ) -> list[Interaction]:
+        return [
+            r
+            for r in self._interactions.values()
+            if r.arrived_at is not None
+            and since <= r.arrived_at < until
+            and (agent_id is None or r.agent_id == agent_id)
+            and (not queue_ids or r.queue_id in queue_ids)
         ]

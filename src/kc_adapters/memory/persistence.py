@@ -12,8 +12,11 @@ from typing import Any, Self
 
 import attrs
 
+from kc_adapters.memory.clients import MemoryClientRepository
+from kc_adapters.memory.contacts import ContactRows, MemoryContactRepository
 from kc_domain.audit.model import GENESIS, AuditRecord
 from kc_domain.callbacks.model import ACTIVE_STATES, CallbackRequest, CallbackState
+from kc_domain.clients.model import Client
 from kc_domain.errors import Conflict
 from kc_ports.persistence import AuditFilter
 
@@ -32,17 +35,21 @@ REPOSITORIES = (
     "ivr_trees",
     "ivr_numbers",
     "voicemails",
+    "client_fields",
 )
 """Repositories of id-numbered entities (``MemoryRepository``)."""
 
-OTHER_REPOSITORIES = ("callbacks",)
-"""Repositories with their own class and keys: ``callbacks`` (``MemoryCallbackRepository``)."""
+OTHER_REPOSITORIES = ("callbacks", "clients", "contacts")
+"""Repositories with their own class and keys: ``callbacks`` (``MemoryCallbackRepository``),
+``clients`` (``MemoryClientRepository``), ``contacts`` (``MemoryContactRepository``)."""
 
 
 @attrs.define
 class _State:
     rows: dict[str, dict[int, Any]] = attrs.field(factory=lambda: {name: {} for name in REPOSITORIES})
     callbacks: dict[str, CallbackRequest] = attrs.field(factory=dict)
+    clients: dict[int, Client] = attrs.field(factory=dict)
+    contacts: ContactRows = attrs.field(factory=ContactRows)
     next_id: int = 1
     audit: list[AuditRecord] = attrs.field(factory=list)
     anchor: tuple[int, str] = (0, GENESIS)
@@ -178,6 +185,8 @@ class MemoryUnitOfWork:
         for name in REPOSITORIES:
             setattr(self, name, MemoryRepository(self._state, name))
         self.callbacks = MemoryCallbackRepository(self._state)
+        self.clients = MemoryClientRepository(self._state)
+        self.contacts = MemoryContactRepository(self._state.contacts)
         self.audit = MemoryAuditStore(self._state)
 
     def commit(self) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
 import sqlalchemy as sa
 
+from kc_domain.contacts.stats import CallTally
 from kc_domain.routing.events import Event, event_from_plain, event_to_plain
 from kc_domain.routing.policy import Candidate, Decision
 from kc_domain.routing.projection import (
@@ -97,6 +98,65 @@ class SqlJournal:
         with self._engine.connect() as connection:
             return [_interval(r) for r in connection.execute(query.order_by(t.c.started_at))]
 
+    def interactions(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        agent_id: int | None = None,
+        queue_ids: Collection[int] = (),
+        answered_only: bool = False,
+        limit: int | None = None,
+    ) -> list[Interaction]:
+        c = interactions.c
+        query = (
+            sa.select(interactions)
+            .where(*_period(since, until, agent_id, queue_ids))
+            .order_by(c.arrived_at.desc(), c.call_id.desc())
+            .limit(limit)
+        )
+        if answered_only:
+            query = query.where(c.answered_at.is_not(None))
+        with self._engine.connect() as connection:
+            return [Interaction(**r._mapping) for r in connection.execute(query)]
+
+    def tally(
+        self,
+        since: datetime,
+        until: datetime,
+        thresholds: Mapping[int, float],
+        *,
+        agent_id: int | None = None,
+        queue_ids: Collection[int] = (),
+    ) -> dict[int | None, CallTally]:
+        # One aggregate query grouped by queue; the per-queue threshold is a CASE over queue ids.
+        c = interactions.c
+        inbound = c.direction != "outbound"
+        answered = c.answered_at.is_not(None)
+        lost = c.end_stage.in_([e.value for e in LOST])
+        in_time: Any = sa.false()
+        if thresholds:
+            limit = sa.case(*[(c.queue_id == q, float(s)) for q, s in sorted(thresholds.items())], else_=None)
+            in_time = c.waited_s <= limit
+
+        def count(*conditions: Any) -> Any:
+            return sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0))
+
+        query = (
+            sa.select(
+                c.queue_id,
+                count(inbound, c.queued_at.is_not(None), sa.or_(answered, lost)),
+                count(inbound, answered),
+                count(inbound, answered, c.waited_s.is_not(None), in_time),
+                count(lost),
+                count(sa.not_(inbound), answered),
+            )
+            .where(*_period(since, until, agent_id, queue_ids))
+            .group_by(c.queue_id)
+        )
+        with self._engine.connect() as connection:
+            return {row[0]: CallTally(*(int(v or 0) for v in row[1:])) for row in connection.execute(query)}
+
     # -- projections ---------------------------------------------------------------------------------
     def _fold_interactions(self, connection: sa.Connection, events: Sequence[Event]) -> None:
         by_call: dict[str, list[Event]] = {}
@@ -149,6 +209,16 @@ class SqlJournal:
         if fresh:
             rows = [attrs.asdict(i, filter=lambda a, _v: a.name != "id") for i in fresh]
             connection.execute(sa.insert(t), rows)
+
+
+def _period(since: datetime, until: datetime, agent_id: int | None, queue_ids: Collection[int]) -> list[Any]:
+    c = interactions.c
+    conditions: list[Any] = [c.arrived_at >= since, c.arrived_at < until]
+    if agent_id is not None:
+        conditions.append(c.agent_id == agent_id)
+    if queue_ids:
+        conditions.append(c.queue_id.in_(sorted(queue_ids)))
+    return conditions
 
 
 def _select_in(

@@ -15,6 +15,7 @@ import threading
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
+from kc_domain.clients.model import ClientField
 from kc_domain.identity.model import User
 from kc_domain.ivr.catalogue import IvrNumber, IvrTreeVersion
 from kc_domain.organisation.model import (
@@ -50,6 +51,7 @@ MAPPED: dict[type, sa.Table] = {
     IvrTreeVersion: tables.ivr_trees,
     IvrNumber: tables.ivr_numbers,
     Voicemail: tables.voicemails,
+    ClientField: tables.client_fields,
 }
 
 _lock = threading.Lock()

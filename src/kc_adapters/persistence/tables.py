@@ -12,11 +12,21 @@ import sqlalchemy as sa
 
 from kc_domain.audit.model import Outcome
 from kc_domain.callbacks.model import CallbackSource, CallbackState
+from kc_domain.clients.model import ClientKind, FieldType
 from kc_domain.identity.roles import Role
 from kc_domain.organisation.model import CategoryKind, PauseKind, RoutingStrategy
 from kc_domain.voicemail import VoicemailState
 
-from .types import EnumSet, EnumText, IntSet, OpeningHoursJson, OverflowTargetJson, StrSet, UTCDateTime
+from .types import (
+    EnumSet,
+    EnumText,
+    IntSet,
+    OpeningHoursJson,
+    OverflowTargetJson,
+    StrSet,
+    StrTuple,
+    UTCDateTime,
+)
 
 # Deterministic constraint names on every backend; SQLite batch migrations need names to drop by.
 metadata = sa.MetaData(
@@ -158,6 +168,52 @@ callbacks = sa.Table(
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("closed_at", UTCDateTime(), nullable=True),
     sa.Column("cancel_reason", sa.Text, nullable=False),
+)
+
+# The customer database (CDB-02, CDB-03, IN-11). ``field_values`` holds the configurable fields by key
+# (a JSON object of strings); ``search_text`` is the folded ``Client.search_key()``, kept on every write
+# so that a case- and accent-insensitive search is a LIKE on one column. A phone number is shared by
+# several clients (a family), hence its own table, indexed by number for the caller identification.
+client_fields = sa.Table(
+    "client_fields",
+    metadata,
+    _id(),
+    sa.Column("key", sa.String(40), nullable=False, unique=True),
+    sa.Column("label", sa.String(80), nullable=False),
+    sa.Column("type", EnumText(FieldType), nullable=False),
+    sa.Column("choices", StrTuple(), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("required", sa.Boolean, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("show_in_list", sa.Boolean, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+clients = sa.Table(
+    "clients",
+    metadata,
+    _id(),
+    sa.Column("kind", EnumText(ClientKind), nullable=False),
+    sa.Column("identifier", sa.String(20), nullable=False, index=True),
+    sa.Column("icis_id", sa.String(40), nullable=False, index=True),
+    sa.Column("first_name", sa.String(60), nullable=False),
+    sa.Column("surname", sa.String(80), nullable=False),
+    sa.Column("title", sa.String(40), nullable=False),
+    sa.Column("company", sa.String(120), nullable=False),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("field_values", sa.JSON, nullable=False),
+    sa.Column("search_text", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=True),
+    sa.Column("updated_at", UTCDateTime(), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+client_phones = sa.Table(
+    "client_phones",
+    metadata,
+    sa.Column("client_id", sa.Integer, sa.ForeignKey("clients.id"), primary_key=True),
+    sa.Column("number", sa.String(32), primary_key=True, index=True),
 )
 
 users = sa.Table(
@@ -359,6 +415,9 @@ interactions = sa.Table(
     sa.Column("holds", sa.Integer, nullable=False),
     sa.Column("transferred_to", sa.String(80), nullable=False),
     sa.Column("overflow_reason", sa.String(32), nullable=False),
+    # An agent's own history and a queue's statistics over a period (AG-08, AG-09; migration 0011).
+    sa.Index("ix_interactions_agent_id_arrived_at", "agent_id", "arrived_at"),
+    sa.Index("ix_interactions_queue_id_arrived_at", "queue_id", "arrived_at"),
 )
 
 agent_state_intervals = sa.Table(
@@ -373,4 +432,31 @@ agent_state_intervals = sa.Table(
     sa.Column("call_id", sa.String(64), nullable=False),
     sa.Index("ix_agent_state_intervals_agent_id_started_at", "agent_id", "started_at"),
     sqlite_autoincrement=True,
+)
+
+
+# -- what agents record about a call (IN-12, AG-04, AG-13, REC-01); keyed by the engine's call id ------
+# No foreign keys to users or categories: a record outlives a retired agent or a removed category.
+contact_records = sa.Table(
+    "contact_records",
+    metadata,
+    sa.Column("call_id", sa.String(64), primary_key=True),
+    sa.Column("agent_id", sa.Integer, nullable=True, index=True),
+    sa.Column("client_id", sa.Integer, nullable=True, index=True),
+    sa.Column("category_id", sa.Integer, nullable=True),
+    sa.Column("recording_opt_out", sa.Boolean, nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+note_versions = sa.Table(
+    "note_versions",
+    metadata,
+    sa.Column("call_id", sa.String(64), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("author_id", sa.Integer, nullable=True, index=True),
+    sa.Column("author_name", sa.String(120), nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("draft", sa.Boolean, nullable=False),
 )

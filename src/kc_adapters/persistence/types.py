@@ -137,3 +137,16 @@ class OverflowTargetJson(TypeDecorator[OverflowTarget]):
 
     def process_result_value(self, value: dict[str, Any] | None, dialect: Dialect) -> OverflowTarget | None:
         return None if value is None else OverflowTarget.from_plain(value)
+
+
+class StrTuple(TypeDecorator[tuple[str, ...]]):
+    """tuple[str, ...] in its order (e.g. the choices of a client field) as a JSON list."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> list[str] | None:
+        return None if value is None else [str(v) for v in value]
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> tuple[str, ...] | None:
+        return None if value is None else tuple(str(v) for v in value)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kc_domain.clients.model import ClientField
 from kc_domain.errors import Conflict
 from kc_domain.identity.model import User
 from kc_domain.ivr.catalogue import IvrNumber, IvrTreeVersion
@@ -28,6 +29,8 @@ from kc_domain.voicemail import Voicemail
 
 from .audit import SqlAuditStore
 from .callbacks import SqlCallbackRepository
+from .clients import SqlClientRepository
+from .contacts import SqlContactRepository
 from .mapping import start_mappers
 from .repository import SqlRepository
 
@@ -50,10 +53,15 @@ REPOSITORIES: dict[str, type] = {
     "ivr_trees": IvrTreeVersion,
     "ivr_numbers": IvrNumber,
     "voicemails": Voicemail,
+    "client_fields": ClientField,
 }
 """Repository attribute -> entity class; the annotations below give each its type for mypy."""
 
-OTHER_REPOSITORIES: dict[str, type] = {"callbacks": SqlCallbackRepository}
+OTHER_REPOSITORIES: dict[str, type] = {
+    "contacts": SqlContactRepository,
+    "callbacks": SqlCallbackRepository,
+    "clients": SqlClientRepository,
+}
 """Repository attribute -> a repository of its own over the session (no mapped entity class)."""
 
 
@@ -81,6 +89,9 @@ class SqlUnitOfWork:
     ivr_numbers: SqlRepository[IvrNumber]
     voicemails: SqlRepository[Voicemail]
     callbacks: SqlCallbackRepository
+    client_fields: SqlRepository[ClientField]
+    clients: SqlClientRepository
+    contacts: SqlContactRepository
     audit: SqlAuditStore
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from kc_domain.clients.model import ClientField
 from kc_domain.identity.model import User
 from kc_domain.organisation.model import (
     AgentGroup,
@@ -59,7 +60,7 @@ class Kind:
     secret_fields: frozenset[str] = frozenset()
 
     def label(self, entity: Any) -> str:
-        for attr in ("username", "name", "code"):
+        for attr in ("username", "name", "code", "key"):
             if hasattr(entity, attr):
                 return str(getattr(entity, attr))
         return f"{self.name} {entity.id}"
@@ -131,5 +132,6 @@ KINDS: dict[str, Kind] = {
             (("name",),),
             (Ref("queue_ids", "queue", _many("queue_ids")), Ref("group_ids", "group", _many("group_ids"))),
         ),
+        Kind("client_field", "client_fields", ClientField, (("key",),)),
     )
 }

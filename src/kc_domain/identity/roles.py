@@ -30,6 +30,7 @@ class Permission(StrEnum):
     MANAGE_CATEGORIES = "manage_categories"
     MANAGE_TRANSFER_PANEL = "manage_transfer_panel"
     MANAGE_REPORT_ACCESS = "manage_report_access"
+    MANAGE_CLIENT_FIELDS = "manage_client_fields"
     VIEW_AUDIT = "view_audit"
     VIEW_ADMIN = "view_admin"
     AGENT_DESKTOP = "agent_desktop"

@@ -260,6 +260,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk):
         agent.extend_wrap_up(seconds, now)
         assert agent.wrap_up_until is not None
         self._timers.arm("wrap", str(agent_id), agent.wrap_up_until)
+        self._emit(ev.AgentWrapUpExtended(now, agent_id, agent.wrap_up_until))
 
     def sign_in(self, agent_id: int, queue_id: int, *, by_supervisor: bool = False) -> None:
         agent = self._agent_for_queue(agent_id, queue_id, by_supervisor)

@@ -234,6 +234,12 @@ class AgentStateChanged(Event):
 
 
 @attrs.frozen
+class AgentWrapUpExtended(Event):
+    agent_id: int
+    until: datetime
+
+
+@attrs.frozen
 class AgentDeviceChanged(Event):
     """The agent works on a mobile phone from now on (``device``), or on the desk phone ("")."""
 
@@ -271,6 +277,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AgentSignedOutOfQueue,
         AgentStateChanged,
         AgentDeviceChanged,
+        AgentWrapUpExtended,
     )
 }
 

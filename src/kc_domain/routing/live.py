@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from kc_domain.routing import events as ev
-from kc_domain.routing.agent import AgentState
+from kc_domain.routing.agent import Agent, AgentState
 from kc_domain.routing.call import CallEnd
 
 if TYPE_CHECKING:
@@ -180,14 +180,16 @@ def agent_view(engine: RoutingEngine, agent_id: int, now: datetime) -> dict[str,
     }
 
 
+def panel_entry(agent: Agent) -> dict[str, Any]:
+    """One agent in the transfer panel (AG-12)."""
+    return {
+        "agent_id": agent.agent_id,
+        "name": agent.name,
+        "state": agent.state.value,
+        "since": agent.since.isoformat() if agent.since else None,
+    }
+
+
 def panel_view(engine: RoutingEngine) -> list[dict[str, Any]]:
-    """Every agent's live state for the transfer panel (AG-12)."""
-    return [
-        {
-            "agent_id": a.agent_id,
-            "name": a.name,
-            "state": a.state.value,
-            "since": a.since.isoformat() if a.since else None,
-        }
-        for a in sorted(engine.agents.values(), key=lambda a: (a.name, a.agent_id))
-    ]
+    """Every agent's live state for the transfer panel (AG-12), by name."""
+    return [panel_entry(a) for a in sorted(engine.agents.values(), key=lambda a: (a.name, a.agent_id))]

@@ -1,0 +1,258 @@
+"""What the agent records about a call (IN-12, AG-04, AG-13, REC-01) and the agent's own history and
+statistics (AG-05, AG-07, AG-08, AG-09, AG-15): the JSON API the agent desktop uses, and the page
+/me/history. Only the agent of a call (or a supervisor) may write; refusals are audited."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+
+from apps.web.errors import validation_payload
+from apps.web.messages import CALL_ENDS
+from apps.web.security import actor, current_user, requires
+from kc_domain.contacts.model import NOTE_MAX
+from kc_domain.contacts.service import CallRecord, CallSummary, ContactService
+from kc_domain.errors import FieldError, ValidationFailed
+from kc_domain.identity.roles import Permission
+from kc_domain.plain import to_plain
+
+bp = Blueprint("contacts", __name__, url_prefix="/me")
+api = Blueprint("contacts_api", __name__, url_prefix="/api/v1")
+
+HISTORY = 20
+MY_CALLS = 200
+CALL_FIELDS = (
+    "call_id",
+    "caller",
+    "dialled",
+    "direction",
+    "queue_id",
+    "agent_id",
+    "arrived_at",
+    "answered_at",
+    "ended_at",
+    "end_stage",
+    "waited_s",
+    "talk_s",
+)
+DIRECTIONS = {"inbound": _l("Incoming"), "outbound": _l("Outgoing")}
+
+
+def service() -> ContactService:
+    found: ContactService = current_app.extensions["kc"].contacts()
+    return found
+
+
+def _me() -> tuple[int, bool]:
+    """The signed-in user's id and whether they may supervise (write on others' calls)."""
+    user = current_user()
+    assert user is not None  # guaranteed by @requires
+    return user.user_id, Permission.SUPERVISE in user.permissions
+
+
+# -- JSON shapes -----------------------------------------------------------------------------------
+def plain_record(found: CallRecord) -> dict[str, Any]:
+    return {
+        "call": {name: to_plain(getattr(found.call, name)) for name in CALL_FIELDS},
+        "phase": found.phase.value,
+        "record": to_plain(found.record),
+        "notes": [to_plain(n) for n in found.notes],
+        "note_max": NOTE_MAX,
+    }
+
+
+def plain_summary(item: CallSummary) -> dict[str, Any]:
+    data: dict[str, Any] = to_plain(item)
+    return data
+
+
+# -- reading ---------------------------------------------------------------------------------------
+@api.route("/calls/<call_id>/record", methods=["GET"])
+@requires(Permission.AGENT_DESKTOP)
+def record(call_id: str) -> dict[str, Any]:
+    contacts = service()
+    found = contacts.record(call_id)
+    history = contacts.history_for(found.call.caller, found.record.client_id, HISTORY, exclude=call_id)
+    return {**plain_record(found), "history": [plain_summary(h) for h in history]}
+
+
+@api.route("/me/stats", methods=["GET"])
+@requires(Permission.AGENT_DESKTOP)
+def stats() -> dict[str, Any]:
+    """``?queue=ID`` (repeatable): the queues the agent is signed into; none given: every queue the
+    agent has a skill in."""
+    me, _supervise = _me()
+    queue_ids = _queue_ids(request.args.getlist("queue"))
+    if queue_ids is None:
+        with current_app.extensions["kc"].uow_factory()() as uow:
+            queue_ids = [s.queue_id for s in uow.skills.list() if s.user_id == me]
+    data: dict[str, Any] = to_plain(service().personal_stats(me, queue_ids))
+    return data
+
+
+@api.route("/me/calls", methods=["GET"])
+@requires(Permission.AGENT_DESKTOP)
+def my_calls() -> dict[str, Any]:
+    me, _supervise = _me()
+    since, until, text = _period(request.args)
+    items = service().my_calls(me, since, until, text, MY_CALLS)
+    return {
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "q": text,
+        "items": [plain_summary(i) for i in items],
+    }
+
+
+@api.route("/me/last-calls", methods=["GET"])
+@requires(Permission.AGENT_DESKTOP)
+def last_calls() -> dict[str, Any]:
+    me, _supervise = _me()
+    limit = min(max(request.args.get("limit", 10, type=int) or 10, 1), 100)
+    return {"items": [plain_summary(i) for i in service().last_calls(me, limit)]}
+
+
+# -- writing ---------------------------------------------------------------------------------------
+@api.route("/calls/<call_id>/note", methods=["PUT"])
+@requires(Permission.AGENT_DESKTOP)
+def save_note(call_id: str) -> dict[str, Any]:
+    """Autosave (``{"text"}``), or finish the note (``{"text", "final": true}``)."""
+    me, supervise = _me()
+    body = _json_body()
+    final = body.get("final", False) is True
+    found = service().save_note(actor(), me, call_id, body.get("text"), final=final, may_supervise=supervise)
+    return plain_record(found)
+
+
+@api.route("/calls/<call_id>/note", methods=["POST"])
+@requires(Permission.AGENT_DESKTOP)
+def amend_note(call_id: str) -> tuple[dict[str, Any], int]:
+    me, supervise = _me()
+    text = _json_body().get("text")
+    found = service().amend_note(actor(), me, call_id, text, may_supervise=supervise)
+    return plain_record(found), 201
+
+
+@api.route("/calls/<call_id>/category", methods=["PUT"])
+@requires(Permission.AGENT_DESKTOP)
+def set_category(call_id: str) -> dict[str, Any]:
+    me, supervise = _me()
+    category_id = _optional_id(_json_body(), "category_id")
+    return plain_record(service().set_category(actor(), me, call_id, category_id, may_supervise=supervise))
+
+
+@api.route("/calls/<call_id>/client", methods=["PUT"])
+@requires(Permission.AGENT_DESKTOP)
+def set_client(call_id: str) -> dict[str, Any]:
+    me, supervise = _me()
+    client_id = _optional_id(_json_body(), "client_id")
+    return plain_record(service().set_client(actor(), me, call_id, client_id, may_supervise=supervise))
+
+
+@api.route("/calls/<call_id>/recording", methods=["PUT"])
+@requires(Permission.AGENT_DESKTOP)
+def set_recording(call_id: str) -> dict[str, Any]:
+    me, supervise = _me()
+    opt_out = _json_body().get("opt_out")
+    if not isinstance(opt_out, bool):
+        raise ValidationFailed.one("opt_out", "invalid_type", expected="true/false")
+    found = service().set_recording_opt_out(actor(), me, call_id, opt_out, may_supervise=supervise)
+    return plain_record(found)
+
+
+# -- the page ----------------------------------------------------------------------------------------
+@bp.route("/history")
+@requires(Permission.AGENT_DESKTOP)
+def history() -> ResponseReturnValue:
+    me, _supervise = _me()
+    errors: dict[str, str] = {}
+    try:
+        since, until, text = _period(request.args)
+    except ValidationFailed as error:
+        errors = {str(e["field"]): str(e["message"]) for e in validation_payload(error)}
+        since, until, text = _period({})
+    items = service().my_calls(me, since, until, text, MY_CALLS)
+    kc = current_app.extensions["kc"]
+    with kc.uow_factory()() as uow:
+        queues = {q.id: q.name for q in uow.queues.list()}
+        categories = {c.id: c.name for c in uow.categories.list()}
+    zone = ZoneInfo(current_app.config["KC_TIMEZONE"])
+    html = render_template(
+        "contacts/history.html",
+        items=items,
+        since=since.astimezone(zone).date(),
+        until=(until - timedelta(days=1)).astimezone(zone).date(),
+        q=text,
+        queues=queues,
+        categories=categories,
+        stages=CALL_ENDS,
+        directions=DIRECTIONS,
+        errors=errors,
+    )
+    return (html, 422) if errors else html
+
+
+# -- input -----------------------------------------------------------------------------------------
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed([FieldError("", "not_json")])
+    return body
+
+
+def _optional_id(body: Mapping[str, Any], field: str) -> int | None:
+    if field not in body:
+        raise ValidationFailed.one(field, "required")
+    value = body[field]
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValidationFailed.one(field, "not_a_number")
+    try:
+        return int(value)
+    except ValueError:
+        raise ValidationFailed.one(field, "not_a_number") from None
+
+
+def _queue_ids(raw: list[str]) -> list[int] | None:
+    if not raw:
+        return None
+    try:
+        return [int(v) for v in raw]
+    except ValueError:
+        raise ValidationFailed.one("queue", "not_a_number") from None
+
+
+def _period(args: Mapping[str, str]) -> tuple[datetime, datetime, str]:
+    """[since, until) in UTC from the days ``since`` and ``until`` (YYYY-MM-DD in the configured zone,
+    both included; default: the last 7 days up to today) and the search text ``q``."""
+    zone = ZoneInfo(current_app.config["KC_TIMEZONE"])
+    today = current_app.extensions["kc"].clock().now().astimezone(zone).date()
+    errors: list[FieldError] = []
+    first = _day(args, "since", today - timedelta(days=6), errors)
+    last = _day(args, "until", today, errors)
+    if not errors and last < first:
+        errors.append(FieldError("until", "ends_before_start"))
+    if errors:
+        raise ValidationFailed(errors)
+    text = str(args.get("q", "")).strip()[:200]
+    since = datetime.combine(first, time(), zone)
+    until = datetime.combine(last + timedelta(days=1), time(), zone)
+    return since, until, text
+
+
+def _day(args: Mapping[str, str], field: str, default: date, errors: list[FieldError]) -> date:
+    raw = str(args.get(field, "") or "").strip()
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.append(FieldError(field, "bad_date", {"value": raw}))
+        return default

@@ -1,0 +1,1071 @@
+// The agent desktop (issue 5). Plain modern JavaScript, no build step, no framework.
+// State: /api/v1/desktop/state once at start, then only what the WebSocket /desktop/ws pushes:
+// {"agent": view}, {"panel": [...]} (whole) or {"panel_update": [...]} (changed agents only).
+// Texts come from the JSON block #desktop-i18n rendered by the template (English msgids, Czech).
+
+const root = document.getElementById("desktop");
+const T = JSON.parse(document.getElementById("desktop-i18n").textContent);
+const CSRF = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+const LANG = document.documentElement.lang || "cs";
+const ZONE = "Europe/Prague";
+const $ = (id) => document.getElementById(id);
+
+const t = (key, params = {}) =>
+  (T[key] ?? key).replace(/%\((\w+)\)s/g, (_, name) => String(params[name] ?? ""));
+
+const timeFmt = new Intl.DateTimeFormat(LANG, { timeZone: ZONE, hour: "2-digit", minute: "2-digit", second: "2-digit" });
+const dateTimeFmt = new Intl.DateTimeFormat(LANG, {
+  timeZone: ZONE, day: "numeric", month: "numeric", year: "numeric", hour: "2-digit", minute: "2-digit",
+});
+const whenText = (iso) => (iso ? dateTimeFmt.format(new Date(iso)) : "");
+
+function duration(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
+  const two = (n) => String(n).padStart(2, "0");
+  return hh ? `${hh}:${two(mm)}:${two(ss)}` : `${mm}:${two(ss)}`;
+}
+
+// h("li", {class: "x", dataset: {id: 1}, onclick: f}, "text", child) -> element; text is never parsed as HTML
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "dataset") Object.assign(el.dataset, value);
+    else if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
+    else if (name === "class") el.className = value;
+    else if (name === "text") el.textContent = value;
+    else if (value === true) el.setAttribute(name, "");
+    else el.setAttribute(name, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+const store = {
+  get(key, fallback) {
+    try {
+      const raw = localStorage.getItem(key);
+      return raw === null ? fallback : JSON.parse(raw);
+    } catch {
+      return fallback;
+    }
+  },
+  set(key, value) {
+    try {
+      localStorage.setItem(key, JSON.stringify(value));
+    } catch {
+      /* storage full or disabled: the server copy still counts */
+    }
+  },
+  remove(key) {
+    try {
+      localStorage.removeItem(key);
+    } catch {
+      /* ignore */
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------- the server
+async function api(method, url, body) {
+  const options = { method, credentials: "same-origin", headers: { Accept: "application/json", "X-CSRFToken": CSRF } };
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  try {
+    const response = await fetch(url, options);
+    let data = null;
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+    return { ok: response.ok, status: response.status, data };
+  } catch {
+    return { ok: false, status: 0, data: null };
+  }
+}
+
+function refusal(result) {
+  if (result.status === 0) return t("offline");
+  const data = result.data || {};
+  if (Array.isArray(data.errors) && data.errors.length) return data.errors.map((e) => e.message).join(" ");
+  return data.error || t("failed");
+}
+
+const statusBox = $("desk-status");
+let statusTimer = null;
+function say(text, kind = "info") {
+  statusBox.textContent = text;
+  statusBox.dataset.kind = kind;
+  clearTimeout(statusTimer);
+  if (kind !== "error") statusTimer = setTimeout(() => (statusBox.textContent = ""), 6000);
+}
+
+async function command(name, body = {}) {
+  const sent = Date.now();
+  const result = await api("POST", root.dataset.commandUrl + name, body);
+  if (!result.ok) say(refusal(result), "error");
+  // some changes (an extended wrap-up) push nothing by themselves: ask for the state if none came
+  else setTimeout(() => S.received < sent && resync(), 400);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------- state
+const S = {
+  agent: null,
+  panel: [],
+  pauseCodes: [],
+  categories: [],
+  lines: [],
+  lineGroups: [],
+  received: Date.now(), // when the agent view arrived (a ringing call's wait keeps counting from it)
+  callId: "",
+  noteCallId: "",
+  clientId: null,
+  favourites: new Set(store.get("kc.desk.favourites", [])),
+};
+
+function applyMessage(message) {
+  if (message.error) {
+    say(message.error, "error");
+    return;
+  }
+  if (message.agent) {
+    const before = S.agent;
+    S.agent = message.agent;
+    S.received = Date.now();
+    renderAgent(before);
+  }
+  if (message.panel) {
+    S.panel = message.panel;
+    renderPanel();
+  }
+  if (message.panel_update) {
+    // only the agents whose state changed: merged into the panel by agent id
+    const byId = new Map(S.panel.map((p) => [p.agent_id, p]));
+    for (const entry of message.panel_update) byId.set(entry.agent_id, { ...byId.get(entry.agent_id), ...entry });
+    S.panel = [...byId.values()];
+    renderPanel();
+  }
+}
+
+// ---------------------------------------------------------------------------------- the socket
+let socket = null;
+let attempts = 0;
+let reconnectTimer = null;
+let lastMessageAt = 0;
+
+function showBanner(show) {
+  $("conn-banner").hidden = !show;
+  root.dataset.connected = show ? "false" : "true";
+}
+
+function connect() {
+  clearTimeout(reconnectTimer);
+  const url = new URL(root.dataset.socketUrl, location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(url);
+  socket = ws;
+  ws.addEventListener("message", (event) => {
+    lastMessageAt = Date.now();
+    attempts = 0;
+    showBanner(false);
+    try {
+      applyMessage(JSON.parse(event.data));
+    } catch (error) {
+      console.error("desktop: bad message", error);
+    }
+  });
+  ws.addEventListener("close", () => {
+    if (socket !== ws) return;
+    socket = null;
+    showBanner(true);
+    const delay = Math.min(10_000, 500 * 2 ** attempts) + Math.random() * 250;
+    attempts += 1;
+    reconnectTimer = setTimeout(connect, delay);
+  });
+}
+
+function resync() {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send("sync");
+}
+
+// a silent network death shows no "close": ask for the state now and then and expect an answer
+setInterval(() => {
+  if (!socket || socket.readyState !== WebSocket.OPEN) return;
+  const asked = Date.now();
+  resync();
+  setTimeout(() => {
+    if (socket && lastMessageAt < asked) socket.close();
+  }, 10_000);
+}, 30_000);
+window.addEventListener("offline", () => socket?.close());
+window.addEventListener("online", () => {
+  if (!socket) connect();
+});
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") resync();
+});
+
+// ---------------------------------------------------------------------------------- (1) my state
+const pauseSelect = $("pause-code");
+
+function renderAgent(before) {
+  const a = S.agent;
+  const badge = $("agent-state");
+  badge.textContent = t(`state.${a.state}`);
+  badge.dataset.state = a.state;
+  root.dataset.state = a.state;
+  const code = a.state === "paused" ? a.pause_code : "";
+  $("pause-name").textContent = code ? S.pauseCodes.find((p) => p.code === code)?.name ?? code : "";
+  const loggedOut = a.state === "logged_out";
+  $("btn-log-in").disabled = !loggedOut;
+  $("btn-log-out").disabled = loggedOut;
+  $("btn-ready").disabled = !["paused", "wrap_up"].includes(a.state);
+  $("btn-pause").disabled = loggedOut || a.state === "ringing";
+  const device = $("device");
+  if ((a.device || "") !== (before?.device ?? null)) device.value = a.device || ""; // only what changed
+  renderQueues();
+  renderCall(before);
+  tick();
+  if (before && before.state !== a.state && a.state === "wrap_up") refreshLists();
+  // the wrap-up is over: the note is sealed as its first version
+  if (before && before.state === "wrap_up" && a.state !== "wrap_up") saveNote(true, noteBox.value.trim() !== "");
+}
+
+function renderQueues() {
+  const list = $("my-queues");
+  const queues = S.agent.queues || [];
+  if (!queues.length) {
+    list.replaceChildren(h("li", { class: "empty" }, t("no_queues")));
+    return;
+  }
+  const focused = document.activeElement?.dataset?.queueId;
+  list.replaceChildren(
+    ...queues.map((q) => {
+      const noteId = `queue-note-${q.queue_id}`;
+      const toggle = h(
+        "button",
+        {
+          type: "button",
+          class: `queue-toggle${q.signed_in ? " on" : ""}`,
+          "aria-pressed": q.signed_in ? "true" : "false",
+          "aria-label": `${q.name}: ${q.signed_in ? t("sign_out") : t("sign_in")}`,
+          "aria-describedby": q.locked ? noteId : null,
+          disabled: q.locked,
+          dataset: { queueId: String(q.queue_id), testid: `queue-toggle-${q.queue_id}` },
+          onclick: () => command(q.signed_in ? "sign_out" : "sign_in", { queue_id: q.queue_id }),
+        },
+        q.signed_in ? t("signed_in") : t("signed_out"),
+      );
+      toggle.setAttribute("data-testid", `queue-toggle-${q.queue_id}`);
+      return h(
+        "li",
+        { class: `queue${q.signed_in ? " signed" : ""}${q.waiting ? " has-waiting" : ""}`, "data-testid": `queue-${q.queue_id}` },
+        h("span", { class: "queue-name" }, q.name),
+        h("span", { class: "waiting", "data-testid": `queue-waiting-${q.queue_id}`, title: t("waiting") }, `${q.waiting} ${t("waiting")}`),
+        toggle,
+        q.locked ? h("span", { class: "locked-note", id: noteId }, t("locked")) : null,
+      );
+    }),
+  );
+  if (focused) list.querySelector(`[data-queue-id="${focused}"]`)?.focus();
+}
+
+// IN-28: ring a mobile phone instead of the desk phone
+$("device-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const device = $("device").value.replace(/\s+/g, "");
+  const result = await command("device", { device });
+  if (result.ok) say(t("device_set", { device: device || t("desk_phone") }));
+});
+
+$("btn-log-in").addEventListener("click", () => command("log_in"));
+$("btn-log-out").addEventListener("click", () => command("log_out"));
+$("btn-ready").addEventListener("click", () => command("ready"));
+$("btn-pause").addEventListener("click", () => command("pause", { code: pauseSelect.value }));
+
+// ---------------------------------------------------------------------------------- (2) the call
+function callStateText(call) {
+  if (call.stage === "ringing") return t("call.ringing");
+  if (call.conference) return t("call.conference", { party: call.consulting });
+  if (call.consulting) return t("call.consulting", { party: call.consulting });
+  if (call.held) return t("call.held");
+  if (call.direction === "outbound" && !call.connected && call.stage !== "answered") return t("call.dialling");
+  return t("call.talking");
+}
+
+function renderCall(before) {
+  const a = S.agent;
+  const call = a.call;
+  const mine = call && call.agent_id === a.agent_id;
+  $("call-empty").hidden = Boolean(call);
+  $("call-info").hidden = !call;
+  if (call) {
+    const stateEl = $("call-state");
+    stateEl.textContent = callStateText(call);
+    stateEl.dataset.stage = call.held ? "held" : call.stage;
+    $("call-direction").textContent = t(`call.${call.direction}`) === `call.${call.direction}` ? "" : t(`call.${call.direction}`);
+    $("call-caller").textContent = call.caller || t("none");
+    $("call-dialled").textContent = call.dialled || t("none");
+    $("call-queue").textContent = call.queue || t("none");
+    $("call-ivr").textContent = call.ivr_path?.length ? call.ivr_path.join(" › ") : t("none");
+    const tags = Object.entries(call.tags || {});
+    $("call-tags").textContent = tags.length ? tags.map(([k, v]) => `${k}: ${v}`).join(", ") : t("none");
+    $("call-recording-off").hidden = call.recording !== false;
+    const ringing = call.stage === "ringing";
+    const talking = call.stage === "answered";
+    $("btn-answer").disabled = !ringing || !mine;
+    $("btn-hang-up").disabled = !mine || !(talking || call.direction === "outbound");
+    const hold = $("btn-hold");
+    hold.disabled = !talking || !mine;
+    hold.textContent = call.held ? t("retrieve") : t("hold");
+    hold.setAttribute("aria-pressed", call.held ? "true" : "false");
+    const consulting = Boolean(call.consulting) && !call.conference;
+    $("btn-end-consult").disabled = !consulting || !mine;
+    $("btn-complete").disabled = !consulting || !mine;
+    $("btn-conference").disabled = !consulting || !mine;
+    $("btn-consult").disabled = !talking || !mine || Boolean(call.consulting);
+    $("btn-transfer").disabled = !talking || !mine || Boolean(call.consulting);
+    const noRecord = $("no-record");
+    noRecord.checked = call.recording === false;
+    noRecord.disabled = !talking || !mine;
+  }
+  $("wrapup").hidden = a.state !== "wrap_up";
+
+  const callId = call?.call_id || "";
+  if (callId !== S.callId) {
+    S.callId = callId;
+    if (call && call.caller && call.direction !== "outbound") identify(call.caller);
+  }
+  const noteCallId = callId || a.last_call_id || "";
+  if (noteCallId !== S.noteCallId) loadNote(noteCallId, call);
+  else renderNoteMode();
+  renderPanel();
+}
+
+const currentCallId = () => S.agent?.call?.call_id || "";
+
+$("btn-answer").addEventListener("click", () => command("answer", { call_id: currentCallId() }));
+$("btn-hang-up").addEventListener("click", () => command("hang_up", { call_id: currentCallId() }));
+$("btn-hold").addEventListener("click", () =>
+  command("hold", { call_id: currentCallId(), held: !S.agent?.call?.held }),
+);
+$("btn-end-consult").addEventListener("click", () => command("end_consultation", { call_id: currentCallId() }));
+$("btn-complete").addEventListener("click", () => command("complete_transfer", { call_id: currentCallId() }));
+$("btn-conference").addEventListener("click", () => command("conference", { call_id: currentCallId() }));
+$("no-record").addEventListener("change", async (event) => {
+  const box = event.target;
+  const callId = currentCallId();
+  const result = await command("recording", { call_id: callId, record: !box.checked });
+  if (!result.ok) box.checked = !box.checked;
+  else await api("PUT", `/api/v1/calls/${encodeURIComponent(callId)}/recording`, { opt_out: box.checked });
+});
+
+function targetValue() {
+  return $("target").value.replace(/\s+/g, "");
+}
+async function consult(target) {
+  if (!target) return $("target").focus();
+  const result = await command("consult", { call_id: currentCallId(), target });
+  if (result.ok) say(t("done"));
+}
+async function transfer(target) {
+  if (!target) return $("target").focus();
+  const result = await command("transfer", { call_id: currentCallId(), target });
+  if (result.ok) say(t("done"));
+}
+$("btn-consult").addEventListener("click", () => consult(targetValue()));
+$("btn-transfer").addEventListener("click", () => transfer(targetValue()));
+$("target-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  consult(targetValue());
+});
+
+$("btn-extend").addEventListener("click", async () => {
+  const result = await command("extend_wrap_up", { seconds: Number($("extend-seconds").value) });
+  if (result.ok) say(t("extended"));
+});
+
+// the dial pad (AG-11)
+const dialInput = $("dial-number");
+for (const key of document.querySelectorAll(".keypad [data-key]")) {
+  key.addEventListener("click", () => {
+    if (key.dataset.key === "⌫") dialInput.value = dialInput.value.slice(0, -1);
+    else dialInput.value += key.dataset.key;
+    dialInput.focus();
+  });
+}
+async function dial(number) {
+  const clean = number.trim();
+  if (!clean) return dialInput.focus();
+  const result = await command("dial", { number: clean });
+  if (result.ok) say(t("done"));
+}
+$("dial-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  dial(dialInput.value);
+});
+
+// the running timers: state, wrap-up, a ringing call's wait
+function tick() {
+  const a = S.agent;
+  if (!a) return;
+  const now = Date.now();
+  $("state-timer").textContent = a.since ? duration((now - Date.parse(a.since)) / 1000) : "";
+  if (a.state === "wrap_up" && a.wrap_up_until) {
+    const until = Date.parse(a.wrap_up_until);
+    const total = a.since ? (until - Date.parse(a.since)) / 1000 : 0;
+    $("wrapup-timer").textContent = t("remaining", { time: duration((until - now) / 1000), total: duration(total) });
+  }
+  const call = a.call;
+  if (call && call.waited_s !== null && call.waited_s !== undefined) {
+    const running = !call.answered_at ? (now - S.received) / 1000 : 0;
+    $("call-waited").textContent = duration(call.waited_s + running);
+  } else if (call) {
+    $("call-waited").textContent = t("none");
+  }
+}
+setInterval(tick, 1000);
+
+// ---------------------------------------------------------------------------------- (3) the client
+async function identify(phone) {
+  $("ident-box").hidden = false;
+  const list = $("ident-list");
+  list.replaceChildren(h("li", { class: "muted" }, t("searching")));
+  const result = await api("GET", `/api/v1/clients?phone=${encodeURIComponent(phone)}`);
+  if (!result.ok) {
+    list.replaceChildren(h("li", { class: "muted" }, refusal(result)));
+    return;
+  }
+  const items = result.data?.items || [];
+  list.replaceChildren(...(items.length ? items.map(clientRow) : [h("li", { class: "empty" }, t("no_clients"))]));
+  if (items.length === 1) showClient(items[0].id, false);
+}
+
+function clientRow(c) {
+  return h(
+    "li",
+    { "data-testid": `client-row-${c.id}`, class: S.clientId === c.id ? "picked" : "" },
+    h(
+      "button",
+      {
+        type: "button",
+        class: "pick",
+        "data-testid": `pick-client-${c.id}`,
+        "aria-label": `${t("pick")}: ${c.name}`,
+        onclick: () => pickClient(c.id),
+      },
+      h("strong", {}, c.name),
+      " ",
+      h("span", { class: "muted" }, [t(`kind.${c.kind}`), c.identifier, c.city].filter(Boolean).join(" · ")),
+    ),
+  );
+}
+
+async function pickClient(id) {
+  await showClient(id, true);
+}
+
+$("client-search").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const q = $("client-q").value.trim();
+  const box = $("search-results");
+  if (!q) {
+    box.hidden = true;
+    return;
+  }
+  box.hidden = false;
+  box.replaceChildren(h("li", { class: "muted" }, t("searching")));
+  const result = await api("GET", `/api/v1/clients?q=${encodeURIComponent(q)}`);
+  if (!result.ok) return box.replaceChildren(h("li", {}, refusal(result)));
+  const items = result.data?.items || [];
+  box.replaceChildren(...(items.length ? items.map(clientRow) : [h("li", { class: "empty" }, t("not_found"))]));
+});
+
+$("btn-new-client").addEventListener("click", () => {
+  S.clientId = null;
+  const caller = S.agent?.call?.caller;
+  renderClientForm(null, caller ? { phones: [caller] } : {});
+});
+
+async function showClient(id, link) {
+  const result = await api("GET", `/api/v1/clients/${id}`);
+  if (!result.ok) return say(refusal(result), "error");
+  S.clientId = id;
+  for (const row of document.querySelectorAll("[data-testid^='client-row-']")) {
+    row.classList.toggle("picked", row.dataset.testid === `client-row-${id}`);
+  }
+  renderClientForm(result.data);
+  const callId = S.noteCallId;
+  if (link && callId) {
+    const linked = await api("PUT", `/api/v1/calls/${encodeURIComponent(callId)}/client`, { client_id: id });
+    if (linked.ok) say(t("client_linked"));
+    else if (linked.status !== 404) say(refusal(linked), "error");
+  }
+}
+
+const BASE_FIELDS = ["identifier", "icis_id", "title", "first_name", "surname", "company", "email"];
+
+function renderClientForm(card, preset = {}) {
+  const box = $("client-box");
+  const data = card || preset;
+  const header = h(
+    "div",
+    { class: "bar" },
+    h("h3", { id: "client-name", "data-testid": "client-name" }, card ? card.name : t("new_client")),
+    card ? h("span", { class: "muted" }, t(`kind.${card.kind}`)) : null,
+    card && card.icis_link
+      ? h("a", { class: "button", href: card.icis_link, target: "_blank", rel: "noopener noreferrer", "data-testid": "icis-link" }, t("open_icis"))
+      : card
+        ? h("span", { class: "muted", "data-testid": "no-icis" }, t("not_in_icis"))
+        : null,
+  );
+  const phones = card?.phones?.length
+    ? h(
+        "ul",
+        { class: "phones", "data-testid": "client-phones" },
+        ...card.phones.map((number) =>
+          h(
+            "li",
+            {},
+            h("span", {}, number),
+            h(
+              "button",
+              { type: "button", class: "small", "aria-label": t("dial_label", { number }), onclick: () => dial(number) },
+              t("dial"),
+            ),
+          ),
+        ),
+      )
+    : null;
+  const fields = [];
+  const field = (name, label, input) =>
+    h("div", { class: "field" }, h("label", { for: input.id }, label), input);
+  const kind = h("select", { id: "cf-kind", name: "kind" });
+  for (const value of ["insured", "employer", "self_employed", "provider"]) {
+    kind.append(h("option", { value, selected: (data.kind || "insured") === value }, t(`kind.${value}`)));
+  }
+  fields.push(field("kind", t("client_kind"), kind));
+  for (const name of BASE_FIELDS) {
+    fields.push(field(name, t(name), h("input", { id: `cf-${name}`, name, value: data[name] || "" })));
+  }
+  fields.push(
+    field("phones", t("phones"), h("textarea", { id: "cf-phones", name: "phones", rows: 2 }, (data.phones || []).join("\n"))),
+  );
+  for (const f of card?.fields || []) {
+    const id = `cf-v-${f.key}`;
+    let input;
+    if (f.type === "bool") {
+      fields.push(
+        h(
+          "div",
+          { class: "field" },
+          h("label", { class: "check" }, h("input", { type: "checkbox", id, dataset: { key: f.key }, checked: f.value === "true" }), f.label),
+        ),
+      );
+      continue;
+    } else if (f.type === "longtext") {
+      input = h("textarea", { id, rows: 2, dataset: { key: f.key } }, f.value || "");
+    } else if (f.type === "choice") {
+      input = h("select", { id, dataset: { key: f.key } }, h("option", { value: "" }, "—"));
+      for (const choice of f.choices || []) input.append(h("option", { value: choice, selected: f.value === choice }, choice));
+      if (f.value && !(f.choices || []).includes(f.value)) input.append(h("option", { value: f.value, selected: true }, f.value));
+    } else {
+      const type = { date: "date", email: "email", phone: "tel" }[f.type] || "text";
+      input = h("input", { id, type, value: f.value || "", dataset: { key: f.key } });
+    }
+    fields.push(field(f.key, f.required ? `${f.label} *` : f.label, input));
+  }
+  const errors = h("p", { class: "field-error", id: "client-errors", role: "alert", hidden: true });
+  const form = h(
+    "form",
+    { id: "desk-client-form", class: "client-form", novalidate: true, "data-testid": "client-form" },
+    errors,
+    h("div", { class: "fields" }, ...fields),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", "data-testid": "client-save" }, t("save"))),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    saveClient(form, card);
+  });
+  box.replaceChildren(h("section", { class: "client-card", "data-testid": "client-card" }, header, phones, form));
+  if (card) loadClientHistory();
+}
+
+async function saveClient(form, card) {
+  const body = { kind: form.querySelector("#cf-kind").value, values: {} };
+  for (const name of BASE_FIELDS) body[name] = form.querySelector(`#cf-${name}`).value.trim();
+  body.phones = form.querySelector("#cf-phones").value.split(/[\n,;]+/).map((p) => p.replace(/\s+/g, "")).filter(Boolean);
+  for (const input of form.querySelectorAll("[data-key]")) {
+    body.values[input.dataset.key] = input.type === "checkbox" ? String(input.checked) : input.value.trim();
+  }
+  const errors = form.querySelector("#client-errors");
+  const result = card
+    ? await api("PATCH", `/api/v1/clients/${card.id}`, { ...body, version: card.version })
+    : await api("POST", "/api/v1/clients", body);
+  if (!result.ok) {
+    errors.hidden = false;
+    errors.textContent = refusal(result);
+    say(refusal(result), "error");
+    return;
+  }
+  say(card ? t("client_saved") : t("client_created"));
+  S.clientId = result.data.id;
+  renderClientForm(result.data);
+  if (!card && S.noteCallId) {
+    await api("PUT", `/api/v1/calls/${encodeURIComponent(S.noteCallId)}/client`, { client_id: result.data.id });
+  }
+}
+
+// the contact history (AG-05, AG-07) comes with the call's record
+function renderHistory(items) {
+  const box = $("history-box");
+  box.hidden = false;
+  const list = $("history");
+  if (!items || !items.length) {
+    list.replaceChildren(h("li", { class: "empty" }, t("no_history")));
+    return;
+  }
+  list.replaceChildren(
+    ...items.map((c) =>
+      h(
+        "li",
+        { "data-testid": `history-${c.call_id || ""}` },
+        h("div", { class: "history-head" },
+          h("time", {}, whenText(c.at)),
+          " ",
+          h("span", { class: "muted" }, [c.direction ? t(`call.${c.direction}`) : "", c.caller, c.agent_name || "", categoryName(c.category_id)].filter(Boolean).join(" · ")),
+          c.recording ? h("a", { href: c.recording, class: "rec" }, t("recording")) : null,
+        ),
+        c.note ? h("p", { class: "history-note" }, c.note) : null,
+      ),
+    ),
+  );
+}
+
+async function loadClientHistory() {
+  if (!S.noteCallId) return;
+  const result = await api("GET", `/api/v1/calls/${encodeURIComponent(S.noteCallId)}/record`);
+  if (result.ok) renderHistory(result.data?.history || []);
+}
+
+function categoryName(id) {
+  return id === null || id === undefined ? "" : S.categories.find((c) => c.id === id)?.name ?? "";
+}
+
+// ---------------------------------------------------------------------------------- (4) the note
+const noteBox = $("note");
+const noteKey = (callId) => `kc.desk.note.${callId}`;
+let noteDirty = false;
+let noteSaving = false;
+
+function noteStatus(text, state = "") {
+  const box = $("note-status");
+  box.textContent = text;
+  box.dataset.state = state;
+}
+
+function pruneNotes() {
+  const week = 7 * 24 * 3600 * 1000;
+  for (let i = localStorage.length - 1; i >= 0; i -= 1) {
+    const key = localStorage.key(i);
+    if (!key?.startsWith("kc.desk.note.")) continue;
+    const saved = store.get(key, null);
+    if (!saved || (saved.synced && Date.now() - (saved.at || 0) > week)) store.remove(key);
+  }
+}
+
+// while the call or its wrap-up lasts the note is a draft saved by itself; later an amendment
+function noteIsDraft() {
+  const a = S.agent;
+  return Boolean(a && (a.call?.call_id === S.noteCallId || (a.state === "wrap_up" && a.last_call_id === S.noteCallId)));
+}
+
+function renderNoteMode() {
+  $("btn-amend").hidden = noteIsDraft() || !S.noteCallId;
+}
+
+async function loadNote(callId, call) {
+  if (noteDirty && S.noteCallId) await saveNote(true);
+  S.noteCallId = callId;
+  noteDirty = false;
+  $("note-panel").hidden = !callId;
+  renderNoteMode();
+  if (!callId) return;
+  $("note-for").textContent = call?.caller ? t("note_for", { caller: call.caller }) : "";
+  const local = store.get(noteKey(callId), null);
+  noteBox.value = local?.text ?? "";
+  if (local && !local.synced) {
+    noteDirty = true;
+    noteStatus(t("note_local"), "local");
+  } else {
+    noteStatus("");
+  }
+  const result = await api("GET", `/api/v1/calls/${encodeURIComponent(callId)}/record`);
+  if (callId !== S.noteCallId) return;
+  if (result.ok && result.data) applyRecord(result.data, true);
+}
+
+// GET/PUT/POST .../record|note answer: {call, phase, record, notes: [{number, text, author_name, at, draft}], history}
+function applyRecord(data, loading) {
+  const notes = data.notes || [];
+  const draft = notes.find((n) => n.draft);
+  const sealed = notes.filter((n) => !n.draft);
+  const latest = draft || sealed[sealed.length - 1];
+  if (loading && !noteDirty && latest && document.activeElement !== noteBox) noteBox.value = latest.text;
+  const category = data.record?.category_id;
+  $("category").value = category === null || category === undefined ? "" : String(category);
+  renderVersions(sealed);
+  if (data.history) renderHistory(data.history);
+  const clientId = data.record?.client_id;
+  if (loading && clientId && clientId !== S.clientId) showClient(clientId, false);
+}
+
+function renderVersions(versions) {
+  $("note-versions-box").hidden = !versions.length;
+  $("note-versions").replaceChildren(
+    ...versions.map((v, i) =>
+      h(
+        "li",
+        { "data-testid": `note-version-${i + 1}` },
+        h("span", { class: "muted" }, [`#${v.number ?? i + 1}`, whenText(v.at), v.author_name || ""].filter(Boolean).join(" · ")),
+        h("p", {}, v.text),
+      ),
+    ),
+  );
+}
+
+noteBox.addEventListener("input", () => {
+  if (!S.noteCallId) return;
+  store.set(noteKey(S.noteCallId), { text: noteBox.value, synced: false, at: Date.now() });
+  noteDirty = true;
+  noteStatus(t("note_local"), "local");
+});
+noteBox.addEventListener("blur", () => {
+  if (noteIsDraft()) saveNote();
+});
+
+// autosave while the call or its wrap-up lasts; the first save after that seals the note (final)
+async function saveNote(final = false, force = false) {
+  if (!(noteDirty || force) || noteSaving || !S.noteCallId) return;
+  if (!noteIsDraft() && !final) return;
+  const callId = S.noteCallId;
+  const text = noteBox.value;
+  noteSaving = true;
+  noteStatus(t("note_saving"), "saving");
+  const result = await api("PUT", `/api/v1/calls/${encodeURIComponent(callId)}/note`, { text, final });
+  noteSaving = false;
+  if (callId !== S.noteCallId) return;
+  if (result.ok) {
+    if (noteBox.value === text) {
+      noteDirty = false;
+      store.set(noteKey(callId), { text, synced: true, at: Date.now() });
+    }
+    noteStatus(`${t("note_saved")} ${timeFmt.format(new Date())}`, "saved");
+    applyRecord(result.data || {}, false);
+  } else {
+    noteStatus(t("note_local"), "local");
+    if (result.status !== 404) say(refusal(result), "error");
+  }
+}
+setInterval(saveNote, 3000);
+window.addEventListener("pagehide", () => {
+  if (noteDirty && S.noteCallId) store.set(noteKey(S.noteCallId), { text: noteBox.value, synced: false, at: Date.now() });
+});
+
+$("btn-amend").addEventListener("click", async () => {
+  const callId = S.noteCallId;
+  if (!callId) return;
+  const result = await api("POST", `/api/v1/calls/${encodeURIComponent(callId)}/note`, { text: noteBox.value });
+  if (!result.ok) return say(refusal(result), "error");
+  noteDirty = false;
+  store.set(noteKey(callId), { text: noteBox.value, synced: true, at: Date.now() });
+  say(t("note_amended"));
+  noteStatus(`${t("note_saved")} ${timeFmt.format(new Date())}`, "saved");
+  applyRecord(result.data || {}, false);
+});
+
+// the call category (AG-13, IN-12): the supervisor's tree as an indented list
+function renderCategories() {
+  const select = $("category");
+  const children = new Map();
+  for (const c of S.categories) {
+    const key = c.parent_id ?? 0;
+    if (!children.has(key)) children.set(key, []);
+    children.get(key).push(c);
+  }
+  const options = [h("option", { value: "" }, "—")];
+  const walk = (parent, depth) => {
+    for (const c of children.get(parent) || []) {
+      options.push(h("option", { value: String(c.id) }, `${"\u00a0\u00a0".repeat(depth * 2)}${c.name}`));
+      if (depth < 5) walk(c.id, depth + 1);
+    }
+  };
+  walk(0, 0);
+  select.replaceChildren(...options);
+}
+$("category").addEventListener("change", async (event) => {
+  if (!S.noteCallId) return;
+  const value = event.target.value;
+  const result = await api("PUT", `/api/v1/calls/${encodeURIComponent(S.noteCallId)}/category`, {
+    category_id: value ? Number(value) : null,
+  });
+  if (result.ok) say(t("category_saved"));
+  else say(refusal(result), "error");
+});
+
+// ---------------------------------------------------------------------------------- (5) the panel
+function panelEntries() {
+  const me = S.agent?.agent_id;
+  const agents = S.panel
+    .filter((p) => p.agent_id !== me)
+    .sort((a, b) => a.name.localeCompare(b.name, "cs"))
+    .map((p) => ({ key: `agent:${p.agent_id}`, target: `agent:${p.agent_id}`, name: p.name, sub: "", state: p.state, group: "agents" }));
+  const lines = S.lines.map((l) => ({
+    key: `line:${l.number}`,
+    target: l.number,
+    name: l.name,
+    sub: l.number,
+    state: null,
+    group: `group:${l.group_id}`,
+  }));
+  const queues = (S.agent?.queues || []).map((q) => ({
+    key: `queue:${q.queue_id}`,
+    target: `queue:${q.queue_id}`,
+    name: q.name,
+    sub: `${q.waiting} ${t("waiting")}`,
+    state: null,
+    group: "queues",
+  }));
+  return [...agents, ...lines, ...queues];
+}
+
+function panelItem(entry, canAct) {
+  const fav = S.favourites.has(entry.key);
+  const slug = entry.key.replace(/[^a-zA-Z0-9]+/g, "-");
+  return h(
+    "li",
+    { class: "panel-item", "data-testid": `panel-${slug}`, dataset: { key: entry.key } },
+    h(
+      "button",
+      {
+        type: "button",
+        class: `star${fav ? " on" : ""}`,
+        "aria-pressed": fav ? "true" : "false",
+        "aria-label": fav ? t("favourite_remove", { name: entry.name }) : t("favourite_add", { name: entry.name }),
+        "data-testid": `fav-${slug}`,
+        dataset: { focusKey: `fav-${entry.key}` },
+        onclick: () => toggleFavourite(entry.key),
+      },
+      fav ? "★" : "☆",
+    ),
+    h("span", { class: "panel-name", title: `${entry.name} ${entry.sub}`.trim() }, entry.name, entry.sub ? h("span", { class: "muted" }, ` ${entry.sub}`) : null),
+    entry.state
+      ? h("span", { class: "panel-state", "data-state": entry.state, "data-testid": `state-${slug}` }, t(`panel.${entry.state}`))
+      : null,
+    h(
+      "button",
+      {
+        type: "button",
+        class: "small",
+        disabled: !canAct,
+        "aria-label": t("consult_label", { name: entry.name }),
+        dataset: { focusKey: `consult-${entry.key}` },
+        onclick: () => consult(entry.target),
+      },
+      t("consult"),
+    ),
+    h(
+      "button",
+      {
+        type: "button",
+        class: "small",
+        disabled: !canAct,
+        "aria-label": t("transfer_label", { name: entry.name }),
+        dataset: { focusKey: `transfer-${entry.key}` },
+        onclick: () => transfer(entry.target),
+      },
+      t("transfer"),
+    ),
+  );
+}
+
+function renderPanel() {
+  const box = $("panel-list");
+  const focusKey = document.activeElement?.dataset?.focusKey;
+  const needle = $("panel-q").value.trim().toLocaleLowerCase("cs");
+  const entries = panelEntries().filter(
+    (e) => !needle || `${e.name} ${e.sub}`.toLocaleLowerCase("cs").includes(needle),
+  );
+  const call = S.agent?.call;
+  const canAct = Boolean(call && call.stage === "answered" && !call.consulting && call.agent_id === S.agent.agent_id);
+  const groups = [
+    ["favourites", t("favourites"), entries.filter((e) => S.favourites.has(e.key))],
+    ["agents", t("agents"), entries.filter((e) => e.group === "agents" && !S.favourites.has(e.key))],
+    ...S.lineGroups.map((g) => [
+      `group-${g.id}`,
+      g.name,
+      entries.filter((e) => e.group === `group:${g.id}` && !S.favourites.has(e.key)),
+    ]),
+    ["queues", t("queues"), entries.filter((e) => e.group === "queues" && !S.favourites.has(e.key))],
+  ].filter(([, , items]) => items.length);
+  if (!groups.length) {
+    box.replaceChildren(h("p", { class: "empty" }, t("nobody")));
+    return;
+  }
+  box.replaceChildren(
+    ...groups.map(([id, title, items]) =>
+      h(
+        "div",
+        { class: "panel-group", "data-testid": `panel-group-${id}` },
+        h("h3", {}, title),
+        h("ul", {}, ...items.map((e) => panelItem(e, canAct))),
+      ),
+    ),
+  );
+  if (focusKey) box.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
+}
+
+function toggleFavourite(key) {
+  if (S.favourites.has(key)) S.favourites.delete(key);
+  else S.favourites.add(key);
+  store.set("kc.desk.favourites", [...S.favourites]);
+  renderPanel();
+}
+$("panel-q").addEventListener("input", renderPanel);
+
+// ---------------------------------------------------------------------------------- (6) my lists
+async function refreshLists() {
+  const signed = (S.agent?.queues || []).filter((q) => q.signed_in).map((q) => `queue=${q.queue_id}`);
+  const statsUrl = `/api/v1/me/stats${signed.length ? `?${signed.join("&")}` : ""}`;
+  const [stats, last] = await Promise.all([api("GET", statsUrl), api("GET", "/api/v1/me/last-calls")]);
+  if (stats.ok && stats.data) renderStats(stats.data);
+  if (last.ok && last.data) {
+    const items = last.data.items || last.data.calls || [];
+    $("last-calls").replaceChildren(
+      ...(items.length
+        ? items.map((c) =>
+            h(
+              "li",
+              {},
+              h("time", {}, whenText(c.at)),
+              " ",
+              h("span", {}, [t(`call.${c.direction}`), c.caller, categoryName(c.category_id)].filter(Boolean).join(" · ")),
+              c.note ? h("span", { class: "muted" }, ` – ${c.note.slice(0, 80)}`) : null,
+            ),
+          )
+        : [h("li", { class: "empty" }, t("no_calls"))]),
+    );
+  }
+  refreshCallbacks();
+}
+
+// AG-17: the open callback requests of the agent's queues, to dial or settle from here
+async function refreshCallbacks() {
+  const url = root.dataset.callbacksUrl;
+  if (!url) return;
+  const result = await api("GET", url);
+  if (!result.ok) return;
+  const mine = new Set((S.agent?.queues || []).map((q) => q.queue_id));
+  const items = (result.data?.items || []).filter((c) => !mine.size || mine.has(c.queue_id)).slice(0, 8);
+  const act = async (c, action) => {
+    const done = await api("POST", `${url}/${encodeURIComponent(c.id)}/${action}`, {});
+    if (!done.ok) say(refusal(done), "error");
+    else say(t("done"));
+    refreshCallbacks();
+  };
+  $("callback-list").replaceChildren(
+    ...(items.length
+      ? items.map((c) =>
+          h(
+            "li",
+            { "data-testid": `callback-${c.id}` },
+            h("strong", {}, c.caller || ""),
+            " ",
+            h(
+              "span",
+              { class: "muted" },
+              t("callback_due", { time: c.preferred_at ? whenText(c.preferred_at) : t("asap") }),
+              c.history?.length ? ` · ${c.history.length}×` : "",
+            ),
+            " ",
+            h("button", { type: "button", class: "small", onclick: () => act(c, "dial") }, t("callback_dial")),
+            h("button", { type: "button", class: "small", onclick: () => act(c, "done") }, t("callback_done")),
+          ),
+        )
+      : [h("li", { class: "empty" }, t("no_callbacks"))]),
+  );
+}
+
+function renderStats(data) {
+  const box = $("stats-box");
+  const periods = data.periods || data.items || (Array.isArray(data) ? data : null);
+  if (!Array.isArray(periods)) return;
+  const pct = (v) => (v === null || v === undefined ? t("none") : `${new Intl.NumberFormat(LANG).format(v)} %`);
+  box.replaceChildren(
+    h(
+      "table",
+      { class: "grid compact", "data-testid": "stats-table" },
+      h("thead", {}, h("tr", {}, h("th", {}, t("period")), h("th", {}, t("handled")), h("th", {}, t("lost")), h("th", {}, t("service_level")))),
+      h(
+        "tbody",
+        {},
+        ...periods.map((p) =>
+          h("tr", {}, h("td", {}, t(`period.${p.period}`)), h("td", {}, p.handled ?? ""), h("td", {}, p.lost ?? ""), h("td", {}, pct(p.service_level))),
+        ),
+      ),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------------- keyboard
+const SHORTCUTS = {
+  KeyA: "btn-answer",
+  KeyH: "btn-hang-up",
+  KeyD: "btn-hold",
+  KeyR: "btn-ready",
+  KeyP: "btn-pause",
+  KeyT: "btn-transfer",
+};
+document.addEventListener("keydown", (event) => {
+  if (!event.altKey || event.ctrlKey || event.metaKey) return;
+  if (event.code === "KeyN") {
+    event.preventDefault();
+    if (!$("note-panel").hidden) noteBox.focus();
+    return;
+  }
+  const id = SHORTCUTS[event.code];
+  if (!id) return;
+  event.preventDefault();
+  const button = $(id);
+  if (button && !button.disabled && button.offsetParent !== null) button.click();
+});
+
+// ---------------------------------------------------------------------------------- start
+async function start() {
+  pruneNotes();
+  const result = await api("GET", root.dataset.stateUrl);
+  if (result.ok) {
+    S.pauseCodes = result.data.pause_codes || [];
+    S.categories = result.data.categories || [];
+    S.lines = result.data.lines || [];
+    S.lineGroups = result.data.line_groups || [];
+    pauseSelect.replaceChildren(...S.pauseCodes.map((p) => h("option", { value: p.code }, p.name)));
+    renderCategories();
+    applyMessage({ agent: result.data.agent, panel: result.data.panel });
+  } else {
+    say(refusal(result), "error");
+  }
+  connect();
+  refreshLists();
+  root.dataset.ready = "true";
+}
+
+start();

@@ -1,0 +1,1 @@
+"""The customer database: clients, their configurable card and the caller identification."""

@@ -1,0 +1,343 @@
+"""The agent desktop in a real browser against the engine host and the simulated PBX (issue 5): the
+agent's state and queues, a call rung by a simulated caller, the keyboard, the note that survives a
+reload, the live transfer panel with favourites, a refused transfer, and the reconnect after the
+WebSocket is cut."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import attrs
+import pytest
+from dependency_injector import providers
+from playwright.sync_api import expect
+
+from apps.engine.build import build_engine
+from apps.engine.host import COMMANDS_CHANNEL, EngineHost
+from kc_adapters.memory.bus import MemoryBus
+from kc_adapters.simulated_pbx import SimulatedPbx
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_admin_journey import sign_in
+
+pytestmark = pytest.mark.e2e
+
+MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Prague, the queues are open
+GENERAL_LINE = "+420261105555"
+FAMILY_PHONE = "+420603111222"  # two demo clients share it (apps/seed.py)
+LIVE_MS = 2_000  # the target is within a second (bench/ measures it); room for a loaded test machine
+
+
+class FlowingClock:
+    """Real time flowing from a Monday 10:00 in Prague (the queues are open); ``advance`` jumps."""
+
+    def __init__(self, at: datetime) -> None:
+        self.start, self.offset = time.monotonic(), at
+
+    def now(self) -> datetime:
+        return self.offset + timedelta(seconds=time.monotonic() - self.start)
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+
+
+@pytest.fixture
+def host(container):  # type: ignore[no-untyped-def]
+    bus = container.bus()
+    assert isinstance(bus, MemoryBus)
+    clock = FlowingClock(MONDAY_10)
+    pbx = SimulatedPbx(strict=False, clock=clock)
+    host = EngineHost(
+        build_engine(container, pbx, clock), container.journal(), bus, clock, ZoneInfo("Europe/Prague")
+    )
+    subscription = bus.subscribe(COMMANDS_CHANNEL, host.command)
+    host.pbx = pbx  # type: ignore[attr-defined]
+    host.clock = clock  # type: ignore[attr-defined]
+    yield host
+    subscription.close()
+
+
+@pytest.fixture
+def desk(page, host):  # type: ignore[no-untyped-def]
+    """The browser's clock runs from the engine's time, so that the page's timers agree with it."""
+    page.clock.install(time=host.clock.now())
+    return page
+
+
+def user_id(container, username: str) -> int:  # type: ignore[no-untyped-def]
+    return next(u.id for u in container.admin().list("user") if u.username == username)
+
+
+def ring(host, call_id: str = "c1", caller: str = "+420603123456") -> str:  # type: ignore[no-untyped-def]
+    host.pbx.incoming(call_id, caller, GENERAL_LINE)
+    host.apply(lambda engine: engine.call_arrived(call_id, caller, GENERAL_LINE))
+    return call_id
+
+
+def open_desktop(page, username: str = "novakova") -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, username)
+    page.locator("#nav-desktop").click()
+    expect(page.locator("#desktop")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#desktop")).to_have_attribute("data-connected", "true")
+
+
+def state(page):  # type: ignore[no-untyped-def]
+    return page.get_by_test_id("agent-state")
+
+
+@pytest.mark.req("AG-01", "AG-03", "AG-10", "AG-16", "IN-05", "AG-04")
+def test_agent_logs_in_takes_a_call_by_keyboard_and_keeps_the_note_over_a_reload(desk, container, host):
+    page = desk
+    novakova = user_id(container, "novakova")
+    open_desktop(page)
+    expect(state(page)).to_have_attribute("data-state", "logged_out")
+    page.get_by_test_id("btn-log-in").click()
+    expect(state(page)).to_have_attribute("data-state", "paused")
+    queues = {q["name"]: q["queue_id"] for q in host.engine.view_of(novakova)["queues"]}
+    platby, obecna = queues["Platby a dlužné pojistné"], queues["Obecná linka"]
+    toggle = page.get_by_test_id(f"queue-toggle-{platby}")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    assert platby not in host.engine.agents[novakova].signed_in
+
+    # AG-10: a pause with a predefined code, and its timer
+    page.get_by_test_id("pause-code").select_option("OBED")
+    page.keyboard.press("Alt+KeyP")
+    expect(page.get_by_test_id("pause-name")).to_have_text("Oběd")
+    host.clock.advance(seconds=65)
+    page.clock.run_for(65_000)
+    expect(page.get_by_test_id("state-timer")).to_have_text(re.compile(r"^1:[01][0-9]$"))
+
+    # AG-16: a caller waits while the agent pauses; the count of the queue shows it live
+    ring(host, "c1", "+420603123456")
+    expect(page.get_by_test_id(f"queue-waiting-{obecna}")).to_contain_text("1", timeout=LIVE_MS)
+    page.keyboard.press("Alt+KeyR")
+    expect(page.get_by_test_id("call-caller")).to_have_text("+420603123456", timeout=LIVE_MS)
+    expect(page.get_by_test_id("call-queue")).to_have_text("Obecná linka")
+    expect(page.get_by_test_id("call-dialled")).to_have_text(GENERAL_LINE)
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "ringing")
+    screenshot(page, "desktop-ringing")
+
+    page.keyboard.press("Alt+KeyA")
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "answered")
+    assert host.engine.calls["c1"].stage.value == "answered"
+    page.keyboard.press("Alt+KeyD")
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "held")
+    assert host.engine.calls["c1"].held
+    page.keyboard.press("Alt+KeyD")
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "answered")
+
+    page.keyboard.press("Alt+KeyN")
+    expect(page.get_by_test_id("note")).to_be_focused()
+    page.keyboard.type("Klient žádá potvrzení o bezdlužnosti.")
+    page.reload()
+    expect(page.locator("#desktop")).to_have_attribute("data-ready", "true")
+    expect(page.get_by_test_id("note")).to_have_value("Klient žádá potvrzení o bezdlužnosti.")
+
+    page.get_by_test_id("btn-hang-up").click()
+    expect(state(page)).to_have_attribute("data-state", "wrap_up")
+    wrapup = page.get_by_test_id("wrapup-timer")
+    expect(wrapup).to_be_visible()
+    expect(wrapup).to_contain_text("of 0:30")  # the queue's wrap-up time
+    page.get_by_test_id("btn-extend").click()
+    expect(wrapup).to_contain_text("of 1:30")
+    expect(page.get_by_test_id("note")).to_have_value("Klient žádá potvrzení o bezdlužnosti.")
+    assert obecna in host.engine.agents[novakova].signed_in
+    screenshot(page, "desktop-wrap-up")
+
+
+@pytest.mark.req("AG-12")
+def test_the_panel_shows_a_colleague_live_and_pins_a_favourite(desk, container, host):
+    page = desk
+    horak = user_id(container, "horak")
+    open_desktop(page)
+    row = page.get_by_test_id(f"panel-agent-{horak}")
+    expect(row.get_by_test_id(f"state-agent-{horak}")).to_have_attribute("data-state", "logged_out")
+    host.apply(lambda engine: (engine.log_in(horak), engine.ready(horak)))
+    expect(row.get_by_test_id(f"state-agent-{horak}")).to_have_attribute(
+        "data-state", "ready", timeout=LIVE_MS
+    )
+    host.apply(lambda engine: engine.pause(horak, "ADMIN"))
+    expect(row.get_by_test_id(f"state-agent-{horak}")).to_have_attribute(
+        "data-state", "paused", timeout=LIVE_MS
+    )
+
+    # a line of the panel pinned at the top, kept over a reload (localStorage)
+    page.get_by_test_id("fav-line-2450").click()
+    favourites = page.get_by_test_id("panel-group-favourites")
+    expect(favourites.get_by_test_id("panel-line-2450")).to_be_visible()
+    first_group = page.locator("#panel-list .panel-group").first
+    expect(first_group).to_have_attribute("data-testid", "panel-group-favourites")
+    page.reload()
+    expect(page.locator("#desktop")).to_have_attribute("data-ready", "true")
+    expect(page.get_by_test_id("panel-group-favourites").get_by_test_id("panel-line-2450")).to_be_visible()
+    page.get_by_test_id("panel-q").fill("Horák")
+    expect(page.locator("#panel-list .panel-item")).to_have_count(1)
+    screenshot(page, "desktop-panel")
+
+
+@pytest.mark.req("IN-16", "AG-01", "IN-28")
+def test_a_transfer_to_an_invalid_number_is_refused_in_czech_and_the_call_stays(desk, container, host):
+    page = desk
+    novakova = user_id(container, "novakova")
+    host.apply(lambda engine: (engine.log_in(novakova), engine.ready(novakova)))
+    open_desktop(page)
+    ring(host, "c2", "+420603123457")
+    page.get_by_test_id("btn-answer").click()
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "answered")
+    page.get_by_test_id("target").fill("+42")
+    with page.expect_response("**/api/v1/desktop/transfer") as refused:
+        page.keyboard.press("Alt+KeyT")
+    assert refused.value.status == 422
+    message = refused.value.json()["errors"][0]["message"]  # Czech: the page's locale is cs
+    status = page.get_by_test_id("desk-status")
+    expect(status).to_have_attribute("data-kind", "error")
+    expect(status).to_have_text(message)
+    assert host.engine.calls["c2"].agent_id == novakova
+    assert host.engine.calls["c2"].stage.value == "answered"
+    expect(page.get_by_test_id("call-caller")).to_have_text("+420603123457")
+    screenshot(page, "desktop-refused-transfer")
+
+    # IN-28: the next calls ring on a mobile phone; not in the middle of a call
+    page.get_by_test_id("device").fill("+420731222333")
+    with page.expect_response("**/api/v1/desktop/device") as refused:
+        page.get_by_test_id("device-save").click()
+    assert refused.value.status == 422
+    expect(status).to_have_text(refused.value.json()["errors"][0]["message"])
+    page.keyboard.press("Alt+KeyH")
+    expect(state(page)).to_have_attribute("data-state", "wrap_up")
+    with page.expect_response("**/api/v1/desktop/device") as switched:
+        page.get_by_test_id("device-save").click()
+    assert switched.value.ok
+    assert host.engine.agents[novakova].device == "+420731222333"
+    expect(page.get_by_test_id("device")).to_have_value("+420731222333")
+
+
+@pytest.mark.req("AG-01", "AG-16")
+def test_the_page_reconnects_after_the_socket_is_cut_and_catches_up(desk, container, host):
+    page = desk
+    novakova = user_id(container, "novakova")
+    host.apply(lambda engine: engine.log_in(novakova))
+    cut = {"on": False}
+    sockets = []
+
+    def route(ws):  # type: ignore[no-untyped-def]
+        if cut["on"]:
+            ws.close()
+            return
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    page.route_web_socket("**/desktop/ws", route)
+    open_desktop(page)
+    expect(page.get_by_test_id("agent-state")).to_have_attribute("data-state", "paused")
+    banner = page.get_by_test_id("conn-banner")
+    expect(banner).to_be_hidden()
+
+    cut["on"] = True
+    for ws in sockets:
+        ws.close()
+    expect(banner).to_be_visible()
+    expect(page.locator("#desktop")).to_have_attribute("data-connected", "false")
+    host.apply(lambda engine: engine.ready(novakova))  # happens while the page is cut off
+    ring(host, "c3", "+420603123458")
+    screenshot(page, "desktop-disconnected")
+    cut["on"] = False
+    expect(banner).to_be_hidden(timeout=15_000)
+    expect(page.get_by_test_id("call-caller")).to_have_text("+420603123458")
+    expect(page.get_by_test_id("agent-state")).to_have_attribute("data-state", "ringing")
+
+
+@pytest.mark.req("IN-11", "AG-19", "AG-18", "AG-04", "AG-05", "IN-12")
+def test_identification_from_a_family_phone_the_card_and_the_note_versions(desk, container, host):
+    page = desk
+    novakova = user_id(container, "novakova")
+    host.apply(lambda engine: (engine.log_in(novakova), engine.ready(novakova)))
+    settings = attrs.evolve(container.settings(), icis_url_template="https://icis.example/klient/{icis_id}")
+    container.settings.override(providers.Object(settings))
+    family = container.clients().by_phone(FAMILY_PHONE)
+    assert len(family) == 2
+    jana = next(c for c in family if c.first_name == "Jana")
+    open_desktop(page)
+    ring(host, "c4", FAMILY_PHONE)
+    rows = page.get_by_test_id("ident-list").locator("li")
+    expect(rows).to_have_count(2, timeout=LIVE_MS)
+    expect(page.get_by_test_id("btn-answer")).to_be_enabled()
+    page.keyboard.press("Alt+KeyA")
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "answered")
+
+    page.get_by_test_id(f"pick-client-{jana.id}").click()
+    expect(page.get_by_test_id("client-name")).to_have_text(jana.name)
+    icis = page.get_by_test_id("icis-link")  # AG-18, CHAT-05: she has an ICIS record
+    expect(icis).to_have_attribute("href", f"https://icis.example/klient/{jana.icis_id}")
+    page.locator("#cf-email").fill("jana.svobodova@example.cz")  # AG-19: edited during the call
+    with page.expect_response(f"**/api/v1/clients/{jana.id}") as saved:
+        page.get_by_test_id("client-save").click()
+    assert saved.value.ok
+    expect(page.locator("#cf-email")).to_have_value("jana.svobodova@example.cz")
+    assert container.clients().get(jana.id).email == "jana.svobodova@example.cz"
+
+    page.get_by_test_id("note").fill("Žádá potvrzení o bezdlužnosti.")
+    category = next(c for c in container.admin().list("category") if c.name == "Potvrzení o bezdlužnosti")
+    page.get_by_test_id("category").select_option(str(category.id))
+    expect(page.get_by_test_id("desk-status")).not_to_have_attribute("data-kind", "error")
+    page.get_by_test_id("btn-hang-up").click()
+    expect(page.get_by_test_id("agent-state")).to_have_attribute("data-state", "wrap_up")
+    page.get_by_test_id("note").blur()
+    expect(page.get_by_test_id("note-status")).to_have_attribute("data-state", "saved")
+    page.keyboard.press("Alt+KeyR")  # the wrap-up is over: the note becomes version 1
+    expect(page.get_by_test_id("agent-state")).to_have_attribute("data-state", "ready")
+    expect(page.get_by_test_id("note-versions").locator("li")).to_have_count(1)
+
+    page.get_by_test_id("note").fill("Žádá potvrzení o bezdlužnosti. Posláno e-mailem.")
+    page.get_by_test_id("btn-amend").click()
+    versions = page.get_by_test_id("note-versions").locator("li")
+    expect(versions).to_have_count(2)
+    expect(versions.nth(0)).to_contain_text("Žádá potvrzení o bezdlužnosti.")
+    expect(versions.nth(1)).to_contain_text("Posláno e-mailem.")
+    record = container.contacts().record("c4")
+    assert record.record.client_id == jana.id and record.record.category_id == category.id
+    assert [n.text for n in record.notes if not n.draft][-1].endswith("Posláno e-mailem.")
+    screenshot(page, "desktop-identified")
+
+
+@pytest.mark.req("IN-15", "AG-12", "AG-05")
+def test_a_consultation_from_the_panel_ends_in_a_transfer_the_colleague_sees(
+    desk, browser, server, container, host
+):
+    page = desk
+    novakova, horak = user_id(container, "novakova"), user_id(container, "horak")
+    host.apply(lambda engine: (engine.log_in(novakova), engine.ready(novakova)))
+    host.apply(lambda engine: (engine.log_in(horak), engine.ready(horak)))
+    host.apply(lambda engine: engine.pause(horak, "ADMIN"))  # the first call goes to Nováková
+    colleague_context = browser.new_context(
+        base_url=server, viewport={"width": 1920, "height": 1080}, locale="cs-CZ"
+    )
+    colleague = colleague_context.new_page()
+    colleague.set_default_timeout(10_000)
+    colleague.clock.install(time=host.clock.now())
+    try:
+        open_desktop(colleague, "horak")
+        open_desktop(page)
+        ring(host, "c5", "+420603123459")
+        expect(page.get_by_test_id("btn-answer")).to_be_enabled(timeout=LIVE_MS)
+        page.keyboard.press("Alt+KeyA")
+        expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "answered")
+        page.get_by_test_id("note").fill("Předávám kolegovi.")
+        host.apply(lambda engine: engine.ready(horak))
+        row = page.get_by_test_id(f"panel-agent-{horak}")
+        expect(row.get_by_test_id(f"state-agent-{horak}")).to_have_attribute("data-state", "ready")
+        row.get_by_role("button", name=re.compile("Horák")).nth(1).click()  # consult
+        expect(page.get_by_test_id("btn-complete")).to_be_enabled()
+        expect(colleague.get_by_test_id("call-caller")).to_have_text("+420603123459", timeout=LIVE_MS)
+        page.get_by_test_id("btn-complete").click()
+        expect(page.get_by_test_id("agent-state")).to_have_attribute("data-state", "wrap_up")
+        assert host.engine.calls["c5"].agent_id == horak
+        expect(colleague.get_by_test_id("call-caller")).to_have_text("+420603123459")
+        expect(colleague.get_by_test_id("call-state")).to_have_attribute("data-stage", "answered")
+        screenshot(colleague, "desktop-1920-colleague")
+    finally:
+        colleague_context.close()
