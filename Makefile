@@ -41,6 +41,8 @@ bench: $(STAMP) translations services
 	$(PY) bench/foundation_bench.py
 	$(PY) bench/routing_bench.py
 	$(PY) bench/simulator_bench.py --all
+	$(PY) bench/call_flow_bench.py
+	$(PY) bench/desktop_bench.py
 
 ## make bench-theory: the simulator against Erlang C averaged over many seeds (several minutes)
 bench-theory: $(STAMP)

@@ -141,9 +141,9 @@ def test_agent_logs_in_takes_a_call_by_keyboard_and_keeps_the_note_over_a_reload
     expect(state(page)).to_have_attribute("data-state", "wrap_up")
     wrapup = page.get_by_test_id("wrapup-timer")
     expect(wrapup).to_be_visible()
-    expect(wrapup).to_contain_text("of 0:30")  # the queue's wrap-up time
+    expect(wrapup).to_contain_text("z 0:30")  # the queue's wrap-up time ("zbývá … z …")
     page.get_by_test_id("btn-extend").click()
-    expect(wrapup).to_contain_text("of 1:30")
+    expect(wrapup).to_contain_text("z 1:30")
     expect(page.get_by_test_id("note")).to_have_value("Klient žádá potvrzení o bezdlužnosti.")
     assert obecna in host.engine.agents[novakova].signed_in
     screenshot(page, "desktop-wrap-up")
