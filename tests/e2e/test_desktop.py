@@ -341,3 +341,50 @@ def test_a_consultation_from_the_panel_ends_in_a_transfer_the_colleague_sees(
         screenshot(colleague, "desktop-1920-colleague")
     finally:
         colleague_context.close()
+
+
+@pytest.mark.req("AG-04", "AG-01")
+def test_a_note_over_the_limit_and_someone_elses_call_are_refused_in_the_browser(desk, container, host):
+    page = desk
+    horak = user_id(container, "horak")
+    open_desktop(page)
+    page.get_by_test_id("btn-log-in").click()
+    expect(state(page)).to_have_attribute("data-state", "paused")
+    page.keyboard.press("Alt+KeyR")
+    expect(state(page)).to_have_attribute("data-state", "ready")
+    mine = ring(host, "c1")
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "ringing", timeout=LIVE_MS)
+    page.keyboard.press("Alt+KeyA")
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "answered")
+    note = page.get_by_test_id("note")
+    note.fill("x" * 4001)
+    assert len(note.input_value()) == 4000  # the field itself stops at the limit
+    page.evaluate(  # a pasted text that got past it (an old browser, a script): the server refuses it
+        """() => {
+            const box = document.getElementById('note');
+            box.value = 'y'.repeat(4001);
+            box.dispatchEvent(new Event('input', {bubbles: true}));
+            box.blur();
+        }"""
+    )
+    expect(page.get_by_test_id("desk-status")).to_contain_text("4000", timeout=LIVE_MS)
+    assert all(len(v.text) <= 4000 for v in container.contacts().record(mine).notes)
+
+    host.apply(lambda engine: (engine.log_in(horak), engine.ready(horak)))
+    theirs = ring(host, "c2", "+420603999888")
+    host.apply(lambda engine: engine.call_answered(theirs, horak))
+    status = page.evaluate(
+        """async (callId) => {
+            const token = document.querySelector('meta[name="csrf-token"]').content;
+            const response = await fetch('/api/v1/desktop/hang_up', {
+                method: 'POST',
+                headers: {'Content-Type': 'application/json', 'X-CSRFToken': token},
+                body: JSON.stringify({call_id: callId}),
+            });
+            return response.status;
+        }""",
+        theirs,
+    )
+    assert status == 403
+    assert host.engine.calls[theirs].stage.value == "answered"
+    screenshot(page, "desktop-refusals")
