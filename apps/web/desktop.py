@@ -28,7 +28,7 @@ from apps.engine.host import DESKTOP_CHANNEL, PANEL_CHANNEL
 from apps.web.security import actor, current_user, requires
 from kc_domain.audit.model import Outcome
 from kc_domain.errors import DomainError, FieldError, ValidationFailed
-from kc_domain.identity.roles import Permission
+from kc_domain.identity.roles import Permission, Role
 
 bp = Blueprint("desktop", __name__, url_prefix="/desktop")
 api = Blueprint("desktop_api", __name__, url_prefix="/api/v1/desktop")
@@ -304,7 +304,19 @@ def api_state() -> dict[str, Any]:
             for line in admin.list("transfer_line")
         ],
         "line_groups": [{"id": g.id, "name": g.name} for g in admin.list("transfer_group")],
+        "supervisors": _supervisors(admin),
     }
+
+
+def _supervisors(admin: Any) -> list[dict[str, Any]]:
+    """Supervisors to consult or transfer to by their extension (IN-15, AG-12); those who also
+    take calls in the queues are in the panel with their live state already."""
+    groups = {g.id: g.roles for g in admin.list("group")}
+    return [
+        {"user_id": u.id, "name": u.full_name, "number": u.agent_number}
+        for u in admin.list("user")
+        if u.active and u.agent_number and Role.SUPERVISOR in (u.roles | groups.get(u.group_id, frozenset()))
+    ]
 
 
 @api.route("/<command>", methods=["POST"])

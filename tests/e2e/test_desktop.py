@@ -165,6 +165,11 @@ def test_the_panel_shows_a_colleague_live_and_pins_a_favourite(desk, container, 
         "data-state", "paused", timeout=LIVE_MS
     )
 
+    # the supervisor of this workplace takes calls too: in the panel with a live state, not twice
+    svoboda = user_id(container, "supervizor")
+    expect(page.get_by_test_id(f"panel-agent-{svoboda}")).to_contain_text("Petr Svoboda")
+    expect(page.get_by_test_id("panel-supervisor-2001")).to_have_count(0)
+
     # a line of the panel pinned at the top, kept over a reload (localStorage)
     page.get_by_test_id("fav-line-2450").click()
     favourites = page.get_by_test_id("panel-group-favourites")

@@ -147,3 +147,18 @@ def test_the_desktop_needs_the_agent_permission(client):
     client.login("nastenka")
     assert client.get("/desktop/").status_code == 403
     assert desk(client, "ready").status_code == 403
+
+
+@pytest.mark.req("IN-15", "AG-12")
+def test_supervisors_are_offered_by_extension_and_consulted_by_number(client, container, host):
+    client.login("novakova")
+    desk(client, "log_in")
+    state = client.api("GET", "/api/v1/desktop/state").get_json()
+    assert {"name": "Petr Svoboda", "number": "2001"}.items() <= state["supervisors"][0].items()
+    desk(client, "ready")
+    call = ring(host)
+    desk(client, "answer", call_id=call)
+    assert desk(client, "consult", call_id=call, target="2001").status_code == 200
+    assert host.pbx.state(call).consulting == "2001"
+    assert desk(client, "end_consultation", call_id=call).status_code == 200
+    assert not host.engine.calls[call].held

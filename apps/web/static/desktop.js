@@ -828,6 +828,10 @@ function panelEntries() {
     .filter((p) => p.agent_id !== me)
     .sort((a, b) => a.name.localeCompare(b.name, "cs"))
     .map((p) => ({ key: `agent:${p.agent_id}`, target: `agent:${p.agent_id}`, name: p.name, sub: "", state: p.state, group: "agents" }));
+  const inPanel = new Set(S.panel.map((p) => p.agent_id));
+  const supervisors = (S.supervisors || [])
+    .filter((s) => !inPanel.has(s.user_id))
+    .map((s) => ({ key: `supervisor:${s.number}`, target: s.number, name: s.name, sub: s.number, state: null, group: "supervisors" }));
   const lines = S.lines.map((l) => ({
     key: `line:${l.number}`,
     target: l.number,
@@ -844,7 +848,7 @@ function panelEntries() {
     state: null,
     group: "queues",
   }));
-  return [...agents, ...lines, ...queues];
+  return [...agents, ...supervisors, ...lines, ...queues];
 }
 
 function panelItem(entry, canAct) {
@@ -909,6 +913,7 @@ function renderPanel() {
   const groups = [
     ["favourites", t("favourites"), entries.filter((e) => S.favourites.has(e.key))],
     ["agents", t("agents"), entries.filter((e) => e.group === "agents" && !S.favourites.has(e.key))],
+    ["supervisors", t("supervisors"), entries.filter((e) => e.group === "supervisors" && !S.favourites.has(e.key))],
     ...S.lineGroups.map((g) => [
       `group-${g.id}`,
       g.name,
@@ -1057,6 +1062,7 @@ async function start() {
     S.categories = result.data.categories || [];
     S.lines = result.data.lines || [];
     S.lineGroups = result.data.line_groups || [];
+    S.supervisors = result.data.supervisors || [];
     pauseSelect.replaceChildren(...S.pauseCodes.map((p) => h("option", { value: p.code }, p.name)));
     renderCategories();
     applyMessage({ agent: result.data.agent, panel: result.data.panel });
