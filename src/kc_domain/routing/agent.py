@@ -19,6 +19,9 @@ class AgentState(StrEnum):
     PAUSED = "paused"
 
 
+DIALLABLE = frozenset({AgentState.READY, AgentState.PAUSED, AgentState.WRAP_UP})
+"""States from which KC may place an outbound call from the agent's phone (a callback, the dial pad)."""
+
 RONA_PAUSE = "RONA"
 """Pause code set by the engine when an agent lets a call ring unanswered."""
 
@@ -90,7 +93,7 @@ class Agent:
 
     def dial(self, call_id: str, at: datetime) -> AgentState:
         """KC places an outbound call from the agent's phone (a callback): it rings them first."""
-        self._require("dial", AgentState.READY, AgentState.PAUSED, AgentState.WRAP_UP)
+        self._require("dial", *DIALLABLE)
         self.call_id = call_id
         return self._enter(AgentState.RINGING, at)
 

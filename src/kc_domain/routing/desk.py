@@ -18,7 +18,7 @@ import attrs
 
 from kc_domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from kc_domain.routing import events as ev
-from kc_domain.routing.agent import Agent, AgentState
+from kc_domain.routing.agent import DIALLABLE, Agent, AgentState
 from kc_domain.routing.call import Call, CallEnd, CallStage
 from kc_domain.routing.config import QueueRouting
 from kc_domain.validation import E164, INTERNAL_NUMBER
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
     from kc_domain.routing.timers import Timers
     from kc_ports.system import Clock
     from kc_ports.telephony import CallControl
-
-DIALLABLE = frozenset({AgentState.READY, AgentState.PAUSED, AgentState.WRAP_UP})
 
 
 @attrs.frozen

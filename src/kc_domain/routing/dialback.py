@@ -19,7 +19,7 @@ from kc_domain.callbacks.model import AttemptOutcome, CallbackRequest, CallbackS
 from kc_domain.callbacks.queue import CallbackBook
 from kc_domain.errors import NotFound, ValidationFailed
 from kc_domain.routing import events as ev
-from kc_domain.routing.agent import Agent, AgentState
+from kc_domain.routing.agent import DIALLABLE, Agent, AgentState
 from kc_domain.routing.call import Call, CallEnd, CallStage
 from kc_domain.routing.config import QueueRouting
 
@@ -33,7 +33,6 @@ OUTCOME_OF_CAUSE = {
     "failed": AttemptOutcome.FAILED,
     "congestion": AttemptOutcome.FAILED,
 }
-DIALLABLE = frozenset({AgentState.READY, AgentState.PAUSED, AgentState.WRAP_UP})
 DIAL_RING_S = 20  # a manual call rings the agent's own phone this long before it is given up
 SWEEP_S = 60  # every so often all queues are checked for due requests and free agents
 
