@@ -43,6 +43,7 @@ bench: $(STAMP) translations services
 	$(PY) bench/simulator_bench.py --all
 	$(PY) bench/call_flow_bench.py
 	$(PY) bench/desktop_bench.py
+	$(PY) bench/wallboard_bench.py
 
 ## make bench-theory: the simulator against Erlang C averaged over many seeds (several minutes)
 bench-theory: $(STAMP)

@@ -12,6 +12,7 @@ from kc_domain.identity.roles import Role
 from kc_domain.ivr.catalogue import IvrCatalogue
 from kc_domain.organisation.hours import DateException, OpeningHours, parse_intervals
 from kc_domain.organisation.model import CategoryKind, OverflowKind, OverflowTarget, PauseKind
+from kc_domain.supervision.model import AlertKind, Severity, WallboardLayout
 
 if TYPE_CHECKING:
     from kc_ports.persistence import UnitOfWorkFactory
@@ -231,7 +232,41 @@ def seed(admin: AdminService) -> dict[str, Any]:
             "queue_ids": {ids[f"queue:{q}"] for q in ("obecna", "platby", "zamestnavatele", "poskytovatele")},
         },
     )
+    _supervision(make, ids)
     return ids
+
+
+def _supervision(make: Any, ids: dict[str, int]) -> None:
+    """The demo's alert rules (RT-06) and wallboards (WB-01)."""
+    for key, name, kind, limit, severity, extra in [
+        ("wait", "Čekání nad 1 minutu", AlertKind.LONG_WAIT, 60, Severity.WARNING, {}),
+        ("wait_long", "Čekání nad 3 minuty", AlertKind.LONG_WAIT, 180, Severity.CRITICAL, {}),
+        ("call", "Hovor nad 15 minut", AlertKind.LONG_CALL, 900, Severity.WARNING, {}),
+        ("wrap", "Dopracování nad 3 minuty", AlertKind.LONG_WRAP_UP, 180, Severity.WARNING, {}),
+        ("pause", "Pauza delší, než kód dovoluje", AlertKind.LONG_PAUSE, 0, Severity.WARNING, {}),
+        (
+            "sl",
+            "Úroveň služby pod cílem",
+            AlertKind.LOW_SERVICE_LEVEL,
+            0,
+            Severity.CRITICAL,
+            {"min_offered": 20},
+        ),
+    ]:
+        values = {"name": name, "kind": kind, "limit": limit, "severity": severity, **extra}
+        make("alert_rule", key, values)
+    kkc = {ids[f"queue:{q}"] for q in ("obecna", "platby", "zamestnavatele", "poskytovatele")}
+    make("wallboard", "kkc", {"name": "KKC – hlavní sál", "queue_ids": kkc, "layouts": set(WallboardLayout)})
+    make(
+        "wallboard",
+        "as",
+        {
+            "name": "Asistenční služba",
+            "queue_ids": {ids["queue:as"]},
+            "layouts": {WallboardLayout.OVERVIEW, WallboardLayout.TODAY},
+            "rotate_s": 30,
+        },
+    )
 
 
 MAIN_LINE = "+420261105550"

@@ -126,7 +126,8 @@ def _start_engine_with_traffic(container: Container, stop: threading.Event) -> T
     pbx = SimulatedPbx(strict=False, record_commands=False)
     host = start_engine(container, pbx)
     humans = [u.id for u in container.admin().list("user") if u.username == "novakova"]
-    profile = demo_profile(host, humans)
+    lines = [line.number for line in container.admin().list("transfer_line")]
+    profile = demo_profile(host, humans, lines)
     threading.Thread(target=host.run, args=(stop,), name="kc-engine", daemon=True).start()
     LiveTraffic(host, pbx, profile).start(stop)
     return profile

@@ -3,7 +3,8 @@
 Web nodes send agents' commands on the bus channel ``kc.engine.commands``; a command carrying
 ``reply_to`` gets the engine's answer (``{"ok": true, "result": ...}`` or ``{"ok": false, "error":
 ...}``) published on that channel (see apps.engine.client). The live view goes out on ``kc.live``
-whenever something changed, at most once a second, and at least every 5 seconds.
+whenever something changed, at most every LIVE_EVERY_S, and at least every LIVE_IDLE_S; the
+command ``live`` answers with it at once.
 
 After each step the host also stores the callback requests the engine changed, hands voicemail
 messages to the voicemail service, and every ``reload_s`` seconds lets ``reload`` refresh what
@@ -21,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apps.engine.alerting import AlertWatch
 from kc_domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from kc_domain.plain import to_plain
 from kc_domain.routing import events as ev
@@ -36,6 +38,9 @@ log = logging.getLogger("kc.engine")
 COMMANDS_CHANNEL, LIVE_CHANNEL = "kc.engine.commands", "kc.live"
 JOURNAL_BATCH = 5000  # events written in one transaction at most, when writes fall behind
 DESKTOP_CHANNEL, PANEL_CHANNEL = "kc.desktop", "kc.panel"  # agents' views (by agent_id); the panel
+LIVE_EVERY_S = 0.25  # the live view goes out at most this often while things change (WB-01: < 1 s)
+LIVE_IDLE_S = 5.0  # and at least this often, so that waiting times and timers move on screens
+ALERTS_EVERY_S = 1.0  # alerts are checked this often even when nothing happens (RT-06)
 
 # command name -> (engine method, the message fields it takes, in order)
 COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -66,6 +71,13 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "dial": ("dial", ("agent_id", "number")),
     "recording": ("set_recording", ("agent_id", "call_id", "record")),
     "device": ("use_device", ("agent_id", "device")),
+    # the supervisor (IN-17, RT-01, RT-07): always on the signed-in supervisor's behalf
+    "monitor": ("monitor", ("supervisor_id", "call_id", "mode")),
+    "stop_monitor": ("stop_monitor", ("supervisor_id", "call_id")),
+    "force_pause": ("force_pause", ("supervisor_id", "agent_id", "code")),
+    "force_log_out": ("force_log_out", ("supervisor_id", "agent_id")),
+    "supervisor_sign_in": ("supervisor_sign_in", ("supervisor_id", "agent_id", "queue_id")),
+    "supervisor_sign_out": ("supervisor_sign_out", ("supervisor_id", "agent_id", "queue_id")),
 }
 
 
@@ -116,6 +128,8 @@ class EngineHost:
         self._reload, self._reload_s, self._reloaded = reload, reload_s, time.monotonic()
         thresholds = {q.queue_id: q.sl_threshold_s for q in engine.queues.values()}
         self.counters = LiveCounters(zone, thresholds)
+        self._alerts = AlertWatch(uow_factory) if uow_factory is not None else None
+        self._alerts_checked, self._alerts_changed = 0.0, False
         self.lock = threading.RLock()
         self._changed, self._published, self._pruned = True, 0.0, time.monotonic()
         self._pending: queue.Queue[tuple[list[ev.Event], list[Decision]]] | None = None  # journal writes
@@ -192,6 +206,10 @@ class EngineHost:
 
     def _run_command(self, message: dict[str, Any]) -> dict[str, Any]:
         name = str(message.get("command", ""))
+        if name == "live":  # the live view now, for a supervisor's page or a wallboard just opened
+            return {"ok": True, "result": self.live_view()}
+        if name == "alert_ack":
+            return self._acknowledge(message)
         if name not in COMMANDS:
             return {"ok": False, "error": f"unknown command {name!r}; known: {', '.join(sorted(COMMANDS))}"}
         method, fields = COMMANDS[name]
@@ -216,6 +234,8 @@ class EngineHost:
                 self._pending.put((events, decisions))
             else:  # not running (tests, tools): written at once
                 self._journal.record(events, decisions)
+        elif self.engine.devices_changed:  # a line's presence: the panel only, nothing to journal
+            self._publish_desktops([])
         callbacks = self.engine.drain_callback_changes()
         if callbacks and self._uow_factory is not None:
             with self._uow_factory() as uow:
@@ -251,8 +271,9 @@ class EngineHost:
                 self._desktops[agent_id] = view
                 self._bus.publish(DESKTOP_CHANNEL, {"agent": view})
         changed = sorted({e.agent_id for e in events if isinstance(e, ev.AgentStateChanged)})
-        if changed:  # only what changed: every open desktop gets it, 300 of them in a big centre
-            entries = [panel_entry(engine.agents[a]) for a in changed if a in engine.agents]
+        entries = [panel_entry(engine.agents[a]) for a in changed if a in engine.agents]
+        entries += engine.drain_device_changes()
+        if entries:  # only what changed: every open desktop gets it, 300 of them in a big centre
             self._bus.publish(PANEL_CHANNEL, {"panel_update": entries})
 
     def _store_voicemail(self, event: ev.CallVoicemailLeft) -> None:
@@ -262,11 +283,43 @@ class EngineHost:
         except Exception:  # e.g. a bad recording: logged and audited by the service, calls go on
             log.exception("voicemail of call %s could not be stored", event.call_id)
 
+    def live_view(self) -> dict[str, Any]:
+        """The live view with the open alerts (RT-06), checked against it."""
+        with self.lock:
+            now = self._clock.now()
+            view = snapshot(self.engine, self.counters, now)
+            if self._alerts is not None:
+                self._alerts_changed |= self._alerts.check(view, now)
+                self._alerts_checked = time.monotonic()
+                view["alerts"] = self._alerts.plain()
+        return view
+
     def publish(self, force: bool = False) -> None:
+        """Send the live view when something changed (at most every LIVE_EVERY_S), at least every
+        LIVE_IDLE_S, and when an alert began or ended: alerts are checked every ALERTS_EVERY_S even
+        when nothing happens, as a wait or a pause grows past its limit by itself."""
         elapsed = time.monotonic() - self._published
-        if force or (self._changed and elapsed >= 1.0) or elapsed >= 5.0:
-            with self.lock:
-                view = snapshot(self.engine, self.counters, self._clock.now())
-                self._changed = False
+        due = force or (self._changed and elapsed >= LIVE_EVERY_S) or elapsed >= LIVE_IDLE_S
+        alerts_due = self._alerts is not None and time.monotonic() - self._alerts_checked >= ALERTS_EVERY_S
+        if not due and not alerts_due:
+            return
+        self._changed = False
+        view = self.live_view()
+        if due or self._alerts_changed:
+            self._alerts_changed = False
             self._published = time.monotonic()
             self._bus.publish(LIVE_CHANNEL, view)
+
+    def _acknowledge(self, message: dict[str, Any]) -> dict[str, Any]:
+        if self._alerts is None:
+            return {"ok": False, "error": "alerts are not kept by this engine", "kind": "refused"}
+        alert_id, user_id = message.get("alert_id"), message.get("supervisor_id")
+        if not isinstance(alert_id, int) or not isinstance(user_id, int):
+            return {"ok": False, "error": "alert_ack: alert_id and supervisor_id must be numbers"}
+        try:
+            with self.lock:
+                result = self._alerts.acknowledge(alert_id, user_id, self._clock.now())
+        except DomainError as error:
+            return {"ok": False, "error": str(error), **refusal_details(error)}
+        self.publish(force=True)
+        return {"ok": True, "result": result}

@@ -45,6 +45,9 @@ class TrafficProfile:
     callback_answer_rate: float = 0.8  # the customer answers when called back
     customer_answer_s: float = 6.0  # after ringing this long on average
     insurance_number: str = "7801011229"
+    lines: tuple[str, ...] = ()  # transfer-panel lines whose presence the PBX reports (AG-12)
+    line_busy_mean_s: float = 120.0
+    line_free_mean_s: float = 300.0
 
 
 class LiveTraffic:
@@ -72,6 +75,9 @@ class LiveTraffic:
                 self._after(
                     self._rng.expovariate(self._profile.ivr_calls_per_hour / 3600), self._dial_ivr, number
                 )
+        for number in self._profile.lines:
+            self._pbx.line_state(number, "free")
+            self._after(self._rng.expovariate(1 / self._profile.line_free_mean_s), self._line, number, "busy")
         thread = threading.Thread(target=self._run, args=(stop,), name="kc-traffic", daemon=True)
         thread.start()
         return thread
@@ -127,6 +133,13 @@ class LiveTraffic:
         call = self._host.engine.calls.get(call_id)
         if call is not None and call.stage != CallStage.ENDED:
             self._pbx.press(call_id, digits)
+
+    def _line(self, number: str, state: str) -> None:
+        """Somebody else calls a line, and later hangs up."""
+        self._pbx.line_state(number, state)
+        mean = self._profile.line_busy_mean_s if state == "busy" else self._profile.line_free_mean_s
+        after = "free" if state == "busy" else "busy"
+        self._after(self._rng.expovariate(1 / mean), self._line, number, after)
 
     def _heard(self, event: PbxEvent) -> None:
         """A PBX event: may come while the engine is inside a command, so it is fed afterwards."""
@@ -193,15 +206,16 @@ class LiveTraffic:
                 log.exception("traffic action %s failed", getattr(action, "__name__", action))
 
 
-def demo_profile(host: EngineHost, humans: Iterable[int]) -> TrafficProfile:
-    """Modest traffic on every queue; robots play every agent except the given humans."""
+def demo_profile(host: EngineHost, humans: Iterable[int], lines: Iterable[str] = ()) -> TrafficProfile:
+    """Modest traffic on every queue; robots play every agent except the given humans; the lines
+    are now and then busy."""
     rates = {q: 40.0 for q in host.engine.queues}
     robots = frozenset(
         a
         for a, agent in host.engine.agents.items()
         if a not in set(humans) and agent.state == AgentState.LOGGED_OUT
     )
-    return TrafficProfile(rates, robots)
+    return TrafficProfile(rates, robots, lines=tuple(lines))
 
 
 def _silence(seconds: float) -> bytes:

@@ -61,7 +61,9 @@ def create_app(container: Container | None = None) -> Flask:
         home,
         ivr,
         ops,
+        supervisor,
         voicemail,
+        wallboard,
     )
     from apps.web.admin import api as admin_api
     from apps.web.admin import http as admin_http
@@ -85,6 +87,10 @@ def create_app(container: Container | None = None) -> Flask:
         clients.api,
         desktop.bp,
         desktop.api,
+        supervisor.bp,
+        supervisor.api,
+        wallboard.bp,
     ):
         app.register_blueprint(blueprint)
+    app.jinja_env.globals["view_functions"] = app.view_functions  # links to parts that are installed
     return app

@@ -9,7 +9,7 @@ refusals included. The same lives under /api/v1/callbacks as JSON.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,7 @@ from kc_domain.callbacks.model import (
 from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.plain import to_plain
-from kc_domain.routing.projection import Interaction
+from kc_domain.routing.projection import Interaction, still_missed
 from kc_domain.validation import phone_number
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
@@ -350,6 +350,64 @@ def api_list() -> dict[str, Any]:
     requests = _requests(_filters(request.args))
     histories = _histories(requests)
     return {"items": [plain_request(r, histories[r.caller]) for r in requests]}
+
+
+MISSED_HOURS = 24  # how far back the desktop's list of missed calls looks, by default
+MISSED_MAX_HOURS = 7 * 24
+
+
+@api.route("/missed", methods=["GET"])
+@requires(Permission.HANDLE_CALLBACKS)
+def api_missed() -> dict[str, Any]:
+    """The missed calls of the given queues still to return (AG-17, IN-26), with each caller's
+    history: one per caller, without those with an open callback or reached since."""
+    errors: list[FieldError] = []
+    hours = request.args.get("hours", str(MISSED_HOURS))
+    if not hours.isdecimal() or not 1 <= int(hours) <= MISSED_MAX_HOURS:
+        errors.append(FieldError("hours", "out_of_range", {"min": 1, "max": MISSED_MAX_HOURS}))
+    queue_ids = []
+    for raw in request.args.getlist("queue"):
+        if not raw.isdecimal():
+            errors.append(FieldError("queue", "not_a_number", {"value": raw}))
+        else:
+            queue_ids.append(int(raw))
+    if errors:
+        raise ValidationFailed(errors)
+    kc = _kc()
+    until = kc.clock().now()
+    journal = kc.journal()
+    missed = journal.missed_calls(until - timedelta(hours=int(hours)), until, queue_ids)
+    with kc.uow_factory()() as uow:
+        open_callers = {r.caller for r in uow.callbacks.active()}
+    histories: dict[str, list[Interaction]] = {}
+
+    def contacts_of(caller: str) -> list[Interaction]:
+        if caller not in histories:
+            histories[caller] = journal.calls_of(caller, HISTORY * 4)
+        return histories[caller]
+
+    rows = still_missed(missed, contacts_of, open_callers)
+    return {"items": [_plain_missed(row, contacts_of(row.caller)[:HISTORY]) for row in rows]}
+
+
+def _plain_missed(row: Interaction, history: list[Interaction]) -> dict[str, Any]:
+    return {
+        "call_id": row.call_id,
+        "caller": row.caller,
+        "queue_id": row.queue_id,
+        "arrived_at": None if row.arrived_at is None else row.arrived_at.isoformat(),
+        "end_stage": row.end_stage,
+        "history": [
+            {
+                "call_id": c.call_id,
+                "arrived_at": None if c.arrived_at is None else c.arrived_at.isoformat(),
+                "direction": c.direction,
+                "end_stage": c.end_stage,
+                "talk_s": c.talk_s,
+            }
+            for c in history
+        ],
+    }
 
 
 def _json_body() -> dict[str, Any]:

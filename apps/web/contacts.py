@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
@@ -100,7 +100,7 @@ def stats() -> dict[str, Any]:
 @requires(Permission.AGENT_DESKTOP)
 def my_calls() -> dict[str, Any]:
     me, _supervise = _me()
-    since, until, text = _period(request.args)
+    since, until, text = day_period(request.args)
     items = service().my_calls(me, since, until, text, MY_CALLS)
     return {
         "since": since.isoformat(),
@@ -170,13 +170,21 @@ def set_recording(call_id: str) -> dict[str, Any]:
 @bp.route("/history")
 @requires(Permission.AGENT_DESKTOP)
 def history() -> ResponseReturnValue:
-    me, _supervise = _me()
+    """The signed-in agent's calls; a supervisor may look at another agent's (``?agent=<id>``, RT-02)."""
+    me, supervise = _me()
     errors: dict[str, str] = {}
+    agent_name = ""
+    raw_agent = request.args.get("agent", "").strip()
+    if raw_agent:
+        agent = _kc_user(raw_agent) if supervise else None
+        if agent is None:
+            abort(404)
+        me, agent_name = agent.id, agent.full_name
     try:
-        since, until, text = _period(request.args)
+        since, until, text = day_period(request.args)
     except ValidationFailed as error:
         errors = {str(e["field"]): str(e["message"]) for e in validation_payload(error)}
-        since, until, text = _period({})
+        since, until, text = day_period({})
     items = service().my_calls(me, since, until, text, MY_CALLS)
     kc = current_app.extensions["kc"]
     with kc.uow_factory()() as uow:
@@ -194,8 +202,18 @@ def history() -> ResponseReturnValue:
         stages=CALL_ENDS,
         directions=DIRECTIONS,
         errors=errors,
+        agent_name=agent_name,
+        agent_id=raw_agent,
     )
     return (html, 422) if errors else html
+
+
+def _kc_user(raw: str) -> Any:
+    """The user with the id ``raw``, or None."""
+    if not raw.isdecimal():
+        return None
+    with current_app.extensions["kc"].uow_factory()() as uow:
+        return uow.users.get(int(raw))
 
 
 # -- input -----------------------------------------------------------------------------------------
@@ -229,7 +247,7 @@ def _queue_ids(raw: list[str]) -> list[int] | None:
         raise ValidationFailed.one("queue", "not_a_number") from None
 
 
-def _period(args: Mapping[str, str]) -> tuple[datetime, datetime, str]:
+def day_period(args: Mapping[str, str]) -> tuple[datetime, datetime, str]:
     """[since, until) in UTC from the days ``since`` and ``until`` (YYYY-MM-DD in the configured zone,
     both included; default: the last 7 days up to today) and the search text ``q``."""
     zone = ZoneInfo(current_app.config["KC_TIMEZONE"])

@@ -163,13 +163,15 @@ def _me() -> int:
     return user.user_id
 
 
-def _audit(action: str, object_id: str, params: dict[str, Any], outcome: Outcome) -> None:
+def _audit(
+    action: str, object_id: str, params: dict[str, Any], outcome: Outcome, object_type: str = "call"
+) -> None:
     kc = _kc()
     kc.audit().record_alone(
         kc.uow_factory(),
         actor(),
         action,
-        object_type="call",
+        object_type=object_type,
         object_id=object_id,
         params=params,
         outcome=outcome,
@@ -184,10 +186,12 @@ def send(command: str, **fields: Any) -> Any:
 
 
 def state() -> dict[str, Any]:
-    """The agent's live view and the transfer panel, straight from the engine."""
+    """The agent's live view and the transfer panel, straight from the engine, with the server's
+    time, by which the page runs its timers (the agent's PC clock may be off)."""
     agent = send("desktop_view")
     panel = _kc().engine_client().send("panel")
-    return {"agent": agent, "panel": panel.get("result") or []}
+    now = _kc().clock().now().isoformat()
+    return {"agent": agent, "panel": panel.get("result") or [], "server_time": now}
 
 
 @bp.route("/")
@@ -234,7 +238,7 @@ def _relay(server: Server, news: queue.Queue[dict[str, Any]]) -> None:
     """Send what arrives: the agent's own view at once (only the newest of a burst), the panel's
     changes merged and at most every PANEL_EVERY_S, so that 300 agents changing state do not cost
     300 messages to each of 300 desktops."""
-    panel: dict[int, dict[str, Any]] = {}
+    panel: dict[int | str, dict[str, Any]] = {}
     panel_due = 0.0
     while server.connected:
         wait = PUSH_WAIT_S if not panel else max(0.0, panel_due - time.monotonic())
@@ -245,7 +249,8 @@ def _relay(server: Server, news: queue.Queue[dict[str, Any]]) -> None:
         newest = None
         while message is not None:
             if "panel_update" in message:
-                panel.update((entry["agent_id"], entry) for entry in message["panel_update"])
+                for entry in message["panel_update"]:  # an agent by id, a line by its number
+                    panel[entry.get("agent_id") or entry["device"]] = entry
             else:
                 newest = message
             message = news.get_nowait() if not news.empty() else None
@@ -322,20 +327,33 @@ def _supervisors(admin: Any) -> list[dict[str, Any]]:
 @api.route("/<command>", methods=["POST"])
 @requires(Permission.AGENT_DESKTOP)
 def api_command(command: str) -> tuple[dict[str, Any], int]:
-    if command not in COMMANDS:
+    return carry_out(command, COMMANDS, send, "desk", "call")
+
+
+def carry_out(
+    command: str,
+    commands: dict[str, tuple[str, tuple[tuple[str, Parser], ...]]],
+    sender: Callable[..., Any],
+    audit_prefix: str,
+    object_type: str,
+) -> tuple[dict[str, Any], int]:
+    """A page's command: its fields parsed from the JSON body (bad input is refused naming the
+    field), sent to the engine by ``sender``, and audited as ``<audit_prefix>.<command>`` either way."""
+    if command not in commands:
         return {"error": "unknown command"}, 404
-    engine_command, fields = COMMANDS[command]
+    engine_command, fields = commands[command]
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         body = {}
-    object_id = str(body.get("call_id", "")) if isinstance(body.get("call_id", ""), str) else ""
+    object_id = next((str(body[k])[:64] for k in ("call_id", "agent_id", "alert_id") if body.get(k)), "")
     try:
         values = {name: parse(body, name) for name, parse in fields}
-        result = send(engine_command, **values)
+        result = sender(engine_command, **values)
     except DomainError as error:
-        _audit(f"desk.{command}", object_id, {**_safe(body), "error": str(error)}, Outcome.REJECTED)
+        params = {**_safe(body), "error": str(error)}
+        _audit(f"{audit_prefix}.{command}", object_id, params, Outcome.REJECTED, object_type)
         raise
-    _audit(f"desk.{command}", object_id or str(result or ""), values, Outcome.OK)
+    _audit(f"{audit_prefix}.{command}", object_id or str(result or ""), values, Outcome.OK, object_type)
     return {"ok": True, "result": result}, 200
 
 

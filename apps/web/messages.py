@@ -15,6 +15,7 @@ ERRORS = {
     "too_long": _l("At most %(max)s characters."),
     "out_of_range": _l("Must be between %(min)s and %(max)s."),
     "not_a_number": _l("Must be a whole number."),
+    "below_warning": _l("Must not be lower than the amber threshold (%(warn)s)."),
     "invalid_choice": _l("Not one of the offered values."),
     "duplicate": _l("“%(value)s” already exists."),
     "unknown_reference": _l("The selected item (id %(id)s) does not exist."),

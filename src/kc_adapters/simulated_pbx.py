@@ -46,6 +46,7 @@ COMMANDS = (
     "start_recording",
     "stop_recording",
     "monitor",
+    "stop_monitor",
 )
 MONITOR_MODES = frozenset({"listen", "whisper", "barge"})
 
@@ -106,6 +107,7 @@ class SimulatedPbx:
         self._callbacks: dict[str, list[Callback]] = {}
         self.recordings: dict[str, bytes] = {}  # voicemail recordings by reference
         self.devices: dict[int, str] = {}  # agent id -> the mobile number they work on (IN-28)
+        self.lines: dict[str, str] = {}  # a monitored line or extension -> its state (AG-12)
 
     # == the driver's side ==========================================================================
     def on(self, command: str, callback: Callback) -> None:
@@ -157,6 +159,13 @@ class SimulatedPbx:
         box, call.voicemail_box = call.voicemail_box, ""
         self._emit(pbx.VoicemailRecorded, call_id, box=box, recording=reference, duration_s=duration_s)
         return reference
+
+    def line_state(self, device: str, state: str) -> None:
+        """A monitored line or a supervisor's extension changes state (somebody calls it, it goes
+        offline); the PBX reports ``DeviceStateChanged`` when the state is new."""
+        if state not in pbx.DEVICE_STATES:
+            raise PbxError(f"simulated PBX: no such device state {state!r}")
+        self._line(device, state, "")
 
     def recording(self, reference: str) -> bytes:
         """The audio of a voicemail recording (KeyError when unknown)."""
@@ -287,6 +296,9 @@ class SimulatedPbx:
         call = self._command("retrieve", call_id)
         if call and self._connected(call, "retrieve", (call_id,)):
             call.held = False
+            if call.consulting:  # back from a consultation: the consulted party hangs up
+                self._line(call.consulting, "free", call_id)
+                call.consulting, call.conference = "", False
             self._done("retrieve", call_id)
             self._emit(pbx.CallHeldAtPbx, call_id, held=False)
 
@@ -301,6 +313,7 @@ class SimulatedPbx:
         call = self._command("consult", call_id, target)
         if call and self._connected(call, "consult", (call_id, target)):
             call.held, call.consulting = True, target
+            self._line(target, "busy", call_id)  # the consulted line picks up at once
             self._done("consult", call_id, target)
 
     def complete_transfer(self, call_id: str) -> None:
@@ -364,6 +377,14 @@ class SimulatedPbx:
         call.monitors[supervisor_id] = mode
         self._done("monitor", *args)
 
+    def stop_monitor(self, call_id: str, supervisor_id: int) -> None:
+        call = self._command("stop_monitor", call_id, supervisor_id)
+        if call is None or call.state == LegState.ENDED:
+            return  # the call ended first: the supervisor is out already
+        if call.monitors.pop(supervisor_id, None) is None:
+            return self._reject("stop_monitor", (call_id, supervisor_id), "the supervisor is not on the call")
+        self._done("stop_monitor", call_id, supervisor_id)
+
     # == internals ==================================================================================
     def _command(self, command: str, call_id: str, *rest: Any) -> SimCall | None:
         if self.record_commands:
@@ -399,7 +420,16 @@ class SimulatedPbx:
             for listener in list(self._listeners):
                 listener(event)
 
+    def _line(self, device: str, state: str, call_id: str) -> None:
+        """Presence of a line (agents' phones are KC's business: ``endpoints``)."""
+        if device.startswith("agent:") or self.lines.get(device) == state:
+            return
+        self.lines[device] = state
+        self._emit(pbx.DeviceStateChanged, call_id, device=device, state=state)
+
     def _finish(self, call: SimCall, cause: str) -> None:
+        if call.consulting:
+            self._line(call.consulting, "free", call.call_id)
         self._free_endpoint(call)
         call.state, call.end_cause = LegState.ENDED, cause
         call.held = call.recording = False

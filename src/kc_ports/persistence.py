@@ -25,6 +25,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.supervision.model import Alert, AlertRule, Wallboard
 from kc_domain.voicemail import Voicemail
 
 T = TypeVar("T")
@@ -198,6 +199,9 @@ class UnitOfWork(Protocol):
     voicemails: Repository[Voicemail]
     callbacks: CallbackRepository
     client_fields: Repository[ClientField]
+    alert_rules: Repository[AlertRule]
+    alerts: Repository[Alert]
+    wallboards: Repository[Wallboard]
     clients: ClientRepository
     contacts: ContactRepository
     audit: AuditStore

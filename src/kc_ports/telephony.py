@@ -64,3 +64,6 @@ class CallControl(Protocol):
 
     def monitor(self, call_id: str, supervisor_id: int, mode: str) -> None:
         """Listen (``listen``), coach (``whisper``: the caller does not hear) or join (``barge``)."""
+
+    def stop_monitor(self, call_id: str, supervisor_id: int) -> None:
+        """The supervisor leaves the call they listened to, coached or joined."""

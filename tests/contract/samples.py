@@ -33,6 +33,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.supervision.model import Alert, AlertKind, AlertRule, Severity, Wallboard, WallboardLayout
 from kc_domain.voicemail import Voicemail, VoicemailState
 from kc_ports.persistence import UnitOfWork
 
@@ -201,6 +202,38 @@ def transfer_line(uow: UnitOfWork, n: int = 0) -> TransferLine:
     )
 
 
+def alert_rule(uow: UnitOfWork, n: int = 0) -> AlertRule:
+    return uow.alert_rules.add(
+        AlertRule(_v("Dlouhé čekání", n), AlertKind.LONG_WAIT, queue(uow, n).id, 90, Severity.CRITICAL)
+    )
+
+
+def alert(uow: UnitOfWork, n: int = 0) -> Alert:
+    return uow.alerts.add(
+        Alert(
+            rule_id=7 + n,
+            kind=AlertKind.LONG_PAUSE,
+            subject=f"agent:{12 + n}",
+            agent_id=12 + n,
+            value=1900.5,
+            limit=1800,
+            detail="OBED",
+            raised_at=datetime(2026, 11, 23, 11, 30, tzinfo=UTC),
+        )
+    )
+
+
+def wallboard(uow: UnitOfWork, n: int = 0) -> Wallboard:
+    return uow.wallboards.add(
+        Wallboard(
+            _v("KKC – hlavní sál", n),
+            queue_ids={queue(uow, n).id or 0},
+            layouts={WallboardLayout.OVERVIEW, WallboardLayout.TODAY},
+            rotate_s=15,
+        )
+    )
+
+
 def client_field(uow: UnitOfWork, n: int = 0) -> ClientField:
     return uow.client_fields.add(
         ClientField(
@@ -309,5 +342,25 @@ SAMPLES = [
         "CDB-03",
         client_field,
         _setter(type=FieldType.TEXT, choices=(), required=True, active=False, label="Kanál"),
+    ),
+    Sample("alert_rule", "alert_rules", "RT-06", alert_rule, _setter(limit=0, queue_id=None, active=False)),
+    Sample(
+        "alert",
+        "alerts",
+        "RT-06",
+        alert,
+        _setter(cleared_at=CHANGED_AT, acknowledged_at=CHANGED_AT, acknowledged_by=3),
+    ),
+    Sample(
+        "wallboard",
+        "wallboards",
+        "WB-01",
+        wallboard,
+        _setter(
+            layouts=frozenset(WallboardLayout),
+            queue_ids=frozenset(),
+            kiosk_token_hash="a" * 64,
+            kiosk_token_issued_at=CHANGED_AT,
+        ),
     ),
 ]

@@ -118,6 +118,12 @@ def _recording(h: Harness) -> str:
     return call_id
 
 
+def _monitored(h: Harness) -> str:
+    call_id = _connected(h)
+    h.pbx.monitor(call_id, SUPERVISOR, "whisper")
+    return call_id
+
+
 SETUP: dict[str, tuple[Callable[[Harness], str], tuple[Any, ...]]] = {
     "answer": (_incoming, ()),
     "play": (_incoming, ("vitejte.wav",)),
@@ -137,6 +143,7 @@ SETUP: dict[str, tuple[Callable[[Harness], str], tuple[Any, ...]]] = {
     "start_recording": (_connected, ()),
     "stop_recording": (_recording, ()),
     "monitor": (_connected, (SUPERVISOR, "listen")),
+    "stop_monitor": (_monitored, (SUPERVISOR,)),
 }
 
 
@@ -245,6 +252,8 @@ def test_monitor_modes(harness: Harness):
     harness.pbx.monitor(call_id, SUPERVISOR, "shout")
     assert harness.monitors(call_id) == {SUPERVISOR: "barge"}
     assert any("shout" in p for p in harness.problems())
+    harness.pbx.stop_monitor(call_id, SUPERVISOR)
+    assert harness.monitors(call_id) == {}
 
 
 # -- the simulated PBX's own driver side ------------------------------------------------------------

@@ -6,57 +6,20 @@ WebSocket is cut."""
 from __future__ import annotations
 
 import re
-import time
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
 from dependency_injector import providers
 from playwright.sync_api import expect
 
-from apps.engine.build import build_engine
-from apps.engine.host import COMMANDS_CHANNEL, EngineHost
-from kc_adapters.memory.bus import MemoryBus
-from kc_adapters.simulated_pbx import SimulatedPbx
-from tests.e2e.conftest import screenshot
+from kc_domain.audit.service import SYSTEM
+from kc_domain.routing import pbx_events as pbx
+from tests.e2e.conftest import GENERAL_LINE, LIVE_MS, ring, screenshot, user_id
 from tests.e2e.test_admin_journey import sign_in
 
 pytestmark = pytest.mark.e2e
 
-MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Prague, the queues are open
-GENERAL_LINE = "+420261105555"
 FAMILY_PHONE = "+420603111222"  # two demo clients share it (apps/seed.py)
-LIVE_MS = 2_000  # the target is within a second (bench/ measures it); room for a loaded test machine
-
-
-class FlowingClock:
-    """Real time flowing from a Monday 10:00 in Prague (the queues are open); ``advance`` jumps."""
-
-    def __init__(self, at: datetime) -> None:
-        self.start, self.offset = time.monotonic(), at
-
-    def now(self) -> datetime:
-        return self.offset + timedelta(seconds=time.monotonic() - self.start)
-
-    def advance(self, **delta: float) -> None:
-        self.offset += timedelta(**delta)
-
-
-@pytest.fixture
-def host(container):  # type: ignore[no-untyped-def]
-    bus = container.bus()
-    assert isinstance(bus, MemoryBus)
-    clock = FlowingClock(MONDAY_10)
-    pbx = SimulatedPbx(strict=False, clock=clock)
-    host = EngineHost(
-        build_engine(container, pbx, clock), container.journal(), bus, clock, ZoneInfo("Europe/Prague")
-    )
-    subscription = bus.subscribe(COMMANDS_CHANNEL, host.command)
-    host.pbx = pbx  # type: ignore[attr-defined]
-    host.clock = clock  # type: ignore[attr-defined]
-    yield host
-    subscription.close()
 
 
 @pytest.fixture
@@ -64,16 +27,6 @@ def desk(page, host):  # type: ignore[no-untyped-def]
     """The browser's clock runs from the engine's time, so that the page's timers agree with it."""
     page.clock.install(time=host.clock.now())
     return page
-
-
-def user_id(container, username: str) -> int:  # type: ignore[no-untyped-def]
-    return next(u.id for u in container.admin().list("user") if u.username == username)
-
-
-def ring(host, call_id: str = "c1", caller: str = "+420603123456") -> str:  # type: ignore[no-untyped-def]
-    host.pbx.incoming(call_id, caller, GENERAL_LINE)
-    host.apply(lambda engine: engine.call_arrived(call_id, caller, GENERAL_LINE))
-    return call_id
 
 
 def open_desktop(page, username: str = "novakova") -> None:  # type: ignore[no-untyped-def]
@@ -165,9 +118,13 @@ def test_the_panel_shows_a_colleague_live_and_pins_a_favourite(desk, container, 
         "data-state", "paused", timeout=LIVE_MS
     )
 
-    # the supervisor of this workplace takes calls too: in the panel with a live state, not twice
+    # the supervisor of this workplace: on his extension while not signed in at KC, then as an agent
+    # with a live state once he is; never twice
     svoboda = user_id(container, "supervizor")
-    expect(page.get_by_test_id(f"panel-agent-{svoboda}")).to_contain_text("Petr Svoboda")
+    expect(page.get_by_test_id("panel-supervisor-2001")).to_contain_text("Petr Svoboda")
+    expect(page.get_by_test_id(f"panel-agent-{svoboda}")).to_have_count(0)
+    host.apply(lambda engine: engine.log_in(svoboda))
+    expect(page.get_by_test_id(f"panel-agent-{svoboda}")).to_contain_text("Petr Svoboda", timeout=LIVE_MS)
     expect(page.get_by_test_id("panel-supervisor-2001")).to_have_count(0)
 
     # a line of the panel pinned at the top, kept over a reload (localStorage)
@@ -393,3 +350,128 @@ def test_a_note_over_the_limit_and_someone_elses_call_are_refused_in_the_browser
     assert status == 403
     assert host.engine.calls[theirs].stage.value == "answered"
     screenshot(page, "desktop-refusals")
+
+
+def feed_presence(host):  # type: ignore[no-untyped-def]
+    """The PBX's presence reports (lines, supervisors' extensions) reach the engine, as in ``kc engine``."""
+    pending: list = []
+    host.pbx.listen(lambda e: pending.append(e) if isinstance(e, pbx.DeviceStateChanged) else None)
+
+    def settle() -> None:
+        events, pending[:] = list(pending), []
+        host.apply(lambda engine: [engine.on_pbx(event) for event in events])
+
+    return settle
+
+
+@pytest.mark.req("IN-11", "IN-15", "IN-16", "AG-12", "AG-05", "AG-07")
+def test_a_day_in_miniature_identify_consult_the_supervisor_and_transfer_to_a_queue(
+    desk, browser, server, container, host
+):
+    """A caller from the family phone: Nováková picks Jana from the two clients, writes a note,
+    consults the supervisor on his extension (busy in the panel while they talk), returns, and
+    transfers the caller to the general queue; Horák gets the call with Jana's card and her
+    earlier call with its note."""
+    page = desk
+    settle = feed_presence(host)
+    novakova, horak = user_id(container, "novakova"), user_id(container, "horak")
+    general = next(q.id for q in container.admin().list("queue") if q.name == "Obecná linka")
+    jana = next(c for c in container.clients().by_phone(FAMILY_PHONE) if c.first_name == "Jana")
+    supervisor = next(u for u in container.admin().list("user") if u.username == "supervizor")
+    host.apply(lambda engine: (engine.log_in(novakova), engine.ready(novakova)))
+    # an earlier call of Jana's, handled and noted last week
+    host.clock.advance(days=-7)
+    ring(host, "c0", FAMILY_PHONE)
+    host.apply(lambda engine: engine.answer_call(novakova, "c0"))
+    container.contacts().set_client(SYSTEM, novakova, "c0", jana.id)
+    container.contacts().save_note(SYSTEM, novakova, "c0", "Dotaz na přeplatek, vyřízeno.", final=True)
+    host.apply(lambda engine: engine.hang_up_call(novakova, "c0"))
+    host.clock.advance(days=7)
+    host.apply(lambda engine: engine.ready(novakova))
+    host.pbx.line_state(supervisor.agent_number, "free")
+    settle()
+
+    colleague_context = browser.new_context(
+        base_url=server, viewport={"width": 1366, "height": 768}, locale="cs-CZ"
+    )
+    colleague = colleague_context.new_page()
+    colleague.set_default_timeout(10_000)
+    colleague.clock.install(time=host.clock.now())
+    try:
+        open_desktop(colleague, "horak")
+        colleague.get_by_test_id("btn-log-in").click()
+        expect(state(colleague)).to_have_attribute("data-state", "paused")
+        open_desktop(page)
+        ring(host, "c6", FAMILY_PHONE)
+        expect(page.get_by_test_id("ident-list").locator("li")).to_have_count(2, timeout=LIVE_MS)
+        page.keyboard.press("Alt+KeyA")
+        expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "answered")
+        page.get_by_test_id(f"pick-client-{jana.id}").click()
+        expect(page.get_by_test_id("client-name")).to_have_text(jana.name)
+        expect(page.get_by_test_id("history-c0")).to_contain_text("Dotaz na přeplatek")
+        page.get_by_test_id("note").fill("Ověřuje platbu za listopad, konzultace se supervizorem.")
+
+        sup = page.get_by_test_id(f"panel-supervisor-{supervisor.agent_number}")
+        expect(sup.get_by_test_id(f"state-supervisor-{supervisor.agent_number}")).to_have_attribute(
+            "data-state", "free"
+        )
+        sup.get_by_role("button", name=re.compile(supervisor.full_name)).nth(1).click()  # consult
+        expect(page.get_by_test_id("btn-end-consult")).to_be_enabled()
+        assert host.pbx.state("c6").consulting == supervisor.agent_number
+        settle()
+        expect(sup.get_by_test_id(f"state-supervisor-{supervisor.agent_number}")).to_have_attribute(
+            "data-state", "busy", timeout=LIVE_MS
+        )
+        screenshot(page, "desktop-consulting-supervisor")
+        page.get_by_test_id("btn-end-consult").click()
+        expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "answered")
+        settle()
+        expect(sup.get_by_test_id(f"state-supervisor-{supervisor.agent_number}")).to_have_attribute(
+            "data-state", "free", timeout=LIVE_MS
+        )
+        page.get_by_test_id("note").blur()
+        expect(page.get_by_test_id("note-status")).to_have_attribute("data-state", "saved")
+
+        colleague.get_by_test_id("btn-ready").click()
+        expect(state(colleague)).to_have_attribute("data-state", "ready")
+        page.get_by_test_id(f"panel-queue-{general}").get_by_role("button").nth(2).click()  # transfer
+        expect(state(page)).to_have_attribute("data-state", "wrap_up")
+        expect(colleague.get_by_test_id("call-caller")).to_have_text(FAMILY_PHONE, timeout=LIVE_MS)
+        colleague.keyboard.press("Alt+KeyA")
+        expect(colleague.get_by_test_id("call-state")).to_have_attribute("data-stage", "answered")
+        expect(colleague.get_by_test_id("client-name")).to_have_text(jana.name)
+        expect(colleague.get_by_test_id("history-c0")).to_contain_text("Dotaz na přeplatek")
+        assert host.engine.calls["c6"].agent_id == horak and host.engine.calls["c6"].queue_id == general
+        screenshot(colleague, "desktop-1366-transferred-with-history")
+    finally:
+        colleague_context.close()
+
+
+@pytest.mark.req("AG-17", "IN-26", "IN-09")
+def test_callbacks_and_missed_calls_on_the_desktop_planned_settled_and_dialled(desk, container, host):
+    page = desk
+    horak = user_id(container, "horak")
+    general = next(q.id for q in container.admin().list("queue") if q.name == "Obecná linka")
+    ring(host, "m1", "+420601555111")  # nobody is signed in: the caller gives up in the queue
+    host.clock.advance(seconds=40)
+    host.apply(lambda engine: engine.call_ended("m1", "caller_abandoned"))
+    asked = host.apply(lambda engine: engine.request_callback("+420601555222", general, None, "Prosí"))
+    host.apply(lambda engine: engine.log_in(horak))  # paused: KC does not dial callbacks for him by itself
+    open_desktop(page, "horak")
+    expect(page.get_by_test_id("missed-m1")).to_contain_text("+420601555111")
+    expect(page.get_by_test_id(f"callback-{asked}")).to_contain_text("+420601555222")
+    screenshot(page, "desktop-callbacks-and-missed")
+
+    page.get_by_test_id("missed-plan-m1").click()  # the missed call becomes a callback request
+    expect(page.get_by_test_id("missed-m1")).to_have_count(0)
+    expect(page.get_by_test_id("missed-list")).to_contain_text("Žádné zmeškané hovory")
+    planned = next(r for r in host.engine.callbacks.open_list() if r.caller == "+420601555111")
+    expect(page.get_by_test_id(f"callback-{planned.id}")).to_be_visible()
+    page.get_by_test_id(f"callback-done-{planned.id}").click()
+    expect(page.get_by_test_id(f"callback-{planned.id}")).to_have_count(0)
+    with container.uow_factory()() as uow:
+        assert uow.callbacks.get(planned.id).state.value == "done"
+
+    page.get_by_test_id(f"callback-dial-{asked}").click()  # the customer is called from his phone
+    expect(state(page)).to_have_attribute("data-state", "ringing", timeout=LIVE_MS)
+    assert [args[2] for name, args in host.pbx.commands if name == "originate"] == ["+420601555222"]

@@ -105,3 +105,62 @@ def test_administered_caller_rules_reach_the_engine(host, container):
     host.apply(lambda e: e.call_arrived("s1", spam, "+420261105555"))
     assert host.engine.calls["v1"].priority == 1
     assert host.engine.calls["s1"].end is not None and host.engine.calls["s1"].end.value == "rejected"
+
+
+@pytest.mark.req("AG-12")
+def test_a_lines_presence_reaches_the_panel_without_a_journal_entry(host, container):
+    from apps.engine.host import PANEL_CHANNEL
+    from kc_domain.routing import pbx_events as pbx
+
+    seen: list[dict] = []
+    host._bus.subscribe(PANEL_CHANNEL, seen.append)
+    host.apply(lambda e: e.on_pbx(pbx.DeviceStateChanged(MONDAY_10, "", "2410", "ringing")))
+    host.apply(lambda e: e.on_pbx(pbx.DeviceStateChanged(MONDAY_10, "", "2410", "ringing")))  # no change
+    assert seen == [{"panel_update": [{"device": "2410", "state": "ringing"}]}]
+    assert host.command({"command": "panel"})["result"][-1] == {"device": "2410", "state": "ringing"}
+
+
+@pytest.mark.req("RT-06")
+def test_an_alert_is_raised_shown_acknowledged_and_cleared_and_kept(container):
+    from kc_domain.audit.service import SYSTEM
+
+    clock, bus = FixedClock(MONDAY_10), MemoryBus()
+    general = next(q.id for q in container.admin().list("queue") if q.name == "Obecná linka")
+    container.admin().create(
+        SYSTEM, "alert_rule", {"name": "Dlouhé čekání", "kind": "long_wait", "queue_id": general, "limit": 30}
+    )
+    engine = build_engine(container, SimulatedPbx(strict=False), clock)
+    host = EngineHost(
+        engine,
+        container.journal(),
+        bus,
+        clock,
+        ZoneInfo("Europe/Prague"),
+        uow_factory=container.uow_factory(),
+    )
+    seen: list[dict] = []
+    bus.subscribe(LIVE_CHANNEL, seen.append)
+    host.apply(lambda e: e.call_arrived("pbx-1", "+420777123456", "+420261105555"))
+    clock.advance(seconds=30)
+    host.publish(force=True)
+    assert seen[-1]["alerts"] == []  # exactly at the limit: not yet
+    clock.advance(seconds=5)
+    host.publish(force=True)
+    (alert,) = seen[-1]["alerts"]
+    assert (alert["kind"], alert["subject"], alert["value"]) == ("long_wait", f"queue:{general}", 35.0)
+
+    supervisor = _user(container, "supervizor").id
+    reply = host.command({"command": "alert_ack", "alert_id": alert["id"], "supervisor_id": supervisor})
+    assert reply["ok"] and reply["result"]["acknowledged_by"] == supervisor
+    assert seen[-1]["alerts"][0]["acknowledged_by"] == supervisor  # still open, now acknowledged
+    assert (
+        host.command({"command": "alert_ack", "alert_id": 999, "supervisor_id": supervisor})["kind"]
+        == "not_found"
+    )
+
+    host.apply(lambda e: e.call_ended("pbx-1", "caller_abandoned"))
+    host.publish(force=True)
+    assert seen[-1]["alerts"] == []
+    with container.uow_factory()() as uow:
+        (stored,) = uow.alerts.list()
+    assert stored.cleared_at == clock.now() and stored.acknowledged_by == supervisor

@@ -84,3 +84,26 @@ def test_a_caller_hanging_up_at_the_pbx_is_an_abandon_and_late_events_are_ignore
     w.engine.on_pbx(pbx.DigitsPressed(w.clock.now(), "c2", "5"))
     w.engine.on_pbx(pbx.CallHungUpAtPbx(w.clock.now(), "c2"))
     assert len(w.engine.ignored) == 3
+
+
+@pytest.mark.req("AG-12", "IN-15")
+def test_a_consulted_line_shows_busy_in_the_panel_and_free_again_after():
+    w = Wiring()
+    w.engine.log_in(7)
+    w.engine.ready(7)
+    w.pbx.line_state("2410", "free")  # the PBX's presence monitor reports the line at start
+    w.pbx.incoming("c1", "+420777123456", NUMBER)
+    w.settle()
+    w.engine.answer_call(7, "c1")
+    w.engine.consult(7, "c1", "2410")
+    w.settle()
+    assert {"device": "2410", "state": "busy"} in w.engine.panel()
+    assert w.engine.drain_device_changes() == [{"device": "2410", "state": "busy"}]
+    w.engine.end_consultation(7, "c1")
+    w.settle()
+    assert w.engine.devices == {"2410": "free"} and not w.pbx.state("c1").consulting
+    w.engine.on_pbx(pbx.DeviceStateChanged(w.clock.now(), "", "2410", "on fire"))
+    assert w.engine.devices == {"2410": "free"} and "on fire" in w.engine.ignored[-1][1]
+    assert [e.state for e in w.seen if isinstance(e, pbx.DeviceStateChanged)] == ["free", "busy", "free"]
+    with pytest.raises(Exception, match="no such device state"):
+        w.pbx.line_state("2410", "on fire")

@@ -32,6 +32,7 @@ from kc_domain.organisation.model import (
     TransferLineGroup,
 )
 from kc_domain.plain import to_plain
+from kc_domain.supervision.model import AlertKind, Severity, WallboardLayout
 
 from .support import ROOT, Store
 
@@ -49,6 +50,8 @@ REQ = {
     "caller_rule": "IN-02",
     "announcement": "IN-20",
     "client_field": "CDB-03",
+    "alert_rule": "RT-06",
+    "wallboard": "WB-01",
 }
 
 
@@ -172,6 +175,21 @@ def valid_values(kind: str, w: World) -> dict[str, Any]:
             "queue_ids": {w.queue.id},
             "group_ids": {w.group.id},
         },
+        "alert_rule": {
+            "name": "Dlouhé čekání v reklamacích",
+            "kind": AlertKind.LONG_WAIT,
+            "queue_id": w.queue.id,
+            "limit": 120,
+            "severity": Severity.CRITICAL,
+        },
+        "wallboard": {
+            "name": "Reklamace – nástěnka",
+            "queue_ids": {w.queue.id},
+            "layouts": {WallboardLayout.OVERVIEW, WallboardLayout.QUEUES},
+            "rotate_s": 30,
+            "waiting_warn": 2,
+            "waiting_alarm": 5,
+        },
         "client_field": {
             "key": "stav_pojisteni",
             "label": "Stav pojištění",
@@ -196,6 +214,8 @@ UPDATES: dict[str, dict[str, Any]] = {
     "caller_rule": {"block": True, "priority": 0, "queue_id": None},
     "announcement": {"active": False, "numbers": set()},
     "client_field": {"label": "Stav pojištění v ICIS", "choices": ("aktivní", "ukončené"), "required": True},
+    "alert_rule": {"limit": 300, "severity": Severity.WARNING},
+    "wallboard": {"rotate_s": 10, "queue_ids": set()},
 }
 
 

@@ -14,6 +14,7 @@ from apps.web.messages import ROLE_LABELS
 from kc_domain.clients.model import FieldType
 from kc_domain.identity.roles import Permission, Role
 from kc_domain.organisation.model import REPORTS, CategoryKind, OverflowKind, PauseKind, RoutingStrategy
+from kc_domain.supervision.model import AlertKind, Severity, WallboardLayout
 
 
 @attrs.frozen
@@ -49,6 +50,20 @@ def _enum(labels: dict[Any, Any]) -> Callable[[], list[tuple[str, str]]]:
     return lambda: [(k.value if hasattr(k, "value") else k, str(v)) for k, v in labels.items()]
 
 
+ALERT_KINDS = {
+    AlertKind.LONG_WAIT: _l("a caller waits longer than the limit"),
+    AlertKind.LONG_CALL: _l("a call lasts longer than the limit"),
+    AlertKind.LONG_WRAP_UP: _l("a wrap-up lasts longer than the limit"),
+    AlertKind.LONG_PAUSE: _l("a pause lasts longer than allowed"),
+    AlertKind.LOW_SERVICE_LEVEL: _l("today's service level is under the limit"),
+}
+SEVERITIES = {Severity.WARNING: _l("Warning"), Severity.CRITICAL: _l("Critical")}
+WALLBOARD_LAYOUTS = {
+    WallboardLayout.OVERVIEW: _l("Overview: service level, waiting, answered, lost"),
+    WallboardLayout.QUEUES: _l("Queues side by side"),
+    WallboardLayout.TODAY: _l("Today by the hour"),
+    WallboardLayout.AGENTS: _l("Agents by state"),
+}
 PAUSE_KINDS = {PauseKind.WORK: _l("Work"), PauseKind.PRIVATE: _l("Private")}
 CATEGORY_KINDS = {CategoryKind.CALL: _l("Call category"), CategoryKind.PRODUCT: _l("Product category")}
 LANGUAGES = {"cs": "Čeština", "en": "English"}
@@ -406,6 +421,73 @@ RESOURCES: dict[str, Resource] = {
                 attrs.evolve(POSITION, in_list=True),
                 Field("required", _l("Required"), "bool", in_list=True),
                 Field("show_in_list", _l("Shown in the identification list"), "bool"),
+                ACTIVE,
+            ),
+        ),
+        Resource(
+            "alert_rule",
+            _l("Alert rules"),
+            _l("Alert rule"),
+            Permission.MANAGE_ALERTS,
+            (
+                NAME,
+                Field("kind", _l("Alert when"), "choice", _enum(ALERT_KINDS), AlertKind, in_list=True),
+                Field(
+                    "queue_id",
+                    _l("Queue"),
+                    "ref",
+                    _refs("queue"),
+                    in_list=True,
+                    help=_l("None: every queue. For agents' alerts: agents signed into the queue."),
+                ),
+                Field(
+                    "limit",
+                    _l("Limit"),
+                    "int",
+                    in_list=True,
+                    help=_l(
+                        "Seconds; for the service level a percentage (0: the queue's target); for pauses "
+                        "0 means the pause code's maximum."
+                    ),
+                ),
+                Field("severity", _l("Severity"), "choice", _enum(SEVERITIES), Severity, in_list=True),
+                Field(
+                    "min_offered",
+                    _l("Service level: from this many calls today"),
+                    "int",
+                    help=_l("Early in the day a few lost calls would sound an alarm."),
+                ),
+                ACTIVE,
+            ),
+        ),
+        Resource(
+            "wallboard",
+            _l("Wallboards"),
+            _l("Wallboard"),
+            Permission.MANAGE_WALLBOARDS,
+            (
+                NAME,
+                Field(
+                    "queue_ids",
+                    _l("Queues"),
+                    "refs",
+                    _refs("queue"),
+                    in_list=True,
+                    help=_l("None selected: all queues."),
+                ),
+                Field(
+                    "layouts",
+                    _l("Layouts shown in turn"),
+                    "multi",
+                    _enum(WALLBOARD_LAYOUTS),
+                    WallboardLayout,
+                    in_list=True,
+                ),
+                Field("rotate_s", _l("Seconds per layout"), "int", in_list=True),
+                Field("waiting_warn", _l("Calls waiting: amber from"), "int"),
+                Field("waiting_alarm", _l("Calls waiting: red from"), "int"),
+                Field("wait_warn_s", _l("Longest wait: amber from (s)"), "int"),
+                Field("wait_alarm_s", _l("Longest wait: red from (s)"), "int"),
                 ACTIVE,
             ),
         ),

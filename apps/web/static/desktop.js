@@ -3,47 +3,11 @@
 // {"agent": view}, {"panel": [...]} (whole) or {"panel_update": [...]} (changed agents only).
 // Texts come from the JSON block #desktop-i18n rendered by the template (English msgids, Czech).
 
+import { $, LANG, api, duration, h, liveSocket, refusalText, timeFmt, translator, whenText } from "./live-common.js";
+
 const root = document.getElementById("desktop");
-const T = JSON.parse(document.getElementById("desktop-i18n").textContent);
-const CSRF = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
-const LANG = document.documentElement.lang || "cs";
-const ZONE = "Europe/Prague";
-const $ = (id) => document.getElementById(id);
-
-const t = (key, params = {}) =>
-  (T[key] ?? key).replace(/%\((\w+)\)s/g, (_, name) => String(params[name] ?? ""));
-
-const timeFmt = new Intl.DateTimeFormat(LANG, { timeZone: ZONE, hour: "2-digit", minute: "2-digit", second: "2-digit" });
-const dateTimeFmt = new Intl.DateTimeFormat(LANG, {
-  timeZone: ZONE, day: "numeric", month: "numeric", year: "numeric", hour: "2-digit", minute: "2-digit",
-});
-const whenText = (iso) => (iso ? dateTimeFmt.format(new Date(iso)) : "");
-
-function duration(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
-  const two = (n) => String(n).padStart(2, "0");
-  return hh ? `${hh}:${two(mm)}:${two(ss)}` : `${mm}:${two(ss)}`;
-}
-
-// h("li", {class: "x", dataset: {id: 1}, onclick: f}, "text", child) -> element; text is never parsed as HTML
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === "dataset") Object.assign(el.dataset, value);
-    else if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
-    else if (name === "class") el.className = value;
-    else if (name === "text") el.textContent = value;
-    else if (value === true) el.setAttribute(name, "");
-    else el.setAttribute(name, String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
+const t = translator("desktop-i18n");
+const refusal = (result) => refusalText(result, t("offline"), t("failed"));
 
 const store = {
   get(key, fallback) {
@@ -70,34 +34,6 @@ const store = {
   },
 };
 
-// ---------------------------------------------------------------------------------- the server
-async function api(method, url, body) {
-  const options = { method, credentials: "same-origin", headers: { Accept: "application/json", "X-CSRFToken": CSRF } };
-  if (body !== undefined) {
-    options.headers["Content-Type"] = "application/json";
-    options.body = JSON.stringify(body);
-  }
-  try {
-    const response = await fetch(url, options);
-    let data = null;
-    try {
-      data = await response.json();
-    } catch {
-      data = null;
-    }
-    return { ok: response.ok, status: response.status, data };
-  } catch {
-    return { ok: false, status: 0, data: null };
-  }
-}
-
-function refusal(result) {
-  if (result.status === 0) return t("offline");
-  const data = result.data || {};
-  if (Array.isArray(data.errors) && data.errors.length) return data.errors.map((e) => e.message).join(" ");
-  return data.error || t("failed");
-}
-
 const statusBox = $("desk-status");
 let statusTimer = null;
 function say(text, kind = "info") {
@@ -120,10 +56,12 @@ async function command(name, body = {}) {
 const S = {
   agent: null,
   panel: [],
+  devices: new Map(), // line or extension number -> its state at the PBX
   pauseCodes: [],
   categories: [],
   lines: [],
   lineGroups: [],
+  skew: 0, // the server's clock minus this PC's, measured at each full sync: timers run on server time
   received: Date.now(), // when the agent view arrived (a ringing call's wait keeps counting from it)
   callId: "",
   noteCallId: "",
@@ -136,6 +74,7 @@ function applyMessage(message) {
     say(message.error, "error");
     return;
   }
+  if (message.server_time) S.skew = Date.parse(message.server_time) - Date.now();
   if (message.agent) {
     const before = S.agent;
     S.agent = message.agent;
@@ -143,23 +82,24 @@ function applyMessage(message) {
     renderAgent(before);
   }
   if (message.panel) {
-    S.panel = message.panel;
+    S.panel = message.panel.filter((p) => !p.device);
+    S.devices = new Map(message.panel.filter((p) => p.device).map((p) => [p.device, p.state]));
     renderPanel();
   }
   if (message.panel_update) {
-    // only the agents whose state changed: merged into the panel by agent id
+    // only the agents and lines whose state changed: merged by agent id or device number
     const byId = new Map(S.panel.map((p) => [p.agent_id, p]));
-    for (const entry of message.panel_update) byId.set(entry.agent_id, { ...byId.get(entry.agent_id), ...entry });
+    for (const entry of message.panel_update) {
+      if (entry.device) S.devices.set(entry.device, entry.state);
+      else byId.set(entry.agent_id, { ...byId.get(entry.agent_id), ...entry });
+    }
     S.panel = [...byId.values()];
     renderPanel();
   }
 }
 
 // ---------------------------------------------------------------------------------- the socket
-let socket = null;
-let attempts = 0;
-let reconnectTimer = null;
-let lastMessageAt = 0;
+let live = null; // the reconnecting WebSocket (live-common.js)
 
 function showBanner(show) {
   $("conn-banner").hidden = !show;
@@ -167,51 +107,12 @@ function showBanner(show) {
 }
 
 function connect() {
-  clearTimeout(reconnectTimer);
-  const url = new URL(root.dataset.socketUrl, location.href);
-  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  const ws = new WebSocket(url);
-  socket = ws;
-  ws.addEventListener("message", (event) => {
-    lastMessageAt = Date.now();
-    attempts = 0;
-    showBanner(false);
-    try {
-      applyMessage(JSON.parse(event.data));
-    } catch (error) {
-      console.error("desktop: bad message", error);
-    }
-  });
-  ws.addEventListener("close", () => {
-    if (socket !== ws) return;
-    socket = null;
-    showBanner(true);
-    const delay = Math.min(10_000, 500 * 2 ** attempts) + Math.random() * 250;
-    attempts += 1;
-    reconnectTimer = setTimeout(connect, delay);
-  });
+  live = liveSocket(root.dataset.socketUrl, applyMessage, (connected) => showBanner(!connected));
 }
 
 function resync() {
-  if (socket && socket.readyState === WebSocket.OPEN) socket.send("sync");
+  live?.sync();
 }
-
-// a silent network death shows no "close": ask for the state now and then and expect an answer
-setInterval(() => {
-  if (!socket || socket.readyState !== WebSocket.OPEN) return;
-  const asked = Date.now();
-  resync();
-  setTimeout(() => {
-    if (socket && lastMessageAt < asked) socket.close();
-  }, 10_000);
-}, 30_000);
-window.addEventListener("offline", () => socket?.close());
-window.addEventListener("online", () => {
-  if (!socket) connect();
-});
-document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") resync();
-});
 
 // ---------------------------------------------------------------------------------- (1) my state
 const pauseSelect = $("pause-code");
@@ -319,6 +220,12 @@ function renderCall(before) {
     const tags = Object.entries(call.tags || {});
     $("call-tags").textContent = tags.length ? tags.map(([k, v]) => `${k}: ${v}`).join(", ") : t("none");
     $("call-recording-off").hidden = call.recording !== false;
+    // RT-07: a supervisor coaching (whisper) or in the call (barge); silent listening is not shown
+    const modes = Object.values(call.monitors || {});
+    const coach = $("coach-banner");
+    coach.hidden = !modes.length;
+    coach.textContent = modes.includes("barge") ? t("coach.barge") : modes.length ? t("coach.whisper") : "";
+    coach.dataset.mode = modes.includes("barge") ? "barge" : modes[0] || "";
     const ringing = call.stage === "ringing";
     const talking = call.stage === "answered";
     $("btn-answer").disabled = !ringing || !mine;
@@ -417,7 +324,7 @@ $("dial-form").addEventListener("submit", (event) => {
 function tick() {
   const a = S.agent;
   if (!a) return;
-  const now = Date.now();
+  const now = Date.now() + S.skew;
   $("state-timer").textContent = a.since ? duration((now - Date.parse(a.since)) / 1000) : "";
   if (a.state === "wrap_up" && a.wrap_up_until) {
     const until = Date.parse(a.wrap_up_until);
@@ -426,7 +333,7 @@ function tick() {
   }
   const call = a.call;
   if (call && call.waited_s !== null && call.waited_s !== undefined) {
-    const running = !call.answered_at ? (now - S.received) / 1000 : 0;
+    const running = !call.answered_at ? (Date.now() - S.received) / 1000 : 0;
     $("call-waited").textContent = duration(call.waited_s + running);
   } else if (call) {
     $("call-waited").textContent = t("none");
@@ -824,20 +731,30 @@ $("category").addEventListener("change", async (event) => {
 // ---------------------------------------------------------------------------------- (5) the panel
 function panelEntries() {
   const me = S.agent?.agent_id;
+  // a supervisor signed in at KC is consulted as an agent; otherwise on the extension, with the
+  // PBX's presence of it
+  const atKc = new Set(S.panel.filter((p) => p.state !== "logged_out").map((p) => p.agent_id));
+  const supervisorIds = new Set((S.supervisors || []).map((s) => s.user_id));
   const agents = S.panel
-    .filter((p) => p.agent_id !== me)
+    .filter((p) => p.agent_id !== me && (atKc.has(p.agent_id) || !supervisorIds.has(p.agent_id)))
     .sort((a, b) => a.name.localeCompare(b.name, "cs"))
     .map((p) => ({ key: `agent:${p.agent_id}`, target: `agent:${p.agent_id}`, name: p.name, sub: "", state: p.state, group: "agents" }));
-  const inPanel = new Set(S.panel.map((p) => p.agent_id));
   const supervisors = (S.supervisors || [])
-    .filter((s) => !inPanel.has(s.user_id))
-    .map((s) => ({ key: `supervisor:${s.number}`, target: s.number, name: s.name, sub: s.number, state: null, group: "supervisors" }));
+    .filter((s) => !atKc.has(s.user_id))
+    .map((s) => ({
+      key: `supervisor:${s.number}`,
+      target: s.number,
+      name: s.name,
+      sub: s.number,
+      state: S.devices.get(s.number) || null,
+      group: "supervisors",
+    }));
   const lines = S.lines.map((l) => ({
     key: `line:${l.number}`,
     target: l.number,
     name: l.name,
     sub: l.number,
-    state: null,
+    state: S.devices.get(l.number) || null,
     group: `group:${l.group_id}`,
   }));
   const queues = (S.agent?.queues || []).map((q) => ({
@@ -972,13 +889,20 @@ async function refreshLists() {
   refreshCallbacks();
 }
 
+const CALLBACKS_EVERY_MS = 30_000;
+
 // AG-17: the open callback requests of the agent's queues, to dial or settle from here
 async function refreshCallbacks() {
   const url = root.dataset.callbacksUrl;
   if (!url) return;
-  const result = await api("GET", url);
+  const queues = (S.agent?.queues || []).map((q) => q.queue_id);
+  const [result, missed] = await Promise.all([
+    api("GET", url),
+    api("GET", `${url}/missed${queues.length ? `?${queues.map((q) => `queue=${q}`).join("&")}` : ""}`),
+  ]);
+  if (missed.ok) renderMissed(url, missed.data?.items || []);
   if (!result.ok) return;
-  const mine = new Set((S.agent?.queues || []).map((q) => q.queue_id));
+  const mine = new Set(queues);
   const items = (result.data?.items || []).filter((c) => !mine.size || mine.has(c.queue_id)).slice(0, 8);
   const act = async (c, action) => {
     const done = await api("POST", `${url}/${encodeURIComponent(c.id)}/${action}`, {});
@@ -1001,13 +925,47 @@ async function refreshCallbacks() {
               c.history?.length ? ` · ${c.history.length}×` : "",
             ),
             " ",
-            h("button", { type: "button", class: "small", onclick: () => act(c, "dial") }, t("callback_dial")),
-            h("button", { type: "button", class: "small", onclick: () => act(c, "done") }, t("callback_done")),
+            h("button", { type: "button", class: "small", "data-testid": `callback-dial-${c.id}`, onclick: () => act(c, "dial") }, t("callback_dial")),
+            h("button", { type: "button", class: "small", "data-testid": `callback-done-${c.id}`, onclick: () => act(c, "done") }, t("callback_done")),
           ),
         )
       : [h("li", { class: "empty" }, t("no_callbacks"))]),
   );
 }
+
+// missed calls not yet returned: call back now, or plan a callback request (which the list above
+// then shows, to dial or mark done); a caller reached since drops off by itself
+function renderMissed(url, items) {
+  const plan = async (m) => {
+    const done = await api("POST", url, { caller: m.caller, queue_id: m.queue_id, note: t("missed_note") });
+    if (!done.ok) say(refusal(done), "error");
+    else say(t("done"));
+    refreshCallbacks();
+  };
+  $("missed-list").replaceChildren(
+    ...(items.length
+      ? items.slice(0, 8).map((m) =>
+          h(
+            "li",
+            { "data-testid": `missed-${m.call_id}` },
+            h("strong", {}, m.caller),
+            " ",
+            h(
+              "span",
+              { class: "muted" },
+              whenText(m.arrived_at),
+              m.history?.length > 1 ? ` · ${t("contacts_count", { count: m.history.length })}` : "",
+            ),
+            " ",
+            h("button", { type: "button", class: "small", "data-testid": `missed-dial-${m.call_id}`, onclick: () => dial(m.caller) }, t("callback_dial")),
+            h("button", { type: "button", class: "small", "data-testid": `missed-plan-${m.call_id}`, onclick: () => plan(m) }, t("missed_plan")),
+          ),
+        )
+      : [h("li", { class: "empty" }, t("no_missed"))]),
+  );
+}
+
+setInterval(refreshCallbacks, CALLBACKS_EVERY_MS); // requests and missed calls come in all day
 
 function renderStats(data) {
   const box = $("stats-box");
@@ -1065,7 +1023,7 @@ async function start() {
     S.supervisors = result.data.supervisors || [];
     pauseSelect.replaceChildren(...S.pauseCodes.map((p) => h("option", { value: p.code }, p.name)));
     renderCategories();
-    applyMessage({ agent: result.data.agent, panel: result.data.panel });
+    applyMessage({ agent: result.data.agent, panel: result.data.panel, server_time: result.data.server_time });
   } else {
     say(refusal(result), "error");
   }

@@ -36,6 +36,9 @@ REPOSITORIES = (
     "ivr_numbers",
     "voicemails",
     "client_fields",
+    "alert_rules",
+    "alerts",
+    "wallboards",
 )
 """Repositories of id-numbered entities (``MemoryRepository``)."""
 

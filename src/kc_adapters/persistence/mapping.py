@@ -30,6 +30,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.supervision.model import Alert, AlertRule, Wallboard
 from kc_domain.voicemail import Voicemail
 
 from . import tables
@@ -52,6 +53,9 @@ MAPPED: dict[type, sa.Table] = {
     IvrNumber: tables.ivr_numbers,
     Voicemail: tables.voicemails,
     ClientField: tables.client_fields,
+    AlertRule: tables.alert_rules,
+    Alert: tables.alerts,
+    Wallboard: tables.wallboards,
 }
 
 _lock = threading.Lock()

@@ -15,6 +15,7 @@ from kc_domain.callbacks.model import CallbackSource, CallbackState
 from kc_domain.clients.model import ClientKind, FieldType
 from kc_domain.identity.roles import Role
 from kc_domain.organisation.model import CategoryKind, PauseKind, RoutingStrategy
+from kc_domain.supervision.model import AlertKind, Severity, WallboardLayout
 from kc_domain.voicemail import VoicemailState
 
 from .types import (
@@ -459,4 +460,58 @@ note_versions = sa.Table(
     sa.Column("author_name", sa.String(120), nullable=False),
     sa.Column("at", UTCDateTime(), nullable=False),
     sa.Column("draft", sa.Boolean, nullable=False),
+)
+
+
+# -- supervision (RT-06, WB-01) ---------------------------------------------------------------------
+alert_rules = sa.Table(
+    "alert_rules",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(80), nullable=False, unique=True),
+    sa.Column("kind", EnumText(AlertKind), nullable=False),
+    sa.Column("queue_id", sa.Integer, sa.ForeignKey("queues.id"), nullable=True),
+    sa.Column("limit", sa.Integer, nullable=False),
+    sa.Column("severity", EnumText(Severity), nullable=False),
+    sa.Column("min_offered", sa.Integer, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    _id(),
+    sa.Column("rule_id", sa.Integer, nullable=False),
+    sa.Column("kind", EnumText(AlertKind), nullable=False),
+    sa.Column("subject", sa.String(40), nullable=False),
+    sa.Column("severity", EnumText(Severity), nullable=False),
+    sa.Column("queue_id", sa.Integer, nullable=True),
+    sa.Column("agent_id", sa.Integer, nullable=True),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("limit", sa.Float, nullable=False),
+    sa.Column("detail", sa.String(120), nullable=False),
+    sa.Column("raised_at", UTCDateTime(), nullable=True),
+    sa.Column("cleared_at", UTCDateTime(), nullable=True, index=True),
+    sa.Column("acknowledged_at", UTCDateTime(), nullable=True),
+    sa.Column("acknowledged_by", sa.Integer, nullable=True),
+    sqlite_autoincrement=True,
+)
+
+wallboards = sa.Table(
+    "wallboards",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(80), nullable=False, unique=True),
+    sa.Column("queue_ids", IntSet(), nullable=False),
+    sa.Column("layouts", EnumSet(WallboardLayout), nullable=False),
+    sa.Column("rotate_s", sa.Integer, nullable=False),
+    sa.Column("waiting_warn", sa.Integer, nullable=False),
+    sa.Column("waiting_alarm", sa.Integer, nullable=False),
+    sa.Column("wait_warn_s", sa.Integer, nullable=False),
+    sa.Column("wait_alarm_s", sa.Integer, nullable=False),
+    sa.Column("kiosk_token_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("kiosk_token_issued_at", UTCDateTime(), nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sqlite_autoincrement=True,
 )

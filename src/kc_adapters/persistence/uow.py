@@ -25,6 +25,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.supervision.model import Alert, AlertRule, Wallboard
 from kc_domain.voicemail import Voicemail
 
 from .audit import SqlAuditStore
@@ -54,6 +55,9 @@ REPOSITORIES: dict[str, type] = {
     "ivr_numbers": IvrNumber,
     "voicemails": Voicemail,
     "client_fields": ClientField,
+    "alert_rules": AlertRule,
+    "alerts": Alert,
+    "wallboards": Wallboard,
 }
 """Repository attribute -> entity class; the annotations below give each its type for mypy."""
 
@@ -90,6 +94,9 @@ class SqlUnitOfWork:
     voicemails: SqlRepository[Voicemail]
     callbacks: SqlCallbackRepository
     client_fields: SqlRepository[ClientField]
+    alert_rules: SqlRepository[AlertRule]
+    alerts: SqlRepository[Alert]
+    wallboards: SqlRepository[Wallboard]
     clients: SqlClientRepository
     contacts: SqlContactRepository
     audit: SqlAuditStore

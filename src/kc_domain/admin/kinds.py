@@ -23,6 +23,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.supervision.model import AlertRule, Wallboard
 
 
 @attrs.frozen
@@ -133,5 +134,20 @@ KINDS: dict[str, Kind] = {
             (Ref("queue_ids", "queue", _many("queue_ids")), Ref("group_ids", "group", _many("group_ids"))),
         ),
         Kind("client_field", "client_fields", ClientField, (("key",),)),
+        Kind(
+            "alert_rule",
+            "alert_rules",
+            AlertRule,
+            (("name",),),
+            (Ref("queue_id", "queue", _one("queue_id")),),
+        ),
+        Kind(
+            "wallboard",
+            "wallboards",
+            Wallboard,
+            (("name",),),
+            (Ref("queue_ids", "queue", _many("queue_ids")),),
+            secret_fields=frozenset({"kiosk_token_hash"}),
+        ),
     )
 }

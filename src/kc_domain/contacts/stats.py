@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from kc_domain.metrics import service_level
 from kc_domain.routing.projection import Interaction
 
 PERIODS: tuple[tuple[str, timedelta], ...] = (
@@ -59,9 +60,10 @@ def tally_rows(rows: Iterable[Interaction], thresholds: Mapping[int, float]) -> 
     return {key: CallTally(*values) for key, values in counts.items()}
 
 
-def service_level(within: int, offered: int) -> float | None:
-    """Per cent of offered calls answered within the threshold; None when nothing was offered."""
-    return None if offered == 0 else round(100.0 * within / offered, 1)
+def service_level_percent(within: int, offered: int) -> float | None:
+    """``metrics.service_level`` in per cent with one decimal (``offered`` is answered + lost)."""
+    share = service_level(within, offered)
+    return None if share is None else round(100.0 * share, 1)
 
 
 @attrs.frozen
@@ -124,7 +126,7 @@ def period_stats(
                 offered=tally.offered,
                 answered=tally.answered,
                 within_sl=tally.within_sl,
-                service_level=service_level(tally.within_sl, tally.offered),
+                service_level=service_level_percent(tally.within_sl, tally.offered),
                 threshold_s=threshold,
                 target_percent=target,
             )
@@ -139,7 +141,7 @@ def period_stats(
         lost=total.lost,
         offered=total.offered,
         within_sl=total.within_sl,
-        service_level=service_level(total.within_sl, total.offered),
+        service_level=service_level_percent(total.within_sl, total.offered),
         queues=tuple(per_queue),
     )
 

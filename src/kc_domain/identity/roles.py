@@ -40,6 +40,8 @@ class Permission(StrEnum):
     DOWNLOAD_RECORDINGS = "download_recordings"
     HANDLE_CALLBACKS = "handle_callbacks"
     VIEW_REPORTS = "view_reports"
+    MANAGE_ALERTS = "manage_alerts"
+    MANAGE_WALLBOARDS = "manage_wallboards"
 
 
 _ADMIN_PAGES = {Permission.VIEW_ADMIN}
@@ -56,6 +58,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_CATEGORIES,
             Permission.HANDLE_CALLBACKS,
             Permission.AGENT_DESKTOP,
+            Permission.MANAGE_ALERTS,
+            Permission.MANAGE_WALLBOARDS,
         }
         | _ADMIN_PAGES
     ),

@@ -60,6 +60,7 @@ class Agent:
     call_id: str = ""
     last_call_id: str = ""  # the call just finished (notes and category in wrap-up)
     device: str = ""  # the mobile number the agent works on (IN-28); "": the desk phone
+    pending: str = ""  # a supervisor's pause ("pause:<code>") or "log_out" once the call's work is over
     wrap_up_until: datetime | None = None
     idle_since: datetime | None = None  # when the agent last became ready after work
     handled: int = 0

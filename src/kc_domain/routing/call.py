@@ -76,6 +76,7 @@ class Call:
     consult_agent_id: int | None = None  # when that party is an agent of KC
     conference: bool = False
     recording: bool = True  # every call is recorded unless the agent opts out (REC-01)
+    monitors: dict[int, str] = attrs.field(factory=dict)  # supervisor id -> listen, whisper, barge
     end: CallEnd | None = None
     ended_at: datetime | None = None
 

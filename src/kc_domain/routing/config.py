@@ -29,6 +29,7 @@ class QueueRouting:
     announce_wait: bool = True
     callback_key: str = ""  # IN-09
     voicemail_key: str = ""  # IN-08
+    sl_target_percent: int = 80  # RT-05, WB-01: answered within the threshold, of all offered
 
     @classmethod
     def of(cls, queue: Queue) -> QueueRouting:
@@ -52,4 +53,5 @@ class QueueRouting:
             queue.announce_wait,
             queue.callback_key,
             queue.voicemail_key,
+            queue.sl_target_percent,
         )

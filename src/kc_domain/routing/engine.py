@@ -28,9 +28,10 @@ from kc_domain.routing.config import QueueRouting
 from kc_domain.routing.desk import AgentDesk
 from kc_domain.routing.dialback import CallbackDialler, uuid_ids
 from kc_domain.routing.flow import CallFlow, IvrDirectory, LookupResult, no_lookup
-from kc_domain.routing.live import agent_view, panel_view
+from kc_domain.routing.live import agent_view, device_entry, panel_view
 from kc_domain.routing.policy import Decision, candidate, explain, shortlist
 from kc_domain.routing.rules import CallerRule, apply_rules
+from kc_domain.routing.supervise import Supervision
 from kc_domain.routing.timers import Timers
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def _no_prompts(_dialled: str, _at: datetime) -> list[Prompt]:
     return []
 
 
-class RoutingEngine(CallFlow, CallbackDialler, AgentDesk):
+class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
     def __init__(
         self,
         clock: Clock,
@@ -94,6 +95,8 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk):
         self._parked: dict[int, list[str]] = {}  # agent id -> calls waiting for that agent (IN-13)
         self._last_agent: dict[str, int] = {}  # caller number -> agent who last answered
         self._last_served: dict[int, int] = {}  # queue -> agent served last (round robin)
+        self.devices: dict[str, str] = {}  # line or extension -> its state at the PBX (AG-12)
+        self._device_changes: dict[str, str] = {}
         self._init_flow(ivr or IvrDirectory(), general_prompts, lookup)
         self._init_callbacks(callbacks, new_id)
 
@@ -123,10 +126,19 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk):
                 self._voicemail_recorded(event.call_id, event.box, event.recording, event.duration_s)
             case pbx.CalledPartyAnswered():
                 self._called_party_answered(event.call_id)
+            case pbx.DeviceStateChanged():
+                self._device_state(event)
             case pbx.PhoneRinging():
                 call = self.calls.get(event.call_id)
                 if call is None or call.stage != CallStage.RINGING or call.agent_id != event.agent_id:
                     self._ignore(self._clock.now(), f"ringing of {event.call_id} at {event.agent_id} ignored")
+
+    def _device_state(self, event: pbx.DeviceStateChanged) -> None:
+        if event.state not in pbx.DEVICE_STATES or not event.device:
+            reason = f"state {event.state!r} of device {event.device!r} ignored"
+            return self._ignore(self._clock.now(), reason)
+        if self.devices.get(event.device) != event.state:
+            self.devices[event.device] = self._device_changes[event.device] = event.state
 
     def _transferred_at_pbx(self, event: pbx.CallTransferredAtPbx) -> None:
         now = self._clock.now()
@@ -242,6 +254,8 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk):
     def ready(self, agent_id: int) -> None:
         agent, now = self._agent(agent_id), self._clock.now()
         self._timers.disarm("wrap", str(agent_id))
+        if agent.state == AgentState.WRAP_UP and self._work_over(agent):
+            return  # a supervisor's pause or log-out waited for this
         self._agent_changed(agent, agent.make_ready(now), now)
         self._became_ready(agent)
 
@@ -313,8 +327,17 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk):
         return [a.agent_id for a in self._skilled.get(queue_id, ())]
 
     def panel(self) -> list[dict[str, Any]]:
-        """Every agent's state for the transfer panel (see ``live.panel_view``)."""
+        """Every agent's and every monitored line's state for the transfer panel (``live.panel_view``)."""
         return panel_view(self)
+
+    @property
+    def devices_changed(self) -> bool:
+        return bool(self._device_changes)
+
+    def drain_device_changes(self) -> list[dict[str, Any]]:
+        """The lines whose state changed since the last drain, as transfer-panel entries."""
+        changed, self._device_changes = self._device_changes, {}
+        return [device_entry(d, s) for d, s in sorted(changed.items())]
 
     def drain_events(self) -> list[ev.Event]:
         drained, self.events = self.events, []
@@ -389,7 +412,11 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk):
         return True
 
     def _became_ready(self, agent: Agent) -> None:
-        """A free agent takes the call they were waited for, else the best head of their queues."""
+        """A free agent takes the call they were waited for, else the best head of their queues; unless
+        a supervisor's pause or log-out waited for the agent to be free (e.g. the caller hung up while
+        it rang)."""
+        if agent.pending and agent.state == AgentState.READY and self._work_over(agent):
+            return
         for queue_id in agent.signed_in & agent.skills.keys():
             self._ready[queue_id].add(agent.agent_id)
         now = self._clock.now()
@@ -491,7 +518,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk):
 
     def _on_wrap(self, agent_id: str, now: datetime) -> None:
         agent = self.agents[int(agent_id)]
-        if agent.state == AgentState.WRAP_UP:
+        if agent.state == AgentState.WRAP_UP and not self._work_over(agent):
             self._agent_changed(agent, agent.make_ready(now), now, reason="wrap_up_over")
             self._became_ready(agent)
 
@@ -575,7 +602,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk):
             self._agent_changed(agent, agent.finish_call(now, wrap_up_s), now, call.call_id)
             if agent.wrap_up_until is not None:  # in wrap-up until then
                 self._timers.arm("wrap", str(agent.agent_id), agent.wrap_up_until)
-            else:
+            elif not self._work_over(agent):
                 self._became_ready(agent)
         if end is not None:
             self._end(call, end, cause)

@@ -247,6 +247,29 @@ class AgentDeviceChanged(Event):
     device: str
 
 
+@attrs.frozen
+class CallMonitored(Event):
+    """A supervisor listens to (``listen``), coaches (``whisper``) or joins (``barge``) an agent's
+    call; ``mode`` "" when they leave it (IN-17, RT-07)."""
+
+    call_id: str
+    supervisor_id: int
+    agent_id: int | None
+    mode: str
+
+
+@attrs.frozen
+class AgentForced(Event):
+    """A supervisor acted on an agent: ``action`` pause (``detail`` the code), log_out, sign_in or
+    sign_out (``detail`` the queue id); ``pending`` when it waits for the agent's call to end."""
+
+    agent_id: int
+    supervisor_id: int
+    action: str
+    detail: str = ""
+    pending: bool = False
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -278,6 +301,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AgentStateChanged,
         AgentDeviceChanged,
         AgentWrapUpExtended,
+        CallMonitored,
+        AgentForced,
     )
 }
 

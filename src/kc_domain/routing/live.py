@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from kc_domain.metrics import service_level
 from kc_domain.routing import events as ev
 from kc_domain.routing.agent import Agent, AgentState
 from kc_domain.routing.call import CallEnd
@@ -22,21 +23,39 @@ _LOST = {e.value for e in CallEnd if e.value.startswith("abandoned")}
 
 @attrs.define
 class Today:
+    """A queue's calls today; the service level as ``kc_domain.metrics.service_level`` defines it."""
+
     offered: int = 0
     answered: int = 0
     answered_in_sl: int = 0
     lost: int = 0
     overflowed: int = 0
     wait_s: float = 0.0
+    hours: dict[int, Counter[str]] = attrs.field(factory=dict)  # local hour -> offered, answered, lost
+
+    def add(self, other: Today) -> None:
+        self.offered += other.offered
+        self.answered += other.answered
+        self.answered_in_sl += other.answered_in_sl
+        self.lost += other.lost
+        self.overflowed += other.overflowed
+        self.wait_s += other.wait_s
+        for hour, counts in other.hours.items():
+            self.hours.setdefault(hour, Counter()).update(counts)
 
     def plain(self) -> dict[str, Any]:
         return {
             "offered": self.offered,
             "answered": self.answered,
+            "answered_in_sl": self.answered_in_sl,
             "lost": self.lost,
             "overflowed": self.overflowed,
-            "service_level": round(self.answered_in_sl / self.offered, 4) if self.offered else None,
+            "service_level": service_level(self.answered_in_sl, self.answered + self.lost),
             "asa_s": round(self.wait_s / self.answered, 1) if self.answered else None,
+            "hours": [
+                {"hour": hour, "offered": c["offered"], "answered": c["answered"], "lost": c["lost"]}
+                for hour, c in sorted(self.hours.items())
+            ],
         }
 
 
@@ -55,9 +74,9 @@ class LiveCounters:
             self._roll(event.at)
             match event:
                 case ev.CallQueued() if event.rule != "transfer":
-                    self._queue(event.queue_id).offered += 1
+                    self._count(event.queue_id, event.at, "offered").offered += 1
                 case ev.CallAnswered():
-                    today = self._queue(event.queue_id)
+                    today = self._count(event.queue_id, event.at, "answered")
                     today.answered += 1
                     today.wait_s += event.waited_s
                     if event.waited_s <= self.thresholds.get(event.queue_id, 20):
@@ -68,10 +87,16 @@ class LiveCounters:
                 case ev.CallOverflowed():
                     self._queue(event.queue_id).overflowed += 1
                 case ev.CallEnded() if event.stage in _LOST and event.queue_id is not None:
-                    self._queue(event.queue_id).lost += 1
+                    self._count(event.queue_id, event.at, "lost").lost += 1
 
     def _queue(self, queue_id: int) -> Today:
         return self.queues.setdefault(queue_id, Today())
+
+    def _count(self, queue_id: int, at: datetime, what: str) -> Today:
+        """The queue's day, with ``what`` counted in the local hour of ``at`` (the wallboard's chart)."""
+        today = self._queue(queue_id)
+        today.hours.setdefault(at.astimezone(self.zone).hour, Counter())[what] += 1
+        return today
 
     def _roll(self, at: datetime) -> None:
         day = at.astimezone(self.zone).date()
@@ -80,8 +105,15 @@ class LiveCounters:
 
 
 def snapshot(engine: RoutingEngine, counters: LiveCounters, now: datetime) -> dict[str, Any]:
-    """JSON-safe live state: queues with waiting calls and agents by state, agents with their state."""
+    """JSON-safe live state for the supervisor's view and the wallboards (RT-01, RT-03, RT-04,
+    RT-05, WB-01): each queue with its waiting calls, longest wait, open callbacks, agents by state
+    and today's counts by hour; the total over all queues; each agent with their state, call and
+    today's handled and missed calls. A consumer showing some queues sums their entries itself."""
+    callbacks = Counter(r.queue_id for r in engine.callbacks.open_list())
     queues = []
+    total = Today()
+    total_states: Counter[str] = Counter()
+    total_waiting, total_longest = 0, 0.0
     for queue_id, queue in sorted(engine.queues.items()):
         waiting = engine.waiting(queue_id) + engine.parked(queue_id)
         states = Counter(
@@ -90,16 +122,24 @@ def snapshot(engine: RoutingEngine, counters: LiveCounters, now: datetime) -> di
             if queue_id in a.signed_in and a.state != AgentState.LOGGED_OUT
         )
         longest = max(((now - c.queued_at).total_seconds() for c in waiting if c.queued_at), default=0.0)
+        today = counters.queues.get(queue_id, Today())
+        total.add(today)
+        total_waiting, total_longest = total_waiting + len(waiting), max(total_longest, longest)
         queues.append(
             {
                 "queue_id": queue_id,
                 "name": queue.name,
                 "waiting": len(waiting),
                 "longest_wait_s": round(longest, 1),
+                "callbacks_waiting": callbacks.get(queue_id, 0),
+                "sl_threshold_s": queue.sl_threshold_s,
+                "sl_target": queue.sl_target_percent / 100,
                 "agents": dict(states),
-                "today": counters.queues.get(queue_id, Today()).plain(),
+                "today": today.plain(),
             }
         )
+    working = [a for a in engine.agents.values() if a.state != AgentState.LOGGED_OUT]
+    total_states.update(a.state.value for a in working if a.signed_in)
     agents = [
         {
             "agent_id": a.agent_id,
@@ -108,12 +148,38 @@ def snapshot(engine: RoutingEngine, counters: LiveCounters, now: datetime) -> di
             "pause_code": a.pause_code,
             "since": a.since.isoformat() if a.since else None,
             "call_id": a.call_id,
+            "call": _agent_call(engine, a.call_id),
             "queues": sorted(a.signed_in),
+            "wrap_up_until": a.wrap_up_until.isoformat() if a.wrap_up_until else None,
             "today": dict(counters.agents.get(a.agent_id, Counter())),
         }
         for a in sorted(engine.agents.values(), key=lambda a: a.agent_id)
     ]
-    return {"at": now.isoformat(), "queues": queues, "agents": agents}
+    summary = {
+        "waiting": total_waiting,
+        "longest_wait_s": round(total_longest, 1),
+        "callbacks_waiting": sum(callbacks.values()),
+        "agents": dict(total_states),
+        "today": total.plain(),
+    }
+    return {"at": now.isoformat(), "queues": queues, "total": summary, "agents": agents}
+
+
+def _agent_call(engine: RoutingEngine, call_id: str) -> dict[str, Any] | None:
+    """What a supervisor sees of an agent's call: who, which queue, since when, who listens."""
+    call = engine.calls.get(call_id) if call_id else None
+    if call is None:
+        return None
+    return {
+        "call_id": call.call_id,
+        "caller": call.caller,
+        "direction": call.direction,
+        "queue_id": call.queue_id,
+        "stage": call.stage.value,
+        "answered_at": call.answered_at.isoformat() if call.answered_at else None,
+        "held": call.held,
+        "monitors": {str(k): v for k, v in sorted(call.monitors.items())},
+    }
 
 
 def call_view(engine: RoutingEngine, call_id: str, now: datetime) -> dict[str, Any] | None:
@@ -146,6 +212,8 @@ def call_view(engine: RoutingEngine, call_id: str, now: datetime) -> dict[str, A
         "recording": call.recording,
         "callback_id": call.callback_id,
         "connected": call.connected,
+        # a supervisor coaching or joining; silent listening is not shown to the agent (RT-07)
+        "monitors": {str(s): m for s, m in sorted(call.monitors.items()) if m != "listen"},
     }
 
 
@@ -190,6 +258,12 @@ def panel_entry(agent: Agent) -> dict[str, Any]:
     }
 
 
+def device_entry(device: str, state: str) -> dict[str, Any]:
+    """A line or a supervisor's extension in the transfer panel, as the PBX reports it (AG-12)."""
+    return {"device": device, "state": state}
+
+
 def panel_view(engine: RoutingEngine) -> list[dict[str, Any]]:
-    """Every agent's live state for the transfer panel (AG-12), by name."""
-    return [panel_entry(a) for a in sorted(engine.agents.values(), key=lambda a: (a.name, a.agent_id))]
+    """Every agent's live state for the transfer panel (AG-12), by name, then the monitored lines."""
+    agents = sorted(engine.agents.values(), key=lambda a: (a.name, a.agent_id))
+    return [panel_entry(a) for a in agents] + [device_entry(d, s) for d, s in sorted(engine.devices.items())]

@@ -7,6 +7,10 @@ from datetime import datetime
 
 import attrs
 
+# the state of a telephone that is not an agent's (a transfer-panel line, a supervisor's extension,
+# AG-12), as the PBX's presence monitoring reports it (CSTA device monitor, AMI DeviceStateChange)
+DEVICE_STATES = frozenset({"free", "ringing", "busy", "offline"})
+
 
 @attrs.frozen
 class PbxEvent:
@@ -73,3 +77,12 @@ class VoicemailRecorded(PbxEvent):
 @attrs.frozen
 class CalledPartyAnswered(PbxEvent):
     """The number dialled by an outbound call (``originate``) answered."""
+
+
+@attrs.frozen
+class DeviceStateChanged(PbxEvent):
+    """A monitored extension or line changed state (``DEVICE_STATES``); ``call_id`` is the call that
+    caused it, "" when the PBX does not say."""
+
+    device: str
+    state: str

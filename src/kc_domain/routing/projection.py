@@ -4,7 +4,7 @@ read these, never the engine's memory."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Container, Iterable, Sequence
 from datetime import datetime
 
 import attrs
@@ -131,3 +131,33 @@ def fold_intervals(
             open_intervals[event.agent_id] = opened
             touched.append(opened)
     return touched
+
+
+def still_missed(
+    missed: Iterable[Interaction],
+    contacts_of: Callable[[str], Sequence[Interaction]],
+    open_callers: Container[str],
+) -> list[Interaction]:
+    """The missed calls still to return (AG-17, IN-26), newest first, one per caller: a caller is
+    off the list once a callback request is open for them or they were reached after the missed
+    call (a later call answered, theirs or ours)."""
+    newest: dict[str, Interaction] = {}
+    for row in missed:
+        if not row.caller or row.arrived_at is None:
+            continue
+        kept = newest.get(row.caller)
+        if kept is None or (kept.arrived_at is not None and row.arrived_at > kept.arrived_at):
+            newest[row.caller] = row
+    found = []
+    for caller, row in newest.items():
+        if caller in open_callers:
+            continue
+        assert row.arrived_at is not None
+        reached = any(
+            c.answered_at is not None and c.arrived_at is not None and c.arrived_at >= row.arrived_at
+            for c in contacts_of(caller)
+            if c.call_id != row.call_id
+        )
+        if not reached:
+            found.append(row)
+    return sorted(found, key=lambda r: (r.arrived_at, r.call_id), reverse=True)

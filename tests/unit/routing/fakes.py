@@ -85,6 +85,9 @@ class RecordingPbx:
     def monitor(self, call_id: str, supervisor_id: int, mode: str) -> None:
         self._record("monitor", call_id, supervisor_id, mode)
 
+    def stop_monitor(self, call_id: str, supervisor_id: int) -> None:
+        self._record("stop_monitor", call_id, supervisor_id)
+
     def of(self, verb: str) -> list[tuple[Any, ...]]:
         return [c for c in self.commands if c[0] == verb]
 

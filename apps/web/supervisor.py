@@ -1,0 +1,170 @@
+"""The supervisor's live view (issue 6: RT-01..RT-07, IN-17).
+
+- ``GET /supervisor/`` the page: the agent grid by group, the queue panel with totals, the open
+  alerts; ``GET /supervisor/ws`` the live view over a WebSocket (``apps.web.live``).
+- ``GET /api/v1/supervisor/state`` what the page needs besides the live view: who each agent is
+  (number, group), the groups, queues, pause codes and alert rules, and the links to other pages.
+- ``POST /api/v1/supervisor/<command>`` an action of the signed-in supervisor: listen, whisper,
+  barge and leave a call; pause or log out an agent (after their call when busy); sign an agent
+  into or out of a queue; acknowledge an alert. Every action is audited (``supervise.<command>``).
+- ``GET /supervisor/alerts`` the alerts of a period, with who acknowledged them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from simple_websocket import Server
+
+from apps.engine.client import raise_refusal
+from apps.web import live
+from apps.web.contacts import day_period
+from apps.web.desktop import Parser, _int, _pause_code, _text, carry_out
+from apps.web.errors import validation_payload
+from apps.web.security import current_user, requires
+from kc_domain.errors import FieldError, ValidationFailed
+from kc_domain.identity.roles import Permission
+from kc_domain.supervision.model import AlertKind
+
+bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
+api = Blueprint("supervisor_api", __name__, url_prefix="/api/v1/supervisor")
+
+ALERT_KINDS = {
+    AlertKind.LONG_WAIT: _l("Long wait"),
+    AlertKind.LONG_CALL: _l("Long call"),
+    AlertKind.LONG_WRAP_UP: _l("Long wrap-up"),
+    AlertKind.LONG_PAUSE: _l("Pause over its limit"),
+    AlertKind.LOW_SERVICE_LEVEL: _l("Service level under target"),
+}
+
+
+def _mode(body: dict[str, Any], field: str) -> str:
+    value = body.get(field)
+    if value not in ("listen", "whisper", "barge"):
+        raise ValidationFailed([FieldError(field, "invalid_choice", {"value": str(value)})])
+    return str(value)
+
+
+# command -> (engine command, the body's fields with their parsers); the supervisor is always the
+# signed-in user, never taken from the request
+COMMANDS: dict[str, tuple[str, tuple[tuple[str, Parser], ...]]] = {
+    "monitor": ("monitor", (("call_id", _text), ("mode", _mode))),
+    "stop_monitor": ("stop_monitor", (("call_id", _text),)),
+    "force_pause": ("force_pause", (("agent_id", _int), ("code", _pause_code))),
+    "force_log_out": ("force_log_out", (("agent_id", _int),)),
+    "sign_in": ("supervisor_sign_in", (("agent_id", _int), ("queue_id", _int))),
+    "sign_out": ("supervisor_sign_out", (("agent_id", _int), ("queue_id", _int))),
+    "alert_ack": ("alert_ack", (("alert_id", _int),)),
+}
+
+
+def _kc() -> Any:
+    return current_app.extensions["kc"]
+
+
+def _me() -> int:
+    user = current_user()
+    assert user is not None  # @requires let the request in
+    return user.user_id
+
+
+@bp.route("/")
+@requires(Permission.SUPERVISE)
+def index() -> str:
+    return render_template(
+        "supervisor/index.html", alert_kinds={k.value: str(v) for k, v in ALERT_KINDS.items()}
+    )
+
+
+@bp.route("/ws", websocket=True)
+@requires(Permission.SUPERVISE)
+def socket() -> Response:
+    """The live view, as the engine publishes it; the permission is checked at the handshake."""
+    server = Server(request.environ, **current_app.config.get("SOCK_SERVER_OPTIONS", {}))
+    live.serve(server, lambda view: view)
+    return live.socket_response(server)
+
+
+@api.route("/state")
+@requires(Permission.SUPERVISE)
+def api_state() -> dict[str, Any]:
+    admin = _kc().admin()
+    groups = {g.id: g.name for g in admin.list("group")}
+    users = admin.list("user")
+    return {
+        "agents": {
+            str(u.id): {"number": u.agent_number, "group_id": u.group_id, "group": groups.get(u.group_id, "")}
+            for u in users
+        },
+        "groups": [{"id": i, "name": n} for i, n in sorted(groups.items(), key=lambda g: g[1])],
+        "queues": [{"id": q.id, "name": q.name} for q in admin.list("queue")],
+        "pause_codes": [{"code": p.code, "name": p.name} for p in admin.list("pause_code") if p.active],
+        "alert_rules": {str(r.id): r.name for r in admin.list("alert_rule")},
+        "supervisors": {str(u.id): u.full_name for u in users},
+        "links": _links(),
+        "server_time": _kc().clock().now().isoformat(),
+        "me": _me(),
+    }
+
+
+def _links() -> dict[str, str]:
+    """Pages one click away from an agent or a queue (RT-02), those installed; ``{id}`` is filled in
+    by the page."""
+    found = {}
+    for name, endpoint, arg in [
+        ("agent_calls", "contacts.history", "agent"),
+        ("queue_missed", "calls.missed", "queue"),
+        ("queue_callbacks", "callbacks.index", "queue"),
+    ]:
+        if endpoint in current_app.view_functions:
+            found[name] = f"{url_for(endpoint)}?{arg}={{id}}"
+    return found
+
+
+@api.route("/<command>", methods=["POST"])
+@requires(Permission.SUPERVISE)
+def api_command(command: str) -> tuple[dict[str, Any], int]:
+    return carry_out(command, COMMANDS, _send, "supervise", "supervision")
+
+
+def _send(command: str, **fields: Any) -> Any:
+    """An engine command on behalf of the signed-in supervisor; the result, or the refusal raised."""
+    reply: dict[str, Any] = _kc().engine_client().send(command, supervisor_id=_me(), **fields)
+    raise_refusal(reply)
+    return reply.get("result")
+
+
+@bp.route("/alerts")
+@requires(Permission.SUPERVISE)
+def alerts() -> tuple[str, int] | str:
+    """The alerts raised in a period (the days ``since`` and ``until``, default the last 7), newest
+    first, with who acknowledged them (RT-06)."""
+    errors: dict[str, str] = {}
+    try:
+        since, until, _text_filter = day_period(request.args)
+    except ValidationFailed as error:
+        errors = {str(e["field"]): str(e["message"]) for e in validation_payload(error)}
+        since, until, _text_filter = day_period({})
+    with _kc().uow_factory()() as uow:
+        found = [a for a in uow.alerts.list() if a.raised_at is not None and since <= a.raised_at < until]
+        queues = {q.id: q.name for q in uow.queues.list()}
+        users = {u.id: u.full_name for u in uow.users.list()}
+        rules = {r.id: r.name for r in uow.alert_rules.list()}
+    found.sort(key=lambda a: (a.raised_at, a.id or 0), reverse=True)
+    zone = ZoneInfo(current_app.config["KC_TIMEZONE"])
+    html = render_template(
+        "supervisor/alerts.html",
+        alerts=found,
+        queues=queues,
+        users=users,
+        rules=rules,
+        kinds=ALERT_KINDS,
+        since=since.astimezone(zone).date(),
+        until=(until - timedelta(days=1)).astimezone(zone).date(),
+        errors=errors,
+    )
+    return (html, 422) if errors else html

@@ -1,0 +1,230 @@
+"""Wallboards (WB-01): large screens with the contact centre's live figures.
+
+- ``GET /wallboard/`` the active wallboards (VIEW_WALLBOARD); managers (MANAGE_WALLBOARDS) also
+  issue and revoke kiosk tokens there.
+- ``GET /wallboard/<id>`` the screen; ``GET /wallboard/<id>/ws`` its WebSocket (VIEW_WALLBOARD,
+  checked at the handshake), which pushes ``{"live": wallboard_view(...)}`` on every live view.
+- ``POST /wallboard/<id>/kiosk-token`` issues a token (shown once, only its SHA-256 is stored);
+  ``POST /wallboard/<id>/kiosk-token/revoke`` revokes it. Both audited.
+- ``GET /wallboard/kiosk/<token>`` and ``.../ws``: the screen for a kiosk without a sign-in. An
+  unknown or revoked token gets a 404 and an audited denial (without the token); an opened kiosk
+  page is audited once per page load (not per socket reconnect). The token never reaches the log.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from simple_websocket import ConnectionClosed, Server
+
+from apps.web.live import serve, socket_response
+from apps.web.security import actor, current_user, public, requires
+from kc_domain.audit.model import Outcome
+from kc_domain.audit.service import Actor
+from kc_domain.identity.roles import Permission
+from kc_domain.supervision.model import Wallboard
+from kc_domain.supervision.wallboards import by_token, layouts, new_kiosk_token, wallboard_view
+
+bp = Blueprint("wallboard", __name__, url_prefix="/wallboard")
+
+RELOAD_S = 10.0  # an open screen re-reads its wallboard this often (settings, revoked token)
+KIOSK_PATH = "/wallboard/kiosk/"
+
+
+def _kc() -> Any:
+    return current_app.extensions["kc"]
+
+
+def _load(wallboard_id: int) -> Wallboard | None:
+    with _kc().uow_factory()() as uow:
+        found: Wallboard | None = uow.wallboards.get(wallboard_id)
+        return found
+
+
+def _active(wallboard_id: int) -> Wallboard:
+    found = _load(wallboard_id)
+    if found is None or not found.active:
+        abort(404)
+    return found
+
+
+def _by_token(token: str) -> Wallboard | None:
+    with _kc().uow_factory()() as uow:
+        return by_token(uow.wallboards.list(), token)
+
+
+def _can_manage() -> bool:
+    user = current_user()
+    return user is not None and Permission.MANAGE_WALLBOARDS in user.permissions
+
+
+@bp.after_request
+def _hide_token(response: Response) -> Response:
+    """Kiosk URLs carry the token: the request log sees a masked path, caches see nothing."""
+    if request.path.startswith(KIOSK_PATH):
+        request.path = KIOSK_PATH + "***" + ("/ws" if request.path.endswith("/ws") else "")
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/")
+@requires(Permission.VIEW_WALLBOARD)
+def index() -> str:
+    with _kc().uow_factory()() as uow:
+        boards = sorted((w for w in uow.wallboards.list() if w.active), key=lambda w: (w.name, w.id))
+    return render_template("wallboard/index.html", wallboards=boards, manage=_can_manage())
+
+
+@bp.route("/<int:wallboard_id>")
+@requires(Permission.VIEW_WALLBOARD)
+def screen(wallboard_id: int) -> str:
+    wallboard = _active(wallboard_id)
+    return _screen(wallboard, url_for("wallboard.live", wallboard_id=wallboard_id))
+
+
+@bp.route("/<int:wallboard_id>/ws", websocket=True)
+@requires(Permission.VIEW_WALLBOARD)
+def live(wallboard_id: int) -> Response:
+    wallboard = _active(wallboard_id)
+    return _serve(wallboard, lambda w: w.active)
+
+
+@bp.route("/<int:wallboard_id>/kiosk-token", methods=["POST"])
+@requires(Permission.MANAGE_WALLBOARDS)
+def issue_token(wallboard_id: int) -> str:
+    _active(wallboard_id)
+    kc = _kc()
+    token, digest = new_kiosk_token()
+
+    def change(uow: Any) -> tuple[Wallboard, dict[str, Any]]:
+        wallboard = uow.wallboards.get(wallboard_id)
+        if wallboard is None:
+            abort(404)
+        replaced = bool(wallboard.kiosk_token_hash)
+        wallboard.kiosk_token_hash = digest
+        wallboard.kiosk_token_issued_at = kc.clock().now()
+        return wallboard, {"name": wallboard.name, "replaced": replaced}  # never the token
+
+    wallboard = kc.audit().run(
+        kc.uow_factory(), actor(), "wallboard.kiosk_token_issued", "wallboard", wallboard_id, change
+    )
+    kiosk_url = url_for("wallboard.kiosk", token=token, _external=True)
+    return render_template("wallboard/token.html", wallboard=wallboard, kiosk_url=kiosk_url)
+
+
+@bp.route("/<int:wallboard_id>/kiosk-token/revoke", methods=["POST"])
+@requires(Permission.MANAGE_WALLBOARDS)
+def revoke_token(wallboard_id: int) -> Response:
+    if _load(wallboard_id) is None:
+        abort(404)
+    kc = _kc()
+
+    def change(uow: Any) -> tuple[Wallboard, dict[str, Any]]:
+        wallboard = uow.wallboards.get(wallboard_id)
+        if wallboard is None:
+            abort(404)
+        had = bool(wallboard.kiosk_token_hash)
+        wallboard.kiosk_token_hash = ""
+        wallboard.kiosk_token_issued_at = None
+        return wallboard, {"name": wallboard.name, "had_token": had}
+
+    kc.audit().run(
+        kc.uow_factory(), actor(), "wallboard.kiosk_token_revoked", "wallboard", wallboard_id, change
+    )
+    flash(_("The kiosk token was revoked; screens using it stop showing the wallboard."), "success")
+    return redirect(url_for("wallboard.index"))
+
+
+@bp.route("/kiosk/<token>")
+@public
+def kiosk(token: str) -> str:
+    wallboard = _kiosk_wallboard(token)
+    kc = _kc()
+    kc.audit().record_alone(
+        kc.uow_factory(),
+        _kiosk_actor(),
+        "wallboard.kiosk_opened",
+        object_type="wallboard",
+        object_id=wallboard.id,
+        params={"name": wallboard.name},
+    )
+    return _screen(wallboard, url_for("wallboard.kiosk_live", token=token))
+
+
+@bp.route("/kiosk/<token>/ws", websocket=True)
+@public
+def kiosk_live(token: str) -> Response:
+    wallboard = _kiosk_wallboard(token)
+    digest = wallboard.kiosk_token_hash
+    return _serve(wallboard, lambda w: w.active and w.kiosk_token_hash == digest)
+
+
+def _kiosk_actor() -> Actor:
+    return Actor("kiosk", request.remote_addr or "")
+
+
+def _kiosk_wallboard(token: str) -> Wallboard:
+    """The wallboard the token opens; else an audited denial (without the token) and a 404."""
+    wallboard = _by_token(token) if len(token) <= 128 else None
+    if wallboard is None:
+        kc = _kc()
+        kc.audit().record_alone(
+            kc.uow_factory(),
+            _kiosk_actor(),
+            "wallboard.kiosk_denied",
+            object_type="wallboard",
+            params={"websocket": request.path.endswith("/ws")},
+            outcome=Outcome.DENIED,
+        )
+        abort(404)
+    return wallboard
+
+
+def _screen(wallboard: Wallboard, socket_url: str) -> str:
+    """The screen; the socket's address is given as a path (the page picks ws: or wss: as it was
+    loaded, behind a TLS proxy too)."""
+    split = urlsplit(socket_url)
+    return render_template(
+        "wallboard/screen.html",
+        wallboard=wallboard,
+        layouts=layouts(wallboard),
+        socket_url=split.path + (f"?{split.query}" if split.query else ""),
+    )
+
+
+def _serve(wallboard: Wallboard, still_valid: Callable[[Wallboard], bool]) -> Response:
+    """Push the wallboard's view of every live view; the wallboard is re-read every RELOAD_S, and
+    the socket closes when it is no longer valid (deactivated, deleted, token revoked)."""
+    wallboard_id = wallboard.id
+    assert wallboard_id is not None
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    state = {"wallboard": wallboard, "read": time.monotonic()}
+
+    def shape(view: dict[str, Any]) -> dict[str, Any]:
+        if time.monotonic() - state["read"] >= RELOAD_S:
+            with app.app_context():
+                fresh = _load(wallboard_id)
+            state["read"] = time.monotonic()
+            if fresh is None or not still_valid(fresh):
+                raise ConnectionClosed(message="the wallboard is no longer available")
+            state["wallboard"] = fresh
+        return wallboard_view(view, state["wallboard"])
+
+    server = Server(request.environ, **current_app.config.get("SOCK_SERVER_OPTIONS", {}))
+    serve(server, shape)
+    return socket_response(server)
