@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from dependency_injector import containers, providers
 
 from apps.engine.client import EngineClient
@@ -35,7 +37,9 @@ class Container(containers.DeclarativeContainer):
     database = providers.Singleton(Database, url=settings.provided.database_url)
     uow_factory = providers.Singleton(database.provided.uow_factory.call())
     bus = providers.Singleton(_bus, settings.provided.bus_url)
-    journal = providers.Singleton(SqlJournal, database.provided.engine)
+    journal = providers.Singleton(
+        SqlJournal, database.provided.engine, providers.Factory(ZoneInfo, settings.provided.timezone)
+    )
     engine_client = providers.Singleton(EngineClient, bus)
 
     password_policy = providers.Singleton(

@@ -67,6 +67,7 @@ def create_app(container: Container | None = None) -> Flask:
     )
     from apps.web.admin import api as admin_api
     from apps.web.admin import http as admin_http
+    from apps.web.reports import views as reports_views
 
     for blueprint in (
         auth.bp,
@@ -89,8 +90,9 @@ def create_app(container: Container | None = None) -> Flask:
         desktop.api,
         supervisor.bp,
         supervisor.api,
+        reports_views.bp,
+        reports_views.api,
         wallboard.bp,
     ):
         app.register_blueprint(blueprint)
-    app.jinja_env.globals["view_functions"] = app.view_functions  # links to parts that are installed
     return app

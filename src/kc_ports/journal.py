@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from kc_domain.contacts.stats import CallTally
+from kc_domain.reports.figures import CallFigures
+from kc_domain.reports.filters import ReportFilter
 from kc_domain.routing.events import Event
 from kc_domain.routing.policy import Decision
 from kc_domain.routing.projection import Interaction, StateInterval
@@ -60,3 +62,13 @@ class ContactJournal(Protocol):
     ) -> dict[int | None, CallTally]:
         """Counts of the calls arrived in [since, until) matching the filters, by queue id (AG-08);
         ``thresholds``: queue id -> service-level threshold in seconds. As ``stats.tally_rows``."""
+
+    def figures(
+        self,
+        wanted: ReportFilter,
+        group: str,
+        thresholds: Mapping[int, int],
+        agents: frozenset[int] = frozenset(),
+    ) -> dict[Any, CallFigures]:
+        """The reports' call figures by ``group`` (``figures.GROUPS``) over the calls ``wanted``
+        selects, ``agents`` (groups resolved) narrowing them; as ``figures.call_figures``."""

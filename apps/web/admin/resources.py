@@ -94,6 +94,8 @@ REPORT_LABELS = {
     "campaigns": _l("Campaigns"),
     "chats": _l("Chats and other channels"),
     "hourly": _l("Hourly breakdown"),
+    "distribution": _l("Peaks and distribution"),
+    "service_level": _l("Service level and lost calls"),
 }
 assert set(REPORT_LABELS) == set(REPORTS)
 FIELD_TYPES = {

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from kc_domain.contacts.stats import CallTally, tally_rows
+from kc_domain.reports.figures import CallFigures, call_figures
+from kc_domain.reports.filters import ReportFilter
 from kc_domain.routing.events import Event
 from kc_domain.routing.policy import Decision
 from kc_domain.routing.projection import (
@@ -18,10 +22,12 @@ from kc_domain.routing.projection import (
 )
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PRAGUE = ZoneInfo("Europe/Prague")
 
 
 class MemoryJournal:
-    def __init__(self) -> None:
+    def __init__(self, zone: tzinfo = PRAGUE) -> None:
+        self._zone = zone
         self._events: list[Event] = []
         self._decisions: list[Decision] = []
         self._interactions: dict[str, Interaction] = {}
@@ -105,6 +111,15 @@ class MemoryJournal:
         queue_ids: Collection[int] = (),
     ) -> dict[int | None, CallTally]:
         return tally_rows(self._selected(since, until, agent_id, queue_ids), thresholds)
+
+    def figures(
+        self,
+        wanted: ReportFilter,
+        group: str,
+        thresholds: Mapping[int, int],
+        agents: frozenset[int] = frozenset(),
+    ) -> dict[Any, CallFigures]:
+        return call_figures(self._interactions.values(), wanted, group, thresholds, self._zone, agents)
 
     def _selected(
         self, since: datetime, until: datetime, agent_id: int | None, queue_ids: Collection[int]

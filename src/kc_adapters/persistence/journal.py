@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 import sqlalchemy as sa
 
 from kc_domain.contacts.stats import CallTally
+from kc_domain.reports.figures import BUCKETS, LOST_STAGES, SHORT_ABANDON_S, CallFigures, report_times
+from kc_domain.reports.filters import ReportFilter
+from kc_domain.routing.call import CallEnd
 from kc_domain.routing.events import Event, event_from_plain, event_to_plain
 from kc_domain.routing.policy import Candidate, Decision
 from kc_domain.routing.projection import (
@@ -25,11 +29,65 @@ from .tables import agent_state_intervals, event_log, interactions, routing_deci
 
 _CHUNK = 500  # ids per IN (...) clause
 _INTERACTION_FIELDS = [f.name for f in attrs.fields(Interaction)]
+_REPORT_FIELDS = ("local_day", "local_weekday", "local_minute", "caller_wait_s", "ring_s")
+_UPDATED_FIELDS = [name for name in (*_INTERACTION_FIELDS, *_REPORT_FIELDS) if name != "call_id"]
+PRAGUE = ZoneInfo("Europe/Prague")
+
+
+def _interaction(row: Any) -> Interaction:
+    return Interaction(**{name: row._mapping[name] for name in _INTERACTION_FIELDS})
+
+
+def fill_report_columns(connection: sa.Connection, zone: tzinfo = PRAGUE, batch: int = 5000) -> int:
+    """Fill the reports' columns where they are missing (calls stored before migration 0013, or
+    written by a bulk loader); returns how many rows were filled."""
+    c = interactions.c
+    statement = (
+        sa.update(interactions)
+        .where(c.call_id == sa.bindparam("key"))
+        .values({name: sa.bindparam(name) for name in _REPORT_FIELDS})
+    )
+    filled = 0
+    while True:
+        rows = connection.execute(
+            sa.select(c.call_id, c.arrived_at, c.offered_at, c.answered_at, c.ended_at, c.end_stage)
+            .where(c.local_day.is_(None), c.arrived_at.is_not(None))
+            .limit(batch)
+        ).all()
+        if not rows:
+            return filled
+        values = [
+            {"key": r.call_id, **report_times(Interaction(r.call_id, **_times_of(r)), zone)} for r in rows
+        ]
+        connection.execute(statement, values)
+        filled += len(rows)
+
+
+def _times_of(row: Any) -> dict[str, Any]:
+    names = ("arrived_at", "offered_at", "answered_at", "ended_at", "end_stage")
+    return {name: getattr(row, name) for name in names}
+
+
+_FLOAT_FIGURES = {f.name for f in attrs.fields(CallFigures) if f.type in ("float", float)}
+
+
+def _number(name: str, value: Any) -> int | float:
+    return round(float(value or 0), 3) if name in _FLOAT_FIGURES else int(value or 0)
+
+
+def _key(group: str, value: Any) -> Any:
+    """A group key as the reference computation gives it (SQLite and PostgreSQL differ: an hour is
+    an integer division, a day a string or a date)."""
+    if value is None or group in ("total",):
+        return None
+    if group == "day":
+        return value if isinstance(value, date) else date.fromisoformat(str(value))
+    return int(value)
 
 
 class SqlJournal:
-    def __init__(self, engine: sa.Engine) -> None:
-        self._engine = engine
+    def __init__(self, engine: sa.Engine, zone: tzinfo = PRAGUE) -> None:
+        self._engine, self._zone = engine, zone
 
     def record(self, events: Sequence[Event], decisions: Sequence[Decision]) -> None:
         if not events and not decisions:
@@ -57,7 +115,7 @@ class SqlJournal:
     def interaction(self, call_id: str) -> Interaction | None:
         with self._engine.connect() as connection:
             row = connection.execute(sa.select(interactions).where(interactions.c.call_id == call_id)).first()
-        return None if row is None else Interaction(**row._mapping)
+        return None if row is None else _interaction(row)
 
     def missed_calls(
         self, since: datetime, until: datetime, queue_ids: Collection[int] = ()
@@ -71,7 +129,7 @@ class SqlJournal:
             query = query.where(interactions.c.queue_id.in_(list(queue_ids)))
         with self._engine.connect() as connection:
             rows = connection.execute(query.order_by(interactions.c.arrived_at.desc()))
-            return [Interaction(**r._mapping) for r in rows]
+            return [_interaction(r) for r in rows]
 
     def calls_of(self, caller: str, limit: int = 20) -> list[Interaction]:
         # Rows without an arrival time (never seen arriving) last, as in the memory journal.
@@ -86,7 +144,7 @@ class SqlJournal:
             .limit(limit)
         )
         with self._engine.connect() as connection:
-            return [Interaction(**r._mapping) for r in connection.execute(query)]
+            return [_interaction(r) for r in connection.execute(query)]
 
     def intervals(self, agent_id: int, since: datetime, until: datetime) -> list[StateInterval]:
         t = agent_state_intervals
@@ -118,7 +176,7 @@ class SqlJournal:
         if answered_only:
             query = query.where(c.answered_at.is_not(None))
         with self._engine.connect() as connection:
-            return [Interaction(**r._mapping) for r in connection.execute(query)]
+            return [_interaction(r) for r in connection.execute(query)]
 
     def tally(
         self,
@@ -157,6 +215,86 @@ class SqlJournal:
         with self._engine.connect() as connection:
             return {row[0]: CallTally(*(int(v or 0) for v in row[1:])) for row in connection.execute(query)}
 
+    def figures(
+        self,
+        wanted: ReportFilter,
+        group: str,
+        thresholds: Mapping[int, int],
+        agents: frozenset[int] = frozenset(),
+    ) -> dict[Any, CallFigures]:
+        """``kc_domain.reports.figures.call_figures`` in one aggregate query over the stored columns."""
+        c = interactions.c
+        key = {
+            "total": sa.literal(None),
+            "queue": c.queue_id,
+            "agent": c.agent_id,
+            "hour": c.local_minute // 60,
+            "day": c.local_day,
+            "weekday": c.local_weekday,
+        }[group]
+        where: list[Any] = [c.local_day >= wanted.since, c.local_day <= wanted.until]
+        if wanted.weekdays:
+            where.append(c.local_weekday.in_(sorted(wanted.weekdays)))
+        if wanted.minutes is not None:
+            where += [c.local_minute >= wanted.minutes[0], c.local_minute < wanted.minutes[1]]
+        if wanted.queue_ids:
+            where.append(c.queue_id.in_(sorted(wanted.queue_ids)))
+        if agents:
+            where.append(c.agent_id.in_(sorted(agents)))
+        inbound, outbound = c.direction != "outbound", c.direction == "outbound"
+        answered = c.answered_at.is_not(None)
+        lost = c.end_stage.in_(list(LOST_STAGES))
+        in_time: Any = sa.false()
+        if thresholds:
+            limit = sa.case(*[(c.queue_id == q, float(s)) for q, s in sorted(thresholds.items())], else_=None)
+            in_time = c.waited_s <= limit
+
+        def count(*conditions: Any) -> Any:
+            return sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0))
+
+        def total(value: Any, *conditions: Any) -> Any:
+            return sa.func.sum(sa.case((sa.and_(*conditions), value), else_=0.0))
+
+        def bucket(column: Any, low: float | None, high: float | None) -> Any:
+            bounds = [column.is_not(None)]
+            bounds += [] if low is None else [column > low]
+            bounds += [] if high is None else [column <= high]
+            return count(inbound, answered, *bounds)
+
+        columns: dict[str, Any] = {
+            "inbound": count(inbound),
+            "outbound": count(outbound),
+            "answered": count(inbound, answered),
+            "outbound_connected": count(outbound, answered),
+            "lost": count(inbound, lost),
+            **{name: count(inbound, c.end_stage == stage) for stage, name in LOST_STAGES.items()},
+            "short_abandons": count(inbound, lost, c.caller_wait_s <= SHORT_ABANDON_S),
+            "transferred": count(inbound, c.end_stage == CallEnd.TRANSFERRED.value),
+            "called_back": count(inbound, c.end_stage == CallEnd.CALLED_BACK.value),
+            "answered_in_sl": count(inbound, answered, c.waited_s.is_not(None), in_time),
+            "talk_s": total(sa.func.coalesce(c.talk_s, 0.0), inbound, answered),
+            "outbound_talk_s": total(sa.func.coalesce(c.talk_s, 0.0), outbound, answered),
+            "wait_s": total(sa.func.coalesce(c.caller_wait_s, 0.0), inbound, answered),
+            "queue_wait_s": total(sa.func.coalesce(c.waited_s, 0.0), inbound, answered),
+            "ring_s": total(sa.func.coalesce(c.ring_s, 0.0), inbound, answered),
+        }
+        edges = (None, *BUCKETS, None)
+        for prefix, column in (("wait", c.caller_wait_s), ("ring", c.ring_s)):
+            for low, high, name in zip(edges[:-1], edges[1:], (*BUCKETS, "more"), strict=True):
+                columns[f"{prefix}_{name}"] = bucket(column, low, high)
+        query = sa.select(key.label("key"), *(v.label(k) for k, v in columns.items())).where(*where)
+        if group != "total":
+            query = query.group_by(key)
+        found: dict[Any, CallFigures] = {}
+        with self._engine.connect() as connection:
+            for row in connection.execute(query):
+                values = row._mapping
+                if values["inbound"] is None:  # no call at all: SUM over nothing
+                    continue
+                fields: dict[str, Any] = {name: _number(name, values[name]) for name in columns}
+                found[_key(group, values["key"])] = CallFigures(**fields)
+        return found
+
     # -- projections ---------------------------------------------------------------------------------
     def _fold_interactions(self, connection: sa.Connection, events: Sequence[Event]) -> None:
         by_call: dict[str, list[Event]] = {}
@@ -167,7 +305,7 @@ class SqlJournal:
         if not by_call:
             return
         stored = {
-            r.call_id: Interaction(**r._mapping)
+            r.call_id: _interaction(r)
             for r in _select_in(connection, interactions, interactions.c.call_id, by_call)
         }
         new: list[dict[str, Any]] = []
@@ -176,7 +314,9 @@ class SqlJournal:
             row = stored.get(call_id) or Interaction(call_id)
             for event in call_events:
                 fold_interaction(row, event)
-            (changed if call_id in stored else new).append(attrs.asdict(row))
+            (changed if call_id in stored else new).append(
+                {**attrs.asdict(row), **report_times(row, self._zone)}
+            )
         if new:
             connection.execute(sa.insert(interactions), new)
         if changed:
@@ -184,7 +324,7 @@ class SqlJournal:
             statement = (
                 sa.update(interactions)
                 .where(interactions.c.call_id == sa.bindparam("key"))
-                .values({name: sa.bindparam(name) for name in _INTERACTION_FIELDS if name != "call_id"})
+                .values({name: sa.bindparam(name) for name in _UPDATED_FIELDS})
             )
             connection.execute(statement, keyed)
 

@@ -416,9 +416,17 @@ interactions = sa.Table(
     sa.Column("holds", sa.Integer, nullable=False),
     sa.Column("transferred_to", sa.String(80), nullable=False),
     sa.Column("overflow_reason", sa.String(32), nullable=False),
+    # The arrival in the contact centre's time zone, for the reports' day, weekday and time-of-day
+    # filters and breakdowns without time-zone arithmetic in SQL (REP-06, REP-17, REP-19; 0013).
+    sa.Column("local_day", sa.Date, nullable=True),
+    sa.Column("local_weekday", sa.SmallInteger, nullable=True),  # 0 Monday .. 6 Sunday
+    sa.Column("local_minute", sa.SmallInteger, nullable=True),  # minute of the day, 0 .. 1439
+    sa.Column("caller_wait_s", sa.Float, nullable=True),  # arrival to pick-up, or to hang-up if lost
+    sa.Column("ring_s", sa.Float, nullable=True),  # offered to the agent to pick-up
     # An agent's own history and a queue's statistics over a period (AG-08, AG-09; migration 0011).
     sa.Index("ix_interactions_agent_id_arrived_at", "agent_id", "arrived_at"),
     sa.Index("ix_interactions_queue_id_arrived_at", "queue_id", "arrived_at"),
+    sa.Index("ix_interactions_local_day_queue_id", "local_day", "queue_id"),
 )
 
 agent_state_intervals = sa.Table(
@@ -469,7 +477,7 @@ alert_rules = sa.Table(
     metadata,
     _id(),
     sa.Column("name", sa.String(80), nullable=False, unique=True),
-    sa.Column("kind", EnumText(AlertKind), nullable=False),
+    sa.Column("kind", EnumText(AlertKind, 32), nullable=False),
     sa.Column("queue_id", sa.Integer, sa.ForeignKey("queues.id"), nullable=True),
     sa.Column("limit", sa.Integer, nullable=False),
     sa.Column("severity", EnumText(Severity), nullable=False),
@@ -483,7 +491,7 @@ alerts = sa.Table(
     metadata,
     _id(),
     sa.Column("rule_id", sa.Integer, nullable=False),
-    sa.Column("kind", EnumText(AlertKind), nullable=False),
+    sa.Column("kind", EnumText(AlertKind, 32), nullable=False),
     sa.Column("subject", sa.String(40), nullable=False),
     sa.Column("severity", EnumText(Severity), nullable=False),
     sa.Column("queue_id", sa.Integer, nullable=True),

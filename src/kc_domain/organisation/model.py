@@ -253,6 +253,8 @@ REPORTS = (
     "campaigns",
     "chats",
     "hourly",
+    "distribution",
+    "service_level",
 )
 """Report keys a report-access filter can grant (ADM-06); the reporting issue fills them in."""
 

@@ -1,0 +1,74 @@
+"""Agent activity (REP-16, REP-08): logged-in time, time in each state, each pause code, talk,
+utilisation and handling time per agent over the period (whole days; the weekday and time-of-day
+filters do not apply to it)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from apps.web.reports.base import Built, Context, Report
+from kc_domain.reports.activity import agent_time
+from kc_domain.reports.document import Column, ColumnKind, Table
+
+
+def activity(ctx: Context) -> Built:
+    since = datetime.combine(ctx.wanted.since, time(), ctx.zone)
+    until = min(datetime.combine(ctx.wanted.until + timedelta(days=1), time(), ctx.zone), ctx.now)
+    agents = sorted(ctx.agents or ctx.agent_names, key=lambda a: ctx.agent_names.get(a, ""))
+    calls = ctx.figures("agent")
+    rows, pauses, codes = [], {}, set()
+    for agent_id in agents:
+        spent = agent_time(agent_id, ctx.journal.intervals(agent_id, since, until), since, until, ctx.now)
+        if not spent.logged_in_s:
+            continue
+        handled = calls.get(agent_id)
+        answered = handled.answered if handled else 0
+        wrap = spent.seconds.get("wrap_up", 0.0)
+        handling = round(((handled.talk_s if handled else 0.0) + wrap) / answered, 1) if answered else None
+        rows.append(
+            (
+                ctx.agent_names.get(agent_id, f"#{agent_id}"),
+                spent.logged_in_s,
+                spent.seconds.get("ready", 0.0),
+                spent.seconds.get("busy", 0.0),
+                wrap,
+                spent.seconds.get("paused", 0.0),
+                spent.pause_count,
+                answered,
+                handling,
+                spent.utilisation,
+            )
+        )
+        pauses[agent_id] = spent.pauses
+        codes |= set(spent.pauses)
+    S, N = ColumnKind.SECONDS, ColumnKind.INT
+    table = Table(
+        str(_l("Agent activity")),
+        (
+            Column("agent", str(_l("Agent"))),
+            Column("logged_in", str(_l("Logged in")), S),
+            Column("ready", str(_l("Free")), S),
+            Column("busy", str(_l("On calls")), S),
+            Column("wrap_up", str(_l("Wrap-up")), S),
+            Column("paused", str(_l("Paused")), S),
+            Column("pauses", str(_l("Pauses")), N),
+            Column("answered", str(_l("Answered")), N),
+            Column("handling", str(_l("Average handling time")), S),
+            Column("utilisation", str(_l("Utilisation")), ColumnKind.PERCENT),
+        ),
+        tuple(rows),
+    )
+    ordered = sorted(codes)
+    breaks = Table(
+        str(_l("Pauses by code")),
+        (Column("agent", str(_l("Agent"))), *(Column(c, c, S) for c in ordered)),
+        tuple(
+            (ctx.agent_names.get(a, f"#{a}"), *(p.get(c, 0.0) for c in ordered)) for a, p in pauses.items()
+        ),
+    )
+    return Built((table, breaks))
+
+
+REPORTS = (Report("agent_activity", _l("Agent activity"), activity, for_agents=True),)

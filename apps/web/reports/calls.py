@@ -1,0 +1,173 @@
+"""The call reports (REP-11..REP-20): overview per queue, lost calls by stage, waiting and ringing
+times in buckets per queue and per agent, the hourly breakdown, the distribution over days and
+weekdays (peaks), and the service level and lost share per queue and per agent."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from apps.web.reports.base import Built, Context, Report, figure_table
+from apps.web.reports.chart import bars
+from kc_domain.reports.document import ColumnKind
+from kc_domain.reports.figures import CallFigures
+
+WEEKDAYS = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
+
+
+def _by_queue(ctx: Context) -> list[tuple[str, CallFigures, str]]:
+    found = ctx.figures("queue")
+    keys = sorted(found, key=lambda q: (ctx.queue_names.get(q, "") if q is not None else "~", q or 0))
+    return [
+        (
+            ctx.queue_names.get(q, f"#{q}") if q is not None else str(_l("No queue")),
+            found[q],
+            ctx.drill(queue=q),
+        )
+        for q in keys
+    ]
+
+
+def _by_agent(ctx: Context) -> list[tuple[str, CallFigures, str]]:
+    found = {a: f for a, f in ctx.figures("agent").items() if a is not None}
+    keys = sorted(found, key=lambda a: ctx.agent_names.get(a, ""))
+    return [(ctx.agent_names.get(a, f"#{a}"), found[a], ctx.drill(agent=a)) for a in keys]
+
+
+def overview(ctx: Context) -> Built:
+    rows = _by_queue(ctx)
+    names = [
+        "inbound",
+        "answered",
+        "lost",
+        "transferred",
+        "called_back",
+        "outbound",
+        "outbound_connected",
+        "service_level",
+        "lost_share",
+        "average_queue_wait",
+        "average_talk",
+        "average_outbound_talk",
+        "talk",
+    ]
+    table = figure_table(_l("Calls by queue"), _l("Queue"), rows, names, ctx.total())
+    chart = bars(
+        str(_l("Answered and lost calls by queue")),
+        [label for label, _f, _u in rows],
+        [
+            (str(_l("Answered")), [f.answered for _l_, f, _u in rows]),
+            (str(_l("Lost")), [f.lost for _l_, f, _u in rows]),
+        ],
+    )
+    return Built((table,), (chart,))
+
+
+def lost_calls(ctx: Context) -> Built:
+    names = [
+        "lost",
+        "lost_before_ivr",
+        "lost_in_ivr",
+        "lost_in_queue",
+        "lost_ringing",
+        "short_abandons",
+        "answered",
+    ]
+    table = figure_table(_l("Lost calls by stage"), _l("Queue"), _by_queue(ctx), names, ctx.total())
+    return Built((table,))
+
+
+def wait_times(ctx: Context) -> Built:
+    waits = ["answered", "wait_10", "wait_20", "wait_30", "wait_more", "average_wait"]
+    rings = ["answered", "ring_10", "ring_20", "ring_30", "ring_more"]
+    total = ctx.total()
+    return Built(
+        (
+            figure_table(
+                _l("Wait from arrival to pick-up, by queue"), _l("Queue"), _by_queue(ctx), waits, total
+            ),
+            figure_table(
+                _l("Wait from arrival to pick-up, by agent"), _l("Agent"), _by_agent(ctx), waits, total
+            ),
+            figure_table(_l("Ringing to pick-up, by queue"), _l("Queue"), _by_queue(ctx), rings, total),
+            figure_table(_l("Ringing to pick-up, by agent"), _l("Agent"), _by_agent(ctx), rings, total),
+        )
+    )
+
+
+def hourly(ctx: Context) -> Built:
+    found = ctx.figures("hour")
+    rows = [(f"{h:02d}:00", found[h], ctx.drill(hour=h)) for h in sorted(found)]
+    table = figure_table(
+        _l("Calls by hour of the day"),
+        _l("Hour"),
+        rows,
+        ["calls", "inbound", "answered", "lost", "outbound"],
+        ctx.total(),
+    )
+    chart = bars(
+        str(_l("Calls by hour")),
+        [label for label, _f, _u in rows],
+        [
+            (str(_l("Answered")), [f.answered for _x, f, _u in rows]),
+            (str(_l("Lost")), [f.lost for _x, f, _u in rows]),
+        ],
+    )
+    return Built((table,), (chart,))
+
+
+def distribution(ctx: Context) -> Built:
+    """Peaks (REP-19): the calls over the days of the period and over the days of the week."""
+    days = ctx.figures("day")
+    weekdays = ctx.figures("weekday")
+    names = ["calls", "inbound", "answered", "lost", "service_level"]
+    by_day = [(d, days[d], ctx.drill(since=d.isoformat(), until=d.isoformat())) for d in sorted(days)]
+    by_weekday = [(str(WEEKDAYS[w]), weekdays[w], ctx.drill(weekday=w)) for w in sorted(weekdays)]
+    day_table = figure_table(_l("Calls by day"), _l("Day"), by_day, names, ctx.total(), ColumnKind.DATE)
+    weekday_table = figure_table(_l("Calls by day of the week"), _l("Day of the week"), by_weekday, names)
+    chart = bars(
+        str(_l("Inbound calls by day")),
+        [_short(d) for d, _f, _u in by_day],
+        [(str(_l("Inbound")), [f.inbound for _d, f, _u in by_day])],
+    )
+    return Built((day_table, weekday_table), (chart,))
+
+
+def service_levels(ctx: Context) -> Built:
+    names = ["answered", "lost", "lost_share", "service_level", "average_queue_wait"]
+    total = ctx.total()
+    return Built(
+        (
+            figure_table(_l("By queue"), _l("Queue"), _by_queue(ctx), names, total),
+            figure_table(
+                _l("By agent"), _l("Agent"), _by_agent(ctx), ["answered", "lost_share", "average_talk"], total
+            ),
+        )
+    )
+
+
+AGENT_SLA = ["answered", "lost_share", "average_talk"]
+
+
+def _short(day: Any) -> str:
+    return f"{day.day}. {day.month}." if isinstance(day, date) else str(day)
+
+
+REPORTS = (
+    Report("calls_overview", _l("Calls overview"), overview, for_agents=True),
+    Report("lost_calls", _l("Lost calls"), lost_calls),
+    Report("wait_times", _l("Waiting times"), wait_times, for_agents=True),
+    Report("hourly", _l("Hourly breakdown"), hourly, for_agents=True),
+    Report("distribution", _l("Peaks and distribution"), distribution),
+    Report("service_level", _l("Service level and lost calls"), service_levels, for_agents=True),
+)

@@ -1,0 +1,61 @@
+"""An agent's time over a period (REP-16, REP-08): logged-in time, each state and each pause code,
+utilisation. Built from the state intervals clipped to the period; an interval still open counts
+until ``now``. Definitions (docs/metrics.md): *logged in* is every state but logged out; *working*
+is ringing, on a call and wrap-up; *utilisation* is working time over logged-in time less pauses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import attrs
+
+from kc_domain.routing.projection import StateInterval
+
+WORKING = ("ringing", "busy", "wrap_up")
+
+
+@attrs.frozen
+class AgentTime:
+    agent_id: int
+    seconds: dict[str, float]  # state -> seconds
+    pauses: dict[str, float]  # pause code -> seconds
+    pause_count: int
+
+    @property
+    def logged_in_s(self) -> float:
+        return round(sum(s for state, s in self.seconds.items() if state != "logged_out"), 1)
+
+    @property
+    def working_s(self) -> float:
+        return round(sum(self.seconds.get(state, 0.0) for state in WORKING), 1)
+
+    @property
+    def utilisation(self) -> float | None:
+        available = self.logged_in_s - self.seconds.get("paused", 0.0)
+        return round(self.working_s / available, 4) if available > 0 else None
+
+
+def agent_time(
+    agent_id: int, intervals: Iterable[StateInterval], since: datetime, until: datetime, now: datetime
+) -> AgentTime:
+    seconds: dict[str, float] = {}
+    pauses: dict[str, float] = {}
+    count = 0
+    for interval in intervals:
+        start = max(interval.started_at, since)
+        end = min(interval.ended_at or now, until)
+        if end <= start:
+            continue
+        length = (end - start).total_seconds()
+        seconds[interval.state] = seconds.get(interval.state, 0.0) + length
+        if interval.state == "paused":
+            code = interval.pause_code or "?"
+            pauses[code] = pauses.get(code, 0.0) + length
+            count += 1
+    return AgentTime(
+        agent_id,
+        {k: round(v, 1) for k, v in seconds.items()},
+        {k: round(v, 1) for k, v in sorted(pauses.items())},
+        count,
+    )

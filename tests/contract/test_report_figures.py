@@ -1,0 +1,161 @@
+"""The reports' call figures (REP-11..REP-20) on a small hand-made day whose right answers are
+written here: the reference computation (memory journal) and the SQL journal on SQLite and
+PostgreSQL give them alike, filters included (REP-06)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from kc_adapters.memory.journal import MemoryJournal
+from kc_adapters.persistence.journal import SqlJournal
+from kc_domain.reports.figures import CallFigures
+from kc_domain.reports.filters import ReportFilter
+from kc_domain.routing import events as ev
+from kc_ports.journal import ContactJournal
+from tests.contract.conftest import open_database
+
+MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 9:00 in Prague
+TUESDAY = MONDAY + timedelta(days=1)
+THRESHOLDS = {1: 20, 2: 30}
+BOTH_DAYS = ReportFilter(date(2026, 11, 23), date(2026, 11, 24))
+
+
+def at(seconds: float, day: datetime = MONDAY) -> datetime:
+    return day + timedelta(seconds=seconds)
+
+
+def answered(
+    call_id: str,
+    queue: int,
+    agent: int,
+    arrive: float,
+    queued: float,
+    offered: float,
+    picked: float,
+    talk: float,
+    day: datetime = MONDAY,
+) -> list[ev.Event]:
+    return [
+        ev.CallArrived(at(arrive, day), call_id, "+420777000001", "+420261105555"),
+        ev.CallQueued(at(queued, day), call_id, queue, 5),
+        ev.CallOffered(at(offered, day), call_id, queue, agent),
+        ev.CallAnswered(at(picked, day), call_id, queue, agent, picked - queued),
+        ev.CallEnded(at(picked + talk, day), call_id, "completed", queue, agent),
+    ]
+
+
+DAY: list[ev.Event] = [
+    # c1: waits 8 s (6 in the queue, within the SL), rings 5 s, talks 2 min
+    *answered("c1", 1, 7, 0, 2, 3, 8, 120),
+    # c2: waits 35 s (33 in the queue: outside the SL), rings 15 s, talks 1 min
+    *answered("c2", 1, 8, 60, 62, 80, 95, 60),
+    # c3: hangs up waiting after 3 s: a short abandon
+    ev.CallArrived(at(100), "c3", "+420777000003", "+420261105555"),
+    ev.CallQueued(at(101), "c3", 1, 5),
+    ev.CallEnded(at(103), "c3", "abandoned_in_queue", 1, None, "caller"),
+    # c4 (10:00 in Prague): hangs up while it rings at agent 7, after 25 s
+    ev.CallArrived(at(3600), "c4", "+420777000004", "+420261105556"),
+    ev.CallQueued(at(3601), "c4", 2, 5),
+    ev.CallOffered(at(3620), "c4", 2, 7),
+    ev.CallEnded(at(3625), "c4", "abandoned_ringing", 2, 7, "caller"),
+    # c5: hangs up in the IVR after 10 s
+    ev.CallArrived(at(3700), "c5", "+420777000005", "+420261105556"),
+    ev.CallEnded(at(3710), "c5", "abandoned_in_ivr", 2, None, "caller"),
+    # c6: agent 8 calls out, connected for 100 s
+    ev.CallDialled(at(3800), "c6", "+420603000006", None, 8),
+    ev.CallConnected(at(3810), "c6"),
+    ev.CallEnded(at(3910), "c6", "completed", None, 8),
+    # c7 (Tuesday 9:00): answered at once by agent 8
+    *answered("c7", 1, 8, 0, 0.5, 1, 2, 30, TUESDAY),
+    # c8 (Tuesday 11:00): chooses a callback after 40 s in the queue: neither answered nor lost
+    ev.CallArrived(at(7200, TUESDAY), "c8", "+420777000008", "+420261105555"),
+    ev.CallQueued(at(7201, TUESDAY), "c8", 1, 5),
+    ev.CallEnded(at(7241, TUESDAY), "c8", "called_back", 1, None, "callback"),
+]
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def journal(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ContactJournal]:
+    if request.param == "memory":
+        found: ContactJournal = MemoryJournal()
+        found.record(DAY, [])
+        yield found
+        return
+    database, drop = open_database(request.param, tmp_path)
+    try:
+        found = SqlJournal(database.engine)
+        found.record(DAY, [])
+        yield found
+    finally:
+        database.dispose()
+        drop()
+
+
+@pytest.mark.req("REP-11", "REP-12", "REP-13", "REP-14", "REP-15", "REP-18", "REP-20")
+def test_the_totals_of_the_two_days(journal: ContactJournal):
+    total = journal.figures(BOTH_DAYS, "total", THRESHOLDS)[None]
+    assert total == CallFigures(
+        inbound=7,
+        outbound=1,
+        answered=3,
+        outbound_connected=1,
+        lost=3,
+        lost_in_ivr=1,
+        lost_in_queue=1,
+        lost_ringing=1,
+        short_abandons=1,
+        called_back=1,
+        answered_in_sl=2,  # c1 and c7
+        talk_s=210.0,
+        outbound_talk_s=100.0,
+        wait_s=45.0,  # 8 + 35 + 2
+        queue_wait_s=40.5,  # 6 + 33 + 1.5
+        ring_s=21.0,  # 5 + 15 + 1
+        wait_10=2,
+        wait_more=1,
+        ring_10=2,
+        ring_20=1,
+    )
+    assert total.service_level == round(2 / 6, 4)
+    assert total.lost_share == 0.5
+    assert (total.average_wait_s, total.average_talk_s, total.average_outbound_talk_s) == (15.0, 70.0, 100.0)
+
+
+@pytest.mark.req("REP-11", "REP-17", "REP-19")
+def test_by_queue_by_agent_by_hour_by_day_and_weekday(journal: ContactJournal):
+    queues = journal.figures(BOTH_DAYS, "queue", THRESHOLDS)
+    assert {q: (f.inbound, f.answered, f.lost, f.outbound) for q, f in queues.items()} == {
+        1: (5, 3, 1, 0),
+        2: (2, 0, 2, 0),
+        None: (0, 0, 0, 1),
+    }
+    agents = journal.figures(BOTH_DAYS, "agent", THRESHOLDS)
+    assert {a: (f.answered, f.lost_ringing, f.outbound) for a, f in agents.items()} == {
+        7: (1, 1, 0),
+        8: (2, 0, 1),
+        None: (0, 0, 0),
+    }
+    hours = journal.figures(BOTH_DAYS, "hour", THRESHOLDS)
+    assert {h: f.calls for h, f in hours.items()} == {9: 4, 10: 3, 11: 1}
+    days = journal.figures(BOTH_DAYS, "day", THRESHOLDS)
+    assert {d: f.calls for d, f in days.items()} == {date(2026, 11, 23): 6, date(2026, 11, 24): 2}
+    weekdays = journal.figures(BOTH_DAYS, "weekday", THRESHOLDS)
+    assert {w: f.answered for w, f in weekdays.items()} == {0: 2, 1: 1}
+
+
+@pytest.mark.req("REP-06")
+def test_filters_by_weekday_time_of_day_queue_and_agent(journal: ContactJournal):
+    def calls(wanted: ReportFilter, agents: frozenset[int] = frozenset()) -> int:
+        return journal.figures(wanted, "total", THRESHOLDS, agents).get(None, CallFigures()).calls
+
+    assert calls(ReportFilter(date(2026, 11, 23), date(2026, 11, 24), weekdays=frozenset({1}))) == 2
+    assert (
+        calls(ReportFilter(date(2026, 11, 23), date(2026, 11, 24), time_from=time(10), time_to=time(11))) == 3
+    )
+    assert calls(ReportFilter(date(2026, 11, 23), date(2026, 11, 24), queue_ids=frozenset({2}))) == 2
+    assert calls(BOTH_DAYS, frozenset({7})) == 2
+    assert calls(ReportFilter(date(2026, 11, 25), date(2026, 11, 25))) == 0

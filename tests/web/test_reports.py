@@ -1,0 +1,133 @@
+"""The reports in the web (REP-01, REP-04, REP-05, REP-06, ADM-06): the list, a report with its
+figures and chart, drill-down to the calls, the exports, the API, bad filters and access rules."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import openpyxl
+import pytest
+from dependency_injector import providers
+
+from kc_adapters.system import FixedClock
+from kc_domain.audit.service import SYSTEM
+from tests.contract.test_report_figures import DAY
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+PERIOD = "since=2026-11-23&until=2026-11-24"
+
+
+@pytest.fixture
+def day(container):
+    container.clock.override(providers.Object(FixedClock(NOW)))
+    container.journal().record(DAY, [])
+    return {q.id: q.name for q in container.admin().list("queue")}
+
+
+@pytest.mark.req("REP-01", "REP-11", "REP-12", "REP-04")
+def test_a_supervisor_lists_the_reports_and_reads_the_overview(client, day):
+    client.login("supervizor")
+    index = client.http.get("/reports/").get_data(as_text=True)
+    assert 'id="report-calls_overview"' in index and 'id="report-agent_activity"' in index
+    page = client.http.get(f"/reports/calls_overview?{PERIOD}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert day[1] in html and "<svg" in html and 'id="export-xlsx"' in html
+    data = client.api("GET", f"/api/v1/reports/calls_overview?{PERIOD}").get_json()
+    (table,) = data["tables"]
+    by_queue = {row[0]: row for row in table["rows"]}
+    answered = [c["key"] for c in table["columns"]].index("answered")
+    assert by_queue[day[1]][answered] == 3 and table["totals"][answered] == 3
+
+
+@pytest.mark.req("REP-05")
+def test_every_report_exports_to_excel_csv_and_pdf(client, day):
+    client.login("supervizor")
+    xlsx = client.http.get(f"/reports/lost_calls/export/xlsx?{PERIOD}")
+    assert xlsx.status_code == 200 and "attachment" in xlsx.headers["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.data))
+    assert len(book.sheetnames) == 1
+    text = client.http.get(f"/reports/hourly/export/csv-semicolon?{PERIOD}").data
+    assert text.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig")), delimiter=";"))
+    assert any(row and row[0] == "09:00" for row in rows)
+    pdf = client.http.get(f"/reports/wait_times/export/pdf?{PERIOD}")
+    assert pdf.data.startswith(b"%PDF")
+    assert client.http.get(f"/reports/hourly/export/doc?{PERIOD}").status_code == 404
+
+
+@pytest.mark.req("REP-06", "REP-17")
+def test_a_figure_drills_down_to_its_calls(client, day):
+    client.login("supervizor")
+    calls = client.http.get(f"/reports/calls?report=hourly&{PERIOD}&hour=10").get_data(as_text=True)
+    assert 'id="call-c4"' in calls and 'id="call-c5"' in calls and 'id="call-c1"' not in calls
+    tuesday = client.http.get("/reports/calls?since=2026-11-24&until=2026-11-24").get_data(as_text=True)
+    assert 'id="call-c7"' in tuesday and 'id="call-c1"' not in tuesday
+
+
+@pytest.mark.req("REP-06")
+def test_bad_filters_are_explained_and_nothing_is_computed(client, day):
+    client.login("supervizor")
+    inverted = client.http.get("/reports/calls_overview?since=2026-11-24&until=2026-11-01")
+    assert inverted.status_code == 422 and 'data-field="until"' in inverted.get_data(as_text=True)
+    old = client.http.get("/reports/calls_overview?since=2020-01-01&until=2020-01-02")
+    assert old.status_code == 422 and 'data-field="since"' in old.get_data(as_text=True)
+    unknown = client.api("GET", "/api/v1/reports/calls_overview?queue=999")
+    assert unknown.status_code == 422 and unknown.get_json()["errors"][0]["field"] == "queue"
+    assert client.http.get("/reports/no_such_report").status_code == 404
+
+
+@pytest.mark.req("ADM-06", "REP-04")
+def test_access_per_report_queue_and_agent(client, container, day):
+    admin = container.admin()
+    kkc = next(f for f in admin.list("report_filter") if f.name.startswith("KKC"))
+    supervisor = next(u for u in admin.list("user") if u.username == "supervizor")
+    admin.update(SYSTEM, "user", supervisor.id, {"report_filter_ids": {kkc.id}})
+    assistance = next(q.id for q in admin.list("queue") if q.name == "Asistenční služba")
+    client.login("supervizor")
+    assert client.http.get(f"/reports/calls_overview?{PERIOD}").status_code == 200
+    assert client.http.get(f"/reports/calls_overview?{PERIOD}&queue={assistance}").status_code == 403
+
+    horak = next(u.id for u in admin.list("user") if u.username == "horak")
+    client.login("novakova")  # an agent: the agents' reports, own figures only
+    index = client.http.get("/reports/").get_data(as_text=True)
+    assert 'id="report-calls_overview"' in index and 'id="report-lost_calls"' not in index
+    assert client.http.get(f"/reports/lost_calls?{PERIOD}").status_code == 403
+    assert client.http.get(f"/reports/calls_overview?{PERIOD}&agent={horak}").status_code == 403
+    mine = client.api("GET", f"/api/v1/reports/calls_overview?{PERIOD}").get_json()
+    assert any(value == "Marie Nováková" for _label, value in mine["filters"])
+    client.login("nastenka")  # a wallboard: no reports at all
+    assert client.http.get("/reports/").status_code == 403
+
+
+@pytest.mark.req("REP-16", "REP-08")
+def test_agent_activity_from_the_state_changes(client, container, day):
+    from datetime import timedelta
+
+    from kc_domain.routing import events as ev
+
+    horak = next(u.id for u in container.admin().list("user") if u.username == "horak")
+    t0 = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # 8:00 in Prague
+
+    def change(minutes: float, state: str, previous: str, code: str = "") -> ev.Event:
+        return ev.AgentStateChanged(t0 + timedelta(minutes=minutes), horak, state, previous, code)
+
+    container.journal().record(
+        [
+            change(0, "ready", "logged_out"),
+            change(60, "paused", "ready", "OBED"),
+            change(90, "ready", "paused"),
+            change(120, "logged_out", "ready"),
+        ],
+        [],
+    )
+    client.login("supervizor")
+    data = client.api("GET", f"/api/v1/reports/agent_activity?{PERIOD}&agent={horak}").get_json()
+    activity, pauses = data["tables"]
+    keys = [c["key"] for c in activity["columns"]]
+    (row,) = activity["rows"]
+    assert row[0] == "Tomáš Horák"
+    assert row[keys.index("logged_in")] == 7200.0 and row[keys.index("paused")] == 1800.0
+    assert pauses["rows"] == [["Tomáš Horák", 1800.0]]
