@@ -8,6 +8,7 @@ from dependency_injector import containers, providers
 
 from apps.engine.client import EngineClient
 from apps.settings import VAR, Settings
+from kc_adapters.mail import SmtpMailer
 from kc_adapters.memory.bus import MemoryBus
 from kc_adapters.persistence.database import Database
 from kc_adapters.persistence.journal import SqlJournal
@@ -37,6 +38,7 @@ class Container(containers.DeclarativeContainer):
     database = providers.Singleton(Database, url=settings.provided.database_url)
     uow_factory = providers.Singleton(database.provided.uow_factory.call())
     bus = providers.Singleton(_bus, settings.provided.bus_url)
+    mailer = providers.Singleton(SmtpMailer, settings.provided.smtp_url, settings.provided.mail_from)
     journal = providers.Singleton(
         SqlJournal, database.provided.engine, providers.Factory(ZoneInfo, settings.provided.timezone)
     )

@@ -86,6 +86,12 @@ def _icis_template(raw: str) -> str:
     return raw
 
 
+def _smtp_url(raw: str) -> str:
+    if raw and raw.split("://", 1)[0] not in ("smtp", "smtps"):
+        raise ValueError
+    return raw
+
+
 VAR = Path("var")
 
 OPTIONS = (
@@ -192,6 +198,14 @@ OPTIONS = (
     Option("KC_HOST", "127.0.0.1", "Address `kc web` and `kc demo` listen on.", _text, "an IP address"),
     Option("KC_PORT", "8080", "Port `kc web` and `kc demo` listen on.", _int(1, 65535), "1..65535"),
     Option(
+        "KC_SMTP_URL",
+        "",
+        "Mail server for scheduled reports; empty: no mail (the schedules show the error).",
+        _smtp_url,
+        "empty, smtp://[USER:PASSWORD@]HOST:PORT or smtps://…",
+    ),
+    Option("KC_MAIL_FROM", "kc@localhost", "Sender of KC's e-mail.", _text, "an e-mail address"),
+    Option(
         "KC_ICIS_URL_TEMPLATE",
         "",
         "Link from the client card into ICIS; empty: no links (CHAT-05, AG-18).",
@@ -224,6 +238,8 @@ class Settings:
     host: str
     port: int
     icis_url_template: str
+    smtp_url: str
+    mail_from: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -55,7 +55,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -75,6 +75,8 @@ from kc_adapters.persistence.tables import (  # noqa: E402
     users,
 )
 from kc_domain.organisation.hours import OpeningHours  # noqa: E402
+from kc_domain.reports.figures import report_times  # noqa: E402
+from kc_domain.routing.projection import Interaction  # noqa: E402
 
 ZONE = ZoneInfo("Europe/Prague")
 EPOCH = datetime(1970, 1, 1)
@@ -87,6 +89,9 @@ INTERACTION_COLUMNS = (
     "offered_at, answered_at, ended_at, end_stage, cause, waited_s, talk_s, offers, rona_count, holds, "
     "transferred_to, overflow_reason"
 )
+_CALL_NAMES = [name.strip() for name in INTERACTION_COLUMNS.split(",")]
+REPORT_COLUMNS = "local_day, local_weekday, local_minute, caller_wait_s, ring_s"  # migration 0013
+CALL_COLUMNS = f"{INTERACTION_COLUMNS}, {REPORT_COLUMNS}"
 INTERVAL_COLUMNS = "agent_id, state, started_at, ended_at, pause_code, call_id"
 RECORD_COLUMNS = "call_id, agent_id, client_id, category_id, recording_opt_out, updated_at, version"
 
@@ -260,7 +265,8 @@ class SqliteSink(Sink):
     ) -> None:
         with self.db:
             self.db.executemany(
-                f"INSERT INTO interactions ({INTERACTION_COLUMNS}) VALUES ({_marks(22)})", calls
+                f"INSERT INTO interactions ({CALL_COLUMNS}) VALUES ({_marks(27)})",
+                [_with_report_columns(c) for c in calls],
             )
             self.db.executemany(
                 f"INSERT INTO agent_state_intervals ({INTERVAL_COLUMNS}) VALUES ({_marks(6)})", spans
@@ -284,7 +290,7 @@ class PostgresSink(Sink):
     ) -> None:
         with self.db.cursor() as cursor:
             for table, columns, rows in (
-                ("interactions", INTERACTION_COLUMNS, calls),
+                ("interactions", CALL_COLUMNS, [_with_report_columns(c) for c in calls]),
                 ("agent_state_intervals", INTERVAL_COLUMNS, spans),
                 ("contact_records", RECORD_COLUMNS, recs),
             ):
@@ -295,6 +301,35 @@ class PostgresSink(Sink):
 
     def close(self) -> None:
         self.db.close()
+
+
+def _with_report_columns(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The call's row with the columns the journal stores for the reports, computed as it does
+    (``kc_domain.reports.figures.report_times``)."""
+    values = dict(zip(_CALL_NAMES, row, strict=True))
+
+    def instant(name: str) -> datetime | None:
+        raw = values[name]
+        return None if raw is None else datetime.fromisoformat(raw).replace(tzinfo=UTC)
+
+    call = Interaction(
+        str(values["call_id"]),
+        arrived_at=instant("arrived_at"),
+        offered_at=instant("offered_at"),
+        answered_at=instant("answered_at"),
+        ended_at=instant("ended_at"),
+        end_stage=str(values["end_stage"]),
+    )
+    times = report_times(call, ZONE)
+    day = times["local_day"]
+    return (
+        *row,
+        None if day is None else day.isoformat(),
+        times["local_weekday"],
+        times["local_minute"],
+        times["caller_wait_s"],
+        times["ring_s"],
+    )
 
 
 def _marks(n: int) -> str:

@@ -67,6 +67,7 @@ def create_app(container: Container | None = None) -> Flask:
     )
     from apps.web.admin import api as admin_api
     from apps.web.admin import http as admin_http
+    from apps.web.reports import schedules as report_schedules
     from apps.web.reports import views as reports_views
 
     for blueprint in (
@@ -90,6 +91,7 @@ def create_app(container: Container | None = None) -> Flask:
         desktop.api,
         supervisor.bp,
         supervisor.api,
+        report_schedules.bp,
         reports_views.bp,
         reports_views.api,
         wallboard.bp,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 
@@ -24,7 +25,21 @@ def _purge_audit(container: Container) -> int:
     return int(container.audit().purge(container.uow_factory(), container.settings().audit_retention_days))
 
 
-JOBS = (Job("audit-retention", 6 * 3600, _purge_audit),)
+_APPS: dict[int, Any] = {}
+
+
+def _send_reports(container: Container) -> dict[str, int]:
+    """Scheduled reports that are due (REP-21); the web app renders them (texts, templates)."""
+    from apps.web import create_app
+    from apps.web.reports.schedules import send_due
+
+    app = _APPS.get(id(container))
+    if app is None:
+        app = _APPS[id(container)] = create_app(container)
+    return send_due(container, app)
+
+
+JOBS = (Job("audit-retention", 6 * 3600, _purge_audit), Job("report-schedules", 60, _send_reports))
 
 
 def run_once(container: Container) -> dict[str, object]:

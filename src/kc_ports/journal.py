@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from kc_domain.contacts.stats import CallTally
+from kc_domain.reports.activity import AgentTime
 from kc_domain.reports.figures import CallFigures
 from kc_domain.reports.filters import ReportFilter
 from kc_domain.routing.events import Event
@@ -72,3 +73,9 @@ class ContactJournal(Protocol):
     ) -> dict[Any, CallFigures]:
         """The reports' call figures by ``group`` (``figures.GROUPS``) over the calls ``wanted``
         selects, ``agents`` (groups resolved) narrowing them; as ``figures.call_figures``."""
+
+    def agent_times(
+        self, since: datetime, until: datetime, now: datetime, agents: frozenset[int] = frozenset()
+    ) -> dict[int, AgentTime]:
+        """Each agent's time in [since, until) by state and pause code (``activity.agent_time``),
+        intervals still open counted until ``now``; ``agents`` narrows (empty: all)."""

@@ -25,6 +25,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.reports.schedule import ReportSchedule
 from kc_domain.supervision.model import Alert, AlertRule, Wallboard
 from kc_domain.voicemail import Voicemail
 
@@ -202,6 +203,7 @@ class UnitOfWork(Protocol):
     alert_rules: Repository[AlertRule]
     alerts: Repository[Alert]
     wallboards: Repository[Wallboard]
+    report_schedules: Repository[ReportSchedule]
     clients: ClientRepository
     contacts: ContactRepository
     audit: AuditStore

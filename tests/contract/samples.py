@@ -33,6 +33,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.reports.schedule import Frequency, ReportSchedule
 from kc_domain.supervision.model import Alert, AlertKind, AlertRule, Severity, Wallboard, WallboardLayout
 from kc_domain.voicemail import Voicemail, VoicemailState
 from kc_ports.persistence import UnitOfWork
@@ -234,6 +235,23 @@ def wallboard(uow: UnitOfWork, n: int = 0) -> Wallboard:
     )
 
 
+def report_schedule(uow: UnitOfWork, n: int = 0) -> ReportSchedule:
+    return uow.report_schedules.add(
+        ReportSchedule(
+            user(uow, n).id or 0,
+            _v("Včerejší hovory", n),
+            "calls_overview",
+            "preset=yesterday&queue=3",
+            "xlsx",
+            ("vedouci@ozp.example", "kvalita@ozp.example"),
+            Frequency.WEEKLY,
+            weekday=0,
+            at="07:30",
+            next_run_at=datetime(2026, 11, 30, 6, 30, tzinfo=UTC),
+        )
+    )
+
+
 def client_field(uow: UnitOfWork, n: int = 0) -> ClientField:
     return uow.client_fields.add(
         ClientField(
@@ -350,6 +368,13 @@ SAMPLES = [
         "RT-06",
         alert,
         _setter(cleared_at=CHANGED_AT, acknowledged_at=CHANGED_AT, acknowledged_by=3),
+    ),
+    Sample(
+        "report_schedule",
+        "report_schedules",
+        "REP-21",
+        report_schedule,
+        _setter(recipients=("jiny@ozp.example",), last_error="SMTP refused", failures=2, active=False),
     ),
     Sample(
         "wallboard",

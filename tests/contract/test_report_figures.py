@@ -9,9 +9,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from kc_adapters.memory.journal import MemoryJournal
 from kc_adapters.persistence.journal import SqlJournal
+from kc_adapters.persistence.tables import contact_records
 from kc_domain.reports.figures import CallFigures
 from kc_domain.reports.filters import ReportFilter
 from kc_domain.routing import events as ev
@@ -159,3 +161,53 @@ def test_filters_by_weekday_time_of_day_queue_and_agent(journal: ContactJournal)
     assert calls(ReportFilter(date(2026, 11, 23), date(2026, 11, 24), queue_ids=frozenset({2}))) == 2
     assert calls(BOTH_DAYS, frozenset({7})) == 2
     assert calls(ReportFilter(date(2026, 11, 25), date(2026, 11, 25))) == 0
+
+
+def shift(agent: int) -> list[ev.Event]:
+    def change(minutes: float, state: str, previous: str, code: str = "") -> ev.Event:
+        return ev.AgentStateChanged(at(minutes * 60), agent, state, previous, code)
+
+    return [
+        change(0, "ready", "logged_out"),
+        change(10, "busy", "ready"),
+        change(25, "wrap_up", "busy"),
+        change(27, "paused", "wrap_up", "OBED"),
+        change(57, "ready", "paused"),
+        change(60, "logged_out", "ready"),
+    ]
+
+
+@pytest.mark.req("REP-16", "REP-08")
+def test_agent_times_clipped_to_the_period(journal: ContactJournal):
+    journal.record(shift(17), [])
+    noon = MONDAY + timedelta(hours=4)
+    whole = journal.agent_times(MONDAY, MONDAY + timedelta(hours=2), noon)[17]
+    assert whole.seconds == {
+        "ready": 780.0,
+        "busy": 900.0,
+        "wrap_up": 120.0,
+        "paused": 1800.0,
+    }
+    assert (whole.logged_in_s, whole.pauses, whole.pause_count) == (3600.0, {"OBED": 1800.0}, 1)
+    part = journal.agent_times(MONDAY + timedelta(minutes=20), MONDAY + timedelta(minutes=30), noon)[17]
+    assert part.seconds == {"busy": 300.0, "wrap_up": 120.0, "paused": 180.0}
+    assert journal.agent_times(MONDAY, noon, noon, frozenset({99})) == {}
+
+
+@pytest.mark.req("REP-03")
+def test_calls_by_their_category(journal: ContactJournal):
+    given = {"c1": 31, "c2": 31, "c7": 32}
+    if isinstance(journal, MemoryJournal):
+        journal.categories.update(given)
+    else:
+        assert isinstance(journal, SqlJournal)
+        with journal._engine.begin() as connection:
+            connection.execute(
+                sa.insert(contact_records),
+                [
+                    {"call_id": k, "category_id": v, "recording_opt_out": False, "version": 1}
+                    for k, v in given.items()
+                ],
+            )
+    found = journal.figures(BOTH_DAYS, "category", THRESHOLDS)
+    assert {k: (f.calls, f.answered) for k, f in found.items()} == {31: (2, 2), 32: (1, 1), None: (5, 0)}

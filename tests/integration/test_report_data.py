@@ -188,3 +188,22 @@ def test_the_stored_values_read_back_through_the_schema(
     engine.dispose()
     assert row.answered_at.tzinfo is UTC
     assert row.talk_s == (row.ended_at - row.answered_at).total_seconds()
+
+
+@pytest.mark.req("REP-06")
+def test_the_report_columns_are_written_with_each_call(
+    history: tuple[sqlite3.Connection, dict[str, Any], str],
+) -> None:
+    db, _counts, _url = history
+    assert one(db, "SELECT count(*) FROM interactions WHERE local_day IS NULL OR local_minute IS NULL") == 0
+    assert (
+        one(db, "SELECT count(*) FROM interactions WHERE answered_at IS NOT NULL AND caller_wait_s IS NULL")
+        == 0
+    )
+    assert (
+        one(
+            db,
+            "SELECT count(*) FROM interactions WHERE local_weekday = 6 AND local_day NOT LIKE '____-__-__'",
+        )
+        == 0
+    )

@@ -131,3 +131,11 @@ def test_agent_activity_from_the_state_changes(client, container, day):
     assert row[0] == "Tomáš Horák"
     assert row[keys.index("logged_in")] == 7200.0 and row[keys.index("paused")] == 1800.0
     assert pauses["rows"] == [["Tomáš Horák", 1800.0]]
+
+
+@pytest.mark.req("REP-03")
+def test_the_categories_report_lists_calls_without_a_category_too(client, day):
+    client.login("supervizor")
+    data = client.api("GET", f"/api/v1/reports/categories?{PERIOD}").get_json()
+    (table,) = data["tables"]
+    assert [row[0] for row in table["rows"]] == ["Bez kategorie"] and table["rows"][0][1] == 8

@@ -9,18 +9,17 @@ from datetime import datetime, time, timedelta
 from flask_babel import lazy_gettext as _l
 
 from apps.web.reports.base import Built, Context, Report
-from kc_domain.reports.activity import agent_time
 from kc_domain.reports.document import Column, ColumnKind, Table
 
 
 def activity(ctx: Context) -> Built:
     since = datetime.combine(ctx.wanted.since, time(), ctx.zone)
     until = min(datetime.combine(ctx.wanted.until + timedelta(days=1), time(), ctx.zone), ctx.now)
-    agents = sorted(ctx.agents or ctx.agent_names, key=lambda a: ctx.agent_names.get(a, ""))
+    times = ctx.journal.agent_times(since, until, ctx.now, ctx.agents)
     calls = ctx.figures("agent")
     rows, pauses, codes = [], {}, set()
-    for agent_id in agents:
-        spent = agent_time(agent_id, ctx.journal.intervals(agent_id, since, until), since, until, ctx.now)
+    for agent_id in sorted(times, key=lambda a: ctx.agent_names.get(a, "")):
+        spent = times[agent_id]
         if not spent.logged_in_s:
             continue
         handled = calls.get(agent_id)

@@ -57,9 +57,19 @@ def scope() -> Scope:
     """The signed-in reader's scope; 403 for a user with neither report rights nor a desktop."""
     user = current_user()
     assert user is not None
-    if Permission.VIEW_REPORTS in user.permissions:
-        admin = _kc().admin()
-        account = admin.get("user", user.user_id)
+    found = scope_of(_kc().admin(), user.user_id, user.permissions)
+    if found is None:
+        audit_denied(user)
+        abort(403)
+    return found
+
+
+def scope_of(admin: Any, user_id: int, permissions: frozenset[Permission]) -> Scope | None:
+    """What a user may see in the reports (ADM-06): with report rights, the reports, queues and
+    groups of the report-access filters assigned to the account (none: everything; several add up);
+    an agent, the agents' reports with their own figures; anyone else nothing (None)."""
+    if Permission.VIEW_REPORTS in permissions:
+        account = admin.get("user", user_id)
         filters = [f for f in admin.list("report_filter") if f.id in account.report_filter_ids]
         if not filters:
             return Scope()
@@ -69,11 +79,10 @@ def scope() -> Scope:
             return frozenset() if any(not s for s in sets) else frozenset().union(*sets)
 
         return Scope(union("reports"), union("queue_ids"), union("group_ids"))
-    if Permission.AGENT_DESKTOP in user.permissions:
+    if Permission.AGENT_DESKTOP in permissions:
         mine = frozenset(r.key for r in REPORTS.values() if r.for_agents)
-        return Scope(reports=mine, own_agent_id=user.user_id)
-    audit_denied(user)
-    abort(403)
+        return Scope(reports=mine, own_agent_id=user_id)
+    return None
 
 
 def _report(key: str, reader: Scope) -> Report:
@@ -104,13 +113,6 @@ def _filter(key: str, reader: Scope) -> ReportFilter:
 
 
 def _context(wanted: ReportFilter, key: str = "") -> Context:
-    kc = _kc()
-    admin = kc.admin()
-    users = admin.list("user")
-    agents = wanted.agent_ids
-    if wanted.group_ids:
-        members = frozenset(u.id for u in users if u.group_id in wanted.group_ids)
-        agents = (agents & members if agents else members) or frozenset({-1})  # -1: nobody
     skip = ("queue", "agent", "hour", "report")
     base = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in skip}
 
@@ -124,20 +126,32 @@ def _context(wanted: ReportFilter, key: str = "") -> Context:
             args.pop("preset", None)
         return url_for("reports.calls", report=key, **args) if key else url_for("reports.calls", **args)
 
+    return make_context(_kc(), wanted, _zone(), drill)
+
+
+def make_context(kc: Any, wanted: ReportFilter, zone: ZoneInfo, drill: Any = None) -> Context:
+    """A report's context from the container: names, thresholds, the groups' agents resolved."""
+    admin = kc.admin()
+    users = admin.list("user")
+    queues = admin.list("queue")
+    agents = wanted.agent_ids
+    if wanted.group_ids:
+        members = frozenset(u.id for u in users if u.group_id in wanted.group_ids)
+        agents = (agents & members if agents else members) or frozenset({-1})  # -1: nobody
     return Context(
         wanted,
         agents,
         kc.journal(),
-        {q.id: q.sl_threshold_s for q in admin.list("queue")},
-        {q.id: q.name for q in admin.list("queue")},
+        {q.id: q.sl_threshold_s for q in queues},
+        {q.id: q.name for q in queues},
         {u.id: u.full_name for u in users},
-        _zone(),
+        zone,
         kc.clock().now(),
-        drill,
+        drill or (lambda **_extra: ""),
     )
 
 
-def _document(report: Report, ctx: Context) -> Document:
+def build_document(report: Report, ctx: Context) -> Document:
     built = report.build(ctx)
     return Document(
         str(report.title),
@@ -221,7 +235,7 @@ def show(key: str) -> tuple[str, int] | str:
             **_form_choices(reader),
         )
         return html, 422
-    document = _document(report, _context(wanted, key))
+    document = build_document(report, _context(wanted, key))
     return render_template(
         "reports/report.html",
         report=report,
@@ -240,8 +254,15 @@ def export(key: str, fmt: str) -> Response:
     report = _report(key, reader)
     if fmt not in EXPORTS:
         abort(404)
-    document = _document(report, _context(_filter(key, reader), key))
-    zone = _zone()
+    document = build_document(report, _context(_filter(key, reader), key))
+    body, mimetype, filename = render(document, key, fmt, _zone())
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def render(document: Document, key: str, fmt: str, zone: ZoneInfo) -> tuple[bytes, str, str]:
+    """The document as a file in ``fmt`` (EXPORTS): its bytes, content type and file name."""
     if fmt == "xlsx":
         from kc_adapters.exports.xlsx import to_xlsx
 
@@ -256,9 +277,7 @@ def export(key: str, fmt: str) -> Response:
         body = to_csv(document, zone, ";" if fmt == "csv-semicolon" else ",", _labels())
     mimetype, extension = EXPORTS[fmt]
     day = document.generated_at.astimezone(zone).strftime("%Y%m%d-%H%M")
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="kc-{key}-{day}.{extension}"'
-    return response
+    return body, mimetype, f"kc-{key}-{day}.{extension}"
 
 
 @bp.route("/calls")
@@ -296,4 +315,4 @@ def calls() -> tuple[str, int] | str:
 def api_report(key: str) -> dict[str, Any]:
     reader = scope()
     report = _report(key, reader)
-    return _document(report, _context(_filter(key, reader), key)).plain()
+    return build_document(report, _context(_filter(key, reader), key)).plain()

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kc_domain.contacts.stats import CallTally, tally_rows
+from kc_domain.reports.activity import AgentTime, agent_time
 from kc_domain.reports.figures import CallFigures, call_figures
 from kc_domain.reports.filters import ReportFilter
 from kc_domain.routing.events import Event
@@ -28,6 +29,7 @@ PRAGUE = ZoneInfo("Europe/Prague")
 class MemoryJournal:
     def __init__(self, zone: tzinfo = PRAGUE) -> None:
         self._zone = zone
+        self.categories: dict[str, int | None] = {}  # call id -> call category (the contact records')
         self._events: list[Event] = []
         self._decisions: list[Decision] = []
         self._interactions: dict[str, Interaction] = {}
@@ -119,7 +121,20 @@ class MemoryJournal:
         thresholds: Mapping[int, int],
         agents: frozenset[int] = frozenset(),
     ) -> dict[Any, CallFigures]:
-        return call_figures(self._interactions.values(), wanted, group, thresholds, self._zone, agents)
+        rows = self._interactions.values()
+        return call_figures(rows, wanted, group, thresholds, self._zone, agents, self.categories)
+
+    def agent_times(
+        self, since: datetime, until: datetime, now: datetime, agents: frozenset[int] = frozenset()
+    ) -> dict[int, AgentTime]:
+        intervals = self._intervals  # open ones included (the same objects as in _open)
+        found = {}
+        for agent_id in sorted({i.agent_id for i in intervals if not agents or i.agent_id in agents}):
+            mine = [i for i in intervals if i.agent_id == agent_id]
+            spent = agent_time(agent_id, mine, since, until, now)
+            if spent.seconds:
+                found[agent_id] = spent
+        return found
 
     def _selected(
         self, since: datetime, until: datetime, agent_id: int | None, queue_ids: Collection[int]

@@ -39,6 +39,7 @@ REPOSITORIES = (
     "alert_rules",
     "alerts",
     "wallboards",
+    "report_schedules",
 )
 """Repositories of id-numbered entities (``MemoryRepository``)."""
 

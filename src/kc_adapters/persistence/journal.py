@@ -11,6 +11,7 @@ import attrs
 import sqlalchemy as sa
 
 from kc_domain.contacts.stats import CallTally
+from kc_domain.reports.activity import AgentTime, agent_times
 from kc_domain.reports.figures import BUCKETS, LOST_STAGES, SHORT_ABANDON_S, CallFigures, report_times
 from kc_domain.reports.filters import ReportFilter
 from kc_domain.routing.call import CallEnd
@@ -25,7 +26,8 @@ from kc_domain.routing.projection import (
     fold_intervals,
 )
 
-from .tables import agent_state_intervals, event_log, interactions, routing_decisions
+from .tables import agent_state_intervals, contact_records, event_log, interactions, routing_decisions
+from .types import UTCDateTime
 
 _CHUNK = 500  # ids per IN (...) clause
 _INTERACTION_FIELDS = [f.name for f in attrs.fields(Interaction)]
@@ -69,6 +71,13 @@ def _times_of(row: Any) -> dict[str, Any]:
 
 
 _FLOAT_FIGURES = {f.name for f in attrs.fields(CallFigures) if f.type in ("float", float)}
+
+
+def _seconds_between(dialect: str, start: Any, end: Any) -> Any:
+    """Seconds from ``start`` to ``end`` in SQL (the two databases say it differently)."""
+    if dialect == "postgresql":
+        return sa.func.extract("epoch", end - start)
+    return (sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0
 
 
 def _number(name: str, value: Any) -> int | float:
@@ -231,6 +240,7 @@ class SqlJournal:
             "hour": c.local_minute // 60,
             "day": c.local_day,
             "weekday": c.local_weekday,
+            "category": contact_records.c.category_id,
         }[group]
         where: list[Any] = [c.local_day >= wanted.since, c.local_day <= wanted.until]
         if wanted.weekdays:
@@ -283,6 +293,9 @@ class SqlJournal:
             for low, high, name in zip(edges[:-1], edges[1:], (*BUCKETS, "more"), strict=True):
                 columns[f"{prefix}_{name}"] = bucket(column, low, high)
         query = sa.select(key.label("key"), *(v.label(k) for k, v in columns.items())).where(*where)
+        if group == "category":  # the call category its agent gave it (REP-03)
+            joined = interactions.outerjoin(contact_records, contact_records.c.call_id == c.call_id)
+            query = query.select_from(joined)
         if group != "total":
             query = query.group_by(key)
         found: dict[Any, CallFigures] = {}
@@ -294,6 +307,28 @@ class SqlJournal:
                 fields: dict[str, Any] = {name: _number(name, values[name]) for name in columns}
                 found[_key(group, values["key"])] = CallFigures(**fields)
         return found
+
+    def agent_times(
+        self, since: datetime, until: datetime, now: datetime, agents: frozenset[int] = frozenset()
+    ) -> dict[int, AgentTime]:
+        """One aggregate query: each interval clipped to [since, until), open ones to ``now``."""
+        t = agent_state_intervals.c
+        end = sa.func.coalesce(t.ended_at, sa.literal(now, UTCDateTime()))
+        clipped_end = sa.case((end > until, sa.literal(until, UTCDateTime())), else_=end)
+        clipped_start = sa.case((t.started_at < since, sa.literal(since, UTCDateTime())), else_=t.started_at)
+        seconds = _seconds_between(self._engine.dialect.name, clipped_start, clipped_end)
+        query = (
+            sa.select(t.agent_id, t.state, t.pause_code, sa.func.sum(seconds), sa.func.count())
+            .where(t.started_at < until, sa.or_(t.ended_at.is_(None), t.ended_at > since), t.started_at < now)
+            .group_by(t.agent_id, t.state, t.pause_code)
+        )
+        if agents:
+            query = query.where(t.agent_id.in_(sorted(agents)))
+        with self._engine.connect() as connection:
+            rows = [
+                (r[0], r[1], r[2], max(0.0, float(r[3] or 0)), int(r[4])) for r in connection.execute(query)
+            ]
+        return agent_times(rows)
 
     # -- projections ---------------------------------------------------------------------------------
     def _fold_interactions(self, connection: sa.Connection, events: Sequence[Event]) -> None:

@@ -30,6 +30,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.reports.schedule import ReportSchedule
 from kc_domain.supervision.model import Alert, AlertRule, Wallboard
 from kc_domain.voicemail import Voicemail
 
@@ -56,6 +57,7 @@ MAPPED: dict[type, sa.Table] = {
     AlertRule: tables.alert_rules,
     Alert: tables.alerts,
     Wallboard: tables.wallboards,
+    ReportSchedule: tables.report_schedules,
 }
 
 _lock = threading.Lock()

@@ -15,6 +15,7 @@ from kc_domain.callbacks.model import CallbackSource, CallbackState
 from kc_domain.clients.model import ClientKind, FieldType
 from kc_domain.identity.roles import Role
 from kc_domain.organisation.model import CategoryKind, PauseKind, RoutingStrategy
+from kc_domain.reports.schedule import Frequency
 from kc_domain.supervision.model import AlertKind, Severity, WallboardLayout
 from kc_domain.voicemail import VoicemailState
 
@@ -521,5 +522,29 @@ wallboards = sa.Table(
     sa.Column("kiosk_token_hash", sa.String(64), nullable=False, index=True),
     sa.Column("kiosk_token_issued_at", UTCDateTime(), nullable=True),
     sa.Column("active", sa.Boolean, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+
+# -- scheduled reports (REP-21) -----------------------------------------------------------------------
+report_schedules = sa.Table(
+    "report_schedules",
+    metadata,
+    _id(),
+    sa.Column("owner_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("report", sa.String(40), nullable=False),
+    sa.Column("query", sa.String(1000), nullable=False),
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("recipients", StrTuple(), nullable=False),
+    sa.Column("frequency", EnumText(Frequency), nullable=False),
+    sa.Column("weekday", sa.Integer, nullable=False),
+    sa.Column("day", sa.Integer, nullable=False),
+    sa.Column("at", sa.String(5), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("next_run_at", UTCDateTime(), nullable=True, index=True),
+    sa.Column("last_run_at", UTCDateTime(), nullable=True),
+    sa.Column("last_error", sa.String(500), nullable=False),
+    sa.Column("failures", sa.Integer, nullable=False),
     sqlite_autoincrement=True,
 )

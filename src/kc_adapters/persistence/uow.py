@@ -25,6 +25,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.reports.schedule import ReportSchedule
 from kc_domain.supervision.model import Alert, AlertRule, Wallboard
 from kc_domain.voicemail import Voicemail
 
@@ -58,6 +59,7 @@ REPOSITORIES: dict[str, type] = {
     "alert_rules": AlertRule,
     "alerts": Alert,
     "wallboards": Wallboard,
+    "report_schedules": ReportSchedule,
 }
 """Repository attribute -> entity class; the annotations below give each its type for mypy."""
 
@@ -97,6 +99,7 @@ class SqlUnitOfWork:
     alert_rules: SqlRepository[AlertRule]
     alerts: SqlRepository[Alert]
     wallboards: SqlRepository[Wallboard]
+    report_schedules: SqlRepository[ReportSchedule]
     clients: SqlClientRepository
     contacts: SqlContactRepository
     audit: SqlAuditStore

@@ -59,3 +59,24 @@ def agent_time(
         {k: round(v, 1) for k, v in sorted(pauses.items())},
         count,
     )
+
+
+def agent_times(
+    rows: Iterable[tuple[int, str, str, float, int]],
+) -> dict[int, AgentTime]:
+    """Agent times from sums by (agent, state, pause code): seconds and number of intervals, as the
+    SQL journal gives them."""
+    seconds: dict[int, dict[str, float]] = {}
+    pauses: dict[int, dict[str, float]] = {}
+    counts: dict[int, int] = {}
+    for agent_id, state, code, length, count in rows:
+        by_state = seconds.setdefault(agent_id, {})
+        by_state[state] = round(by_state.get(state, 0.0) + length, 1)
+        if state == "paused":
+            by_code = pauses.setdefault(agent_id, {})
+            by_code[code or "?"] = round(by_code.get(code or "?", 0.0) + length, 1)
+            counts[agent_id] = counts.get(agent_id, 0) + count
+    return {
+        a: AgentTime(a, seconds[a], dict(sorted(pauses.get(a, {}).items())), counts.get(a, 0))
+        for a in seconds
+    }

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -27,7 +28,7 @@ from kc_domain.routing.projection import Interaction
 
 SHORT_ABANDON_S = 5.0
 BUCKETS = (10, 20, 30)  # seconds: up to 10, up to 20, up to 30, more (REP-14, REP-15)
-GROUPS = ("total", "queue", "agent", "hour", "day", "weekday")
+GROUPS = ("total", "queue", "agent", "hour", "day", "weekday", "category")
 
 LOST_STAGES = {
     CallEnd.ABANDONED_BEFORE_IVR.value: "lost_before_ivr",
@@ -126,8 +127,12 @@ def _seconds(start: datetime, end: datetime) -> float:
     return round(max(0.0, (end - start).total_seconds()), 3)
 
 
-def group_key(group: str, row: Interaction, times: Mapping[str, Any]) -> Any:
+def group_key(
+    group: str, row: Interaction, times: Mapping[str, Any], categories: Mapping[str, int | None]
+) -> Any:
     match group:
+        case "category":
+            return categories.get(row.call_id)
         case "total":
             return None
         case "queue":
@@ -166,14 +171,16 @@ def call_figures(
     thresholds: Mapping[int, int],
     zone: tzinfo,
     agents: frozenset[int] = frozenset(),
+    categories: Mapping[str, int | None] = MappingProxyType({}),
 ) -> dict[Any, CallFigures]:
-    """The reference computation: figures by group key over the selected calls."""
+    """The reference computation: figures by group key over the selected calls; ``categories``: the
+    call category of each call id (its contact record's), for the ``category`` group (REP-03)."""
     sums: dict[Any, dict[str, float]] = {}
     for row in rows:
         times = report_times(row, zone)
         if not selected(row, times, wanted, agents):
             continue
-        into = sums.setdefault(group_key(group, row, times), dict.fromkeys(_FIELDS, 0))
+        into = sums.setdefault(group_key(group, row, times, categories), dict.fromkeys(_FIELDS, 0))
         _count(into, row, times, thresholds)
     return {key: _figures(values) for key, values in sums.items()}
 

@@ -1,0 +1,31 @@
+"""Calls by the category their agent gave them (REP-03), with the category tree's path."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from apps.web.reports.base import Built, Context, Report, figure_table
+
+
+def categories(ctx: Context) -> Built:
+    found = ctx.figures("category")
+    known = {c.id: c for c in current_app.extensions["kc"].admin().list("category")}
+
+    def path(category_id: int | None) -> str:
+        if category_id is None:
+            return str(_l("Without a category"))
+        names, seen = [], set()
+        current = known.get(category_id)
+        while current is not None and current.id not in seen:
+            seen.add(current.id)
+            names.append(current.name)
+            current = known.get(current.parent_id) if current.parent_id is not None else None
+        return " › ".join(reversed(names)) or f"#{category_id}"
+
+    rows = sorted(((path(k), f, "") for k, f in found.items()), key=lambda r: (r[0].startswith("~"), r[0]))
+    names = ["calls", "inbound", "answered", "outbound", "average_talk", "talk"]
+    return Built((figure_table(_l("Calls by category"), _l("Category"), rows, names, ctx.total()),))
+
+
+REPORTS = (Report("categories", _l("Call categories"), categories),)
