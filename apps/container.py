@@ -12,9 +12,10 @@ from kc_adapters.mail import SmtpMailer
 from kc_adapters.memory.bus import MemoryBus
 from kc_adapters.persistence.database import Database
 from kc_adapters.persistence.journal import SqlJournal
+from kc_adapters.recordings import FileRecordingStore
 from kc_adapters.redis_bus import RedisBus
 from kc_adapters.system import Argon2Hasher, CzechHolidays, SystemClock
-from kc_adapters.voicemail import FileVoicemailStore
+from kc_adapters.voicemail import FileVoicemailStore, check_wav
 from kc_domain.admin.service import AdminService
 from kc_domain.audit.service import AuditTrail
 from kc_domain.clients.service import ClientService
@@ -22,6 +23,7 @@ from kc_domain.contacts.service import ContactService
 from kc_domain.identity.password import LockoutPolicy, PasswordPolicy
 from kc_domain.identity.service import SignInService
 from kc_domain.ivr.catalogue import IvrCatalogue
+from kc_domain.recordings.service import RecordingService
 from kc_domain.voicemail import VoicemailService
 
 
@@ -63,6 +65,8 @@ class Container(containers.DeclarativeContainer):
     ivr = providers.Singleton(IvrCatalogue, uow_factory, clock, audit)
     voicemail_store = providers.Singleton(FileVoicemailStore, VAR / "voicemail")
     voicemail = providers.Singleton(VoicemailService, uow_factory, clock, audit, voicemail_store)
+    recording_store = providers.Singleton(FileRecordingStore, settings.provided.recordings_dir)
+    recordings = providers.Singleton(RecordingService, uow_factory, clock, audit, recording_store, check_wav)
     contacts = providers.Singleton(ContactService, uow_factory, clock, audit, journal)
     clients = providers.Singleton(ClientService, uow_factory, clock, audit)
     sign_in = providers.Singleton(

@@ -198,6 +198,27 @@ OPTIONS = (
     Option("KC_HOST", "127.0.0.1", "Address `kc web` and `kc demo` listen on.", _text, "an IP address"),
     Option("KC_PORT", "8080", "Port `kc web` and `kc demo` listen on.", _int(1, 65535), "1..65535"),
     Option(
+        "KC_RECORDINGS_DIR",
+        str(VAR / "recordings"),
+        "Where call recordings are kept (a file per recording, by day).",
+        _text,
+        "a directory",
+    ),
+    Option(
+        "KC_RECORDING_RETENTION_DAYS",
+        "190",
+        "Recordings older than this are purged by the worker unless on legal hold.",
+        _int(183, 3650),
+        "183..3650 (at least six months, REC-03)",
+    ),
+    Option(
+        "KC_RECORD_INTERNAL",
+        "true",
+        "Keep recording a call transferred to an internal number (2-8 digits) (IN-21).",
+        _bool,
+        "true, false",
+    ),
+    Option(
         "KC_SMTP_URL",
         "",
         "Mail server for scheduled reports; empty: no mail (the schedules show the error).",
@@ -239,6 +260,9 @@ class Settings:
     port: int
     icis_url_template: str
     smtp_url: str
+    recordings_dir: str
+    recording_retention_days: int
+    record_internal: bool
     mail_from: str
 
     @classmethod

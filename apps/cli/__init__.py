@@ -71,6 +71,6 @@ def check_config() -> None:
     sys.exit(1 if failed else 0)
 
 
-from apps.cli import audit, explain, serve, simulate, users  # noqa: E402  (subcommand modules register on main)
+from apps.cli import audit, explain, recordings, serve, simulate, users  # noqa: E402  (subcommands register on main)
 
-__all__ = ["audit", "explain", "main", "serve", "simulate", "users"]
+__all__ = ["audit", "explain", "main", "recordings", "serve", "simulate", "users"]

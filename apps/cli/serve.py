@@ -11,6 +11,7 @@ import click
 from apps.cli import _container, main
 from apps.container import Container
 from apps.engine.host import EngineHost
+from apps.settings import VAR
 from apps.simulator.live_traffic import TrafficProfile
 from kc_adapters.simulated_pbx import SimulatedPbx
 from kc_domain.routing import events as ev
@@ -122,8 +123,12 @@ def engine() -> None:
 def _start_engine_with_traffic(container: Container, stop: threading.Event) -> TrafficProfile:
     """The engine in this process on the simulated PBX, with callers and robot agents."""
     from apps.simulator.live_traffic import LiveTraffic, demo_profile
+    from kc_adapters.simulated_pbx import SpokenRecording
+    from kc_adapters.speech.espeak import EspeakSynthesis
 
-    pbx = SimulatedPbx(strict=False, record_commands=False)
+    # the robots' calls are recorded as a short spoken greeting (at most 20 s, to spare the demo's disk)
+    speech = EspeakSynthesis(VAR / "tts-cache")
+    pbx = SimulatedPbx(strict=False, record_commands=False, recording_audio=SpokenRecording(speech, max_s=20))
     host = start_engine(container, pbx)
     humans = [u.id for u in container.admin().list("user") if u.username == "novakova"]
     lines = [line.number for line in container.admin().list("transfer_line")]
@@ -156,6 +161,12 @@ def start_engine(container: Container, pbx: SimulatedPbx | None = None) -> Engin
         audio = pbx.recording(event.recording)
         voicemail.receive(event.caller, event.box, event.queue_id, audio)
 
+    recordings = container.recordings()
+
+    def store_recording(event: ev.CallRecorded) -> None:
+        audio = pbx.recording(event.recording)
+        recordings.receive(event.call_id, event.agent_id, event.started_at, event.duration_s, audio)
+
     return EngineHost(
         engine,
         container.journal(),
@@ -164,6 +175,7 @@ def start_engine(container: Container, pbx: SimulatedPbx | None = None) -> Engin
         ZoneInfo(settings.timezone),
         uow_factory=container.uow_factory(),
         on_voicemail=store_voicemail,
+        on_recording=store_recording,
         reload=lambda running: running.use_ivr(ivr_directory_of(container)),
     )
 

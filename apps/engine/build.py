@@ -98,4 +98,5 @@ def build_engine(
         ivr=ivr_directory_of(container),
         general_prompts=GeneralAnnouncements(container),
         callbacks=open_callbacks(container),
+        record_internal=container.settings().record_internal,
     )

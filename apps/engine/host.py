@@ -7,7 +7,7 @@ whenever something changed, at most every LIVE_EVERY_S, and at least every LIVE_
 command ``live`` answers with it at once.
 
 After each step the host also stores the callback requests the engine changed, hands voicemail
-messages to the voicemail service, and every ``reload_s`` seconds lets ``reload`` refresh what
+messages and call recordings to their services, and every ``reload_s`` seconds lets ``reload`` refresh what
 administrators may change while the engine runs (IVR trees).
 """
 
@@ -120,11 +120,18 @@ class EngineHost:
         *,
         uow_factory: UnitOfWorkFactory | None = None,
         on_voicemail: Callable[[ev.CallVoicemailLeft], None] | None = None,
+        on_recording: Callable[[ev.CallRecorded], None] | None = None,
         reload: Callable[[RoutingEngine], None] | None = None,
         reload_s: float = 10.0,
     ) -> None:
         self.engine, self._journal, self._bus, self._clock = engine, journal, bus, clock
-        self._uow_factory, self._on_voicemail = uow_factory, on_voicemail
+        self._uow_factory = uow_factory
+        # events whose data leaves the engine for a service: a voicemail, a call's recording
+        self._handoffs: dict[type[ev.Event], Callable[[Any], None]] = {}
+        if on_voicemail is not None:
+            self._handoffs[ev.CallVoicemailLeft] = on_voicemail
+        if on_recording is not None:
+            self._handoffs[ev.CallRecorded] = on_recording
         self._reload, self._reload_s, self._reloaded = reload, reload_s, time.monotonic()
         thresholds = {q.queue_id: q.sl_threshold_s for q in engine.queues.values()}
         self.counters = LiveCounters(zone, thresholds)
@@ -242,10 +249,11 @@ class EngineHost:
                 for request in callbacks:
                     uow.callbacks.save(request)
                 uow.commit()
-        if self._on_voicemail is not None:
+        if self._handoffs:
             for event in events:
-                if isinstance(event, ev.CallVoicemailLeft):
-                    self._store_voicemail(event)
+                handler = self._handoffs.get(type(event))
+                if handler is not None:
+                    self._hand_off(handler, event)
 
     def _publish_desktops(self, events: list[ev.Event]) -> None:
         """Push the changed agent views to their desktops and the panel when a state changed; only
@@ -276,12 +284,12 @@ class EngineHost:
         if entries:  # only what changed: every open desktop gets it, 300 of them in a big centre
             self._bus.publish(PANEL_CHANNEL, {"panel_update": entries})
 
-    def _store_voicemail(self, event: ev.CallVoicemailLeft) -> None:
-        assert self._on_voicemail is not None
+    @staticmethod
+    def _hand_off(handler: Callable[[Any], None], event: ev.Event) -> None:
         try:
-            self._on_voicemail(event)
-        except Exception:  # e.g. a bad recording: logged and audited by the service, calls go on
-            log.exception("voicemail of call %s could not be stored", event.call_id)
+            handler(event)
+        except Exception:  # e.g. bad audio: logged and audited by the service; the calls go on
+            log.exception("%s of call %s could not be stored", event.name, getattr(event, "call_id", ""))
 
     def live_view(self) -> dict[str, Any]:
         """The live view with the open alerts (RT-06), checked against it."""

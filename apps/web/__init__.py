@@ -61,6 +61,7 @@ def create_app(container: Container | None = None) -> Flask:
         home,
         ivr,
         ops,
+        recordings,
         supervisor,
         voicemail,
         wallboard,
@@ -95,6 +96,7 @@ def create_app(container: Container | None = None) -> Flask:
         reports_views.bp,
         reports_views.api,
         wallboard.bp,
+        recordings.bp,
     ):
         app.register_blueprint(blueprint)
     return app

@@ -115,13 +115,18 @@ def _links() -> dict[str, str]:
     """Pages one click away from an agent or a queue (RT-02), those installed; ``{id}`` is filled in
     by the page."""
     found = {}
-    for name, endpoint, arg in [
-        ("agent_calls", "contacts.history", "agent"),
-        ("queue_missed", "calls.missed", "queue"),
-        ("queue_callbacks", "callbacks.index", "queue"),
+    for name, endpoint, values, arg in [
+        ("agent_calls", "contacts.history", {}, "agent"),
+        ("agent_report", "reports.show", {"key": "agent_activity", "preset": "today"}, "agent"),
+        ("agent_recordings", "recordings.index", {}, "agent"),
+        ("queue_report", "reports.show", {"key": "calls_overview", "preset": "today"}, "queue"),
+        ("queue_missed", "calls.missed", {}, "queue"),
+        ("queue_callbacks", "callbacks.index", {}, "queue"),
+        ("queue_recordings", "recordings.index", {}, "queue"),
     ]:
         if endpoint in current_app.view_functions:
-            found[name] = f"{url_for(endpoint)}?{arg}={{id}}"
+            address = url_for(endpoint, **values)
+            found[name] = f"{address}{'&' if '?' in address else '?'}{arg}={{id}}"
     return found
 
 

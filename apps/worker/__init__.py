@@ -39,7 +39,16 @@ def _send_reports(container: Container) -> dict[str, int]:
     return send_due(container, app)
 
 
-JOBS = (Job("audit-retention", 6 * 3600, _purge_audit), Job("report-schedules", 60, _send_reports))
+def _purge_recordings(container: Container) -> dict[str, int]:
+    """Recordings past KC_RECORDING_RETENTION_DAYS and not on legal hold lose their audio (REC-03)."""
+    return container.recordings().purge(container.settings().recording_retention_days)
+
+
+JOBS = (
+    Job("audit-retention", 6 * 3600, _purge_audit),
+    Job("report-schedules", 60, _send_reports),
+    Job("recording-retention", 6 * 3600, _purge_recordings),
+)
 
 
 def run_once(container: Container) -> dict[str, object]:

@@ -17,12 +17,15 @@ the ring of a call the caller already left, hanging up an ended call - are accep
 
 from __future__ import annotations
 
+import array
 from collections.abc import Callable
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 import attrs
 
+from kc_adapters.speech.audio import telephony_wav, wav_samples
 from kc_adapters.system import SystemClock
 from kc_domain.routing import pbx_events as pbx
 from kc_ports.system import Clock
@@ -79,6 +82,8 @@ class SimCall:
     agent_id: int | None = None  # the agent rung, talking or dialling
     held: bool = False
     recording: bool = False
+    recording_since: datetime | None = None  # the stretch being recorded began then
+    recorded: int = 0  # stretches recorded so far
     monitors: dict[int, str] = attrs.field(factory=dict)  # supervisor id -> mode
     consulting: str = ""  # the consulted party, while a consultation is open
     conference: bool = False
@@ -91,13 +96,48 @@ class SimCall:
 
 
 Callback = Callable[..., Any]
+MAX_RECORDING_S = 600.0  # the simulated audio of one recorded stretch is cut there
+
+
+def silent_recording(_call: SimCall, seconds: float) -> bytes:
+    """A recorded stretch as silence of its length (8 kHz, 16-bit mono WAV)."""
+    return telephony_wav(array.array("h", [0]) * int(8000 * min(seconds, MAX_RECORDING_S)))
+
+
+class SpokenRecording:
+    """A recorded stretch that can be listened to: the caller and the agent say a sentence each
+    (Czech speech from ``speech``, e.g. espeak-ng), then silence to the stretch's length."""
+
+    CALLER = "Dobrý den, volám kvůli potvrzení o bezdlužnosti."
+    AGENT = "Dobrý den, Oborová zdravotní pojišťovna, s čím vám mohu pomoci?"
+
+    def __init__(self, speech: Any, max_s: float = MAX_RECORDING_S) -> None:
+        self._speech, self._max_s = speech, max_s
+
+    def __call__(self, _call: SimCall, seconds: float) -> bytes:
+        total = int(8000 * min(seconds, self._max_s))
+        spoken = array.array("h")
+        for line in (self.AGENT, self.CALLER):
+            spoken.extend(wav_samples(self._speech.synthesise(line)))
+            spoken.extend(array.array("h", [0]) * 2000)  # a quarter of a second between them
+        samples = spoken[:total]
+        samples.extend(array.array("h", [0]) * (total - len(samples)))
+        return telephony_wav(samples)
 
 
 class SimulatedPbx:
     def __init__(
-        self, *, strict: bool = True, record_commands: bool = True, clock: Clock | None = None
+        self,
+        *,
+        strict: bool = True,
+        record_commands: bool = True,
+        clock: Clock | None = None,
+        recording_audio: Callable[[SimCall, float], bytes] | None = None,
     ) -> None:
+        """``recording_audio(call, seconds)``: the audio of a recorded stretch (default: silence of
+        that length, 8 kHz mono, at most MAX_RECORDING_S)."""
         self.strict, self.record_commands = strict, record_commands
+        self.recording_audio = recording_audio or silent_recording
         self._clock: Clock = clock or SystemClock()
         self._listeners: list[Callable[[pbx.PbxEvent], None]] = []
         self.calls: dict[str, SimCall] = {}
@@ -168,7 +208,7 @@ class SimulatedPbx:
         self._line(device, state, "")
 
     def recording(self, reference: str) -> bytes:
-        """The audio of a voicemail recording (KeyError when unknown)."""
+        """The audio of a voicemail or call recording (KeyError when unknown)."""
         return self.recordings[reference]
 
     def called_party_answers(self, call_id: str) -> bool:
@@ -358,14 +398,30 @@ class SimulatedPbx:
     def start_recording(self, call_id: str) -> None:
         call = self._command("start_recording", call_id)
         if call and self._live(call, "start_recording", (call_id,)):
-            call.recording = True
+            if not call.recording:
+                call.recording, call.recording_since = True, self._clock.now()
             self._done("start_recording", call_id)
 
     def stop_recording(self, call_id: str) -> None:
         call = self._command("stop_recording", call_id)
         if call and self._live(call, "stop_recording", (call_id,)):
-            call.recording = False
+            self._recording_over(call)
             self._done("stop_recording", call_id)
+
+    def _recording_over(self, call: SimCall) -> None:
+        """The stretch being recorded is complete: its audio is kept and ``RecordingReady`` sent."""
+        if not call.recording or call.recording_since is None:
+            call.recording = False
+            return
+        started = call.recording_since
+        seconds = round(max(0.0, (self._clock.now() - started).total_seconds()), 2)
+        call.recording, call.recording_since = False, None
+        call.recorded += 1
+        reference = f"rec-{call.call_id}-{call.recorded}"
+        self.recordings[reference] = self.recording_audio(call, seconds)
+        self._emit(
+            pbx.RecordingReady, call.call_id, recording=reference, started_at=started, duration_s=seconds
+        )
 
     def monitor(self, call_id: str, supervisor_id: int, mode: str) -> None:
         args = (call_id, supervisor_id, mode)
@@ -430,6 +486,7 @@ class SimulatedPbx:
     def _finish(self, call: SimCall, cause: str) -> None:
         if call.consulting:
             self._line(call.consulting, "free", call.call_id)
+        self._recording_over(call)
         self._free_endpoint(call)
         call.state, call.end_cause = LegState.ENDED, cause
         call.held = call.recording = False

@@ -25,6 +25,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.recordings.model import Recording
 from kc_domain.reports.schedule import ReportSchedule
 from kc_domain.supervision.model import Alert, AlertRule, Wallboard
 from kc_domain.voicemail import Voicemail
@@ -204,6 +205,7 @@ class UnitOfWork(Protocol):
     alerts: Repository[Alert]
     wallboards: Repository[Wallboard]
     report_schedules: Repository[ReportSchedule]
+    recordings: Repository[Recording]
     clients: ClientRepository
     contacts: ContactRepository
     audit: AuditStore

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import attrs
 import pytest
 import sqlalchemy as sa
 
@@ -211,3 +212,14 @@ def test_calls_by_their_category(journal: ContactJournal):
             )
     found = journal.figures(BOTH_DAYS, "category", THRESHOLDS)
     assert {k: (f.calls, f.answered) for k, f in found.items()} == {31: (2, 2), 32: (1, 1), None: (5, 0)}
+    only = journal.figures(attrs.evolve(BOTH_DAYS, category_ids=frozenset({31})), "queue", THRESHOLDS)
+    assert {q: f.calls for q, f in only.items()} == {1: 2}  # the category filter (REP-06)
+
+
+@pytest.mark.req("REP-19")
+def test_intervals_of_a_chosen_length(journal: ContactJournal):
+    quarter = ReportFilter(date(2026, 11, 23), date(2026, 11, 24), interval_min=15)
+    found = journal.figures(quarter, "interval", THRESHOLDS)
+    assert {minute: f.calls for minute, f in found.items()} == {540: 4, 600: 3, 660: 1}  # 9:00, 10:00, 11:00
+    halves = journal.figures(attrs.evolve(quarter, interval_min=30), "interval", THRESHOLDS)
+    assert sorted(halves) == [540, 600, 660]

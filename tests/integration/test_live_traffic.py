@@ -88,7 +88,7 @@ def test_demo_callers_walk_the_ivr_hear_announcements_and_get_called_back(contai
         chars_per_s=20000,
         callback_acceptance=1.0,
         callback_answer_rate=1.0,
-        customer_caller_wait_s=0.05,
+        customer_answer_s=0.05,
     )
     stop = threading.Event()
     threading.Thread(target=host.run, args=(stop, 0.02), daemon=True).start()

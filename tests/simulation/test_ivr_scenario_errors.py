@@ -184,7 +184,7 @@ def test_a_menu_without_choices_gets_every_key_equally_often():
             lambda r: r["callers"].update(callback_rate=0.5),
             (
                 "callers.callback_rate",
-                "unknown key (allowed: callback_acceptance, callback_answer_rate, callback_no_caller_wait_s, "
+                "unknown key (allowed: callback_acceptance, callback_answer_rate, callback_no_answer_s, "
                 "callback_preferred, prompt_chars_per_s, voicemail_acceptance, voicemail_message)",
             ),
         ),

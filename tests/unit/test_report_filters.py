@@ -11,7 +11,7 @@ from kc_domain.errors import Forbidden, ValidationFailed
 from kc_domain.reports.filters import ReportFilter, Scope, parse_filter, preset_period, restrict
 
 TODAY = date(2026, 11, 26)  # a Thursday
-KNOWN = {"queues": {1, 2, 3}, "agents": {7, 8}, "groups": {10, 11}}
+KNOWN = {"queues": {1, 2, 3}, "agents": {7, 8}, "groups": {10, 11}, "categories": {31, 32}}
 
 
 def parse(**args: str | list[str]) -> ReportFilter:
@@ -65,6 +65,10 @@ def test_bad_input_is_refused_with_every_field():
     ]
     assert fields(**{"from": "12:00", "to": "08:00"}) == [("to", "ends_before_start")]
     assert fields(**{"from": "25:00"}) == [("from", "bad_time")]
+    assert fields(interval="20") == [("interval", "invalid_choice")]
+    assert parse(interval="15").interval_min == 15 and parse().interval_min == 60
+    assert parse(category=["31", "32"]).category_ids == {31, 32}
+    assert fields(category="99") == [("category", "unknown_reference")]
 
 
 @pytest.mark.req("ADM-06", "REP-04")

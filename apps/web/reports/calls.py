@@ -38,6 +38,14 @@ def _by_queue(ctx: Context) -> list[tuple[str, CallFigures, str]]:
     ]
 
 
+def _answered_and_lost(rows: list[tuple[Any, CallFigures, str]]) -> list[tuple[str, list[float]]]:
+    """The chart's two series over the rows."""
+    return [
+        (str(_l("Answered")), [f.answered for _key, f, _url in rows]),
+        (str(_l("Lost")), [f.lost for _key, f, _url in rows]),
+    ]
+
+
 def _by_agent(ctx: Context) -> list[tuple[str, CallFigures, str]]:
     found = {a: f for a, f in ctx.figures("agent").items() if a is not None}
     keys = sorted(found, key=lambda a: ctx.agent_names.get(a, ""))
@@ -65,10 +73,7 @@ def overview(ctx: Context) -> Built:
     chart = bars(
         str(_l("Answered and lost calls by queue")),
         [label for label, _f, _u in rows],
-        [
-            (str(_l("Answered")), [f.answered for _l_, f, _u in rows]),
-            (str(_l("Lost")), [f.lost for _l_, f, _u in rows]),
-        ],
+        _answered_and_lost(rows),
     )
     return Built((table,), (chart,))
 
@@ -106,24 +111,21 @@ def wait_times(ctx: Context) -> Built:
 
 
 def hourly(ctx: Context) -> Built:
-    found = ctx.figures("hour")
-    rows = [(f"{h:02d}:00", found[h], ctx.drill(hour=h)) for h in sorted(found)]
-    table = figure_table(
-        _l("Calls by hour of the day"),
-        _l("Hour"),
-        rows,
-        ["calls", "inbound", "answered", "lost", "outbound"],
-        ctx.total(),
-    )
-    chart = bars(
-        str(_l("Calls by hour")),
-        [label for label, _f, _u in rows],
-        [
-            (str(_l("Answered")), [f.answered for _x, f, _u in rows]),
-            (str(_l("Lost")), [f.lost for _x, f, _u in rows]),
-        ],
-    )
+    """The day in intervals of the filter's length (15, 30 or 60 minutes: REP-17, REP-19)."""
+    found = ctx.figures("interval")
+    size = ctx.wanted.interval_min
+    rows = [
+        (_clock(m), found[m], ctx.drill(**{"from": _clock(m), "to": _clock(min(m + size, 1439))}))
+        for m in sorted(found)
+    ]
+    names = ["calls", "inbound", "answered", "lost", "outbound"]
+    table = figure_table(_l("Calls by time of day"), _l("From"), rows, names, ctx.total())
+    chart = bars(str(_l("Calls by time of day")), [label for label, _f, _u in rows], _answered_and_lost(rows))
     return Built((table,), (chart,))
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 def distribution(ctx: Context) -> Built:

@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 
 from apps.web.messages import error_text
 from apps.web.reports import REPORTS
-from apps.web.reports.views import build_document, make_context, render, scope, scope_of
+from apps.web.reports.views import build_document, known_ids, make_context, render, scope, scope_of
 from apps.web.security import actor, current_user, requires
 from kc_domain.audit.model import Outcome
 from kc_domain.audit.service import Actor
@@ -153,13 +153,7 @@ def _check_query(plan: ReportSchedule, reader: Any) -> None:
     """The schedule's filters must be valid now and within the owner's access."""
     admin = _kc().admin()
     today = _kc().clock().now().astimezone(_zone()).date()
-    wanted = parse_filter(
-        parse_qs(plan.query),
-        today,
-        queues={q.id for q in admin.list("queue")},
-        agents={u.id for u in admin.list("user")},
-        groups={g.id for g in admin.list("group")},
-    )
+    wanted = parse_filter(parse_qs(plan.query), today, **known_ids(admin))
     restrict(plan.report, wanted, reader)
 
 
@@ -270,13 +264,7 @@ def _made(kc: Any, plan: ReportSchedule, zone: ZoneInfo) -> tuple[Attachment, st
     if report is None:
         raise ValueError(_("The report no longer exists."))
     today = kc.clock().now().astimezone(zone).date()
-    wanted = parse_filter(
-        parse_qs(plan.query),
-        today,
-        queues={q.id for q in admin.list("queue")},
-        agents={u.id for u in admin.list("user")},
-        groups=set(groups),
-    )
+    wanted = parse_filter(parse_qs(plan.query), today, **known_ids(admin))
     document = build_document(report, make_context(kc, restrict(plan.report, wanted, reader), zone))
     data, content_type, filename = render(document, plan.report, plan.format, zone)
     period = dict(document.filters).get(_("Period"), "")

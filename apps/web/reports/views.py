@@ -85,6 +85,16 @@ def scope_of(admin: Any, user_id: int, permissions: frozenset[Permission]) -> Sc
     return None
 
 
+def known_ids(admin: Any) -> dict[str, set[int]]:
+    """What a report filter may name: the ids of queues, users, groups and call categories."""
+    return {
+        "queues": {q.id for q in admin.list("queue")},
+        "agents": {u.id for u in admin.list("user")},
+        "groups": {g.id for g in admin.list("group")},
+        "categories": {c.id for c in admin.list("category")},
+    }
+
+
 def _report(key: str, reader: Scope) -> Report:
     report = REPORTS.get(key)
     if report is None:
@@ -98,13 +108,7 @@ def _report(key: str, reader: Scope) -> Report:
 def _filter(key: str, reader: Scope) -> ReportFilter:
     admin = _kc().admin()
     today = _kc().clock().now().astimezone(_zone()).date()
-    wanted = parse_filter(
-        request.args.to_dict(flat=False),
-        today,
-        queues={q.id for q in admin.list("queue")},
-        agents={u.id for u in admin.list("user")},
-        groups={g.id for g in admin.list("group")},
-    )
+    wanted = parse_filter(request.args.to_dict(flat=False), today, **known_ids(admin))
     try:
         return restrict(key, wanted, reader)
     except Forbidden:
@@ -213,7 +217,14 @@ def _form_choices(reader: Scope) -> dict[str, Any]:
     queues = [q for q in admin.list("queue") if not reader.queue_ids or q.id in reader.queue_ids]
     groups = [g for g in admin.list("group") if not reader.group_ids or g.id in reader.group_ids]
     agents = [] if reader.own_agent_id is not None else [u for u in admin.list("user") if u.agent_number]
-    return {"queues": queues, "groups": groups, "agents": agents, "presets": PRESETS}
+    categories = [c for c in admin.list("category") if c.active and c.kind.value == "call"]
+    return {
+        "queues": queues,
+        "groups": groups,
+        "agents": agents,
+        "presets": PRESETS,
+        "categories": categories,
+    }
 
 
 @bp.route("/<key>")
@@ -295,10 +306,16 @@ def calls() -> tuple[str, int] | str:
     zone = _zone()
     since = datetime.combine(wanted.since, time(), zone)
     until = datetime.combine(wanted.until + timedelta(days=1), time(), zone)
+    candidates = ctx.journal.interactions(since, until, queue_ids=wanted.queue_ids)
+    categories: dict[str, int | None] = {}
+    if wanted.category_ids:  # the calls' categories, from their contact records
+        with _kc().uow_factory()() as uow:
+            found = uow.contacts.records_of([r.call_id for r in candidates])
+        categories = {call_id: record.category_id for call_id, record in found.items()}
     rows = []
-    for row in ctx.journal.interactions(since, until, queue_ids=wanted.queue_ids):
+    for row in candidates:
         times = report_times(row, zone)
-        if not selected(row, times, wanted, ctx.agents):
+        if not selected(row, times, wanted, ctx.agents, categories):
             continue
         if hour and times["local_minute"] // 60 != int(hour):
             continue

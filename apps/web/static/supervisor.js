@@ -111,7 +111,12 @@ function queueRow(q, name, testid, flags) {
     h("td", { "data-testid": `${testid}-lost` }, today.lost ?? 0),
     h("td", { class: slLow ? "bad" : "" }, pct(today.service_level), q.sl_target ? h("span", { class: "muted" }, ` / ${Math.round(q.sl_target * 100)} %`) : null),
     h("td", {}, q.callbacks_waiting ?? 0),
-    h("td", { class: "links" }, link("queue_missed", t("missed_calls")), " ", link("queue_callbacks", t("callbacks"))),
+    h(
+      "td",
+      { class: "links" },
+      link("queue_report", t("report")), " ", link("queue_missed", t("missed_calls")), " ",
+      link("queue_callbacks", t("callbacks")), " ", link("queue_recordings", t("recordings")),
+    ),
   );
 }
 
@@ -238,9 +243,11 @@ function renderDetail(fresh = false) {
   const loggedOut = agent.state === "logged_out";
   $("btn-force-log-out").disabled = loggedOut;
   $("d-pause-form").querySelector("button[type=submit]").disabled = loggedOut;
-  const history = $("d-history");
-  history.hidden = !S.meta.links.agent_calls;
-  if (S.meta.links.agent_calls) history.href = S.meta.links.agent_calls.replace("{id}", agent.agent_id);
+  for (const [id, key] of [["d-history", "agent_calls"], ["d-report", "agent_report"], ["d-recordings", "agent_recordings"]]) {
+    const anchor = $(id);
+    anchor.hidden = !S.meta.links[key];
+    if (S.meta.links[key]) anchor.href = S.meta.links[key].replace("{id}", agent.agent_id);
+  }
   // the queue checkboxes: rebuilt when another agent is chosen, else only their state follows
   const box = $("d-queues");
   if (fresh || box.dataset.agent !== String(agent.agent_id)) {

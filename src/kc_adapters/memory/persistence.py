@@ -40,6 +40,7 @@ REPOSITORIES = (
     "alerts",
     "wallboards",
     "report_schedules",
+    "recordings",
 )
 """Repositories of id-numbered entities (``MemoryRepository``)."""
 

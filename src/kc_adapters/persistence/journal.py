@@ -238,6 +238,7 @@ class SqlJournal:
             "queue": c.queue_id,
             "agent": c.agent_id,
             "hour": c.local_minute // 60,
+            "interval": c.local_minute // wanted.interval_min * wanted.interval_min,
             "day": c.local_day,
             "weekday": c.local_weekday,
             "category": contact_records.c.category_id,
@@ -293,9 +294,11 @@ class SqlJournal:
             for low, high, name in zip(edges[:-1], edges[1:], (*BUCKETS, "more"), strict=True):
                 columns[f"{prefix}_{name}"] = bucket(column, low, high)
         query = sa.select(key.label("key"), *(v.label(k) for k, v in columns.items())).where(*where)
-        if group == "category":  # the call category its agent gave it (REP-03)
+        if group == "category" or wanted.category_ids:  # the call category its agent gave it (REP-03)
             joined = interactions.outerjoin(contact_records, contact_records.c.call_id == c.call_id)
             query = query.select_from(joined)
+        if wanted.category_ids:
+            query = query.where(contact_records.c.category_id.in_(sorted(wanted.category_ids)))
         if group != "total":
             query = query.group_by(key)
         found: dict[Any, CallFigures] = {}

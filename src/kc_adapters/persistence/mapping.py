@@ -30,6 +30,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.recordings.model import Recording
 from kc_domain.reports.schedule import ReportSchedule
 from kc_domain.supervision.model import Alert, AlertRule, Wallboard
 from kc_domain.voicemail import Voicemail
@@ -58,6 +59,7 @@ MAPPED: dict[type, sa.Table] = {
     Alert: tables.alerts,
     Wallboard: tables.wallboards,
     ReportSchedule: tables.report_schedules,
+    Recording: tables.recordings,
 }
 
 _lock = threading.Lock()

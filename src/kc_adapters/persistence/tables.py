@@ -548,3 +548,22 @@ report_schedules = sa.Table(
     sa.Column("failures", sa.Integer, nullable=False),
     sqlite_autoincrement=True,
 )
+
+
+# -- call recordings (REC-01..REC-05) --------------------------------------------------------------------
+recordings = sa.Table(
+    "recordings",
+    metadata,
+    _id(),
+    sa.Column("call_id", sa.String(64), nullable=False, index=True),
+    sa.Column("started_at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("duration_s", sa.Float, nullable=False),
+    sa.Column("path", sa.String(200), nullable=False, unique=True),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("agent_id", sa.Integer, nullable=True, index=True),
+    sa.Column("legal_hold", sa.Boolean, nullable=False),
+    sa.Column("hold_reason", sa.String(200), nullable=False),
+    sa.Column("purged_at", UTCDateTime(), nullable=True),
+    sqlite_autoincrement=True,
+)

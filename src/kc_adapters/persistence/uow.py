@@ -25,6 +25,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.recordings.model import Recording
 from kc_domain.reports.schedule import ReportSchedule
 from kc_domain.supervision.model import Alert, AlertRule, Wallboard
 from kc_domain.voicemail import Voicemail
@@ -60,6 +61,7 @@ REPOSITORIES: dict[str, type] = {
     "alerts": Alert,
     "wallboards": Wallboard,
     "report_schedules": ReportSchedule,
+    "recordings": Recording,
 }
 """Repository attribute -> entity class; the annotations below give each its type for mypy."""
 
@@ -100,6 +102,7 @@ class SqlUnitOfWork:
     alerts: SqlRepository[Alert]
     wallboards: SqlRepository[Wallboard]
     report_schedules: SqlRepository[ReportSchedule]
+    recordings: SqlRepository[Recording]
     clients: SqlClientRepository
     contacts: SqlContactRepository
     audit: SqlAuditStore

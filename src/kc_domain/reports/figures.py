@@ -28,7 +28,7 @@ from kc_domain.routing.projection import Interaction
 
 SHORT_ABANDON_S = 5.0
 BUCKETS = (10, 20, 30)  # seconds: up to 10, up to 20, up to 30, more (REP-14, REP-15)
-GROUPS = ("total", "queue", "agent", "hour", "day", "weekday", "category")
+GROUPS = ("total", "queue", "agent", "hour", "interval", "day", "weekday", "category")
 
 LOST_STAGES = {
     CallEnd.ABANDONED_BEFORE_IVR.value: "lost_before_ivr",
@@ -128,7 +128,11 @@ def _seconds(start: datetime, end: datetime) -> float:
 
 
 def group_key(
-    group: str, row: Interaction, times: Mapping[str, Any], categories: Mapping[str, int | None]
+    group: str,
+    row: Interaction,
+    times: Mapping[str, Any],
+    categories: Mapping[str, int | None],
+    interval: int = 60,
 ) -> Any:
     match group:
         case "category":
@@ -141,6 +145,8 @@ def group_key(
             return row.agent_id
         case "hour":
             return times["local_minute"] // 60
+        case "interval":  # the filter's time-of-day interval, as its first minute
+            return times["local_minute"] // interval * interval
         case "day":
             return times["local_day"]
         case "weekday":
@@ -149,9 +155,16 @@ def group_key(
 
 
 def selected(
-    row: Interaction, times: Mapping[str, Any], wanted: ReportFilter, agents: frozenset[int]
+    row: Interaction,
+    times: Mapping[str, Any],
+    wanted: ReportFilter,
+    agents: frozenset[int],
+    categories: Mapping[str, int | None] = MappingProxyType({}),
 ) -> bool:
-    """The filter on one call (``agents``: the agents it covers, groups resolved; empty: all)."""
+    """The filter on one call (``agents``: the agents it covers, groups resolved; empty: all;
+    ``categories``: each call's category, for the category filter)."""
+    if wanted.category_ids and categories.get(row.call_id) not in wanted.category_ids:
+        return False
     if times["local_day"] is None or not wanted.since <= times["local_day"] <= wanted.until:
         return False
     if wanted.weekdays and times["local_weekday"] not in wanted.weekdays:
@@ -178,9 +191,10 @@ def call_figures(
     sums: dict[Any, dict[str, float]] = {}
     for row in rows:
         times = report_times(row, zone)
-        if not selected(row, times, wanted, agents):
+        if not selected(row, times, wanted, agents, categories):
             continue
-        into = sums.setdefault(group_key(group, row, times, categories), dict.fromkeys(_FIELDS, 0))
+        key = group_key(group, row, times, categories, wanted.interval_min)
+        into = sums.setdefault(key, dict.fromkeys(_FIELDS, 0))
         _count(into, row, times, thresholds)
     return {key: _figures(values) for key, values in sums.items()}
 

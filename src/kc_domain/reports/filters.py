@@ -21,6 +21,7 @@ PRESETS = (
     "last_7_days",
     "last_30_days",
 )
+INTERVALS = ("15", "30", "60")  # minutes of the time-of-day breakdowns
 MAX_DAYS = 400  # the journal's retention (a period further back has no data to report)
 
 
@@ -34,6 +35,8 @@ class ReportFilter:
     queue_ids: frozenset[int] = frozenset()  # empty: every queue the reader may see
     agent_ids: frozenset[int] = frozenset()  # empty: every agent
     group_ids: frozenset[int] = frozenset()  # agents of these groups; empty: every group
+    interval_min: int = 60  # the length of the time-of-day intervals (REP-19): 15, 30 or 60 minutes
+    category_ids: frozenset[int] = frozenset()  # calls with one of these call categories; empty: all
 
     @property
     def minutes(self) -> tuple[int, int] | None:
@@ -91,11 +94,12 @@ def parse_filter(
     queues: Collection[int],
     agents: Collection[int],
     groups: Collection[int],
+    categories: Collection[int] = (),
 ) -> ReportFilter:
     """A filter from the query string (each key with its list of values): ``preset`` or ``since``
     and ``until`` (YYYY-MM-DD), ``weekday`` (0-6, repeatable), ``from`` and ``to`` (HH:MM),
-    ``queue``, ``agent``, ``group`` (ids, repeatable). Every problem is reported with its field;
-    nothing is guessed."""
+    ``queue``, ``agent``, ``group``, ``category`` (ids, repeatable), ``interval`` (15, 30, 60).
+    Every problem is reported with its field; nothing is guessed."""
     errors: list[FieldError] = []
 
     def one(key: str) -> str:
@@ -123,12 +127,27 @@ def parse_filter(
     time_to = _time(one("to"), "to", errors)
     if time_from is not None and time_to is not None and time_to <= time_from:
         errors.append(FieldError("to", "ends_before_start"))
+    interval = one("interval") or "60"
+    if interval not in INTERVALS:
+        errors.append(FieldError("interval", "invalid_choice", {"value": interval}))
     queue_ids = _ids(args.get("queue", []), "queue", queues, errors)
     agent_ids = _ids(args.get("agent", []), "agent", agents, errors)
     group_ids = _ids(args.get("group", []), "group", groups, errors)
+    category_ids = _ids(args.get("category", []), "category", categories, errors)
     if errors:
         raise ValidationFailed(errors)
-    return ReportFilter(since, until, weekdays, time_from, time_to, queue_ids, agent_ids, group_ids)
+    return ReportFilter(
+        since,
+        until,
+        weekdays,
+        time_from,
+        time_to,
+        queue_ids,
+        agent_ids,
+        group_ids,
+        int(interval),
+        category_ids,
+    )
 
 
 def restrict(report: str, wanted: ReportFilter, scope: Scope) -> ReportFilter:

@@ -87,6 +87,7 @@ class AgentDesk:
         def call_ended(self, call_id: str, cause: str = "normal") -> None: ...
         def call_held(self, call_id: str, held: bool) -> None: ...
         def transfer(self, call_id: str, kind: str, target: str) -> None: ...
+        def _leaving_for(self, call: Call, target: str) -> None: ...
 
     # == commands ===================================================================================
     def answer_call(self, agent_id: int, call_id: str) -> None:
@@ -149,6 +150,8 @@ class AgentDesk:
         if not call.consulting:
             raise ValidationFailed.one("call", "no_consultation")
         now, target = self._clock.now(), call.consulting
+        if call.consult_agent_id is None:
+            self._leaving_for(call, target)
         self._pbx.complete_transfer(call_id)
         self._emit(ev.CallConsultEnded(now, call_id, "transferred"))
         other_id = call.consult_agent_id

@@ -54,6 +54,8 @@ class CallbackDialler:
         agents: dict[int, Agent]
         calls: dict[str, Call]
 
+        def _start_recording(self, call: Call) -> None: ...
+
         def _emit(self, event: ev.Event) -> None: ...
         def _not_ready(self, agent: Agent) -> None: ...
         def _agent(self, agent_id: int) -> Agent: ...
@@ -239,6 +241,7 @@ class CallbackDialler:
             return
         call.connected = True
         self._emit(ev.CallConnected(self._clock.now(), call_id))
+        self._start_recording(call)
 
     def _outbound_ended(self, call: Call, cause: str) -> CallEnd:
         """The callback call ended: record the attempt (answered when the customer picked up)."""

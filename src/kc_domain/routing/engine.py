@@ -33,6 +33,7 @@ from kc_domain.routing.policy import Decision, candidate, explain, shortlist
 from kc_domain.routing.rules import CallerRule, apply_rules
 from kc_domain.routing.supervise import Supervision
 from kc_domain.routing.timers import Timers
+from kc_domain.validation import INTERNAL_NUMBER
 
 if TYPE_CHECKING:
     from kc_ports.system import Clock
@@ -67,6 +68,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
         lookup: Callable[[str, str], LookupResult] = no_lookup,
         callbacks: Iterable[CallbackRequest] = (),
         new_id: Callable[[], str] = uuid_ids,
+        record_internal: bool = True,
     ) -> None:
         """``ivr``: the active IVR trees by dialled number and name; ``general_prompts``: the general
         announcements (IN-20) for a dialled number at a time; ``lookup``: data for the IVR's lookup
@@ -74,6 +76,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
         self._clock, self._pbx, self._rules, self._zone = clock, pbx, rules, zone
         self._holidays = holidays
         self._caller_status, self._record = caller_status, record_events
+        self._record_internal = record_internal  # IN-21: keep recording calls passed to internal lines
         self.queues = {q.queue_id: q for q in queues}
         self._by_number = {q.number: q.queue_id for q in self.queues.values() if q.number}
         self.agents = {a.agent_id: a for a in agents}
@@ -128,10 +131,37 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
                 self._called_party_answered(event.call_id)
             case pbx.DeviceStateChanged():
                 self._device_state(event)
+            case pbx.RecordingReady():
+                call = self.calls.get(event.call_id)
+                agent_id = call.agent_id if call is not None else None
+                self._emit(
+                    ev.CallRecorded(
+                        event.at, event.call_id, agent_id, event.recording, event.started_at, event.duration_s
+                    )
+                )
             case pbx.PhoneRinging():
                 call = self.calls.get(event.call_id)
                 if call is None or call.stage != CallStage.RINGING or call.agent_id != event.agent_id:
                     self._ignore(self._clock.now(), f"ringing of {event.call_id} at {event.agent_id} ignored")
+
+    def _leaving_for(self, call: Call, target: str) -> None:
+        """A call about to leave KC for a number: calls to external numbers stay recorded; to an
+        internal line only when the contact centre wants that (IN-21)."""
+        if (
+            call.recording
+            and call.agent_id is not None
+            and not self._record_internal
+            and INTERNAL_NUMBER.match(target)
+        ):
+            self._pbx.stop_recording(call.call_id)
+            call.recording = False
+            self._emit(ev.CallRecordingSwitched(self._clock.now(), call.call_id, call.agent_id, False))
+
+    def _start_recording(self, call: Call) -> None:
+        """Every agent's call is recorded from the moment it connects, unless the agent opted out
+        (REC-01); the PBX reports each recorded stretch with ``RecordingReady``."""
+        if call.recording:
+            self._pbx.start_recording(call.call_id)
 
     def _device_state(self, event: pbx.DeviceStateChanged) -> None:
         if event.state not in pbx.DEVICE_STATES or not event.device:
@@ -183,6 +213,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
         assert call.queue_id is not None and call.queued_at is not None
         waited = (now - call.queued_at).total_seconds()
         self._emit(ev.CallAnswered(now, call_id, call.queue_id, agent_id, waited))
+        self._start_recording(call)
 
     def call_ended(self, call_id: str, cause: str = "normal") -> None:
         """Either party hung up; before an answer that is an abandon at the call's stage."""
@@ -233,6 +264,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
             self._finish_answered(call, None, "transfer")
             call.stage, call.agent_id, call.answered_at, call.queued_at = CallStage.ARRIVED, None, None, None
             return self._enqueue(call, int(target), "transfer", sticky=False)
+        self._leaving_for(call, target)
         self._pbx.transfer(call_id, target)
         self._finish_answered(call, CallEnd.TRANSFERRED, f"transfer to {target}")
 

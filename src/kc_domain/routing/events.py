@@ -248,6 +248,17 @@ class AgentDeviceChanged(Event):
 
 
 @attrs.frozen
+class CallRecorded(Event):
+    """A recorded stretch of a call is ready at the PBX (REC-01); ``recording`` is its reference."""
+
+    call_id: str
+    agent_id: int | None
+    recording: str
+    started_at: datetime
+    duration_s: float
+
+
+@attrs.frozen
 class CallMonitored(Event):
     """A supervisor listens to (``listen``), coaches (``whisper``) or joins (``barge``) an agent's
     call; ``mode`` "" when they leave it (IN-17, RT-07)."""
@@ -303,6 +314,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AgentWrapUpExtended,
         CallMonitored,
         AgentForced,
+        CallRecorded,
     )
 }
 

@@ -86,3 +86,13 @@ class DeviceStateChanged(PbxEvent):
 
     device: str
     state: str
+
+
+@attrs.frozen
+class RecordingReady(PbxEvent):
+    """A recorded stretch of an agent's call is complete (the call ended, the agent switched
+    recording off, the call left KC); ``recording`` is the PBX's reference to the audio."""
+
+    recording: str
+    started_at: datetime
+    duration_s: float

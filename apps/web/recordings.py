@@ -1,0 +1,365 @@
+"""Call recordings in the browser (REC-02, REC-04, REC-05, REC-06): search with filters, sorting and
+paging; a recording's page with a seekable player; download as WAV or MP3; the legal hold.
+
+Listening and downloading are separate rights (REC-05) and each is audited by the recording
+service (``recording.listen``, ``recording.download``); seeking in the player does not add an
+audit record per byte range (see ``audio``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from io import BytesIO
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from apps.web.errors import validation_payload
+from apps.web.security import actor, current_user, requires
+from kc_adapters.exports.mp3 import wav_to_mp3
+from kc_adapters.persistence import recording_search
+from kc_adapters.persistence.recording_search import KINDS, SORTS, RecordingRow
+from kc_domain.errors import FieldError, NotFound, ValidationFailed
+from kc_domain.identity.roles import Permission
+from kc_domain.recordings.model import Recording, RecordingMissing
+from kc_domain.recordings.service import HOLD_REASON_MAX, RecordingService
+
+bp = Blueprint("recordings", __name__, url_prefix="/recordings")
+
+PAGE_SIZE = 50
+DEFAULT_DAYS = 30  # the search looks this far back when no "from" day is given
+NUMBER = re.compile(r"\+?[0-9]{1,32}")
+TEXT_MAX = 200
+
+KIND_LABELS = {
+    "inbound": _l("Inbound"),
+    "outbound": _l("Outbound"),
+    "lost": _l("Lost"),
+    "not_connected": _l("Not connected"),
+}
+COLUMNS = {
+    "started_at": _l("Date and time"),
+    "agent": _l("Agent"),
+    "number": _l("Phone number"),
+    "duration": _l("Duration"),
+    "queue_wait": _l("Time in queue"),
+    "category": _l("Category"),
+    "queue": _l("Queue"),
+    "note": _l("Note"),
+}
+FILTER_KEYS = (
+    "since",
+    "until",
+    "call",
+    "agent",
+    "queue",
+    "number",
+    "category",
+    "type",
+    "min_duration",
+    "max_duration",
+    "note",
+)
+
+
+def service() -> RecordingService:
+    found: RecordingService = current_app.extensions["kc"].recordings()
+    return found
+
+
+def _engine() -> Any:
+    return current_app.extensions["kc"].database().engine
+
+
+def _may(permission: Permission) -> bool:
+    user = current_user()
+    return user is not None and permission in user.permissions
+
+
+# -- the search page -------------------------------------------------------------------------------
+@bp.route("/")
+@requires(Permission.LISTEN_RECORDINGS)
+def index() -> ResponseReturnValue:
+    """Search recordings; bad filters give the page with the field errors (422) and no search."""
+    args = {key: request.args.get(key, "").strip() for key in (*FILTER_KEYS, "sort", "dir", "page")}
+    try:
+        query, page = parse_filters(args)
+    except ValidationFailed as error:
+        errors: dict[str, list[str]] = {}
+        for item in validation_payload(error):
+            errors.setdefault(str(item["field"]), []).append(str(item["message"]))
+        return _render_index(args, errors, 0, [], 1), 422
+    total, rows = recording_search.search(_engine(), **query, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    return _render_index(args, {}, total, rows, page)
+
+
+def parse_filters(args: Mapping[str, str]) -> tuple[dict[str, Any], int]:
+    """The search's keyword arguments and the page number from the query string; ValidationFailed
+    with every bad field."""
+    errors: list[FieldError] = []
+    zone = ZoneInfo(current_app.config["KC_TIMEZONE"])
+    today = current_app.extensions["kc"].clock().now().astimezone(zone).date()
+    first = _day(args, "since", today - timedelta(days=DEFAULT_DAYS - 1), errors)
+    last = _day(args, "until", today, errors)
+    if first and last and last < first:
+        errors.append(FieldError("until", "ends_before_start"))
+    query: dict[str, Any] = {
+        "call_id": args.get("call", "")[:64],
+        "agent_id": _whole(args, "agent", errors),
+        "queue_id": _whole(args, "queue", errors),
+        "category_id": _whole(args, "category", errors),
+        "min_duration": _whole(args, "min_duration", errors),
+        "max_duration": _whole(args, "max_duration", errors),
+        "note_text": args.get("note", ""),
+        "kind": args.get("type", "") or None,
+        "sort": args.get("sort", "") or "started_at",
+        "descending": args.get("dir", "") != "asc",
+    }
+    number = args.get("number", "")
+    if number and not NUMBER.fullmatch(number.replace(" ", "")):
+        errors.append(FieldError("number", "bad_number", {"value": number}))
+    query["number"] = number.replace(" ", "")
+    if len(query["note_text"]) > TEXT_MAX:
+        errors.append(FieldError("note", "too_long", {"max": TEXT_MAX}))
+    if query["kind"] is not None and query["kind"] not in KINDS:
+        errors.append(FieldError("type", "invalid_choice"))
+    if query["sort"] not in SORTS:
+        errors.append(FieldError("sort", "invalid_choice"))
+    if args.get("dir", "") not in ("", "asc", "desc"):
+        errors.append(FieldError("dir", "invalid_choice"))
+    low, high = query["min_duration"], query["max_duration"]
+    if low is not None and high is not None and high < low:
+        errors.append(FieldError("max_duration", "too_small", {"min": low}))
+    page = _whole(args, "page", errors)
+    if page is None:
+        page = 1
+    elif page < 1:
+        errors.append(FieldError("page", "too_small", {"min": 1}))
+    if errors:
+        raise ValidationFailed(errors)
+    assert first is not None and last is not None
+    query["since"] = datetime.combine(first, time(), zone)
+    query["until"] = datetime.combine(last + timedelta(days=1), time(), zone)
+    return query, page
+
+
+def _day(args: Mapping[str, str], field: str, default: date, errors: list[FieldError]) -> date | None:
+    raw = args.get(field, "")
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.append(FieldError(field, "bad_date", {"value": raw}))
+        return None
+
+
+def _whole(args: Mapping[str, str], field: str, errors: list[FieldError]) -> int | None:
+    raw = args.get(field, "")
+    if not raw:
+        return None
+    if not raw.isdecimal() or len(raw) > 9:
+        errors.append(FieldError(field, "not_a_number"))
+        return None
+    return int(raw)
+
+
+def _render_index(
+    args: dict[str, str], errors: dict[str, list[str]], total: int, rows: list[RecordingRow], page: int
+) -> str:
+    kept = {key: value for key, value in args.items() if value and key in (*FILTER_KEYS, "sort", "dir")}
+    sort = args.get("sort") or "started_at"
+    ascending = args.get("dir") == "asc"
+
+    def sort_url(key: str) -> str:
+        # the current column flips its direction; another column starts descending (newest, longest)
+        flip = "desc" if key == sort and ascending else ("asc" if key == sort else "desc")
+        return url_for("recordings.index", **{**kept, "sort": key, "dir": flip})
+
+    def page_url(number: int) -> str:
+        return url_for("recordings.index", **kept, page=number)
+
+    with current_app.extensions["kc"].uow_factory()() as uow:
+        agents = sorted(uow.users.list(), key=lambda u: u.full_name)
+        queues = sorted(uow.queues.list(), key=lambda q: q.name)
+        categories = sorted(uow.categories.list(), key=lambda c: c.name)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render_template(
+        "recordings/index.html",
+        args=args,
+        errors=errors,
+        total=total,
+        rows=rows,
+        page=page,
+        pages=pages,
+        first_shown=(page - 1) * PAGE_SIZE + 1 if rows else 0,
+        last_shown=(page - 1) * PAGE_SIZE + len(rows),
+        page_url=page_url,
+        sort_url=sort_url,
+        sort=sort,
+        ascending=ascending,
+        columns=COLUMNS,
+        kinds=KIND_LABELS,
+        agents=agents,
+        queues=queues,
+        categories=categories,
+        since=args.get("since") or _default_since(),
+        until=args.get("until") or _today().isoformat(),
+        mmss=mmss,
+    )
+
+
+def _today() -> date:
+    zone = ZoneInfo(current_app.config["KC_TIMEZONE"])
+    today: date = current_app.extensions["kc"].clock().now().astimezone(zone).date()
+    return today
+
+
+def _default_since() -> str:
+    return (_today() - timedelta(days=DEFAULT_DAYS - 1)).isoformat()
+
+
+def mmss(seconds: float | None) -> str:
+    """12:05 for 725 seconds; empty when unknown."""
+    if seconds is None:
+        return ""
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+# -- one recording -----------------------------------------------------------------------------------
+@bp.route("/<int:recording_id>")
+@requires(Permission.LISTEN_RECORDINGS)
+def show(recording_id: int) -> ResponseReturnValue:
+    row = recording_search.find(_engine(), recording_id)
+    if row is None:
+        raise NotFound("recording", recording_id)
+    recording = service().get(recording_id)
+    return render_template(
+        "recordings/show.html",
+        row=row,
+        recording=recording,
+        kinds=KIND_LABELS,
+        mmss=mmss,
+        may_download=_may(Permission.DOWNLOAD_RECORDINGS),
+        may_hold=_may(Permission.SUPERVISE),
+        hold_reason_max=HOLD_REASON_MAX,
+    )
+
+
+@bp.route("/<int:recording_id>/audio")
+@requires(Permission.LISTEN_RECORDINGS)
+def audio(recording_id: int) -> ResponseReturnValue:
+    """The WAV for the player, with byte ranges (seeking). A playback is audited once: a request
+    without a Range header or with one starting at byte 0 goes through the service's audited
+    ``audio(..., "listen")``; the player's later range requests (seeking, buffering further on)
+    read the file from the store directly, after the same availability checks, so that seeking
+    does not flood the audit log with a record per range."""
+    ranges = request.range.ranges if request.range is not None else []
+    starts_playback = not ranges or ranges[0][0] == 0
+    try:
+        if starts_playback:
+            recording, data = service().audio(actor(), recording_id, "listen")
+        else:
+            recording = service().get(recording_id)
+            data = _read_unaudited(recording)
+    except ValidationFailed as error:
+        return _unavailable(error)
+    response = send_file(
+        BytesIO(data),
+        mimetype="audio/wav",
+        conditional=True,
+        etag=recording.sha256,
+        download_name=f"recording-{recording_id}.wav",
+        max_age=0,
+    )
+    response.headers["Content-Disposition"] = f'inline; filename="recording-{recording_id}.wav"'
+    return response
+
+
+def _read_unaudited(recording: Recording) -> bytes:
+    """The audio for a follow-up range request of a playback already audited (see ``audio``)."""
+    if not recording.available:
+        raise ValidationFailed.one("recording", "recording_purged")
+    try:
+        data: bytes = current_app.extensions["kc"].recording_store().read(recording.path)
+    except RecordingMissing:
+        raise ValidationFailed.one("recording", "recording_missing") from None
+    return data
+
+
+@bp.route("/<int:recording_id>/download.wav")
+@requires(Permission.DOWNLOAD_RECORDINGS)
+def download_wav(recording_id: int) -> ResponseReturnValue:
+    try:
+        recording, data = service().audio(actor(), recording_id, "download")
+    except ValidationFailed as error:
+        return _unavailable(error)
+    return _attachment(data, "audio/wav", _file_name(recording, "wav"))
+
+
+@bp.route("/<int:recording_id>/download.mp3")
+@requires(Permission.DOWNLOAD_RECORDINGS)
+def download_mp3(recording_id: int) -> ResponseReturnValue:
+    try:
+        recording, data = service().audio(actor(), recording_id, "download")
+    except ValidationFailed as error:
+        return _unavailable(error)
+    return _attachment(wav_to_mp3(data), "audio/mpeg", _file_name(recording, "mp3"))
+
+
+def _attachment(data: bytes, mimetype: str, name: str) -> Response:
+    return send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+
+
+def _file_name(recording: Recording, extension: str) -> str:
+    zone = ZoneInfo(current_app.config["KC_TIMEZONE"])
+    started = recording.started_at.astimezone(zone).strftime("%Y%m%d-%H%M%S")
+    call = re.sub(r"[^A-Za-z0-9_.-]", "_", recording.call_id)[:60]
+    return f"recording-{started}-{call}.{extension}"
+
+
+def _unavailable(error: ValidationFailed) -> ResponseReturnValue:
+    """A purged recording is gone for good (410); a missing file is a 404 with the reason; other
+    refusals go to the application's error handler."""
+    codes = {e.code for e in error.errors}
+    if "recording_purged" in codes:
+        message = _("The recording was deleted at the end of its retention period; only its record remains.")
+        return render_template("error.html", status=410, message=message), 410
+    if "recording_missing" in codes:
+        message = _(
+            "The recording's audio file is missing from the recording store. "
+            "Tell the administrator (kc recordings verify)."
+        )
+        return render_template("error.html", status=404, message=message), 404
+    raise error
+
+
+# -- legal hold ---------------------------------------------------------------------------------------
+@bp.route("/<int:recording_id>/hold", methods=["POST"])
+@requires(Permission.SUPERVISE)
+def hold(recording_id: int) -> ResponseReturnValue:
+    on = request.form.get("hold") == "on"
+    try:
+        service().hold(actor(), recording_id, on, request.form.get("reason", ""))
+    except ValidationFailed as error:
+        details = "; ".join(str(e["message"]) for e in validation_payload(error))
+        flash(_("The change was refused: %(details)s", details=details), "error")
+    else:
+        flash(_("The legal hold is set.") if on else _("The legal hold is lifted."), "success")
+    return redirect(url_for("recordings.show", recording_id=recording_id))

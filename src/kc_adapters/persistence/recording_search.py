@@ -1,0 +1,220 @@
+"""Searching call recordings (REC-02, REC-06): one SQL query over the recordings joined with what the
+journal and the contact records know of each call (agent, queue, number, type, time in queue,
+category, the latest note), filtered, sorted and paged in the database; the same on SQLite and
+PostgreSQL. The recording's data is the call's current data: a category changed later shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from .tables import call_categories, contact_records, interactions, note_versions, queues, recordings, users
+from .uow import READ_ONLY
+
+KINDS = ("inbound", "outbound", "lost", "not_connected")
+SORTS = ("started_at", "agent", "number", "duration", "queue_wait", "category", "queue", "note")
+NOTE_PREVIEW = 500  # characters of the note a row carries
+
+
+@attrs.frozen
+class RecordingRow:
+    id: int
+    call_id: str
+    started_at: datetime
+    duration_s: float
+    agent_id: int | None
+    agent_name: str
+    agent_number: str
+    queue_id: int | None
+    queue_name: str
+    queue_number: str
+    caller: str  # the other party: who called in, or the number an agent dialled
+    dialled: str
+    direction: str  # inbound, outbound ("" when the journal has no row for the call)
+    kind: str  # one of KINDS ("" without a journal row)
+    queue_wait_s: float | None
+    category_id: int | None
+    category_name: str
+    note: str
+    purged: bool
+    legal_hold: bool
+
+
+def _latest_note() -> sa.ScalarSelect[Any]:
+    """The text of the call's highest note version (correlated: one per recording row)."""
+    nv = note_versions.c
+    return (
+        sa.select(nv.text)
+        .where(nv.call_id == recordings.c.call_id)
+        .order_by(nv.number.desc())
+        .limit(1)
+        .correlate(recordings)
+        .scalar_subquery()
+    )
+
+
+def _kind() -> sa.ColumnElement[str]:
+    i = interactions.c
+    return sa.case(
+        (i.call_id.is_(None), ""),
+        (i.end_stage.like("abandoned\\_%", escape="\\"), "lost"),
+        (sa.and_(i.direction == "outbound", i.answered_at.is_(None)), "not_connected"),
+        (i.direction == "outbound", "outbound"),
+        else_="inbound",
+    )
+
+
+def search(
+    engine: sa.Engine,
+    *,
+    since: datetime,
+    until: datetime,
+    call_id: str = "",
+    agent_id: int | None = None,
+    queue_id: int | None = None,
+    number: str = "",
+    category_id: int | None = None,
+    kind: str | None = None,
+    min_duration: float | None = None,
+    max_duration: float | None = None,
+    note_text: str = "",
+    sort: str = "started_at",
+    descending: bool = True,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[int, list[RecordingRow]]:
+    """Recordings started in [since, until) matching every given filter: the total and one page.
+
+    ``number``: a substring of the caller's or dialled number; ``note_text``: a substring of the
+    latest note, case-insensitive; ``kind``: one of KINDS; ``sort``: one of SORTS (ValueError
+    otherwise). Ties are broken by the recording id in the same direction, so paging is stable."""
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}")
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    sqlite = engine.dialect.name == "sqlite"
+    r, i, q = recordings.c, interactions.c, queues.c
+    columns, joined, parts = _base()
+    note, kind_column, agent, u = parts["note"], parts["kind"], parts["agent"], users.c
+    where: list[sa.ColumnElement[bool]] = [r.started_at >= since, r.started_at < until]
+    if call_id:
+        where.append(r.call_id == call_id)
+    if agent_id is not None:
+        where.append(agent == agent_id)
+    if queue_id is not None:
+        where.append(i.queue_id == queue_id)
+    if number:
+        where.append(
+            sa.or_(i.caller.contains(number, autoescape=True), i.dialled.contains(number, autoescape=True))
+        )
+    if category_id is not None:
+        where.append(contact_records.c.category_id == category_id)
+    if kind is not None:
+        where.append(kind_column == kind)
+    if min_duration is not None:
+        where.append(r.duration_s >= min_duration)
+    if max_duration is not None:
+        where.append(r.duration_s <= max_duration)
+    if note_text:
+        # SQLite's lower() knows only ASCII (Dvořák); database.py registers Python's casefold.
+        fold = sa.func.kc_casefold if sqlite else sa.func.lower
+        folded = note_text.casefold() if sqlite else note_text.lower()
+        where.append(fold(note, type_=sa.Text).contains(folded, autoescape=True))
+    keys: dict[str, sa.ColumnElement[Any]] = {
+        "started_at": r.started_at,
+        "agent": u.full_name,
+        "number": i.caller,
+        "duration": r.duration_s,
+        "queue_wait": i.waited_s,
+        "category": call_categories.c.name,
+        "queue": q.name,
+        "note": note,
+    }
+    key = keys[sort]
+    order = [
+        (key.desc() if descending else key.asc()).nulls_last(),
+        r.id.desc() if descending else r.id.asc(),
+    ]
+    query = sa.select(*columns).select_from(joined).where(*where)
+    counted = sa.select(sa.func.count()).select_from(
+        sa.select(r.id).select_from(joined).where(*where).subquery()
+    )
+    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+        total = int(connection.execute(counted).scalar_one())
+        found = connection.execute(query.order_by(*order).offset(max(offset, 0)).limit(max(limit, 0))).all()
+    return total, [_row(row._mapping) for row in found]
+
+
+def _base() -> tuple[list[sa.ColumnElement[Any]], sa.FromClause, dict[str, sa.ColumnElement[Any]]]:
+    """The row's columns, the joined tables, and the computed columns filters and sorts reuse."""
+    r, i, u, q = recordings.c, interactions.c, users.c, queues.c
+    note = _latest_note()
+    kind_column = _kind()
+    agent = sa.func.coalesce(r.agent_id, i.agent_id)
+    columns: list[sa.ColumnElement[Any]] = [
+        r.id,
+        r.call_id,
+        r.started_at,
+        r.duration_s,
+        agent.label("agent_id"),
+        u.full_name.label("agent_name"),
+        u.agent_number,
+        i.queue_id,
+        q.name.label("queue_name"),
+        q.number.label("queue_number"),
+        i.caller,
+        i.dialled,
+        i.direction,
+        kind_column.label("kind"),
+        i.waited_s.label("queue_wait_s"),
+        contact_records.c.category_id,
+        call_categories.c.name.label("category_name"),
+        note.label("note"),
+        r.purged_at,
+        r.legal_hold,
+    ]
+    joined: sa.FromClause = (
+        recordings.outerjoin(interactions, i.call_id == r.call_id)
+        .outerjoin(users, u.id == agent)
+        .outerjoin(queues, q.id == i.queue_id)
+        .outerjoin(contact_records, contact_records.c.call_id == r.call_id)
+        .outerjoin(call_categories, call_categories.c.id == contact_records.c.category_id)
+    )
+    return columns, joined, {"note": note, "kind": kind_column, "agent": agent}
+
+
+def find(engine: sa.Engine, recording_id: int) -> RecordingRow | None:
+    """One recording with its call's data (the recording's page), or None."""
+    columns, joined, _ = _base()
+    query = sa.select(*columns).select_from(joined).where(recordings.c.id == recording_id)
+    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+        found = connection.execute(query).first()
+    return None if found is None else _row(found._mapping)
+
+
+def _row(row: Any) -> RecordingRow:
+    return RecordingRow(
+        id=row["id"],
+        call_id=row["call_id"],
+        started_at=row["started_at"],
+        duration_s=float(row["duration_s"]),
+        agent_id=row["agent_id"],
+        agent_name=row["agent_name"] or "",
+        agent_number=row["agent_number"] or "",
+        queue_id=row["queue_id"],
+        queue_name=row["queue_name"] or "",
+        queue_number=row["queue_number"] or "",
+        caller=row["caller"] or "",
+        dialled=row["dialled"] or "",
+        direction=row["direction"] or "",
+        kind=row["kind"] or "",
+        queue_wait_s=row["queue_wait_s"],
+        category_id=row["category_id"],
+        category_name=row["category_name"] or "",
+        note=(row["note"] or "")[:NOTE_PREVIEW],
+        purged=row["purged_at"] is not None,
+        legal_hold=bool(row["legal_hold"]),
+    )
