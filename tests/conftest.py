@@ -30,7 +30,9 @@ def make_container(database_url: str, **env: str) -> Container:
 
 @pytest.fixture
 def container(tmp_path: Path) -> Iterator[Container]:
-    container = make_container(f"sqlite:///{tmp_path / 'kc.sqlite3'}")
+    container = make_container(
+        f"sqlite:///{tmp_path / 'kc.sqlite3'}", KC_RECORDINGS_DIR=str(tmp_path / "recordings")
+    )
     seed(container.admin())
     seed_clients(container.uow_factory(), container.audit(), container.clock().now())
     yield container

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from apps.web.errors import validation_payload
 from apps.web.messages import CALL_ENDS
+from apps.web.recordings import recording_links
 from apps.web.security import actor, current_user, requires
 from kc_domain.contacts.model import NOTE_MAX
 from kc_domain.contacts.service import CallRecord, CallSummary, ContactService
@@ -79,7 +80,11 @@ def record(call_id: str) -> dict[str, Any]:
     contacts = service()
     found = contacts.record(call_id)
     history = contacts.history_for(found.call.caller, found.record.client_id, HISTORY, exclude=call_id)
-    return {**plain_record(found), "history": [plain_summary(h) for h in history]}
+    links = recording_links(h.call_id for h in history)  # AG-07, CDB-03: the recordings one may hear
+    return {
+        **plain_record(found),
+        "history": [{**plain_summary(h), "recording": links.get(h.call_id, "")} for h in history],
+    }
 
 
 @api.route("/me/stats", methods=["GET"])
@@ -204,6 +209,7 @@ def history() -> ResponseReturnValue:
         errors=errors,
         agent_name=agent_name,
         agent_id=raw_agent,
+        links=recording_links(c.call_id for c in items),
     )
     return (html, 422) if errors else html
 

@@ -8,7 +8,7 @@ audit record per byte range (see ``audio``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
 from typing import Any
@@ -43,6 +43,7 @@ bp = Blueprint("recordings", __name__, url_prefix="/recordings")
 
 PAGE_SIZE = 50
 DEFAULT_DAYS = 30  # the search looks this far back when no "from" day is given
+EARLIEST = date(2000, 1, 1)  # "from" for a call's recordings when no day is given
 NUMBER = re.compile(r"\+?[0-9]{1,32}")
 TEXT_MAX = 200
 
@@ -91,6 +92,16 @@ def _may(permission: Permission) -> bool:
     return user is not None and permission in user.permissions
 
 
+def recording_links(call_ids: Iterable[str]) -> dict[str, str]:
+    """For pages listing calls (the agent's history, the client card's history, report drill-down
+    rows: REP-07, AG-14, CDB-03): ``{call id: /recordings/?call=<call id>}`` for those of the calls
+    that have a kept recording; empty when the signed-in user may not listen to recordings."""
+    if not _may(Permission.LISTEN_RECORDINGS):
+        return {}
+    kept = recording_search.recorded_calls(_engine(), call_ids)
+    return {call_id: url_for("recordings.index", call=call_id) for call_id in sorted(kept)}
+
+
 # -- the search page -------------------------------------------------------------------------------
 @bp.route("/")
 @requires(Permission.LISTEN_RECORDINGS)
@@ -114,7 +125,10 @@ def parse_filters(args: Mapping[str, str]) -> tuple[dict[str, Any], int]:
     errors: list[FieldError] = []
     zone = ZoneInfo(current_app.config["KC_TIMEZONE"])
     today = current_app.extensions["kc"].clock().now().astimezone(zone).date()
-    first = _day(args, "since", today - timedelta(days=DEFAULT_DAYS - 1), errors)
+    # a link to one call's recordings (``?call=``, from histories and reports) finds them however old
+    one_call = bool(args.get("call")) and not args.get("since") and not args.get("until")
+    since_default = EARLIEST if one_call else today - timedelta(days=DEFAULT_DAYS - 1)
+    first = _day(args, "since", since_default, errors)
     last = _day(args, "until", today, errors)
     if first and last and last < first:
         errors.append(FieldError("until", "ends_before_start"))
@@ -218,7 +232,7 @@ def _render_index(
         agents=agents,
         queues=queues,
         categories=categories,
-        since=args.get("since") or _default_since(),
+        since=args.get("since") or ("" if args.get("call") and not args.get("until") else _default_since()),
         until=args.get("until") or _today().isoformat(),
         mmss=mmss,
     )
@@ -289,6 +303,7 @@ def audio(recording_id: int) -> ResponseReturnValue:
         max_age=0,
     )
     response.headers["Content-Disposition"] = f'inline; filename="recording-{recording_id}.wav"'
+    response.headers["Cache-Control"] = "private, no-store"  # personal data: never kept by caches
     return response
 
 
@@ -324,7 +339,9 @@ def download_mp3(recording_id: int) -> ResponseReturnValue:
 
 
 def _attachment(data: bytes, mimetype: str, name: str) -> Response:
-    return send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+    response = send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _file_name(recording: Recording, extension: str) -> str:

@@ -111,6 +111,11 @@ def api_state() -> dict[str, Any]:
     }
 
 
+def _permissions() -> frozenset[Permission]:
+    user = current_user()
+    return user.permissions if user is not None else frozenset()
+
+
 def _links() -> dict[str, str]:
     """Pages one click away from an agent or a queue (RT-02), those installed; ``{id}`` is filled in
     by the page."""
@@ -124,6 +129,8 @@ def _links() -> dict[str, str]:
         ("queue_callbacks", "callbacks.index", {}, "queue"),
         ("queue_recordings", "recordings.index", {}, "queue"),
     ]:
+        if endpoint == "recordings.index" and Permission.LISTEN_RECORDINGS not in _permissions():
+            continue  # a supervisor without the right to listen gets no link to a refusal
         if endpoint in current_app.view_functions:
             address = url_for(endpoint, **values)
             found[name] = f"{address}{'&' if '?' in address else '?'}{arg}={{id}}"

@@ -67,6 +67,7 @@ def test_a_call_handled_at_the_desk_phone_flows_through_the_pbx_events():
         "DigitsPressed",
         "CallHeldAtPbx",
         "CallHeldAtPbx",
+        "RecordingReady",  # the agent's stretch of the call is recorded (REC-01)
         "CallTransferredAtPbx",
     ]
     assert w.engine.agents[7].state.value == "ready" and w.engine.ignored == []

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from kc_adapters.persistence import Database
 from kc_adapters.persistence.journal import SqlJournal
-from kc_adapters.persistence.recording_search import find, search
+from kc_adapters.persistence.recording_search import find, recorded_calls, search
 from kc_adapters.persistence.tables import contact_records, note_versions, recordings
 from kc_domain.identity.model import User
 from kc_domain.organisation.model import CallCategory, Queue
@@ -231,3 +231,10 @@ def test_rows_carry_the_calls_data_and_pages_count_the_total(database, day):
     assert purged is not None and purged.purged and purged.kind == "" and purged.agent_name == "Adam Alfa"
     assert find(database.engine, 999999) is None
     assert search(database.engine, **DAY, offset=6, limit=50)[1][0].id == day["ids"]["rec1"]
+
+
+@pytest.mark.req("REC-02")
+def test_which_calls_have_recordings_to_link_to(database, day):
+    # x6's only recording is purged: nothing to listen to, no link
+    assert recorded_calls(database.engine, ["c1", "c2", "c9", "x6", "old", "c1"]) == {"c1", "c2", "old"}
+    assert recorded_calls(database.engine, []) == set()

@@ -32,6 +32,7 @@ from kc_domain.organisation.model import (
     TransferLineGroup,
 )
 from kc_domain.plain import to_plain
+from kc_domain.supervision.model import AlertKind, AlertRule, Severity, Wallboard, WallboardLayout
 
 pytestmark = pytest.mark.req("SEC-03")
 
@@ -177,6 +178,10 @@ EXAMPLES = {
     "caller_rule": CallerRule("VIP", {"+420602111222"}, {"+421"}, {"vip"}, priority=1, id=10),
     "announcement": Announcement("Výpadek", "Portál je mimo provoz.", numbers={"+420261105555"}, id=11),
     "client_field": ClientField("pobocka", "Pobočka", FieldType.CHOICE, ("Praha", "Brno"), 50, id=12),
+    "alert_rule": AlertRule("Dlouhé čekání", AlertKind.LONG_WAIT, 2, 90, Severity.CRITICAL, id=13),
+    "wallboard": Wallboard(
+        "KKC", {2}, {WallboardLayout.OVERVIEW, WallboardLayout.TODAY}, kiosk_token_hash="a" * 64, id=14
+    ),
 }
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from dependency_injector import providers
+from flask import g
 
-from apps.web.recordings import mmss
+from apps.web.recordings import mmss, recording_links
 from kc_adapters.persistence.tables import contact_records, note_versions, recordings
 from kc_adapters.recordings import FileRecordingStore
 from kc_adapters.speech.audio import telephony_wav
@@ -186,6 +187,22 @@ def test_filters(client, world):
     assert found("call=c2") == ["r2"]  # the link from a call's row (REP-07, AG-14, CDB-03)
     old = (NOW - timedelta(days=60)).date().isoformat()
     assert found(f"since={old}&until={old}") == []
+    assert found(f"call=c2&since={old}&until={old}") == []
+
+
+@pytest.mark.req("REC-02", "AG-14")
+def test_a_link_to_a_calls_recordings_finds_them_however_old(client, world, container):
+    with container.database().engine.begin() as connection:
+        connection.execute(
+            sa.update(recordings)
+            .where(recordings.c.id == world["ids"]["r2"])
+            .values(started_at=NOW - timedelta(days=150))
+        )
+    signed_in(client, "supervizor")
+    assert names(world, client.get("/recordings/")) == ["r3", "r1"]  # the last 30 days
+    response = client.get("/recordings/?call=c2")
+    assert names(world, response) == ["r2"]
+    assert 'id="call-filter"' in response.get_data(as_text=True)
 
 
 @pytest.mark.req("REC-06")
@@ -263,6 +280,7 @@ def test_audio_full_and_ranges_and_one_audit_record_per_playback(client, world, 
     full = client.get(f"/recordings/{rid}/audio")
     assert full.status_code == 200 and full.mimetype == "audio/wav"
     assert full.data == WAV and full.headers["Accept-Ranges"] == "bytes"
+    assert "no-store" in full.headers["Cache-Control"]
     start = client.get(f"/recordings/{rid}/audio", headers={"Range": "bytes=0-99"})
     assert start.status_code == 206 and len(start.data) == 100 and start.data == WAV[:100]
     assert start.headers["Content-Range"] == f"bytes 0-99/{len(WAV)}"
@@ -364,3 +382,16 @@ def test_a_purged_recording_is_gone_and_a_lost_file_is_reported(client, world, c
 
 def test_mmss():
     assert mmss(None) == "" and mmss(0) == "0:00" and mmss(725) == "12:05" and mmss(59.6) == "1:00"
+
+
+@pytest.mark.req("AG-14")
+def test_recording_links_for_pages_listing_calls(app, container, world):
+    users = ids(container, "user")
+    calls = ["c1", "c2", "c9"]  # c9 has no recording
+    with app.test_request_context():
+        g.user = None
+        assert recording_links(calls) == {}  # nobody signed in
+        g.user = container.sign_in().identity(users["supervizor"])
+        assert recording_links(calls) == {"c1": "/recordings/?call=c1", "c2": "/recordings/?call=c2"}
+        g.user = container.sign_in().identity(users["novakova"])
+        assert recording_links(calls) == {}  # an agent without the right to listen

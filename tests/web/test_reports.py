@@ -139,3 +139,34 @@ def test_the_categories_report_lists_calls_without_a_category_too(client, day):
     data = client.api("GET", f"/api/v1/reports/categories?{PERIOD}").get_json()
     (table,) = data["tables"]
     assert [row[0] for row in table["rows"]] == ["Bez kategorie"] and table["rows"][0][1] == 8
+
+
+@pytest.mark.req("REP-23", "ADM-06")
+def test_every_registered_report_is_grantable_and_builds_on_an_empty_journal(client, container):
+    from apps.web.admin.resources import REPORT_LABELS
+    from apps.web.reports import REPORTS
+    from kc_domain.organisation.model import REPORTS as GRANTABLE
+
+    container.clock.override(providers.Object(FixedClock(NOW)))
+    assert set(REPORTS) <= set(GRANTABLE) == set(REPORT_LABELS)
+    client.login("admin")
+    for key in REPORTS:
+        response = client.api("GET", f"/api/v1/reports/{key}?preset=last_week")
+        assert response.status_code == 200, key
+        assert all(table["rows"] == [] for table in response.get_json()["tables"]), key
+
+
+@pytest.mark.req("REP-07", "AG-14")
+def test_a_drilled_down_call_links_to_its_recording(client, container, day):
+    import array
+
+    from kc_adapters.speech.audio import telephony_wav
+
+    wav = telephony_wav(array.array("h", [0]) * 8000)
+    container.recordings().receive("c1", 7, datetime(2026, 11, 23, 8, 0, 8, tzinfo=UTC), 1.0, wav)
+    client.login("supervizor")  # may listen to recordings
+    page = client.http.get(f"/reports/calls?report=hourly&{PERIOD}&hour=9").get_data(as_text=True)
+    assert "/recordings/?call=c1" in page and "/recordings/?call=c2" not in page
+    client.login("novakova")  # an agent without the right to listen: the calls, no links
+    mine = client.http.get(f"/reports/calls?report=hourly&{PERIOD}")
+    assert mine.status_code == 200 and "/recordings/" not in mine.get_data(as_text=True)

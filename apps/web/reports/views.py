@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 
 from apps.web.errors import validation_payload
 from apps.web.messages import CALL_ENDS
+from apps.web.recordings import recording_links
 from apps.web.reports import REPORTS
 from apps.web.reports.base import Context, Report
 from apps.web.security import audit_denied, current_user, requires
@@ -323,7 +324,13 @@ def calls() -> tuple[str, int] | str:
         if len(rows) >= CALLS_LIMIT:
             break
     return render_template(
-        "reports/calls.html", rows=rows, ctx=ctx, limit=CALLS_LIMIT, report=report, stages=CALL_ENDS
+        "reports/calls.html",
+        rows=rows,
+        ctx=ctx,
+        limit=CALLS_LIMIT,
+        report=report,
+        stages=CALL_ENDS,
+        links=recording_links(r.call_id for r, _times in rows),  # REP-07
     )
 
 

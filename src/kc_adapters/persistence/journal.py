@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ from .tables import agent_state_intervals, contact_records, event_log, interacti
 from .types import UTCDateTime
 
 _CHUNK = 500  # ids per IN (...) clause
+LONGEST_INTERVAL = timedelta(days=7)  # an agent's state interval is never longer (a shift, a pause)
 _INTERACTION_FIELDS = [f.name for f in attrs.fields(Interaction)]
 _REPORT_FIELDS = ("local_day", "local_weekday", "local_minute", "caller_wait_s", "ring_s")
 _UPDATED_FIELDS = [name for name in (*_INTERACTION_FIELDS, *_REPORT_FIELDS) if name != "call_id"]
@@ -322,7 +323,12 @@ class SqlJournal:
         seconds = _seconds_between(self._engine.dialect.name, clipped_start, clipped_end)
         query = (
             sa.select(t.agent_id, t.state, t.pause_code, sa.func.sum(seconds), sa.func.count())
-            .where(t.started_at < until, sa.or_(t.ended_at.is_(None), t.ended_at > since), t.started_at < now)
+            .where(
+                t.started_at < until,
+                t.started_at >= since - LONGEST_INTERVAL,  # lets the index bound the scan
+                sa.or_(t.ended_at.is_(None), t.ended_at > since),
+                t.started_at < now,
+            )
             .group_by(t.agent_id, t.state, t.pause_code)
         )
         if agents:

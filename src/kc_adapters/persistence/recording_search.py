@@ -5,6 +5,7 @@ PostgreSQL. The recording's data is the call's current data: a category changed 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -193,6 +194,20 @@ def find(engine: sa.Engine, recording_id: int) -> RecordingRow | None:
     with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
         found = connection.execute(query).first()
     return None if found is None else _row(found._mapping)
+
+
+def recorded_calls(engine: sa.Engine, call_ids: Iterable[str]) -> set[str]:
+    """Which of ``call_ids`` have a recording whose audio is kept (not purged): for the pages that
+    link a call's row to ``/recordings/?call=<call id>`` (REP-07, AG-14, CDB-03)."""
+    wanted = sorted(set(call_ids))
+    found: set[str] = set()
+    r = recordings.c
+    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+        for start in range(0, len(wanted), 500):  # bounded IN lists
+            chunk = wanted[start : start + 500]
+            query = sa.select(r.call_id).where(r.call_id.in_(chunk), r.purged_at.is_(None)).distinct()
+            found.update(connection.execute(query).scalars())
+    return found
 
 
 def _row(row: Any) -> RecordingRow:

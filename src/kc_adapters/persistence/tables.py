@@ -441,6 +441,7 @@ agent_state_intervals = sa.Table(
     sa.Column("pause_code", sa.String(20), nullable=False),
     sa.Column("call_id", sa.String(64), nullable=False),
     sa.Index("ix_agent_state_intervals_agent_id_started_at", "agent_id", "started_at"),
+    sa.Index("ix_agent_state_intervals_started_at", "started_at"),  # agent time over a period (0017)
     sqlite_autoincrement=True,
 )
 
