@@ -178,6 +178,18 @@ function agentRow(agent, flag) {
   );
 }
 
+// rows are rebuilt only for agents whose data changed: 150 agents pushed four times a second
+const rows = new Map(); // agent id -> {sig, row}
+
+function cachedRow(agent, flag) {
+  const sig = `${JSON.stringify(agent)}|${flag || ""}|${S.chosen === agent.agent_id}`;
+  const kept = rows.get(agent.agent_id);
+  if (kept && kept.sig === sig) return kept.row;
+  const row = agentRow(agent, flag);
+  rows.set(agent.agent_id, { sig, row });
+  return row;
+}
+
 function renderAgents() {
   const flags = flagged("agent");
   const byGroup = new Map();
@@ -203,7 +215,7 @@ function renderAgents() {
           "table",
           { class: "grid compact agents" },
           head(),
-          h("tbody", {}, ...agents.sort((a, b) => a.name.localeCompare(b.name, "cs")).map((a) => agentRow(a, flags.get(a.agent_id)))),
+          h("tbody", {}, ...agents.sort((a, b) => a.name.localeCompare(b.name, "cs")).map((a) => cachedRow(a, flags.get(a.agent_id)))),
         ),
       ),
     );
@@ -300,13 +312,19 @@ function apply(message) {
   }
   if (!message.live) return;
   S.view = message.live;
-  $("sup-updated").textContent = t("updated", { time: timeFmt.format(new Date(S.view.at)) });
-  root.dataset.updatedAt = S.view.at;
-  renderAlerts();
-  renderQueues();
-  renderAgents();
-  renderDetail();
+  if (drawing) return; // a burst of views: only the newest is drawn
+  drawing = true;
+  setTimeout(() => {
+    drawing = false;
+    $("sup-updated").textContent = t("updated", { time: timeFmt.format(new Date(S.view.at)) });
+    root.dataset.updatedAt = S.view.at;
+    renderAlerts();
+    renderQueues();
+    renderAgents();
+    renderDetail();
+  }, 50);
 }
+let drawing = false;
 
 setInterval(() => {
   for (const cell of document.querySelectorAll("[data-since]")) {
