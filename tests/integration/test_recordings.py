@@ -221,3 +221,18 @@ def test_kc_recordings_verify_and_purge(monkeypatch, tmp_path):
     )
     purged = runner.invoke(main, ["recordings", "purge"])
     assert purged.exit_code == 0 and "purged: 0" in purged.output  # three days old: kept
+
+
+@pytest.mark.req("REC-03")
+def test_a_reused_call_id_gets_a_file_of_its_own_and_nothing_is_replaced(world):
+    import array
+
+    first = world["service"].receive("dup", None, MONDAY_10, 1.0, telephony_wav(array.array("h", [0]) * 8000))
+    with world["container"].uow_factory()() as uow:  # a database restored, the files kept
+        uow.recordings.delete(uow.recordings.get(first.id))
+        uow.commit()
+    again = world["service"].receive(
+        "dup", None, MONDAY_10, 2.0, telephony_wav(array.array("h", [0]) * 16000)
+    )
+    assert again.path != first.path and again.path.startswith("2026/11/23/dup-1-")
+    assert world["store"].checksum(first.path) == first.sha256  # the older file is untouched

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -53,8 +54,11 @@ class RecordingService:
         def change(uow: UnitOfWork) -> tuple[Recording, dict[str, Any]]:
             measured = self._duration_of(audio)
             taken = sum(1 for r in uow.recordings.list() if r.call_id == call_id)
-            name = f"{_safe(call_id)}-{taken + 1}.wav"
-            stored = self._store.put(started_at.date(), name, audio)
+            name = f"{_safe(call_id)}-{taken + 1}"
+            try:
+                stored = self._store.put(started_at.date(), f"{name}.wav", audio)
+            except FileExistsError:  # a file of that name is there (a reused call id): never replaced
+                stored = self._store.put(started_at.date(), f"{name}-{uuid.uuid4().hex[:8]}.wav", audio)
             recording = uow.recordings.add(
                 Recording(
                     call_id,
