@@ -100,7 +100,7 @@ def test_a_connected_call_is_recorded_with_listenable_audio_close_to_its_talk_ti
     assert ("start_recording", ("c1",)) in world["pbx"].commands
     (recording,) = stored(world)
     assert (recording.call_id, recording.agent_id, recording.duration_s) == ("c1", world["agent"], 12.0)
-    assert recording.path == "2026/11/23/c1-1.wav" and recording.started_at == MONDAY_10 + timedelta(
+    assert recording.path == "2026/11/23/c1-090003.wav" and recording.started_at == MONDAY_10 + timedelta(
         seconds=3
     )
     audio = world["store"].read(recording.path)
@@ -234,5 +234,5 @@ def test_a_reused_call_id_gets_a_file_of_its_own_and_nothing_is_replaced(world):
     again = world["service"].receive(
         "dup", None, MONDAY_10, 2.0, telephony_wav(array.array("h", [0]) * 16000)
     )
-    assert again.path != first.path and again.path.startswith("2026/11/23/dup-1-")
+    assert again.path != first.path and again.path.startswith("2026/11/23/dup-090000-")
     assert world["store"].checksum(first.path) == first.sha256  # the older file is untouched

@@ -53,8 +53,7 @@ class RecordingService:
 
         def change(uow: UnitOfWork) -> tuple[Recording, dict[str, Any]]:
             measured = self._duration_of(audio)
-            taken = sum(1 for r in uow.recordings.list() if r.call_id == call_id)
-            name = f"{_safe(call_id)}-{taken + 1}"
+            name = f"{_safe(call_id)}-{started_at:%H%M%S}"  # a call's stretches start at different times
             try:
                 stored = self._store.put(started_at.date(), f"{name}.wav", audio)
             except FileExistsError:  # a file of that name is there (a reused call id): never replaced
