@@ -23,6 +23,7 @@ from kc_domain.contacts.service import ContactService
 from kc_domain.identity.password import LockoutPolicy, PasswordPolicy
 from kc_domain.identity.service import SignInService
 from kc_domain.ivr.catalogue import IvrCatalogue
+from kc_domain.recordings.evaluation_service import EvaluationService
 from kc_domain.recordings.service import RecordingService
 from kc_domain.voicemail import VoicemailService
 
@@ -67,6 +68,7 @@ class Container(containers.DeclarativeContainer):
     voicemail = providers.Singleton(VoicemailService, uow_factory, clock, audit, voicemail_store)
     recording_store = providers.Singleton(FileRecordingStore, settings.provided.recordings_dir)
     recordings = providers.Singleton(RecordingService, uow_factory, clock, audit, recording_store, check_wav)
+    evaluations = providers.Singleton(EvaluationService, uow_factory, clock, audit)
     contacts = providers.Singleton(ContactService, uow_factory, clock, audit, journal)
     clients = providers.Singleton(ClientService, uow_factory, clock, audit)
     sign_in = providers.Singleton(

@@ -12,6 +12,7 @@ from kc_domain.identity.roles import Role
 from kc_domain.ivr.catalogue import IvrCatalogue
 from kc_domain.organisation.hours import DateException, OpeningHours, parse_intervals
 from kc_domain.organisation.model import CategoryKind, OverflowKind, OverflowTarget, PauseKind
+from kc_domain.recordings.evaluation import Criterion, Scale
 from kc_domain.supervision.model import AlertKind, Severity, WallboardLayout
 
 if TYPE_CHECKING:
@@ -237,7 +238,7 @@ def seed(admin: AdminService) -> dict[str, Any]:
 
 
 def _supervision(make: Any, ids: dict[str, int]) -> None:
-    """The demo's alert rules (RT-06) and wallboards (WB-01)."""
+    """The demo's alert rules (RT-06), evaluation form (REC-07) and wallboards (WB-01)."""
     for key, name, kind, limit, severity, extra in [
         ("wait", "Čekání nad 1 minutu", AlertKind.LONG_WAIT, 60, Severity.WARNING, {}),
         ("wait_long", "Čekání nad 3 minuty", AlertKind.LONG_WAIT, 180, Severity.CRITICAL, {}),
@@ -255,6 +256,15 @@ def _supervision(make: Any, ids: dict[str, int]) -> None:
     ]:
         values = {"name": name, "kind": kind, "limit": limit, "severity": severity, **extra}
         make("alert_rule", key, values)
+    yes_no, points = Scale.YES_NO, Scale.POINTS
+    criteria = (
+        Criterion("Pozdrav a představení", yes_no, weight=1),
+        Criterion("Ověření totožnosti pojištěnce", yes_no, weight=2),
+        Criterion("Správnost a úplnost informací", points, max_points=5, weight=3),
+        Criterion("Srozumitelnost a empatie", points, max_points=5, weight=2),
+        Criterion("Shrnutí a rozloučení", yes_no, weight=1, required=False),
+    )
+    make("evaluation_form", "kvalita", {"name": "Hodnocení hovoru KKC", "criteria": criteria})
     kkc = {ids[f"queue:{q}"] for q in ("obecna", "platby", "zamestnavatele", "poskytovatele")}
     make("wallboard", "kkc", {"name": "KKC – hlavní sál", "queue_ids": kkc, "layouts": set(WallboardLayout)})
     make(

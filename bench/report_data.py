@@ -799,9 +799,76 @@ def generate(
     else:
         sink = PostgresSink(parsed)
     try:
-        return generator.run(sink)
+        result = generator.run(sink)
     finally:
         sink.close()
+    result["ivr_node_days"] = add_ivr_walks(url)
+    return result
+
+
+def add_ivr_walks(url: str) -> int:
+    """The IVR walks of the generated calls, summed by day and node into ``ivr_node_days`` and
+    ``ivr_choice_days`` as the journal would have (REP-09): every inbound call that got past the
+    greeting walked the main tree (``otevreno`` → ``nabidka``, the key of its queue → ``fronta_<id>``)
+    or the assistance line's (``uvod``); those lost in the IVR hung up in its menu. Returns the rows."""
+    from kc_adapters.persistence.ivr_days import add_counts
+    from kc_adapters.persistence.tables import interactions, ivr_choice_days, ivr_node_days
+
+    engine = sa.create_engine(url)
+    rows = []
+    try:
+        with engine.begin() as connection:
+            c = interactions.c
+            groups = connection.execute(
+                sa.select(c.local_day, c.queue_id, c.end_stage, c.dialled, sa.func.count())
+                .where(
+                    c.direction == "inbound",
+                    c.end_stage != "abandoned_before_ivr",
+                    c.local_day.is_not(None),
+                )
+                .group_by(c.local_day, c.queue_id, c.end_stage, c.dialled)
+            ).all()
+            office = sorted(
+                {q for _d, q, _s, dialled, _n in groups if dialled == MAIN_LINE and q is not None}
+            )
+            keys = {queue_id: str(n + 1) for n, queue_id in enumerate(office)}
+            nodes: dict[tuple[Any, str, str], list[int]] = {}
+            choices: dict[tuple[Any, str, str, str], int] = {}
+
+            def add(day: Any, tree: str, node: str, n: int, exits: bool) -> None:
+                # calls, entries, exits, timeouts, invalid, abandons
+                into = nodes.setdefault((day, tree, node), [0] * 6)
+                into[0] += n
+                into[1] += n
+                into[2 if exits else 5] += n
+
+            for day, queue_id, stage, dialled, n in groups:
+                lost = stage == "abandoned_in_ivr"
+                if dialled != MAIN_LINE:
+                    add(day, "asistence", "uvod", n, not lost)
+                    continue
+                add(day, "hlavni", "otevreno", n, True)
+                add(day, "hlavni", "nabidka", n, not lost)
+                if not lost and queue_id in keys:
+                    key = (day, "hlavni", "nabidka", keys[queue_id])
+                    choices[key] = choices.get(key, 0) + n
+                    add(day, "hlavni", f"fronta_{queue_id}", n, True)
+            names = ("calls", "entries", "exits", "timeouts", "invalid", "abandons")
+            rows = [
+                {"day": d, "tree": t, "node": node, **dict(zip(names, v, strict=True))}
+                for (d, t, node), v in nodes.items()
+            ]
+            if rows:
+                add_counts(connection, ivr_node_days, ("day", "tree", "node"), names, rows)
+            keyed = [
+                {"day": d, "tree": t, "node": node, "key": k, "count": n}
+                for (d, t, node, k), n in choices.items()
+            ]
+            if keyed:
+                add_counts(connection, ivr_choice_days, ("day", "tree", "node", "key"), ("count",), keyed)
+    finally:
+        engine.dispose()
+    return len(rows)
 
 
 def prepare(url: str, agents: int) -> None:

@@ -58,6 +58,7 @@ def create_app(container: Container | None = None) -> Flask:
         clients,
         contacts,
         desktop,
+        evaluations,
         home,
         ivr,
         ops,
@@ -97,6 +98,7 @@ def create_app(container: Container | None = None) -> Flask:
         reports_views.api,
         wallboard.bp,
         recordings.bp,
+        evaluations.bp,
     ):
         app.register_blueprint(blueprint)
     return app

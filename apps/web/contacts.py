@@ -5,7 +5,7 @@ statistics (AG-05, AG-07, AG-08, AG-09, AG-15): the JSON API the agent desktop u
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from apps.web.errors import validation_payload
 from apps.web.messages import CALL_ENDS
+from apps.web.query_args import day_arg
 from apps.web.recordings import recording_links
 from apps.web.security import actor, current_user, requires
 from kc_domain.contacts.model import NOTE_MAX
@@ -259,8 +260,8 @@ def day_period(args: Mapping[str, str]) -> tuple[datetime, datetime, str]:
     zone = ZoneInfo(current_app.config["KC_TIMEZONE"])
     today = current_app.extensions["kc"].clock().now().astimezone(zone).date()
     errors: list[FieldError] = []
-    first = _day(args, "since", today - timedelta(days=6), errors)
-    last = _day(args, "until", today, errors)
+    first = day_arg(args, "since", today - timedelta(days=6), errors)
+    last = day_arg(args, "until", today, errors)
     if not errors and last < first:
         errors.append(FieldError("until", "ends_before_start"))
     if errors:
@@ -269,14 +270,3 @@ def day_period(args: Mapping[str, str]) -> tuple[datetime, datetime, str]:
     since = datetime.combine(first, time(), zone)
     until = datetime.combine(last + timedelta(days=1), time(), zone)
     return since, until, text
-
-
-def _day(args: Mapping[str, str], field: str, default: date, errors: list[FieldError]) -> date:
-    raw = str(args.get(field, "") or "").strip()
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors.append(FieldError(field, "bad_date", {"value": raw}))
-        return default

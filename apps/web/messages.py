@@ -100,6 +100,11 @@ ERRORS = {
     "bad_icis_id": _l("“%(value)s” is not an ICIS identifier (letters, digits, . _ -)."),
     "note_sealed": _l("The note is finished; change it by adding a new version."),
     "category_inactive": _l("This call category is no longer in use."),
+    "no_criteria": _l("Give at least one criterion."),
+    "unknown_form": _l("Choose an active evaluation form."),
+    "no_agent": _l("The recording has no agent to evaluate."),
+    "outside_recording": _l("The moment %(offset)s s is outside the recording (0 to %(duration)s s)."),
+    "nothing_scored": _l("Score at least one criterion."),
 }
 
 SIGN_IN_REFUSALS = {

@@ -1,5 +1,6 @@
-"""Call recordings in the browser (REC-02, REC-04, REC-05, REC-06): search with filters, sorting and
-paging; a recording's page with a seekable player; download as WAV or MP3; the legal hold.
+"""Call recordings in the browser (REC-02, REC-04, REC-05, REC-06, REC-07): search with filters,
+sorting and paging; a recording's page with a seekable player; download as WAV or MP3; the legal
+hold; evaluating the call on its page (the sheet's helpers are in ``apps/web/evaluations.py``).
 
 Listening and downloading are separate rights (REC-05) and each is audited by the recording
 service (``recording.listen``, ``recording.download``); seeking in the player does not add an
@@ -29,13 +30,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from apps.web import evaluations
 from apps.web.errors import validation_payload
+from apps.web.query_args import day_arg, whole_arg
 from apps.web.security import actor, current_user, requires
 from kc_adapters.exports.mp3 import wav_to_mp3
-from kc_adapters.persistence import recording_search
+from kc_adapters.persistence import evaluation_search, recording_search
 from kc_adapters.persistence.recording_search import KINDS, SORTS, RecordingRow
 from kc_domain.errors import FieldError, NotFound, ValidationFailed
 from kc_domain.identity.roles import Permission
+from kc_domain.recordings.evaluation import Evaluation
 from kc_domain.recordings.model import Recording, RecordingMissing
 from kc_domain.recordings.service import HOLD_REASON_MAX, RecordingService
 
@@ -128,17 +132,17 @@ def parse_filters(args: Mapping[str, str]) -> tuple[dict[str, Any], int]:
     # a link to one call's recordings (``?call=``, from histories and reports) finds them however old
     one_call = bool(args.get("call")) and not args.get("since") and not args.get("until")
     since_default = EARLIEST if one_call else today - timedelta(days=DEFAULT_DAYS - 1)
-    first = _day(args, "since", since_default, errors)
-    last = _day(args, "until", today, errors)
+    first = day_arg(args, "since", since_default, errors)
+    last = day_arg(args, "until", today, errors)
     if first and last and last < first:
         errors.append(FieldError("until", "ends_before_start"))
     query: dict[str, Any] = {
         "call_id": args.get("call", "")[:64],
-        "agent_id": _whole(args, "agent", errors),
-        "queue_id": _whole(args, "queue", errors),
-        "category_id": _whole(args, "category", errors),
-        "min_duration": _whole(args, "min_duration", errors),
-        "max_duration": _whole(args, "max_duration", errors),
+        "agent_id": whole_arg(args, "agent", errors),
+        "queue_id": whole_arg(args, "queue", errors),
+        "category_id": whole_arg(args, "category", errors),
+        "min_duration": whole_arg(args, "min_duration", errors),
+        "max_duration": whole_arg(args, "max_duration", errors),
         "note_text": args.get("note", ""),
         "kind": args.get("type", "") or None,
         "sort": args.get("sort", "") or "started_at",
@@ -159,7 +163,7 @@ def parse_filters(args: Mapping[str, str]) -> tuple[dict[str, Any], int]:
     low, high = query["min_duration"], query["max_duration"]
     if low is not None and high is not None and high < low:
         errors.append(FieldError("max_duration", "too_small", {"min": low}))
-    page = _whole(args, "page", errors)
+    page = whole_arg(args, "page", errors)
     if page is None:
         page = 1
     elif page < 1:
@@ -170,27 +174,6 @@ def parse_filters(args: Mapping[str, str]) -> tuple[dict[str, Any], int]:
     query["since"] = datetime.combine(first, time(), zone)
     query["until"] = datetime.combine(last + timedelta(days=1), time(), zone)
     return query, page
-
-
-def _day(args: Mapping[str, str], field: str, default: date, errors: list[FieldError]) -> date | None:
-    raw = args.get(field, "")
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors.append(FieldError(field, "bad_date", {"value": raw}))
-        return None
-
-
-def _whole(args: Mapping[str, str], field: str, errors: list[FieldError]) -> int | None:
-    raw = args.get(field, "")
-    if not raw:
-        return None
-    if not raw.isdecimal() or len(raw) > 9:
-        errors.append(FieldError(field, "not_a_number"))
-        return None
-    return int(raw)
 
 
 def _render_index(
@@ -260,10 +243,35 @@ def mmss(seconds: float | None) -> str:
 @bp.route("/<int:recording_id>")
 @requires(Permission.LISTEN_RECORDINGS)
 def show(recording_id: int) -> ResponseReturnValue:
+    """The recording with its player; for evaluators (REC-07) also its evaluations and the sheet to
+    score it with (``?evaluation=<id>``: edit that evaluation)."""
+    editing = None
+    wanted = request.args.get("evaluation", "")
+    if wanted.isdecimal() and _may(Permission.EVALUATE_CALLS):
+        editing = evaluations.service().get(int(wanted))
+        if editing.recording_id != recording_id:
+            raise NotFound("evaluation", wanted)
+    values = evaluations.saved_values(editing) if editing else {"fields": {}, "notes": []}
+    return _render_show(recording_id, editing, values, {})
+
+
+def _render_show(
+    recording_id: int,
+    editing: Evaluation | None,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    chosen: str = "",
+) -> str:
     row = recording_search.find(_engine(), recording_id)
     if row is None:
         raise NotFound("recording", recording_id)
     recording = service().get(recording_id)
+    may_evaluate = _may(Permission.EVALUATE_CALLS)
+    if editing is not None:
+        sheets = [evaluations.sheet_for_edit(editing)]
+    else:
+        sheets = evaluations.sheets_for_new(evaluations.service().active_forms()) if may_evaluate else []
+    done = evaluation_search.search(_engine(), recording_id=recording_id) if may_evaluate else []
     return render_template(
         "recordings/show.html",
         row=row,
@@ -273,7 +281,62 @@ def show(recording_id: int) -> ResponseReturnValue:
         may_download=_may(Permission.DOWNLOAD_RECORDINGS),
         may_hold=_may(Permission.SUPERVISE),
         hold_reason_max=HOLD_REASON_MAX,
+        may_evaluate=may_evaluate,
+        sheets=sheets,
+        editing=editing,
+        chosen=chosen or (sheets[0].key if sheets else ""),
+        values=values,
+        errors=errors,
+        evaluations=done,
+        clock_text=evaluations.clock_text,
     )
+
+
+# -- evaluation (REC-07) ----------------------------------------------------------------------------
+@bp.route("/<int:recording_id>/evaluations", methods=["POST"])
+@requires(Permission.LISTEN_RECORDINGS, Permission.EVALUATE_CALLS)
+def evaluate(recording_id: int) -> ResponseReturnValue:
+    """Save a new evaluation; refused input shows the page again with every field's error (422)."""
+    user = current_user()
+    assert user is not None
+    forms = {str(f.id): f for f in evaluations.service().active_forms()}
+    raw_form = request.form.get("form_id", "")
+    form = forms.get(raw_form)
+    criteria = form.criteria if form else ()
+    scoring = evaluations.scoring_from_form(request.form, f"f{raw_form}", len(criteria))
+    row = recording_search.find(_engine(), recording_id)
+    try:
+        saved = evaluations.service().evaluate(
+            actor(),
+            user.user_id,
+            recording_id,
+            int(raw_form) if raw_form.isdecimal() and len(raw_form) < 10 else None,
+            scoring,
+            call_agent_id=row.agent_id if row else None,
+        )
+    except ValidationFailed as error:
+        errors = evaluations.error_messages(error, criteria)
+        values = evaluations.submitted_values(request.form)
+        return _render_show(recording_id, None, values, errors, f"f{raw_form}" if form else ""), 422
+    flash(_("The evaluation is saved: %(score)s %%.", score=saved.score_percent), "success")
+    return redirect(url_for("recordings.show", recording_id=recording_id))
+
+
+@bp.route("/<int:recording_id>/evaluations/<int:evaluation_id>", methods=["POST"])
+@requires(Permission.LISTEN_RECORDINGS, Permission.EVALUATE_CALLS)
+def reevaluate(recording_id: int, evaluation_id: int) -> ResponseReturnValue:
+    """Change an evaluation (scores, comments, notes); audited with what changed."""
+    editing = evaluations.service().get(evaluation_id)
+    if editing.recording_id != recording_id:
+        raise NotFound("evaluation", evaluation_id)
+    scoring = evaluations.scoring_from_form(request.form, "edit", len(editing.criteria))
+    try:
+        saved = evaluations.service().update(actor(), evaluation_id, scoring)
+    except ValidationFailed as error:
+        errors = evaluations.error_messages(error, editing.criteria)
+        return _render_show(recording_id, editing, evaluations.submitted_values(request.form), errors), 422
+    flash(_("The evaluation is saved: %(score)s %%.", score=saved.score_percent), "success")
+    return redirect(url_for("recordings.show", recording_id=recording_id))
 
 
 @bp.route("/<int:recording_id>/audio")

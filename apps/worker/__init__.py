@@ -44,10 +44,19 @@ def _purge_recordings(container: Container) -> dict[str, int]:
     return container.recordings().purge(container.settings().recording_retention_days)
 
 
+def _roll_up_reports(container: Container) -> dict[str, int]:
+    """Sum the finished days for the reports (REP-11..REP-20): a report over months reads the sums."""
+    from kc_domain.reports.figures import sl_thresholds
+
+    queues = container.admin().list("queue")
+    return dict(container.journal().roll_up(sl_thresholds(queues), container.clock().now()))
+
+
 JOBS = (
     Job("audit-retention", 6 * 3600, _purge_audit),
     Job("report-schedules", 60, _send_reports),
     Job("recording-retention", 6 * 3600, _purge_recordings),
+    Job("report-rollups", 600, _roll_up_reports),
 )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from kc_domain.contacts.stats import CallTally
+from kc_domain.ivr.stats import NodeTotals
 from kc_domain.reports.activity import AgentTime
 from kc_domain.reports.figures import CallFigures
 from kc_domain.reports.filters import ReportFilter
@@ -79,3 +80,12 @@ class ContactJournal(Protocol):
     ) -> dict[int, AgentTime]:
         """Each agent's time in [since, until) by state and pause code (``activity.agent_time``),
         intervals still open counted until ``now``; ``agents`` narrows (empty: all)."""
+
+    def ivr_nodes(self, wanted: ReportFilter) -> dict[str, dict[str, NodeTotals]]:
+        """Per-node IVR counts ``{tree: {node: totals}}`` of the walks that ended on the days
+        ``wanted`` selects (dates and weekdays), as ``kc_domain.ivr.stats.sum_node_stats`` (REP-09)."""
+
+    def roll_up(self, thresholds: Mapping[int, int], now: datetime) -> dict[str, int]:
+        """Keep the sums of the days finished before ``now`` that reports read instead of the
+        calls (``thresholds``: the queues' service-level seconds); what was done, e.g. ``{"days": 3}``.
+        Reports give the same figures before and after."""

@@ -25,6 +25,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
 from kc_domain.recordings.model import Recording
 from kc_domain.reports.schedule import ReportSchedule
 from kc_domain.supervision.model import Alert, AlertRule, Wallboard
@@ -206,6 +207,8 @@ class UnitOfWork(Protocol):
     wallboards: Repository[Wallboard]
     report_schedules: Repository[ReportSchedule]
     recordings: Repository[Recording]
+    evaluation_forms: Repository[EvaluationForm]
+    evaluations: Repository[Evaluation]
     clients: ClientRepository
     contacts: ContactRepository
     audit: AuditStore

@@ -33,6 +33,8 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.recordings.evaluation import Criterion, Evaluation, EvaluationForm, Scale, Score, TimelineNote
+from kc_domain.recordings.model import Recording
 from kc_domain.reports.schedule import Frequency, ReportSchedule
 from kc_domain.supervision.model import Alert, AlertKind, AlertRule, Severity, Wallboard, WallboardLayout
 from kc_domain.voicemail import Voicemail, VoicemailState
@@ -265,6 +267,45 @@ def client_field(uow: UnitOfWork, n: int = 0) -> ClientField:
     )
 
 
+CRITERIA = (
+    Criterion("Pozdrav a představení", Scale.POINTS, 5, 2, "Jméno, pojišťovna, nabídka pomoci"),
+    Criterion("Ověření totožnosti", Scale.YES_NO, weight=3),
+    Criterion("Nabídka dalších služeb", Scale.POINTS, 3, 1, required=False),
+)
+
+
+def evaluation_form(uow: UnitOfWork, n: int = 0) -> EvaluationForm:
+    return uow.evaluation_forms.add(EvaluationForm(_v("Kvalita hovoru KKC", n), CRITERIA))
+
+
+def evaluation(uow: UnitOfWork, n: int = 0) -> Evaluation:
+    agent = user(uow, n)
+    recording = uow.recordings.add(
+        Recording(f"hovor-{n}", CHANGED_AT, 185.5, f"2025/03/30/hovor-{n}.wav", 2_968_044, "b" * 64, agent.id)
+    )
+    return uow.evaluations.add(
+        Evaluation(
+            recording_id=recording.id or 0,
+            call_id=recording.call_id,
+            agent_id=agent.id or 0,
+            form_id=None,
+            form_name=_v("Kvalita hovoru KKC", n),
+            evaluator_id=agent.id or 0,
+            evaluator_name="Jana Dvořáková",
+            scores=(
+                Score(CRITERIA[0], 4, "Chybělo jméno pojišťovny"),
+                Score(CRITERIA[1], 1),
+                Score(CRITERIA[2], None),
+            ),
+            notes=(TimelineNote(12.5, "Skočila klientovi do řeči"), TimelineNote(170.0, "Pěkné shrnutí")),
+            comment="Celkově dobrý hovor.",
+            score_percent=88.0,
+            created_at=CHANGED_AT,
+            updated_at=CHANGED_AT + timedelta(minutes=5),
+        )
+    )
+
+
 def _change_user(u: User) -> None:
     u.failed_logins += 1
     u.locked_until = None
@@ -296,6 +337,26 @@ class Sample:
 
 
 SAMPLES = [
+    Sample(
+        "evaluation_form",
+        "evaluation_forms",
+        "REC-07",
+        evaluation_form,
+        _setter(criteria=CRITERIA[1:], active=False, name="Kvalita hovoru AS"),
+    ),
+    Sample(
+        "evaluation",
+        "evaluations",
+        "REC-07",
+        evaluation,
+        _setter(
+            scores=(Score(CRITERIA[0], 5, ""), Score(CRITERIA[1], 0, "Neověřila"), Score(CRITERIA[2], 3)),
+            notes=(),
+            comment="",
+            score_percent=50.0,
+            updated_at=CHANGED_AT + timedelta(days=1),
+        ),
+    ),
     Sample(
         "ivr_tree",
         "ivr_trees",

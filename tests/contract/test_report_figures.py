@@ -1,12 +1,15 @@
 """The reports' call figures (REP-11..REP-20) on a small hand-made day whose right answers are
 written here: the reference computation (memory journal) and the SQL journal on SQLite and
-PostgreSQL give them alike, filters included (REP-06)."""
+PostgreSQL give them alike, filters included (REP-06), from the calls and from the days' roll-ups
+("-rolled": every question asked after the worker summed the finished days)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
@@ -81,16 +84,32 @@ DAY: list[ev.Event] = [
 ]
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
+LATER = MONDAY + timedelta(days=3)  # Thursday: every day of the fixture is over for the roll-ups
+
+
+class RollingJournal(SqlJournal):
+    """The SQL journal whose finished days are rolled up before each question is answered."""
+
+    def figures(self, wanted: Any, group: str, thresholds: Any, agents: Any = frozenset()) -> Any:
+        self.roll_up(thresholds, LATER)
+        return super().figures(wanted, group, thresholds, agents)
+
+    def agent_times(self, since: datetime, until: datetime, now: datetime, agents: Any = frozenset()) -> Any:
+        self.roll_up(THRESHOLDS, LATER)
+        return super().agent_times(since, until, now, agents)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres", "sqlite-rolled", "postgres-rolled"])
 def journal(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ContactJournal]:
     if request.param == "memory":
         found: ContactJournal = MemoryJournal()
         found.record(DAY, [])
         yield found
         return
-    database, drop = open_database(request.param, tmp_path)
+    backend, _, rolled = request.param.partition("-")
+    database, drop = open_database(backend, tmp_path)
     try:
-        found = SqlJournal(database.engine)
+        found = (RollingJournal if rolled else SqlJournal)(database.engine)
         found.record(DAY, [])
         yield found
     finally:
@@ -223,3 +242,77 @@ def test_intervals_of_a_chosen_length(journal: ContactJournal):
     assert {minute: f.calls for minute, f in found.items()} == {540: 4, 600: 3, 660: 1}  # 9:00, 10:00, 11:00
     halves = journal.figures(attrs.evolve(quarter, interval_min=30), "interval", THRESHOLDS)
     assert sorted(halves) == [540, 600, 660]
+
+
+def prague(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), ZoneInfo("Europe/Prague"))
+
+
+@pytest.mark.req("REP-16", "REP-08")
+def test_agent_times_over_whole_days_and_a_pause_over_midnight(journal: ContactJournal):
+    monday, tuesday = date(2026, 11, 23), date(2026, 11, 24)
+    journal.record(shift(17), [])
+    journal.record(
+        [
+            ev.AgentStateChanged(prague(monday, 23), 18, "ready", "logged_out", ""),
+            ev.AgentStateChanged(prague(monday, 23, 30), 18, "paused", "ready", "OBED"),
+            ev.AgentStateChanged(prague(tuesday, 0, 30), 18, "logged_out", "paused", "OBED"),
+        ],
+        [],
+    )
+    later = prague(date(2026, 11, 26), 12)
+    both = journal.agent_times(prague(monday, 0), prague(date(2026, 11, 25), 0), later)
+    assert both[17].seconds == {"ready": 780.0, "busy": 900.0, "wrap_up": 120.0, "paused": 1800.0}
+    assert (both[18].seconds, both[18].pause_count) == ({"ready": 1800.0, "paused": 3600.0}, 1)
+    tuesday_only = journal.agent_times(prague(tuesday, 0), prague(date(2026, 11, 25), 0), later)
+    assert 17 not in tuesday_only or not tuesday_only[17].logged_in_s
+    assert (tuesday_only[18].pauses, tuesday_only[18].pause_count) == ({"OBED": 1800.0}, 1)
+    # a period ending in the middle of a day: the rolled Monday and Tuesday's first quarter hour
+    part = journal.agent_times(prague(monday, 0), prague(tuesday, 0, 15), later)[18]
+    assert (part.seconds, part.pause_count) == ({"ready": 1800.0, "paused": 2700.0}, 1)
+
+
+def walk(call_id: str, day: datetime, stats: dict[str, Any], tree: str = "hlavni") -> ev.CallLeftIvr:
+    return ev.CallLeftIvr(day, call_id, tree, 1, "route", "", stats)
+
+
+WALKS = [
+    # Monday: one caller presses 1 at once, one presses 9 (invalid) then 2, one hangs up in the menu
+    walk(
+        "i1",
+        at(10),
+        {"uvod": {"entries": 1, "exits": 1}, "menu": {"entries": 1, "exits": 1, "choices": {"1": 1}}},
+    ),
+    walk(
+        "i2",
+        at(20),
+        {
+            "uvod": {"entries": 1, "exits": 1},
+            "menu": {"entries": 2, "exits": 1, "invalid": 1, "choices": {"2": 1}},
+        },
+    ),
+    walk("i3", at(30), {"uvod": {"entries": 1, "exits": 1}, "menu": {"entries": 1, "abandons": 1}}),
+    # Tuesday: a timeout, then 1; and a walk through another tree
+    walk("i4", at(40, TUESDAY), {"menu": {"entries": 2, "exits": 1, "timeouts": 1, "choices": {"1": 1}}}),
+    walk("i5", at(50, TUESDAY), {"start": {"entries": 1, "exits": 1}}, tree="asistence"),
+]
+
+
+@pytest.mark.req("REP-09")
+def test_ivr_counts_per_tree_and_node(journal: ContactJournal):
+    journal.record(WALKS, [])
+    found = journal.ivr_nodes(BOTH_DAYS)
+    assert list(found) == ["asistence", "hlavni"]
+    assert found["hlavni"]["menu"] == {
+        "calls": 4,
+        "entries": 6,
+        "exits": 3,
+        "timeouts": 1,
+        "invalid": 1,
+        "abandons": 1,
+        "choices": {"1": 2, "2": 1},
+    }
+    assert found["hlavni"]["uvod"]["calls"] == 3 and found["asistence"]["start"]["exits"] == 1
+    tuesdays = journal.ivr_nodes(attrs.evolve(BOTH_DAYS, weekdays=frozenset({1})))
+    assert tuesdays["hlavni"]["menu"]["choices"] == {"1": 1} and "uvod" not in tuesdays["hlavni"]
+    assert journal.ivr_nodes(ReportFilter(date(2026, 11, 25), date(2026, 11, 25))) == {}

@@ -207,3 +207,20 @@ def test_the_report_columns_are_written_with_each_call(
         )
         == 0
     )
+
+
+@pytest.mark.req("REP-09")
+def test_the_ivr_walks_agree_with_the_calls(history: tuple[sqlite3.Connection, dict[str, Any], str]) -> None:
+    db, counts, _url = history
+    assert counts["ivr_node_days"] > 0
+    walked = one(
+        db,
+        "SELECT count(*) FROM interactions"
+        " WHERE direction = 'inbound' AND end_stage <> 'abandoned_before_ivr'",
+    )
+    assert one(db, "SELECT sum(calls) FROM ivr_node_days WHERE node IN ('otevreno', 'uvod')") == walked
+    hung_up = one(db, "SELECT count(*) FROM interactions WHERE end_stage = 'abandoned_in_ivr'")
+    assert one(db, "SELECT sum(abandons) FROM ivr_node_days") == hung_up
+    assert one(db, "SELECT sum(count) FROM ivr_choice_days") == one(
+        db, "SELECT sum(calls) FROM ivr_node_days WHERE node LIKE 'fronta_%'"
+    )

@@ -77,7 +77,7 @@ def test_an_in_memory_sqlite_database_works_for_quick_experiments() -> None:
             uow.commit()
         with factory() as uow:
             assert [p.name for p in uow.pause_codes.list()] == ["Oběd"]
-        assert database.current_revision() == "0017"
+        assert database.current_revision() == "0019"
 
 
 def test_ping_passes_on_a_reachable_database_and_raises_on_an_unreachable_one(tmp_path: Path) -> None:

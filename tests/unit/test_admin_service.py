@@ -32,6 +32,7 @@ from kc_domain.organisation.model import (
     TransferLineGroup,
 )
 from kc_domain.plain import to_plain
+from kc_domain.recordings.evaluation import Criterion, Scale
 from kc_domain.supervision.model import AlertKind, Severity, WallboardLayout
 
 from .support import ROOT, Store
@@ -52,6 +53,7 @@ REQ = {
     "client_field": "CDB-03",
     "alert_rule": "RT-06",
     "wallboard": "WB-01",
+    "evaluation_form": "REC-07",
 }
 
 
@@ -190,6 +192,13 @@ def valid_values(kind: str, w: World) -> dict[str, Any]:
             "waiting_warn": 2,
             "waiting_alarm": 5,
         },
+        "evaluation_form": {
+            "name": "Kvalita hovoru – reklamace",
+            "criteria": (
+                Criterion("Pozdrav", Scale.POINTS, 5, 2, "Představení a nabídka pomoci"),
+                Criterion("Ověření totožnosti", Scale.YES_NO, weight=3),
+            ),
+        },
         "client_field": {
             "key": "stav_pojisteni",
             "label": "Stav pojištění",
@@ -216,6 +225,7 @@ UPDATES: dict[str, dict[str, Any]] = {
     "client_field": {"label": "Stav pojištění v ICIS", "choices": ("aktivní", "ukončené"), "required": True},
     "alert_rule": {"limit": 300, "severity": Severity.WARNING},
     "wallboard": {"rotate_s": 10, "queue_ids": set()},
+    "evaluation_form": {"active": False, "criteria": (Criterion("Rozloučení", Scale.POINTS, 3),)},
 }
 
 

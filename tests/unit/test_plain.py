@@ -32,6 +32,7 @@ from kc_domain.organisation.model import (
     TransferLineGroup,
 )
 from kc_domain.plain import to_plain
+from kc_domain.recordings.evaluation import Criterion, EvaluationForm, Scale
 from kc_domain.supervision.model import AlertKind, AlertRule, Severity, Wallboard, WallboardLayout
 
 pytestmark = pytest.mark.req("SEC-03")
@@ -181,6 +182,14 @@ EXAMPLES = {
     "alert_rule": AlertRule("Dlouhé čekání", AlertKind.LONG_WAIT, 2, 90, Severity.CRITICAL, id=13),
     "wallboard": Wallboard(
         "KKC", {2}, {WallboardLayout.OVERVIEW, WallboardLayout.TODAY}, kiosk_token_hash="a" * 64, id=14
+    ),
+    "evaluation_form": EvaluationForm(
+        "Kvalita hovoru",
+        (
+            Criterion("Pozdrav", Scale.POINTS, 5, 2, "Představení"),
+            Criterion("Ověření", Scale.YES_NO, weight=3),
+        ),
+        id=15,
     ),
 }
 

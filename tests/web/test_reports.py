@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 import openpyxl
@@ -170,3 +171,51 @@ def test_a_drilled_down_call_links_to_its_recording(client, container, day):
     client.login("novakova")  # an agent without the right to listen: the calls, no links
     mine = client.http.get(f"/reports/calls?report=hourly&{PERIOD}")
     assert mine.status_code == 200 and "/recordings/" not in mine.get_data(as_text=True)
+
+
+@pytest.mark.req("REP-09")
+def test_the_ivr_report_lists_each_node_in_the_order_of_its_tree(client, container, day):
+    from apps.seed import seed_ivr
+    from kc_domain.routing import events as ev
+    from tests.integration.test_call_flow import queue_ids
+
+    seed_ivr(container.ivr(), queue_ids(container))
+    walks = [
+        ev.CallLeftIvr(NOW.replace(day=23, hour=8), f"w{n}", "hlavni", 1, "route", "", stats)
+        for n, stats in enumerate(
+            [
+                {
+                    "otevreno": {"entries": 1, "exits": 1},
+                    "nabidka": {"entries": 1, "exits": 1, "choices": {"1": 1}},
+                },
+                {
+                    "otevreno": {"entries": 1, "exits": 1},
+                    "nabidka": {"entries": 2, "abandons": 1, "invalid": 1},
+                },
+                {"otevreno": {"entries": 1, "exits": 1}, "stary_uzel": {"entries": 1, "exits": 1}},
+            ]
+        )
+    ]
+    container.journal().record(walks, [])
+    client.login("supervizor")
+    data = client.api("GET", f"/api/v1/reports/ivr?{PERIOD}").get_json()
+    (table,) = data["tables"]
+    rows = {row[0].strip("· "): row for row in table["rows"]}
+    assert table["rows"][0][:3] == ["otevreno", "Podmínka", 3]  # the tree's start first
+    assert rows["nabidka"][2:9] == [2, 3, 1, 0, 1, 1, 0.5] and rows["nabidka"][9] == "1: 1"
+    assert rows["obecna"][2] == 0  # a node nobody reached is listed too
+    assert table["rows"][-1][0] == "stary_uzel"  # a node the tree no longer has: last
+    page = client.http.get(f"/reports/ivr?{PERIOD}").get_data(as_text=True)
+    assert "nabidka" in page and "Zavěsili" in page and page.count("<svg") == 1
+
+
+@pytest.mark.req("REP-19")
+def test_the_distribution_over_months_and_days_of_the_month(client, day):
+    client.login("supervizor")
+    data = client.api("GET", f"/api/v1/reports/distribution?{PERIOD}").get_json()
+    by_month, by_month_day = data["tables"][2], data["tables"][3]
+    assert [(row[0], row[1]) for row in by_month["rows"]] == [("11/2026", 8)]
+    assert [(row[0], row[1]) for row in by_month_day["rows"]] == [("23.", 6), ("24.", 2)]
+    page = client.http.get(f"/reports/distribution?{PERIOD}").get_data(as_text=True)
+    links = re.findall(r'href="([^"]*/reports/calls[^"]*)"', page)
+    assert any("since=2026-11-23" in link and "until=2026-11-24" in link for link in links)  # the month

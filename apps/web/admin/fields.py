@@ -14,6 +14,7 @@ import attrs
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
+from apps.web.admin import criteria
 from kc_domain.errors import FieldError
 from kc_domain.organisation.hours import (
     WEEKDAYS,
@@ -32,7 +33,8 @@ Choices = Callable[[], list[tuple[str, str]]]
 
 @attrs.frozen
 class Field:
-    """``kind``: text, int, bool, choice, multi, ref, refs, list, lines, datetime, hours, overflow, password.
+    """``kind``: text, int, bool, choice, multi, ref, refs, list, lines, datetime, hours, overflow, password,
+    criteria (an evaluation form's rows, ``apps.web.admin.criteria``).
 
     ``list`` is an unordered set of words; ``lines`` an ordered tuple of lines (e.g. offered choices).
     """
@@ -73,6 +75,8 @@ class Field:
         if self.kind == "overflow":
             kind = self._member(form.get("overflow_kind", "hangup"), errors, OverflowKind, "overflow_kind")
             return OverflowTarget(kind or OverflowKind.HANGUP, form.get("overflow_target", "").strip())
+        if self.kind == "criteria":
+            return criteria.from_form(form, errors)
         raise ValueError(self.kind)
 
     # -- from JSON -------------------------------------------------------------------------------
@@ -95,6 +99,8 @@ class Field:
             return value
         if self.kind == "datetime":
             return None if value is None else _aware_datetime(self.name, value, errors)
+        if self.kind == "criteria":
+            return criteria.from_json(value, errors)
         if not isinstance(value, expected[self.kind]) or (self.kind == "int" and isinstance(value, bool)):
             errors.append(FieldError(self.name, "not_a_number" if self.kind == "int" else "invalid_choice"))
             return None
@@ -140,6 +146,8 @@ class Field:
             return shown
         if self.kind == "overflow":
             return {"overflow_kind": value.kind.value, "overflow_target": value.target}
+        if self.kind == "criteria":
+            return criteria.form_value(value)
         if self.kind in ("multi", "refs"):
             return {str(to_plain(v)) for v in value}
         if self.kind == "list":

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from apps.web.admin import criteria
 from apps.web.admin.fields import Field
 from apps.web.admin.resources import RESOURCES, Resource
 from apps.web.admin.service import admin, cells, defaults, labels, resource_for, values_from_form
@@ -151,6 +152,8 @@ def _submitted_value(field: Field, form: MultiDict[str, str]) -> dict[str, objec
         return {**{k: form.get(k, "") for k in keys}, "closed_on_holidays": "closed_on_holidays" in form}
     if field.kind == "overflow":
         return {k: form.get(k, "") for k in ("overflow_kind", "overflow_target")}
+    if field.kind == "criteria":
+        return {field.name: criteria.rows_from_form(form)}
     return {field.name: form.get(field.name, "")}
 
 

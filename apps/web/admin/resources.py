@@ -493,5 +493,24 @@ RESOURCES: dict[str, Resource] = {
                 ACTIVE,
             ),
         ),
+        Resource(
+            "evaluation_form",
+            _l("Evaluation forms"),
+            _l("Evaluation form"),
+            Permission.MANAGE_EVALUATION_FORMS,
+            (
+                NAME,
+                Field(
+                    "criteria",
+                    _l("Criteria"),
+                    "criteria",
+                    help=_l(
+                        "The score is the weighted average of the criteria in percent: each criterion's "
+                        "points out of its maximum (yes counts as 1 of 1), times its weight."
+                    ),
+                ),
+                attrs.evolve(ACTIVE, label=_l("Active (offered for new evaluations)")),
+            ),
+        ),
     )
 }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from apps.web.reports import activity, calls, categories
+from apps.web.reports import activity, calls, categories, ivr
 from apps.web.reports.base import Report
 
-REPORTS: dict[str, Report] = {r.key: r for module in (calls, activity, categories) for r in module.REPORTS}
+REPORTS: dict[str, Report] = {
+    r.key: r for module in (calls, activity, categories, ivr) for r in module.REPORTS
+}

@@ -28,6 +28,7 @@ class Context:
     zone: ZoneInfo
     now: datetime
     drill: Callable[..., str]  # the URL of the calls behind a figure (extra filter parameters)
+    trees: Callable[[], Mapping[str, Any]] = dict  # IVR tree name -> its tree (the active version)
 
     def figures(self, group: str) -> dict[Any, CallFigures]:
         return dict(self.journal.figures(self.wanted, group, self.thresholds, self.agents))

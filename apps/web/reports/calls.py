@@ -1,10 +1,11 @@
 """The call reports (REP-11..REP-20): overview per queue, lost calls by stage, waiting and ringing
-times in buckets per queue and per agent, the hourly breakdown, the distribution over days and
-weekdays (peaks), and the service level and lost share per queue and per agent."""
+times in buckets per queue and per agent, the hourly breakdown, the distribution over days,
+weekdays, months and days of the month (peaks), and the service level and lost share per queue
+and per agent."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -129,20 +130,39 @@ def _clock(minute: int) -> str:
 
 
 def distribution(ctx: Context) -> Built:
-    """Peaks (REP-19): the calls over the days of the period and over the days of the week."""
+    """Peaks (REP-19): the calls over the days of the period, the days of the week, the months and
+    the days of the month (the last two summed from the days)."""
     days = ctx.figures("day")
     weekdays = ctx.figures("weekday")
     names = ["calls", "inbound", "answered", "lost", "service_level"]
     by_day = [(d, days[d], ctx.drill(since=d.isoformat(), until=d.isoformat())) for d in sorted(days)]
     by_weekday = [(str(WEEKDAYS[w]), weekdays[w], ctx.drill(weekday=w)) for w in sorted(weekdays)]
+    months: dict[tuple[int, int], CallFigures] = {}
+    month_days: dict[int, CallFigures] = {}
+    for d, figures in days.items():
+        months[(d.year, d.month)] = months.get((d.year, d.month), CallFigures()) + figures
+        month_days[d.day] = month_days.get(d.day, CallFigures()) + figures
+    by_month = [(f"{m:02d}/{y}", months[(y, m)], _month_drill(ctx, y, m)) for y, m in sorted(months)]
+    by_month_day = [(f"{n}.", month_days[n], "") for n in sorted(month_days)]
     day_table = figure_table(_l("Calls by day"), _l("Day"), by_day, names, ctx.total(), ColumnKind.DATE)
     weekday_table = figure_table(_l("Calls by day of the week"), _l("Day of the week"), by_weekday, names)
+    month_table = figure_table(_l("Calls by month"), _l("Month"), by_month, names)
+    month_day_table = figure_table(
+        _l("Calls by day of the month"), _l("Day of the month"), by_month_day, names
+    )
     chart = bars(
         str(_l("Inbound calls by day")),
         [_short(d) for d, _f, _u in by_day],
         [(str(_l("Inbound")), [f.inbound for _d, f, _u in by_day])],
     )
-    return Built((day_table, weekday_table), (chart,))
+    return Built((day_table, weekday_table, month_table, month_day_table), (chart,))
+
+
+def _month_drill(ctx: Context, year: int, month: int) -> str:
+    """The calls of one month within the period."""
+    first = max(date(year, month, 1), ctx.wanted.since)
+    last = min(date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1), ctx.wanted.until)
+    return ctx.drill(since=first.isoformat(), until=last.isoformat())
 
 
 def service_levels(ctx: Context) -> Built:

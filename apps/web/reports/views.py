@@ -31,7 +31,7 @@ from kc_adapters.exports import format_cell
 from kc_domain.errors import Forbidden, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.reports.document import Document
-from kc_domain.reports.figures import report_times, selected
+from kc_domain.reports.figures import report_times, selected, sl_thresholds
 from kc_domain.reports.filters import PRESETS, ReportFilter, Scope, parse_filter, restrict
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -147,13 +147,26 @@ def make_context(kc: Any, wanted: ReportFilter, zone: ZoneInfo, drill: Any = Non
         wanted,
         agents,
         kc.journal(),
-        {q.id: q.sl_threshold_s for q in queues},
+        sl_thresholds(queues),
         {q.id: q.name for q in queues},
         {u.id: u.full_name for u in users},
         zone,
         kc.clock().now(),
         drill or (lambda **_extra: ""),
+        lambda: _ivr_trees(kc),
     )
+
+
+def _ivr_trees(kc: Any) -> dict[str, Any]:
+    """Each IVR tree by name: its active version, else its newest."""
+    catalogue = kc.ivr()
+    found = {}
+    for name in catalogue.names():
+        versions = catalogue.versions(name)
+        chosen = next((v for v in versions if v.active), None) or (versions[-1] if versions else None)
+        if chosen is not None:
+            found[name] = chosen.tree()
+    return found
 
 
 def build_document(report: Report, ctx: Context) -> Document:

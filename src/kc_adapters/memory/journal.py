@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kc_domain.contacts.stats import CallTally, tally_rows
+from kc_domain.ivr.stats import NodeTotals, sum_node_stats
 from kc_domain.reports.activity import AgentTime, agent_time
 from kc_domain.reports.figures import CallFigures, call_figures
 from kc_domain.reports.filters import ReportFilter
@@ -135,6 +136,19 @@ class MemoryJournal:
             if spent.seconds:
                 found[agent_id] = spent
         return found
+
+    def ivr_nodes(self, wanted: ReportFilter) -> dict[str, dict[str, NodeTotals]]:
+        def chosen(event: Event) -> bool:
+            day = event.at.astimezone(self._zone).date()
+            return wanted.since <= day <= wanted.until and (
+                not wanted.weekdays or day.weekday() in wanted.weekdays
+            )
+
+        return sum_node_stats(e for e in self._events if chosen(e))
+
+    def roll_up(self, thresholds: Mapping[int, int], now: datetime) -> dict[str, int]:
+        """Nothing to keep: this journal sums its calls in memory for every report."""
+        return {"days": 0}
 
     def _selected(
         self, since: datetime, until: datetime, agent_id: int | None, queue_ids: Collection[int]

@@ -41,6 +41,8 @@ REPOSITORIES = (
     "wallboards",
     "report_schedules",
     "recordings",
+    "evaluation_forms",
+    "evaluations",
 )
 """Repositories of id-numbered entities (``MemoryRepository``)."""
 

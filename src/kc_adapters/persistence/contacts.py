@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from kc_domain.contacts.model import ContactRecord, NoteVersion
 
+from .rollups import unroll_call
 from .tables import contact_records, note_versions
 
 _CHUNK = 500  # ids per IN (...) clause
@@ -47,6 +48,7 @@ class SqlContactRepository:
         )
         if not getattr(updated, "rowcount", 0):
             self._session.execute(sa.insert(contact_records).values(call_id=record.call_id, **values))
+        unroll_call(self._session.connection(), record.call_id)  # its category counts in the reports
 
     def notes(self, call_id: str) -> list[NoteVersion]:
         c = note_versions.c

@@ -11,10 +11,10 @@ import attrs
 import sqlalchemy as sa
 
 from kc_domain.contacts.stats import CallTally
+from kc_domain.ivr.stats import NodeTotals
 from kc_domain.reports.activity import AgentTime, agent_times
-from kc_domain.reports.figures import BUCKETS, LOST_STAGES, SHORT_ABANDON_S, CallFigures, report_times
+from kc_domain.reports.figures import CallFigures, report_times
 from kc_domain.reports.filters import ReportFilter
-from kc_domain.routing.call import CallEnd
 from kc_domain.routing.events import Event, event_from_plain, event_to_plain
 from kc_domain.routing.policy import Candidate, Decision
 from kc_domain.routing.projection import (
@@ -26,11 +26,10 @@ from kc_domain.routing.projection import (
     fold_intervals,
 )
 
+from . import ivr_days, rollups
 from .tables import agent_state_intervals, contact_records, event_log, interactions, routing_decisions
-from .types import UTCDateTime
 
 _CHUNK = 500  # ids per IN (...) clause
-LONGEST_INTERVAL = timedelta(days=7)  # an agent's state interval is never longer (a shift, a pause)
 _INTERACTION_FIELDS = [f.name for f in attrs.fields(Interaction)]
 _REPORT_FIELDS = ("local_day", "local_weekday", "local_minute", "caller_wait_s", "ring_s")
 _UPDATED_FIELDS = [name for name in (*_INTERACTION_FIELDS, *_REPORT_FIELDS) if name != "call_id"]
@@ -74,13 +73,6 @@ def _times_of(row: Any) -> dict[str, Any]:
 _FLOAT_FIGURES = {f.name for f in attrs.fields(CallFigures) if f.type in ("float", float)}
 
 
-def _seconds_between(dialect: str, start: Any, end: Any) -> Any:
-    """Seconds from ``start`` to ``end`` in SQL (the two databases say it differently)."""
-    if dialect == "postgresql":
-        return sa.func.extract("epoch", end - start)
-    return (sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0
-
-
 def _number(name: str, value: Any) -> int | float:
     return round(float(value or 0), 3) if name in _FLOAT_FIGURES else int(value or 0)
 
@@ -93,6 +85,16 @@ def _key(group: str, value: Any) -> Any:
     if group == "day":
         return value if isinstance(value, date) else date.fromisoformat(str(value))
     return int(value)
+
+
+def _add_rows(sums: dict[Any, list[float]], group: str, rows: Iterable[Any]) -> None:
+    """Add rows (key, sums in ``rollups.FIGURE_NAMES`` order) into ``sums`` by their group key."""
+    for row in rows:
+        if row[1] is None:  # no call at all: SUM over nothing
+            continue
+        into = sums.setdefault(_key(group, row[0]), [0] * len(rollups.FIGURE_NAMES))
+        for n, value in enumerate(row[1:]):
+            into[n] += value or 0
 
 
 class SqlJournal:
@@ -109,6 +111,7 @@ class SqlJournal:
                 connection.execute(sa.insert(routing_decisions), [_decision_row(d) for d in decisions])
             self._fold_interactions(connection, events)
             self._fold_intervals(connection, events)
+            ivr_days.add_walks(connection, events, self._zone)
 
     def events_for(self, call_id: str) -> list[Event]:
         query = sa.select(event_log.c.name, event_log.c.data).where(event_log.c.call_id == call_id)
@@ -232,19 +235,58 @@ class SqlJournal:
         thresholds: Mapping[int, int],
         agents: frozenset[int] = frozenset(),
     ) -> dict[Any, CallFigures]:
-        """``kc_domain.reports.figures.call_figures`` in one aggregate query over the stored columns."""
+        """``kc_domain.reports.figures.call_figures`` from the roll-ups of the period's rolled days
+        and one aggregate query over the calls of the others (``rollups``)."""
+        kind = rollups.kind_for(wanted, group, agents)
+        sums: dict[Any, list[float]] = {}
+        with self._engine.connect() as connection:
+            rolled = (
+                set()
+                if kind is None
+                else rollups.rolled_days(connection, wanted.since, wanted.until, thresholds)
+            )
+            if rolled:
+                assert kind is not None
+                rows = rollups.rolled_figures(connection, kind, wanted, group, agents, thresholds)
+                _add_rows(sums, group, rows)
+            days = None
+            if rolled:
+                span = (wanted.until - wanted.since).days + 1
+                days = [d for d in (wanted.since + timedelta(days=n) for n in range(span)) if d not in rolled]
+            if days is None or days:
+                _add_rows(sums, group, self._call_rows(connection, wanted, group, thresholds, agents, days))
+        found: dict[Any, CallFigures] = {}
+        for key, values in sums.items():
+            fields: dict[str, Any] = {
+                n: _number(n, v) for n, v in zip(rollups.FIGURE_NAMES, values, strict=True)
+            }
+            found[key] = CallFigures(**fields)
+        return found
+
+    def _call_rows(
+        self,
+        connection: sa.Connection,
+        wanted: ReportFilter,
+        group: str,
+        thresholds: Mapping[int, int],
+        agents: frozenset[int],
+        days: list[date] | None,
+    ) -> list[Any]:
+        """Rows (key, sums) over the calls themselves, of ``days`` (None: the whole period)."""
         c = interactions.c
-        key = {
-            "total": sa.literal(None),
-            "queue": c.queue_id,
-            "agent": c.agent_id,
-            "hour": c.local_minute // 60,
-            "interval": c.local_minute // wanted.interval_min * wanted.interval_min,
-            "day": c.local_day,
-            "weekday": c.local_weekday,
-            "category": contact_records.c.category_id,
-        }[group]
+        key = rollups.group_column(
+            group,
+            wanted.interval_min,
+            c.queue_id,
+            c.agent_id,
+            c.local_minute,
+            c.local_day,
+            c.local_weekday,
+            contact_records.c.category_id,
+        )
         where: list[Any] = [c.local_day >= wanted.since, c.local_day <= wanted.until]
+        if days is not None:
+            where.append(c.local_day.in_(days))
         if wanted.weekdays:
             where.append(c.local_weekday.in_(sorted(wanted.weekdays)))
         if wanted.minutes is not None:
@@ -253,91 +295,72 @@ class SqlJournal:
             where.append(c.queue_id.in_(sorted(wanted.queue_ids)))
         if agents:
             where.append(c.agent_id.in_(sorted(agents)))
-        inbound, outbound = c.direction != "outbound", c.direction == "outbound"
-        answered = c.answered_at.is_not(None)
-        lost = c.end_stage.in_(list(LOST_STAGES))
-        in_time: Any = sa.false()
-        if thresholds:
-            limit = sa.case(*[(c.queue_id == q, float(s)) for q, s in sorted(thresholds.items())], else_=None)
-            in_time = c.waited_s <= limit
-
-        def count(*conditions: Any) -> Any:
-            return sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0))
-
-        def total(value: Any, *conditions: Any) -> Any:
-            return sa.func.sum(sa.case((sa.and_(*conditions), value), else_=0.0))
-
-        def bucket(column: Any, low: float | None, high: float | None) -> Any:
-            bounds = [column.is_not(None)]
-            bounds += [] if low is None else [column > low]
-            bounds += [] if high is None else [column <= high]
-            return count(inbound, answered, *bounds)
-
-        columns: dict[str, Any] = {
-            "inbound": count(inbound),
-            "outbound": count(outbound),
-            "answered": count(inbound, answered),
-            "outbound_connected": count(outbound, answered),
-            "lost": count(inbound, lost),
-            **{name: count(inbound, c.end_stage == stage) for stage, name in LOST_STAGES.items()},
-            "short_abandons": count(inbound, lost, c.caller_wait_s <= SHORT_ABANDON_S),
-            "transferred": count(inbound, c.end_stage == CallEnd.TRANSFERRED.value),
-            "called_back": count(inbound, c.end_stage == CallEnd.CALLED_BACK.value),
-            "answered_in_sl": count(inbound, answered, c.waited_s.is_not(None), in_time),
-            "talk_s": total(sa.func.coalesce(c.talk_s, 0.0), inbound, answered),
-            "outbound_talk_s": total(sa.func.coalesce(c.talk_s, 0.0), outbound, answered),
-            "wait_s": total(sa.func.coalesce(c.caller_wait_s, 0.0), inbound, answered),
-            "queue_wait_s": total(sa.func.coalesce(c.waited_s, 0.0), inbound, answered),
-            "ring_s": total(sa.func.coalesce(c.ring_s, 0.0), inbound, answered),
-        }
-        edges = (None, *BUCKETS, None)
-        for prefix, column in (("wait", c.caller_wait_s), ("ring", c.ring_s)):
-            for low, high, name in zip(edges[:-1], edges[1:], (*BUCKETS, "more"), strict=True):
-                columns[f"{prefix}_{name}"] = bucket(column, low, high)
-        query = sa.select(key.label("key"), *(v.label(k) for k, v in columns.items())).where(*where)
+        columns = rollups.figure_columns(thresholds)
+        query = sa.select(key.label("key"), *columns.values()).where(*where)
         if group == "category" or wanted.category_ids:  # the call category its agent gave it (REP-03)
-            joined = interactions.outerjoin(contact_records, contact_records.c.call_id == c.call_id)
-            query = query.select_from(joined)
+            query = query.select_from(rollups.with_categories())
         if wanted.category_ids:
             query = query.where(contact_records.c.category_id.in_(sorted(wanted.category_ids)))
         if group != "total":
             query = query.group_by(key)
-        found: dict[Any, CallFigures] = {}
-        with self._engine.connect() as connection:
-            for row in connection.execute(query):
-                values = row._mapping
-                if values["inbound"] is None:  # no call at all: SUM over nothing
-                    continue
-                fields: dict[str, Any] = {name: _number(name, values[name]) for name in columns}
-                found[_key(group, values["key"])] = CallFigures(**fields)
-        return found
+        return list(connection.execute(query))
 
     def agent_times(
         self, since: datetime, until: datetime, now: datetime, agents: frozenset[int] = frozenset()
     ) -> dict[int, AgentTime]:
-        """One aggregate query: each interval clipped to [since, until), open ones to ``now``."""
-        t = agent_state_intervals.c
-        end = sa.func.coalesce(t.ended_at, sa.literal(now, UTCDateTime()))
-        clipped_end = sa.case((end > until, sa.literal(until, UTCDateTime())), else_=end)
-        clipped_start = sa.case((t.started_at < since, sa.literal(since, UTCDateTime())), else_=t.started_at)
-        seconds = _seconds_between(self._engine.dialect.name, clipped_start, clipped_end)
-        query = (
-            sa.select(t.agent_id, t.state, t.pause_code, sa.func.sum(seconds), sa.func.count())
-            .where(
-                t.started_at < until,
-                t.started_at >= since - LONGEST_INTERVAL,  # lets the index bound the scan
-                sa.or_(t.ended_at.is_(None), t.ended_at > since),
-                t.started_at < now,
-            )
-            .group_by(t.agent_id, t.state, t.pause_code)
-        )
-        if agents:
-            query = query.where(t.agent_id.in_(sorted(agents)))
+        """Each interval clipped to [since, until), open ones to ``now``: the whole local days of the
+        period that are rolled up from ``report_agent_days``, the rest in aggregate queries."""
         with self._engine.connect() as connection:
-            rows = [
-                (r[0], r[1], r[2], max(0.0, float(r[3] or 0)), int(r[4])) for r in connection.execute(query)
-            ]
-        return agent_times(rows)
+            parts = self._time_parts(connection, since, until)
+            rows: dict[tuple[int, str, str], list[float]] = {}
+            for n, (start, end, rolled) in enumerate(parts):
+                if rolled:
+                    found = rollups.rolled_agent_seconds(connection, rolled, rolled[0], agents)
+                else:
+                    found = rollups.agent_seconds(connection, start, end, now, agents)
+                for agent_id, state, code, seconds, begun, carried in found:
+                    into = rows.setdefault((agent_id, state, code), [0.0, 0])
+                    into[0] += seconds
+                    into[1] += begun + (carried if n == 0 else 0)  # carried in: counted once, at the start
+        return agent_times([(a, s, p, max(0.0, v[0]), int(v[1])) for (a, s, p), v in rows.items()])
+
+    def _time_parts(
+        self, connection: sa.Connection, since: datetime, until: datetime
+    ) -> list[tuple[datetime, datetime, list[date]]]:
+        """[since, until) cut into consecutive parts: runs of whole rolled-up local days (their days
+        listed) and the stretches between them (no days: read from the intervals)."""
+        first = since.astimezone(self._zone).date()
+        if since >= until or rollups.day_bounds(first, self._zone)[0] != since:
+            return [(since, until, [])]
+        last = (until - timedelta(microseconds=1)).astimezone(self._zone).date()
+        rolled = rollups.rolled_days(connection, first, last, None)
+        parts: list[tuple[datetime, datetime, list[date]]] = []
+        day = first
+        while day <= last:
+            start, end = rollups.day_bounds(day, self._zone)
+            whole = day in rolled and end <= until
+            if parts and bool(parts[-1][2]) == whole:
+                previous = parts[-1]
+                parts[-1] = (previous[0], min(end, until), previous[2] + ([day] if whole else []))
+            else:
+                parts.append((start, min(end, until), [day] if whole else []))
+            day += timedelta(days=1)
+        return parts
+
+    def ivr_nodes(self, wanted: ReportFilter) -> dict[str, dict[str, NodeTotals]]:
+        with self._engine.connect() as connection:
+            return ivr_days.ivr_nodes(connection, wanted)
+
+    def roll_up(self, thresholds: Mapping[int, int], now: datetime) -> dict[str, int]:
+        """Sum every finished day not yet rolled up with these thresholds (each day in a transaction
+        of its own); how many days."""
+        today = now.astimezone(self._zone).date()
+        with self._engine.connect() as connection:
+            days = rollups.days_to_roll(connection, today, thresholds)
+        for day in days:
+            with self._engine.begin() as connection:
+                rollups.roll_up_day(connection, day, thresholds, self._zone, now)
+        return {"days": len(days)}
 
     # -- projections ---------------------------------------------------------------------------------
     def _fold_interactions(self, connection: sa.Connection, events: Sequence[Event]) -> None:
@@ -361,6 +384,7 @@ class SqlJournal:
             (changed if call_id in stored else new).append(
                 {**attrs.asdict(row), **report_times(row, self._zone)}
             )
+        rollups.unroll(connection, [r["local_day"] for r in (*new, *changed) if r["local_day"] is not None])
         if new:
             connection.execute(sa.insert(interactions), new)
         if changed:
@@ -391,6 +415,9 @@ class SqlJournal:
             statement = sa.update(t).where(t.c.id == sa.bindparam("key")).values(ended_at=sa.bindparam("e"))
             connection.execute(statement, [{"key": i.id, "e": i.ended_at} for i in closed])
         if fresh:
+            # a new interval changes the agent time of the day it begins (closing one never changes
+            # a rolled day: days are rolled once over, and their open intervals counted to their end)
+            rollups.unroll(connection, [i.started_at.astimezone(self._zone).date() for i in fresh])
             rows = [attrs.asdict(i, filter=lambda a, _v: a.name != "id") for i in fresh]
             connection.execute(sa.insert(t), rows)
 

@@ -30,6 +30,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
 from kc_domain.recordings.model import Recording
 from kc_domain.reports.schedule import ReportSchedule
 from kc_domain.supervision.model import Alert, AlertRule, Wallboard
@@ -60,6 +61,8 @@ MAPPED: dict[type, sa.Table] = {
     Wallboard: tables.wallboards,
     ReportSchedule: tables.report_schedules,
     Recording: tables.recordings,
+    EvaluationForm: tables.evaluation_forms,
+    Evaluation: tables.evaluations,
 }
 
 _lock = threading.Lock()

@@ -15,6 +15,7 @@ from kc_domain.callbacks.model import CallbackSource, CallbackState
 from kc_domain.clients.model import ClientKind, FieldType
 from kc_domain.identity.roles import Role
 from kc_domain.organisation.model import CategoryKind, PauseKind, RoutingStrategy
+from kc_domain.recordings.evaluation import Criterion, Score, TimelineNote
 from kc_domain.reports.schedule import Frequency
 from kc_domain.supervision.model import AlertKind, Severity, WallboardLayout
 from kc_domain.voicemail import VoicemailState
@@ -29,6 +30,7 @@ from .types import (
     StrTuple,
     UTCDateTime,
 )
+from .value_json import ValueTuple
 
 # Deterministic constraint names on every backend; SQLite batch migrations need names to drop by.
 metadata = sa.MetaData(
@@ -567,4 +569,139 @@ recordings = sa.Table(
     sa.Column("hold_reason", sa.String(200), nullable=False),
     sa.Column("purged_at", UTCDateTime(), nullable=True),
     sqlite_autoincrement=True,
+)
+
+
+# -- evaluation of recorded calls (REC-07) ------------------------------------------------------------
+evaluation_forms = sa.Table(
+    "evaluation_forms",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(80), nullable=False, unique=True),
+    sa.Column("criteria", ValueTuple(Criterion.from_plain), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# An evaluation keeps its own copy of the criteria with the scores, so no key to the form: a form
+# deleted later leaves its evaluations whole. The score is a column for the per-agent report.
+evaluations = sa.Table(
+    "evaluations",
+    metadata,
+    _id(),
+    sa.Column("recording_id", sa.Integer, sa.ForeignKey("recordings.id"), nullable=False, index=True),
+    sa.Column("call_id", sa.String(64), nullable=False),
+    sa.Column("agent_id", sa.Integer, nullable=False),
+    sa.Column("form_id", sa.Integer, nullable=True),
+    sa.Column("form_name", sa.String(80), nullable=False),
+    sa.Column("evaluator_id", sa.Integer, nullable=False),
+    sa.Column("evaluator_name", sa.String(120), nullable=False),
+    sa.Column("scores", ValueTuple(Score.from_plain), nullable=False),
+    sa.Column("notes", ValueTuple(TimelineNote.from_plain), nullable=False),
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("score_percent", sa.Float, nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_evaluations_agent_id_created_at", "agent_id", "created_at"),
+    sqlite_autoincrement=True,
+)
+
+# ---- Report roll-ups (REP-11..REP-20, migration 0019): the call figures and the agents' time of
+# whole past days, summed by the worker (``rollups.py``) so that a report over months reads
+# thousands of rows, not millions. A day is used only while its row in ``report_rollup_days``
+# exists and its thresholds are the queues' current ones; the journal deletes that row when a call
+# or a contact record of the day changes, and the worker sums the day again.
+report_rollup_days = sa.Table(
+    "report_rollup_days",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("thresholds", sa.Text, nullable=False),  # the service-level thresholds used, as JSON
+    sa.Column("rolled_at", UTCDateTime(), nullable=False),
+)
+
+# ``kind``: "queue" (by queue and 15-minute slot), "agent" (by queue, agent and hour), "category"
+# (by queue, call category and hour); one row per key with the sums of ``CallFigures``.
+REPORT_FIGURE_COLUMNS = (
+    *(
+        (name, sa.Integer)
+        for name in (
+            "inbound",
+            "outbound",
+            "answered",
+            "outbound_connected",
+            "lost",
+            "lost_before_ivr",
+            "lost_in_ivr",
+            "lost_in_queue",
+            "lost_ringing",
+            "short_abandons",
+            "transferred",
+            "called_back",
+            "answered_in_sl",
+        )
+    ),
+    *((name, sa.Float) for name in ("talk_s", "outbound_talk_s", "wait_s", "queue_wait_s", "ring_s")),
+    *(
+        (name, sa.Integer)
+        for name in (
+            "wait_10",
+            "wait_20",
+            "wait_30",
+            "wait_more",
+            "ring_10",
+            "ring_20",
+            "ring_30",
+            "ring_more",
+        )
+    ),
+)
+report_call_rollups = sa.Table(
+    "report_call_rollups",
+    metadata,
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("weekday", sa.SmallInteger, nullable=False),
+    sa.Column("slot", sa.SmallInteger, nullable=False),  # first minute of the day's slot
+    sa.Column("queue_id", sa.Integer, nullable=True),
+    sa.Column("agent_id", sa.Integer, nullable=True),
+    sa.Column("category_id", sa.Integer, nullable=True),
+    *(sa.Column(name, kind, nullable=False) for name, kind in REPORT_FIGURE_COLUMNS),
+    sa.Index("ix_report_call_rollups_kind_day", "kind", "day"),
+)
+
+# Each agent's seconds per state and pause code within one local day; ``started``: the intervals
+# that began that day, ``carried``: those begun earlier and still running into it.
+report_agent_days = sa.Table(
+    "report_agent_days",
+    metadata,
+    sa.Column("day", sa.Date, nullable=False, index=True),
+    sa.Column("agent_id", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("pause_code", sa.String(20), nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("started", sa.Integer, nullable=False),
+    sa.Column("carried", sa.Integer, nullable=False),
+)
+
+# Per-node IVR counts by local day (REP-09, migration 0019): each caller's walk (``CallLeftIvr``)
+# added by the journal as it records it, so the IVR report reads a row per day and node.
+ivr_node_days = sa.Table(
+    "ivr_node_days",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("tree", sa.Text, primary_key=True),
+    sa.Column("node", sa.Text, primary_key=True),
+    *(
+        sa.Column(name, sa.Integer, nullable=False)
+        for name in ("calls", "entries", "exits", "timeouts", "invalid", "abandons")
+    ),
+)
+ivr_choice_days = sa.Table(
+    "ivr_choice_days",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("tree", sa.Text, primary_key=True),
+    sa.Column("node", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),  # the menu key pressed
+    sa.Column("count", sa.Integer, nullable=False),
 )

@@ -25,6 +25,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
 from kc_domain.recordings.model import Recording
 from kc_domain.reports.schedule import ReportSchedule
 from kc_domain.supervision.model import Alert, AlertRule, Wallboard
@@ -62,6 +63,8 @@ REPOSITORIES: dict[str, type] = {
     "wallboards": Wallboard,
     "report_schedules": ReportSchedule,
     "recordings": Recording,
+    "evaluation_forms": EvaluationForm,
+    "evaluations": Evaluation,
 }
 """Repository attribute -> entity class; the annotations below give each its type for mypy."""
 
@@ -103,6 +106,8 @@ class SqlUnitOfWork:
     wallboards: SqlRepository[Wallboard]
     report_schedules: SqlRepository[ReportSchedule]
     recordings: SqlRepository[Recording]
+    evaluation_forms: SqlRepository[EvaluationForm]
+    evaluations: SqlRepository[Evaluation]
     clients: SqlClientRepository
     contacts: SqlContactRepository
     audit: SqlAuditStore

@@ -23,6 +23,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.recordings.evaluation import EvaluationForm
 from kc_domain.supervision.model import AlertRule, Wallboard
 
 
@@ -149,5 +150,6 @@ KINDS: dict[str, Kind] = {
             (Ref("queue_ids", "queue", _many("queue_ids")),),
             secret_fields=frozenset({"kiosk_token_hash"}),
         ),
+        Kind("evaluation_form", "evaluation_forms", EvaluationForm, (("name",),)),
     )
 }

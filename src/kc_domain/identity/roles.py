@@ -42,6 +42,8 @@ class Permission(StrEnum):
     VIEW_REPORTS = "view_reports"
     MANAGE_ALERTS = "manage_alerts"
     MANAGE_WALLBOARDS = "manage_wallboards"
+    MANAGE_EVALUATION_FORMS = "manage_evaluation_forms"  # REC-07: define the forms calls are scored with
+    EVALUATE_CALLS = "evaluate_calls"  # REC-07: evaluate recordings, see everyone's evaluations and scores
 
 
 _ADMIN_PAGES = {Permission.VIEW_ADMIN}
@@ -60,6 +62,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AGENT_DESKTOP,
             Permission.MANAGE_ALERTS,
             Permission.MANAGE_WALLBOARDS,
+            Permission.MANAGE_EVALUATION_FORMS,
+            Permission.EVALUATE_CALLS,
         }
         | _ADMIN_PAGES
     ),

@@ -101,6 +101,11 @@ class CallFigures:
         return round(self.outbound_talk_s / self.outbound_connected, 1) if self.outbound_connected else None
 
 
+def sl_thresholds(queues: Iterable[Any]) -> dict[int, int]:
+    """Each queue's service-level threshold in seconds, by queue id, as the figures take them."""
+    return {q.id: q.sl_threshold_s for q in queues}
+
+
 def report_times(row: Interaction, zone: tzinfo) -> dict[str, Any]:
     """What the journal stores with each call for the reports: its arrival in the contact centre's
     zone (day, weekday, minute of the day), the caller's wait in seconds from arrival to pick-up (or

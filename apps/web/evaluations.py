@@ -1,0 +1,287 @@
+"""Evaluation of recorded calls in the browser (REC-07).
+
+The scoring itself happens on a recording's page (``apps/web/recordings.py`` routes, the helpers
+here read the submitted sheet); this module serves the evaluations list (an agent sees only his
+own; evaluators everybody's, filtered by agent and period) and the score report per agent, also as
+CSV. Days are Prague days; times are stored in UTC."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import attrs
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from apps.web.errors import validation_payload
+from apps.web.query_args import day_arg, whole_arg
+from apps.web.security import audit_denied, current_user, requires
+from kc_adapters.persistence import evaluation_search
+from kc_domain.errors import FieldError, ValidationFailed
+from kc_domain.identity.roles import Permission
+from kc_domain.recordings.evaluation import Criterion, Evaluation, Scoring
+from kc_domain.recordings.evaluation_service import EvaluationService
+
+bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
+
+LIST_DAYS = 90  # the list looks this far back when no "from" day is given
+LIST_LIMIT = 500
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def service() -> EvaluationService:
+    found: EvaluationService = current_app.extensions["kc"].evaluations()
+    return found
+
+
+def _engine() -> Any:
+    return current_app.extensions["kc"].database().engine
+
+
+def _may(permission: Permission) -> bool:
+    user = current_user()
+    return user is not None and permission in user.permissions
+
+
+def clock_text(seconds: float) -> str:
+    """1:05 for 65.4 seconds: a moment of a recording."""
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+# -- the sheet on a recording's page ----------------------------------------------------------------
+@attrs.frozen
+class Sheet:
+    """One set of criteria the recording page offers for scoring: an active form (a new
+    evaluation) or an evaluation being edited (its own copy of the criteria)."""
+
+    key: str  # the prefix of its inputs' names
+    form_id: int | None
+    name: str
+    criteria: tuple[Criterion, ...]
+
+
+def sheets_for_new(forms: list[Any]) -> list[Sheet]:
+    return [Sheet(f"f{form.id}", form.id, form.name, form.criteria) for form in forms]
+
+
+def sheet_for_edit(evaluation: Evaluation) -> Sheet:
+    return Sheet("edit", evaluation.form_id, evaluation.form_name, evaluation.criteria)
+
+
+def scoring_from_form(form: MultiDict[str, str], sheet_key: str, criteria_count: int) -> Scoring:
+    """The submitted points, comments, notes and overall comment of one sheet."""
+    points = {n: form.get(f"{sheet_key}_score_{n}", "") for n in range(1, criteria_count + 1)}
+    comments = {n: form.get(f"{sheet_key}_comment_{n}", "") for n in range(1, criteria_count + 1)}
+    offsets, texts = form.getlist("note_offset"), form.getlist("note_text")
+    notes = tuple((offset, texts[i] if i < len(texts) else "") for i, offset in enumerate(offsets))
+    return Scoring(points, comments, notes, form.get("comment", ""))
+
+
+def submitted_values(form: MultiDict[str, str]) -> dict[str, Any]:
+    """What the page shows again after a refusal: every input as it was sent."""
+    notes = [
+        _note(o, t) for o, t in zip(form.getlist("note_offset"), form.getlist("note_text"), strict=False)
+    ]
+    return {"fields": form.to_dict(), "notes": notes}
+
+
+def saved_values(evaluation: Evaluation) -> dict[str, Any]:
+    """An evaluation's values as the inputs of its sheet (``edit``) hold them."""
+    fields: dict[str, str] = {"comment": evaluation.comment}
+    for n, score in enumerate(evaluation.scores, start=1):
+        fields[f"edit_score_{n}"] = "" if score.points is None else str(score.points)
+        fields[f"edit_comment_{n}"] = score.comment
+    return {"fields": fields, "notes": [_note(str(note.offset_s), note.text) for note in evaluation.notes]}
+
+
+def _note(offset: str, text: str) -> dict[str, str]:
+    """A note row of the page: its offset as sent, the moment as m:ss (the raw text if not a number)."""
+    try:
+        seconds = float(offset)
+    except ValueError:
+        return {"offset": offset, "text": text, "moment": offset}
+    shown = clock_text(seconds) if 0 <= seconds < 10_000_000 else offset  # also false for NaN
+    return {"offset": offset, "text": text, "moment": shown}
+
+
+def error_messages(error: ValidationFailed, criteria: tuple[Criterion, ...]) -> dict[str, list[str]]:
+    """Messages by field, each naming what it is about (the page lists them at the top too)."""
+    found: dict[str, list[str]] = {}
+    for item in validation_payload(error):
+        field = str(item["field"])
+        found.setdefault(field, []).append(f"{field_label(field, criteria)}: {item['message']}")
+    return found
+
+
+def field_label(field: str, criteria: tuple[Criterion, ...]) -> str:
+    name, _dot, rest = field.partition(".")
+    number = rest.split(".")[0]
+    label = ""
+    if number.isdecimal() and 0 < int(number) <= len(criteria):
+        label = criteria[int(number) - 1].label
+    if name == "score":
+        return _("Criterion %(number)s “%(label)s”", number=number, label=label)
+    if name == "score_comment":
+        return _("Comment on criterion %(number)s “%(label)s”", number=number, label=label)
+    if name == "note" and rest.endswith("offset"):
+        return _("Note %(number)s: moment", number=number)
+    if name == "note" and rest.endswith("text"):
+        return _("Note %(number)s: text", number=number)
+    labels = {
+        "form_id": _("Evaluation form"),
+        "comment": _("Overall comment"),
+        "recording": _("Recording"),
+        "note": _("Notes"),
+    }
+    return labels.get(name, field)
+
+
+# -- the list ----------------------------------------------------------------------------------------
+@bp.route("/")
+@requires()
+def index() -> ResponseReturnValue:
+    """The signed-in user's evaluations; an evaluator sees everybody's and may filter by agent. An
+    agent asking for another agent's evaluations is refused (403, audited)."""
+    user = current_user()
+    assert user is not None
+    evaluator = Permission.EVALUATE_CALLS in user.permissions
+    args = {key: request.args.get(key, "").strip() for key in ("since", "until", "agent")}
+    errors: list[FieldError] = []
+    agent_id = whole_arg(args, "agent", errors)
+    if not evaluator:
+        if agent_id is not None and agent_id != user.user_id:
+            audit_denied(user)
+            abort(403)
+        agent_id = user.user_id
+    first, last = _period(args, _today() - timedelta(days=LIST_DAYS - 1), errors)
+    if errors:
+        return _render_list(args, _by_field(errors), [], evaluator), 422
+    rows = evaluation_search.search(
+        _engine(),
+        since=_start(first),
+        until=_start(last + timedelta(days=1)),
+        agent_id=agent_id,
+        limit=LIST_LIMIT,
+    )
+    return _render_list({**args, "since": first.isoformat(), "until": last.isoformat()}, {}, rows, evaluator)
+
+
+def _render_list(args: dict[str, str], errors: dict[str, list[str]], rows: list[Any], evaluator: bool) -> str:
+    return render_template(
+        "evaluations/index.html",
+        args=args,
+        errors=errors,
+        rows=rows,
+        evaluator=evaluator,
+        agents=_agents() if evaluator else [],
+        limit=LIST_LIMIT,
+        may_listen=_may(Permission.LISTEN_RECORDINGS),
+        clock_text=clock_text,
+    )
+
+
+# -- the report ----------------------------------------------------------------------------------------
+@bp.route("/report")
+@requires(Permission.EVALUATE_CALLS)
+def report() -> ResponseReturnValue:
+    """Per agent: the number of evaluations and the average, lowest and highest score in a period."""
+    args, errors, found = _report_rows()
+    page = render_template(
+        "evaluations/report.html", args=args, errors=_by_field(errors), rows=found, agents=_agents()
+    )
+    return (page, 422) if errors else page
+
+
+@bp.route("/report.csv")
+@requires(Permission.EVALUATE_CALLS)
+def report_csv() -> ResponseReturnValue:
+    args, errors, found = _report_rows()
+    if errors:
+        raise ValidationFailed(errors)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(
+        [
+            _("Agent"),
+            _("Evaluations"),
+            _("Average score") + " (%)",
+            _("Lowest") + " (%)",
+            _("Highest") + " (%)",
+        ]
+    )
+    for row in found:
+        name = row.agent_name or f"#{row.agent_id}"
+        writer.writerow(
+            [
+                "'" + name if name.startswith(FORMULA_STARTS) else name,
+                row.count,
+                row.average,
+                row.lowest,
+                row.highest,
+            ]
+        )
+    name = f"evaluations-{args['since']}-{args['until']}.csv"
+    return Response(
+        "\ufeff" + out.getvalue(),  # the BOM lets spreadsheet programs read UTF-8 (Czech names)
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def _report_rows() -> tuple[dict[str, str], list[FieldError], list[Any]]:
+    args = {key: request.args.get(key, "").strip() for key in ("since", "until", "agent")}
+    errors: list[FieldError] = []
+    agent_id = whole_arg(args, "agent", errors)
+    first, last = _period(args, _today().replace(day=1), errors)
+    if errors:
+        return args, errors, []
+    found = evaluation_search.report(
+        _engine(), since=_start(first), until=_start(last + timedelta(days=1)), agent_id=agent_id
+    )
+    return {**args, "since": first.isoformat(), "until": last.isoformat()}, [], found
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["KC_TIMEZONE"])
+
+
+def _today() -> date:
+    today: date = current_app.extensions["kc"].clock().now().astimezone(_zone()).date()
+    return today
+
+
+def _start(day: date) -> datetime:
+    """The first instant of a Prague day."""
+    return datetime.combine(day, time(), _zone())
+
+
+def _period(args: Mapping[str, str], default_since: date, errors: list[FieldError]) -> tuple[date, date]:
+    first = day_arg(args, "since", default_since, errors)
+    last = day_arg(args, "until", _today(), errors)
+    if last < first:
+        errors.append(FieldError("until", "ends_before_start"))
+    return first, last
+
+
+def _by_field(errors: list[FieldError]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for item in validation_payload(ValidationFailed(errors)):
+        found.setdefault(str(item["field"]), []).append(str(item["message"]))
+    return found
+
+
+def _agents() -> list[Any]:
+    with current_app.extensions["kc"].uow_factory()() as uow:
+        return sorted(uow.users.list(), key=lambda u: u.full_name)
