@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
@@ -32,7 +32,7 @@ from kc_domain.recordings.evaluation_service import EvaluationService
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 
 LIST_DAYS = 90  # the list looks this far back when no "from" day is given
-LIST_LIMIT = 500
+PER_PAGE = 50
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -153,9 +153,10 @@ def index() -> ResponseReturnValue:
     user = current_user()
     assert user is not None
     evaluator = Permission.EVALUATE_CALLS in user.permissions
-    args = {key: request.args.get(key, "").strip() for key in ("since", "until", "agent")}
+    args = {key: request.args.get(key, "").strip() for key in ("since", "until", "agent", "page")}
     errors: list[FieldError] = []
     agent_id = whole_arg(args, "agent", errors)
+    page = whole_arg(args, "page", errors) or 1
     if not evaluator:
         if agent_id is not None and agent_id != user.user_id:
             audit_denied(user)
@@ -169,12 +170,25 @@ def index() -> ResponseReturnValue:
         since=_start(first),
         until=_start(last + timedelta(days=1)),
         agent_id=agent_id,
-        limit=LIST_LIMIT,
+        limit=PER_PAGE + 1,  # one more: is there a next page
+        offset=(page - 1) * PER_PAGE,
     )
-    return _render_list({**args, "since": first.isoformat(), "until": last.isoformat()}, {}, rows, evaluator)
+    shown = {**args, "since": first.isoformat(), "until": last.isoformat()}
+    return _render_list(shown, {}, rows[:PER_PAGE], evaluator, page, len(rows) > PER_PAGE)
 
 
-def _render_list(args: dict[str, str], errors: dict[str, list[str]], rows: list[Any], evaluator: bool) -> str:
+def _render_list(
+    args: dict[str, str],
+    errors: dict[str, list[str]],
+    rows: list[Any],
+    evaluator: bool,
+    page: int = 1,
+    more: bool = False,
+) -> str:
+    def page_url(number: int) -> str:
+        kept = {k: v for k, v in args.items() if v and k != "page"}
+        return url_for("evaluations.index", **kept, page=number)
+
     return render_template(
         "evaluations/index.html",
         args=args,
@@ -182,7 +196,9 @@ def _render_list(args: dict[str, str], errors: dict[str, list[str]], rows: list[
         rows=rows,
         evaluator=evaluator,
         agents=_agents() if evaluator else [],
-        limit=LIST_LIMIT,
+        page=page,
+        more=more,
+        page_url=page_url,
         may_listen=_may(Permission.LISTEN_RECORDINGS),
         clock_text=clock_text,
     )

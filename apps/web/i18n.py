@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
+from babel.numbers import format_decimal
 from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, get_locale
 
@@ -32,6 +33,11 @@ def local_time(value: datetime | None, format: str = "medium") -> str:
     return format_datetime(local, format, locale=get_locale())
 
 
+def one_decimal(value: float | None) -> str:
+    """A number with one decimal in the page's language (``92,5`` in Czech), e.g. a score in %."""
+    return "" if value is None else format_decimal(value, "#,##0.0", locale=get_locale())
+
+
 def init_app(app: Flask) -> None:
     Babel(
         app,
@@ -40,6 +46,7 @@ def init_app(app: Flask) -> None:
         default_translation_directories=str(TRANSLATIONS),
     )
     app.jinja_env.filters["localtime"] = local_time
+    app.jinja_env.filters["one_decimal"] = one_decimal
     app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["current_locale"] = select_locale
 

@@ -88,7 +88,7 @@ def test_supervisor_scores_a_call_pins_a_note_on_the_timeline_and_the_agent_sees
     screenshot(page, "evaluation-sheet")
     page.locator("#evaluation-save").click()
 
-    expect(page.locator(".flash.success")).to_contain_text("92.0 %")
+    expect(page.locator(".flash.success")).to_contain_text("92,0")
     expect(page.locator("#recording-evaluations tbody tr")).to_have_count(1)
     with container.uow_factory()() as uow:
         (saved,) = uow.evaluations.list()
@@ -100,7 +100,7 @@ def test_supervisor_scores_a_call_pins_a_note_on_the_timeline_and_the_agent_sees
     page.locator("#nav-evaluations").click()
     evaluation = page.locator(f"#evaluation-{saved.id}")
     expect(evaluation).to_be_visible()
-    expect(evaluation).to_contain_text("92.0 %")
+    expect(evaluation).to_contain_text("92,0")
     expect(evaluation).to_contain_text("Kvalita hovoru")
     expect(evaluation).to_contain_text("Petr Svoboda")
     expect(evaluation).to_contain_text("Chybělo jméno pojišťovny")

@@ -247,7 +247,7 @@ def test_supervisor_saves_an_evaluation_and_it_is_audited(client, container, wor
     (record,) = audit_of(container, "evaluation.create")
     assert (record.actor, record.object_id) == ("supervizor", str(evaluation.id))
     page = text(client.get(f"/recordings/{world['r1']}"))
-    assert f'id="evaluation-{evaluation.id}"' in page and "92.0 %" in page
+    assert f'id="evaluation-{evaluation.id}"' in page and "92,0" in page
 
 
 @pytest.mark.parametrize(
@@ -400,6 +400,25 @@ def test_a_supervisor_sees_everybody_and_filters_by_agent(client, container, wor
     assert "Tomáš Horák" in only_horak
 
 
+def test_the_list_pages_fifty_at_a_time(client, container, world, monkeypatch):
+    from apps.web import evaluations
+
+    monkeypatch.setattr(evaluations, "PER_PAGE", 2)
+    evaluate_all(client, world)
+    signed_in(client, "supervizor")
+
+    first = text(client.get("/evaluations/"))
+    second = text(client.get("/evaluations/?page=2"))
+
+    cards = r'<section class="card" id="evaluation-(\d+)"'
+    assert len(re.findall(cards, first)) == 2
+    assert 'id="page-next"' in first and "page-previous" not in first
+    assert len(re.findall(cards, second)) == 1
+    assert 'id="page-previous"' in second and "page-next" not in second
+    assert set(re.findall(cards, first)).isdisjoint(re.findall(cards, second))
+    assert client.get("/evaluations/?page=x").status_code == 422
+
+
 def test_a_bad_period_is_explained(client, world):
     signed_in(client, "novakova")
 
@@ -420,7 +439,7 @@ def test_the_report_gives_count_average_lowest_and_highest_per_agent(client, wor
     row = re.search(rf'<tr id="agent-{world["novakova"]}">(.*?)</tr>', page, re.S)
     assert row is not None
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
-    assert cells[1:] == ["2", "96.0", "92.0", "100.0"]
+    assert cells[1:] == ["2", "96,0", "92,0", "100,0"]
     horak = re.search(rf'<tr id="agent-{world["horak"]}">(.*?)</tr>', page, re.S)
     assert horak is not None and ">1</td>" in horak.group(1)
 

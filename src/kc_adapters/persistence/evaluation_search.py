@@ -53,8 +53,10 @@ def search(
     agent_id: int | None = None,
     recording_id: int | None = None,
     limit: int = 500,
+    offset: int = 0,
 ) -> list[EvaluationRow]:
-    """Evaluations made in [since, until) matching the filters, newest first, at most ``limit``."""
+    """Evaluations made in [since, until) matching the filters, newest first, at most ``limit``
+    after skipping ``offset``."""
     e, r = evaluations.c, recordings.c
     query = (
         sa.select(
@@ -71,6 +73,7 @@ def search(
         .where(*_period(since, until))
         .order_by(e.created_at.desc(), e.id.desc())
         .limit(max(limit, 0))
+        .offset(max(offset, 0))
     )
     if agent_id is not None:
         query = query.where(e.agent_id == agent_id)
