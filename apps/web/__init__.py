@@ -99,6 +99,7 @@ def create_app(container: Container | None = None) -> Flask:
         wallboard.bp,
         recordings.bp,
         evaluations.bp,
+        evaluations.api,
     ):
         app.register_blueprint(blueprint)
     return app

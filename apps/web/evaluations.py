@@ -3,7 +3,8 @@
 The scoring itself happens on a recording's page (``apps/web/recordings.py`` routes, the helpers
 here read the submitted sheet); this module serves the evaluations list (an agent sees only his
 own; evaluators everybody's, filtered by agent and period) and the score report per agent, also as
-CSV. Days are Prague days; times are stored in UTC."""
+CSV, and both in JSON (``GET /api/v1/evaluations``, ``GET /api/v1/evaluations/report``). Days are
+Prague days; times are stored in UTC."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from kc_domain.recordings.evaluation import Criterion, Evaluation, Scoring
 from kc_domain.recordings.evaluation_service import EvaluationService
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
+api = Blueprint("evaluations_api", __name__, url_prefix="/api/v1/evaluations")
 
 LIST_DAYS = 90  # the list looks this far back when no "from" day is given
 PER_PAGE = 50
@@ -150,21 +152,50 @@ def field_label(field: str, criteria: tuple[Criterion, ...]) -> str:
 def index() -> ResponseReturnValue:
     """The signed-in user's evaluations; an evaluator sees everybody's and may filter by agent. An
     agent asking for another agent's evaluations is refused (403, audited)."""
+    args, errors, rows, page, more = _listed()
+    evaluator = _may(Permission.EVALUATE_CALLS)
+    if errors:
+        return _render_list(args, _by_field(errors), [], evaluator), 422
+    return _render_list(args, {}, rows, evaluator, page, more)
+
+
+@api.route("", methods=["GET"])
+@requires()
+def api_list() -> dict[str, Any]:
+    """As the list page, in JSON: ``since``, ``until``, ``agent``, ``page`` (50 to a page); 422 with
+    the fields for bad ones, 403 for an agent asking for another agent's evaluations."""
+    _args, errors, rows, page, more = _listed()
+    if errors:
+        raise ValidationFailed(errors)
+    return {"items": [_plain(row) for row in rows], "page": page, "more": more}
+
+
+@api.route("/report", methods=["GET"])
+@requires(Permission.EVALUATE_CALLS)
+def api_report() -> dict[str, Any]:
+    """The score report per agent in JSON (``since``, ``until``, ``agent``)."""
+    args, errors, found = _report_rows()
+    if errors:
+        raise ValidationFailed(errors)
+    return {"since": args["since"], "until": args["until"], "agents": [attrs.asdict(r) for r in found]}
+
+
+def _listed() -> tuple[dict[str, str], list[FieldError], list[Any], int, bool]:
+    """The list's query: (arguments as shown, errors, the page's rows, page, whether more follow)."""
     user = current_user()
     assert user is not None
-    evaluator = Permission.EVALUATE_CALLS in user.permissions
     args = {key: request.args.get(key, "").strip() for key in ("since", "until", "agent", "page")}
     errors: list[FieldError] = []
     agent_id = whole_arg(args, "agent", errors)
     page = whole_arg(args, "page", errors) or 1
-    if not evaluator:
+    if Permission.EVALUATE_CALLS not in user.permissions:
         if agent_id is not None and agent_id != user.user_id:
             audit_denied(user)
             abort(403)
         agent_id = user.user_id
     first, last = _period(args, _today() - timedelta(days=LIST_DAYS - 1), errors)
     if errors:
-        return _render_list(args, _by_field(errors), [], evaluator), 422
+        return args, errors, [], page, False
     rows = evaluation_search.search(
         _engine(),
         since=_start(first),
@@ -174,7 +205,14 @@ def index() -> ResponseReturnValue:
         offset=(page - 1) * PER_PAGE,
     )
     shown = {**args, "since": first.isoformat(), "until": last.isoformat()}
-    return _render_list(shown, {}, rows[:PER_PAGE], evaluator, page, len(rows) > PER_PAGE)
+    return shown, [], rows[:PER_PAGE], page, len(rows) > PER_PAGE
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    def value(_instance: Any, _field: Any, v: Any) -> Any:
+        return v.isoformat() if isinstance(v, datetime) else v
+
+    return attrs.asdict(row, value_serializer=value)
 
 
 def _render_list(

@@ -475,3 +475,24 @@ def test_the_report_is_for_evaluators_only(client, world):
 
     assert client.get("/evaluations/report").status_code == 403
     assert client.get("/evaluations/report.csv").status_code == 403
+
+
+def test_the_evaluations_and_the_report_in_json(client, container, world):
+    evaluate_all(client, world)
+    signed_in(client, "novakova")
+    mine = client.api("GET", "/api/v1/evaluations").get_json()
+    assert {e["agent_id"] for e in mine["items"]} == {world["novakova"]} and len(mine["items"]) == 2
+    assert mine["page"] == 1 and mine["more"] is False
+    first = mine["items"][0]
+    assert first["notes"] == [{"offset_s": 12.0, "text": "Tady"}] and first["created_at"].endswith("+00:00")
+    assert first["scores"][0]["criterion"]["label"] == "Pozdrav a představení"
+    assert client.api("GET", f"/api/v1/evaluations?agent={world['horak']}").status_code == 403
+    assert client.api("GET", "/api/v1/evaluations/report").status_code == 403
+    bad = client.api("GET", "/api/v1/evaluations?since=2026-13-01")
+    assert bad.status_code == 422 and "since" in bad.get_data(as_text=True)
+    client.post("/logout")
+
+    signed_in(client, "supervizor")
+    report = client.api("GET", "/api/v1/evaluations/report").get_json()
+    scores = {a["agent_id"]: (a["count"], a["average"]) for a in report["agents"]}
+    assert scores[world["novakova"]] == (2, 96.0)
