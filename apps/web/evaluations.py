@@ -24,6 +24,7 @@ from werkzeug.datastructures import MultiDict
 from apps.web.errors import validation_payload
 from apps.web.query_args import day_arg, whole_arg
 from apps.web.security import audit_denied, current_user, requires
+from kc_adapters.exports.csv import safe_text
 from kc_adapters.persistence import evaluation_search
 from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission
@@ -35,7 +36,6 @@ api = Blueprint("evaluations_api", __name__, url_prefix="/api/v1/evaluations")
 
 LIST_DAYS = 90  # the list looks this far back when no "from" day is given
 PER_PAGE = 50
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def service() -> EvaluationService:
@@ -275,7 +275,7 @@ def report_csv() -> ResponseReturnValue:
         name = row.agent_name or f"#{row.agent_id}"
         writer.writerow(
             [
-                "'" + name if name.startswith(FORMULA_STARTS) else name,
+                safe_text(name),
                 row.count,
                 row.average,
                 row.lowest,

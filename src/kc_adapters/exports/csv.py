@@ -12,20 +12,20 @@ from kc_domain.reports.document import Cell, ColumnKind, Document
 from . import DEFAULT_LABELS, labels_with_defaults, machine_cell, totals_row
 
 DELIMITERS = (",", ";")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _text(value: str) -> str:
+def safe_text(value: str) -> str:
     """Text as data, never as a formula: a spreadsheet would run ``=HYPERLINK(...)`` typed by a caller
     into a form, so text starting with = + - @ (or a tab/CR) gets a leading apostrophe (OWASP)."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _row(kinds: tuple[ColumnKind, ...], cells: tuple[Cell, ...], zone: tzinfo) -> list[str]:
     out = []
     for kind, value in zip(kinds, cells, strict=False):
         if isinstance(value, str):
-            out.append(_text(value))
+            out.append(safe_text(value))
         else:
             out.append(machine_cell(kind, value, zone))
     return out
@@ -57,17 +57,17 @@ def to_csv(
     words = labels_with_defaults(labels)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow([_text(document.title)])
+    writer.writerow([safe_text(document.title)])
     for label, value in document.filters:
-        writer.writerow([_text(label), _text(value)])
+        writer.writerow([safe_text(label), safe_text(value)])
     writer.writerow(
-        [_text(words["generated"]), machine_cell(ColumnKind.DATETIME, document.generated_at, zone)]
+        [safe_text(words["generated"]), machine_cell(ColumnKind.DATETIME, document.generated_at, zone)]
     )
     for table in document.tables:
         kinds = tuple(column.kind for column in table.columns)
         writer.writerow([])
-        writer.writerow([_text(table.title)])
-        writer.writerow([_text(column.label) for column in table.columns])
+        writer.writerow([safe_text(table.title)])
+        writer.writerow([safe_text(column.label) for column in table.columns])
         for row in table.rows:
             writer.writerow(_row(kinds, row, zone))
         totals = totals_row(table, words)
@@ -76,5 +76,5 @@ def to_csv(
     if document.notes:
         writer.writerow([])
         for note in document.notes:
-            writer.writerow([_text(note)])
+            writer.writerow([safe_text(note)])
     return buffer.getvalue().encode("utf-8-sig")
