@@ -73,9 +73,18 @@ def test_other_thresholds_read_the_calls_until_the_days_are_summed_again(journal
     journal.roll_up(THRESHOLDS, NOW)
     wider = {1: 40, 2: 30}  # c2 waited 33 s in queue 1: now within the service level
     assert journal.figures(BOTH_DAYS, "total", wider)[None].answered_in_sl == 3
-    assert journal.roll_up(wider, NOW) == {"days": 3}
+    assert journal.roll_up(wider, NOW) == {"days": 2}  # Monday and Tuesday: queue 1 has calls on both
     assert journal.figures(BOTH_DAYS, "total", wider)[None].answered_in_sl == 3
     assert journal.figures(BOTH_DAYS, "total", THRESHOLDS)[None].answered_in_sl == 2
+
+
+@pytest.mark.req("REP-13")
+def test_another_queues_threshold_leaves_the_days_rolled(journal: SqlJournal):
+    journal.roll_up(THRESHOLDS, NOW)
+    tuesday_only_queue_1 = {1: 20, 2: 45, 7: 10}  # queue 2 (Monday's calls) changed, a new queue 7
+    assert set(rolled(journal)) == {date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25)}
+    assert journal.roll_up(tuesday_only_queue_1, NOW) == {"days": 1}  # Monday, with queue 2's calls
+    assert journal.figures(BOTH_DAYS, "total", tuesday_only_queue_1)[None].answered_in_sl == 2
 
 
 @pytest.mark.req("REP-11")

@@ -247,7 +247,7 @@ class SqlJournal:
             )
             if rolled:
                 assert kind is not None
-                rows = rollups.rolled_figures(connection, kind, wanted, group, agents, thresholds)
+                rows = rollups.rolled_figures(connection, kind, wanted, group, agents, rolled)
                 _add_rows(sums, group, rows)
             days = None
             if rolled:

@@ -4,10 +4,11 @@ millions (tables in ``tables.py``, migration 0019).
 
 - ``roll_up_day`` sums one local day into ``report_call_rollups`` (three kinds, see ``KINDS``) and
   ``report_agent_days``, and marks it in ``report_rollup_days`` with the service-level thresholds
-  it used. The worker does it for every finished day (``SqlJournal.roll_up``).
+  it used for the queues it has calls of. The worker does it for every finished day
+  (``SqlJournal.roll_up``).
 - A report reads the rolled days of its period from the roll-ups and the other days (today, a day
-  changed since, a day summed with other thresholds) from the calls themselves; the results are
-  the same, which the contract tests hold (tests/contract/test_report_figures.py).
+  changed since, a day summed with another threshold for one of its queues) from the calls; the
+  results are the same, which the contract tests hold (tests/contract/test_report_figures.py).
 - The journal unmarks a day when one of its calls or contact records changes (``unroll``).
 
 The SQL of each figure is written once, in ``figure_columns``: the roll-ups and the direct query
@@ -47,9 +48,19 @@ KINDS: dict[str, tuple[int, str | None]] = {
 FIGURE_NAMES = tuple(name for name, _kind in REPORT_FIGURE_COLUMNS)
 
 
-def thresholds_key(thresholds: Mapping[int, int | float]) -> str:
-    """The thresholds as the text a rolled day keeps: the same map gives the same text."""
-    return json.dumps(sorted([int(q), float(s)] for q, s in thresholds.items()))
+def thresholds_key(thresholds: Mapping[int, int | float], queue_ids: Iterable[int]) -> str:
+    """What a rolled day keeps of the thresholds: those of the queues it has calls of (null for a
+    queue without one), as JSON."""
+    return json.dumps(
+        [[q, None if q not in thresholds else float(thresholds[q])] for q in sorted(set(queue_ids))]
+    )
+
+
+def still_holds(kept: str, thresholds: Mapping[int, int | float]) -> bool:
+    """Whether a day rolled with the ``kept`` thresholds is right under these: the same for every
+    queue it has calls of (another queue's threshold does not matter to it)."""
+    current = {q: float(s) for q, s in thresholds.items()}
+    return all(current.get(int(q)) == s for q, s in json.loads(kept))
 
 
 def seconds_between(dialect: str, start: Any, end: Any) -> Any:
@@ -150,26 +161,23 @@ def roll_up_day(
     ]
     if rows:
         connection.execute(sa.insert(report_agent_days), rows)
-    connection.execute(
-        sa.insert(report_rollup_days).values(day=day, thresholds=thresholds_key(thresholds), rolled_at=now)
-    )
+    queues = connection.execute(
+        sa.select(c.queue_id).where(c.local_day == day, c.queue_id.is_not(None)).group_by(c.queue_id)
+    ).scalars()
+    kept = thresholds_key(thresholds, queues)
+    connection.execute(sa.insert(report_rollup_days).values(day=day, thresholds=kept, rolled_at=now))
 
 
 def days_to_roll(connection: sa.Connection, today: date, thresholds: Mapping[int, int | float]) -> list[date]:
     """The days from the first call's to yesterday not rolled up with these thresholds (days without
     calls too: a weekend's agent time, and no gaps for a report to read around); yesterday only
     once its calls have all ended (a call may run past midnight)."""
-    c, r = interactions.c, report_rollup_days.c
+    c = interactions.c
     first = connection.execute(sa.select(sa.func.min(c.local_day)).where(c.local_day < today)).scalar()
     if first is None:
         return []
     first = _as_date(first)
-    done = {
-        _as_date(d)
-        for (d,) in connection.execute(
-            sa.select(r.day).where(r.day >= first, r.thresholds == thresholds_key(thresholds))
-        )
-    }
+    done = rolled_days(connection, first, today, thresholds)
     days = [d for d in (first + timedelta(days=n) for n in range((today - first).days)) if d not in done]
     yesterday = today - timedelta(days=1)
     if yesterday in days:
@@ -230,12 +238,14 @@ def kind_for(wanted: ReportFilter, group: str, agents: frozenset[int]) -> str | 
 def rolled_days(
     connection: sa.Connection, since: date, until: date, thresholds: Mapping[int, int | float] | None
 ) -> set[date]:
-    """The days in [since, until] rolled up (with these thresholds, unless None)."""
+    """The days in [since, until] rolled up (and still right under these thresholds, unless None)."""
     r = report_rollup_days.c
-    query = sa.select(r.day).where(r.day >= since, r.day <= until)
-    if thresholds is not None:
-        query = query.where(r.thresholds == thresholds_key(thresholds))
-    return {_as_date(d) for (d,) in connection.execute(query)}
+    query = sa.select(r.day, r.thresholds).where(r.day >= since, r.day <= until)
+    return {
+        _as_date(d)
+        for d, kept in connection.execute(query)
+        if thresholds is None or still_holds(kept, thresholds)
+    }
 
 
 def rolled_figures(
@@ -244,17 +254,14 @@ def rolled_figures(
     wanted: ReportFilter,
     group: str,
     agents: frozenset[int],
-    thresholds: Mapping[int, int | float],
+    days: Iterable[date],
 ) -> list[Any]:
-    """Rows (key, sums in ``FIGURE_NAMES`` order) of the days rolled with these thresholds."""
-    t, r = report_call_rollups.c, report_rollup_days.c
+    """Rows (key, sums in ``FIGURE_NAMES`` order) of the rolled ``days`` (``rolled_days``)."""
+    t = report_call_rollups.c
     key = group_column(
         group, wanted.interval_min, t.queue_id, t.agent_id, t.slot, t.day, t.weekday, t.category_id
     )
-    joined = report_call_rollups.join(
-        report_rollup_days, sa.and_(r.day == t.day, r.thresholds == thresholds_key(thresholds))
-    )
-    where: list[Any] = [t.kind == kind, t.day >= wanted.since, t.day <= wanted.until]
+    where: list[Any] = [t.kind == kind, t.day >= wanted.since, t.day <= wanted.until, t.day.in_(sorted(days))]
     if wanted.weekdays:
         where.append(t.weekday.in_(sorted(wanted.weekdays)))
     if wanted.minutes is not None:
@@ -266,7 +273,7 @@ def rolled_figures(
     if wanted.category_ids:
         where.append(t.category_id.in_(sorted(wanted.category_ids)))
     sums = [sa.func.sum(getattr(t, name)) for name in FIGURE_NAMES]
-    query = sa.select(key.label("key"), *sums).select_from(joined).where(*where)
+    query = sa.select(key.label("key"), *sums).where(*where)
     if group != "total":
         query = query.group_by(key)
     return list(connection.execute(query))
