@@ -23,7 +23,7 @@ from werkzeug.datastructures import MultiDict
 
 from apps.web.errors import validation_payload
 from apps.web.query_args import day_arg, whole_arg
-from apps.web.security import audit_denied, current_user, requires
+from apps.web.security import audit_denied, current_user, may, requires
 from kc_adapters.exports.csv import safe_text
 from kc_adapters.persistence import evaluation_search
 from kc_domain.errors import FieldError, ValidationFailed
@@ -45,11 +45,6 @@ def service() -> EvaluationService:
 
 def _engine() -> Any:
     return current_app.extensions["kc"].database().engine
-
-
-def _may(permission: Permission) -> bool:
-    user = current_user()
-    return user is not None and permission in user.permissions
 
 
 def clock_text(seconds: float) -> str:
@@ -153,7 +148,7 @@ def index() -> ResponseReturnValue:
     """The signed-in user's evaluations; an evaluator sees everybody's and may filter by agent. An
     agent asking for another agent's evaluations is refused (403, audited)."""
     args, errors, rows, page, more = _listed()
-    evaluator = _may(Permission.EVALUATE_CALLS)
+    evaluator = may(Permission.EVALUATE_CALLS)
     if errors:
         return _render_list(args, _by_field(errors), [], evaluator), 422
     return _render_list(args, {}, rows, evaluator, page, more)
@@ -237,7 +232,7 @@ def _render_list(
         page=page,
         more=more,
         page_url=page_url,
-        may_listen=_may(Permission.LISTEN_RECORDINGS),
+        may_listen=may(Permission.LISTEN_RECORDINGS),
         clock_text=clock_text,
     )
 

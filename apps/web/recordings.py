@@ -34,7 +34,7 @@ from apps.web import evaluations
 from apps.web.errors import validation_payload
 from apps.web.i18n import one_decimal
 from apps.web.query_args import day_arg, whole_arg
-from apps.web.security import actor, current_user, requires
+from apps.web.security import actor, current_user, may, requires
 from kc_adapters.exports.mp3 import wav_to_mp3
 from kc_adapters.persistence import evaluation_search, recording_search
 from kc_adapters.persistence.recording_search import KINDS, SORTS, RecordingRow
@@ -92,16 +92,11 @@ def _engine() -> Any:
     return current_app.extensions["kc"].database().engine
 
 
-def _may(permission: Permission) -> bool:
-    user = current_user()
-    return user is not None and permission in user.permissions
-
-
 def recording_links(call_ids: Iterable[str]) -> dict[str, str]:
     """For pages listing calls (the agent's history, the client card's history, report drill-down
     rows: REP-07, AG-14, CDB-03): ``{call id: /recordings/?call=<call id>}`` for those of the calls
     that have a kept recording; empty when the signed-in user may not listen to recordings."""
-    if not _may(Permission.LISTEN_RECORDINGS):
+    if not may(Permission.LISTEN_RECORDINGS):
         return {}
     kept = recording_search.recorded_calls(_engine(), call_ids)
     return {call_id: url_for("recordings.index", call=call_id) for call_id in sorted(kept)}
@@ -248,7 +243,7 @@ def show(recording_id: int) -> ResponseReturnValue:
     score it with (``?evaluation=<id>``: edit that evaluation)."""
     editing = None
     wanted = request.args.get("evaluation", "")
-    if wanted.isdecimal() and _may(Permission.EVALUATE_CALLS):
+    if wanted.isdecimal() and may(Permission.EVALUATE_CALLS):
         editing = evaluations.service().get(int(wanted))
         if editing.recording_id != recording_id:
             raise NotFound("evaluation", wanted)
@@ -267,7 +262,7 @@ def _render_show(
     if row is None:
         raise NotFound("recording", recording_id)
     recording = service().get(recording_id)
-    may_evaluate = _may(Permission.EVALUATE_CALLS)
+    may_evaluate = may(Permission.EVALUATE_CALLS)
     if editing is not None:
         sheets = [evaluations.sheet_for_edit(editing)]
     else:
@@ -279,8 +274,8 @@ def _render_show(
         recording=recording,
         kinds=KIND_LABELS,
         mmss=mmss,
-        may_download=_may(Permission.DOWNLOAD_RECORDINGS),
-        may_hold=_may(Permission.SUPERVISE),
+        may_download=may(Permission.DOWNLOAD_RECORDINGS),
+        may_hold=may(Permission.SUPERVISE),
         hold_reason_max=HOLD_REASON_MAX,
         may_evaluate=may_evaluate,
         sheets=sheets,

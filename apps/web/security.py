@@ -64,6 +64,12 @@ def current_user() -> SignedIn | None:
     return g.get("user")
 
 
+def may(permission: Permission) -> bool:
+    """Whether the signed-in user holds ``permission`` (False when nobody is signed in)."""
+    user = current_user()
+    return user is not None and permission in user.permissions
+
+
 def actor() -> Actor:
     user = current_user()
     return Actor(user.username if user else "-", request.remote_addr or "")

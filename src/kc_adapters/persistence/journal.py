@@ -27,7 +27,7 @@ from kc_domain.routing.projection import (
 )
 
 from . import ivr_days, rollups
-from .tables import agent_state_intervals, contact_records, event_log, interactions, routing_decisions
+from .tables import agent_state_intervals, event_log, interactions, routing_decisions
 
 _CHUNK = 500  # ids per IN (...) clause
 _INTERACTION_FIELDS = [f.name for f in attrs.fields(Interaction)]
@@ -273,34 +273,14 @@ class SqlJournal:
         days: list[date] | None,
     ) -> list[Any]:
         """Rows (key, sums) over the calls themselves, of ``days`` (None: the whole period)."""
-        c = interactions.c
-        key = rollups.group_column(
-            group,
-            wanted.interval_min,
-            c.queue_id,
-            c.agent_id,
-            c.local_minute,
-            c.local_day,
-            c.local_weekday,
-            contact_records.c.category_id,
-        )
-        where: list[Any] = [c.local_day >= wanted.since, c.local_day <= wanted.until]
+        key = rollups.group_column(group, wanted.interval_min, rollups.CALL_KEYS)
+        where = rollups.conditions(wanted, agents, rollups.CALL_KEYS)
         if days is not None:
-            where.append(c.local_day.in_(days))
-        if wanted.weekdays:
-            where.append(c.local_weekday.in_(sorted(wanted.weekdays)))
-        if wanted.minutes is not None:
-            where += [c.local_minute >= wanted.minutes[0], c.local_minute < wanted.minutes[1]]
-        if wanted.queue_ids:
-            where.append(c.queue_id.in_(sorted(wanted.queue_ids)))
-        if agents:
-            where.append(c.agent_id.in_(sorted(agents)))
+            where.append(interactions.c.local_day.in_(days))
         columns = rollups.figure_columns(thresholds)
         query = sa.select(key.label("key"), *columns.values()).where(*where)
         if group == "category" or wanted.category_ids:  # the call category its agent gave it (REP-03)
             query = query.select_from(rollups.with_categories())
-        if wanted.category_ids:
-            query = query.where(contact_records.c.category_id.in_(sorted(wanted.category_ids)))
         if group != "total":
             query = query.group_by(key)
         return list(connection.execute(query))

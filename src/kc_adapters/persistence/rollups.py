@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 
 from kc_domain.reports.figures import BUCKETS, LOST_STAGES, SHORT_ABANDON_S
@@ -203,21 +204,65 @@ def unroll_call(connection: sa.Connection, call_id: str) -> None:
 
 
 # -------------------------------------------------------------------------------------- reading
-def group_column(
-    group: str, interval: int, queue: Any, agent: Any, minute: Any, day: Any, weekday: Any, category: Any
-) -> Any:
-    """The SQL key of a report group (``figures.GROUPS``) over the given columns, those of the calls
-    or of the roll-ups (``minute``: of the day, or the slot's first)."""
+@attrs.frozen
+class Keys:
+    """The columns a report groups and filters by: on the calls, or on the roll-ups (``minute``:
+    of the day, or the first of the slot)."""
+
+    queue: Any
+    agent: Any
+    minute: Any
+    day: Any
+    weekday: Any
+    category: Any
+
+
+CALL_KEYS = Keys(
+    interactions.c.queue_id,
+    interactions.c.agent_id,
+    interactions.c.local_minute,
+    interactions.c.local_day,
+    interactions.c.local_weekday,
+    contact_records.c.category_id,  # joined by ``with_categories``
+)
+ROLLUP_KEYS = Keys(
+    report_call_rollups.c.queue_id,
+    report_call_rollups.c.agent_id,
+    report_call_rollups.c.slot,
+    report_call_rollups.c.day,
+    report_call_rollups.c.weekday,
+    report_call_rollups.c.category_id,
+)
+
+
+def group_column(group: str, interval: int, keys: Keys) -> Any:
+    """The SQL key of a report group (``figures.GROUPS``)."""
     return {
         "total": sa.literal(None),
-        "queue": queue,
-        "agent": agent,
-        "hour": minute // 60,
-        "interval": minute // interval * interval,
-        "day": day,
-        "weekday": weekday,
-        "category": category,
+        "queue": keys.queue,
+        "agent": keys.agent,
+        "hour": keys.minute // 60,
+        "interval": keys.minute // interval * interval,
+        "day": keys.day,
+        "weekday": keys.weekday,
+        "category": keys.category,
     }[group]
+
+
+def conditions(wanted: ReportFilter, agents: frozenset[int], keys: Keys) -> list[Any]:
+    """The report filter in SQL (``figures.selected``); ``agents``: groups resolved, empty: all."""
+    where: list[Any] = [keys.day >= wanted.since, keys.day <= wanted.until]
+    if wanted.weekdays:
+        where.append(keys.weekday.in_(sorted(wanted.weekdays)))
+    if wanted.minutes is not None:
+        where += [keys.minute >= wanted.minutes[0], keys.minute < wanted.minutes[1]]
+    if wanted.queue_ids:
+        where.append(keys.queue.in_(sorted(wanted.queue_ids)))
+    if agents:
+        where.append(keys.agent.in_(sorted(agents)))
+    if wanted.category_ids:
+        where.append(keys.category.in_(sorted(wanted.category_ids)))
+    return where
 
 
 def kind_for(wanted: ReportFilter, group: str, agents: frozenset[int]) -> str | None:
@@ -258,20 +303,8 @@ def rolled_figures(
 ) -> list[Any]:
     """Rows (key, sums in ``FIGURE_NAMES`` order) of the rolled ``days`` (``rolled_days``)."""
     t = report_call_rollups.c
-    key = group_column(
-        group, wanted.interval_min, t.queue_id, t.agent_id, t.slot, t.day, t.weekday, t.category_id
-    )
-    where: list[Any] = [t.kind == kind, t.day >= wanted.since, t.day <= wanted.until, t.day.in_(sorted(days))]
-    if wanted.weekdays:
-        where.append(t.weekday.in_(sorted(wanted.weekdays)))
-    if wanted.minutes is not None:
-        where += [t.slot >= wanted.minutes[0], t.slot < wanted.minutes[1]]
-    if wanted.queue_ids:
-        where.append(t.queue_id.in_(sorted(wanted.queue_ids)))
-    if agents:
-        where.append(t.agent_id.in_(sorted(agents)))
-    if wanted.category_ids:
-        where.append(t.category_id.in_(sorted(wanted.category_ids)))
+    key = group_column(group, wanted.interval_min, ROLLUP_KEYS)
+    where = [t.kind == kind, t.day.in_(sorted(days)), *conditions(wanted, agents, ROLLUP_KEYS)]
     sums = [sa.func.sum(getattr(t, name)) for name in FIGURE_NAMES]
     query = sa.select(key.label("key"), *sums).where(*where)
     if group != "total":
