@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +30,33 @@ def make_container(database_url: str, **env: str) -> Container:
     return container
 
 
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo organisation, migrated and seeded through the audited services once per session.
+
+    A template database: every test that needs it gets its own copy (``container``), so no test
+    sees another's writes and none pays for the migrations and the seeding again.
+    """
+    path = tmp_path_factory.mktemp("template") / "kc.sqlite3"
+    container = make_container(f"sqlite:///{path}", KC_RECORDINGS_DIR=str(path.parent / "recordings"))
+    seed(container.admin())
+    seed_clients(container.uow_factory(), container.audit(), container.clock().now())
+    container.database().dispose()
+    return path
+
+
+def copy_database(template: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database, its write-ahead log included (SQLite's backup API)."""
+    with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(target)) as copy:
+        source.backup(copy)
+
+
 @pytest.fixture
-def container(tmp_path: Path) -> Iterator[Container]:
+def container(tmp_path: Path, demo_database: Path) -> Iterator[Container]:
+    copy_database(demo_database, tmp_path / "kc.sqlite3")
     container = make_container(
         f"sqlite:///{tmp_path / 'kc.sqlite3'}", KC_RECORDINGS_DIR=str(tmp_path / "recordings")
     )
-    seed(container.admin())
-    seed_clients(container.uow_factory(), container.audit(), container.clock().now())
     yield container
     container.database().dispose()
 

@@ -94,12 +94,18 @@ def _engine() -> Any:
 
 def recording_links(call_ids: Iterable[str]) -> dict[str, str]:
     """For pages listing calls (the agent's history, the client card's history, report drill-down
-    rows: REP-07, AG-14, CDB-03): ``{call id: /recordings/?call=<call id>}`` for those of the calls
-    that have a kept recording; empty when the signed-in user may not listen to recordings."""
+    rows: REP-07, AG-14, CDB-03): for each call with kept recordings, the page that plays and
+    downloads its recording (``/recordings/<id>``), or the list of its recordings when it has several
+    (a transferred call has one per agent); empty when the signed-in user may not listen."""
     if not may(Permission.LISTEN_RECORDINGS):
         return {}
     kept = recording_search.recorded_calls(_engine(), call_ids)
-    return {call_id: url_for("recordings.index", call=call_id) for call_id in sorted(kept)}
+    return {
+        call_id: url_for("recordings.show", recording_id=ids[0])
+        if len(ids) == 1
+        else url_for("recordings.index", call=call_id)
+        for call_id, ids in sorted(kept.items())
+    }
 
 
 # -- the search page -------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ class RedisSubscription:
         on_close: Callable[[RedisSubscription], None] = lambda _: None,
     ) -> None:
         self._channel, self._handler, self._on_close = channel, handler, on_close
-        self._pubsub = client.pubsub()  # type: ignore[no-untyped-call]  # (redis-py leaves it unannotated)
+        self._pubsub = client.pubsub()
         self._stop = threading.Event()
         try:
             self._pubsub.subscribe(channel)

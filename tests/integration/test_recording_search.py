@@ -235,6 +235,11 @@ def test_rows_carry_the_calls_data_and_pages_count_the_total(database, day):
 
 @pytest.mark.req("REC-02")
 def test_which_calls_have_recordings_to_link_to(database, day):
-    # x6's only recording is purged: nothing to listen to, no link
-    assert recorded_calls(database.engine, ["c1", "c2", "c9", "x6", "old", "c1"]) == {"c1", "c2", "old"}
-    assert recorded_calls(database.engine, []) == set()
+    # x6's only recording is purged: nothing to listen to, no link; c1 was transferred (two stretches)
+    ids = day["ids"]
+    assert recorded_calls(database.engine, ["c1", "c2", "c9", "x6", "old", "c1"]) == {
+        "c1": [ids["rec1"], ids["rec7"]],
+        "c2": [ids["rec2"]],
+        "old": [ids["rec8"]],
+    }
+    assert recorded_calls(database.engine, []) == {}

@@ -384,7 +384,7 @@ def test_mmss():
     assert mmss(None) == "" and mmss(0) == "0:00" and mmss(725) == "12:05" and mmss(59.6) == "1:00"
 
 
-@pytest.mark.req("AG-14")
+@pytest.mark.req("AG-14", "REP-07")
 def test_recording_links_for_pages_listing_calls(app, container, world):
     users = ids(container, "user")
     calls = ["c1", "c2", "c9"]  # c9 has no recording
@@ -392,6 +392,10 @@ def test_recording_links_for_pages_listing_calls(app, container, world):
         g.user = None
         assert recording_links(calls) == {}  # nobody signed in
         g.user = container.sign_in().identity(users["supervizor"])
-        assert recording_links(calls) == {"c1": "/recordings/?call=c1", "c2": "/recordings/?call=c2"}
+        # one recording: its page, to play and download at once (REP-07); several: the call's list
+        r1, r2 = world["ids"]["r1"], world["ids"]["r2"]
+        assert recording_links(calls) == {"c1": f"/recordings/{r1}", "c2": f"/recordings/{r2}"}
+        second = container.recordings().receive("c2", world["novakova"], at(625), 15, WAV)
+        assert second.id != r2 and recording_links(calls)["c2"] == "/recordings/?call=c2"
         g.user = container.sign_in().identity(users["novakova"])
         assert recording_links(calls) == {}  # an agent without the right to listen

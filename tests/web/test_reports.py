@@ -103,7 +103,7 @@ def test_access_per_report_queue_and_agent(client, container, day):
     assert client.http.get("/reports/").status_code == 403
 
 
-@pytest.mark.req("REP-16", "REP-08")
+@pytest.mark.req("REP-16", "REP-08", "REP-07")
 def test_agent_activity_from_the_state_changes(client, container, day):
     from datetime import timedelta
 
@@ -132,6 +132,9 @@ def test_agent_activity_from_the_state_changes(client, container, day):
     assert row[0] == "Tomáš Horák"
     assert row[keys.index("logged_in")] == 7200.0 and row[keys.index("paused")] == 1800.0
     assert pauses["rows"] == [["Tomáš Horák", 1800.0]]
+    page = client.http.get(f"/reports/agent_activity?{PERIOD}&agent={horak}").get_data(as_text=True)
+    drill = re.search(r'href="(/reports/calls\?[^"]*)"', page)
+    assert drill is not None and f"agent={horak}" in drill.group(1)  # the row leads to the agent's calls
 
 
 @pytest.mark.req("REP-03")
@@ -140,6 +143,25 @@ def test_the_categories_report_lists_calls_without_a_category_too(client, day):
     data = client.api("GET", f"/api/v1/reports/categories?{PERIOD}").get_json()
     (table,) = data["tables"]
     assert [row[0] for row in table["rows"]] == ["Bez kategorie"] and table["rows"][0][1] == 8
+
+
+@pytest.mark.req("REP-03", "REP-07")
+def test_a_category_row_leads_to_the_calls_of_that_category(client, container, day):
+    import sqlalchemy as sa
+
+    from kc_adapters.persistence.tables import contact_records
+
+    category = next(c for c in container.admin().list("category") if c.kind.value == "call")
+    with container.database().engine.begin() as connection:
+        connection.execute(
+            sa.insert(contact_records),
+            [{"call_id": "c1", "category_id": category.id, "recording_opt_out": False, "version": 1}],
+        )
+    client.login("supervizor")
+    page = client.http.get(f"/reports/categories?{PERIOD}").get_data(as_text=True)
+    (drill,) = re.findall(r'href="(/reports/calls\?[^"]*category=[^"]*)"', page)
+    calls = client.http.get(drill.replace("&amp;", "&")).get_data(as_text=True)
+    assert "c1" in calls and "c3" not in calls  # only the call of that category
 
 
 @pytest.mark.req("REP-23", "ADM-06")
@@ -164,10 +186,12 @@ def test_a_drilled_down_call_links_to_its_recording(client, container, day):
     from kc_adapters.speech.audio import telephony_wav
 
     wav = telephony_wav(array.array("h", [0]) * 8000)
-    container.recordings().receive("c1", 7, datetime(2026, 11, 23, 8, 0, 8, tzinfo=UTC), 1.0, wav)
+    made = container.recordings().receive("c1", 7, datetime(2026, 11, 23, 8, 0, 8, tzinfo=UTC), 1.0, wav)
     client.login("supervizor")  # may listen to recordings
     page = client.http.get(f"/reports/calls?report=hourly&{PERIOD}&hour=9").get_data(as_text=True)
-    assert "/recordings/?call=c1" in page and "/recordings/?call=c2" not in page
+    assert f'href="/recordings/{made.id}"' in page and len(re.findall(r'href="/recordings/\d', page)) == 1
+    played = client.http.get(f"/recordings/{made.id}").get_data(as_text=True)  # one click: play, download
+    assert f"/recordings/{made.id}/audio" in played
     client.login("novakova")  # an agent without the right to listen: the calls, no links
     mine = client.http.get(f"/reports/calls?report=hourly&{PERIOD}")
     assert mine.status_code == 200 and "/recordings/" not in mine.get_data(as_text=True)

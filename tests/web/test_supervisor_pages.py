@@ -82,7 +82,7 @@ def test_the_page_and_its_state_for_a_supervisor_and_a_refusal_for_an_agent(clie
     assert client.api("POST", "/api/v1/supervisor/force_log_out", {"agent_id": novakova}).status_code == 403
 
 
-@pytest.mark.req("IN-17", "RT-07")
+@pytest.mark.req("IN-17", "RT-07", "IN-05")
 def test_whisper_reaches_the_pbx_and_is_audited_and_a_bad_mode_is_refused(client, container, host):
     talking(host, container)
     client.login("supervizor")

@@ -17,7 +17,7 @@ def activity(ctx: Context) -> Built:
     until = min(datetime.combine(ctx.wanted.until + timedelta(days=1), time(), ctx.zone), ctx.now)
     times = ctx.journal.agent_times(since, until, ctx.now, ctx.agents)
     calls = ctx.figures("agent")
-    rows, pauses, codes = [], {}, set()
+    rows, drill, pauses, codes = [], [], {}, set()
     for agent_id in sorted(times, key=lambda a: ctx.agent_names.get(a, "")):
         spent = times[agent_id]
         if not spent.logged_in_s:
@@ -40,6 +40,7 @@ def activity(ctx: Context) -> Built:
                 spent.utilisation,
             )
         )
+        drill.append(ctx.drill(agent=agent_id))
         pauses[agent_id] = spent.pauses
         codes |= set(spent.pauses)
     S, N = ColumnKind.SECONDS, ColumnKind.INT
@@ -58,6 +59,7 @@ def activity(ctx: Context) -> Built:
             Column("utilisation", str(_l("Utilisation")), ColumnKind.PERCENT),
         ),
         tuple(rows),
+        drill=tuple(drill),
     )
     ordered = sorted(codes)
     breaks = Table(

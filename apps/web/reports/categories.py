@@ -23,7 +23,12 @@ def categories(ctx: Context) -> Built:
             current = known.get(current.parent_id) if current.parent_id is not None else None
         return " › ".join(reversed(names)) or f"#{category_id}"
 
-    rows = sorted(((path(k), f, "") for k, f in found.items()), key=lambda r: (r[0].startswith("~"), r[0]))
+    def drill(category_id: int | None) -> str:  # no filter selects the calls without a category
+        return "" if category_id is None else ctx.drill(category=category_id)
+
+    rows = sorted(
+        ((path(k), f, drill(k)) for k, f in found.items()), key=lambda r: (r[0].startswith("~"), r[0])
+    )
     names = ["calls", "inbound", "answered", "outbound", "average_talk", "talk"]
     return Built((figure_table(_l("Calls by category"), _l("Category"), rows, names, ctx.total()),))
 

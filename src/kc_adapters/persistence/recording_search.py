@@ -196,17 +196,22 @@ def find(engine: sa.Engine, recording_id: int) -> RecordingRow | None:
     return None if found is None else _row(found._mapping)
 
 
-def recorded_calls(engine: sa.Engine, call_ids: Iterable[str]) -> set[str]:
-    """Which of ``call_ids`` have a recording whose audio is kept (not purged): for the pages that
-    link a call's row to ``/recordings/?call=<call id>`` (REP-07, AG-14, CDB-03)."""
+def recorded_calls(engine: sa.Engine, call_ids: Iterable[str]) -> dict[str, list[int]]:
+    """Which of ``call_ids`` have recordings whose audio is kept (not purged), and their ids in
+    order: for the pages that link a call's row to its recordings (REP-07, AG-14, CDB-03)."""
     wanted = sorted(set(call_ids))
-    found: set[str] = set()
+    found: dict[str, list[int]] = {}
     r = recordings.c
     with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
         for start in range(0, len(wanted), 500):  # bounded IN lists
             chunk = wanted[start : start + 500]
-            query = sa.select(r.call_id).where(r.call_id.in_(chunk), r.purged_at.is_(None)).distinct()
-            found.update(connection.execute(query).scalars())
+            query = (
+                sa.select(r.call_id, r.id)
+                .where(r.call_id.in_(chunk), r.purged_at.is_(None))
+                .order_by(r.call_id, r.started_at, r.id)
+            )
+            for call_id, recording_id in connection.execute(query):
+                found.setdefault(call_id, []).append(recording_id)
     return found
 
 

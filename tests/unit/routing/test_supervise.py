@@ -21,7 +21,7 @@ def talking() -> tuple[Harness, str]:
     return h, call
 
 
-@pytest.mark.req("IN-17", "RT-07")
+@pytest.mark.req("IN-17", "RT-07", "IN-05")
 def test_listen_whisper_barge_and_leave_go_to_the_pbx_and_the_call():
     h, call = talking()
     h.engine.monitor(SUPERVISOR, call, "listen")
