@@ -60,6 +60,7 @@ class Container(containers.DeclarativeContainer):
         LockoutPolicy,
         max_failures=settings.provided.login_max_failures,
         lock_minutes=settings.provided.login_lock_minutes,
+        max_failures_per_source=settings.provided.login_source_max_failures,
     )
     audit = providers.Singleton(AuditTrail, clock=clock)
     admin = providers.Singleton(AdminService, uow_factory, clock, hasher, password_policy, audit)

@@ -168,11 +168,33 @@ OPTIONS = (
         "KC_LOGIN_LOCK_MINUTES", "15", "How long a locked account stays locked.", _int(1, 1440), "1..1440"
     ),
     Option(
+        "KC_LOGIN_SOURCE_MAX_FAILURES",
+        "30",
+        "Failed sign-ins from one address (IPv6: its /64) within KC_LOGIN_LOCK_MINUTES before it may not "
+        "sign in for as long.",
+        _int(1, 10000),
+        "1..10000",
+    ),
+    Option(
         "KC_SESSION_IDLE_MINUTES",
         "480",
         "Sign out after this long without a request.",
         _int(5, 1440),
         "5..1440",
+    ),
+    Option(
+        "KC_SESSION_MAX_HOURS",
+        "12",
+        "Sign out this long after signing in, however busy the session.",
+        _int(1, 168),
+        "1..168",
+    ),
+    Option(
+        "KC_TRUSTED_PROXIES",
+        "0",
+        "Reverse proxies in front of `kc web` whose X-Forwarded-For is believed (0: none).",
+        _int(0, 5),
+        "0..5",
     ),
     Option(
         "KC_AUDIT_RETENTION_DAYS",
@@ -252,7 +274,10 @@ class Settings:
     password_max_age_days: int
     login_max_failures: int
     login_lock_minutes: int
+    login_source_max_failures: int
     session_idle_minutes: int
+    session_max_hours: int
+    trusted_proxies: int
     audit_retention_days: int
     secure_cookies: bool
     log_level: str

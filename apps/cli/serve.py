@@ -17,11 +17,26 @@ from kc_adapters.simulated_pbx import SimulatedPbx
 from kc_domain.routing import events as ev
 
 
+def demo_server(app: Any, host: str, port: int) -> Any:
+    """The demo's web server (werkzeug, a thread per request), not yet serving."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        """No ``Server: Werkzeug/… Python/…`` banner, and no access log of its own: ``kc.web`` logs
+        every request already, with the request id and without secrets in the path (kiosk tokens)."""
+
+        def version_string(self) -> str:
+            return "KC"
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            pass
+
+    return make_server(host, port, app, threaded=True, request_handler=Quiet)
+
+
 def _serve_threaded(app: Any, host: str, port: int) -> None:
     """One process, a thread per request: enough for the demo's handful of users."""
-    from werkzeug.serving import make_server
-
-    server = make_server(host, port, app, threaded=True)
+    server = demo_server(app, host, port)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

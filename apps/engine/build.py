@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from apps.container import Container
 from kc_domain.callbacks.model import CallbackRequest
-from kc_domain.identity.roles import Role
 from kc_domain.ivr.model import Prompt
 from kc_domain.organisation.model import Announcement
 from kc_domain.routing.agent import Agent, Skill
@@ -28,9 +27,8 @@ def agents_of(container: Container) -> list[Agent]:
     skills = admin.list("skill")
     agents = []
     for user in admin.list("user"):
-        roles = user.roles | group_roles.get(user.group_id, frozenset())
         own = [s for s in skills if s.user_id == user.id]
-        if not user.active or not (own or Role.AGENT in roles):
+        if not user.takes_calls(group_roles.get(user.group_id, frozenset()), bool(own)):
             continue
         agents.append(
             Agent(

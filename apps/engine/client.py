@@ -89,7 +89,7 @@ def raise_refusal(reply: dict[str, Any]) -> None:
         raise NotFound(str(reply.get("object", "object")), reply.get("key", ""))
     if reply.get("error") == UNAVAILABLE:
         raise EngineUnavailable()
-    raise EngineRefused(str(reply.get("error", "refused")))
+    raise EngineRefused(str(reply.get("error", "refused")), reply.get("state"))
 
 
 class EngineUnavailable(DomainError):
@@ -100,4 +100,10 @@ class EngineUnavailable(DomainError):
 
 
 class EngineRefused(DomainError):
-    """The engine refused the command in the current state (e.g. a pause during a call)."""
+    """The engine refused the command in the current state (e.g. a pause during a call); ``state``
+    is that state when the engine said it (``busy``, ``dialling``), for the page to name it. The
+    message is the engine's own text, for the log."""
+
+    def __init__(self, message: str, state: str | None = None) -> None:
+        super().__init__(message)
+        self.state = state

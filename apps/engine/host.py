@@ -94,7 +94,14 @@ def refusal_details(error: Exception) -> dict[str, Any]:
             return {"kind": "not_found", "object": error.kind, "key": str(error.key)}
         case Conflict():
             return {"kind": "conflict"}
-    return {"kind": "refused"}
+    details: dict[str, Any] = {"kind": "refused"}
+    state = getattr(error, "state", None)  # the object's present state did not allow the action
+    if state is not None:
+        details["state"] = str(getattr(state, "value", state))
+    holder = getattr(error, "holder_id", None)  # another agent has it (a callback request)
+    if isinstance(holder, int):
+        details["holder_id"] = holder
+    return details
 
 
 def _argument(field: str, value: Any) -> Any:

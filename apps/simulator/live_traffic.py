@@ -15,6 +15,7 @@ import logging
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -50,6 +51,12 @@ class TrafficProfile:
     line_free_mean_s: float = 300.0
 
 
+def new_call_id() -> str:
+    """The PBX's id of a new demo call: unique for good, across restarts of ``kc demo`` and machines
+    (a counter or the seeded random numbers of the traffic would repeat the ids of earlier days)."""
+    return f"demo-{uuid.uuid4().hex}"
+
+
 class LiveTraffic:
     def __init__(self, host: EngineHost, pbx: SimulatedPbx, profile: TrafficProfile, seed: int = 7) -> None:
         self._host, self._pbx, self._profile = host, pbx, profile
@@ -61,6 +68,7 @@ class LiveTraffic:
         pbx.listen(self._heard)  # the PBX's events reach the engine as from a real PBX
         pbx.on("ring_agent", self._rung)
         pbx.on("originate", lambda call_id, agent_id, _number: self._rung(call_id, agent_id))
+        pbx.on("complete_transfer", self._handed_over)
         pbx.on("play", self._played)
         pbx.on("record_voicemail", self._recording)
 
@@ -86,16 +94,14 @@ class LiveTraffic:
     def _arrive(self, queue_id: int) -> None:
         rate = self._profile.calls_per_hour[queue_id]
         self._after(self._rng.expovariate(rate / 3600), self._arrive, queue_id)
-        call_id = f"demo-{next(self._seq)}-{self._rng.randrange(10**6):06d}"
         caller = f"+4207{self._rng.randrange(10**8):08d}"
-        self._pbx.incoming(call_id, caller, self._numbers[queue_id])
+        self._pbx.incoming(call_id := new_call_id(), caller, self._numbers[queue_id])
         self._after(self._rng.expovariate(1 / self._profile.patience_mean_s), self._give_up, call_id)
 
     def _dial_ivr(self, number: str) -> None:
         self._after(self._rng.expovariate(self._profile.ivr_calls_per_hour / 3600), self._dial_ivr, number)
-        call_id = f"demo-{next(self._seq)}-{self._rng.randrange(10**6):06d}"
         caller = f"+4207{self._rng.randrange(10**8):08d}"
-        self._pbx.incoming(call_id, caller, number)
+        self._pbx.incoming(call_id := new_call_id(), caller, number)
         self._after(self._rng.expovariate(1 / self._profile.patience_mean_s) + 60, self._give_up, call_id)
 
     def _played(self, call_id: str, prompt: str) -> None:
@@ -170,6 +176,16 @@ class LiveTraffic:
                 self._after(25.0, self._not_reached, call_id)
             return
         self._after(self._rng.expovariate(1 / self._profile.handling_mean_s), self._hang_up, call_id)
+
+    def _handed_over(self, call_id: str) -> None:
+        """A call transferred after a consultation: runs inside the engine, so only schedule."""
+        self._after(0.0, self._take_over, call_id)
+
+    def _take_over(self, call_id: str) -> None:
+        """A robot given a call by a colleague's transfer talks, then hangs up, like any other call."""
+        call = self._host.engine.calls.get(call_id)
+        if call is not None and call.stage == CallStage.ANSWERED and call.agent_id in self._profile.robots:
+            self._after(self._rng.expovariate(1 / self._profile.handling_mean_s), self._hang_up, call_id)
 
     def _customer_answers(self, call_id: str) -> None:
         if self._pbx.called_party_answers(call_id):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -123,6 +124,8 @@ def simulate(
     loop = EventLoop(scenario.start)
     pbx = SimulatedPbx(record_commands=record_commands)
     recording = record_events or journal is not None or scenario.uses_flow
+    # ids kept in a database are unique for good: another run into the same journal must not reuse them
+    prefix = f"sim-{uuid.uuid4().hex[:16]}-" if journal is not None else ""
     engine = RoutingEngine(
         loop.clock,
         [q.routing() for q in scenario.queues],
@@ -130,9 +133,9 @@ def simulate(
         pbx,
         record_events=recording,
         ivr=scenario.ivr_directory(),
-        new_id=_counter("cb"),  # callback request ids: deterministic, unlike the default uuids
+        new_id=_counter(f"{prefix}cb"),  # callback request ids: deterministic, unlike the default uuids
     )
-    world = World(scenario, engine, pbx, loop)
+    world = World(scenario, engine, pbx, loop, call_prefix=f"{prefix}c")
     written = 0
     flow: list[ev.Event] = []
     draining = recording and (journal is not None or not record_events)  # events leave as the run goes

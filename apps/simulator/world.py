@@ -70,8 +70,16 @@ class Session:
 
 
 class World:
-    def __init__(self, scenario: Scenario, engine: RoutingEngine, pbx: SimulatedPbx, loop: EventLoop) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        engine: RoutingEngine,
+        pbx: SimulatedPbx,
+        loop: EventLoop,
+        call_prefix: str = "c",
+    ) -> None:
         self.scenario, self.engine, self.pbx, self.loop = scenario, engine, pbx, loop
+        self._call_prefix = call_prefix
         self.end_us = round(scenario.duration_hours * 3600 * US)
         self.traces: dict[str, CallTrace] = {}
         self.sessions: list[Session] = []
@@ -193,7 +201,7 @@ class World:
             t_s = hour_end
 
     def _arrive(self, queue: QueueSpec, t_s: float) -> None:
-        call_id = f"c{len(self.traces) + 1}"
+        call_id = f"{self._call_prefix}{len(self.traces) + 1}"
         caller = self._caller()
         now = self.loop.now_us
         self.traces[call_id] = trace = CallTrace(queue.queue_id, now, queued_us=now)
@@ -206,7 +214,7 @@ class World:
         self._schedule_arrival(queue, t_s)
 
     def _arrive_ivr(self, spec: IvrSpec, t_s: float) -> None:
-        call_id = f"c{len(self.traces) + 1}"
+        call_id = f"{self._call_prefix}{len(self.traces) + 1}"
         caller = self._caller()
         self.traces[call_id] = CallTrace(0, self.loop.now_us, ivr=spec.tree.name)
         self.in_ivr.add(call_id)

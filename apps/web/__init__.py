@@ -6,11 +6,14 @@ from datetime import timedelta
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from apps.container import Container, build_container
 from apps.settings import VAR, Settings
-from apps.web import errors, logs, security
+from apps.web import errors, live, logs, navigation, security
+from apps.web.documents import LimitedJSONProvider
 from apps.web.i18n import init_app as init_i18n
+from apps.web.query_args import IdConverter
 
 
 def secret_key(settings: Settings) -> str:
@@ -29,6 +32,8 @@ def create_app(container: Container | None = None) -> Flask:
     container = container or build_container()
     settings: Settings = container.settings()
     app = Flask(__name__)
+    app.url_map.converters["int"] = IdConverter  # an id beyond the database's range: 404, never a 500
+    app.json = LimitedJSONProvider(app)  # a too deeply nested JSON body: 422, never a 500
     app.config.update(
         SECRET_KEY=secret_key(settings),
         SESSION_COOKIE_HTTPONLY=True,
@@ -37,11 +42,14 @@ def create_app(container: Container | None = None) -> Flask:
         SESSION_COOKIE_NAME="kc_session",
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_idle_minutes),
         KC_SESSION_IDLE_SECONDS=settings.session_idle_minutes * 60,
+        KC_SESSION_MAX_SECONDS=settings.session_max_hours * 3600,
         KC_TIMEZONE=settings.timezone,
         KC_DEFAULT_LANGUAGE=settings.default_language,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
+    if settings.trusted_proxies:  # the client's address from X-Forwarded-For, set by our own proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Czech text stays readable
     app.extensions["kc"] = container
     logs.init_app(app)  # first, so that every later hook and error has a request id
@@ -49,6 +57,8 @@ def create_app(container: Container | None = None) -> Flask:
     init_i18n(app)
     security.init_app(app)
     errors.init_app(app)
+    navigation.init_app(app)
+    live.init_app(app)  # WebSocket handshakes from other origins are refused
 
     from apps.web import (
         audit_http,

@@ -12,7 +12,10 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from apps.web.messages import OUTCOMES
+from apps.web.query_args import int_arg
 from apps.web.security import requires
+from kc_adapters.exports.csv import safe_row
 from kc_domain.audit.model import Outcome
 from kc_domain.audit.service import AuditQuery
 from kc_domain.identity.roles import Permission
@@ -61,7 +64,7 @@ def _kc():  # type: ignore[no-untyped-def]
 @requires(Permission.VIEW_AUDIT)
 def index() -> str:
     query, args = _query()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = max(1, int_arg(request.args, "page", 1) or 1)
     records = _kc().audit().search(_kc().uow_factory(), query, PAGE + 1, (page - 1) * PAGE)
     return render_template(
         "audit.html",
@@ -69,7 +72,7 @@ def index() -> str:
         args=args,
         page=page,
         has_next=len(records) > PAGE,
-        outcomes=[o.value for o in Outcome],
+        outcomes={o.value: str(OUTCOMES.get(o.value, o.value)) for o in Outcome},
     )
 
 
@@ -100,19 +103,21 @@ def export() -> Response:
         )
         for r in records:
             writer.writerow(
-                [
-                    r.seq,
-                    r.at.isoformat(),
-                    r.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
-                    r.actor,
-                    r.source,
-                    r.action,
-                    r.object_type,
-                    r.object_id,
-                    r.outcome.value,
-                    json.dumps(r.params, ensure_ascii=False, sort_keys=True),
-                    r.hash,
-                ]
+                safe_row(
+                    [
+                        r.seq,
+                        r.at.isoformat(),
+                        r.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                        r.actor,
+                        r.source,
+                        r.action,
+                        r.object_type,
+                        r.object_id,
+                        r.outcome.value,
+                        json.dumps(r.params, ensure_ascii=False, sort_keys=True),
+                        r.hash,
+                    ]
+                )
             )
             yield out.getvalue()
             out.seek(0)

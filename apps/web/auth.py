@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from apps.web.errors import validation_payload
 from apps.web.messages import SIGN_IN_REFUSALS
-from apps.web.security import current_user, public, requires, sign_in_session
+from apps.web.security import current_user, public, renew_session_epoch, requires, sign_in_session
 from kc_domain.errors import AuthenticationFailed, FieldError, ValidationFailed
 
 bp = Blueprint("auth", __name__)
@@ -29,7 +29,7 @@ def login() -> Response | str | tuple[str, int]:
     if request.method == "GET":
         if current_user():
             return redirect(url_for("home.index"))
-        return render_template("login.html", expired=request.args.get("expired") == "1")
+        return render_template("login.html", expired=request.args.get("expired", ""))
     username = request.form.get("username", "")
     password = request.form.get("password", "")
     try:
@@ -48,8 +48,8 @@ def login() -> Response | str | tuple[str, int]:
 def logout() -> Response:
     user = current_user()
     assert user is not None
-    current_app.extensions["kc"].sign_in().sign_out(user.username, request.remote_addr or "")
-    session.clear()
+    current_app.extensions["kc"].sign_in().sign_out(user.user_id, request.remote_addr or "")
+    session.clear()  # and every other session of the user has ended with it
     flash(_("You have been signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -65,14 +65,15 @@ def password() -> Response | str | tuple[str, int]:
     try:
         if new != request.form.get("password_again", ""):
             raise ValidationFailed([FieldError("password_again", "password_mismatch")])
-        current_app.extensions["kc"].sign_in().change_own_password(
-            user.user_id, request.form.get("current_password", ""), new, request.remote_addr or ""
-        )
+        current = request.form.get("current_password", "")
+        sign_in = current_app.extensions["kc"].sign_in()
+        changed = sign_in.change_own_password(user.user_id, current, new, request.remote_addr or "")
     except ValidationFailed as error:
         errors: dict[str, list[str]] = {}
         for item in validation_payload(error):
             errors.setdefault(str(item["field"]), []).append(str(item["message"]))
         return render_template("password.html", errors=errors), 422
+    renew_session_epoch(changed)  # this session goes on; every other one of the user has ended
     flash(_("The password has been changed."), "success")
     return redirect(url_for("home.index"))
 

@@ -8,7 +8,7 @@ refusals included. The same lives under /api/v1/callbacks as JSON.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,8 +19,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from apps.web.errors import validation_payload
-from apps.web.messages import CALL_ENDS
+from apps.web.messages import CALL_ENDS, refusal_text
+from apps.web.query_args import int_problem
 from apps.web.security import actor, current_user, requires
+from apps.web.sight import queue_list
 from kc_domain.audit.model import Outcome
 from kc_domain.audit.service import error_params
 from kc_domain.callbacks.model import (
@@ -95,10 +97,7 @@ def _filters(args: Mapping[str, str]) -> dict[str, Any]:
     """The list filters from the query string; unknown values fall back to the default."""
     raw_state = args.get("state", "")
     state = raw_state if raw_state in STATE_FILTERS else ""
-    try:
-        queue_id: int | None = int(args.get("queue", "") or 0) or None
-    except ValueError:
-        queue_id = None
+    queue_id = int_problem(args.get("queue", ""), "queue")[0] or None  # beyond any id too: no filter
     mine = args.get("mine", "") in ("1", "true", "on", "yes")
     return {"state": state, "queue_id": queue_id, "mine": mine}
 
@@ -116,10 +115,13 @@ def _states(state: str) -> frozenset[CallbackState] | None:
 def _requests(filters: dict[str, Any]) -> list[CallbackRequest]:
     """Active requests in line order (then finished ones, most recently closed first)."""
     queue_id = filters["queue_id"]
+    shown = queue_list([queue_id] if queue_id is not None else [])  # ADM-06: the queues one may see
+    if shown is None:
+        return []
     with _kc().uow_factory()() as uow:
         found: list[CallbackRequest] = uow.callbacks.search(
             states=_states(filters["state"]),
-            queue_ids=None if queue_id is None else [queue_id],
+            queue_ids=shown or None,
             agent_id=_me() if filters["mine"] else None,
         )
     return found
@@ -256,7 +258,14 @@ def _refusal(reply: dict[str, Any]) -> str:
     error = str(reply.get("error") or UNAVAILABLE)
     if error == UNAVAILABLE:
         return str(_("The routing engine is not answering; nothing was changed. Try again in a moment."))
-    return str(_("The routing engine refused it: %(error)s", error=error))
+    if reply.get("kind") == "not_found":
+        key = str(reply.get("key", ""))
+        return str(_("The callback request “%(id)s” no longer exists; nothing was changed.", id=key))
+    holder = reply.get("holder_id")
+    if isinstance(holder, int):
+        name = _names()[1].get(holder) or str(_("another agent"))
+        return str(_("%(name)s has this callback request; nothing was changed.", name=name))
+    return refusal_text(reply.get("state"))
 
 
 def _action_fields(action: str, callback_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -367,16 +376,21 @@ def api_missed() -> dict[str, Any]:
         errors.append(FieldError("hours", "out_of_range", {"min": 1, "max": MISSED_MAX_HOURS}))
     queue_ids = []
     for raw in request.args.getlist("queue"):
-        if not raw.isdecimal():
-            errors.append(FieldError("queue", "not_a_number", {"value": raw}))
+        number, problem = int_problem(raw, "queue")
+        if problem is not None:
+            errors.append(problem)
         else:
-            queue_ids.append(int(raw))
+            assert number is not None
+            queue_ids.append(number)
     if errors:
         raise ValidationFailed(errors)
     kc = _kc()
     until = kc.clock().now()
     journal = kc.journal()
-    missed = journal.missed_calls(until - timedelta(hours=int(hours)), until, queue_ids)
+    shown = queue_list(queue_ids)  # ADM-06: only the queues the user may see
+    if shown is None:
+        return {"items": []}
+    missed = journal.missed_calls(until - timedelta(hours=int(hours)), until, shown)
     with kc.uow_factory()() as uow:
         open_callers = {r.caller for r in uow.callbacks.active()}
     histories: dict[str, list[Interaction]] = {}
@@ -387,10 +401,11 @@ def api_missed() -> dict[str, Any]:
         return histories[caller]
 
     rows = still_missed(missed, contacts_of, open_callers)
-    return {"items": [_plain_missed(row, contacts_of(row.caller)[:HISTORY]) for row in rows]}
+    return {"items": [plain_missed(row, contacts_of(row.caller)[:HISTORY]) for row in rows]}
 
 
-def _plain_missed(row: Interaction, history: list[Interaction]) -> dict[str, Any]:
+def plain_missed(row: Interaction, history: Sequence[Interaction]) -> dict[str, Any]:
+    """A missed call to return as the desktop lists it (here and at ``/api/v1/desktop/missed``)."""
     return {
         "call_id": row.call_id,
         "caller": row.caller,
@@ -425,7 +440,7 @@ def _api_reply(reply: dict[str, Any], status: int = 200) -> tuple[dict[str, Any]
     error = str(reply.get("error") or UNAVAILABLE)
     if error == UNAVAILABLE:
         return {"error": _refusal(reply), "code": UNAVAILABLE}, 503
-    return {"error": error, "code": "refused"}, 409
+    return {"error": _refusal(reply), "code": "refused"}, 409  # in words; the engine's text is audited
 
 
 @api.route("", methods=["POST"])

@@ -9,7 +9,9 @@ from flask import Blueprint, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from apps.web.query_args import int_arg
 from apps.web.security import requires
+from apps.web.sight import queue_list, sight
 from kc_domain.identity.roles import Permission
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
@@ -34,10 +36,18 @@ def missed() -> str:
     except ValueError:
         flash(_("“%(value)s” is not a date like 2026-12-24; the filter was ignored.", value=raw), "error")
         day = today
-    queue_id = request.args.get("queue", type=int)
+    queue_id = int_arg(request.args, "queue")
     since = datetime.combine(day, time(), zone)
-    rows = kc.journal().missed_calls(since, since + timedelta(days=1), [queue_id] if queue_id else ())
-    queues = {q.id: q.name for q in kc.admin().list("queue")}
+    shown = queue_list([queue_id] if queue_id else [])  # ADM-06: only the queues the user may see
+    rows = [] if shown is None else kc.journal().missed_calls(since, since + timedelta(days=1), shown)
+    queues = {q.id: q.name for q in kc.admin().list("queue") if sight().sees_queue(q.id)}
+    agents = {u.id: u.full_name for u in kc.admin().list("user")}  # the agent rung, by name
     return render_template(
-        "calls/missed.html", rows=rows, queues=queues, day=day, queue_id=queue_id, stages=STAGES
+        "calls/missed.html",
+        rows=rows,
+        queues=queues,
+        agents=agents,
+        day=day,
+        queue_id=queue_id,
+        stages=STAGES,
     )

@@ -12,8 +12,12 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from apps.web.contacts import history_context
+from apps.web.contacts import service as contacts_service
 from apps.web.errors import validation_payload
-from apps.web.security import actor, requires
+from apps.web.query_args import int_arg
+from apps.web.security import actor, may, requires
+from apps.web.sight import refuse
 from kc_domain.clients.model import Client, ClientField, ClientKind, FieldType, icis_link, masked
 from kc_domain.clients.service import TEXT_FIELDS, ClientService
 from kc_domain.errors import Conflict, ValidationFailed
@@ -101,20 +105,22 @@ def api_list() -> dict[str, Any]:
     clients = service()
     fields = clients.fields()
     phone, text = request.args.get("phone"), request.args.get("q")
-    limit = request.args.get("limit", 20, type=int) or 20
+    limit = int_arg(request.args, "limit", 20) or 20
     if phone is not None:
         found = clients.by_phone(phone)
     elif text is not None:
         found = clients.search(text, limit)
+    elif not may(Permission.BROWSE_CLIENTS):  # SEC-04: agents find clients, they do not list them
+        refuse()
     else:
-        found = clients.list(min(max(limit, 1), 200), max(request.args.get("offset", 0, type=int) or 0, 0))
+        found = clients.list(min(max(limit, 1), 200), max(int_arg(request.args, "offset", 0) or 0, 0))
     return {"items": [summary(c, fields) for c in found]}
 
 
 @api.route("/<int:client_id>", methods=["GET"])
 @requires(Permission.AGENT_DESKTOP)
 def api_card(client_id: int) -> dict[str, Any]:
-    return card(service().get(client_id), service().fields())
+    return card(service().read(actor(), client_id), service().fields())  # the read is audited
 
 
 @api.route("", methods=["POST"])
@@ -149,15 +155,28 @@ def index() -> str:
     fields = clients.fields()
     text, phone = request.args.get("q", "").strip(), request.args.get("phone", "").strip()
     found = clients.by_phone(phone) if phone else clients.search(text, 50) if text else []
-    selected = request.args.get("id", type=int)
+    selected = int_arg(request.args, "id")
+    client = clients.read(actor(), selected) if selected else None  # the read is audited (SEC-03)
     return render_template(
         "clients/index.html",
         q=text,
         phone=phone,
         found=[summary(c, fields) for c in found],
         searched=bool(text or phone),
-        **card_context(clients.get(selected) if selected else None, fields),
+        **card_context(client, fields),
+        **(contact_history(client) if client is not None else {}),
     )
+
+
+HISTORY_LIMIT = 30
+
+
+def contact_history(client: Client) -> dict[str, Any]:
+    """The client's contact history for the card (CDB-03, AG-05): the calls recorded for the client
+    and the calls of the phones only this client has (a family's shared number may be another's)."""
+    assert client.id is not None
+    own = [p for p in sorted(client.phones) if [c.id for c in service().by_phone(p)] == [client.id]]
+    return history_context(contacts_service().history_of(own, client.id, HISTORY_LIMIT))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -185,8 +204,13 @@ def update(client_id: int) -> Page:
     try:
         saved = clients.update(actor(), client_id, values_from_form(request.form, fields), version or 0)
     except ValidationFailed as error:
-        context = card_context(clients.get(client_id), fields, request.form, _by_field(error))
-        return render_template("clients/index.html", q="", phone="", found=[], searched=False, **context), 422
+        client = clients.get(client_id)
+        context = card_context(client, fields, request.form, _by_field(error))
+        history = contact_history(client) if client is not None else {}
+        page = render_template(
+            "clients/index.html", q="", phone="", found=[], searched=False, **context, **history
+        )
+        return page, 422
     except Conflict:
         flash(
             _("Someone else changed this client meanwhile; nothing was saved. Here is the current card."),
@@ -240,8 +264,15 @@ def card_context(
     }
 
 
+FORM_ORDER = (
+    "version", "kind", "identifier", "icis_id", "title", "first_name", "surname", "company", "email"
+)  # fmt: skip
+
+
 def _by_field(error: ValidationFailed) -> dict[str, list[str]]:
+    """The messages by field, in the order of the form (the configurable fields after the base ones)."""
     found: dict[str, list[str]] = {}
     for item in validation_payload(error):
         found.setdefault(str(item["field"]), []).append(str(item["message"]))
-    return found
+    rank = {name: n for n, name in enumerate(FORM_ORDER)}
+    return dict(sorted(found.items(), key=lambda item: rank.get(item[0], len(rank))))

@@ -11,18 +11,20 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import lazy_gettext as _l
 
 from apps.web.errors import validation_payload
-from apps.web.messages import CALL_ENDS
-from apps.web.query_args import day_arg
+from apps.web.messages import CALL_ENDS, DIRECTIONS
+from apps.web.query_args import day_arg, int_arg, int_problem, whole_number
 from apps.web.recordings import recording_links
 from apps.web.security import actor, current_user, requires
+from apps.web.sight import check_agent, refuse, sight
 from kc_domain.contacts.model import NOTE_MAX
 from kc_domain.contacts.service import CallRecord, CallSummary, ContactService
 from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.plain import to_plain
+from kc_domain.routing.live import live_interaction
+from kc_domain.routing.projection import Interaction
 
 bp = Blueprint("contacts", __name__, url_prefix="/me")
 api = Blueprint("contacts_api", __name__, url_prefix="/api/v1")
@@ -43,7 +45,6 @@ CALL_FIELDS = (
     "waited_s",
     "talk_s",
 )
-DIRECTIONS = {"inbound": _l("Incoming"), "outbound": _l("Outgoing")}
 
 
 def service() -> ContactService:
@@ -79,13 +80,27 @@ def plain_summary(item: CallSummary) -> dict[str, Any]:
 @requires(Permission.AGENT_DESKTOP)
 def record(call_id: str) -> dict[str, Any]:
     contacts = service()
-    found = contacts.record(call_id)
+    found = contacts.record(call_id, live=lambda: _my_live_call(call_id))
+    agents = [found.call.agent_id, found.record.agent_id, *(n.author_id for n in found.notes)]
+    if not sight().sees_call(found.call.queue_id, agents):  # SEC-04, GEN-06: her groups and queues
+        refuse()
     history = contacts.history_for(found.call.caller, found.record.client_id, HISTORY, exclude=call_id)
     links = recording_links(h.call_id for h in history)  # AG-07, CDB-03: the recordings one may hear
     return {
         **plain_record(found),
         "history": [{**plain_summary(h), "recording": links.get(h.call_id, "")} for h in history],
     }
+
+
+def _my_live_call(call_id: str) -> Interaction | None:
+    """The signed-in agent's live call, when it is ``call_id``, as the engine has it: the desktop
+    learns of a new call a moment before the journal has written it."""
+    me, _supervise = _me()
+    reply = current_app.extensions["kc"].engine_client().send("desktop_view", agent_id=me)
+    call = (reply.get("result") or {}).get("call") if reply.get("ok") else None
+    if not isinstance(call, dict) or call.get("call_id") != call_id:
+        return None
+    return live_interaction(call)
 
 
 @api.route("/me/stats", methods=["GET"])
@@ -98,6 +113,8 @@ def stats() -> dict[str, Any]:
     if queue_ids is None:
         with current_app.extensions["kc"].uow_factory()() as uow:
             queue_ids = [s.queue_id for s in uow.skills.list() if s.user_id == me]
+    elif not all(sight().sees_queue(q) for q in queue_ids):  # ADM-06: only queues she may see
+        refuse()
     data: dict[str, Any] = to_plain(service().personal_stats(me, queue_ids))
     return data
 
@@ -120,7 +137,7 @@ def my_calls() -> dict[str, Any]:
 @requires(Permission.AGENT_DESKTOP)
 def last_calls() -> dict[str, Any]:
     me, _supervise = _me()
-    limit = min(max(request.args.get("limit", 10, type=int) or 10, 1), 100)
+    limit = min(max(int_arg(request.args, "limit", 10) or 10, 1), 100)
     return {"items": [plain_summary(i) for i in service().last_calls(me, limit)]}
 
 
@@ -185,42 +202,50 @@ def history() -> ResponseReturnValue:
         agent = _kc_user(raw_agent) if supervise else None
         if agent is None:
             abort(404)
+        check_agent(agent.id)  # ADM-06: a supervisor limited by report access sees her agents only
         me, agent_name = agent.id, agent.full_name
     try:
         since, until, text = day_period(request.args)
     except ValidationFailed as error:
         errors = {str(e["field"]): str(e["message"]) for e in validation_payload(error)}
         since, until, text = day_period({})
-    items = service().my_calls(me, since, until, text, MY_CALLS)
-    kc = current_app.extensions["kc"]
-    with kc.uow_factory()() as uow:
-        queues = {q.id: q.name for q in uow.queues.list()}
-        categories = {c.id: c.name for c in uow.categories.list()}
     zone = ZoneInfo(current_app.config["KC_TIMEZONE"])
     html = render_template(
         "contacts/history.html",
-        items=items,
         since=since.astimezone(zone).date(),
         until=(until - timedelta(days=1)).astimezone(zone).date(),
         q=text,
-        queues=queues,
-        categories=categories,
-        stages=CALL_ENDS,
-        directions=DIRECTIONS,
         errors=errors,
         agent_name=agent_name,
         agent_id=raw_agent,
-        links=recording_links(c.call_id for c in items),
+        **history_context(service().my_calls(me, since, until, text, MY_CALLS)),
     )
     return (html, 422) if errors else html
 
 
+def history_context(items: list[CallSummary]) -> dict[str, Any]:
+    """What ``contacts/_calls.html`` needs to show a list of calls in words: queue and category names,
+    outcomes, directions and the recordings the signed-in user may hear."""
+    with current_app.extensions["kc"].uow_factory()() as uow:
+        queues = {q.id: q.name for q in uow.queues.list()}
+        categories = {c.id: c.name for c in uow.categories.list()}
+    return {
+        "items": items,
+        "queues": queues,
+        "categories": categories,
+        "stages": CALL_ENDS,
+        "directions": DIRECTIONS,
+        "links": recording_links(c.call_id for c in items),
+    }
+
+
 def _kc_user(raw: str) -> Any:
     """The user with the id ``raw``, or None."""
-    if not raw.isdecimal():
-        return None
+    number, problem = int_problem(raw, "agent")
+    if problem is not None:
+        return None  # not a number, or beyond any id: nobody
     with current_app.extensions["kc"].uow_factory()() as uow:
-        return uow.users.get(int(raw))
+        return uow.users.get(number)
 
 
 # -- input -----------------------------------------------------------------------------------------
@@ -237,21 +262,13 @@ def _optional_id(body: Mapping[str, Any], field: str) -> int | None:
     value = body[field]
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValidationFailed.one(field, "not_a_number")
-    try:
-        return int(value)
-    except ValueError:
-        raise ValidationFailed.one(field, "not_a_number") from None
+    return whole_number(value, field)
 
 
 def _queue_ids(raw: list[str]) -> list[int] | None:
     if not raw:
         return None
-    try:
-        return [int(v) for v in raw]
-    except ValueError:
-        raise ValidationFailed.one("queue", "not_a_number") from None
+    return [whole_number(v, "queue") for v in raw]
 
 
 def day_period(args: Mapping[str, str]) -> tuple[datetime, datetime, str]:

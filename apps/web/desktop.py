@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import queue
 import threading
@@ -21,18 +20,24 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
-from simple_websocket import ConnectionClosed, Server
 
 from apps.engine.client import raise_refusal
 from apps.engine.host import DESKTOP_CHANNEL, PANEL_CHANNEL
+from apps.web import live as live_sockets
+from apps.web.callbacks import plain_missed
+from apps.web.home import not_an_agent
+from apps.web.messages import pause_names
+from apps.web.query_args import whole_number
 from apps.web.security import actor, current_user, requires
 from kc_domain.audit.model import Outcome
+from kc_domain.contacts.model import category_refusal
 from kc_domain.errors import DomainError, FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission, Role
 
 bp = Blueprint("desktop", __name__, url_prefix="/desktop")
 api = Blueprint("desktop_api", __name__, url_prefix="/api/v1/desktop")
 
+MISSED_HOURS = 24  # how far back the desktop's list of missed calls to return looks
 PUSH_WAIT_S = 1.0  # how long the socket loop waits for news before it looks at the client's side
 PANEL_EVERY_S = 0.25  # the transfer panel's changes go out at most this often to each desktop
 
@@ -47,10 +52,7 @@ def _text(body: dict[str, Any], field: str, max_length: int = 64) -> str:
 
 
 def _int(body: dict[str, Any], field: str) -> int:
-    value = body.get(field)
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdecimal():
-        raise ValidationFailed([FieldError(field, "not_a_number")])
-    return int(value)
+    return whole_number(body.get(field), field)
 
 
 def _device(body: dict[str, Any], field: str) -> str:
@@ -196,13 +198,18 @@ def state() -> dict[str, Any]:
 
 @bp.route("/")
 @requires(Permission.AGENT_DESKTOP)
-def index() -> str:
+def index() -> str | tuple[str, int]:
+    if (refusal := not_an_agent()) is not None:  # no agent: a page that says so, not an engine error
+        return refusal
     user = current_user()
     assert user is not None
     callbacks = Permission.HANDLE_CALLBACKS in user.permissions
+    with _kc().uow_factory()() as uow:
+        me = uow.users.get(user.user_id)
     return render_template(
         "desktop/index.html",
         agent_id=_me(),
+        extension=me.agent_number if me is not None else "",
         callbacks_url=_url_if("callbacks.index") if callbacks else None,
         callbacks_api=_url_if("callbacks_api.api_list") if callbacks else None,
         missed_url=_url_if("calls.missed") if callbacks else None,
@@ -218,29 +225,29 @@ def _url_if(endpoint: str) -> str | None:
 @bp.route("/ws", websocket=True)
 @requires(Permission.AGENT_DESKTOP)
 def live() -> Response:
-    """Pushes the agent's live state and the panel; the permission is checked at the handshake."""
+    """Pushes the agent's live state and the panel; the permission is checked at the handshake and
+    again every few seconds, with the limits of every live socket (``apps.web.live``)."""
     agent_id, desktops = _me(), hub()
+    socket = live_sockets.accept()
     news = desktops.open(agent_id)
-    server = Server(request.environ, **current_app.config.get("SOCK_SERVER_OPTIONS", {}))
     try:
-        _push_state(server)
-        _relay(server, news)
-    except ConnectionClosed:
+        _push_state(socket)
+        _relay(socket, news)
+    except live_sockets.SOCKET_GONE:
         pass
     finally:
         desktops.close(agent_id, news)
-        with contextlib.suppress(ConnectionClosed):  # the page already went away
-            server.close()
-    return _socket_done(server)
+        socket.finish()
+    return live_sockets.socket_response(socket)
 
 
-def _relay(server: Server, news: queue.Queue[dict[str, Any]]) -> None:
+def _relay(socket: live_sockets.LiveSocket, news: queue.Queue[dict[str, Any]]) -> None:
     """Send what arrives: the agent's own view at once (only the newest of a burst), the panel's
     changes merged and at most every PANEL_EVERY_S, so that 300 agents changing state do not cost
     300 messages to each of 300 desktops."""
     panel: dict[int | str, dict[str, Any]] = {}
     panel_due = 0.0
-    while server.connected:
+    while socket.connected:
         wait = PUSH_WAIT_S if not panel else max(0.0, panel_due - time.monotonic())
         try:
             message: dict[str, Any] | None = news.get(timeout=wait)
@@ -255,38 +262,19 @@ def _relay(server: Server, news: queue.Queue[dict[str, Any]]) -> None:
                 newest = message
             message = news.get_nowait() if not news.empty() else None
         if newest is not None:
-            server.send(json.dumps(newest))
+            socket.send(json.dumps(newest))
         if panel and time.monotonic() >= panel_due:
-            server.send(json.dumps({"panel_update": list(panel.values())}))
+            socket.send(json.dumps({"panel_update": list(panel.values())}))
             panel, panel_due = {}, time.monotonic() + PANEL_EVERY_S
-        if server.receive(timeout=0) == "sync":
-            _push_state(server)
+        if socket.asked_to_sync():
+            _push_state(socket)
 
 
-def _push_state(server: Server) -> None:
+def _push_state(socket: live_sockets.LiveSocket) -> None:
     try:
-        server.send(json.dumps(state()))
+        socket.send(json.dumps(state()))
     except DomainError as error:  # the engine is away: the page shows it and asks again later
-        server.send(json.dumps({"error": str(error)}))
-
-
-class _SocketDone(Response):
-    """What a view returns once its WebSocket is over, as the server that ran it expects."""
-
-    mode = ""
-
-    def __call__(self, environ: Any, start_response: Any) -> Any:
-        if self.mode == "gunicorn":
-            raise StopIteration()
-        if self.mode == "werkzeug":
-            return super().__call__(environ, start_response)
-        return []
-
-
-def _socket_done(server: Server) -> Response:
-    done = _SocketDone()
-    done.mode = server.mode
-    return done
+        socket.send(json.dumps({"error": str(error)}))
 
 
 @api.route("/state")
@@ -294,15 +282,18 @@ def _socket_done(server: Server) -> Response:
 def api_state() -> dict[str, Any]:
     kc = _kc()
     admin = kc.admin()
+    pause_codes = admin.list("pause_code")
     return {
         **state(),
         "pause_codes": [
-            {"code": p.code, "name": p.name, "kind": p.kind.value}
-            for p in admin.list("pause_code")
-            if p.active
+            {"code": p.code, "name": p.name, "kind": p.kind.value} for p in pause_codes if p.active
         ],
-        "categories": [
-            {"id": c.id, "name": c.name, "parent_id": c.parent_id} for c in admin.list("category") if c.active
+        # by name, KC's own and retired codes too: an agent may be in any of them
+        "pause_names": pause_names(pause_codes),
+        "categories": [  # only what the server accepts for a call (one rule: category_refusal)
+            {"id": c.id, "name": c.name, "parent_id": c.parent_id}
+            for c in admin.list("category")
+            if category_refusal(c) is None
         ],
         "lines": [
             {"id": line.id, "name": line.name, "number": line.number, "group_id": line.group_id}
@@ -311,6 +302,18 @@ def api_state() -> dict[str, Any]:
         "line_groups": [{"id": g.id, "name": g.name} for g in admin.list("transfer_group")],
         "supervisors": _supervisors(admin),
     }
+
+
+@api.route("/missed")
+@requires(Permission.AGENT_DESKTOP)
+def api_missed() -> dict[str, Any]:
+    """The calls the signed-in agent should return (AG-17, IN-26): those she missed and the missed
+    calls of her queues, still to return; no callback role needed to see and call them back."""
+    me = _me()
+    with _kc().uow_factory()() as uow:
+        queue_ids = [s.queue_id for s in uow.skills.list() if s.user_id == me]
+    missed = _kc().contacts().missed_to_return(me, queue_ids, MISSED_HOURS)
+    return {"items": [plain_missed(m.call, m.history) for m in missed]}
 
 
 def _supervisors(admin: Any) -> list[dict[str, Any]]:

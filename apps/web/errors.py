@@ -8,8 +8,10 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from apps.engine.client import EngineRefused, EngineUnavailable
-from apps.web.messages import error_text
+from apps.web.admin.service import used_by_text
+from apps.web.messages import error_text, refusal_text
 from kc_domain.errors import Conflict, Forbidden, InUse, NotFound, ValidationFailed
+from kc_domain.plain import capped
 
 
 def _wants_json() -> bool:
@@ -19,11 +21,14 @@ def _wants_json() -> bool:
 def _reply(status: int, message: str, **extra: object) -> tuple[object, int]:
     if _wants_json():
         return {"error": message, **extra}, status
-    return render_template("error.html", status=status, message=message), status
+    return render_template("error.html", status=status, message=message, errors=extra.get("errors")), status
 
 
 def validation_payload(error: ValidationFailed) -> list[dict[str, object]]:
-    return [{"field": e.field, "code": e.code, "message": error_text(e), **e.params} for e in error.errors]
+    # what a refusal repeats of the input is capped (kc_domain.plain.capped), like its audit record
+    return [
+        {"field": e.field, "code": e.code, "message": error_text(e), **capped(e.params)} for e in error.errors
+    ]
 
 
 def init_app(app: Flask) -> None:
@@ -41,7 +46,7 @@ def init_app(app: Flask) -> None:
     def in_use(error: InUse) -> tuple[object, int]:
         return _reply(
             409,
-            _("It cannot be deleted: it is still used by %(users)s.", users=", ".join(error.used_by)),
+            _("It cannot be deleted: it is still used by %(users)s.", users=used_by_text(error.used_by)),
             used_by=list(error.used_by),
         )
 
@@ -63,7 +68,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(EngineRefused)
     def engine_refused(error: EngineRefused) -> tuple[object, int]:
-        return _reply(409, _("The routing engine refused it: %(error)s", error=str(error)))
+        return _reply(409, refusal_text(error.state))
 
     @app.errorhandler(Forbidden)
     def forbidden(error: Forbidden) -> tuple[object, int]:

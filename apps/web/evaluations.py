@@ -24,7 +24,8 @@ from werkzeug.datastructures import MultiDict
 from apps.web.errors import validation_payload
 from apps.web.query_args import day_arg, whole_arg
 from apps.web.security import audit_denied, current_user, may, requires
-from kc_adapters.exports.csv import safe_text
+from apps.web.sight import check_agent, sight
+from kc_adapters.exports.csv import safe_row
 from kc_adapters.persistence import evaluation_search
 from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission
@@ -188,6 +189,8 @@ def _listed() -> tuple[dict[str, str], list[FieldError], list[Any], int, bool]:
             audit_denied(user)
             abort(403)
         agent_id = user.user_id
+    else:
+        check_agent(agent_id)  # ADM-06: an evaluator limited by report access sees her agents only
     first, last = _period(args, _today() - timedelta(days=LIST_DAYS - 1), errors)
     if errors:
         return args, errors, [], page, False
@@ -196,6 +199,7 @@ def _listed() -> tuple[dict[str, str], list[FieldError], list[Any], int, bool]:
         since=_start(first),
         until=_start(last + timedelta(days=1)),
         agent_id=agent_id,
+        agent_ids=_seen_agents(),
         limit=PER_PAGE + 1,  # one more: is there a next page
         offset=(page - 1) * PER_PAGE,
     )
@@ -258,25 +262,19 @@ def report_csv() -> ResponseReturnValue:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(
-        [
-            _("Agent"),
-            _("Evaluations"),
-            _("Average score") + " (%)",
-            _("Lowest") + " (%)",
-            _("Highest") + " (%)",
-        ]
+        safe_row(
+            [
+                _("Agent"),
+                _("Evaluations"),
+                _("Average score") + " (%)",
+                _("Lowest") + " (%)",
+                _("Highest") + " (%)",
+            ]
+        )
     )
     for row in found:
         name = row.agent_name or f"#{row.agent_id}"
-        writer.writerow(
-            [
-                safe_text(name),
-                row.count,
-                row.average,
-                row.lowest,
-                row.highest,
-            ]
-        )
+        writer.writerow(safe_row([name, row.count, row.average, row.lowest, row.highest]))
     name = f"evaluations-{args['since']}-{args['until']}.csv"
     return Response(
         "\ufeff" + out.getvalue(),  # the BOM lets spreadsheet programs read UTF-8 (Czech names)
@@ -295,8 +293,13 @@ def _report_rows() -> tuple[dict[str, str], list[FieldError], list[Any]]:
     first, last = _period(args, _today().replace(day=1), errors)
     if errors:
         return args, errors, []
+    check_agent(agent_id)  # ADM-06: 403 for an agent outside what the reader may see
     found = evaluation_search.report(
-        _engine(), since=_start(first), until=_start(last + timedelta(days=1)), agent_id=agent_id
+        _engine(),
+        since=_start(first),
+        until=_start(last + timedelta(days=1)),
+        agent_id=agent_id,
+        agent_ids=_seen_agents(),
     )
     return {**args, "since": first.isoformat(), "until": last.isoformat()}, [], found
 
@@ -332,5 +335,15 @@ def _by_field(errors: list[FieldError]) -> dict[str, list[str]]:
 
 
 def _agents() -> list[Any]:
+    seen = sight()  # before the unit of work: it reads in one of its own
     with current_app.extensions["kc"].uow_factory()() as uow:
-        return sorted(uow.users.list(), key=lambda u: u.full_name)
+        return sorted((u for u in uow.users.list() if seen.sees_agent(u.id)), key=lambda u: u.full_name)
+
+
+def _seen_agents() -> frozenset[int] | None:
+    """The agents whose evaluations the user may see (None: any); an agent's own are always hers."""
+    user = current_user()
+    seen = sight().agent_ids
+    if seen is None or user is None:
+        return seen
+    return seen | {user.user_id}

@@ -11,6 +11,8 @@ from babel.numbers import format_decimal
 from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, get_locale
 
+from kc_adapters.exports import DEFAULT_LOCALE, duration_text, number_text, percent_text
+
 TRANSLATIONS = Path(__file__).parent / "translations"
 LANGUAGES = ("cs", "en")
 
@@ -38,6 +40,21 @@ def one_decimal(value: float | None) -> str:
     return "" if value is None else format_decimal(value, "#,##0.0", locale=get_locale())
 
 
+def decimal(value: float | None, decimals: int = 0) -> str:
+    """A number in the page's language: ``312,5`` with one decimal in Czech, ``312.5`` in English."""
+    return "" if value is None else number_text(value, decimals, str(get_locale() or DEFAULT_LOCALE))
+
+
+def percent(share: float | None, decimals: int = 1) -> str:
+    """A share 0..1 as a percentage in the page's language: ``66,7 %`` in Czech, ``66.7%`` in English."""
+    return "" if share is None else percent_text(share, decimals, str(get_locale() or DEFAULT_LOCALE))
+
+
+def duration(seconds: float | None) -> str:
+    """A duration as a clock: ``1:01``, ``1:02:03``."""
+    return "" if seconds is None else duration_text(seconds)
+
+
 def init_app(app: Flask) -> None:
     Babel(
         app,
@@ -47,6 +64,9 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["localtime"] = local_time
     app.jinja_env.filters["one_decimal"] = one_decimal
+    app.jinja_env.filters["decimal"] = decimal
+    app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["duration"] = duration
     app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["current_locale"] = select_locale
 

@@ -11,6 +11,7 @@ import yaml
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from apps.web.documents import MAX_DOCUMENT_CHARS, check_size, load_json, load_yaml
 from apps.web.errors import validation_payload
 from apps.web.ivr_editor import TreeForm, editor_view, merge_errors
 from apps.web.security import actor, requires
@@ -131,14 +132,18 @@ def _tree(name: str, errors: list[dict[str, object]] | None = None, submitted: s
 @requires(Permission.MANAGE_QUEUES)
 def import_tree() -> Page:
     upload = request.files.get("file")
-    text = upload.read().decode("utf-8", errors="replace") if upload and upload.filename else ""
+    # at most one character more than allowed is read: enough to refuse it as too large
+    limit = MAX_DOCUMENT_CHARS + 1
+    text = upload.read(limit).decode("utf-8", errors="replace") if upload and upload.filename else ""
     text = text or request.form.get("definition", "")
     back = request.form.get("tree", "")
     try:
+        check_size(text, "definition")
         stored = catalogue().save(actor(), _parse(text))
     except ValidationFailed as error:
         errors = validation_payload(error)
-        page = _tree(back, errors, text) if back and catalogue().versions(back) else _index(errors, text)
+        shown = text if len(text) <= MAX_DOCUMENT_CHARS else ""  # the refused text is not sent back whole
+        page = _tree(back, errors, shown) if back and catalogue().versions(back) else _index(errors, shown)
         return page, 422
     flash(_("Saved version %(version)s of %(name)s.", version=stored.version, name=stored.name), "success")
     return redirect(url_for("ivr.tree", name=stored.name))
@@ -282,16 +287,21 @@ def unassign_number() -> Response:
 
 
 def _parse(text: str) -> object:
-    """JSON, or else YAML (``yaml.safe_load``); text that starts like JSON is reported as JSON."""
+    """JSON, or else YAML (what ``yaml.safe_load`` reads, without anchors and aliases), both with the
+    depth limit of ``apps.web.documents``; text that starts like JSON is reported as JSON."""
     try:
-        return json.loads(text)
-    except ValueError as error:
+        return load_json(text, "definition")
+    except json.JSONDecodeError as error:
         if text.lstrip().startswith(("{", "[")):
-            raise ValidationFailed.one("definition", "invalid_json", detail=str(error)) from error
+            where = {"line": error.lineno, "column": error.colno}
+            raise ValidationFailed.one("definition", "invalid_json", problem=error.msg, **where) from error
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text, "definition")
     except yaml.YAMLError as error:
-        raise ValidationFailed.one("definition", "invalid_yaml", detail=str(error)) from error
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        where = {"line": line, "column": column}
+        raise ValidationFailed.one("definition", "invalid_yaml", **where) from error
     if not isinstance(data, dict):
         raise ValidationFailed.one("definition", "not_a_mapping")
     return _keys_as_text(data)

@@ -17,6 +17,7 @@ import attrs
 from flask_babel import lazy_gettext as _l
 
 from apps.web.messages import error_text
+from apps.web.query_args import int_problem
 from kc_domain.errors import FieldError
 from kc_domain.ivr.model import (
     CONDITION_KINDS,
@@ -278,13 +279,15 @@ def _node_to_plain(path: str, node: NodeForm, errors: list[FieldError]) -> dict[
         if kind == "int":
             if not raw:
                 errors.append(FieldError(where, "required"))
-            elif not re.fullmatch(r"-?\d+", raw):
-                errors.append(FieldError(where, "not_a_number", {"value": raw}))
             else:
-                plain[name] = int(raw)
+                number, problem = int_problem(raw, where, signed=True)
+                if problem is not None:
+                    errors.append(attrs.evolve(problem, params={**problem.params, "value": raw}))
+                else:
+                    plain[name] = number
         elif kind == "tuple[int, ...]":
             numbers = [part for part in re.split(r"[\s,;]+", raw) if part]
-            bad = [part for part in numbers if not part.isdigit()]
+            bad = [part for part in numbers if int_problem(part, where)[1] is not None]
             if bad:
                 errors.append(FieldError(where, "not_a_number", {"value": bad[0]}))
             else:

@@ -4,24 +4,73 @@ channel ``kc.live`` per web process, handed to every supervisor page and wallboa
 The engine host publishes the whole view (``kc_domain.routing.live.snapshot``) at most every
 250 ms while something changes and at least every 5 s. A socket gets the newest view only (a slow
 screen skips the ones it missed); a page just opened asks the engine for the view at once.
+
+The rules of every live WebSocket (the desktop's, the supervisor's, the wallboards'; docs/api.md,
+"Live WebSockets") are kept here, once:
+
+- the handshake of a browser page from another origin is refused with 403 before the upgrade, and
+  audited (``init_app``: every route declared with ``websocket=True``);
+- a socket is a ``LiveSocket`` (``accept``): a message bigger than ``MAX_MESSAGE_BYTES`` or more
+  than ``MAX_PENDING`` messages not yet read close it, and are logged;
+- every ``RECHECK_S`` it checks again what the handshake checked: the session (the account still
+  active, not signed out, no new password, within its lifetime) and the route's permissions, plus
+  what the page adds (a wallboard still there, a kiosk token not revoked); the first that fails
+  closes the socket with a code the page acts on (``SESSION_ENDED``: it reloads and lands on the
+  sign-in page).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import queue
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Response, current_app
+from flask import Flask, Response, abort, current_app, request, session
 from simple_websocket import ConnectionClosed, Server
+from wsproto.events import CloseConnection
+from wsproto.utilities import LocalProtocolError
 
 from apps.engine.host import LIVE_CHANNEL
+from apps.web.logs import logged_path
+from apps.web.security import actor, now_s
+from kc_domain.audit.model import Outcome
 from kc_domain.errors import DomainError
 
+log = logging.getLogger(__name__)
+
 PUSH_WAIT_S = 1.0  # how long a socket loop waits for news before it looks at the client's side
+MAX_MESSAGE_BYTES = 4096  # the pages send only "sync"; a bigger message closes the socket (1009)
+MAX_PENDING = 16  # messages received and not read yet (a page sends one every 30 s); more: closed
+RECHECK_S = 5.0  # the session, the permission and the page's own checks are made again this often
+
+
+@dataclass(frozen=True)
+class Ending:
+    """Why the server closes a live socket: the WebSocket close code and reason the page gets."""
+
+    code: int
+    reason: str
+
+
+SESSION_ENDED = Ending(4401, "session_ended")  # signed out, deactivated, new password, too old
+FORBIDDEN = Ending(4403, "forbidden")  # the user no longer holds the route's permission
+GONE = Ending(4404, "gone")  # what the page shows is no longer there (a wallboard, a kiosk token)
+TOO_BIG = Ending(1009, "message_too_big")  # sent by simple_websocket itself (max_message_size)
+TOO_MANY = Ending(1008, "too_many_messages")
+SERVER_ERROR = Ending(1011, "server_error")  # a check could not be made (the database is away)
+
+SOCKET_GONE = (ConnectionClosed, OSError, LocalProtocolError)
+"""What sending on a socket raises once it is closed (by the client, or by its reader thread)."""
+
+Check = Callable[[], Ending | None]
+"""A check made again every RECHECK_S: None while the socket may stay open."""
 
 
 class LiveHub:
@@ -76,15 +125,15 @@ def current_view() -> dict[str, Any]:
     return view
 
 
-def serve(server: Server, shape: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+def serve(socket: LiveSocket, shape: Callable[[dict[str, Any]], dict[str, Any]]) -> Response:
     """Send ``{"live": shape(view)}`` for the view now and for every newer one until the client
     goes; ``shape`` keeps what this page may see. The client may send ``"sync"`` to get the view
     again at once (after it reconnected)."""
     hub_ = hub()
     news = hub_.open()
     try:
-        _send_now(server, shape)
-        while server.connected:
+        _send_now(socket, shape)
+        while socket.connected:
             try:
                 view: dict[str, Any] | None = news.get(timeout=PUSH_WAIT_S)
             except queue.Empty:
@@ -92,15 +141,15 @@ def serve(server: Server, shape: Callable[[dict[str, Any]], dict[str, Any]]) -> 
             while not news.empty():  # only the newest of a burst
                 view = news.get_nowait()
             if view is not None:
-                server.send(json.dumps({"live": shape(view)}))
-            if server.receive(timeout=0) == "sync":
-                _send_now(server, shape)
-    except ConnectionClosed:
+                socket.send(json.dumps({"live": shape(view)}))
+            if socket.asked_to_sync():
+                _send_now(socket, shape)
+    except SOCKET_GONE:
         pass
     finally:
         hub_.close(news)
-        with contextlib.suppress(ConnectionClosed):
-            server.close()
+        socket.finish()
+    return socket_response(socket)
 
 
 def _send_now(server: Server, shape: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
@@ -110,8 +159,205 @@ def _send_now(server: Server, shape: Callable[[dict[str, Any]], dict[str, Any]])
         server.send(json.dumps({"error": str(error)}))
 
 
-def socket_response(server: Server) -> Response:
-    """What a WebSocket view returns when its socket is over (see ``apps.web.desktop``)."""
-    from apps.web.desktop import _socket_done
+# -- the rules of every live socket ---------------------------------------------------------------
 
-    return _socket_done(server)
+
+class LiveSocket(Server):
+    """A live page's WebSocket: simple_websocket's ``Server`` with KC's limits and re-checks.
+
+    The reader thread (simple_websocket's) closes the socket on a message over ``MAX_MESSAGE_BYTES``
+    (1009, counted while it arrives, so it is never held whole) and when more than ``MAX_PENDING``
+    messages wait to be read (1008); the socket's loop calls ``asked_to_sync`` about every second,
+    which makes the checks again when ``RECHECK_S`` has passed, and ``finish`` when it is over.
+    """
+
+    def __init__(self, environ: dict[str, Any], checks: Sequence[Check], **options: Any) -> None:
+        self.abuse: Ending | None = None  # set by the reader thread (before the handshake's events)
+        self._checks = list(checks)
+        self._checked = time.monotonic()
+        super().__init__(environ, **{**options, "max_message_size": MAX_MESSAGE_BYTES})
+
+    def _handle_events(self) -> bool:  # in the reader thread
+        keep_going: bool = super()._handle_events()
+        if self.max_message_size and self.incoming_message_len > self.max_message_size:
+            self.abuse = TOO_BIG  # simple_websocket has sent its 1009 and stops reading
+            return False
+        if len(self.input_buffer) > MAX_PENDING:
+            self.abuse = TOO_MANY
+            self.input_buffer.clear()
+            with contextlib.suppress(*SOCKET_GONE):
+                self.sock.send(self.ws.send(CloseConnection(TOO_MANY.code, TOO_MANY.reason)))
+            self.event.set()
+            return False  # the reader stops and closes the connection
+        return keep_going
+
+    def asked_to_sync(self) -> bool:
+        """Whether the client asked for ``"sync"`` since the last call (every message waiting is
+        read; several syncs are one). First, once ``RECHECK_S`` has passed, the checks: the first
+        that fails closes the socket with its code, and ``ConnectionClosed`` is raised."""
+        if time.monotonic() - self._checked >= RECHECK_S:
+            self._checked = time.monotonic()
+            ending = self._recheck()
+            if ending is not None:
+                self.end(ending)
+                raise ConnectionClosed(ending.code, ending.reason)
+        asked = False
+        while (message := self.receive(timeout=0)) is not None:
+            asked = asked or message == "sync"
+        return asked
+
+    def _recheck(self) -> Ending | None:
+        try:
+            return next((e for e in (check() for check in self._checks) if e is not None), None)
+        except Exception:  # the database is away: closed, the page reconnects when it is back
+            log.exception("live socket %s: the checks failed", logged_path())
+            return SERVER_ERROR
+
+    def end(self, ending: Ending) -> None:
+        """Close the socket with ``ending``'s code and reason (the page acts on them)."""
+        log.info("live socket %s closed: %s", logged_path(), ending.reason)
+        with contextlib.suppress(*SOCKET_GONE):
+            self.close(ending.code, ending.reason)
+
+    def finish(self) -> None:
+        """The socket's loop is over: closed if still open; an abuse is logged."""
+        if self.abuse is not None:
+            reason, source = self.abuse.reason, request.remote_addr
+            log.warning("live socket %s closed for abuse: %s (from %s)", logged_path(), reason, source)
+        with contextlib.suppress(*SOCKET_GONE):
+            if self.connected:
+                self.close()
+
+
+def accept(*checks: Check) -> LiveSocket:
+    """Upgrade this request (its origin checked already, ``init_app``) to a ``LiveSocket`` that makes
+    the session's and the route's checks again every RECHECK_S, then ``checks`` in their order."""
+    options = current_app.config.get("SOCK_SERVER_OPTIONS", {})
+    return LiveSocket(request.environ, [_session_check(), *checks], **options)
+
+
+def _session_check() -> Check:
+    """What ``requires`` checked at the handshake, as a check to make again: the session still valid
+    (``SignInService.identity`` with the session's epoch: the account active, not signed out, no new
+    password since; and within KC_SESSION_MAX_HOURS of signing in) and the route's permissions
+    (those it declares with ``@requires``). A ``@public`` route (a kiosk) has its own checks.
+
+    The idle limit (KC_SESSION_IDLE_MINUTES) is not applied to an open socket: the page is in use,
+    and the requests it makes meanwhile renew the session in the cookie, which the socket does not
+    see; a socket opened again after the session has idled out is refused at its handshake."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    needed = getattr(view, "kc_access", ())
+    if needed == "public":
+        return lambda: None
+    permissions = frozenset(needed)
+    uid, epoch, since = session.get("uid"), session.get("epoch"), session.get("since")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    lifetime = app.config["KC_SESSION_MAX_SECONDS"]
+
+    def check() -> Ending | None:
+        if not isinstance(uid, int) or not isinstance(since, int) or now_s() - since > lifetime:
+            return SESSION_ENDED
+        user = app.extensions["kc"].sign_in().identity(uid, epoch if isinstance(epoch, int) else None)
+        if user is None:
+            return SESSION_ENDED
+        if not permissions <= user.permissions:
+            return FORBIDDEN
+        return None
+
+    return check
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_refuse_other_origins)
+
+
+def _refuse_other_origins() -> None:
+    """A WebSocket handshake from a page of another origin is refused before the upgrade (a socket
+    carries the session cookie, whichever site's page opens it). Browsers always send ``Origin``
+    with a WebSocket handshake; a client without one is not a browser page and is let through to
+    the route's own checks. Refusals are audited (``access.denied``, reason ``websocket_origin``;
+    repeats counted per minute) and logged."""
+    rule = request.url_rule
+    origin = request.headers.get("Origin")
+    if rule is None or not rule.websocket or origin is None:
+        return
+    own = _own_origin()
+    if own is not None and _origin_key(origin) == own:
+        return
+    log.warning("WebSocket handshake from origin %r refused on %s", origin[:200], logged_path())
+    kc = current_app.extensions["kc"]
+    kc.audit().record_denial_alone(
+        kc.uow_factory(),
+        actor(),
+        "access.denied",
+        params={
+            "path": logged_path(),
+            "method": request.method,
+            "origin": origin[:200],
+            "reason": "websocket_origin",
+        },
+        outcome=Outcome.DENIED,
+        kind=f"websocket_origin {rule.rule}",
+    )
+    abort(403)
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin_key(origin: str) -> tuple[str, str, int] | None:
+    """``scheme://host[:port]`` as (scheme, host, port); None for anything else ("null", a path)."""
+    split = urlsplit(origin.strip())
+    if split.path or split.query or split.fragment or "@" in split.netloc:
+        return None
+    return _key(split.scheme, split.netloc)
+
+
+def _key(scheme: str, host: str) -> tuple[str, str, int] | None:
+    scheme = {"ws": "http", "wss": "https"}.get(scheme.lower(), scheme.lower())
+    if scheme not in DEFAULT_PORTS or not host:
+        return None
+    try:
+        split = urlsplit(f"{scheme}://{host}")
+        port = split.port or DEFAULT_PORTS[scheme]
+    except ValueError:  # a port that is no number
+        return None
+    return (scheme, split.hostname, port) if split.hostname else None
+
+
+def _own_origin() -> tuple[str, str, int] | None:
+    """The origin this server answers as: the request's scheme and Host; behind KC_TRUSTED_PROXIES,
+    the scheme and host the nearest trusted proxy forwards (X-Forwarded-Proto, X-Forwarded-Host),
+    as the browser sees them (a page's script cannot set these headers on a WebSocket)."""
+    scheme, host = request.scheme, request.host
+    proxies = current_app.extensions["kc"].settings().trusted_proxies
+    if proxies:
+        scheme = _forwarded("X-Forwarded-Proto", proxies) or scheme
+        host = _forwarded("X-Forwarded-Host", proxies) or host
+    return _key(scheme, host)
+
+
+def _forwarded(header: str, proxies: int) -> str | None:
+    """The value the ``proxies``-th proxy from us added to ``header`` (as ProxyFix reads it)."""
+    values = [v.strip() for v in request.headers.get(header, "").split(",") if v.strip()]
+    return values[-proxies] if len(values) >= proxies else None
+
+
+class _SocketDone(Response):
+    """What a view returns once its WebSocket is over, as the server that ran it expects."""
+
+    mode = ""
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        if self.mode == "gunicorn":
+            raise StopIteration()
+        if self.mode == "werkzeug":
+            return super().__call__(environ, start_response)
+        return []
+
+
+def socket_response(server: Server) -> Response:
+    """What a WebSocket view returns when its socket is over."""
+    done = _SocketDone()
+    done.mode = server.mode
+    return done

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext
@@ -9,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from kc_domain.errors import FieldError
 from kc_domain.identity.roles import Role
+from kc_domain.plain import capped
 
 ERRORS = {
     "required": _l("This field is required."),
@@ -25,6 +27,8 @@ ERRORS = {
     "outside_access": _l("These filters are outside your report access."),
     "invalid_choice": _l("Not one of the offered values."),
     "duplicate": _l("“%(value)s” already exists."),
+    "duplicate_by": _l("%(by)s already has “%(value)s”."),
+    "duplicate_combination": _l("This combination already exists: %(combination)s."),
     "unknown_reference": _l("The selected item (id %(id)s) does not exist."),
     "unknown_field": _l("Unknown field."),
     "bad_username": _l("Only letters, digits and . _ - @ are allowed."),
@@ -63,6 +67,7 @@ ERRORS = {
     "password_reused": _l("The new password must differ from the current one."),
     "password_mismatch": _l("The passwords do not match."),
     "wrong_password": _l("The password is not correct."),
+    "account_locked": _l("The account is locked after repeated failed sign-ins. Try again later."),
     "not_json": _l("The request body must be a JSON object."),
     "bad_datetime": _l("“%(value)s” is not a date and time like 2026-12-24 08:00."),
     "ends_before_start": _l("The end must come after the start."),
@@ -86,10 +91,18 @@ ERRORS = {
     "unreachable": _l("The node “%(node)s” cannot be reached from the start."),
     "loop_without_exit": _l("The node “%(node)s” is in a loop with no way out."),
     "invalid_type": _l("The value has a wrong type (expected %(expected)s)."),
-    "invalid_json": _l("This is not valid JSON: %(detail)s"),
+    "invalid_json": _l("This is not valid JSON: %(reason)s (line %(line)s, column %(column)s)."),
     "bad_tree_name": _l("A tree name has lower-case letters without accents, digits, - and _ only."),
-    "invalid_yaml": _l("This is not valid YAML: %(detail)s"),
+    "invalid_yaml": _l(
+        "This is not valid YAML: check the indentation and the colons (line %(line)s, column %(column)s)."
+    ),
     "not_a_mapping": _l("The definition must be a mapping with the keys name, start and nodes."),
+    "too_deep": _l("The document is nested too deeply (at most %(max)s levels of lists and mappings)."),
+    "yaml_alias": _l(
+        "The YAML uses anchors and references (aliases), which are not accepted; "
+        "write each value out (line %(line)s, column %(column)s)."
+    ),
+    "document_too_large": _l("The document is too large (at most %(max)s kB)."),
     "bad_choice_line": _l("“%(line)s” is not a choice like 1 = node."),
     "duplicate_choice": _l("The key %(digit)s is given twice."),
     "tree_exists": _l("A tree named “%(tree)s” already exists; edit it instead."),
@@ -105,12 +118,34 @@ ERRORS = {
     "no_agent": _l("The recording has no agent to evaluate."),
     "outside_recording": _l("The moment %(offset)s s is outside the recording (0 to %(duration)s s)."),
     "nothing_scored": _l("Score at least one criterion."),
+    "recording_purged": _l(
+        "The recording was deleted at the end of its retention period; only its record remains."
+    ),
+    "recording_missing": _l(
+        "The recording's audio file is missing from the recording store. "
+        "Tell the administrator (kc recordings verify)."
+    ),
+    "naive_datetime": _l("Give the time with its time zone."),
+    "invalid": _l("This value is not accepted."),
 }
+
+JSON_PROBLEMS = {
+    "Expecting property name enclosed in double quotes": _l("a key must be in double quotes"),
+    "Expecting value": _l("a value is missing"),
+    "Expecting ',' delimiter": _l("a comma is missing"),
+    "Expecting ':' delimiter": _l("a colon is missing"),
+    "Unterminated string starting at": _l("a text does not end with double quotes"),
+    "Invalid control character at": _l("a text contains a line break or a tab"),
+    "Invalid \\escape": _l("a backslash starts an unknown escape"),
+    "Extra data": _l("something follows the end of the definition"),
+}
+"""What Python's JSON reader reports (``JSONDecodeError.msg``), said for people."""
 
 SIGN_IN_REFUSALS = {
     "bad_credentials": _l("Wrong user name or password."),
     "locked": _l("The account is locked after repeated failed sign-ins. Try again later."),
     "inactive": _l("The account is deactivated. Ask an administrator."),
+    "throttled": _l("Too many failed sign-ins from this network address. Try again later."),
 }
 
 ROLE_LABELS = {
@@ -126,13 +161,79 @@ ROLE_LABELS = {
 
 
 def error_text(error: FieldError) -> str:
-    template = ERRORS.get(error.code)
+    params: dict[str, Any] = {key: capped(value) for key, value in error.params.items()}
+    code = error.code
+    if code == "duplicate":
+        if "value" not in params and "node" in params:
+            params["value"] = params["node"]  # a duplicate node id of an IVR tree
+        if params.get("combination"):
+            code = "duplicate_combination"  # a key of several fields, named by the page
+        elif params.get("by"):
+            code = "duplicate_by"  # who already has it
+    if code == "agent_not_free" and params.get("state") in STATES:
+        params["state"] = str(STATES[params["state"]])
+    if code == "invalid_json":
+        params["reason"] = str(JSON_PROBLEMS.get(str(params.get("problem", "")), _l("an error")))
+    template = ERRORS.get(code)
     if template is None:
-        return gettext("Invalid value (%(code)s).", code=error.code)
-    params: dict[str, Any] = dict(error.params)
-    if error.code == "duplicate" and "value" not in params and "node" in params:
-        params["value"] = params["node"]  # a duplicate node id of an IVR tree
+        return str(gettext("This value is not accepted."))
     return str(template) % params if params else str(template)
+
+
+# the states an agent or a callback request can be in, as a refusal names them
+STATES = {
+    "logged_out": _l("logged out"),
+    "ready": _l("free"),
+    "ringing": _l("ringing"),
+    "busy": _l("talking"),
+    "wrap_up": _l("wrap-up"),
+    "paused": _l("paused"),
+    "open": _l("Waiting"),
+    "assigned": _l("Assigned"),
+    "dialling": _l("Dialling"),
+    "done": _l("Done"),
+    "failed": _l("Not reached"),
+    "cancelled": _l("Cancelled"),
+}
+
+
+def refusal_text(state: str | None) -> str:
+    """The routing engine refused an action the present state does not allow: said in words, not
+    in the engine's own (English) text."""
+    if state in STATES:
+        said = STATES[state]
+        return str(gettext("Not possible now: the state is “%(state)s”. Nothing was changed.", state=said))
+    return str(
+        gettext("Not possible in the present state. Nothing was changed; reload the page and try again.")
+    )
+
+
+# how an audited action ended (kc_domain.audit.model.Outcome)
+OUTCOMES = {
+    "ok": _l("Carried out"),
+    "rejected": _l("Refused: invalid input"),
+    "denied": _l("Refused: no permission"),
+    "failed": _l("Failed (e.g. a wrong password)"),
+}
+
+# pauses KC sets by itself (kc_domain.routing.agent), not administered pause codes
+SYSTEM_PAUSES = {
+    "LOGIN": _l("After logging in"),
+    "RONA": _l("Call not answered"),
+    "?": _l("Pause without a code"),
+}
+
+
+def pause_names(pause_codes: Iterable[Any]) -> dict[str, str]:
+    """Each pause code, administered (active or not) or KC's own, by the name people know it by."""
+    names = {code: str(name) for code, name in SYSTEM_PAUSES.items()}
+    names.update({p.code: p.name for p in pause_codes})
+    return names
+
+
+def pause_name(code: str, names: Mapping[str, str]) -> str:
+    """A pause's name; a code no longer administered (deleted since) has no other name than itself."""
+    return names.get(code) or code
 
 
 # how a call ended (kc_domain.routing.call.CallEnd), as lists and histories show it
@@ -151,3 +252,6 @@ CALL_ENDS = {
     "rejected": _l("Rejected"),
     "": _l("In progress"),
 }
+
+# a call's direction, as lists and histories show it
+DIRECTIONS = {"inbound": _l("Incoming"), "outbound": _l("Outgoing")}

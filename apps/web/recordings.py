@@ -3,8 +3,8 @@ sorting and paging; a recording's page with a seekable player; download as WAV o
 hold; evaluating the call on its page (the sheet's helpers are in ``apps/web/evaluations.py``).
 
 Listening and downloading are separate rights (REC-05) and each is audited by the recording
-service (``recording.listen``, ``recording.download``); seeking in the player does not add an
-audit record per byte range (see ``audio``)."""
+service (``recording.listen``, ``recording.download``) once per user and recording in a window,
+whatever byte range is asked for; seeking in the player adds no record (see ``audio``)."""
 
 from __future__ import annotations
 
@@ -33,15 +33,16 @@ from flask_babel import lazy_gettext as _l
 from apps.web import evaluations
 from apps.web.errors import validation_payload
 from apps.web.i18n import one_decimal
-from apps.web.query_args import day_arg, whole_arg
+from apps.web.query_args import day_arg, int_arg, whole_arg
 from apps.web.security import actor, current_user, may, requires
+from apps.web.sight import check_agent, check_queue, refuse, sight
 from kc_adapters.exports.mp3 import wav_to_mp3
 from kc_adapters.persistence import evaluation_search, recording_search
 from kc_adapters.persistence.recording_search import KINDS, SORTS, RecordingRow
-from kc_domain.errors import FieldError, NotFound, ValidationFailed
+from kc_domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.recordings.evaluation import Evaluation
-from kc_domain.recordings.model import Recording, RecordingMissing
+from kc_domain.recordings.model import Recording
 from kc_domain.recordings.service import HOLD_REASON_MAX, RecordingService
 
 bp = Blueprint("recordings", __name__, url_prefix="/recordings")
@@ -121,7 +122,11 @@ def index() -> ResponseReturnValue:
         for item in validation_payload(error):
             errors.setdefault(str(item["field"]), []).append(str(item["message"]))
         return _render_index(args, errors, 0, [], 1), 422
-    total, rows = recording_search.search(_engine(), **query, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    check_queue(query["queue_id"])  # ADM-06: 403 for a queue or an agent outside what the user may see
+    check_agent(query["agent_id"])
+    total, rows = recording_search.search(
+        _engine(), **query, sight=sight(), offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
     return _render_index(args, {}, total, rows, page)
 
 
@@ -193,9 +198,10 @@ def _render_index(
     def page_url(number: int) -> str:
         return url_for("recordings.index", **kept, page=number)
 
+    seen = sight()  # only the agents and queues the user may see are offered
     with current_app.extensions["kc"].uow_factory()() as uow:
-        agents = sorted(uow.users.list(), key=lambda u: u.full_name)
-        queues = sorted(uow.queues.list(), key=lambda q: q.name)
+        agents = sorted((u for u in uow.users.list() if seen.sees_agent(u.id)), key=lambda u: u.full_name)
+        queues = sorted((q for q in uow.queues.list() if seen.sees_queue(q.id)), key=lambda q: q.name)
         categories = sorted(uow.categories.list(), key=lambda c: c.name)
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template(
@@ -248,11 +254,13 @@ def show(recording_id: int) -> ResponseReturnValue:
     """The recording with its player; for evaluators (REC-07) also its evaluations and the sheet to
     score it with (``?evaluation=<id>``: edit that evaluation)."""
     editing = None
-    wanted = request.args.get("evaluation", "")
-    if wanted.isdecimal() and may(Permission.EVALUATE_CALLS):
-        editing = evaluations.service().get(int(wanted))
+    wanted = int_arg(request.args, "evaluation")
+    if wanted is not None and may(Permission.EVALUATE_CALLS):
+        editing = evaluations.service().get(wanted)
         if editing.recording_id != recording_id:
             raise NotFound("evaluation", wanted)
+        if editing.evaluator_id != _me():  # only the author edits an evaluation
+            raise Forbidden(f"evaluation {wanted} is another evaluator's")
     values = evaluations.saved_values(editing) if editing else {"fields": {}, "notes": []}
     return _render_show(recording_id, editing, values, {})
 
@@ -267,6 +275,8 @@ def _render_show(
     row = recording_search.find(_engine(), recording_id)
     if row is None:
         raise NotFound("recording", recording_id)
+    if not sight().sees_call(row.queue_id, [row.agent_id]):  # SEC-04, ADM-06
+        refuse()
     recording = service().get(recording_id)
     may_evaluate = may(Permission.EVALUATE_CALLS)
     if editing is not None:
@@ -291,7 +301,14 @@ def _render_show(
         errors=errors,
         evaluations=done,
         clock_text=evaluations.clock_text,
+        me=_me(),
     )
+
+
+def _me() -> int:
+    user = current_user()
+    assert user is not None  # guaranteed by @requires
+    return user.user_id
 
 
 # -- evaluation (REC-07) ----------------------------------------------------------------------------
@@ -333,7 +350,7 @@ def reevaluate(recording_id: int, evaluation_id: int) -> ResponseReturnValue:
         raise NotFound("evaluation", evaluation_id)
     scoring = evaluations.scoring_from_form(request.form, "edit", len(editing.criteria))
     try:
-        saved = evaluations.service().update(actor(), evaluation_id, scoring)
+        saved = evaluations.service().update(actor(), evaluation_id, scoring, editor_id=_me())
     except ValidationFailed as error:
         errors = evaluations.error_messages(error, editing.criteria)
         return _render_show(recording_id, editing, evaluations.submitted_values(request.form), errors), 422
@@ -344,19 +361,12 @@ def reevaluate(recording_id: int, evaluation_id: int) -> ResponseReturnValue:
 @bp.route("/<int:recording_id>/audio")
 @requires(Permission.LISTEN_RECORDINGS)
 def audio(recording_id: int) -> ResponseReturnValue:
-    """The WAV for the player, with byte ranges (seeking). A playback is audited once: a request
-    without a Range header or with one starting at byte 0 goes through the service's audited
-    ``audio(..., "listen")``; the player's later range requests (seeking, buffering further on)
-    read the file from the store directly, after the same availability checks, so that seeking
-    does not flood the audit log with a record per range."""
-    ranges = request.range.ranges if request.range is not None else []
-    starts_playback = not ranges or ranges[0][0] == 0
+    """The WAV for the player, with byte ranges (seeking). Every request goes through the service's
+    audited ``audio(..., "listen")``, whatever its Range and If-Range headers say (which part of the
+    file is sent is decided after the audit); the service writes one record per user and recording
+    in its window, so seeking does not flood the audit log with a record per range."""
     try:
-        if starts_playback:
-            recording, data = service().audio(actor(), recording_id, "listen")
-        else:
-            recording = service().get(recording_id)
-            data = _read_unaudited(recording)
+        recording, data = service().audio(actor(), recording_id, "listen")
     except ValidationFailed as error:
         return _unavailable(error)
     response = send_file(
@@ -370,17 +380,6 @@ def audio(recording_id: int) -> ResponseReturnValue:
     response.headers["Content-Disposition"] = f'inline; filename="recording-{recording_id}.wav"'
     response.headers["Cache-Control"] = "private, no-store"  # personal data: never kept by caches
     return response
-
-
-def _read_unaudited(recording: Recording) -> bytes:
-    """The audio for a follow-up range request of a playback already audited (see ``audio``)."""
-    if not recording.available:
-        raise ValidationFailed.one("recording", "recording_purged")
-    try:
-        data: bytes = current_app.extensions["kc"].recording_store().read(recording.path)
-    except RecordingMissing:
-        raise ValidationFailed.one("recording", "recording_missing") from None
-    return data
 
 
 @bp.route("/<int:recording_id>/download.wav")

@@ -21,6 +21,9 @@ from kc_domain.identity.service import SignedIn
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+EXPIRED = {"idle": "1", "lifetime": "2"}
+"""Why a session ended by itself, as the sign-in page's ``expired`` argument."""
+
 PASSWORD_CHANGE_ENDPOINTS = {"auth.password", "auth.logout"}
 """All a user whose password has expired may do until it is changed."""
 
@@ -45,7 +48,7 @@ def requires(*permissions: Permission) -> Callable[[F], F]:
             if user is None:
                 if request.path.startswith("/api/"):
                     abort(401)
-                expired = 1 if g.get("session_expired") else None
+                expired = EXPIRED.get(g.get("session_expired", ""))
                 return redirect(url_for("auth.login", next=request.full_path, expired=expired))
             if user.password_expired and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
                 return redirect(url_for("auth.password"))
@@ -76,41 +79,72 @@ def actor() -> Actor:
 
 
 def audit_denied(user: SignedIn) -> None:
+    """A signed-in user refused a page: audited; repeats of one route from one address within a
+    minute as one count (``AuditTrail.record_denial``)."""
     container = current_app.extensions["kc"]
-    container.audit().record_alone(
+    container.audit().record_denial_alone(
         container.uow_factory(),
         actor(),
         "access.denied",
         params={"path": request.path, "method": request.method},
         outcome=Outcome.DENIED,
+        kind=f"{request.method} {request.url_rule.rule if request.url_rule else request.path}",
     )
 
 
+def now_s() -> int:
+    """Seconds since the epoch: the time sessions are measured in."""
+    return int(time.time())
+
+
 def sign_in_session(user: SignedIn) -> None:
+    """A new session for ``user``: it carries the account's session epoch (sign-out and a new
+    password end it, everywhere), when it began (for KC_SESSION_MAX_HOURS) and was last used."""
     session.clear()
     session["uid"] = user.user_id
-    session["seen"] = int(time.time())
+    session["epoch"] = user.session_epoch
+    session["since"] = session["seen"] = now_s()
     session["lang"] = user.language
     session.permanent = True
 
 
+def renew_session_epoch(user: SignedIn) -> None:
+    """Keep this session after the user ended all others (own password change); it does not
+    lengthen the session's lifetime."""
+    session["epoch"] = user.session_epoch
+
+
 def _load_user() -> None:
+    """Who the session belongs to, checked on every request: not idle too long, not older than its
+    absolute lifetime, its epoch still the account's, the account still active (roles re-read)."""
     uid = session.get("uid")
     g.user = None
     if uid is None:
         return
-    idle = current_app.config["KC_SESSION_IDLE_SECONDS"]
-    now = int(time.time())
-    if now - int(session.get("seen", 0)) > idle:
-        session.clear()
-        g.session_expired = True
+    now = now_s()
+    since, seen, epoch = session.get("since"), session.get("seen"), session.get("epoch")
+    if not (isinstance(since, int) and isinstance(seen, int) and isinstance(epoch, int)):
+        session.clear()  # a session of an older KC, without these: sign in again
         return
-    user = current_app.extensions["kc"].sign_in().identity(uid)
+    if now - seen > current_app.config["KC_SESSION_IDLE_SECONDS"]:
+        g.session_expired = "idle"
+    elif now - since > current_app.config["KC_SESSION_MAX_SECONDS"]:
+        g.session_expired = "lifetime"
+    if g.get("session_expired"):
+        session.clear()
+        return
+    user = current_app.extensions["kc"].sign_in().identity(uid, epoch)
     if user is None:
         session.clear()
         return
     session["seen"] = now
     g.user = user
+
+
+def _flush_denials() -> None:
+    """Record the counts of repeated refusals whose minute is over (AuditTrail.record_denial)."""
+    container = current_app.extensions["kc"]
+    container.audit().flush_denials(container.uow_factory())
 
 
 def _headers(response: Response) -> Response:
@@ -127,6 +161,7 @@ def _headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(_flush_denials)
     app.before_request(_load_user)
     app.after_request(_headers)
 

@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from simple_websocket import Server
 
 from apps.engine.client import raise_refusal
 from apps.web import live
 from apps.web.contacts import day_period
 from apps.web.desktop import Parser, _int, _pause_code, _text, carry_out
 from apps.web.errors import validation_payload
+from apps.web.messages import pause_names
 from apps.web.security import current_user, requires
 from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission
@@ -83,10 +83,9 @@ def index() -> str:
 @bp.route("/ws", websocket=True)
 @requires(Permission.SUPERVISE)
 def socket() -> Response:
-    """The live view, as the engine publishes it; the permission is checked at the handshake."""
-    server = Server(request.environ, **current_app.config.get("SOCK_SERVER_OPTIONS", {}))
-    live.serve(server, lambda view: view)
-    return live.socket_response(server)
+    """The live view, as the engine publishes it; the permission is checked at the handshake and
+    again every few seconds (``live.accept``)."""
+    return live.serve(live.accept(), lambda view: view)
 
 
 @api.route("/state")
@@ -95,6 +94,7 @@ def api_state() -> dict[str, Any]:
     admin = _kc().admin()
     groups = {g.id: g.name for g in admin.list("group")}
     users = admin.list("user")
+    pause_codes = admin.list("pause_code")
     return {
         "agents": {
             str(u.id): {"number": u.agent_number, "group_id": u.group_id, "group": groups.get(u.group_id, "")}
@@ -102,7 +102,8 @@ def api_state() -> dict[str, Any]:
         },
         "groups": [{"id": i, "name": n} for i, n in sorted(groups.items(), key=lambda g: g[1])],
         "queues": [{"id": q.id, "name": q.name} for q in admin.list("queue")],
-        "pause_codes": [{"code": p.code, "name": p.name} for p in admin.list("pause_code") if p.active],
+        "pause_codes": [{"code": p.code, "name": p.name} for p in pause_codes if p.active],
+        "pause_names": pause_names(pause_codes),  # every code an agent may be paused with, KC's own too
         "alert_rules": {str(r.id): r.name for r in admin.list("alert_rule")},
         "supervisors": {str(u.id): u.full_name for u in users},
         "links": _links(),

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from apps.web.errors import validation_payload
-from apps.web.security import actor, current_user, requires
+from apps.web.security import actor, current_user, may, requires
+from apps.web.sight import sight
 from kc_domain.errors import ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.voicemail import VoicemailService, VoicemailState
@@ -38,7 +39,10 @@ def index() -> str:
     kc = current_app.extensions["kc"]
     raw = request.args.get("state", "")
     state = next((s for s in VoicemailState if s.value == raw), None)
-    messages = service().list(state)
+    seen = sight()  # ADM-06, GEN-06: messages of the queues and agents the user may see
+    messages = [
+        m for m in service().list(state) if m.queue_id is None or seen.sees_call(m.queue_id, [m.agent_id])
+    ]
     queues = {q.id: q.name for q in kc.admin().list("queue")}
     agents = {u.id: u.full_name for u in kc.admin().list("user")}
     return render_template(
@@ -79,7 +83,13 @@ def assign(voicemail_id: int) -> Response:
 @requires(Permission.HANDLE_CALLBACKS)
 def done(voicemail_id: int) -> Response:
     try:
-        service().mark_done(actor(), _agent_id(), voicemail_id, request.form.get("note", ""))
+        service().mark_done(
+            actor(),
+            _agent_id(),
+            voicemail_id,
+            request.form.get("note", ""),
+            supervisor=may(Permission.SUPERVISE),  # only the assignee or a supervisor settles it
+        )
     except ValidationFailed as error:
         _refused(error)
     else:

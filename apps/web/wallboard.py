@@ -3,7 +3,8 @@
 - ``GET /wallboard/`` the active wallboards (VIEW_WALLBOARD); managers (MANAGE_WALLBOARDS) also
   issue and revoke kiosk tokens there.
 - ``GET /wallboard/<id>`` the screen; ``GET /wallboard/<id>/ws`` its WebSocket (VIEW_WALLBOARD,
-  checked at the handshake), which pushes ``{"live": wallboard_view(...)}`` on every live view.
+  checked at the handshake and every few seconds), which pushes ``{"live": wallboard_view(...)}`` on
+  every live view.
 - ``POST /wallboard/<id>/kiosk-token`` issues a token (shown once, only its SHA-256 is stored);
   ``POST /wallboard/<id>/kiosk-token/revoke`` revokes it. Both audited.
 - ``GET /wallboard/kiosk/<token>`` and ``.../ws``: the screen for a kiosk without a sign-in. An
@@ -13,7 +14,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,9 +30,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from simple_websocket import ConnectionClosed, Server
 
-from apps.web.live import serve, socket_response
+from apps.web.live import GONE, Ending, accept, serve
 from apps.web.security import actor, current_user, public, requires
 from kc_domain.audit.model import Outcome
 from kc_domain.audit.service import Actor
@@ -42,7 +41,6 @@ from kc_domain.supervision.wallboards import by_token, layouts, new_kiosk_token,
 
 bp = Blueprint("wallboard", __name__, url_prefix="/wallboard")
 
-RELOAD_S = 10.0  # an open screen re-reads its wallboard this often (settings, revoked token)
 KIOSK_PATH = "/wallboard/kiosk/"
 
 
@@ -179,17 +177,19 @@ def _kiosk_actor() -> Actor:
 
 
 def _kiosk_wallboard(token: str) -> Wallboard:
-    """The wallboard the token opens; else an audited denial (without the token) and a 404."""
+    """The wallboard the token opens; else an audited denial (without the token; repeats from one
+    address as a count per minute) and a 404."""
     wallboard = _by_token(token) if len(token) <= 128 else None
     if wallboard is None:
         kc = _kc()
-        kc.audit().record_alone(
+        kc.audit().record_denial_alone(
             kc.uow_factory(),
             _kiosk_actor(),
             "wallboard.kiosk_denied",
             object_type="wallboard",
             params={"websocket": request.path.endswith("/ws")},
             outcome=Outcome.DENIED,
+            kind="websocket" if request.path.endswith("/ws") else "page",
         )
         abort(404)
     return wallboard
@@ -208,23 +208,18 @@ def _screen(wallboard: Wallboard, socket_url: str) -> str:
 
 
 def _serve(wallboard: Wallboard, still_valid: Callable[[Wallboard], bool]) -> Response:
-    """Push the wallboard's view of every live view; the wallboard is re-read every RELOAD_S, and
-    the socket closes when it is no longer valid (deactivated, deleted, token revoked)."""
+    """Push the wallboard's view of every live view. With the checks of every live socket
+    (``apps.web.live``), every few seconds the wallboard is read again (its settings apply) and the
+    socket closes (``GONE``) when it is no longer valid (deactivated, deleted, token revoked)."""
     wallboard_id = wallboard.id
     assert wallboard_id is not None
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    state = {"wallboard": wallboard, "read": time.monotonic()}
+    state = {"wallboard": wallboard}
 
-    def shape(view: dict[str, Any]) -> dict[str, Any]:
-        if time.monotonic() - state["read"] >= RELOAD_S:
-            with app.app_context():
-                fresh = _load(wallboard_id)
-            state["read"] = time.monotonic()
-            if fresh is None or not still_valid(fresh):
-                raise ConnectionClosed(message="the wallboard is no longer available")
-            state["wallboard"] = fresh
-        return wallboard_view(view, state["wallboard"])
+    def recheck() -> Ending | None:
+        fresh = _load(wallboard_id)
+        if fresh is None or not still_valid(fresh):
+            return GONE
+        state["wallboard"] = fresh
+        return None
 
-    server = Server(request.environ, **current_app.config.get("SOCK_SERVER_OPTIONS", {}))
-    serve(server, shape)
-    return socket_response(server)
+    return serve(accept(recheck), lambda view: wallboard_view(view, state["wallboard"]))

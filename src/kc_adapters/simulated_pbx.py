@@ -362,8 +362,16 @@ class SimulatedPbx:
             return
         if not call.consulting:
             return self._reject("complete_transfer", (call_id,), "no consultation is open")
-        call.transferred_to = call.consulting
-        self._finish(call, f"transferred to {call.consulting}")
+        target = call.consulting
+        call.transferred_to = target
+        colleague = target.removeprefix("agent:")
+        if colleague != target and colleague.isdecimal():  # to an agent of KC: the call goes on with them
+            self._line(target, "free", call_id)
+            self._free_endpoint(call)
+            call.agent_id, call.consulting, call.held, call.conference = int(colleague), "", False, False
+            self.endpoints[call.agent_id] = call_id
+        else:  # a line or an external number: the call leaves KC
+            self._finish(call, f"transferred to {target}")
         self._done("complete_transfer", call_id)
 
     def conference(self, call_id: str) -> None:

@@ -36,3 +36,32 @@ def to_plain(value: Any, *, omit: frozenset[str] = frozenset()) -> Any:
     if isinstance(value, (list, tuple)):
         return [to_plain(v) for v in value]
     return value
+
+
+TEXT_MAX = 200  # characters of one text an error message or an audit record repeats of the input
+ITEMS_MAX = 10  # items of one list or mapping it repeats
+DEPTH_MAX = 3  # levels of nesting it repeats
+ELLIPSIS = "…"
+
+
+def capped(value: Any, depth: int = 0) -> Any:
+    """Plain data as an error or an audit record repeats it of someone's input: texts cut to
+    ``TEXT_MAX`` characters, lists and mappings to ``ITEMS_MAX`` items and ``DEPTH_MAX`` levels, each
+    cut marked with an ellipsis; so that a refused input of any size leaves a small record."""
+    if isinstance(value, str):
+        return value if len(value) <= TEXT_MAX else value[: TEXT_MAX - 1] + ELLIPSIS
+    if isinstance(value, Mapping):
+        if depth >= DEPTH_MAX:
+            return ELLIPSIS
+        items = list(value.items())
+        shown = {capped(str(k)): capped(v, depth + 1) for k, v in items[:ITEMS_MAX]}
+        if len(items) > ITEMS_MAX:
+            shown[ELLIPSIS] = len(items) - ITEMS_MAX
+        return shown
+    if isinstance(value, list | tuple | set | frozenset):
+        if depth >= DEPTH_MAX:
+            return ELLIPSIS
+        listed = list(value)
+        out = [capped(v, depth + 1) for v in listed[:ITEMS_MAX]]
+        return [*out, ELLIPSIS] if len(listed) > ITEMS_MAX else out
+    return value

@@ -29,3 +29,12 @@ def phone_number(errors: list[FieldError], field: str, value: str, *, external: 
     pattern = E164 if external else INTERNAL_NUMBER
     if not pattern.match(value):
         errors.append(FieldError(field, "bad_external_number" if external else "bad_internal_number"))
+
+
+PROMPT_NAME = re.compile(r"^[a-z0-9_-]{1,64}\Z")  # an uploaded recording's name, never a path
+
+
+def prompt_name(errors: list[FieldError], field: str, value: str) -> None:
+    """An audio prompt's name as the PBX will be told it: lower-case letters, digits, - and _."""
+    if value and not PROMPT_NAME.match(value):
+        errors.append(FieldError(field, "bad_prompt_name"))

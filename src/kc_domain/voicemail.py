@@ -136,20 +136,26 @@ class VoicemailService:
 
         return self._run(actor, "voicemail.assign", str(voicemail_id), change)
 
-    def mark_done(self, actor: Actor, agent_id: int, voicemail_id: int, note: str = "") -> Voicemail:
-        """Close a message (new or assigned); one already done is refused."""
+    def mark_done(
+        self, actor: Actor, agent_id: int, voicemail_id: int, note: str = "", *, supervisor: bool = False
+    ) -> Voicemail:
+        """Close a message (new or assigned); one already done is refused, and so is one assigned to
+        another agent unless a supervisor closes it. The message is credited to who closed it (the
+        agent it was assigned to is kept in the audit record)."""
 
         def change(uow: UnitOfWork) -> tuple[Voicemail, dict[str, Any]]:
             message = _get(uow, voicemail_id)
             if message.state == VoicemailState.DONE:
                 raise ValidationFailed.one("state", "voicemail_done")
+            assignee = message.agent_id
+            if assignee is not None and assignee != agent_id and not supervisor:
+                raise ValidationFailed.one("agent_id", "voicemail_taken", agent_id=assignee)
             text = (note or "").strip()
             if len(text) > NOTE_MAX:
                 raise ValidationFailed.one("note", "too_long", max=NOTE_MAX)
             message.state, message.done_at, message.note = VoicemailState.DONE, self._clock.now(), text
-            if message.agent_id is None:
-                message.agent_id = agent_id
-            return message, {"agent_id": agent_id, "note": text}
+            message.agent_id = agent_id
+            return message, {"agent_id": agent_id, "assigned_to": assignee, "note": text}
 
         return self._run(actor, "voicemail.done", str(voicemail_id), change)
 

@@ -78,6 +78,31 @@ def test_events_of_one_call_may_arrive_in_several_batches(journal):
     assert row is not None and row.end_stage == "completed" and row.talk_s == 180.0
 
 
+@pytest.mark.req("IN-04")
+def test_a_call_id_used_again_never_merges_two_calls_into_one(journal, caplog):
+    journal.record(answered_call(), [])
+    later = [  # another call, a day later, under the same id: in one batch, then in pieces
+        ev.CallArrived(at(86400), "c1", "+420603999888", "+420261105556"),
+        ev.CallQueued(at(86401), "c1", 2, 5),
+        ev.CallAnswered(at(86410), "c1", 2, 9, 9.0),
+        ev.CallEnded(at(86500), "c1", "completed", 2, 9, "normal"),
+    ]
+    journal.record(later, [])
+    journal.record(later[2:], [])
+    row = journal.interaction("c1")
+    assert row is not None
+    assert (row.caller, row.queue_id, row.agent_id, row.answered_at, row.ended_at, row.talk_s) == (
+        "+420777123456",
+        1,
+        7,
+        at(4),
+        at(184),
+        180.0,
+    )
+    refused = [r for r in caplog.records if r.levelname == "ERROR" and "call=c1" in r.getMessage()]
+    assert len(refused) == 6  # each refused event named, for the operators
+
+
 @pytest.mark.req("IN-26", "IN-04")
 def test_missed_calls_lists_lost_calls_by_stage_newest_first(journal):
     journal.record(answered_call("ok"), [])

@@ -64,7 +64,9 @@ def test_overlapping_hours_are_explained_next_to_the_field_and_nothing_is_saved(
     page.locator("#f-hours_mon").fill("08:00-12:00, 11:00-17:00")
     page.locator("#save").click()
     expect(page.locator("#form-error")).to_be_visible()
-    expect(page.get_by_text("08:00-12:00 a 11:00-17:00 se překrývají.")).to_be_visible()
+    overlap = "08:00-12:00 a 11:00-17:00 se překrývají."
+    expect(page.locator(".field-error", has_text=overlap)).to_be_visible()  # next to the field
+    expect(page.locator("#form-error-list")).to_contain_text(f"Provozní doba – Pondělí: {overlap}")
     expect(page.locator("#f-hours_mon")).to_have_value("08:00-12:00, 11:00-17:00")
     screenshot(page, "admin-queue-error")
     page.goto("/admin/queue/")

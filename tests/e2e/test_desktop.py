@@ -1,7 +1,9 @@
 """The agent desktop in a real browser against the engine host and the simulated PBX (issue 5): the
 agent's state and queues, a call rung by a simulated caller, the keyboard, the note that survives a
 reload, the live transfer panel with favourites, a refused transfer, and the reconnect after the
-WebSocket is cut."""
+WebSocket is cut; one contact at a time with nothing of the last one, outbound calls that read as
+such and keep the agent's pause, her own missed calls, the categories offered and ICIS without a
+link."""
 
 from __future__ import annotations
 
@@ -294,7 +296,9 @@ def test_a_consultation_from_the_panel_ends_in_a_transfer_the_colleague_sees(
         expect(row.get_by_test_id(f"state-agent-{horak}")).to_have_attribute("data-state", "ready")
         row.get_by_role("button", name=re.compile("Horák")).nth(1).click()  # consult
         expect(page.get_by_test_id("btn-complete")).to_be_enabled()
+        expect(page.get_by_test_id("call-state")).to_have_text("Konzultace: Tomáš Horák")  # not agent:<id>
         expect(colleague.get_by_test_id("call-caller")).to_have_text("+420603123459", timeout=LIVE_MS)
+        expect(colleague.get_by_test_id("call-state")).to_have_text("Konzultace: Marie Nováková")
         page.get_by_test_id("btn-complete").click()
         expect(page.get_by_test_id("agent-state")).to_have_attribute("data-state", "wrap_up")
         assert host.engine.calls["c5"].agent_id == horak
@@ -417,6 +421,7 @@ def test_a_day_in_miniature_identify_consult_the_supervisor_and_transfer_to_a_qu
         )
         sup.get_by_role("button", name=re.compile(supervisor.full_name)).nth(1).click()  # consult
         expect(page.get_by_test_id("btn-end-consult")).to_be_enabled()
+        expect(page.get_by_test_id("call-state")).to_have_text(f"Konzultace: {supervisor.full_name}")
         assert host.pbx.state("c6").consulting == supervisor.agent_number
         settle()
         expect(sup.get_by_test_id(f"state-supervisor-{supervisor.agent_number}")).to_have_attribute(
@@ -475,3 +480,214 @@ def test_callbacks_and_missed_calls_on_the_desktop_planned_settled_and_dialled(d
     page.get_by_test_id(f"callback-dial-{asked}").click()  # the customer is called from his phone
     expect(state(page)).to_have_attribute("data-state", "ringing", timeout=LIVE_MS)
     assert [args[2] for name, args in host.pbx.commands if name == "originate"] == ["+420601555222"]
+
+
+# -- one contact at a time, and nothing of the last one ------------------------------------------
+NO_CLIENT = "S tímto číslem není žádný klient."
+
+
+@pytest.mark.req("IN-11", "CDB-03", "SEC-04")
+def test_the_next_caller_gets_a_clean_client_panel_with_nothing_of_the_last_one(desk, container, host):
+    """Nováková finds Ing. Jana Svobodová for a caller from an unknown number and notes the call;
+    the next caller, from another unknown number, gets an empty panel: no card, no search, no note,
+    no category, and no form the browser could fill in from memory."""
+    page = desk
+    novakova = user_id(container, "novakova")
+    jana = next(c for c in container.clients().by_phone(FAMILY_PHONE) if c.first_name == "Jana")
+    category = next(c for c in container.admin().list("category") if c.name == "Potvrzení o bezdlužnosti")
+    host.apply(lambda engine: (engine.log_in(novakova), engine.ready(novakova)))
+    open_desktop(page)
+    ring(host, "c1", "+420777100200")
+    expect(page.get_by_test_id("ident-list")).to_have_text(NO_CLIENT, timeout=LIVE_MS)
+    page.keyboard.press("Alt+KeyA")
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "answered")
+    page.get_by_test_id("client-q").fill("Svobodová")
+    page.get_by_test_id("client-q").press("Enter")
+    page.get_by_test_id(f"pick-client-{jana.id}").click()
+    expect(page.get_by_test_id("client-name")).to_have_text(jana.name)
+    page.get_by_test_id("note").fill("Žádá potvrzení o bezdlužnosti.")
+    page.get_by_test_id("category").select_option(str(category.id))
+    expect(page.get_by_test_id("desk-status")).to_have_text("Kategorie byla uložena.")
+    page.get_by_test_id("btn-hang-up").click()
+    expect(state(page)).to_have_attribute("data-state", "wrap_up")
+    page.keyboard.press("Alt+KeyR")
+    expect(state(page)).to_have_attribute("data-state", "ready")
+
+    ring(host, "c2", "+420777300400")
+    expect(page.get_by_test_id("call-caller")).to_have_text("+420777300400", timeout=LIVE_MS)
+    expect(page.get_by_test_id("ident-list")).to_have_text(NO_CLIENT)
+    ident = page.get_by_test_id("ident-panel")
+    expect(page.get_by_test_id("client-card")).to_have_count(0)
+    expect(page.get_by_test_id("search-results")).to_be_hidden()
+    expect(page.get_by_test_id("client-q")).to_have_value("")
+    expect(ident).not_to_contain_text("Svobodová")
+    expect(page.get_by_test_id("note")).to_have_value("")
+    expect(page.get_by_test_id("category")).to_have_value("")
+    expect(page.get_by_test_id("note-versions").locator("li")).to_have_count(0)
+    expect(page.get_by_test_id("note-for")).to_contain_text("+420777300400")
+    page.get_by_test_id("btn-new-client").click()  # a new card for this caller: built empty
+    expect(page.locator("#cf-surname")).to_have_value("")
+    expect(page.locator("#cf-phones")).to_have_value("+420777300400")
+    for remembered in ("client-q", "note", "category", "client-form"):
+        expect(page.get_by_test_id(remembered)).to_have_attribute("autocomplete", "off")
+    screenshot(page, "desktop-next-caller-clean")
+
+
+class HeldJournal:
+    """The journal as ``kc engine`` writes it, on a thread of its own: a moment after the desktops
+    were told. While ``holding``, what the engine did waits; ``release`` writes it."""
+
+    def __init__(self, journal) -> None:  # type: ignore[no-untyped-def]
+        self._journal, self._held, self.holding = journal, [], False
+
+    def record(self, events, decisions) -> None:  # type: ignore[no-untyped-def]
+        if self.holding:
+            self._held.append((list(events), list(decisions)))
+        else:
+            self._journal.record(events, decisions)
+
+    def release(self) -> None:
+        self.holding = False
+        for events, decisions in self._held:
+            self._journal.record(events, decisions)
+        self._held = []
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._journal, name)
+
+
+@pytest.fixture
+def held_journal(container):  # type: ignore[no-untyped-def]
+    """Asked for before ``host``: the engine host and the web share the held journal."""
+    journal = HeldJournal(container.journal())
+    container.journal.override(providers.Object(journal))
+    return journal
+
+
+@pytest.mark.req("AG-11", "CDB-02", "IN-11", "AG-13")
+def test_an_outbound_call_reads_as_outbound_and_an_unanswered_ring_keeps_the_agents_pause(
+    held_journal, desk, container, host
+):
+    """Nováková, paused for lunch, calls +420603111222 back: the desktop says whom she calls and
+    from which phone, asks her to pick up her own phone, lists the clients of that number, and
+    carries nothing of her previous call. She does not pick up: she stays on her lunch pause."""
+    page = desk
+    novakova = user_id(container, "novakova")
+    category = next(c for c in container.admin().list("category") if c.name == "Potvrzení o bezdlužnosti")
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    open_desktop(page)
+    page.get_by_test_id("btn-log-in").click()
+    expect(page.get_by_test_id("pause-name")).to_have_text("Po přihlášení")  # LOGIN, in words
+    page.keyboard.press("Alt+KeyR")
+    ring(host, "c1", "+420777100200")
+    expect(page.get_by_test_id("btn-answer")).to_be_enabled(timeout=LIVE_MS)
+    page.keyboard.press("Alt+KeyA")
+    expect(page.get_by_test_id("call-direction")).to_have_text("Příchozí od +420777100200")
+    page.get_by_test_id("note").fill("Předchozí hovor.")
+    page.get_by_test_id("category").select_option(str(category.id))
+    expect(page.get_by_test_id("desk-status")).to_have_text("Kategorie byla uložena.")
+    page.get_by_test_id("btn-hang-up").click()
+    expect(state(page)).to_have_attribute("data-state", "wrap_up")
+    page.get_by_test_id("pause-code").select_option("OBED")
+    page.keyboard.press("Alt+KeyP")
+    expect(page.get_by_test_id("pause-name")).to_have_text("Oběd")
+
+    held_journal.holding = True  # the journal lags the desktop, as it does under load
+    page.get_by_test_id("dial-number").fill(FAMILY_PHONE)
+    page.get_by_test_id("btn-dial").click()
+    expect(page.get_by_test_id("call-direction")).to_have_text(f"Odchozí na {FAMILY_PHONE}", timeout=LIVE_MS)
+    expect(page.get_by_test_id("pick-up")).to_be_visible()  # her own phone rings first
+    expect(page.get_by_test_id("pick-up")).to_contain_text("Zvedněte svůj telefon")
+    expect(page.get_by_test_id("call-from")).to_have_text("pevná linka 2101")
+    expect(page.get_by_test_id("ident-list").locator("li")).to_have_count(2)  # the family phone
+    expect(page.locator("#ident-title")).to_have_text("Klienti s volaným číslem")
+    expect(page.get_by_test_id("dial-number")).to_have_value("")  # the pad is free for the next one
+    expect(page.get_by_test_id("category")).to_have_value("")
+    expect(page.get_by_test_id("note")).to_have_value("")
+    expect(page.get_by_test_id("note-panel")).to_be_visible()
+    screenshot(page, "desktop-outbound-ringing")
+    assert failed == []  # the record of the call exists from the first moment
+
+    host.apply(lambda engine: held_journal.release())
+    host.clock.advance(seconds=60)  # she does not pick up: KC gives the call up
+    host.apply(lambda engine: engine.tick())
+    expect(page.get_by_test_id("call-empty")).to_be_visible(timeout=LIVE_MS)
+    expect(state(page)).to_have_attribute("data-state", "paused")
+    expect(page.get_by_test_id("pause-name")).to_have_text("Oběd")
+    assert host.engine.agents[novakova].pause_code == "OBED"
+
+
+@pytest.mark.req("AG-17", "IN-26")
+def test_an_agent_without_the_callback_role_sees_the_call_she_missed_and_calls_back(desk, container, host):
+    page = desk
+    novakova = user_id(container, "novakova")
+    host.apply(lambda engine: (engine.log_in(novakova), engine.ready(novakova)))
+    open_desktop(page)
+    ring(host, "m1", "+420601555111")
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "ringing", timeout=LIVE_MS)
+    host.clock.advance(seconds=5)
+    host.apply(lambda engine: engine.call_ended("m1", "caller_abandoned"))  # lost while ringing her
+    missed = page.get_by_test_id("missed-m1")
+    expect(missed).to_contain_text("+420601555111", timeout=2 * LIVE_MS)
+    expect(page.get_by_test_id("missed-plan-m1")).to_have_count(0)  # planning callbacks is a role
+
+    ring(host, "m2", "+420601555222")  # rings out at her: KC pauses her and says why
+    expect(page.get_by_test_id("call-caller")).to_have_text("+420601555222", timeout=LIVE_MS)
+    host.clock.advance(seconds=60)
+    host.apply(lambda engine: engine.tick())
+    expect(page.get_by_test_id("pause-name")).to_have_text("Nepřijatý hovor", timeout=LIVE_MS)
+    expect(page.get_by_test_id("pause-why")).to_contain_text("Připraven")
+    host.apply(lambda engine: engine.call_ended("m2", "caller_abandoned"))  # gives up in the queue
+    page.clock.run_for(31_000)  # the list looks again every 30 s
+    expect(page.get_by_test_id("missed-m2")).to_contain_text("+420601555222", timeout=LIVE_MS)
+    today = next(a for a in host.live_view()["agents"] if a["agent_id"] == novakova)["today"]
+    assert today.get("missed") == 2  # the supervisor's count: the same calls
+    page.get_by_test_id("missed-dial-m1").click()
+    expect(state(page)).to_have_attribute("data-state", "ringing", timeout=LIVE_MS)
+    assert [args[2] for name, args in host.pbx.commands if name == "originate"] == ["+420601555111"]
+
+
+@pytest.mark.req("AG-13")
+def test_the_category_list_offers_only_what_can_be_chosen_and_a_refusal_shows_at_the_field(
+    desk, container, host
+):
+    page = desk
+    novakova = user_id(container, "novakova")
+    spa = next(c for c in container.admin().list("category") if c.name == "Lázeňská péče")
+    host.apply(lambda engine: (engine.log_in(novakova), engine.ready(novakova)))
+    open_desktop(page)
+    options = page.get_by_test_id("category").locator("option")
+    expect(options.filter(has_text="Lázeňská péče")).to_have_count(1)
+    for product in ("Fond prevence", "Cestovní pojištění"):  # products, not reasons for a call
+        expect(options.filter(has_text=product)).to_have_count(0)
+    ring(host, "c1", "+420777100200")
+    expect(page.get_by_test_id("btn-answer")).to_be_enabled(timeout=LIVE_MS)
+    page.keyboard.press("Alt+KeyA")
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "answered")
+    container.admin().update(SYSTEM, "category", spa.id, {"active": False})  # while the page is open
+    page.get_by_test_id("category").select_option(str(spa.id))
+    error = page.get_by_test_id("category-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("Tato kategorie hovoru se již nepoužívá.")
+    expect(page.get_by_test_id("category")).to_have_value("")  # what is saved, and the field says why
+    expect(page.get_by_test_id("category")).to_have_attribute("aria-describedby", "category-error")
+    assert container.contacts().record("c1").record.category_id is None
+
+
+@pytest.mark.req("AG-18", "CDB-03")
+def test_a_client_in_icis_says_so_with_the_id_when_no_link_is_configured(desk, container, host):
+    page = desk
+    assert container.settings().icis_url_template == ""
+    family = {c.first_name: c for c in container.clients().search("Svobodová")}
+    open_desktop(page)
+    page.get_by_test_id("client-q").fill("Svobodová")
+    page.get_by_test_id("client-q").press("Enter")
+    page.get_by_test_id(f"pick-client-{family['Jana'].id}").click()
+    expect(page.get_by_test_id("client-name")).to_have_text(family["Jana"].name)
+    expect(page.get_by_test_id("in-icis")).to_have_text("V ICIS: K-1004321")
+    expect(page.get_by_test_id("icis-link")).to_have_count(0)
+    expect(page.get_by_test_id("no-icis")).to_have_count(0)
+    page.get_by_test_id(f"pick-client-{family['Jitka'].id}").click()
+    expect(page.get_by_test_id("client-name")).to_have_text(family["Jitka"].name)
+    expect(page.get_by_test_id("no-icis")).to_have_text("Není v ICIS")

@@ -95,3 +95,52 @@ def test_the_supervisor_whispers_to_an_agent_who_sees_it_and_pauses_her_after_th
         )
     finally:
         agent_context.close()
+
+
+@pytest.mark.req("RT-04", "GEN-04")
+def test_the_service_level_is_written_in_the_pages_language(page, container, running_host):
+    host = running_host
+    general = next(q.id for q in container.admin().list("queue") if q.name == "Obecná linka")
+    novakova = user_id(container, "novakova")
+    open_supervisor(page)
+    ring(host, "s1", "+420603000001")  # nobody is ready: both wait and hang up, lost
+    ring(host, "s2", "+420603000002")
+    host.clock.advance(seconds=10)
+    host.apply(lambda e: (e.call_ended("s1", "caller_abandoned"), e.call_ended("s2", "caller_abandoned")))
+    host.apply(lambda e: (e.log_in(novakova), e.ready(novakova)))
+    ring(host, "s3", "+420603000003")
+    host.apply(lambda e: e.answer_call(novakova, "s3"))  # answered at once: within the threshold
+    row = page.get_by_test_id(f"queue-{general}")
+    expect(page.get_by_test_id(f"queue-{general}-answered")).to_have_text("1", timeout=LIVE_MS)
+    expect(row).to_contain_text("33,3\u00a0%")  # 1 of 3, not "33.3 %"
+    shared = page.evaluate(
+        """async () => {
+          const m = await import("/static/live-common.js");
+          return [m.numberText(1234.5, 1), m.percentText(2 / 3), m.percentText(0.8, 0)];
+        }"""
+    )
+    assert shared == ["1\u00a0234,5", "66,7\u00a0%", "80\u00a0%"]  # as Babel writes them in Czech
+
+
+@pytest.mark.req("RT-05", "AG-16", "IN-18")
+def test_a_closed_queue_says_so_and_when_it_opens_to_the_supervisor_and_the_agent(
+    page, browser, server, container, running_host
+):
+    general = next(q.id for q in container.admin().list("queue") if q.name == "Obecná linka")
+    running_host.clock.advance(hours=9)  # Monday 19:00 in Prague: closed until Tuesday 8:00
+    open_supervisor(page)
+    closed = page.get_by_test_id(f"queue-{general}-closed")
+    expect(closed).to_contain_text("Zavřeno, otevírá 24. 11. 2026", timeout=LIVE_MS)
+    screenshot(page, "supervisor-closed-queue")
+    agent_context = browser.new_context(
+        base_url=server, viewport={"width": 1366, "height": 900}, locale="cs-CZ"
+    )
+    try:
+        desk = agent_context.new_page()
+        open_desktop(desk)
+        expect(desk.get_by_test_id(f"queue-closed-{general}")).to_contain_text(
+            "Zavřeno, otevírá 24. 11. 2026"
+        )
+        screenshot(desk, "desktop-closed-queue")
+    finally:
+        agent_context.close()

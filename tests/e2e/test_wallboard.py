@@ -133,3 +133,20 @@ def test_the_offline_marker_shows_and_the_screen_reconnects(screen, container, l
     expect(root).to_have_attribute("data-connected", "true", timeout=15_000)
     expect(figure(page, "offline")).to_be_hidden()
     expect(figure(page, "waiting")).to_have_text("1", timeout=LIVE_MS)  # synced after the reconnect
+
+
+@pytest.mark.req("GEN-04")
+def test_the_wallboard_writes_its_figures_in_its_pages_language(screen, container, live_host):
+    page = screen
+    wallboard_id, _token = make_wallboard(container)
+    nastenka = user_id(container, "nastenka")
+    container.admin().update(SYSTEM, "user", nastenka, {"language": "en"})
+    ring(live_host, "l1", "+420603400001")  # the only agent is paused: the caller waits, hangs up
+    live_host.clock.advance(seconds=10)
+    live_host.apply(lambda engine: engine.call_ended("l1", "caller_abandoned"))
+    sign_in(page, "nastenka")
+    page.goto(f"/wallboard/{wallboard_id}")
+    expect(page.get_by_test_id("wallboard")).to_have_attribute("data-connected", "true")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(figure(page, "lost")).to_have_text("1", timeout=LIVE_MS)
+    expect(figure(page, "sl")).to_have_text("0%")  # English: no space before the sign

@@ -17,6 +17,7 @@ from kc_adapters.memory.journal import MemoryJournal
 from kc_adapters.simulated_pbx import SimulatedPbx
 from kc_adapters.system import SystemClock
 from kc_domain.organisation.hours import OpeningHours
+from kc_domain.routing.agent import AgentState
 
 
 @pytest.mark.req("IN-01", "IN-04")
@@ -105,3 +106,71 @@ def test_demo_callers_walk_the_ivr_hear_announcements_and_get_called_back(contai
     stop.set()
     assert routed, "no caller got through the IVR to a queue within 30 s"
     assert called_back, "no callback was dialled and answered within 30 s"
+
+
+def memory_host(container, pbx: SimulatedPbx) -> EngineHost:  # type: ignore[no-untyped-def]
+    """An engine host as ``kc demo`` has it, its journal and bus in memory."""
+    return EngineHost(
+        build_engine(container, pbx, SystemClock()),
+        MemoryJournal(),
+        MemoryBus(),
+        SystemClock(),
+        ZoneInfo("Europe/Prague"),
+    )
+
+
+@pytest.mark.req("IN-04")
+def test_a_restarted_demo_gives_its_calls_ids_never_used_before(container):
+    """``kc demo`` restarted runs the same seeded traffic: its calls must still get new ids, or the
+    journal, notes and recordings of a new call would land on an earlier one."""
+    assistance = next(q.id for q in container.admin().list("queue") if q.name == "Asistenční služba")
+    profile = TrafficProfile({assistance: 60.0}, frozenset())
+    ids = []
+    for _start in range(2):  # two runs of the demo, the same seed
+        pbx = SimulatedPbx(strict=False, record_commands=False)
+        host = memory_host(container, pbx)
+        traffic = LiveTraffic(host, pbx, profile, seed=7)
+        for _call in range(3):
+            traffic._arrive(assistance)
+        ids.append(set(pbx.calls))
+    first, second = ids
+    assert len(first) == len(second) == 3 and not first & second
+
+
+@pytest.mark.req("IN-15")
+def test_a_robot_given_a_call_by_a_transfer_hangs_up_like_after_any_call(container):
+    """In ``kc demo`` a human consults a robot and transfers the caller to it: the robot talks and
+    hangs up, instead of keeping the call (and leaving its queue short) for good."""
+    users = {u.username: u.id for u in container.admin().list("user")}
+    human, robot = users["prochazka"], users["kucerova"]  # the assistance line, open round the clock
+    pbx = SimulatedPbx(strict=False, record_commands=False)
+    host = memory_host(container, pbx)
+    stop = threading.Event()
+    engine_thread = threading.Thread(target=host.run, args=(stop, 0.02), daemon=True)
+    engine_thread.start()
+    try:
+        host.apply(lambda e: (e.log_in(human), e.ready(human)))
+        assistance = next(q for q in host.engine.queues.values() if q.name == "Asistenční služba")
+        pbx.incoming("t-1", "+420603111222", assistance.number)
+        host.apply(lambda e: e.call_arrived("t-1", "+420603111222", assistance.number))
+        assert host.engine.calls["t-1"].agent_id == human
+        host.apply(lambda e: e.answer_call(human, "t-1"))
+        # the robots' traffic starts now: the robot signs in, and the caller went to the human
+        LiveTraffic(host, pbx, TrafficProfile({}, frozenset({robot}), handling_mean_s=0.05)).start(stop)
+        _until(lambda: host.engine.agents[robot].state == AgentState.READY, "the robot is not ready")
+        host.apply(lambda e: e.consult(human, "t-1", f"agent:{robot}"))
+        host.apply(lambda e: e.complete_transfer(human, "t-1"))
+        _until(lambda: host.engine.calls["t-1"].end is not None, "the robot kept the transferred call")
+        assert host.engine.calls["t-1"].agent_id == robot
+    finally:
+        stop.set()
+        engine_thread.join(10)
+
+
+def _until(condition, failure: str, seconds: float = 10) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError(failure)

@@ -61,7 +61,7 @@ def test_given_an_empty_database_when_upgraded_then_the_schema_matches_the_code(
 
     database.upgrade()
 
-    assert database.current_revision() == head() == "0019"
+    assert database.current_revision() == head() == "0021"
     assert differences(database) == []
 
 
@@ -149,3 +149,39 @@ def test_nodes_starting_together_may_all_upgrade_at_once(database: Database) -> 
     assert failures == []
     assert database.current_revision() == head()
     assert differences(database) == []
+
+
+def _user(connection: Any, username: str, agent_number: str) -> None:
+    connection.execute(
+        sa.text(
+            "INSERT INTO users (username, full_name, roles, email, agent_number, group_id, active,"
+            " language, password_hash, failed_logins, report_filter_ids)"
+            " VALUES (:username, :username, '[]', '', :number, NULL, true, 'cs', '', 0, '[]')"
+        ),
+        {"username": username, "number": agent_number},
+    )
+
+
+@pytest.mark.req("ADM-02")
+def test_an_agent_number_belongs_to_one_user_in_the_database_too(database: Database) -> None:
+    database.upgrade()
+    with database.engine.begin() as connection:
+        _user(connection, "novakova", "2101")
+        _user(connection, "admin", "")
+        _user(connection, "fronty", "")  # many users without a number
+
+    with pytest.raises(sa.exc.IntegrityError), database.engine.begin() as connection:
+        _user(connection, "druha", "2101")
+
+
+@pytest.mark.req("ADM-02")
+def test_a_database_with_a_shared_agent_number_is_not_migrated_and_hears_which(database: Database) -> None:
+    database.upgrade("0019")
+    with database.engine.begin() as connection:
+        _user(connection, "novakova", "2101")
+        _user(connection, "druha", "2101")
+
+    with pytest.raises(RuntimeError, match=r"2101: druha, novakova"):
+        database.upgrade()
+
+    assert database.current_revision() == "0019"

@@ -20,13 +20,13 @@ NUMBER = "+420261105555"
 class Wiring:
     """PBX events queued by a listener and fed to the engine after each action, never re-entrantly."""
 
-    def __init__(self) -> None:
+    def __init__(self, *colleagues: Agent) -> None:
         self.clock = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
         self.pbx = SimulatedPbx(clock=self.clock)
         self.engine = RoutingEngine(
             self.clock,
             [QueueRouting(1, "Obecná linka", NUMBER, wrap_up_s=0)],
-            [Agent(7, "Marie Nováková", {1: Skill(8, 1)})],
+            [Agent(7, "Marie Nováková", {1: Skill(8, 1)}), *colleagues],
             self.pbx,
         )
         self.seen: list[pbx.PbxEvent] = []
@@ -71,6 +71,37 @@ def test_a_call_handled_at_the_desk_phone_flows_through_the_pbx_events():
         "CallTransferredAtPbx",
     ]
     assert w.engine.agents[7].state.value == "ready" and w.engine.ignored == []
+
+
+@pytest.mark.req("REC-02", "IN-15")
+def test_a_call_transferred_to_a_colleague_goes_on_at_the_pbx_with_a_recorded_stretch_each():
+    from kc_domain.routing import events as ev
+
+    w = Wiring(Agent(8, "Eva Kučerová", {1: Skill(8, 1)}))
+    for agent_id in (7, 8):
+        w.engine.log_in(agent_id)
+        w.engine.ready(agent_id)
+    w.pbx.incoming("c1", "+420777123456", NUMBER)
+    w.settle()
+    assert w.engine.calls["c1"].agent_id == 7
+    w.engine.answer_call(7, "c1")
+    answered = w.clock.now()
+    w.clock.advance(seconds=60)
+    w.engine.consult(7, "c1", "agent:8")
+    w.clock.advance(seconds=30)
+    w.engine.complete_transfer(7, "c1")
+    handed_over = w.clock.now()
+    w.settle()
+    leg = w.pbx.state("c1")  # the caller talks with Eva now; the call has not left the PBX
+    assert (leg.state.value, leg.agent_id, leg.consulting) == ("connected", 8, "")
+    w.clock.advance(seconds=45)
+    w.engine.hang_up_call(8, "c1")
+    w.settle()
+    stretches = [
+        (e.agent_id, e.started_at, e.duration_s) for e in w.engine.events if isinstance(e, ev.CallRecorded)
+    ]
+    assert stretches == [(7, answered, 90.0), (8, handed_over, 45.0)]
+    assert w.engine.calls["c1"].end is not None and w.engine.agents[8].state.value == "ready"
 
 
 @pytest.mark.req("IN-04")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -94,15 +95,23 @@ def test_the_engines_events_go_to_the_database_when_asked(small: Path, tmp_path:
     assert result.exit_code == 0, result.stderr
     figures = json.loads(result.stdout)
     assert figures["database"]["events"] > 5 * figures["total"]["offered"]
+    start = load_scenario(small).start
     with Database(url) as database:
         journal = SqlJournal(database.engine)
-        first = journal.interaction("c1")
-        assert first is not None and first.queue_id == 1
-        assert [e.name for e in journal.events_for("c1")][:2] == ["CallArrived", "CallQueued"]
-        start = load_scenario(small).start
+        calls = journal.interactions(start, start.replace(year=start.year + 1))
+        (first,) = [c for c in calls if re.fullmatch(r"sim-[0-9a-f]{16}-c1", c.call_id)]
+        assert first.queue_id == 1
+        assert [e.name for e in journal.events_for(first.call_id)][:2] == ["CallArrived", "CallQueued"]
         missed = journal.missed_calls(start, start.replace(year=start.year + 1))
         lost = figures["total"]["abandoned_in_queue"] + figures["total"]["abandoned_ringing"]
         assert len(missed) == lost
+
+    # the same scenario again into the same database: new calls, none merged into the first run's
+    again = CliRunner().invoke(main, ["simulate", str(small), "--json", "--database", url])
+    assert again.exit_code == 0, again.stderr
+    with Database(url) as database:
+        both = SqlJournal(database.engine).interactions(start, start.replace(year=start.year + 1))
+        assert len(both) == 2 * len(calls) and len({c.call_id for c in both}) == len(both)
 
 
 @pytest.mark.parametrize("name", ["ozp-day.toml", "erlang-check.toml"])

@@ -10,7 +10,7 @@ import pytest
 from kc_adapters.memory.persistence import MemoryUnitOfWorkFactory
 from kc_adapters.system import FixedClock
 from kc_domain.audit.model import Outcome
-from kc_domain.audit.service import AuditTrail
+from kc_domain.audit.service import Actor, AuditTrail
 from kc_domain.clients.model import (
     Client,
     ClientField,
@@ -374,3 +374,28 @@ def test_an_identifier_belongs_to_one_client_only(clients: ClientService) -> Non
         clients.create(ROOT, {"surname": "Svobodová", "identifier": "7853144123"})
 
     assert codes(refused.value) == {("identifier", "duplicate")}
+
+
+@pytest.mark.req("SEC-03", "SEC-04")
+def test_reading_a_card_is_audited_once_per_reader_and_client_in_a_window(
+    clients: ClientService, store: Store, clock: FixedClock
+) -> None:
+    """Issue 16 #6: a card's personal data were read without any audit record."""
+    created = clients.create(ROOT, jana())
+    other = clients.create(ROOT, jana(identifier="", icis_id="", first_name="Petr", phones=[]))
+    agent, colleague = Actor("novakova", "10.0.0.7"), Actor("horak", "10.0.0.8")
+
+    def reads() -> list[tuple[str, str]]:
+        return [(r.actor, r.object_id) for r in store.records() if r.action == "client.read"]
+
+    for _ in range(3):
+        assert clients.read(agent, created.id).surname == "Svobodová"  # type: ignore[arg-type]
+    clients.read(agent, other.id)  # type: ignore[arg-type]
+    clients.read(colleague, created.id)  # type: ignore[arg-type]
+    assert reads() == [("novakova", str(created.id)), ("novakova", str(other.id)), ("horak", str(created.id))]
+
+    clock.advance(minutes=16)  # a new window
+    clients.read(agent, created.id)  # type: ignore[arg-type]
+    assert reads()[-1] == ("novakova", str(created.id)) and len(reads()) == 4
+    with pytest.raises(NotFound):
+        clients.read(agent, 999)

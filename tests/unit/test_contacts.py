@@ -13,7 +13,7 @@ from kc_adapters.system import FixedClock
 from kc_domain.audit.model import Outcome
 from kc_domain.audit.service import Actor, AuditTrail
 from kc_domain.clients.model import Client
-from kc_domain.contacts.model import NOTE_MAX, CallPhase
+from kc_domain.contacts.model import NOTE_MAX, CallPhase, category_refusal
 from kc_domain.contacts.service import ContactService
 from kc_domain.errors import Forbidden, NotFound, ValidationFailed
 from kc_domain.identity.model import User
@@ -243,6 +243,24 @@ def test_inactive_unknown_or_non_call_categories_are_refused(w):
             w.service.set_category(NOVAKOVA, w.novakova, "c1", category_id)
         assert (refused.value.errors[0].field, refused.value.errors[0].code) == ("category_id", code)
     assert w.service.record("c1").record.category_id is None
+
+
+@pytest.mark.req("AG-13")
+def test_the_categories_offered_are_exactly_those_a_call_accepts(w):
+    """The desktop offers the categories ``category_refusal`` has nothing against; the server
+    checks the same rule, so nothing offered fails and nothing refused is offered."""
+    w.answered("c1", w.novakova)
+    with w.uow_factory() as uow:
+        categories = uow.categories.list()
+    offered = {c.id for c in categories if category_refusal(c) is None}
+    accepted = set()
+    for category in categories:
+        try:
+            w.service.set_category(NOVAKOVA, w.novakova, "c1", category.id)
+        except ValidationFailed:
+            continue
+        accepted.add(category.id)
+    assert offered == accepted == {w.complaint, w.info}
 
 
 @pytest.mark.req("IN-12", "REC-01")

@@ -354,7 +354,9 @@ def test_an_edit_scores_again_against_the_saved_criteria_even_after_the_form_cha
     admin.update(ROOT, "evaluation_form", world["form"], {"criteria": (Criterion("Jiné", Scale.YES_NO),)})
     clock.advance(minutes=10)
 
-    changed = evaluations.update(ROOT, saved.id or 0, scoring(points={1: "5", 2: "0"}, notes=(), comment=""))
+    changed = evaluations.update(
+        ROOT, saved.id or 0, scoring(points={1: "5", 2: "0"}, notes=(), comment=""), editor_id=world["root"]
+    )
 
     assert changed.criteria == CRITERIA
     assert changed.score_percent == 40.0
@@ -373,7 +375,7 @@ def test_a_refused_edit_changes_nothing(
     before = store.snapshot()
 
     with pytest.raises(ValidationFailed):
-        evaluations.update(ROOT, saved.id or 0, scoring(notes=(("999", "x"),)))
+        evaluations.update(ROOT, saved.id or 0, scoring(notes=(("999", "x"),)), editor_id=world["root"])
 
     assert store.snapshot() == before
     assert (store.last().action, store.last().outcome) == ("evaluation.update", Outcome.REJECTED)

@@ -535,3 +535,16 @@ opening_hours = st.builds(
 @given(opening_hours)
 def test_any_opening_hours_survive_to_plain_json_and_from_plain(opening: OpeningHours) -> None:
     assert OpeningHours.from_plain(json.loads(json.dumps(opening.to_plain()))) == opening
+
+
+def test_a_closed_queue_says_when_it_opens_next_in_prague_time() -> None:
+    hours = OpeningHours.office()  # Mon-Thu 8-17, Fri 8-15
+    holidays = frozenset({date(2026, 12, 24), date(2026, 12, 25)})
+    night = datetime(2026, 12, 8, 3, 0, tzinfo=UTC)  # Tuesday 4:00 in Prague
+    assert hours.next_opening(night, PRAGUE, NO_HOLIDAYS) == datetime(2026, 12, 8, 7, 0, tzinfo=UTC)
+    friday_evening = datetime(2026, 12, 11, 16, 0, tzinfo=UTC)  # 17:00, closed since 15:00
+    assert hours.next_opening(friday_evening, PRAGUE, NO_HOLIDAYS) == datetime(2026, 12, 14, 7, 0, tzinfo=UTC)
+    christmas_eve = datetime(2026, 12, 23, 17, 0, tzinfo=UTC)  # Wednesday 18:00; Thu and Fri holidays
+    assert hours.next_opening(christmas_eve, PRAGUE, holidays) == datetime(2026, 12, 28, 7, 0, tzinfo=UTC)
+    assert hours.next_opening(datetime(2026, 12, 8, 9, 0, tzinfo=UTC), PRAGUE, NO_HOLIDAYS) is None  # open
+    assert OpeningHours().next_opening(night, PRAGUE, NO_HOLIDAYS) is None  # never opens

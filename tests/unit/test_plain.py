@@ -11,7 +11,9 @@ import attrs
 import pytest
 
 from kc_domain.admin.kinds import KINDS
+from kc_domain.audit.service import error_params
 from kc_domain.clients.model import ClientField, FieldType
+from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.identity.model import User
 from kc_domain.identity.roles import Role
 from kc_domain.organisation.hours import OpeningHours, TimeInterval
@@ -31,7 +33,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
-from kc_domain.plain import to_plain
+from kc_domain.plain import TEXT_MAX, capped, to_plain
 from kc_domain.recordings.evaluation import Criterion, EvaluationForm, Scale
 from kc_domain.supervision.model import AlertKind, AlertRule, Severity, Wallboard, WallboardLayout
 
@@ -69,6 +71,7 @@ def test_a_user_becomes_a_dict_of_its_fields_with_enums_as_values_and_sets_sorte
         "password_changed_at": "2026-03-02T08:30:15.123456+00:00",
         "failed_logins": 0,
         "locked_until": None,
+        "session_epoch": 0,
         "report_filter_ids": [2, 5, 9],
         "id": 12,
     }
@@ -207,3 +210,15 @@ def test_to_plain_is_deterministic_for_equal_sets() -> None:
     other = ReportAccessFilter("F", {"chats", "hourly", "ivr"}, {1, 3}, set())
 
     assert json.dumps(to_plain(one)) == json.dumps(to_plain(other))
+
+
+@pytest.mark.req("SEC-03", "GEN-01")
+def test_a_refusal_repeats_little_of_a_huge_input() -> None:
+    bomb: object = ["lol"] * 9
+    for _ in range(6):
+        bomb = [bomb] * 9  # what six levels of YAML aliases expand to
+    errors = [FieldError("nodes", "invalid_type", {"value": bomb, "text": "x" * 10_000})] * 100
+    params = error_params(ValidationFailed(errors))
+    assert len(json.dumps(params)) < 5_000
+    assert capped("x" * 10_000) == "x" * (TEXT_MAX - 1) + "…"
+    assert capped({"a": "b", "n": [1, 2]}) == {"a": "b", "n": [1, 2]}  # small data stays as it is

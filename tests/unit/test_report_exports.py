@@ -19,6 +19,7 @@ from kc_adapters.exports.csv import to_csv
 from kc_adapters.exports.pdf import to_html, to_pdf
 from kc_adapters.exports.xlsx import sheet_names, to_xlsx
 from kc_domain.reports.document import Cell, Column, ColumnKind, Document, Table
+from tests.pdf_pages import MM, Page, pdf_pages
 
 pytestmark = pytest.mark.req("REP-05")
 
@@ -313,3 +314,105 @@ def test_a_document_without_tables_still_exports() -> None:
     assert workbook(bare).worksheets[0].cell(row=1, column=1).value == "Bez tabulek"
     assert to_csv(bare, PRAGUE).decode("utf-8-sig").startswith("Bez tabulek\r\n")
     assert to_pdf(bare, PRAGUE).startswith(b"%PDF")
+
+
+# --- the reader's language, Czech Excel, every column of a wide table --------------------------
+
+
+@pytest.mark.req("REP-05", "GEN-04")
+@pytest.mark.parametrize(
+    ("kind", "value", "english"),
+    [
+        (ColumnKind.PERCENT, 0.853, "85.3%"),
+        (ColumnKind.NUMBER, 1234.5, "1,234.50"),
+        (ColumnKind.INT, 12345, "12,345"),
+        (ColumnKind.SECONDS, 3725.0, "1:02:05"),
+        (ColumnKind.DATETIME, datetime(2026, 12, 7, 13, 5, tzinfo=UTC), "12/7/2026, 14:05"),
+        (ColumnKind.DATE, date(2026, 12, 7), "12/7/2026"),
+    ],
+)
+def test_cells_are_formatted_in_the_readers_language(kind: ColumnKind, value: Cell, english: str) -> None:
+    assert format_cell(kind, value, PRAGUE, "en") == english
+    assert format_cell(kind, value, PRAGUE, "cs") == format_cell(kind, value, PRAGUE)  # Czech by default
+
+
+@pytest.mark.req("REP-05", "GEN-04")
+def test_the_csv_for_czech_excel_writes_decimal_commas_percentages_and_times() -> None:
+    text = to_csv(DOCUMENT, PRAGUE, delimiter=";", labels=LABELS, czech_excel=True).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert rows[3] == ["Vytvořeno", "25.11.2026 17:30:05"]
+    assert rows[7] == [CZECH, "12", "1:02:05", "85,30%", "2,5", "25.11.2026 14:03:00", "25.11.2026"]
+    assert rows[8] == ["'=HYPERLINK(1)", "3", "0:01:35", "", "", "", ""]
+    assert rows[9] == ["Celkem", "15", "1:03:40", "80,00%", "2,0", "", ""]
+    assert not any("." in cell for row in rows[7:10] for cell in row[1:5])
+    plain = to_csv(DOCUMENT, PRAGUE, delimiter=";").decode("utf-8-sig")  # for programs: dots
+    assert "3725.0;0.8530;2.5" in plain
+
+
+WIDE = Table(
+    title="Přestávky podle kódu",
+    columns=(
+        Column("agent", "Operátor"),
+        *(Column(f"p{n}", f"Přestávka dlouhého jména číslo {n}", ColumnKind.SECONDS) for n in range(24)),
+    ),
+    rows=tuple(
+        (name, *(3600.0 * n + 61.0 for n in range(24)))
+        for name in ("Šárka Ďuricová", "Tomáš Horák", "Marie Nováková")
+    ),
+    totals=("", *(10_800.0 * n + 183.0 for n in range(24))),
+)
+
+
+def _within_the_paper(pages: list[Page]) -> None:
+    for page in pages:  # the right margin is 12 mm: nothing printed beyond it
+        assert page.right <= page.width - 12 * MM + 0.5, (page.number, page.right, page.width)
+
+
+@pytest.mark.req("REP-05")
+def test_pdf_prints_every_column_of_a_table_wider_than_the_page() -> None:
+    document = Document(
+        title="Aktivita",
+        filters=(("Období", "25. 11. 2026"),),
+        generated_at=DOCUMENT.generated_at,
+        tables=(WIDE,),
+    )
+    pages = pdf_pages(to_pdf(document, PRAGUE, labels=LABELS))
+    _within_the_paper(pages)
+    words = set().union(*(page.words for page in pages))
+    for column in WIDE.columns:
+        assert set(column.label.split()) <= words, column.label
+    text = "\n".join(page.text for page in pages)
+    for n in (0, 23):  # the first and the last figure column, with their figures
+        assert format_cell(ColumnKind.SECONDS, 3600.0 * n + 61.0, PRAGUE) in text
+    parts = [line for line in text.splitlines() if line.startswith(WIDE.title)]
+    assert len(parts) > 1 and parts[0].endswith(f"(1/{len(parts)})")  # printed in parts ...
+    assert text.count("Ďuricová") == len(parts)  # ... each with the key column again
+    assert text.count("Celkem") == len(parts)
+
+
+@pytest.mark.req("REP-05")
+def test_pdf_has_the_title_filters_and_time_made_on_every_page_and_page_numbers() -> None:
+    long = Table(title="Dlouhá", columns=COLUMNS[:2], rows=tuple((f"řádek {n}", n) for n in range(150)))
+    document = Document(
+        title="Dlouhý přehled",
+        filters=(("Období", "25. 11. 2026"), ("Fronta", "Obecná linka")),
+        generated_at=DOCUMENT.generated_at,
+        tables=(long,),
+    )
+    pages = pdf_pages(to_pdf(document, PRAGUE, labels=LABELS))
+    assert len(pages) > 2
+    _within_the_paper(pages)
+    for page in pages:
+        flat = " ".join(page.text.split())
+        assert "Dlouhý přehled" in flat and "Obecná linka" in flat and "25. 11. 2026" in flat
+        assert "Vytvořeno: 25. 11. 2026 17:30" in flat
+        assert f"{page.number} / {len(pages)}" in flat
+
+
+@pytest.mark.req("REP-05", "GEN-04")
+def test_pdf_and_excel_follow_the_readers_language() -> None:
+    text, _pages = pdf_text(to_pdf(DOCUMENT, PRAGUE, labels=LABELS, locale="en"))
+    assert "85.3%" in text and "1,234" not in text and "11/25/2026, 14:03" in text
+    assert 'lang="en"' in to_html(DOCUMENT, PRAGUE, locale="en")
+    sheet = workbook(labels=LABELS, locale="en").worksheets[0]
+    assert sheet.cell(row=5, column=1).value == "Vytvořeno: 11/25/2026, 17:30"

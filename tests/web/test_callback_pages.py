@@ -173,17 +173,18 @@ def test_filters_by_queue_state_and_mine(client, container, stored):
     assert rows(client.get("/callbacks/?mine=1").get_data(as_text=True)) == ["cb-mine"]
     assert rows(client.get("/callbacks/?state=done").get_data(as_text=True)) == ["cb-done"]
     assert rows(client.get("/callbacks/?state=finished").get_data(as_text=True)) == ["cb-done"]
+    # an agent sees the requests of the queues she has a skill in (issue 16): Horák not the payments
+    # queue's cb-early, which the supervisor sees
     assert rows(client.get("/callbacks/?state=all").get_data(as_text=True)) == [
-        "cb-early",
         "cb-mine",
         "cb-late",
         "cb-done",
     ]
     assert rows(client.get("/callbacks/?state=bogus&queue=x").get_data(as_text=True)) == [
-        "cb-early",
         "cb-mine",
         "cb-late",
     ]
+    assert client.get(f"/callbacks/?queue={q['Platby a dlužné pojistné']}").status_code == 403
 
 
 @LIST
@@ -235,13 +236,20 @@ def test_each_action_is_a_command_to_the_engine_confirmed_and_audited(
 
 
 @LIST
-def test_a_refusal_shows_the_engines_reason_and_is_audited(client, container, stored, engine):
+def test_a_refusal_is_explained_in_words_and_the_engines_reason_audited(client, container, stored, engine):
     english(client)
-    engine.reply = {"ok": False, "error": "callback 'cb-mine' belongs to agent 5, not 2"}
+    holder = next(u for u in container.admin().list("user") if u.username == "horak")
+    engine.reply = {
+        "ok": False,
+        "error": f"callback 'cb-mine' belongs to agent {holder.id}, not 2",
+        "kind": "refused",
+        "holder_id": holder.id,
+    }
 
-    page = client.post("/callbacks/cb-mine/dial", follow_redirects=True).get_data(as_text=True)
+    page = html.unescape(client.post("/callbacks/cb-mine/dial", follow_redirects=True).get_data(as_text=True))
 
-    assert "belongs to agent 5, not 2" in html.unescape(page) and 'class="flash error"' in page
+    assert "Tomáš Horák has this callback request; nothing was changed." in page
+    assert "belongs to agent" not in page and 'class="flash error"' in page  # not the engine's own text
     record = container.audit().search(container.uow_factory(), AuditQuery(action="callback.dial"), 1)[0]
     assert record.outcome == Outcome.REJECTED and "belongs to agent" in record.params["error"]
 
@@ -361,9 +369,10 @@ def test_the_api_creates_and_acts_and_reports_field_errors(client, container, st
     assert client.api("POST", "/api/v1/callbacks/cb-early/dance", {}).status_code == 404
     assert engine.seen == []
 
-    engine.reply = {"ok": False, "error": "callback 'cb-done': cannot cancel when done"}
+    engine.reply = {"ok": False, "error": "callback 'cb-done': cannot cancel when done", "state": "done"}
     refused = client.api("POST", "/api/v1/callbacks/cb-done/cancel", {"reason": "x"})
-    assert refused.status_code == 409 and refused.get_json()["error"].endswith("cannot cancel when done")
+    assert refused.status_code == 409  # said in words, not in the engine's text
+    assert refused.get_json()["error"] == "Teď to nejde: stav je „Vyřízený“. Nic se nezměnilo."
 
 
 @LIST

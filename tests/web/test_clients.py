@@ -19,7 +19,9 @@ TEMPLATE = "https://icis.ozp.example/klient/{icis_id}"
 
 
 def audit_records(container: Any, action: str = "client.") -> list[Any]:
-    return container.audit().search(container.uow_factory(), AuditQuery(action=action), 20)
+    """The audited changes (reads of a card, ``client.read``, are left out)."""
+    found = container.audit().search(container.uow_factory(), AuditQuery(action=action), 40)
+    return [r for r in found if r.action != "client.read"][:20]
 
 
 def with_icis(container: Any) -> None:

@@ -208,3 +208,57 @@ def test_the_api_needs_the_agent_desktop_permission(client, container, calls):
     assert client.login("nastenka").status_code == 302
     assert client.get("/api/v1/me/last-calls").status_code == 403
     assert client.get("/me/history").status_code == 403
+
+
+@pytest.mark.req("AG-09", "AG-05", "IN-16")
+def test_a_call_handed_on_stays_in_the_first_agents_history_as_transferred_with_its_client(
+    client, container, calls
+):
+    novakova, horak = calls["novakova"], calls["horak"]
+    queue = first_queue(container).id
+    at = T0 + timedelta(minutes=30)
+    container.journal().record(
+        [
+            ev.CallArrived(at, "handed", "+420603111222", "+420261105555"),
+            ev.CallQueued(at, "handed", queue, 5),
+            ev.AgentStateChanged(at, novakova, "busy", "ready", "", "handed"),
+            ev.CallAnswered(at, "handed", queue, novakova, 0.0),
+            ev.CallTransferred(at + timedelta(minutes=1), "handed", novakova, "agent", str(horak)),
+            ev.AgentStateChanged(at + timedelta(minutes=1), novakova, "wrap_up", "busy", "", "handed"),
+            ev.AgentStateChanged(at + timedelta(minutes=1), horak, "busy", "ready", "", "handed"),
+            ev.CallAnswered(at + timedelta(minutes=1), "handed", queue, horak, 0.0),
+            ev.CallEnded(at + timedelta(minutes=4), "handed", "completed", queue, horak, "normal"),
+        ],
+        [],
+    )
+    with container.uow_factory()() as uow:
+        jana = next(c for c in uow.clients.search("Svobodová", 5) if c.first_name == "Jana")
+    agent(client, "horak")
+    assert client.api("PUT", "/api/v1/calls/handed/client", {"client_id": jana.id}).status_code == 200
+    theirs = client.get("/me/history?since=2026-11-23&until=2026-11-23").get_data(as_text=True)
+    assert "Handled" in row_of(theirs, "handed")
+
+    agent(client, "novakova")
+    mine = row_of(
+        client.get("/me/history?since=2026-11-23&until=2026-11-23").get_data(as_text=True), "handed"
+    )
+    assert "Transferred to Tomáš Horák" in mine and "Handled" not in mine
+    assert f'href="/clients/?id={jana.id}"' in mine and jana.name in mine
+
+
+def row_of(page: str, call_id: str) -> str:
+    start = page.index(f'<tr id="call-{call_id}">')
+    return page[start : page.index("</tr>", start)]
+
+
+@pytest.mark.req("CDB-03", "AG-05")
+def test_the_client_card_page_shows_the_clients_contact_history(client, container, calls):
+    with container.uow_factory()() as uow:
+        jana = next(c for c in uow.clients.search("Svobodová", 5) if c.first_name == "Jana")
+    agent(client)
+    assert client.api("PUT", "/api/v1/calls/mine/client", {"client_id": jana.id}).status_code == 200
+    client.api("PUT", "/api/v1/calls/mine/note", {"text": "Dotaz na přeplatek"})
+    page = client.get(f"/clients/?id={jana.id}").get_data(as_text=True)
+    history = page[page.index('id="client-calls"') :]
+    assert 'id="call-mine"' in history and "Dotaz na přeplatek" in history and "Marie Nováková" in history
+    assert 'id="call-earlier"' not in history  # Horák's call of that number was not Jana's

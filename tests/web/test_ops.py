@@ -103,3 +103,64 @@ def test_every_setting_is_documented_in_readme_and_configuration_docs():
         text = (root / document).read_text(encoding="utf-8")
         missing = [o.name for o in OPTIONS if f"`{o.name}` | `{o.default or '(empty)'}`" not in text]
         assert missing == [], f"{document} lacks {missing}"
+
+
+# -- the log cannot be forged through what a client sends (issue 16) ---------------------------------
+
+
+@pytest.fixture
+def log_lines():  # type: ignore[no-untyped-def]
+    """The stderr log as `kc web` writes it (format and filter), read back line by line."""
+    import io
+    import logging
+
+    from apps.web.logs import configure_logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    configure_logging("INFO")
+    written = io.StringIO()
+    root.handlers[0].setStream(written)  # type: ignore[attr-defined]
+    yield lambda: [line for line in written.getvalue().splitlines() if " kc.web " in line]
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.mark.req("SEC-03")
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "x user=admin POST /admin/user/1/delete 302 - forged",
+        "abc\x1b[2K",
+        "a" * 65,
+        "ok\tuser=admin",
+        "ďábel",
+    ],
+    ids=["fields", "terminal-escape", "too-long", "tab", "non-ascii"],
+)
+def test_a_request_id_that_is_not_a_short_safe_token_is_replaced(client, log_lines, forged):
+    import re
+
+    response = client.get("/login", headers={"X-Request-Id": forged.encode("utf-8").decode("latin-1")})
+
+    given = response.headers["X-Request-Id"]
+    assert re.fullmatch(r"[0-9a-f]{16}", given)
+    (line,) = log_lines()
+    assert f"req={given} user=- GET /login 200" in line
+    assert "forged" not in line and "\x1b" not in line
+
+
+def test_a_safe_request_id_is_kept(client, log_lines):
+    response = client.get("/login", headers={"X-Request-Id": "lb-7f3a.42_x"})
+
+    assert response.headers["X-Request-Id"] == "lb-7f3a.42_x"
+    assert "req=lb-7f3a.42_x user=- GET /login 200" in log_lines()[0]
+
+
+@pytest.mark.req("SEC-03")
+def test_a_path_cannot_break_the_log_line_or_pose_as_fields(client, log_lines):
+    client.get("/nothing%0a2026-01-01 00:00:00,000 INFO kc.web req=x user=admin POST /admin/ 302")
+
+    (line,) = log_lines()
+    assert "GET /nothing%0A2026-01-01%2000:00:00,000%20INFO%20kc.web%20req=x%20user=admin" in line
+    assert line.endswith(" 404")

@@ -288,8 +288,60 @@ def test_audio_full_and_ranges_and_one_audit_record_per_playback(client, world, 
     assert seek.status_code == 206 and seek.data == WAV[24000:]
     beyond = client.get(f"/recordings/{rid}/audio", headers={"Range": "bytes=999999999-"})
     assert beyond.status_code == 416
-    # the full request and the range from byte 0 start a playback; seeking is not audited again
-    assert audit_actions(container, "supervizor") == ["recording.listen", "recording.listen"]
+    # one record for the user and the recording in the window, whichever ranges were asked for
+    assert audit_actions(container, "supervizor") == ["recording.listen"]
+
+
+@pytest.mark.req("REC-05")
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Range": "bytes=1-", "If-Range": '"nope"'},  # a failed If-Range sends the whole file
+        {"Range": "bytes=44-"},  # all the audio after the WAV header
+        {"Range": "bytes=0-99"},
+        {},
+    ],
+)
+def test_every_listen_is_audited_whatever_the_range_headers(client, world, container, headers):
+    signed_in(client, "supervizor")
+    rid = world["ids"]["r1"]
+    heard = client.get(f"/recordings/{rid}/audio", headers=headers)
+    assert heard.status_code in (200, 206) and heard.data
+    assert audit_actions(container, "supervizor") == ["recording.listen"]
+    # a second request in the window (seeking, replaying) adds no record
+    again = client.get(f"/recordings/{rid}/audio", headers={"Range": "bytes=24000-"})
+    assert again.status_code == 206
+    assert audit_actions(container, "supervizor") == ["recording.listen"]
+
+
+@pytest.mark.req("REC-05")
+def test_listen_and_download_audited_again_after_the_window(client, world, container):
+    clock = FixedClock(NOW)
+    container.clock.override(providers.Object(clock))
+    container.audit.reset()
+    container.recordings.reset()  # the singletons take the clock when they are made
+    try:
+        rid = world["ids"]["r1"]
+        signed_in(client, "nahravky")
+        for _ in range(2):
+            client.get(f"/recordings/{rid}/audio", headers={"Range": "bytes=44-"})
+            client.get(f"/recordings/{rid}/download.wav", headers={"Range": "bytes=100-"})
+            client.get(f"/recordings/{rid}/download.mp3")
+            clock.advance(minutes=5)
+        assert sorted(audit_actions(container, "nahravky")) == ["recording.download", "recording.listen"]
+        clock.advance(minutes=6)
+        client.get(f"/recordings/{rid}/audio", headers={"Range": "bytes=1-", "If-Range": '"nope"'})
+        client.get(f"/recordings/{rid}/download.wav")
+        assert sorted(audit_actions(container, "nahravky")) == [
+            "recording.download",
+            "recording.download",
+            "recording.listen",
+            "recording.listen",
+        ]
+    finally:
+        container.clock.reset_override()
+        container.audit.reset()
+        container.recordings.reset()
 
 
 @pytest.mark.req("REC-05")
@@ -324,7 +376,7 @@ def test_download_wav_and_mp3_audited(client, world, container, tmp_path):
     subprocess.run(["sox", str(tmp_path / "r.mp3"), str(tmp_path / "back.wav")], check=True, timeout=60)
     with wave.open(str(tmp_path / "back.wav")) as back:
         assert abs(back.getnframes() / back.getframerate() - 3.0) < 0.2
-    assert audit_actions(container, "nahravky") == ["recording.download", "recording.download"]
+    assert audit_actions(container, "nahravky") == ["recording.download"]  # once in the window
 
 
 # -- legal hold, retention, a lost file --------------------------------------------------------------
@@ -399,3 +451,13 @@ def test_recording_links_for_pages_listing_calls(app, container, world):
         assert second.id != r2 and recording_links(calls)["c2"] == "/recordings/?call=c2"
         g.user = container.sign_in().identity(users["novakova"])
         assert recording_links(calls) == {}  # an agent without the right to listen
+
+
+@pytest.mark.req("REC-02", "GEN-04")
+def test_the_recordings_size_is_written_in_the_pages_language(client, world):
+    signed_in(client, "supervizor")
+    rid = world["ids"]["r1"]
+    czech = client.get(f"/recordings/{rid}").get_data(as_text=True)
+    assert "<dd>46,9&nbsp;kB</dd>" in czech  # 48 044 bytes
+    client.post("/language", {"language": "en", "next": "/"})
+    assert "<dd>46.9&nbsp;kB</dd>" in client.get(f"/recordings/{rid}").get_data(as_text=True)

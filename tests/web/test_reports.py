@@ -161,7 +161,7 @@ def test_a_category_row_leads_to_the_calls_of_that_category(client, container, d
     page = client.http.get(f"/reports/categories?{PERIOD}").get_data(as_text=True)
     (drill,) = re.findall(r'href="(/reports/calls\?[^"]*category=[^"]*)"', page)
     calls = client.http.get(drill.replace("&amp;", "&")).get_data(as_text=True)
-    assert "c1" in calls and "c3" not in calls  # only the call of that category
+    assert 'id="call-c1"' in calls and 'id="call-c3"' not in calls  # only the call of that category
 
 
 @pytest.mark.req("REP-23", "ADM-06")
@@ -179,7 +179,7 @@ def test_every_registered_report_is_grantable_and_builds_on_an_empty_journal(cli
         assert all(table["rows"] == [] for table in response.get_json()["tables"]), key
 
 
-@pytest.mark.req("REP-07", "AG-14")
+@pytest.mark.req("REP-07", "AG-14", "CDB-03")
 def test_a_drilled_down_call_links_to_its_recording(client, container, day):
     import array
 
@@ -192,6 +192,8 @@ def test_a_drilled_down_call_links_to_its_recording(client, container, day):
     assert f'href="/recordings/{made.id}"' in page and len(re.findall(r'href="/recordings/\d', page)) == 1
     played = client.http.get(f"/recordings/{made.id}").get_data(as_text=True)  # one click: play, download
     assert f"/recordings/{made.id}/audio" in played
+    assert "Příchozí" in page and ">inbound<" not in page  # the direction in words
+    assert 'href="/clients/?phone=%2B420' in page  # the number opens the client card (CDB-03)
     client.login("novakova")  # an agent without the right to listen: the calls, no links
     mine = client.http.get(f"/reports/calls?report=hourly&{PERIOD}")
     assert mine.status_code == 200 and "/recordings/" not in mine.get_data(as_text=True)
@@ -243,3 +245,107 @@ def test_the_distribution_over_months_and_days_of_the_month(client, day):
     page = client.http.get(f"/reports/distribution?{PERIOD}").get_data(as_text=True)
     links = re.findall(r'href="([^"]*/reports/calls[^"]*)"', page)
     assert any("since=2026-11-23" in link and "until=2026-11-24" in link for link in links)  # the month
+
+
+@pytest.fixture
+def busy_day(container, day):
+    """The day's calls, an agent's day with twenty kinds of pause (a table of twenty-one columns)
+    and callers through the IVR: every report has rows to print."""
+    from datetime import timedelta
+
+    from apps.seed import seed_ivr
+    from kc_domain.routing import events as ev
+    from tests.integration.test_call_flow import queue_ids
+
+    horak = next(u.id for u in container.admin().list("user") if u.username == "horak")
+    start = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+    changes = [ev.AgentStateChanged(start, horak, "ready", "logged_out", "")]
+    for n in range(20):
+        at = start + timedelta(minutes=10 * n + 1)
+        changes.append(ev.AgentStateChanged(at, horak, "paused", "ready", f"PRESTAVKA_{n:02d}"))
+        changes.append(ev.AgentStateChanged(at + timedelta(minutes=5), horak, "ready", "paused", ""))
+    changes.append(ev.AgentStateChanged(start + timedelta(hours=4), horak, "logged_out", "ready", ""))
+    seed_ivr(container.ivr(), queue_ids(container))
+    walk = {
+        "otevreno": {"entries": 1, "exits": 1},
+        "nabidka": {"entries": 1, "exits": 1, "choices": {"1": 1}},
+    }
+    ivr = [ev.CallLeftIvr(NOW.replace(day=23, hour=8), "w1", "hlavni", 1, "route", "", walk)]
+    container.journal().record([*changes, *ivr], [])
+    return day
+
+
+@pytest.mark.req("REP-05")
+def test_every_reports_pdf_prints_every_column_with_a_header_and_page_numbers(client, busy_day):
+    """Each registered report's PDF, read back page by page: every column label of every table is
+    printed, nothing runs past the right margin (where the paper ends, text is cut), and every page
+    has the title, the filters, the time made and its number."""
+    from apps.web.reports import REPORTS
+    from tests.pdf_pages import MM, pdf_pages
+
+    client.login("supervizor")
+    for key in REPORTS:
+        document = client.api("GET", f"/api/v1/reports/{key}?{PERIOD}").get_json()
+        assert any(table["rows"] for table in document["tables"]), key
+        response = client.http.get(f"/reports/{key}/export/pdf?{PERIOD}")
+        assert response.status_code == 200, key
+        pages = pdf_pages(response.data)
+        for page in pages:
+            where = (key, page.number)
+            assert page.right <= page.width - 12 * MM + 0.5, where  # within the right margin
+            flat = " ".join(page.text.split())
+            assert document["title"] in flat and "23. 11. 2026 – 24. 11. 2026" in flat, where
+            assert "Vytvořeno: 26. 11. 2026 13:00" in flat, where
+            assert f"{page.number} / {len(pages)}" in flat, where
+        for table in document["tables"]:
+            shown = [p for p in pages if any(line.startswith(table["title"]) for line in p.text.splitlines())]
+            words = set().union(*(p.words for p in shown))
+            for column in table["columns"]:
+                assert set(column["label"].split()) <= words, (key, table["title"], column["label"])
+    activity = client.http.get(f"/reports/agent_activity/export/pdf?{PERIOD}").data
+    codes = {f"PRESTAVKA_{n:02d}" for n in range(20)}
+    assert codes <= set().union(*(p.words for p in pdf_pages(activity)))  # 21 columns, in parts
+
+
+@pytest.mark.req("REP-05", "GEN-04")
+def test_the_csv_for_czech_excel_has_decimal_commas_and_a_name_of_its_own(client, day):
+    client.login("supervizor")
+    plain = client.http.get(f"/reports/calls_overview/export/csv?{PERIOD}")
+    czech = client.http.get(f"/reports/calls_overview/export/csv-semicolon?{PERIOD}")
+    name = re.compile(r'filename="([^"]+)"')
+    plain_name = name.search(plain.headers["Content-Disposition"]).group(1)  # type: ignore[union-attr]
+    czech_name = name.search(czech.headers["Content-Disposition"]).group(1)  # type: ignore[union-attr]
+    assert plain_name.endswith(".csv") and czech_name.endswith(".csv") and plain_name != czech_name
+    rows = {r[0]: r for r in csv.reader(io.StringIO(czech.data.decode("utf-8-sig")), delimiter=";") if r}
+    general = day[1]
+    assert rows[general][8:] == ["50,00%", "25,00%", "0:00:14", "0:01:10", "", "0:03:30"]
+    assert rows["Vytvořeno"][1] == "26.11.2026 13:00:00"
+    machine = {r[0]: r for r in csv.reader(io.StringIO(plain.data.decode("utf-8-sig"))) if r}
+    assert machine[general][8:] == ["0.5000", "0.2500", "13.5", "70.0", "", "210.0"]
+
+
+@pytest.mark.req("REP-05", "GEN-04")
+def test_chart_values_are_written_in_the_pages_language(app):
+    from flask_babel import force_locale
+
+    from apps.web.reports.chart import bars
+
+    with app.test_request_context():
+        with force_locale("cs"):
+            czech = bars("Hovory", ["Po", "Út"], [("Přijaté", [1250.5, 4000])])
+        with force_locale("en"):
+            english = bars("Calls", ["Mon", "Tue"], [("Answered", [1250.5, 4000])])
+    assert ">4\u00a0000<" in czech and ": 1\u00a0250,5<" in czech  # axis 0..4 000, a bar's value
+    assert ">4,000<" in english and ": 1,250.5<" in english
+
+
+@pytest.mark.req("REP-05", "GEN-04")
+def test_the_chart_and_the_figures_are_written_in_the_pages_language(client, day):
+    client.login("supervizor")
+    czech = client.http.get(f"/reports/calls_overview?{PERIOD}").get_data(as_text=True)
+    ticks = re.findall(r'text-anchor="end">([^<]*)<', czech)
+    assert ticks and all(t.replace("\u00a0", "").isdecimal() for t in ticks), ticks  # whole steps
+    assert "50,0\u00a0%" in czech and "23. 11. 2026 – 24. 11. 2026" in czech
+    client.post("/language", {"language": "en", "next": "/"})
+    english = client.http.get(f"/reports/calls_overview?{PERIOD}").get_data(as_text=True)
+    assert "50.0%" in english and "11/23/2026 – 11/24/2026" in english

@@ -63,3 +63,48 @@ def test_wallboard_user_sees_no_administration(client):
     page = client.get("/").get_data(as_text=True)
     assert "/admin/" not in page
     assert client.get("/admin/").status_code == 403
+
+
+# -- repeated refusals do not flood the audit log; one address cannot lock out everyone (issue 16) --
+
+
+def _records(container, action):  # type: ignore[no-untyped-def]
+    return container.audit().search(container.uow_factory(), AuditQuery(action=action), 500)
+
+
+@pytest.mark.req("SEC-03")
+def test_a_flood_of_bad_kiosk_tokens_makes_one_audit_record_and_then_one_count(client, container):
+    for n in range(100):
+        assert client.get(f"/wallboard/kiosk/guess-{n}").status_code == 404
+
+    assert len(_records(container, "wallboard.kiosk_denied")) == 1
+    container.audit().flush_denials(container.uow_factory(), everything=True)  # as after the minute
+    newest, first = _records(container, "wallboard.kiosk_denied")
+    assert (newest.actor, newest.outcome.value, newest.params["repeated"]) == ("kiosk", "denied", 99)
+    assert first.params == {"websocket": False}
+    assert container.audit().verify(container.uow_factory()) == []
+
+
+@pytest.mark.req("SEC-02", "SEC-03")
+def test_one_address_guessing_many_names_is_throttled_and_audited_as_counts(app, client, container):
+    from tests.conftest import Client
+
+    for n in range(32):  # KC_LOGIN_SOURCE_MAX_FAILURES is 30
+        client.login(f"jmeno{n}", "spatne-heslo")
+
+    response = client.login("cerna")  # even the right password, from this address
+    assert response.status_code == 401
+    assert "Příliš mnoho neúspěšných přihlášení" in response.get_data(as_text=True)
+    other_browser = app.test_client()
+    other_browser.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    elsewhere = Client(other_browser)
+    assert elsewhere.login("cerna").status_code == 302
+    assert [
+        r.params["reason"] for r in _records(container, "auth.sign_in") if r.outcome.value == "failed"
+    ] == [
+        "throttled",
+        "bad_credentials",
+    ]
+    container.audit().flush_denials(container.uow_factory(), everything=True)
+    counts = {r.params["reason"]: r.params["repeated"] for r in _records(container, "auth.sign_in")[:2]}
+    assert counts == {"bad_credentials": 29, "throttled": 2}

@@ -4,6 +4,7 @@ acknowledgement and the alert history; agents are refused."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -158,3 +159,47 @@ def test_a_supervisor_opens_an_agents_call_history_and_an_agent_cannot(client, c
     assert client.http.get("/me/history?agent=99999").status_code == 404
     client.login("horak")
     assert client.http.get(f"/me/history?agent={novakova}").status_code == 404
+
+
+@pytest.mark.req("RT-06", "GEN-04")
+def test_the_alert_history_writes_times_and_percentages_in_the_pages_language(client, container):
+    from kc_domain.supervision.model import Alert, AlertKind
+
+    general = next(q.id for q in container.admin().list("queue") if q.name == "Obecná linka")
+    raised = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    with container.uow_factory()() as uow:
+        wait = uow.alerts.add(
+            Alert(
+                1,
+                AlertKind.LONG_WAIT,
+                f"queue:{general}",
+                queue_id=general,
+                value=61.0,
+                limit=45.0,
+                raised_at=raised,
+            )
+        )
+        level = uow.alerts.add(
+            Alert(
+                2,
+                AlertKind.LOW_SERVICE_LEVEL,
+                f"queue:{general}",
+                queue_id=general,
+                value=66.7,
+                limit=80.0,
+                raised_at=raised,
+            )
+        )
+        uow.commit()
+    client.login("supervizor")
+    page = client.http.get("/supervisor/alerts?since=2026-11-23&until=2026-11-23").get_data(as_text=True)
+
+    def cells(alert_id: int) -> list[str]:
+        row = page.split(f'id="alert-{alert_id}"', 1)[1].split("</tr>", 1)[0]
+        return [cell.strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+
+    assert cells(wait.id)[4:6] == ["1:01", "0:45"]  # as the live view shows a wait, not "61.0 s"
+    assert cells(level.id)[4:6] == ["66,7\u00a0%", "80,0\u00a0%"]
+    client.post("/language", {"language": "en", "next": "/"})
+    page = client.http.get("/supervisor/alerts?since=2026-11-23&until=2026-11-23").get_data(as_text=True)
+    assert cells(level.id)[4:6] == ["66.7%", "80.0%"]

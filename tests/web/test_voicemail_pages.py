@@ -83,3 +83,29 @@ def test_an_agent_without_the_callback_role_is_refused(client, container, receiv
     assert container.voicemail().get(message.id).state == VoicemailState.NEW
     denied = container.audit().search(container.uow_factory(), AuditQuery(action="access.denied"), 1)[0]
     assert denied.actor == "novakova" and denied.params["path"] == f"/voicemail/{message.id}/assign"
+
+
+@pytest.mark.req("GEN-01", "SEC-03")
+def test_only_the_assignee_or_a_supervisor_closes_a_message(client, container, received):
+    """Issue 16 #15: an agent closing a message another had taken left it credited to that other."""
+    message, _queue = received
+    users = {u.username: u for u in container.admin().list("user")}
+    client.login("supervizor")
+    assert client.post(f"/voicemail/{message.id}/assign").status_code == 302
+
+    client.login("horak")
+    refused = client.post(f"/voicemail/{message.id}/done", {"note": "hotovo"}, follow_redirects=True)
+    assert "Tento vzkaz si už přiřadil jiný operátor." in refused.get_data(as_text=True)
+    kept = container.voicemail().get(message.id)
+    assert kept.state == VoicemailState.ASSIGNED and kept.agent_id == users["supervizor"].id
+    rejected = container.audit().search(container.uow_factory(), AuditQuery(action="voicemail.done"), 1)[0]
+    assert rejected.outcome == Outcome.REJECTED and rejected.actor == "horak"
+
+    other = container.voicemail().receive("+420601234568", "Klientská linka", None, wav(1.0))
+    assert client.post(f"/voicemail/{other.id}/assign").status_code == 302
+    client.login("supervizor")  # a supervisor may close another's message, and is credited with it
+    assert client.post(f"/voicemail/{other.id}/done", {"note": "za něj"}).status_code == 302
+    closed = container.voicemail().get(other.id)
+    assert closed.state == VoicemailState.DONE and closed.agent_id == users["supervizor"].id
+    done = container.audit().search(container.uow_factory(), AuditQuery(action="voicemail.done"), 1)[0]
+    assert done.actor == "supervizor" and done.params["assigned_to"] == users["horak"].id

@@ -161,3 +161,30 @@ def test_a_bad_kiosk_token_is_a_404_and_audited_without_the_token(app, container
     assert {r.outcome.value for r in denied} == {"denied"}
     assert all(bad not in json.dumps(r.params) and bad not in r.object_id for r in denied)
     assert records(container, "wallboard.kiosk_opened") == []
+
+
+@pytest.mark.req("SEC-03", "WB-01")
+def test_the_demo_server_logs_no_kiosk_token_and_shows_no_server_banner(client, container, app, caplog):
+    import logging
+    import threading
+    import urllib.request
+
+    from apps.cli.serve import demo_server
+
+    client.login("admin")
+    wallboard_id = container.admin().list("wallboard")[0].id
+    token = issue(client, wallboard_id)
+    server = demo_server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/wallboard/kiosk/{token}"
+        with caplog.at_level(logging.INFO), urllib.request.urlopen(url) as answer:
+            banner = answer.headers["Server"]
+    finally:
+        server.shutdown()
+        thread.join(5)
+    assert "Werkzeug" not in banner and "Python" not in banner
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("/wallboard/kiosk/<token> 200" in line for line in lines), lines
+    assert not any(token in line for line in lines)

@@ -23,8 +23,8 @@ def listing(kind: str) -> dict[str, Any]:
 @bp.route("/<kind>", methods=["POST"])
 @requires(Permission.VIEW_ADMIN)
 def create(kind: str) -> tuple[dict[str, Any], int]:
-    values, password = values_from_json(resource_for(kind), request.get_json(silent=True))
-    entity = admin().create(actor(), kind, values, password=password or None)
+    values, password, unreadable = values_from_json(resource_for(kind), request.get_json(silent=True))
+    entity = admin().create(actor(), kind, values, password=password or None, unreadable=unreadable)
     return admin().plain(kind, entity), 201
 
 
@@ -38,8 +38,11 @@ def detail(kind: str, entity_id: int) -> dict[str, Any]:
 @bp.route("/<kind>/<int:entity_id>", methods=["PATCH", "PUT"])
 @requires(Permission.VIEW_ADMIN)
 def update(kind: str, entity_id: int) -> dict[str, Any]:
-    values, password = values_from_json(resource_for(kind), request.get_json(silent=True))
-    return admin().plain(kind, admin().update(actor(), kind, entity_id, values, password=password or None))
+    values, password, unreadable = values_from_json(resource_for(kind), request.get_json(silent=True))
+    updated = admin().update(
+        actor(), kind, entity_id, values, password=password or None, unreadable=unreadable
+    )
+    return admin().plain(kind, updated)
 
 
 @bp.route("/<kind>/<int:entity_id>", methods=["DELETE"])

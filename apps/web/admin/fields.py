@@ -15,6 +15,7 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from apps.web.admin import criteria
+from apps.web.query_args import int_problem
 from kc_domain.errors import FieldError
 from kc_domain.organisation.hours import (
     WEEKDAYS,
@@ -96,6 +97,8 @@ class Field:
         if self.kind == "ref":
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
                 errors.append(FieldError(self.name, "not_a_number"))
+            elif value is not None:
+                return _checked(self.name, value, errors)
             return value
         if self.kind == "datetime":
             return None if value is None else _aware_datetime(self.name, value, errors)
@@ -104,6 +107,8 @@ class Field:
         if not isinstance(value, expected[self.kind]) or (self.kind == "int" and isinstance(value, bool)):
             errors.append(FieldError(self.name, "not_a_number" if self.kind == "int" else "invalid_choice"))
             return None
+        if self.kind == "int":
+            return _checked(self.name, value, errors)
         if self.kind == "choice":
             return self._member(value, errors)
         if self.kind == "multi":
@@ -119,7 +124,8 @@ class Field:
         if self.kind == "refs":
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
                 errors.append(FieldError(self.name, "not_a_number"))
-            return frozenset(value)
+                return frozenset(value)
+            return frozenset(_checked(self.name, v, errors) for v in value) - {None}
         if self.kind == "hours":
             try:
                 return OpeningHours.from_plain(value)
@@ -198,11 +204,18 @@ def _aware_datetime(name: str, value: Any, errors: list[FieldError]) -> datetime
 
 
 def _int(name: str, raw: str, errors: list[FieldError]) -> int | None:
-    try:
-        return int(raw)
-    except ValueError:
-        errors.append(FieldError(name, "not_a_number" if raw else "required"))
+    if not raw:
+        errors.append(FieldError(name, "required"))
         return None
+    return _checked(name, raw, errors)
+
+
+def _checked(name: str, raw: int | str, errors: list[FieldError]) -> int | None:
+    """A whole number within the database's range (``query_args.int_problem``), or the error."""
+    number, problem = int_problem(raw, name, signed=True)
+    if problem is not None:
+        errors.append(problem)
+    return number
 
 
 def _intervals(field: str, text: str, errors: list[FieldError]) -> tuple[Any, ...]:

@@ -10,10 +10,21 @@ from werkzeug.wrappers import Response
 from apps.web.admin import criteria
 from apps.web.admin.fields import Field
 from apps.web.admin.resources import RESOURCES, Resource
-from apps.web.admin.service import admin, cells, defaults, labels, resource_for, values_from_form
+from apps.web.admin.service import (
+    admin,
+    cells,
+    defaults,
+    error_summary,
+    labels,
+    name_of,
+    readable,
+    resource_for,
+    used_by_text,
+    values_from_form,
+)
 from apps.web.errors import validation_payload
 from apps.web.security import actor, current_user, requires
-from kc_domain.errors import InUse, ValidationFailed
+from kc_domain.errors import Conflict, InUse, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.organisation.hours import WEEKDAYS
 
@@ -46,12 +57,14 @@ def create(kind: str) -> Page:
     resource = resource_for(kind)
     if request.method == "GET":
         return _form(resource, None, None, {})
+    values, password, unreadable = values_from_form(resource, request.form)
     try:
-        values, password = values_from_form(resource, request.form)
-        entity = admin().create(actor(), kind, values, password=password or None)
+        entity = admin().create(actor(), kind, values, password=password or None, unreadable=unreadable)
     except ValidationFailed as error:
-        return _form(resource, None, request.form, _by_field(error)), 422
-    flash(_("Saved: %(name)s", name=_name(entity)), "success")
+        return _form(resource, None, request.form, _by_field(resource, error)), 422
+    except Conflict:
+        return _form(resource, None, request.form, {}, conflict=True), 409
+    flash(_("Saved: %(name)s", name=name_of(resource, entity)), "success")
     return redirect(url_for("admin.listing", kind=kind))
 
 
@@ -62,20 +75,24 @@ def edit(kind: str, entity_id: int) -> Page:
     entity = admin().get(kind, entity_id)
     if request.method == "GET":
         return _form(resource, entity, None, {})
+    values, password, unreadable = values_from_form(resource, request.form)
     try:
-        values, password = values_from_form(resource, request.form)
-        entity = admin().update(actor(), kind, entity_id, values, password=password or None)
+        entity = admin().update(
+            actor(), kind, entity_id, values, password=password or None, unreadable=unreadable
+        )
     except ValidationFailed as error:
-        return _form(resource, entity, request.form, _by_field(error)), 422
-    flash(_("Saved: %(name)s", name=_name(entity)), "success")
+        return _form(resource, entity, request.form, _by_field(resource, error)), 422
+    except Conflict:
+        return _form(resource, entity, request.form, {}, conflict=True), 409
+    flash(_("Saved: %(name)s", name=name_of(resource, entity)), "success")
     return redirect(url_for("admin.listing", kind=kind))
 
 
 @bp.route("/<kind>/<int:entity_id>/delete", methods=["POST"])
 @requires(Permission.VIEW_ADMIN)
 def delete(kind: str, entity_id: int) -> Response:
-    resource_for(kind)
-    name = _name(admin().get(kind, entity_id))
+    resource = resource_for(kind)
+    name = name_of(resource, admin().get(kind, entity_id))
     try:
         admin().delete(actor(), kind, entity_id)
     except InUse as error:
@@ -83,7 +100,7 @@ def delete(kind: str, entity_id: int) -> Response:
             _(
                 "%(name)s cannot be deleted: it is still used by %(users)s.",
                 name=name,
-                users=", ".join(error.used_by),
+                users=used_by_text(error.used_by),
             ),
             "error",
         )
@@ -100,8 +117,10 @@ def _form(
     entity: object | None,
     submitted: MultiDict[str, str] | None,
     errors: dict[str, list[str]],
+    conflict: bool = False,
 ) -> str:
-    """Render the form with the entity's values, or with what was submitted after an error."""
+    """Render the form with the entity's values, or with what was submitted after an error: every
+    problem next to its field and in a list at the top that names the fields."""
     shown: dict[str, object] = defaults(resource) if entity is None and submitted is None else {}
     for field in resource.fields:
         if field.kind == "password":
@@ -115,8 +134,11 @@ def _form(
         "admin/form.html",
         resource=resource,
         entity=entity,
+        title=name_of(resource, entity) if entity is not None else "",
         values=shown,
         errors=errors,
+        summary=error_summary(resource, errors),
+        conflict=conflict,
         targets=_overflow_targets(resource),
         holidays=_holidays(resource),
     )
@@ -157,15 +179,8 @@ def _submitted_value(field: Field, form: MultiDict[str, str]) -> dict[str, objec
     return {field.name: form.get(field.name, "")}
 
 
-def _by_field(error: ValidationFailed) -> dict[str, list[str]]:
+def _by_field(resource: Resource, error: ValidationFailed) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for item in validation_payload(error):
+    for item in validation_payload(ValidationFailed(readable(resource, e) for e in error.errors)):
         found.setdefault(str(item["field"]), []).append(str(item["message"]))
     return found
-
-
-def _name(entity: object) -> str:
-    for attr in ("username", "name", "code"):
-        if hasattr(entity, attr):
-            return str(getattr(entity, attr))
-    return f"#{getattr(entity, 'id', '')}"

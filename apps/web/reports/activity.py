@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from apps.web.messages import pause_name
 from apps.web.reports.base import Built, Context, Report
 from kc_domain.reports.document import Column, ColumnKind, Table
 
@@ -28,7 +29,7 @@ def activity(ctx: Context) -> Built:
         handling = round(((handled.talk_s if handled else 0.0) + wrap) / answered, 1) if answered else None
         rows.append(
             (
-                ctx.agent_names.get(agent_id, f"#{agent_id}"),
+                ctx.agent_name(agent_id),
                 spent.logged_in_s,
                 spent.seconds.get("ready", 0.0),
                 spent.seconds.get("busy", 0.0),
@@ -61,13 +62,12 @@ def activity(ctx: Context) -> Built:
         tuple(rows),
         drill=tuple(drill),
     )
-    ordered = sorted(codes)
+    names = {c: pause_name(c, ctx.pause_names) for c in codes}  # headed by name, not by code
+    ordered = sorted(codes, key=lambda c: names[c].casefold())
     breaks = Table(
-        str(_l("Pauses by code")),
-        (Column("agent", str(_l("Agent"))), *(Column(c, c, S) for c in ordered)),
-        tuple(
-            (ctx.agent_names.get(a, f"#{a}"), *(p.get(c, 0.0) for c in ordered)) for a, p in pauses.items()
-        ),
+        str(_l("Time in each pause")),
+        (Column("agent", str(_l("Agent"))), *(Column(c, names[c], S) for c in ordered)),
+        tuple((ctx.agent_name(a), *(p.get(c, 0.0) for c in ordered)) for a, p in pauses.items()),
     )
     return Built((table, breaks))
 

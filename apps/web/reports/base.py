@@ -29,6 +29,11 @@ class Context:
     now: datetime
     drill: Callable[..., str]  # the URL of the calls behind a figure (extra filter parameters)
     trees: Callable[[], Mapping[str, Any]] = dict  # IVR tree name -> its tree (the active version)
+    pause_names: Mapping[str, str] = attrs.field(factory=dict)  # pause code -> its name (KC's own too)
+
+    def agent_name(self, agent_id: int) -> str:
+        """An agent's name; one deleted since is said to be, never shown by id."""
+        return self.agent_names.get(agent_id) or str(_l("Deleted agent"))
 
     def figures(self, group: str) -> dict[Any, CallFigures]:
         return dict(self.journal.figures(self.wanted, group, self.thresholds, self.agents))

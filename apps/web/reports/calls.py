@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from apps.web.reports.base import Built, Context, Report, figure_table
-from apps.web.reports.chart import bars
+from apps.web.reports.chart import bars, day_label
 from kc_domain.reports.document import ColumnKind
 from kc_domain.reports.figures import CallFigures
 
@@ -31,7 +31,7 @@ def _by_queue(ctx: Context) -> list[tuple[str, CallFigures, str]]:
     keys = sorted(found, key=lambda q: (ctx.queue_names.get(q, "") if q is not None else "~", q or 0))
     return [
         (
-            ctx.queue_names.get(q, f"#{q}") if q is not None else str(_l("No queue")),
+            ctx.queue_names.get(q) or str(_l("Deleted queue")) if q is not None else str(_l("No queue")),
             found[q],
             ctx.drill(queue=q),
         )
@@ -50,7 +50,7 @@ def _answered_and_lost(rows: list[tuple[Any, CallFigures, str]]) -> list[tuple[s
 def _by_agent(ctx: Context) -> list[tuple[str, CallFigures, str]]:
     found = {a: f for a, f in ctx.figures("agent").items() if a is not None}
     keys = sorted(found, key=lambda a: ctx.agent_names.get(a, ""))
-    return [(ctx.agent_names.get(a, f"#{a}"), found[a], ctx.drill(agent=a)) for a in keys]
+    return [(ctx.agent_name(a), found[a], ctx.drill(agent=a)) for a in keys]
 
 
 def overview(ctx: Context) -> Built:
@@ -182,7 +182,7 @@ AGENT_SLA = ["answered", "lost_share", "average_talk"]
 
 
 def _short(day: Any) -> str:
-    return f"{day.day}. {day.month}." if isinstance(day, date) else str(day)
+    return day_label(day) if isinstance(day, date) else str(day)
 
 
 REPORTS = (

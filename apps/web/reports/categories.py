@@ -21,7 +21,7 @@ def categories(ctx: Context) -> Built:
             seen.add(current.id)
             names.append(current.name)
             current = known.get(current.parent_id) if current.parent_id is not None else None
-        return " › ".join(reversed(names)) or f"#{category_id}"
+        return " › ".join(reversed(names)) or str(_l("Deleted category"))
 
     def drill(category_id: int | None) -> str:  # no filter selects the calls without a category
         return "" if category_id is None else ctx.drill(category=category_id)

@@ -1,9 +1,17 @@
-"""Charts rendered on the server as SVG (REP-05): the page and the PDF show the same drawing."""
+"""Charts rendered on the server as SVG (REP-05): the page and the PDF show the same drawing, its
+numbers in the reader's language (``1,25`` in Czech)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from html import escape
+
+from babel.dates import format_skeleton
+from babel.numbers import format_decimal
+from flask_babel import get_locale
+
+from kc_adapters.exports import DEFAULT_LOCALE
 
 WIDTH, HEIGHT = 900, 280
 LEFT, BOTTOM, TOP = 48, 40, 28
@@ -13,7 +21,7 @@ COLOURS = ("#2f6fb0", "#c8463d", "#5f9e4f", "#c99a2e")
 def bars(title: str, categories: Sequence[str], series: Sequence[tuple[str, Sequence[float]]]) -> str:
     """Grouped columns: one group per category, one column per series (name, values)."""
     top = max((v for _name, values in series for v in values), default=0) or 1
-    scale = _nice(top)
+    scale = 4 * _nice(top / 4)  # four whole steps of 1, 2 or 5 times a power of ten: 0, 2, 4, 6, 8
     plot_w, plot_h = WIDTH - LEFT - 10, HEIGHT - BOTTOM - TOP
     group_w = plot_w / max(1, len(categories))
     bar_w = max(1.0, group_w * 0.8 / max(1, len(series)))
@@ -55,7 +63,7 @@ def bars(title: str, categories: Sequence[str], series: Sequence[tuple[str, Sequ
 
 
 def _nice(top: float) -> float:
-    """The axis maximum: 1, 2 or 5 times a power of ten, at least ``top``."""
+    """1, 2 or 5 times a power of ten (at least 1), at least ``top``: an axis step."""
     magnitude = 1.0
     while magnitude * 10 < top:
         magnitude *= 10
@@ -65,5 +73,12 @@ def _nice(top: float) -> float:
     return 10 * magnitude
 
 
+def day_label(day: date) -> str:
+    """A day under a column, short, in the reader's language: ``23. 11.`` in Czech, ``11/23`` in English."""
+    return format_skeleton("Md", day, locale=str(get_locale() or DEFAULT_LOCALE))
+
+
 def _number(value: float) -> str:
-    return f"{value:g}" if value < 10_000 else f"{value:,.0f}".replace(",", " ")
+    """An axis or bar value in the reader's language: ``1,25`` and ``12 500`` in Czech, ``1.25`` and
+    ``12,500`` in English (up to two decimals, none when whole)."""
+    return format_decimal(value, "#,##0.##", locale=str(get_locale() or DEFAULT_LOCALE))

@@ -3,7 +3,8 @@ see, each report with its filter form, tables, charts and exports, and the calls
 
 - ``GET /reports/`` the list; ``GET /reports/<key>`` a report (filters in the query string:
   ``preset`` or ``since``/``until``, ``weekday``, ``from``/``to``, ``queue``, ``agent``, ``group``);
-- ``GET /reports/<key>/export/<xlsx|csv|csv-semicolon|pdf>`` the same as a file;
+- ``GET /reports/<key>/export/<xlsx|csv|csv-semicolon|pdf>`` the same as a file (``csv`` for
+  programs, dot decimals; ``csv-semicolon`` for Czech Excel, decimal commas, a file name of its own);
 - ``GET /reports/calls`` the calls behind a figure (drill-down), the same filters plus ``hour``;
 - ``GET /api/v1/reports/<key>`` the report as JSON.
 
@@ -19,17 +20,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from apps.web.errors import validation_payload
-from apps.web.messages import CALL_ENDS
+from apps.web.messages import CALL_ENDS, DIRECTIONS, pause_names
 from apps.web.recordings import recording_links
 from apps.web.reports import REPORTS
 from apps.web.reports.base import Context, Report
-from apps.web.security import audit_denied, current_user, requires
-from kc_adapters.exports import format_cell
+from apps.web.security import audit_denied, current_user, may, requires
+from kc_adapters.exports import DEFAULT_LOCALE, date_text, format_cell
 from kc_domain.errors import Forbidden, ValidationFailed
 from kc_domain.identity.roles import Permission
+from kc_domain.identity.sight import granted
 from kc_domain.reports.document import Document
 from kc_domain.reports.figures import report_times, selected, sl_thresholds
 from kc_domain.reports.filters import PRESETS, ReportFilter, Scope, parse_filter, restrict
@@ -38,10 +41,10 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 api = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
 
 CALLS_LIMIT = 1000  # calls listed behind a figure at most
-EXPORTS = {
+EXPORTS = {  # format -> content type, the end of the file name
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     "csv": ("text/csv; charset=utf-8", "csv"),
-    "csv-semicolon": ("text/csv; charset=utf-8", "csv"),
+    "csv-semicolon": ("text/csv; charset=utf-8", "excel-cs.csv"),  # not the plain CSV's name
     "pdf": ("application/pdf", "pdf"),
 }
 
@@ -52,6 +55,11 @@ def _kc() -> Any:
 
 def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["KC_TIMEZONE"])
+
+
+def _locale() -> str:
+    """The reader's language, for numbers and dates (Babel's code, e.g. "cs")."""
+    return str(get_locale() or DEFAULT_LOCALE)
 
 
 def scope() -> Scope:
@@ -70,16 +78,8 @@ def scope_of(admin: Any, user_id: int, permissions: frozenset[Permission]) -> Sc
     groups of the report-access filters assigned to the account (none: everything; several add up);
     an agent, the agents' reports with their own figures; anyone else nothing (None)."""
     if Permission.VIEW_REPORTS in permissions:
-        account = admin.get("user", user_id)
-        filters = [f for f in admin.list("report_filter") if f.id in account.report_filter_ids]
-        if not filters:
-            return Scope()
-
-        def union(attr: str) -> frozenset[Any]:
-            sets = [getattr(f, attr) for f in filters]
-            return frozenset() if any(not s for s in sets) else frozenset().union(*sets)
-
-        return Scope(union("reports"), union("queue_ids"), union("group_ids"))
+        # the same grant as every other page's sight (kc_domain.identity.sight, apps/web/sight.py)
+        return Scope(*granted(admin.get("user", user_id), admin.list("report_filter")))
     if Permission.AGENT_DESKTOP in permissions:
         mine = frozenset(r.key for r in REPORTS.values() if r.for_agents)
         return Scope(reports=mine, own_agent_id=user_id)
@@ -154,6 +154,7 @@ def make_context(kc: Any, wanted: ReportFilter, zone: ZoneInfo, drill: Any = Non
         kc.clock().now(),
         drill or (lambda **_extra: ""),
         lambda: _ivr_trees(kc),
+        pause_names(admin.list("pause_code")),
     )
 
 
@@ -186,7 +187,7 @@ def build_document(report: Report, ctx: Context) -> Document:
 
 def _filter_words(ctx: Context) -> tuple[tuple[str, str], ...]:
     w = ctx.wanted
-    found = [(_("Period"), f"{w.since.strftime('%d. %m. %Y')} – {w.until.strftime('%d. %m. %Y')}")]
+    found = [(_("Period"), f"{date_text(w.since, _locale())} – {date_text(w.until, _locale())}")]
     if w.weekdays:
         from apps.web.reports.calls import WEEKDAYS
 
@@ -215,7 +216,7 @@ def _labels() -> dict[str, str]:
 
 @bp.app_template_filter("report_cell")
 def report_cell(value: Any, kind: Any) -> str:
-    return format_cell(kind, value, _zone())
+    return format_cell(kind, value, _zone(), _locale())
 
 
 @bp.route("/")
@@ -291,15 +292,19 @@ def render(document: Document, key: str, fmt: str, zone: ZoneInfo) -> tuple[byte
     if fmt == "xlsx":
         from kc_adapters.exports.xlsx import to_xlsx
 
-        body = to_xlsx(document, zone, _labels())
+        body = to_xlsx(document, zone, _labels(), _locale())
     elif fmt == "pdf":
         from kc_adapters.exports.pdf import to_pdf
 
-        body = to_pdf(document, zone, _labels())
+        body = to_pdf(document, zone, _labels(), _locale())
+    elif fmt == "csv-semicolon":  # for Czech Excel: semicolons and decimal commas
+        from kc_adapters.exports.csv import to_csv
+
+        body = to_csv(document, zone, ";", _labels(), czech_excel=True)
     else:
         from kc_adapters.exports.csv import to_csv
 
-        body = to_csv(document, zone, ";" if fmt == "csv-semicolon" else ",", _labels())
+        body = to_csv(document, zone, ",", _labels())
     mimetype, extension = EXPORTS[fmt]
     day = document.generated_at.astimezone(zone).strftime("%Y%m%d-%H%M")
     return body, mimetype, f"kc-{key}-{day}.{extension}"
@@ -343,6 +348,8 @@ def calls() -> tuple[str, int] | str:
         limit=CALLS_LIMIT,
         report=report,
         stages=CALL_ENDS,
+        directions=DIRECTIONS,
+        cards=may(Permission.AGENT_DESKTOP),  # the caller's number opens the client card (CDB-03)
         links=recording_links(r.call_id for r, _times in rows),  # REP-07
     )
 

@@ -3,7 +3,7 @@
 // {"agent": view}, {"panel": [...]} (whole) or {"panel_update": [...]} (changed agents only).
 // Texts come from the JSON block #desktop-i18n rendered by the template (English msgids, Czech).
 
-import { $, LANG, api, duration, h, liveSocket, refusalText, timeFmt, translator, whenText } from "./live-common.js";
+import { $, LANG, api, closedText, duration, h, liveSocket, percentText, refusalText, timeFmt, translator, whenText } from "./live-common.js";
 
 const root = document.getElementById("desktop");
 const t = translator("desktop-i18n");
@@ -58,6 +58,7 @@ const S = {
   panel: [],
   devices: new Map(), // line or extension number -> its state at the PBX
   pauseCodes: [],
+  pauseNames: {}, // code -> its name: administered ones, retired ones and KC's own (LOGIN, RONA)
   categories: [],
   lines: [],
   lineGroups: [],
@@ -65,7 +66,10 @@ const S = {
   received: Date.now(), // when the agent view arrived (a ringing call's wait keeps counting from it)
   callId: "",
   noteCallId: "",
+  contactId: "", // the contact (call) the client panel, the note and the category belong to
   clientId: null,
+  clientName: "", // the client matched to the call's number or picked for it
+  savedCategory: "", // the call's category as the server has it
   favourites: new Set(store.get("kc.desk.favourites", [])),
 };
 
@@ -124,7 +128,10 @@ function renderAgent(before) {
   badge.dataset.state = a.state;
   root.dataset.state = a.state;
   const code = a.state === "paused" ? a.pause_code : "";
-  $("pause-name").textContent = code ? S.pauseCodes.find((p) => p.code === code)?.name ?? code : "";
+  $("pause-name").textContent = pauseName(code);
+  // the one pause KC sets by itself says why (an agent's own pause is hers and needs no reason)
+  $("pause-why").hidden = code !== "RONA";
+  $("pause-why").textContent = code === "RONA" ? t("pause.RONA_why") : "";
   const loggedOut = a.state === "logged_out";
   $("btn-log-in").disabled = !loggedOut;
   $("btn-log-out").disabled = loggedOut;
@@ -132,13 +139,18 @@ function renderAgent(before) {
   $("btn-pause").disabled = loggedOut || a.state === "ringing";
   const device = $("device");
   if ((a.device || "") !== (before?.device ?? null)) device.value = a.device || ""; // only what changed
+  // the wrap-up is over: the note is sealed as its first version (before a next call takes the panel)
+  if (before && before.state === "wrap_up" && a.state !== "wrap_up") saveNote(true, noteBox.value.trim() !== "");
   renderQueues();
   renderCall(before);
   tick();
   if (before && before.state !== a.state && a.state === "wrap_up") refreshLists();
-  // the wrap-up is over: the note is sealed as its first version
-  if (before && before.state === "wrap_up" && a.state !== "wrap_up") saveNote(true, noteBox.value.trim() !== "");
+  // a call that rang here went away unanswered: look once the journal has it (it lags a moment)
+  else if (before?.call && !a.call) setTimeout(refreshMissed, JOURNAL_LAG_MS);
 }
+
+// the pause code's name as administered, KC's own codes in words (apps/web/messages.py)
+const pauseName = (code) => (code ? S.pauseNames[code] || code : "");
 
 function renderQueues() {
   const list = $("my-queues");
@@ -170,6 +182,7 @@ function renderQueues() {
         "li",
         { class: `queue${q.signed_in ? " signed" : ""}${q.waiting ? " has-waiting" : ""}`, "data-testid": `queue-${q.queue_id}` },
         h("span", { class: "queue-name" }, q.name),
+        closedText(q, t) ? h("span", { class: "closed", "data-testid": `queue-closed-${q.queue_id}` }, closedText(q, t)) : null,
         h("span", { class: "waiting", "data-testid": `queue-waiting-${q.queue_id}`, title: t("waiting") }, `${q.waiting} ${t("waiting")}`),
         toggle,
         q.locked ? h("span", { class: "locked-note", id: noteId }, t("locked")) : null,
@@ -194,9 +207,9 @@ $("btn-pause").addEventListener("click", () => command("pause", { code: pauseSel
 
 // ---------------------------------------------------------------------------------- (2) the call
 function callStateText(call) {
-  if (call.stage === "ringing") return t("call.ringing");
-  if (call.conference) return t("call.conference", { party: call.consulting });
-  if (call.consulting) return t("call.consulting", { party: call.consulting });
+  if (call.stage === "ringing") return call.direction === "outbound" ? t("call.ringing_out") : t("call.ringing");
+  if (call.conference) return t("call.conference", { party: consultedParty(call) });
+  if (call.consulting) return t("call.consulting", { party: consultedParty(call) });
   if (call.held) return t("call.held");
   if (call.direction === "outbound" && !call.connected && call.stage !== "answered") return t("call.dialling");
   return t("call.talking");
@@ -206,15 +219,17 @@ function renderCall(before) {
   const a = S.agent;
   const call = a.call;
   const mine = call && call.agent_id === a.agent_id;
+  const callId = call?.call_id || "";
+  const contactId = callId || a.last_call_id || "";
+  if (contactId !== S.contactId) startContact(contactId, call);
+  else renderNoteMode();
   $("call-empty").hidden = Boolean(call);
   $("call-info").hidden = !call;
   if (call) {
     const stateEl = $("call-state");
     stateEl.textContent = callStateText(call);
     stateEl.dataset.stage = call.held ? "held" : call.stage;
-    $("call-direction").textContent = t(`call.${call.direction}`) === `call.${call.direction}` ? "" : t(`call.${call.direction}`);
-    $("call-caller").textContent = call.caller || t("none");
-    $("call-dialled").textContent = call.dialled || t("none");
+    renderParties(call);
     $("call-queue").textContent = call.queue || t("none");
     $("call-ivr").textContent = call.ivr_path?.length ? call.ivr_path.join(" › ") : t("none");
     const tags = Object.entries(call.tags || {});
@@ -245,16 +260,71 @@ function renderCall(before) {
     noRecord.disabled = !talking || !mine;
   }
   $("wrapup").hidden = a.state !== "wrap_up";
-
-  const callId = call?.call_id || "";
   if (callId !== S.callId) {
     S.callId = callId;
-    if (call && call.caller && call.direction !== "outbound") identify(call.caller);
+    if (call?.caller) identify(call.caller, call.direction); // the caller, or whom she calls
   }
-  const noteCallId = callId || a.last_call_id || "";
-  if (noteCallId !== S.noteCallId) loadNote(noteCallId, call);
-  else renderNoteMode();
   renderPanel();
+}
+
+// the direction first, both ways: whom the call is with and the client matched to the number; for
+// an outbound call also the agent's own phone, which KC rings first and she must pick up
+function renderParties(call) {
+  const outbound = call.direction === "outbound";
+  const number = call.caller || t("none");
+  const heading = t(outbound ? "call.to" : "call.from", { number });
+  $("call-direction").textContent = [heading, S.clientName].filter(Boolean).join(" · ");
+  $("call-caller-label").textContent = outbound ? t("call.called") : t("call.caller");
+  $("call-caller").textContent = number;
+  $("call-dialled").textContent = call.dialled || t("none");
+  for (const id of ["call-dialled-label", "call-dialled"]) $(id).hidden = outbound;
+  for (const id of ["call-from-label", "call-from"]) $(id).hidden = !outbound;
+  $("call-from").textContent = outbound ? myPhone() : "";
+  const pickUp = $("pick-up");
+  pickUp.hidden = !(outbound && call.stage === "ringing");
+  pickUp.textContent = pickUp.hidden ? "" : t("call.pick_up", { number });
+}
+
+function myPhone() {
+  const device = S.agent?.device;
+  if (device) return t("call.mobile", { number: device });
+  return t("call.desk_phone", { number: root.dataset.extension || "" }).trim();
+}
+
+// the other side of a consultation: the consulted party, or, at the consulted agent's desk, the
+// colleague who asked
+function consultedParty(call) {
+  const consultedHere = call.consulting === `agent:${S.agent.agent_id}`;
+  return partyName(consultedHere ? `agent:${call.agent_id}` : call.consulting);
+}
+
+// whom a consultation is with, by name: "agent:8" is a colleague in the panel, a number a
+// supervisor's extension, a line of the panel, or else the number itself
+function partyName(target) {
+  const agentId = /^agent:(\d+)$/.exec(target || "")?.[1];
+  if (agentId) return S.panel.find((p) => String(p.agent_id) === agentId)?.name || t("colleague");
+  const supervisor = (S.supervisors || []).find((s) => s.number === target);
+  return supervisor?.name ?? S.lines.find((l) => l.number === target)?.name ?? target;
+}
+
+// a new contact (a call; later a chat) starts with a clean panel: nothing of the last one stays,
+// not its client, a search, the note, the category, nor a form the browser could fill in again
+function startContact(contactId, call) {
+  S.contactId = contactId;
+  if (statusBox.dataset.kind !== "error") statusBox.textContent = ""; // news of the last one; errors stay
+  S.clientId = null;
+  S.clientName = "";
+  $("ident-box").hidden = true;
+  $("ident-list").replaceChildren();
+  $("client-q").value = "";
+  $("target").value = "";
+  $("search-results").hidden = true;
+  $("search-results").replaceChildren();
+  $("client-box").replaceChildren();
+  $("history-box").hidden = true;
+  $("history").replaceChildren();
+  showCategory("", "");
+  loadNote(contactId, call);
 }
 
 const currentCallId = () => S.agent?.call?.call_id || "";
@@ -313,7 +383,9 @@ async function dial(number) {
   const clean = number.trim();
   if (!clean) return dialInput.focus();
   const result = await command("dial", { number: clean });
-  if (result.ok) say(t("done"));
+  if (!result.ok) return;
+  say(t("done"));
+  dialInput.value = ""; // dialled: the pad is free for the next number, not this contact's
 }
 $("dial-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -342,11 +414,14 @@ function tick() {
 setInterval(tick, 1000);
 
 // ---------------------------------------------------------------------------------- (3) the client
-async function identify(phone) {
+async function identify(phone, direction) {
+  const contact = S.contactId;
+  $("ident-title").textContent = t(direction === "outbound" ? "ident.outbound" : "ident.inbound");
   $("ident-box").hidden = false;
   const list = $("ident-list");
   list.replaceChildren(h("li", { class: "muted" }, t("searching")));
   const result = await api("GET", `/api/v1/clients?phone=${encodeURIComponent(phone)}`);
+  if (contact !== S.contactId) return; // another contact has the panel now
   if (!result.ok) {
     list.replaceChildren(h("li", { class: "muted" }, refusal(result)));
     return;
@@ -390,7 +465,9 @@ $("client-search").addEventListener("submit", async (event) => {
   }
   box.hidden = false;
   box.replaceChildren(h("li", { class: "muted" }, t("searching")));
+  const contact = S.contactId;
   const result = await api("GET", `/api/v1/clients?q=${encodeURIComponent(q)}`);
+  if (contact !== S.contactId) return;
   if (!result.ok) return box.replaceChildren(h("li", {}, refusal(result)));
   const items = result.data?.items || [];
   box.replaceChildren(...(items.length ? items.map(clientRow) : [h("li", { class: "empty" }, t("not_found"))]));
@@ -403,9 +480,13 @@ $("btn-new-client").addEventListener("click", () => {
 });
 
 async function showClient(id, link) {
+  const contact = S.contactId;
   const result = await api("GET", `/api/v1/clients/${id}`);
+  if (contact !== S.contactId) return; // the card of an earlier contact: not for this one
   if (!result.ok) return say(refusal(result), "error");
   S.clientId = id;
+  S.clientName = result.data.name;
+  if (S.agent?.call) renderParties(S.agent.call);
   for (const row of document.querySelectorAll("[data-testid^='client-row-']")) {
     row.classList.toggle("picked", row.dataset.testid === `client-row-${id}`);
   }
@@ -428,11 +509,7 @@ function renderClientForm(card, preset = {}) {
     { class: "bar" },
     h("h3", { id: "client-name", "data-testid": "client-name" }, card ? card.name : t("new_client")),
     card ? h("span", { class: "muted" }, t(`kind.${card.kind}`)) : null,
-    card && card.icis_link
-      ? h("a", { class: "button", href: card.icis_link, target: "_blank", rel: "noopener noreferrer", "data-testid": "icis-link" }, t("open_icis"))
-      : card
-        ? h("span", { class: "muted", "data-testid": "no-icis" }, t("not_in_icis"))
-        : null,
+    card ? icisBadge(card) : null,
   );
   const phones = card?.phones?.length
     ? h(
@@ -461,10 +538,14 @@ function renderClientForm(card, preset = {}) {
   }
   fields.push(field("kind", t("client_kind"), kind));
   for (const name of BASE_FIELDS) {
-    fields.push(field(name, t(name), h("input", { id: `cf-${name}`, name, value: data[name] || "" })));
+    fields.push(field(name, t(name), h("input", { id: `cf-${name}`, name, value: data[name] || "", autocomplete: "off" })));
   }
   fields.push(
-    field("phones", t("phones"), h("textarea", { id: "cf-phones", name: "phones", rows: 2 }, (data.phones || []).join("\n"))),
+    field(
+      "phones",
+      t("phones"),
+      h("textarea", { id: "cf-phones", name: "phones", rows: 2, autocomplete: "off" }, (data.phones || []).join("\n")),
+    ),
   );
   for (const f of card?.fields || []) {
     const id = `cf-v-${f.key}`;
@@ -486,14 +567,15 @@ function renderClientForm(card, preset = {}) {
       if (f.value && !(f.choices || []).includes(f.value)) input.append(h("option", { value: f.value, selected: true }, f.value));
     } else {
       const type = { date: "date", email: "email", phone: "tel" }[f.type] || "text";
-      input = h("input", { id, type, value: f.value || "", dataset: { key: f.key } });
+      input = h("input", { id, type, value: f.value || "", autocomplete: "off", dataset: { key: f.key } });
     }
     fields.push(field(f.key, f.required ? `${f.label} *` : f.label, input));
   }
   const errors = h("p", { class: "field-error", id: "client-errors", role: "alert", hidden: true });
   const form = h(
     "form",
-    { id: "desk-client-form", class: "client-form", novalidate: true, "data-testid": "client-form" },
+    // rebuilt for every card and never filled in by the browser from another client's values
+    { id: "desk-client-form", class: "client-form", novalidate: true, autocomplete: "off", "data-testid": "client-form" },
     errors,
     h("div", { class: "fields" }, ...fields),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", "data-testid": "client-save" }, t("save"))),
@@ -506,6 +588,16 @@ function renderClientForm(card, preset = {}) {
   if (card) loadClientHistory();
 }
 
+// in ICIS or not, by the client's ICIS id; the link only where an ICIS address is configured
+function icisBadge(card) {
+  if (card.icis_link) {
+    const attrs = { class: "button", href: card.icis_link, target: "_blank", rel: "noopener noreferrer", "data-testid": "icis-link" };
+    return h("a", attrs, t("open_icis"));
+  }
+  if (card.icis_id) return h("span", { class: "muted", "data-testid": "in-icis" }, t("in_icis", { id: card.icis_id }));
+  return h("span", { class: "muted", "data-testid": "no-icis" }, t("not_in_icis"));
+}
+
 async function saveClient(form, card) {
   const body = { kind: form.querySelector("#cf-kind").value, values: {} };
   for (const name of BASE_FIELDS) body[name] = form.querySelector(`#cf-${name}`).value.trim();
@@ -514,9 +606,11 @@ async function saveClient(form, card) {
     body.values[input.dataset.key] = input.type === "checkbox" ? String(input.checked) : input.value.trim();
   }
   const errors = form.querySelector("#client-errors");
+  const contact = S.contactId;
   const result = card
     ? await api("PATCH", `/api/v1/clients/${card.id}`, { ...body, version: card.version })
     : await api("POST", "/api/v1/clients", body);
+  if (contact !== S.contactId) return say(result.ok ? t(card ? "client_saved" : "client_created") : refusal(result));
   if (!result.ok) {
     errors.hidden = false;
     errors.textContent = refusal(result);
@@ -525,6 +619,8 @@ async function saveClient(form, card) {
   }
   say(card ? t("client_saved") : t("client_created"));
   S.clientId = result.data.id;
+  S.clientName = result.data.name;
+  if (S.agent?.call) renderParties(S.agent.call);
   renderClientForm(result.data);
   if (!card && S.noteCallId) {
     await api("PUT", `/api/v1/calls/${encodeURIComponent(S.noteCallId)}/client`, { client_id: result.data.id });
@@ -600,13 +696,18 @@ function renderNoteMode() {
 }
 
 async function loadNote(callId, call) {
-  if (noteDirty && S.noteCallId) await saveNote(true);
+  // the last call's note is saved as typed: saveNote takes the call and the text at once
+  if (noteDirty && S.noteCallId) saveNote(true);
   S.noteCallId = callId;
   noteDirty = false;
+  noteBox.value = "";
+  renderVersions([]);
   $("note-panel").hidden = !callId;
   renderNoteMode();
   if (!callId) return;
-  $("note-for").textContent = call?.caller ? t("note_for", { caller: call.caller }) : "";
+  const outbound = call?.direction === "outbound";
+  const noteFor = outbound ? t("note_for_outbound", { number: call.caller }) : t("note_for", { caller: call?.caller });
+  $("note-for").textContent = call?.caller ? noteFor : "";
   const local = store.get(noteKey(callId), null);
   noteBox.value = local?.text ?? "";
   if (local && !local.synced) {
@@ -628,7 +729,7 @@ function applyRecord(data, loading) {
   const latest = draft || sealed[sealed.length - 1];
   if (loading && !noteDirty && latest && document.activeElement !== noteBox) noteBox.value = latest.text;
   const category = data.record?.category_id;
-  $("category").value = category === null || category === undefined ? "" : String(category);
+  showCategory(category === null || category === undefined ? "" : String(category));
   renderVersions(sealed);
   if (data.history) renderHistory(data.history);
   const clientId = data.record?.client_id;
@@ -719,14 +820,34 @@ function renderCategories() {
   select.replaceChildren(...options);
 }
 $("category").addEventListener("change", async (event) => {
-  if (!S.noteCallId) return;
+  const callId = S.noteCallId;
+  if (!callId) return;
   const value = event.target.value;
-  const result = await api("PUT", `/api/v1/calls/${encodeURIComponent(S.noteCallId)}/category`, {
+  const result = await api("PUT", `/api/v1/calls/${encodeURIComponent(callId)}/category`, {
     category_id: value ? Number(value) : null,
   });
-  if (result.ok) say(t("category_saved"));
-  else say(refusal(result), "error");
+  if (callId !== S.noteCallId) return;
+  if (result.ok) {
+    showCategory(value, "");
+    say(t("category_saved"));
+  } else {
+    // what is saved stays selected, and the field says why the choice was not taken
+    showCategory(S.savedCategory, t("category_not_saved", { reason: refusal(result) }));
+  }
 });
+
+// the call's category as the server has it; ``error`` ("" clears it) is shown at the field
+function showCategory(value, error) {
+  S.savedCategory = value;
+  const select = $("category");
+  select.value = value;
+  if (error === undefined) return;
+  const box = $("category-error");
+  box.textContent = error;
+  box.hidden = !error;
+  if (error) select.setAttribute("aria-describedby", "category-error");
+  else select.removeAttribute("aria-describedby");
+}
 
 // ---------------------------------------------------------------------------------- (5) the panel
 function panelEntries() {
@@ -887,20 +1008,18 @@ async function refreshLists() {
     );
   }
   refreshCallbacks();
+  refreshMissed();
 }
 
 const CALLBACKS_EVERY_MS = 30_000;
+const JOURNAL_LAG_MS = 1_000; // the journal, which the lists read, is written just after the desktop hears
 
-// AG-17: the open callback requests of the agent's queues, to dial or settle from here
+// AG-17: the open callback requests of the agent's queues, to dial or settle from here (callback role)
 async function refreshCallbacks() {
   const url = root.dataset.callbacksUrl;
   if (!url) return;
   const queues = (S.agent?.queues || []).map((q) => q.queue_id);
-  const [result, missed] = await Promise.all([
-    api("GET", url),
-    api("GET", `${url}/missed${queues.length ? `?${queues.map((q) => `queue=${q}`).join("&")}` : ""}`),
-  ]);
-  if (missed.ok) renderMissed(url, missed.data?.items || []);
+  const result = await api("GET", url);
   if (!result.ok) return;
   const mine = new Set(queues);
   const items = (result.data?.items || []).filter((c) => !mine.size || mine.has(c.queue_id)).slice(0, 8);
@@ -933,14 +1052,22 @@ async function refreshCallbacks() {
   );
 }
 
-// missed calls not yet returned: call back now, or plan a callback request (which the list above
-// then shows, to dial or mark done); a caller reached since drops off by itself
-function renderMissed(url, items) {
+// the calls the agent missed and the missed calls of her queues, not yet returned (every agent):
+// call back now, or, with the callback role, plan a callback request (which the list above then
+// shows, to dial or mark done); a caller reached since drops off by itself
+async function refreshMissed() {
+  const result = await api("GET", root.dataset.missedUrl);
+  if (result.ok) renderMissed(result.data?.items || []);
+}
+
+function renderMissed(items) {
+  const url = root.dataset.callbacksUrl;
   const plan = async (m) => {
     const done = await api("POST", url, { caller: m.caller, queue_id: m.queue_id, note: t("missed_note") });
     if (!done.ok) say(refusal(done), "error");
     else say(t("done"));
     refreshCallbacks();
+    refreshMissed();
   };
   $("missed-list").replaceChildren(
     ...(items.length
@@ -958,20 +1085,22 @@ function renderMissed(url, items) {
             ),
             " ",
             h("button", { type: "button", class: "small", "data-testid": `missed-dial-${m.call_id}`, onclick: () => dial(m.caller) }, t("callback_dial")),
-            h("button", { type: "button", class: "small", "data-testid": `missed-plan-${m.call_id}`, onclick: () => plan(m) }, t("missed_plan")),
+            url && m.queue_id !== null
+              ? h("button", { type: "button", class: "small", "data-testid": `missed-plan-${m.call_id}`, onclick: () => plan(m) }, t("missed_plan"))
+              : null,
           ),
         )
       : [h("li", { class: "empty" }, t("no_missed"))]),
   );
 }
 
-setInterval(refreshCallbacks, CALLBACKS_EVERY_MS); // requests and missed calls come in all day
+setInterval(() => (refreshCallbacks(), refreshMissed()), CALLBACKS_EVERY_MS); // they come in all day
 
 function renderStats(data) {
   const box = $("stats-box");
   const periods = data.periods || data.items || (Array.isArray(data) ? data : null);
   if (!Array.isArray(periods)) return;
-  const pct = (v) => (v === null || v === undefined ? t("none") : `${new Intl.NumberFormat(LANG).format(v)} %`);
+  const pct = (v) => (v === null || v === undefined ? t("none") : percentText(v / 100)); // v in per cent
   box.replaceChildren(
     h(
       "table",
@@ -1017,6 +1146,7 @@ async function start() {
   const result = await api("GET", root.dataset.stateUrl);
   if (result.ok) {
     S.pauseCodes = result.data.pause_codes || [];
+    S.pauseNames = result.data.pause_names || {};
     S.categories = result.data.categories || [];
     S.lines = result.data.lines || [];
     S.lineGroups = result.data.line_groups || [];

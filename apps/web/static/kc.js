@@ -18,3 +18,20 @@ for (const form of document.querySelectorAll("form[data-confirm]")) {
     if (!window.confirm(form.dataset.confirm)) event.preventDefault();
   });
 }
+
+// The main menu's groups (templates/_menu.html): one open at a time; Escape or a click elsewhere closes it.
+const menuGroups = [...document.querySelectorAll("details.menu-group")];
+const closeMenus = (except = null) => {
+  for (const group of menuGroups) if (group !== except) group.open = false;
+};
+for (const group of menuGroups) {
+  group.addEventListener("toggle", () => { if (group.open) closeMenus(group); });
+}
+document.addEventListener("click", (event) => {
+  if (!event.target.closest("details.menu-group")) closeMenus();
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const open = menuGroups.find((group) => group.open);
+  if (open) { open.open = false; open.querySelector("summary").focus(); }
+});

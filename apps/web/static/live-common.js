@@ -1,6 +1,7 @@
 // What KC's live pages share (the agent desktop, the supervisor's view, the wallboard): texts from
 // the page's JSON block, element building without HTML parsing, JSON calls with the CSRF token,
-// durations and Prague times, and a WebSocket that reconnects by itself. Plain ES module.
+// durations, numbers in the page's language and Prague times, and a WebSocket that reconnects by
+// itself. Plain ES module.
 
 export const LANG = document.documentElement.lang || "cs";
 export const ZONE = "Europe/Prague";
@@ -19,12 +20,34 @@ const dateTimeFmt = new Intl.DateTimeFormat(LANG, {
 });
 export const whenText = (iso) => (iso ? dateTimeFmt.format(new Date(iso)) : "");
 
+// a queue closed by its opening hours, as agents and supervisors see it ("" when open): the page's
+// texts "closed" and "closed_until" (with %(when)s)
+export const closedText = (queue, t) =>
+  queue.open !== false ? "" : queue.opens_at ? t("closed_until", { when: whenText(queue.opens_at) }) : t("closed");
+
 export function duration(seconds) {
   const s = Math.max(0, Math.floor(seconds));
   const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
   const two = (n) => String(n).padStart(2, "0");
   return hh ? `${hh}:${two(mm)}:${two(ss)}` : `${mm}:${two(ss)}`;
 }
+
+// Numbers in the page's language (<html lang>), as Babel writes them on the server: every figure a
+// page shows goes through these two, never toFixed or a bare template string.
+const numberFormats = new Map();
+function numberFormat(style, digits) {
+  const key = `${style}:${digits}`;
+  if (!numberFormats.has(key)) {
+    numberFormats.set(key, new Intl.NumberFormat(LANG, { style, minimumFractionDigits: digits, maximumFractionDigits: digits }));
+  }
+  return numberFormats.get(key);
+}
+
+// 1234.5 -> "1 234,5" in Czech, "1,234.5" in English (``digits`` decimals, default none)
+export const numberText = (value, digits = 0) => numberFormat("decimal", digits).format(value);
+
+// a share 0..1 -> "66,7 %" in Czech, "66.7%" in English (``digits`` decimals, default one)
+export const percentText = (share, digits = 1) => numberFormat("percent", digits).format(share);
 
 // h("li", {class: "x", dataset: {id: 1}, onclick: f}, "text", child) -> element; text is never parsed as HTML
 export function h(tag, attrs = {}, ...children) {
@@ -74,12 +97,30 @@ export function refusalText(result, offline, fallback) {
   return data.error || fallback;
 }
 
+// the close codes of a live socket whose session ended (4401) or whose permission went (4403);
+// apps/web/live.py
+export const SESSION_CLOSE_CODES = new Set([4401, 4403]);
+
+// After a few failed reconnects: does the page itself still open for this user? A redirect (to the
+// sign-in page) or a refusal reloads it, so that the user sees why; else ``delay``.
+export function sessionGone(attempts, delay) {
+  if (attempts < 3) return delay;
+  return fetch(location.href, { method: "HEAD", cache: "no-store", redirect: "manual" }).then((response) => {
+    if (response.type === "opaqueredirect" || response.status === 401 || response.status === 403) location.reload();
+    return delay;
+  });
+}
+
 // A WebSocket to ``path`` that reconnects with backoff; ``onMessage(parsed)`` for each message,
 // ``onState(connected)`` when it goes or comes back. After a silent network death (no "close") the
 // page asks with "sync" every 30 s and reconnects when nothing comes back within 10 s; with
 // ``staleMs`` it also reconnects when no message came for that long (a feed that pushes at least
 // every few seconds). ``retryAfter(attempts, delay)`` may return a promise of a longer wait (a
 // wallboard that is gone). After a reconnect the page asks with "sync" at once.
+// When the server ends the socket because the session ended or the permission went (the close codes
+// of ``SESSION_CLOSE_CODES``), the page is loaded again: the server then shows the sign-in page or
+// says why not. A handshake refused several times over makes the page ask whether it is still
+// there for this user (``sessionGone``) before trying again.
 export function liveSocket(path, onMessage, onState, { staleMs = 0, retryAfter = null } = {}) {
   let socket = null;
   let attempts = 0;
@@ -110,14 +151,18 @@ export function liveSocket(path, onMessage, onState, { staleMs = 0, retryAfter =
       }
       onMessage(parsed);
     });
-    ws.addEventListener("close", () => {
+    ws.addEventListener("close", (event) => {
       if (socket !== ws) return;
       socket = null;
       reconnected = true;
       onState(false);
+      if (SESSION_CLOSE_CODES.has(event.code)) {
+        location.reload();
+        return;
+      }
       const delay = Math.min(10_000, 500 * 2 ** attempts) + Math.random() * 250;
       attempts += 1;
-      Promise.resolve(retryAfter ? retryAfter(attempts, delay) : delay)
+      Promise.resolve(retryAfter ? retryAfter(attempts, delay) : sessionGone(attempts, delay))
         .catch(() => delay)
         .then((wait) => {
           timer = setTimeout(connect, wait);

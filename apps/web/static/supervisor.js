@@ -4,7 +4,7 @@
 // The grid is redrawn from each view; the chosen agent's actions live in a side panel that keeps
 // its controls, so a supervisor's half-made choice survives the updates.
 
-import { $, api, duration, h, liveSocket, refusalText, timeFmt, translator } from "./live-common.js";
+import { $, api, closedText, duration, h, liveSocket, percentText, refusalText, timeFmt, translator } from "./live-common.js";
 
 const root = $("supervisor");
 const t = translator("supervisor-i18n");
@@ -36,7 +36,7 @@ const agentOf = (id) => S.view?.agents.find((a) => a.agent_id === id);
 const nameOf = (id) => agentOf(id)?.name ?? S.meta.supervisors[String(id)] ?? `#${id}`;
 const now = () => Date.now() + S.skew;
 const since = (iso) => (iso ? duration((now() - Date.parse(iso)) / 1000) : "");
-const pct = (v) => (v === null || v === undefined ? t("none") : `${Math.round(v * 1000) / 10} %`);
+const pct = (v) => (v === null || v === undefined ? t("none") : percentText(v)); // a share 0..1
 
 // ---------------------------------------------------------------------------------- alerts
 function subjectText(alert) {
@@ -45,7 +45,7 @@ function subjectText(alert) {
 }
 
 function valueText(alert) {
-  const unit = alert.kind === "low_service_level" ? (v) => `${v} %` : (v) => duration(v);
+  const unit = alert.kind === "low_service_level" ? (v) => percentText(v / 100) : (v) => duration(v); // per cent
   return t("alert_value", { value: unit(alert.value), limit: unit(alert.limit) });
 }
 
@@ -100,7 +100,7 @@ function queueRow(q, name, testid, flags) {
   return h(
     "tr",
     { "data-testid": testid, class: flags ? `flag-${flags}` : "" },
-    h("th", { scope: "row" }, name),
+    h("th", { scope: "row" }, name, closedText(q, t) ? h("span", { class: "closed", "data-testid": `${testid}-closed` }, ` · ${closedText(q, t)}`) : null),
     h("td", { "data-testid": `${testid}-waiting` }, q.waiting ?? 0),
     h("td", {}, duration(q.longest_wait_s || 0)),
     h("td", {}, a.ready || 0),
@@ -109,7 +109,7 @@ function queueRow(q, name, testid, flags) {
     h("td", {}, a.paused || 0),
     h("td", { "data-testid": `${testid}-answered` }, today.answered ?? 0),
     h("td", { "data-testid": `${testid}-lost` }, today.lost ?? 0),
-    h("td", { class: slLow ? "bad" : "" }, pct(today.service_level), q.sl_target ? h("span", { class: "muted" }, ` / ${Math.round(q.sl_target * 100)} %`) : null),
+    h("td", { class: slLow ? "bad" : "" }, pct(today.service_level), q.sl_target ? h("span", { class: "muted" }, ` / ${percentText(q.sl_target, 0)}`) : null),
     h("td", {}, q.callbacks_waiting ?? 0),
     h(
       "td",
@@ -143,8 +143,7 @@ function matches(agent) {
 function stateText(agent) {
   const base = t(`state.${agent.state}`);
   if (agent.state !== "paused" || !agent.pause_code) return base;
-  const code = S.meta.pause_codes.find((p) => p.code === agent.pause_code);
-  return `${base}: ${code?.name ?? agent.pause_code}`;
+  return `${base}: ${S.meta.pause_names?.[agent.pause_code] ?? agent.pause_code.toLocaleLowerCase("cs")}`;
 }
 
 function callText(agent) {

@@ -5,7 +5,7 @@
 // layouts every rotate_s seconds, reconnects by itself (with backoff) and asks "sync" after that.
 // Texts come from the JSON block #wallboard-i18n rendered by the template (English msgids, Czech).
 
-import { $, LANG, h, liveSocket, timeFmt, translator } from "./live-common.js";
+import { $, h, liveSocket, numberText, percentText, timeFmt, translator } from "./live-common.js";
 
 const root = $("wallboard");
 const t = translator("wallboard-i18n");
@@ -14,8 +14,7 @@ const SVG = "http://www.w3.org/2000/svg";
 const GONE_RETRY_MS = 300_000; // a wallboard that is gone (404) is asked for again every 5 minutes
 const STALE_MS = 15_000; // the engine publishes at least every 5 s: this long without news is offline
 
-const numberFmt = new Intl.NumberFormat(LANG);
-const percent = (value) => (value === null || value === undefined ? "–" : `${Math.round(value * 100)} %`);
+const percent = (value) => (value === null || value === undefined ? "–" : percentText(value, 0));
 
 function mmss(seconds) {
   const s = Math.max(0, Math.floor(seconds));
@@ -60,21 +59,21 @@ function apply(view) {
   }
   const total = view.total;
   const today = total.today;
-  setText("wb-waiting", numberFmt.format(total.waiting));
+  setText("wb-waiting", numberText(total.waiting));
   setLevel("tile-waiting", total.levels.waiting);
   showLongest();
-  setText("wb-answered", numberFmt.format(today.answered));
-  setText("wb-lost", numberFmt.format(today.lost));
-  setText("wb-free", numberFmt.format(total.free));
-  setText("wb-busy", numberFmt.format(total.busy));
-  setText("wb-callbacks", numberFmt.format(total.callbacks_waiting));
+  setText("wb-answered", numberText(today.answered));
+  setText("wb-lost", numberText(today.lost));
+  setText("wb-free", numberText(total.free));
+  setText("wb-busy", numberText(total.busy));
+  setText("wb-callbacks", numberText(total.callbacks_waiting));
   const chats = "chats_answered" in today;
   $("tile-chats").hidden = !chats;
   $("tile-asa").hidden = chats; // the chats take the place of the average wait to answer
   setText("wb-asa", today.asa_s === null || today.asa_s === undefined ? "–" : mmss(today.asa_s));
-  if (chats) setText("wb-chats", numberFmt.format(today.chats_answered));
+  if (chats) setText("wb-chats", numberText(today.chats_answered));
   gauge(today.service_level, total.sl_target, total.levels.sl);
-  for (const [state, count] of Object.entries(total.agents)) setText(`wb-agents-${state}`, numberFmt.format(count));
+  for (const [state, count] of Object.entries(total.agents)) setText(`wb-agents-${state}`, numberText(count));
   queues(view.queues);
   chart(today.hours);
   setText("wb-updated", t("updated", { time: timeFmt.format(view.at ? new Date(view.at) : new Date()) }));
@@ -126,11 +125,11 @@ function queues(list) {
         "li",
         { class: "wb-queue", "data-testid": `wb-queue-${q.queue_id}` },
         h("span", { class: "wb-queue-name" }, q.name),
-        h("span", { class: "wb-queue-num", "data-level": q.levels.waiting, "data-testid": `wb-queue-waiting-${q.queue_id}` }, q.waiting),
+        h("span", { class: "wb-queue-num", "data-level": q.levels.waiting, "data-testid": `wb-queue-waiting-${q.queue_id}` }, numberText(q.waiting)),
         h("span", { class: "wb-bar" }, bar),
         h("span", { class: "wb-queue-num", "data-level": q.waiting ? q.levels.longest : "ok" }, mmss(q.waiting ? q.longest_wait_s : 0)),
         h("span", { class: "wb-queue-num", "data-level": q.today.service_level === null ? "none" : q.levels.sl }, percent(q.today.service_level)),
-        h("span", { class: "wb-queue-num wb-queue-agents" }, `${q.agents.ready} / ${q.agents.busy + q.agents.ringing}`),
+        h("span", { class: "wb-queue-num wb-queue-agents" }, `${numberText(q.agents.ready)} / ${numberText(q.agents.busy + q.agents.ringing)}`),
       );
     }),
   );
@@ -151,7 +150,7 @@ function chart(hours) {
   const parts = [];
   for (let v = 0; v <= max; v += step) {
     parts.push(s("line", { class: "wb-grid", x1: left, x2: W - 10, y1: y(v), y2: y(v) }));
-    parts.push(s("text", { class: "wb-axis", x: left - 14, y: y(v) + 12, "text-anchor": "end" }, v));
+    parts.push(s("text", { class: "wb-axis", x: left - 14, y: y(v) + 12, "text-anchor": "end" }, numberText(v)));
   }
   for (let hour = first; hour <= last; hour += 1) {
     const x = left + (hour - first) * slot;
@@ -195,12 +194,14 @@ function offline(yes, why = "") {
   root.dataset.connected = yes ? "false" : "true";
 }
 
-// several failed reconnects: is the wallboard gone (revoked token, deactivated)? then ask rarely
+// several failed reconnects: is the wallboard gone (revoked token, deactivated)? then ask rarely;
+// has the session of a signed-in screen ended (the page redirects)? then the sign-in page
 function retryAfter(attempts, delay) {
   if (attempts < 4) return delay;
-  return fetch(location.href, { method: "HEAD", cache: "no-store" }).then((response) =>
-    response.status === 404 ? GONE_RETRY_MS : delay,
-  );
+  return fetch(location.href, { method: "HEAD", cache: "no-store", redirect: "manual" }).then((response) => {
+    if (response.type === "opaqueredirect" || response.status === 403) location.reload();
+    return response.status === 404 ? GONE_RETRY_MS : delay;
+  });
 }
 
 function onMessage(message) {

@@ -4,9 +4,12 @@ The renderers live in the submodules (``xlsx.to_xlsx``, ``csv.to_csv``, ``pdf.to
 imported from there, not from here, so that loading the CSV export does not load weasyprint.
 
 This module holds what they share: the words a renderer needs itself (``DEFAULT_LABELS``, which the
-web replaces with translated ones), the conversion of times to the reader's zone, and the two ways of
-writing a cell: ``format_cell`` for humans (the PDF; Czech conventions) and ``machine_cell`` for
-machines (the CSV; dot decimals, ISO-like times).
+web replaces with translated ones), the conversion of times to the reader's zone, and the three ways
+of writing a cell: ``format_cell`` for humans (the page and the PDF, in the reader's language through
+Babel: ``66,7 %`` in Czech, ``66.7%`` in English), ``machine_cell`` for machines (the plain CSV; dot
+decimals, ISO-like times) and ``excel_cell`` for Czech Excel (the semicolon CSV; decimal commas,
+``66,67%``, ``0:11:48``, ``25.11.2026 14:03:00``). ``number_text``, ``percent_text`` and
+``duration_text`` are the human formats of single figures, for the pages.
 """
 
 from __future__ import annotations
@@ -14,18 +17,33 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, tzinfo
+from functools import lru_cache
 from types import MappingProxyType
+
+from babel import Locale
+from babel.dates import DateTimePattern
+from babel.dates import parse_pattern as parse_date_pattern
+from babel.numbers import NumberPattern, parse_pattern
 
 from kc_domain.reports.document import Cell, ColumnKind, Table
 
 __all__ = [
     "DEFAULT_LABELS",
+    "DEFAULT_LOCALE",
+    "date_text",
+    "datetime_text",
+    "duration_text",
+    "excel_cell",
     "format_cell",
     "labels_with_defaults",
     "local_time",
     "machine_cell",
+    "number_text",
+    "percent_text",
     "totals_row",
 ]
+
+DEFAULT_LOCALE = "cs"  # KC's first language; the web passes the reader's
 
 DEFAULT_LABELS: Mapping[str, str] = MappingProxyType(
     {
@@ -34,8 +52,6 @@ DEFAULT_LABELS: Mapping[str, str] = MappingProxyType(
         "empty": "No data",  # in place of the rows of an empty table (PDF)
     }
 )
-
-NBSP = "\u00a0"  # between digit groups and before "%": never broken across lines
 
 
 def labels_with_defaults(labels: Mapping[str, str]) -> dict[str, str]:
@@ -65,12 +81,48 @@ def is_blank(value: Cell) -> bool:
     return value is None or value == "" or (isinstance(value, float) and not math.isfinite(value))
 
 
-def _czech_number(value: float, decimals: int) -> str:
-    text = f"{value:,.{decimals}f}"
-    return text.translate(str.maketrans(",.", NBSP + ","))
+# Babel's locales and patterns parsed once: a report formats thousands of cells
+@lru_cache(maxsize=16)
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
 
 
-def _duration(seconds: float) -> str:
+@lru_cache(maxsize=64)
+def _number_pattern(code: str, decimals: int, percent: bool) -> NumberPattern:
+    if percent:  # the locale's own: "#,##0 %" in Czech, "#,##0%" in English
+        text = str(_locale(code).percent_formats[None].pattern)
+        return parse_pattern(text.replace("#,##0", "#,##0." + "0" * decimals, 1) if decimals > 0 else text)
+    return parse_pattern("#,##0" + ("." + "0" * decimals if decimals > 0 else ""))
+
+
+@lru_cache(maxsize=16)
+def _date_patterns(code: str) -> tuple[DateTimePattern, DateTimePattern, str]:
+    """The locale's short numeric date (``d. M. y``), its 24-hour clock (``H:mm``) and how the two
+    make a datetime (``{1} {0}``)."""
+    locale = _locale(code)
+    skeletons = locale.datetime_skeletons
+
+    def pattern(skeleton: str, fallback: str) -> DateTimePattern:
+        found = skeletons.get(skeleton)
+        return found if isinstance(found, DateTimePattern) else parse_date_pattern(fallback)
+
+    return pattern("yMd", "d.M.y"), pattern("Hm", "HH:mm"), str(locale.datetime_formats["short"])
+
+
+def number_text(value: float, decimals: int = 0, locale: str = DEFAULT_LOCALE) -> str:
+    """A number with ``decimals`` decimals in ``locale``'s way: ``1 234,5`` in Czech (a no-break
+    space between the digit groups), ``1,234.5`` in English."""
+    return str(_number_pattern(locale, decimals, False).apply(value, _locale(locale)))
+
+
+def percent_text(share: float, decimals: int = 1, locale: str = DEFAULT_LOCALE) -> str:
+    """A share 0..1 as a percentage in ``locale``'s way: ``66,7 %`` in Czech (a no-break space before
+    the sign), ``66.7%`` in English."""
+    return str(_number_pattern(locale, decimals, True).apply(share, _locale(locale)))
+
+
+def duration_text(seconds: float) -> str:
+    """A duration as a clock, the same in every language: ``1:02:03``, ``m:ss`` under an hour."""
     total = round(seconds)
     sign = "-" if total < 0 else ""
     minutes, secs = divmod(abs(total), 60)
@@ -80,36 +132,77 @@ def _duration(seconds: float) -> str:
     return f"{sign}{minutes}:{secs:02d}"
 
 
-def format_cell(kind: ColumnKind, value: Cell, zone: tzinfo) -> str:
-    """A cell as a human reads it, by Czech conventions.
+def date_text(value: date, locale: str = DEFAULT_LOCALE) -> str:
+    """A date in ``locale``'s short numeric way: ``7. 12. 2026`` in Czech, ``12/7/2026`` in English."""
+    day, _clock, _both = _date_patterns(locale)
+    return str(day.apply(value, _locale(locale)))
+
+
+def datetime_text(value: datetime, locale: str = DEFAULT_LOCALE) -> str:
+    """A wall-clock datetime to the minute: ``7. 12. 2026 14:05`` in Czech, ``12/7/2026, 14:05`` in
+    English."""
+    day, clock, both = _date_patterns(locale)
+    where = _locale(locale)
+    return both.format(clock.apply(value, where), day.apply(value, where))
+
+
+def format_cell(kind: ColumnKind, value: Cell, zone: tzinfo, locale: str = DEFAULT_LOCALE) -> str:
+    """A cell as a human reads it, in ``locale`` (Czech by default).
 
     Durations ``1:02:03`` (``m:ss`` under an hour), percent ``85,3 %``, counts ``12 345``, other
-    numbers with two decimals after a comma (``3,50``), datetimes ``25. 11. 2026 14:03`` in ``zone``,
-    dates ``25. 11. 2026``. Empty for None. A string in a typed column (e.g. "" in a totals row, or
-    a note like "n/a") is shown as it is.
+    numbers with two decimals (``3,50``), datetimes ``25. 11. 2026 14:03`` in ``zone``, dates
+    ``25. 11. 2026`` (the Czech forms; English ``85.3%``, ``12,345``, ``11/25/2026, 14:03``). Empty
+    for None. A string in a typed column (e.g. "" in a totals row, or a note like "n/a") is shown as
+    it is.
     """
     if is_blank(value):
         return ""
     if isinstance(value, str):
         return value
     if kind is ColumnKind.SECONDS and isinstance(value, int | float):
-        return _duration(value)
+        return duration_text(value)
     if kind is ColumnKind.PERCENT and isinstance(value, int | float):
-        return f"{_czech_number(value * 100, 1)}{NBSP}%"
+        return percent_text(value, 1, locale)
     if kind is ColumnKind.INT and isinstance(value, int | float):
-        return _czech_number(value, 0)
+        return number_text(value, 0, locale)
     if kind is ColumnKind.NUMBER and isinstance(value, int | float):
-        return _czech_number(value, 2)
+        return number_text(value, 2, locale)
     if isinstance(value, datetime):
         moment = local_time(value, zone)
         if kind is ColumnKind.DATE:
-            return f"{moment.day}. {moment.month}. {moment.year}"
-        return f"{moment.day}. {moment.month}. {moment.year} {moment.hour}:{moment.minute:02d}"
+            return date_text(moment, locale)
+        return datetime_text(moment, locale)
     if isinstance(value, date):
-        return f"{value.day}. {value.month}. {value.year}"
+        return date_text(value, locale)
     if isinstance(value, float):  # a number in a text column
-        return _czech_number(value, 2)
+        return number_text(value, 2, locale)
     return str(value)
+
+
+def excel_cell(kind: ColumnKind, value: Cell, zone: tzinfo) -> str:
+    """A cell as Czech Excel reads it from a CSV (the semicolon variant): a number with a decimal comma
+    and no digit grouping (``707,5``), a share as a percentage (``60,00%``), a duration as a time
+    with hours (``0:11:48``, whole seconds; ``11:48`` alone would be read as hours and minutes),
+    datetimes ``25.11.2026 14:03:00`` in ``zone`` and dates ``25.11.2026``. Empty for None."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, str):
+        return value
+    if kind is ColumnKind.SECONDS and isinstance(value, int | float):
+        total = round(value)
+        minutes, secs = divmod(abs(total), 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{'-' if total < 0 else ''}{hours}:{minutes:02d}:{secs:02d}"
+    if kind is ColumnKind.PERCENT and isinstance(value, int | float):
+        return f"{value * 100:.2f}%".replace(".", ",")
+    if isinstance(value, datetime):
+        moment = local_time(value, zone)
+        if kind is ColumnKind.DATE:
+            return f"{moment.day}.{moment.month}.{moment.year}"
+        return f"{moment.day}.{moment.month}.{moment.year} {moment:%H:%M:%S}"
+    if isinstance(value, date):
+        return f"{value.day}.{value.month}.{value.year}"
+    return machine_cell(kind, value, zone).replace(".", ",")
 
 
 def machine_cell(kind: ColumnKind, value: Cell, zone: tzinfo) -> str:

@@ -16,7 +16,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kc_domain.reports.document import Cell, ColumnKind, Document, Table
 
-from . import DEFAULT_LABELS, format_cell, is_blank, labels_with_defaults, local_time, totals_row
+from . import (
+    DEFAULT_LABELS,
+    DEFAULT_LOCALE,
+    format_cell,
+    is_blank,
+    labels_with_defaults,
+    local_time,
+    totals_row,
+)
 
 SECONDS_PER_DAY = 86_400
 # Number formats; Excel shows them by the reader's locale (Czech Excel: decimal comma).
@@ -83,7 +91,12 @@ def _put(sheet: Worksheet, row: int, column: int, value: Cell) -> XlCell:
 
 
 def _write_table(
-    sheet: Worksheet, document: Document, table: Table, zone: tzinfo, words: Mapping[str, str]
+    sheet: Worksheet,
+    document: Document,
+    table: Table,
+    zone: tzinfo,
+    words: Mapping[str, str],
+    locale: str = DEFAULT_LOCALE,
 ) -> None:
     widths = [len(column.label) for column in table.columns]
     row = 1
@@ -95,7 +108,7 @@ def _write_table(
         row += 1
         _put(sheet, row, 1, f"{label}: {value}")
     row += 1
-    generated = format_cell(ColumnKind.DATETIME, document.generated_at, zone)
+    generated = format_cell(ColumnKind.DATETIME, document.generated_at, zone, locale)
     _put(sheet, row, 1, f"{words['generated']}: {generated}")
 
     row += 2
@@ -135,7 +148,12 @@ def _write_table(
         sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 3, _MIN_WIDTH), _MAX_WIDTH)
 
 
-def to_xlsx(document: Document, zone: tzinfo, labels: Mapping[str, str] = DEFAULT_LABELS) -> bytes:
+def to_xlsx(
+    document: Document,
+    zone: tzinfo,
+    labels: Mapping[str, str] = DEFAULT_LABELS,
+    locale: str = DEFAULT_LOCALE,
+) -> bytes:
     """The report as an Excel workbook: one worksheet per table, named after the table.
 
     Each sheet starts with a header block (the report's title, the table's title, one line
@@ -150,6 +168,8 @@ def to_xlsx(document: Document, zone: tzinfo, labels: Mapping[str, str] = DEFAUL
     a fraction of a day (seconds / 86400) formatted ``[h]:mm:ss``: they sum and average in Excel
     and show as durations over 24 h; ``=A1*86400`` gives the seconds back.
 
+    The generated time in the header block is written in ``locale`` (Czech by default).
+
     Charts are not exported (the workbook holds the figures they are drawn from); neither are the
     drill-down links. A document without tables gives one sheet with the header block only.
     """
@@ -160,7 +180,7 @@ def to_xlsx(document: Document, zone: tzinfo, labels: Mapping[str, str] = DEFAUL
     tables = document.tables or (Table(title=document.title, columns=(), rows=()),)
     for name, table in zip(sheet_names([t.title for t in tables]), tables, strict=True):
         sheet = workbook.create_sheet(title=name)
-        _write_table(sheet, document, table, zone, words)
+        _write_table(sheet, document, table, zone, words, locale)
     workbook.active = 0
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -44,7 +44,8 @@ class MemoryJournal:
         for event in events:
             call_id = call_id_of(event)
             if call_id is not None:
-                fold_interaction(self._interactions.setdefault(call_id, Interaction(call_id)), event)
+                row = self._interactions.setdefault(call_id, Interaction(call_id))
+                fold_interaction(row, event)  # refuses (and logs) what would merge two calls
         for interval in fold_intervals(self._open, events):
             if id(interval) not in self._known:  # new; closed ones are already listed (same object)
                 self._known.add(id(interval))

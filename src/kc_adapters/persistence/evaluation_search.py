@@ -4,6 +4,7 @@ lowest, highest), aggregated in the database; the same on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ class EvaluationRow:
     agent_id: int
     agent_name: str
     form_name: str
+    evaluator_id: int
     evaluator_name: str
     scores: tuple[Score, ...]
     notes: tuple[TimelineNote, ...]
@@ -52,11 +54,12 @@ def search(
     until: datetime | None = None,
     agent_id: int | None = None,
     recording_id: int | None = None,
+    agent_ids: Collection[int] | None = None,
     limit: int = 500,
     offset: int = 0,
 ) -> list[EvaluationRow]:
     """Evaluations made in [since, until) matching the filters, newest first, at most ``limit``
-    after skipping ``offset``."""
+    after skipping ``offset``; ``agent_ids``: only of these agents (None: any)."""
     e, r = evaluations.c, recordings.c
     query = (
         sa.select(
@@ -79,6 +82,8 @@ def search(
         query = query.where(e.agent_id == agent_id)
     if recording_id is not None:
         query = query.where(e.recording_id == recording_id)
+    if agent_ids is not None:
+        query = query.where(e.agent_id.in_(sorted(agent_ids)))
     with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
         return [EvaluationRow(**row._mapping) for row in connection.execute(query)]
 
@@ -89,6 +94,7 @@ _EVALUATION_COLUMNS = (
     "call_id",
     "agent_id",
     "form_name",
+    "evaluator_id",
     "evaluator_name",
     "scores",
     "notes",
@@ -100,10 +106,15 @@ _EVALUATION_COLUMNS = (
 
 
 def report(
-    engine: sa.Engine, *, since: datetime, until: datetime, agent_id: int | None = None
+    engine: sa.Engine,
+    *,
+    since: datetime,
+    until: datetime,
+    agent_id: int | None = None,
+    agent_ids: Collection[int] | None = None,
 ) -> list[AgentScore]:
     """Per agent evaluated in [since, until): the number of evaluations and the average, lowest and
-    highest score in percent; ordered by the agent's name."""
+    highest score in percent; ordered by the agent's name. ``agent_ids``: only these (None: any)."""
     e = evaluations.c
     name = sa.func.coalesce(users.c.full_name, "")
     query = (
@@ -122,6 +133,8 @@ def report(
     )
     if agent_id is not None:
         query = query.where(e.agent_id == agent_id)
+    if agent_ids is not None:
+        query = query.where(e.agent_id.in_(sorted(agent_ids)))
     with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
         return [_score_row(row._mapping) for row in connection.execute(query)]
 

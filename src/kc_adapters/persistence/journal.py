@@ -360,7 +360,7 @@ class SqlJournal:
         for call_id, call_events in by_call.items():
             row = stored.get(call_id) or Interaction(call_id)
             for event in call_events:
-                fold_interaction(row, event)
+                fold_interaction(row, event)  # refuses (and logs) what would merge two calls
             (changed if call_id in stored else new).append(
                 {**attrs.asdict(row), **report_times(row, self._zone)}
             )

@@ -12,6 +12,8 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
+from kc_domain.identity.sight import Sight
+
 from .tables import call_categories, contact_records, interactions, note_versions, queues, recordings, users
 from .uow import READ_ONLY
 
@@ -76,6 +78,7 @@ def search(
     call_id: str = "",
     agent_id: int | None = None,
     queue_id: int | None = None,
+    sight: Sight | None = None,
     number: str = "",
     category_id: int | None = None,
     kind: str | None = None,
@@ -89,7 +92,8 @@ def search(
 ) -> tuple[int, list[RecordingRow]]:
     """Recordings started in [since, until) matching every given filter: the total and one page.
 
-    ``number``: a substring of the caller's or dialled number; ``note_text``: a substring of the
+    ``sight``: only calls of the queues and agents it sees; ``number``: a substring of the caller's or
+    dialled number; ``note_text``: a substring of the
     latest note, case-insensitive; ``kind``: one of KINDS; ``sort``: one of SORTS (ValueError
     otherwise). Ties are broken by the recording id in the same direction, so paging is stable."""
     if sort not in SORTS:
@@ -107,6 +111,13 @@ def search(
         where.append(agent == agent_id)
     if queue_id is not None:
         where.append(i.queue_id == queue_id)
+    if sight is not None and not sight.everything:  # SEC-04, ADM-06: calls of the queues and agents seen
+        ways = []
+        if sight.queue_ids is not None:
+            ways.append(i.queue_id.in_(sorted(sight.queue_ids)))
+        if sight.agent_ids is not None:
+            ways.append(agent.in_(sorted(sight.agent_ids)))
+        where.append(sa.or_(*ways))
     if number:
         where.append(
             sa.or_(i.caller.contains(number, autoescape=True), i.dialled.contains(number, autoescape=True))

@@ -236,7 +236,17 @@ users = sa.Table(
     sa.Column("password_changed_at", UTCDateTime(), nullable=True),
     sa.Column("failed_logins", sa.Integer, nullable=False),
     sa.Column("locked_until", UTCDateTime(), nullable=True),
+    # Sessions carry the epoch they began in; sign-out and a new password raise it (0021).
+    sa.Column("session_epoch", sa.Integer, nullable=False, server_default="0"),
     sa.Column("report_filter_ids", IntSet(), nullable=False),
+    # An agent number is optional, so only the users that have one must differ (0020).
+    sa.Index(
+        "uq_users_agent_number",
+        "agent_number",
+        unique=True,
+        sqlite_where=sa.text("agent_number <> ''"),
+        postgresql_where=sa.text("agent_number <> ''"),
+    ),
     sqlite_autoincrement=True,
 )
 

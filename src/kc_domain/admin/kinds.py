@@ -75,13 +75,13 @@ KINDS: dict[str, Kind] = {
             "user",
             "users",
             User,
-            (("username",),),
+            (("username",), ("agent_number",)),  # agents are known and dialled by their number
             (
                 Ref("group_id", "group", _one("group_id")),
                 Ref("report_filter_ids", "report_filter", _many("report_filter_ids")),
             ),
             secret_fields=frozenset(
-                {"password_hash", "failed_logins", "locked_until", "password_changed_at"}
+                {"password_hash", "failed_logins", "locked_until", "password_changed_at", "session_epoch"}
             ),
         ),
         Kind("group", "groups", AgentGroup, (("name",),)),

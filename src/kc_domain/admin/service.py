@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -51,26 +51,45 @@ class AdminService:
         return data
 
     # -- writing -------------------------------------------------------------------------------
-    def create(self, actor: Actor, kind: str, values: Mapping[str, Any], password: str | None = None) -> Any:
+    def create(
+        self,
+        actor: Actor,
+        kind: str,
+        values: Mapping[str, Any],
+        password: str | None = None,
+        unreadable: Iterable[FieldError] = (),
+    ) -> Any:
+        """A new object from ``values``. ``unreadable``: what could not be read from the input (the
+        fields it names are left out of ``values``); it is reported together with every other
+        problem, so that a form learns all of them at once."""
         spec = KINDS[kind]
+        unread = tuple(unreadable)
 
         def change(uow: UnitOfWork) -> tuple[Any, dict[str, Any]]:
-            _check_fields(spec, values, creating=True)
+            _check_fields(spec, values, creating=True, unreadable=unread)
             entity = spec.cls(**values)
             extra = self._set_password(entity, password, required=True) if spec.name == "user" else []
-            self._check(uow, spec, entity, extra)
+            self._check(uow, spec, entity, extra, unread)
             _repo(uow, spec).add(entity)
             return entity, {"after": self.plain(kind, entity)}
 
         return self._run(actor, spec, "create", None, change)
 
     def update(
-        self, actor: Actor, kind: str, entity_id: int, values: Mapping[str, Any], password: str | None = None
+        self,
+        actor: Actor,
+        kind: str,
+        entity_id: int,
+        values: Mapping[str, Any],
+        password: str | None = None,
+        unreadable: Iterable[FieldError] = (),
     ) -> Any:
+        """Change an object; ``unreadable`` as in ``create`` (the fields it names keep their values)."""
         spec = KINDS[kind]
+        unread = tuple(unreadable)
 
         def change(uow: UnitOfWork) -> tuple[Any, dict[str, Any]]:
-            _check_fields(spec, values, creating=False)
+            _check_fields(spec, values, creating=False, unreadable=unread)
             entity = _get(uow, spec, entity_id)
             before = self.plain(kind, entity)
             candidate = attrs.evolve(entity, **values)
@@ -78,7 +97,9 @@ class AdminService:
             if acting_id is not None and candidate.id == acting_id and not candidate.active:
                 raise ValidationFailed.one("active", "cannot_deactivate_self")
             extra = self._set_password(candidate, password, required=False) if spec.name == "user" else []
-            self._check(uow, spec, candidate, extra)
+            if spec.name == "user" and ((password and not extra) or (entity.active and not candidate.active)):
+                candidate.end_sessions()  # a new password or a deactivation: sessions begun so far end
+            self._check(uow, spec, candidate, extra, unread)
             for field in attrs.fields(spec.cls):
                 setattr(entity, field.name, getattr(candidate, field.name))
             after = self.plain(kind, entity)
@@ -118,13 +139,24 @@ class AdminService:
     ) -> Any:
         return self._audit.run(self._uow_factory, actor, f"{spec.name}.{verb}", spec.name, entity_id, change)
 
-    def _check(self, uow: UnitOfWork, spec: Kind, entity: Any, extra: builtins.list[FieldError]) -> None:
-        """Every problem at once: the entity's own, references, uniqueness, tree cycles, ``extra``."""
-        errors: list[FieldError] = entity.problems() + extra
-        errors += _reference_problems(uow, spec, entity)
-        errors += _uniqueness_problems(uow, spec, entity)
+    def _check(
+        self,
+        uow: UnitOfWork,
+        spec: Kind,
+        entity: Any,
+        extra: builtins.list[FieldError],
+        unreadable: tuple[FieldError, ...] = (),
+    ) -> None:
+        """Every problem at once: what could not be read, missing references, the entity's own,
+        references, uniqueness, tree cycles, ``extra``. A field that could not be read kept its
+        default or old value, so the checks of that value are not reported for it."""
+        found: list[FieldError] = _missing(spec, entity) + entity.problems()
+        found += _reference_problems(uow, spec, entity)
+        found += _uniqueness_problems(uow, spec, entity)
         if spec.name == "category":
-            errors += _category_cycle(uow, entity)
+            found += _category_cycle(uow, entity)
+        skipped = {e.field.split(".")[0] for e in unreadable}  # criteria.1.label: the whole criteria
+        errors = [*unreadable, *(e for e in found if e.field.split(".")[0] not in skipped), *extra]
         if errors:
             raise ValidationFailed(errors)
         if spec.name == "user":
@@ -158,19 +190,34 @@ def _get(uow: UnitOfWork, spec: Kind, entity_id: int) -> Any:
     return entity
 
 
-def _check_fields(spec: Kind, values: Mapping[str, Any], *, creating: bool) -> None:
+def _check_fields(
+    spec: Kind, values: Mapping[str, Any], *, creating: bool, unreadable: tuple[FieldError, ...] = ()
+) -> None:
+    """Unknown fields, and (creating) fields without a default that are not given: with those the
+    object cannot even be built, so they are reported now, with what could not be read."""
     settable = {
         f.name: f for f in attrs.fields(spec.cls) if f.name != "id" and f.name not in spec.secret_fields
     }
     errors = [FieldError(name, "unknown_field") for name in values if name not in settable]
-    if creating:
-        errors += [
-            FieldError(name, "required")
-            for name, f in settable.items()
-            if f.default is attrs.NOTHING and name not in values
-        ]
-    if errors:
-        raise ValidationFailed(errors)
+    missing = [
+        name
+        for name, f in settable.items()
+        if creating and f.default is attrs.NOTHING and name not in values
+    ]
+    skipped = {e.field for e in unreadable}
+    errors += [FieldError(name, "required") for name in missing if name not in skipped]
+    if errors or missing:
+        raise ValidationFailed([*unreadable, *errors])
+
+
+def _missing(spec: Kind, entity: Any) -> list[FieldError]:
+    """Fields without a default left empty (an agent or a queue not chosen): the database would
+    refuse them, and the user must hear which field it is, not that someone else changed something."""
+    return [
+        FieldError(f.name, "required")
+        for f in attrs.fields(spec.cls)
+        if f.default is attrs.NOTHING and getattr(entity, f.name) is None
+    ]
 
 
 def _reference_problems(uow: UnitOfWork, spec: Kind, entity: Any) -> list[FieldError]:
@@ -184,15 +231,32 @@ def _reference_problems(uow: UnitOfWork, spec: Kind, entity: Any) -> list[FieldE
 
 
 def _uniqueness_problems(uow: UnitOfWork, spec: Kind, entity: Any) -> list[FieldError]:
+    """A key another object already has, reported on the key's last field with the value and, for a
+    key of one field, who has it (``by``), for a key of several fields the whole key (``key``)."""
     errors = []
     others = [e for e in _repo(uow, spec).list() if e.id != entity.id]
     for fields in spec.unique:
         key = tuple(_key(getattr(entity, f)) for f in fields)
         if key[-1] in ("", None):
             continue
-        if any(tuple(_key(getattr(o, f)) for f in fields) == key for o in others):
-            errors.append(FieldError(fields[-1], "duplicate", {"value": getattr(entity, fields[-1])}))
+        other = next((o for o in others if tuple(_key(getattr(o, f)) for f in fields) == key), None)
+        if other is None:
+            continue
+        value = to_plain(getattr(entity, fields[-1]))
+        params: dict[str, Any] = {"value": value}
+        if len(fields) > 1:
+            params["key"] = {f: to_plain(getattr(entity, f)) for f in fields}
+        elif (by := _describe(spec, other)).casefold() != str(value).casefold():
+            params["by"] = by
+        errors.append(FieldError(fields[-1], "duplicate", params))
     return errors
+
+
+def _describe(spec: Kind, entity: Any) -> str:
+    """How a user knows the object: a person by name and user name, anything else by its label."""
+    if getattr(entity, "full_name", ""):
+        return f"{entity.full_name} ({spec.label(entity)})"
+    return spec.label(entity)
 
 
 def _users_using(uow: UnitOfWork, spec: Kind, entity_id: int) -> list[str]:

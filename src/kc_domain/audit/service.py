@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from kc_domain.audit.denials import DenialDigest, DenialKey, DenialSummary
 from kc_domain.audit.model import AuditEntry, AuditRecord, ChainProblem, Outcome, seal, verify
 from kc_domain.errors import DomainError, ValidationFailed
+from kc_domain.plain import capped
+from kc_domain.throttle import source_key
 
 if TYPE_CHECKING:
     from kc_ports.persistence import UnitOfWork, UnitOfWorkFactory
@@ -39,8 +42,9 @@ class AuditQuery:
 
 
 class AuditTrail:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, denial_window: timedelta = timedelta(minutes=1)) -> None:
         self._clock = clock
+        self._denials = DenialDigest(denial_window)
 
     def record(
         self,
@@ -59,7 +63,7 @@ class AuditTrail:
             actor=actor.name,
             action=action,
             object_type=object_type,
-            object_id="" if object_id is None else str(object_id),
+            object_id="" if object_id is None else capped(str(object_id)),
             params=dict(params or {}),
             outcome=outcome,
             source=actor.source,
@@ -105,6 +109,68 @@ class AuditTrail:
             self.record(uow, actor, action, **kwargs)
             uow.commit()
 
+    def record_denial(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        action: str,
+        *,
+        object_type: str = "",
+        object_id: object = "",
+        params: Mapping[str, Any] | None = None,
+        outcome: Outcome = Outcome.DENIED,
+        kind: str | None = None,
+    ) -> AuditRecord | None:
+        """A refusal anyone can repeat at will (a wrong password, a bad token, a forbidden page).
+
+        The first one of its kind (action, outcome and ``kind``, by default ``params["reason"]``)
+        from one source (an IPv6 address counts by its /64) within the denial window is recorded in
+        full, in ``uow``; the repeats are only counted, and the count is recorded once the window is
+        over, as one record of the same action, outcome and source with ``params`` ``repeated`` (how
+        many), ``first``, ``last``, ``actors`` (the names given, at most ten) and ``reason`` (the
+        kind). Counts whose window is over are recorded here too, or by ``flush_denials``. None when
+        only counted.
+        """
+        now = self._clock.now()
+        self._record_summaries(uow, self._denials.due(now))
+        reason = (params or {}).get("reason", "") if kind is None else kind
+        key = DenialKey(source_key(actor.source), action, outcome, str(reason))
+        if not self._denials.admit(key, actor.name, object_type, now):
+            return None
+        return self.record(
+            uow, actor, action, object_type=object_type, object_id=object_id, params=params, outcome=outcome
+        )
+
+    def record_denial_alone(
+        self, uow_factory: UnitOfWorkFactory, actor: Actor, action: str, **kwargs: Any
+    ) -> None:
+        """``record_denial`` in a transaction of its own."""
+        with uow_factory() as uow:
+            self.record_denial(uow, actor, action, **kwargs)
+            uow.commit()
+
+    def flush_denials(self, uow_factory: UnitOfWorkFactory, *, everything: bool = False) -> int:
+        """Record the counts of repeated refusals whose window is over (``everything``: all counts,
+        e.g. before a process ends); how many records were written. Cheap when there are none, so
+        that a web process may call it before every request."""
+        summaries = self._denials.due(self._clock.now(), everything=everything)
+        if summaries:
+            with uow_factory() as uow:
+                self._record_summaries(uow, summaries)
+                uow.commit()
+        return len(summaries)
+
+    def _record_summaries(self, uow: UnitOfWork, summaries: list[DenialSummary]) -> None:
+        for summary in summaries:
+            self.record(
+                uow,
+                Actor(summary.actor, summary.key.source),
+                summary.key.action,
+                object_type=summary.object_type,
+                params=summary.params(),
+                outcome=summary.key.outcome,
+            )
+
     def search(
         self, uow_factory: UnitOfWorkFactory, query: AuditQuery, limit: int, offset: int = 0
     ) -> list[AuditRecord]:
@@ -134,7 +200,8 @@ class AuditTrail:
 
 
 def error_params(error: DomainError) -> dict[str, Any]:
-    """A refused change as audit parameters: each field problem, or the error's kind and text."""
+    """A refused change as audit parameters: each field problem, or the error's kind and text; what
+    they repeat of the input is ``capped`` (a refused input of any size leaves a small record)."""
     if isinstance(error, ValidationFailed):
-        return {"errors": [{"field": e.field, "code": e.code, **e.params} for e in error.errors]}
-    return {"error": type(error).__name__, "detail": str(error)}
+        return {"errors": capped([{"field": e.field, "code": e.code, **e.params} for e in error.errors])}
+    return {"error": type(error).__name__, "detail": capped(str(error))}

@@ -7,9 +7,10 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from kc_domain.audit.service import Actor, AuditTrail
+from kc_domain.audit.service import Actor, AuditQuery, AuditTrail
 from kc_domain.clients.model import (
     Client,
     ClientField,
@@ -31,6 +32,9 @@ BASE_FIELDS = frozenset({"kind", "phones", "values", *TEXT_FIELDS})
 """What ``create`` and ``update`` accept; ``values`` maps configurable field keys to text."""
 NOT_DIFFED = frozenset({"created_at", "updated_at", "version", "id"})
 SEARCH_MAX = 100
+READ_WINDOW = timedelta(minutes=15)
+"""Reads of one card by one user within this time are audited once (SEC-03)."""
+READS_CHECKED = 1000
 
 
 class ClientService:
@@ -62,6 +66,22 @@ class ClientService:
     def get(self, client_id: int) -> Client:
         with self._uow_factory() as uow:
             return _get(uow, client_id)
+
+    def read(self, actor: Actor, client_id: int) -> Client:
+        """A client's card as a person reads it (SEC-03, SEC-04): audited as ``client.read``, once per
+        reader and client within ``READ_WINDOW`` (reopening the card meanwhile adds no record, so a
+        call's many reads do not flood the log; the window's first read stands for them)."""
+        with self._uow_factory() as uow:
+            client = _get(uow, client_id)
+            now = self._clock.now()
+            query = AuditQuery(
+                since=now - READ_WINDOW, actor=actor.name, action="client.read", object_type="client"
+            )
+            recent = uow.audit.query(query, READS_CHECKED, 0)
+            if not any(r.actor == actor.name and r.object_id == str(client_id) for r in recent):
+                self._audit.record(uow, actor, "client.read", object_type="client", object_id=client_id)
+                uow.commit()
+            return client
 
     def list(self, limit: int = 50, offset: int = 0) -> builtins.list[Client]:
         with self._uow_factory() as uow:

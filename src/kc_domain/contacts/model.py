@@ -15,6 +15,7 @@ from enum import StrEnum
 import attrs
 
 from kc_domain.errors import ValidationFailed
+from kc_domain.organisation.model import CallCategory, CategoryKind
 
 NOTE_MAX = 4000
 
@@ -49,6 +50,17 @@ class NoteVersion:
     author_name: str
     at: datetime
     draft: bool = False
+
+
+def category_refusal(category: CallCategory | None) -> str | None:
+    """Why a call cannot be given this category (AG-13), as an error code, or None when it can: an
+    active category of the kind "call" (products are not reasons for a call). The one rule for what
+    the desktop offers and what the server accepts."""
+    if category is None or category.kind != CategoryKind.CALL:
+        return "unknown_reference"
+    if not category.active:
+        return "category_inactive"
+    return None
 
 
 def clean_note(text: object, *, allow_empty: bool) -> str:

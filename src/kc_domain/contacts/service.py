@@ -17,13 +17,13 @@ from kc_domain.contacts.model import (
     CallPhase,
     ContactRecord,
     NoteVersion,
+    category_refusal,
     latest,
     write_note,
 )
 from kc_domain.contacts.stats import PERIODS, PersonalStats, period_stats, unique_ids
 from kc_domain.errors import Forbidden, NotFound, ValidationFailed
-from kc_domain.organisation.model import CategoryKind
-from kc_domain.routing.projection import Interaction
+from kc_domain.routing.projection import Interaction, missed_by, still_missed
 
 if TYPE_CHECKING:
     from kc_ports.journal import ContactJournal
@@ -34,6 +34,7 @@ T = TypeVar("T")
 SEARCH_SCAN = 5000  # at most this many of the agent's calls in a period are searched through
 CLIENT_MATCHES = 200  # at most this many clients found by name take part in a search
 LAST_CALLS_DAYS = 90
+MISSED_HISTORY = 5  # of each missed caller's latest contacts, shown with the missed call
 
 
 @attrs.frozen
@@ -44,6 +45,14 @@ class CallRecord:
     record: ContactRecord
     notes: tuple[NoteVersion, ...]
     phase: CallPhase
+
+
+@attrs.frozen
+class MissedCall:
+    """A missed call still to return (AG-17, IN-26), with the caller's latest contacts."""
+
+    call: Interaction
+    history: tuple[Interaction, ...]
 
 
 @attrs.frozen
@@ -64,6 +73,8 @@ class CallSummary:
     talk_s: float | None
     end_stage: str
     recording: str = ""  # reference to the recording, once recordings exist
+    client_name: str = ""
+    handed_on: bool = False  # in an agent's own history: she transferred it to ``agent_name``
 
 
 class ContactService:
@@ -79,9 +90,13 @@ class ContactService:
         self._client_ids_matching = client_ids_matching
 
     # -- reading -------------------------------------------------------------------------------
-    def record(self, call_id: str) -> CallRecord:
-        """The call, its contact record (an empty one when nothing was recorded) and every note version."""
-        call = self._call(call_id)
+    def record(self, call_id: str, live: Callable[[], Interaction | None] | None = None) -> CallRecord:
+        """The call, its contact record (an empty one when nothing was recorded) and every note version.
+        ``live``: the call as the engine has it, asked only while the journal has not written the call
+        (it does so a moment after the engine told the desktop): a call has its record from the start."""
+        call = self._journal.interaction(call_id) or (live() if live is not None else None)
+        if call is None:
+            raise NotFound("call", call_id)
         with self._uow_factory() as uow:
             record = uow.contacts.get(call_id) or ContactRecord(call_id, agent_id=call.agent_id)
             notes = tuple(uow.contacts.notes(call_id))
@@ -92,7 +107,16 @@ class ContactService:
     ) -> list[CallSummary]:
         """Earlier calls of the number and, with ``client_id``, of the client from other numbers,
         newest first (AG-05, AG-07); ``exclude``: a call id left out (the current call)."""
-        calls = {c.call_id: c for c in self._journal.calls_of(caller, limit + 1)} if caller else {}
+        return self.history_of([caller] if caller else [], client_id, limit, exclude=exclude)
+
+    def history_of(
+        self, numbers: Collection[str], client_id: int | None, limit: int = 20, *, exclude: str = ""
+    ) -> list[CallSummary]:
+        """The calls of any of these numbers and, with ``client_id``, those recorded for the client:
+        a client card's contact history (CDB-03) over all the client's phones; newest first."""
+        calls: dict[str, Interaction] = {}
+        for number in numbers:
+            calls.update((c.call_id, c) for c in self._journal.calls_of(number, limit + 1))
         if client_id is not None:
             with self._uow_factory() as uow:
                 known = [r.call_id for r in uow.contacts.for_client(client_id, limit + 1)]
@@ -113,12 +137,30 @@ class ContactService:
         rows = self._journal.interactions(
             since, until, agent_id=agent_id, limit=SEARCH_SCAN if wanted else limit
         )
+        rows = _newest_first([*rows, *self._handed_on(agent_id, since, until, {r.call_id for r in rows})])
         if wanted:
             clients = self._clients_matching(wanted)
             with self._uow_factory() as uow:
                 hits = uow.contacts.matching([r.call_id for r in rows], wanted, clients)
-            rows = [r for r in rows if r.call_id in hits][:limit]
-        return self._summaries(rows)
+            rows = [r for r in rows if r.call_id in hits]
+        return self._summaries(rows[:limit], viewer=agent_id)
+
+    def _handed_on(
+        self, agent_id: int, since: datetime, until: datetime, known: set[str]
+    ) -> list[Interaction]:
+        """The calls of [since, until) the agent talked in and transferred to someone else: the
+        journal keeps each call under its last agent, her state intervals name the calls she had."""
+        talked = {
+            i.call_id
+            for i in self._journal.intervals(agent_id, since, until)
+            if i.call_id and i.state == "busy"
+        }
+        found = []
+        for call_id in sorted(talked - known):
+            row = self._journal.interaction(call_id)
+            if row is not None and row.arrived_at is not None and since <= row.arrived_at < until:
+                found.append(row)
+        return found
 
     def last_calls(self, agent_id: int, limit: int = 10) -> list[CallSummary]:
         """The latest calls the agent answered (AG-15), newest first."""
@@ -131,6 +173,30 @@ class ContactService:
             limit=limit,
         )
         return self._summaries(rows)
+
+    def missed_to_return(self, agent_id: int, queue_ids: Collection[int], hours: int) -> list[MissedCall]:
+        """The calls the agent should return, from the last ``hours`` (AG-17, IN-26): those she missed
+        herself (``missed_by``) and the missed calls of her queues; one per caller, without callers
+        reached since or with a callback request open (``still_missed``), newest first."""
+        until = self._clock.now()
+        since = until - timedelta(hours=hours)
+        queues = unique_ids(queue_ids)
+        rows = {r.call_id: r for r in self._journal.missed_calls(since, until, queues)} if queues else {}
+        mine = self._journal.interactions(since, until, agent_id=agent_id)
+        rows.update((r.call_id, r) for r in mine if missed_by(r) == agent_id)
+        with self._uow_factory() as uow:
+            open_callers = {r.caller for r in uow.callbacks.active()}
+        histories: dict[str, list[Interaction]] = {}
+
+        def contacts_of(caller: str) -> list[Interaction]:
+            if caller not in histories:
+                histories[caller] = self._journal.calls_of(caller, MISSED_HISTORY * 4)
+            return histories[caller]
+
+        return [
+            MissedCall(row, tuple(contacts_of(row.caller)[:MISSED_HISTORY]))
+            for row in still_missed(rows.values(), contacts_of, open_callers)
+        ]
 
     def personal_stats(
         self, agent_id: int, queue_ids: Collection[int], now: datetime | None = None
@@ -191,11 +257,9 @@ class ContactService:
             if category_id is not None:
                 if not isinstance(category_id, int) or isinstance(category_id, bool):
                     raise ValidationFailed.one("category_id", "not_a_number")
-                category = uow.categories.get(category_id)
-                if category is None or category.kind != CategoryKind.CALL:
-                    raise ValidationFailed.one("category_id", "unknown_reference", id=category_id)
-                if not category.active:
-                    raise ValidationFailed.one("category_id", "category_inactive", id=category_id)
+                refusal = category_refusal(uow.categories.get(category_id))
+                if refusal is not None:
+                    raise ValidationFailed.one("category_id", refusal, id=category_id)
             before, record.category_id = record.category_id, category_id
             return {"before": before, "after": category_id}
 
@@ -293,12 +357,6 @@ class ContactService:
 
         return self._audit.run(self._uow_factory, actor, action, "call", call_id, change)
 
-    def _call(self, call_id: str) -> Interaction:
-        found = self._journal.interaction(call_id)
-        if found is None:
-            raise NotFound("call", call_id)
-        return found
-
     def _phase(self, call: Interaction) -> CallPhase:
         if call.ended_at is None:
             return CallPhase.LIVE
@@ -319,12 +377,16 @@ class ContactService:
                 return set()
             return {c.id for c in clients.search(text, CLIENT_MATCHES) if c.id is not None}
 
-    def _summaries(self, calls: list[Interaction]) -> list[CallSummary]:
+    def _summaries(self, calls: list[Interaction], viewer: int | None = None) -> list[CallSummary]:
+        """History lines; for ``viewer``'s own history, a call that went on with another agent is
+        marked handed on (to that agent), not with the outcome the other agent reached."""
         ids = [c.call_id for c in calls]
         with self._uow_factory() as uow:
             records = uow.contacts.records_of(ids)
             notes = uow.contacts.notes_of(ids)
             names = {u.id: u.full_name for u in uow.users.list()}
+            client_ids = {r.client_id for r in records.values() if r.client_id is not None}
+            clients = {i: c.name for i in sorted(client_ids) if (c := uow.clients.get(i)) is not None}
         items = []
         for call in calls:
             record = records.get(call.call_id)
@@ -345,6 +407,8 @@ class ContactService:
                     note_versions=len(versions),
                     talk_s=call.talk_s,
                     end_stage=call.end_stage,
+                    client_name=clients.get(record.client_id, "") if record and record.client_id else "",
+                    handed_on=viewer is not None and call.agent_id != viewer,
                 )
             )
         return items

@@ -26,12 +26,18 @@ class User:
     password_changed_at: datetime | None = None
     failed_logins: int = 0
     locked_until: datetime | None = None
+    session_epoch: int = 0  # sessions carry the epoch they began in; raising it ends them all
     report_filter_ids: frozenset[int] = attrs.field(factory=frozenset, converter=frozenset)
     id: int | None = None
 
     def permissions(self, group_roles: frozenset[Role] = frozenset()) -> frozenset[Permission]:
         """Effective permissions: the user's own roles plus those of the user's workplace group."""
         return permissions_of(self.roles | group_roles)
+
+    def takes_calls(self, group_roles: frozenset[Role] = frozenset(), has_skill: bool = False) -> bool:
+        """Whether the routing engine knows the user as an agent: active, with the agent role (own or
+        the workplace group's) or with a skill in some queue."""
+        return self.active and (has_skill or Role.AGENT in self.roles | group_roles)
 
     def problems(self) -> list[FieldError]:
         errors: list[FieldError] = []
@@ -62,3 +68,7 @@ class User:
     def record_successful_login(self) -> None:
         self.failed_logins = 0
         self.locked_until = None
+
+    def end_sessions(self) -> None:
+        """Every session begun so far stops being valid (sign-out, a new password, deactivation)."""
+        self.session_epoch += 1

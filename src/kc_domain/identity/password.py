@@ -41,5 +41,12 @@ class PasswordPolicy:
 
 @attrs.frozen
 class LockoutPolicy:
+    """An account is locked for ``lock_minutes`` after ``max_failures`` wrong passwords in a row
+    (sign-in or own password change). A user name without an account locks the same way, so that
+    the answers do not tell which accounts exist. A source (client address; IPv6: its /64) may not
+    sign in for ``lock_minutes`` after ``max_failures_per_source`` failures within ``lock_minutes``,
+    so that one client cannot lock out every account."""
+
     max_failures: int = 5
     lock_minutes: int = 15
+    max_failures_per_source: int = 30

@@ -8,6 +8,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import date
 
+import attrs
+
 from kc_domain.errors import FieldError
 from kc_domain.ivr.model import (
     CONDITION_KINDS,
@@ -20,11 +22,13 @@ from kc_domain.ivr.model import (
     IvrTree,
     Menu,
     Node,
+    Prompt,
     RouteToQueue,
     can_end_here,
     references,
 )
 from kc_domain.organisation.hours import BadInterval, parse_intervals
+from kc_domain.validation import prompt_name
 
 
 def is_valid_insurance_number(text: str) -> bool:
@@ -102,6 +106,10 @@ def _node_problems(path: str, node: Node, known_trees: set[str], known_queues: s
     errors: list[FieldError] = []
     if not node.id:
         errors.append(FieldError(f"{path}.id", "required"))
+    for field in attrs.fields(type(node)):  # every prompt's recording goes to the PBX by its name
+        value = getattr(node, field.name)
+        if isinstance(value, Prompt):
+            prompt_name(errors, f"{path}.{field.name}.audio", value.audio)
     if isinstance(node, Menu):
         if not node.choices:
             errors.append(FieldError(f"{path}.choices", "empty"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Container, Iterable, Sequence
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import attrs
@@ -104,6 +104,24 @@ class OpeningHours:
         local = at.astimezone(zone)
         minute = local.hour * 60 + local.minute
         return any(i.contains(minute) for i in self.intervals_on(local.date(), holidays))
+
+    def next_opening(
+        self, at: datetime, zone: tzinfo, holidays: Container[date], days: int = 14
+    ) -> datetime | None:
+        """When a queue closed at ``at`` opens next (aware, UTC), looking ``days`` ahead; None if it
+        stays closed that long (or is open now: it does not open, it is open)."""
+        if self.is_open(at, zone, holidays):
+            return None
+        local = at.astimezone(zone)
+        now_minute = local.hour * 60 + local.minute
+        for ahead in range(days + 1):
+            day = local.date() + timedelta(days=ahead)
+            starts = [i.start for i in self.intervals_on(day, holidays) if ahead or i.start > now_minute]
+            if starts:
+                first = min(starts)
+                opening = datetime.combine(day, time(first // 60, first % 60), tzinfo=zone)
+                return opening.astimezone(UTC)
+        return None
 
     def problems(self) -> list[FieldError]:
         errors: list[FieldError] = []

@@ -12,7 +12,7 @@ import attrs
 from kc_domain.errors import FieldError
 from kc_domain.identity.roles import Role
 from kc_domain.organisation.hours import OpeningHours
-from kc_domain.validation import int_range, phone_number, text
+from kc_domain.validation import int_range, phone_number, prompt_name, text
 
 
 class OverflowKind(StrEnum):
@@ -323,9 +323,6 @@ class CallerRule:
         return errors
 
 
-_PROMPT_NAME = re.compile(r"^[a-z0-9_-]{1,64}\Z")
-
-
 @attrs.define(slots=False, eq=False)
 class Announcement:
     """The "general problem" announcement (IN-20), e.g. an outage of the insurer's portal: played
@@ -354,8 +351,7 @@ class Announcement:
         text(errors, "text", self.text, max_length=1000, required=False)
         if not self.text.strip() and not self.prompt:
             errors.append(FieldError("text", "announcement_needs_content"))
-        if self.prompt and not _PROMPT_NAME.match(self.prompt):
-            errors.append(FieldError("prompt", "bad_prompt_name"))
+        prompt_name(errors, "prompt", self.prompt)
         for number in sorted(self.numbers):
             phone_number(errors, "numbers", number, external=number.startswith("+"))
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:

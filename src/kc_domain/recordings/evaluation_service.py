@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from kc_domain.audit.service import Actor, AuditTrail
-from kc_domain.errors import NotFound, ValidationFailed
+from kc_domain.errors import Forbidden, NotFound, ValidationFailed
 from kc_domain.plain import to_plain
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm, Scoring, score
 
@@ -77,11 +77,14 @@ class EvaluationService:
 
         return self._audit.run(self._uow_factory, actor, "evaluation.create", "evaluation", None, change)
 
-    def update(self, actor: Actor, evaluation_id: int, scoring: Scoring) -> Evaluation:
-        """Score an evaluation again, against the criteria it was first scored with."""
+    def update(self, actor: Actor, evaluation_id: int, scoring: Scoring, *, editor_id: int) -> Evaluation:
+        """Score an evaluation again, against the criteria it was first scored with. Only its author
+        (``editor_id`` is the user editing) may: the evaluation names its evaluator (Forbidden)."""
 
         def change(uow: UnitOfWork) -> tuple[Evaluation, dict[str, Any]]:
             evaluation = _get(uow, evaluation_id)
+            if evaluation.evaluator_id != editor_id:
+                raise Forbidden(f"evaluation {evaluation_id} is another evaluator's")
             recording = uow.recordings.get(evaluation.recording_id)
             duration = recording.duration_s if recording is not None else 0.0
             scores, notes, percent = score(evaluation.criteria, scoring, duration)

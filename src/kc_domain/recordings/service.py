@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from kc_domain.audit.service import SYSTEM, Actor, AuditTrail
-from kc_domain.errors import NotFound, ValidationFailed
+from kc_domain.audit.model import Outcome
+from kc_domain.audit.service import SYSTEM, Actor, AuditQuery, AuditTrail
+from kc_domain.errors import DomainError, NotFound, ValidationFailed
 from kc_domain.recordings.model import Recording, RecordingMissing, due_for_purge
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from kc_ports.system import Clock
 
 HOLD_REASON_MAX = 200
+AUDIT_WINDOW = timedelta(minutes=10)  # a listen or download is audited once per user and recording in it
 
 
 @attrs.frozen
@@ -79,7 +81,12 @@ class RecordingService:
             return _get(uow, recording_id)
 
     def audio(self, actor: Actor, recording_id: int, purpose: str) -> tuple[Recording, bytes]:
-        """The WAV audio for listening or downloading (``purpose``: listen, download); audited."""
+        """The WAV audio for listening or downloading (``purpose``: listen, download), audited once
+        per user, recording and purpose within ``AUDIT_WINDOW``: every request for the audio comes
+        here, whatever part of it is asked for (a player's byte ranges, a resumed download), and the
+        first one in the window writes the record; the others (seeking) add none. A refusal is
+        always audited."""
+        action = f"recording.{purpose}"
 
         def read(uow: UnitOfWork) -> tuple[tuple[Recording, bytes], dict[str, Any]]:
             recording = _get(uow, recording_id)
@@ -91,8 +98,26 @@ class RecordingService:
                 raise ValidationFailed.one("recording", "recording_missing") from None
             return (recording, data), {"call_id": recording.call_id}
 
-        return self._audit.run(
-            self._uow_factory, actor, f"recording.{purpose}", "recording", recording_id, read
+        try:
+            with self._uow_factory() as uow:
+                if self._audited_lately(uow, actor, action, recording_id):
+                    found, _params = read(uow)
+                    return found
+        except DomainError:
+            pass  # audited below, as every refusal is
+        return self._audit.run(self._uow_factory, actor, action, "recording", recording_id, read)
+
+    def _audited_lately(self, uow: UnitOfWork, actor: Actor, action: str, recording_id: int) -> bool:
+        since = self._clock.now() - AUDIT_WINDOW
+        query = AuditQuery(
+            since=since, actor=actor.name, action=action, object_type="recording", outcome="ok"
+        )
+        return any(
+            r.actor == actor.name
+            and r.action == action
+            and r.object_id == str(recording_id)
+            and r.outcome is Outcome.OK
+            for r in uow.audit.query(query, 500)
         )
 
     def hold(self, actor: Actor, recording_id: int, on: bool, reason: str = "") -> Recording:

@@ -61,6 +61,7 @@ class Agent:
     last_call_id: str = ""  # the call just finished (notes and category in wrap-up)
     device: str = ""  # the mobile number the agent works on (IN-28); "": the desk phone
     pending: str = ""  # a supervisor's pause ("pause:<code>") or "log_out" once the call's work is over
+    resume_pause: str = ""  # the pause the agent dialled out from: hers again once that call is over
     wrap_up_until: datetime | None = None
     idle_since: datetime | None = None  # when the agent last became ready after work
     handled: int = 0
@@ -74,17 +75,19 @@ class Agent:
 
     def log_out(self, at: datetime) -> AgentState:
         self._require("log out", AgentState.READY, AgentState.PAUSED, AgentState.WRAP_UP)
-        self.signed_in = set()
+        self.signed_in, self.resume_pause = set(), ""
         return self._enter(AgentState.LOGGED_OUT, at)
 
     def make_ready(self, at: datetime) -> AgentState:
         self._require("become ready", AgentState.PAUSED, AgentState.WRAP_UP, AgentState.READY)
         if self.state != AgentState.READY:
             self.idle_since = at
+        self.resume_pause = ""
         return self._enter(AgentState.READY, at)
 
     def pause(self, code: str, at: datetime) -> AgentState:
         self._require("pause", AgentState.READY, AgentState.PAUSED, AgentState.WRAP_UP)
+        self.resume_pause = ""
         return self._enter(AgentState.PAUSED, at, pause_code=code)
 
     def reserve(self, call_id: str, at: datetime) -> AgentState:
@@ -93,10 +96,26 @@ class Agent:
         return self._enter(AgentState.RINGING, at)
 
     def dial(self, call_id: str, at: datetime) -> AgentState:
-        """KC places an outbound call from the agent's phone (a callback): it rings them first."""
+        """KC places an outbound call from the agent's phone (a callback): it rings them first. A
+        pause she dials out from is remembered (and kept through the wrap-up of such a call):
+        calling someone does not end her pause."""
         self._require("dial", *DIALLABLE)
         self.call_id = call_id
+        if self.state == AgentState.PAUSED:
+            self.resume_pause = self.pause_code
         return self._enter(AgentState.RINGING, at)
+
+    def dial_not_picked_up(self, at: datetime) -> AgentState:
+        """The agent's phone rang for a call she placed and she did not pick up (or hung up first):
+        back to the pause she dialled out from, else ready. Not a ring-no-answer: nobody was
+        offered to her, so there is nothing to pause her for."""
+        self._require("give up a dial", AgentState.RINGING)
+        self.call_id = ""
+        code, self.resume_pause = self.resume_pause, ""
+        if code:
+            return self._enter(AgentState.PAUSED, at, pause_code=code)
+        self.idle_since = at
+        return self._enter(AgentState.READY, at)
 
     def answer(self, call_id: str, at: datetime) -> AgentState:
         self._require("answer", AgentState.RINGING)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 import attrs
@@ -44,6 +44,9 @@ ABANDONED_AT = {
 }
 
 
+TALKER_GRACE = timedelta(seconds=1)
+
+
 @attrs.define(eq=False)
 class Call:
     call_id: str
@@ -68,6 +71,7 @@ class Call:
     direction: str = "inbound"
     callback_id: str = ""  # outbound: the callback request being dialled; inbound: the one it became
     connected: bool = False  # outbound: the called party answered
+    placed_by_agent: bool = False  # outbound: she dialled it herself (not a callback KC offered her)
     pbx_answered: bool = False  # KC picked the call up to play prompts (IVR, announcements)
     prompts_playing: int = 0  # prompts sent to the PBX and not reported finished
     keyed: str = ""  # digits keyed in outside the IVR (the preferred callback time)
@@ -76,9 +80,17 @@ class Call:
     consult_agent_id: int | None = None  # when that party is an agent of KC
     conference: bool = False
     recording: bool = True  # every call is recorded unless the agent opts out (REC-01)
+    talkers: list[tuple[datetime, int]] = attrs.field(factory=list)  # (since, agent) talking with the caller
     monitors: dict[int, str] = attrs.field(factory=dict)  # supervisor id -> listen, whisper, barge
     end: CallEnd | None = None
     ended_at: datetime | None = None
+
+    def talker_at(self, at: datetime) -> int | None:
+        """The agent who talked with the caller at ``at``, the start of a recorded stretch (with a
+        second's grace for the PBX's clock), so that each stretch is credited to the agent who talked
+        in it, not to whoever has the call when the PBX reports it; else the call's agent."""
+        talked = [agent_id for since, agent_id in self.talkers if since <= at + TALKER_GRACE]
+        return talked[-1] if talked else self.agent_id
 
     def sort_key(self) -> tuple[int, int]:
         """Queue order: priority first, then who came first."""

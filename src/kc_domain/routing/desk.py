@@ -81,13 +81,20 @@ class AgentDesk:
             self, call: Call, agent: Agent, rule: str, pool: tuple[Decision, ...], reason: str
         ) -> None: ...
         def _place_call(
-            self, agent: Agent, number: str, queue_id: int | None, callback_id: str = ""
+            self,
+            agent: Agent,
+            number: str,
+            queue_id: int | None,
+            callback_id: str = "",
+            *,
+            by_agent: bool = False,
         ) -> str: ...
         def call_answered(self, call_id: str, agent_id: int) -> None: ...
         def call_ended(self, call_id: str, cause: str = "normal") -> None: ...
         def call_held(self, call_id: str, held: bool) -> None: ...
         def transfer(self, call_id: str, kind: str, target: str) -> None: ...
         def _leaving_for(self, call: Call, target: str) -> None: ...
+        def _start_recording(self, call: Call) -> None: ...
 
     # == commands ===================================================================================
     def answer_call(self, agent_id: int, call_id: str) -> None:
@@ -163,6 +170,8 @@ class AgentDesk:
         call.consulting, call.consult_agent_id, call.held, call.conference = "", None, False, False
         self._finish_answered(call, None, "transfer after consultation")
         call.agent_id = other_id  # the consulted agent carries on with the caller
+        call.talkers.append((now, other_id))
+        self._start_recording(call)  # a stretch of their own
 
     def conference(self, agent_id: int, call_id: str) -> None:
         """The caller, the agent and the consulted party talk together."""
@@ -200,7 +209,7 @@ class AgentDesk:
             raise ValidationFailed.one("number", "bad_target", value=number)
         if agent.state not in DIALLABLE:
             raise ValidationFailed.one("number", "agent_not_free", state=agent.state.value)
-        return self._place_call(agent, target.value, None)
+        return self._place_call(agent, target.value, None, by_agent=True)
 
     def use_device(self, agent_id: int, device: str) -> None:
         """Work on a mobile phone (an E.164 number) instead of the desk phone, or back ("")."""

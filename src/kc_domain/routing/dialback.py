@@ -68,7 +68,6 @@ class CallbackDialler:
         self.callbacks = CallbackBook(r for r in requests if r.is_active)
         self._new_id = new_id
         self._changed_callbacks: dict[str, CallbackRequest] = {}
-        self._dials: dict[str, int] = {}  # request id -> dials placed by this engine (unique call ids)
         self._next_sweep = self._clock.now()  # the first tick looks at every queue
         for request in self.callbacks.open_list():
             if request.state != CallbackState.OPEN:  # the engine stopped while it was being worked
@@ -115,7 +114,7 @@ class CallbackDialler:
         request = self.callbacks.get(callback_id)
         if agent.state not in DIALLABLE:
             raise ValidationFailed.one("agent_id", "agent_not_free", state=agent.state.value)
-        return self._dial(request, agent)
+        return self._dial(request, agent, by_agent=True)
 
     def callback_done(self, callback_id: str, agent_id: int, note: str = "") -> None:
         request = self.callbacks.get(callback_id)
@@ -133,7 +132,6 @@ class CallbackDialler:
         for request in changed:
             if not request.is_active and request.id in self.callbacks:
                 self.callbacks.remove(request.id)
-                self._dials.pop(request.id, None)
         return changed
 
     # == the engine's side ==========================================================================
@@ -193,23 +191,28 @@ class CallbackDialler:
                 break
             self._dial(request, agent)
 
-    def _dial(self, request: CallbackRequest, agent: Agent) -> str:
+    def _dial(self, request: CallbackRequest, agent: Agent, *, by_agent: bool = False) -> str:
         now = self._clock.now()
         started = request.start_dialling(agent.agent_id, now)  # refuses a request held by someone else
         self._callback_changed(request, started)
-        return self._place_call(agent, request.caller, request.queue_id, request.id)
+        return self._place_call(agent, request.caller, request.queue_id, request.id, by_agent=by_agent)
 
-    def _place_call(self, agent: Agent, number: str, queue_id: int | None, callback_id: str = "") -> str:
-        """An outbound call from the agent's phone: it rings them first, then the PBX dials ``number``."""
+    def _place_call(
+        self,
+        agent: Agent,
+        number: str,
+        queue_id: int | None,
+        callback_id: str = "",
+        *,
+        by_agent: bool = False,
+    ) -> str:
+        """An outbound call from the agent's phone: it rings them first, then the PBX dials ``number``;
+        ``by_agent``: she chose to make it (the dial pad, a callback she took), KC did not offer it."""
         now = self._clock.now()
         self._seq += 1
-        if callback_id:  # unique also after a restart: at least one more than the attempts so far
-            request = self.callbacks.get(callback_id)
-            dials = max(self._dials.get(callback_id, 0), len(request.attempts)) + 1
-            self._dials[callback_id] = dials
-            call_id = f"cb-{callback_id}-{dials}"  # a dial the agent did not pick up counts no attempt
-        else:
-            call_id = f"out-{self._new_id()}"
+        # a new id for every dial, unique for good (a counter of dials would repeat after a restart);
+        # the call keeps its request in callback_id
+        call_id = f"{'cb' if callback_id else 'out'}-{self._new_id()}"
         call = Call(
             call_id,
             number,
@@ -223,6 +226,7 @@ class CallbackDialler:
             offered_at=now,
             direction="outbound",
             callback_id=callback_id,
+            placed_by_agent=by_agent,
         )
         self.calls[call_id] = call
         self._not_ready(agent)

@@ -133,7 +133,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
                 self._device_state(event)
             case pbx.RecordingReady():
                 call = self.calls.get(event.call_id)
-                agent_id = call.agent_id if call is not None else None
+                agent_id = call.talker_at(event.started_at) if call is not None else None
                 self._emit(
                     ev.CallRecorded(
                         event.at, event.call_id, agent_id, event.recording, event.started_at, event.duration_s
@@ -203,6 +203,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
         previous = agent.answer(call_id, now)
         self._agent_changed(agent, previous, now)
         self._timers.disarm("rona", call_id)
+        call.talkers.append((now, agent_id))
         if call.direction == "outbound":  # the agent's phone is off-hook; the PBX dials the customer
             call.stage, call.answered_at = CallStage.ANSWERED, now
             return
@@ -286,6 +287,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
     def ready(self, agent_id: int) -> None:
         agent, now = self._agent(agent_id), self._clock.now()
         self._timers.disarm("wrap", str(agent_id))
+        agent.resume_pause = ""  # she asks for calls: not back to the pause she dialled out from
         if agent.state == AgentState.WRAP_UP and self._work_over(agent):
             return  # a supervisor's pause or log-out waited for this
         self._agent_changed(agent, agent.make_ready(now), now)
@@ -389,6 +391,14 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
         """Decisions made since the last drain, for the journal."""
         drained, self._new_decisions = self._new_decisions, []
         return drained
+
+    def opening(self, queue_id: int, now: datetime) -> tuple[bool, datetime | None]:
+        """Whether the queue is open now by its hours and, when closed, when it opens next: what
+        agents and supervisors see of a closed queue."""
+        queue = self.queues[queue_id]
+        if queue.hours.is_open(now, self._zone, self._holidays):
+            return True, None
+        return False, queue.hours.next_opening(now, self._zone, self._holidays)
 
     # == routing ====================================================================================
     def _enqueue(self, call: Call, queue_id: int, rule: str, *, sticky: bool = True) -> None:
@@ -534,11 +544,8 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
         agent = self.agents[call.agent_id] if call.agent_id is not None else None
         if call.stage != CallStage.RINGING or agent is None:
             return
-        if call.direction == "outbound":  # the agent did not pick up to call the customer back
-            self._pbx.hang_up(call_id, "agent_no_answer")
-            self._agent_changed(agent, agent.ring_no_answer(now), now, call_id, "ring_no_answer")
-            self._outbound_not_picked_up(call, "the agent did not pick up")
-            return self._end(call, CallEnd.NOT_REACHED, "agent did not answer")
+        if call.direction == "outbound":
+            return self._outbound_rang_out(call, agent, now)
         self._pbx.cancel_ring(call_id, agent.agent_id)
         self._emit(ev.CallRingNoAnswer(now, call_id, agent.agent_id))
         self._agent_changed(agent, agent.ring_no_answer(now), now, call_id, "ring_no_answer")
@@ -547,6 +554,21 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
         if call.max_wait_until is not None and now >= call.max_wait_until:
             return self._overflow(call, "max_wait")  # the limit passed while it rang
         self._offer_to_best_agent(call, now) or self._push(call)
+
+    def _outbound_rang_out(self, call: Call, agent: Agent, now: datetime) -> None:
+        """The agent's phone rang for an outbound call and she did not pick up: KC gives it up. A
+        call she placed herself leaves her where she was (her pause stays hers); a callback KC
+        dialled for her as a free agent was offered like an inbound call, and missing it pauses her
+        (ring-no-answer) so that the next one does not ring at an empty desk."""
+        self._pbx.hang_up(call.call_id, "agent_no_answer")
+        if call.placed_by_agent:
+            self._agent_changed(agent, agent.dial_not_picked_up(now), now, call.call_id, "dial_not_picked_up")
+        else:
+            self._agent_changed(agent, agent.ring_no_answer(now), now, call.call_id, "ring_no_answer")
+        self._outbound_not_picked_up(call, "the agent did not pick up")
+        self._end(call, CallEnd.NOT_REACHED, "agent did not answer")
+        if agent.state == AgentState.READY:
+            self._became_ready(agent)
 
     def _on_wrap(self, agent_id: str, now: datetime) -> None:
         agent = self.agents[int(agent_id)]
@@ -618,7 +640,16 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
         self._timers.disarm("rona", call.call_id)
         if agent is not None and agent.state == AgentState.RINGING and agent.call_id == call.call_id:
             self._pbx.cancel_ring(call.call_id, agent.agent_id)
+            self._ring_released(agent, call, now)
+
+    def _ring_released(self, agent: Agent, call: Call, now: datetime) -> None:
+        """The agent's phone stopped ringing before she picked up: the caller went, or she hung up a
+        call she placed herself, which takes her back to the pause she dialled out from."""
+        if call.placed_by_agent:
+            self._agent_changed(agent, agent.dial_not_picked_up(now), now, call.call_id, "dial_cancelled")
+        else:
             self._agent_changed(agent, agent.release(now), now, call.call_id, "caller_gone")
+        if agent.state == AgentState.READY:
             self._became_ready(agent)
 
     def _finish_answered(self, call: Call, end: CallEnd | None, cause: str) -> None:
@@ -638,6 +669,8 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
                 self._became_ready(agent)
         if end is not None:
             self._end(call, end, cause)
+        elif call.recording:  # the call goes on with another agent (a transfer): their stretch ends
+            self._pbx.stop_recording(call.call_id)  # the next agent's starts when they talk (REC-02)
 
     def _end(self, call: Call, end: CallEnd, cause: str) -> None:
         now = self._clock.now()

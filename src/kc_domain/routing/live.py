@@ -4,7 +4,7 @@ RT-05, WB-01 read this), computed from the engine's state and today's events."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,7 @@ from kc_domain.metrics import service_level
 from kc_domain.routing import events as ev
 from kc_domain.routing.agent import Agent, AgentState
 from kc_domain.routing.call import CallEnd
+from kc_domain.routing.projection import Interaction, call_id_of, fold_interaction, missed_by
 
 if TYPE_CHECKING:
     from kc_domain.routing.engine import RoutingEngine
@@ -61,17 +62,21 @@ class Today:
 
 @attrs.define
 class LiveCounters:
-    """Today's counters in the contact centre's time zone; they start again at local midnight."""
+    """Today's counters in the contact centre's time zone; they start again at local midnight. An
+    agent's missed calls are counted as the journal's rows define them (``missed_by``): each live
+    call is folded like its row until it ends."""
 
     zone: tzinfo
     thresholds: dict[int, int]  # queue id -> service-level threshold in seconds
     day: date | None = None
     queues: dict[int, Today] = attrs.field(factory=dict)
     agents: dict[int, Counter[str]] = attrs.field(factory=dict)
+    calls: dict[str, Interaction] = attrs.field(factory=dict)  # the calls not ended yet
 
     def apply(self, events: Iterable[ev.Event]) -> None:
         for event in events:
             self._roll(event.at)
+            self._fold(event)
             match event:
                 case ev.CallQueued() if event.rule != "transfer":
                     self._count(event.queue_id, event.at, "offered").offered += 1
@@ -82,12 +87,22 @@ class LiveCounters:
                     if event.waited_s <= self.thresholds.get(event.queue_id, 20):
                         today.answered_in_sl += 1
                     self.agents.setdefault(event.agent_id, Counter())["handled"] += 1
-                case ev.CallRingNoAnswer():
-                    self.agents.setdefault(event.agent_id, Counter())["missed"] += 1
                 case ev.CallOverflowed():
                     self._queue(event.queue_id).overflowed += 1
                 case ev.CallEnded() if event.stage in _LOST and event.queue_id is not None:
                     self._count(event.queue_id, event.at, "lost").lost += 1
+
+    def _fold(self, event: ev.Event) -> None:
+        call_id = call_id_of(event)
+        if call_id is None:
+            return
+        row = self.calls.setdefault(call_id, Interaction(call_id))
+        fold_interaction(row, event)
+        if isinstance(event, ev.CallEnded):
+            del self.calls[call_id]
+            agent_id = missed_by(row)
+            if agent_id is not None:
+                self.agents.setdefault(agent_id, Counter())["missed"] += 1
 
     def _queue(self, queue_id: int) -> Today:
         return self.queues.setdefault(queue_id, Today())
@@ -129,6 +144,7 @@ def snapshot(engine: RoutingEngine, counters: LiveCounters, now: datetime) -> di
             {
                 "queue_id": queue_id,
                 "name": queue.name,
+                **opening(engine, queue_id, now),
                 "waiting": len(waiting),
                 "longest_wait_s": round(longest, 1),
                 "callbacks_waiting": callbacks.get(queue_id, 0),
@@ -163,6 +179,12 @@ def snapshot(engine: RoutingEngine, counters: LiveCounters, now: datetime) -> di
         "today": total.plain(),
     }
     return {"at": now.isoformat(), "queues": queues, "total": summary, "agents": agents}
+
+
+def opening(engine: RoutingEngine, queue_id: int, now: datetime) -> dict[str, Any]:
+    """``open`` by the queue's hours now, and ``opens_at`` (ISO, or None) when it is closed."""
+    is_open, opens_at = engine.opening(queue_id, now)
+    return {"open": is_open, "opens_at": opens_at.isoformat() if opens_at else None}
 
 
 def _agent_call(engine: RoutingEngine, call_id: str) -> dict[str, Any] | None:
@@ -217,6 +239,21 @@ def call_view(engine: RoutingEngine, call_id: str, now: datetime) -> dict[str, A
     }
 
 
+def live_interaction(view: Mapping[str, Any]) -> Interaction:
+    """A live call as ``call_view`` shows it, as the journal's row of it will read once written."""
+    answered = view.get("answered_at")
+    return Interaction(
+        str(view["call_id"]),
+        caller=str(view.get("caller") or ""),
+        dialled=str(view.get("dialled") or ""),
+        direction=str(view.get("direction") or "inbound"),
+        queue_id=view.get("queue_id"),
+        agent_id=view.get("agent_id"),
+        arrived_at=datetime.fromisoformat(str(view["arrived_at"])),
+        answered_at=datetime.fromisoformat(str(answered)) if answered else None,
+    )
+
+
 def agent_view(engine: RoutingEngine, agent_id: int, now: datetime) -> dict[str, Any]:
     """The agent desktop's live state: the agent's state, their call, their queues with the number
     of callers waiting (AG-16) and whether they may sign in or out of each (AG-03)."""
@@ -228,6 +265,7 @@ def agent_view(engine: RoutingEngine, agent_id: int, now: datetime) -> dict[str,
             "signed_in": queue_id in agent.signed_in,
             "locked": queue_id in agent.locked_queues,
             "waiting": len(engine.waiting(queue_id)) + len(engine.parked(queue_id)),
+            **opening(engine, queue_id, now),
         }
         for queue_id in sorted(agent.skills, key=lambda q: (engine.queues[q].name, q))
     ]

@@ -4,6 +4,7 @@ read these, never the engine's memory."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Container, Iterable, Sequence
 from datetime import datetime
 
@@ -11,6 +12,8 @@ import attrs
 
 from kc_domain.routing import events as ev
 from kc_domain.routing.call import CallEnd
+
+log = logging.getLogger(__name__)
 
 LOST = frozenset(
     {
@@ -52,8 +55,63 @@ class Interaction:
         return self.end_stage in {e.value for e in LOST}
 
 
-def fold_interaction(row: Interaction, event: ev.Event) -> None:
-    """Apply one call event to its interaction row (the row's call_id matches the event's)."""
+def missed_by(row: Interaction) -> int | None:
+    """The agent who missed the call, or None: a call is an agent's missed call when it was lost
+    (nobody answered it) after it last rang her (AG-17, RT-01). The one definition for the agent's
+    own list of calls to return and the supervisor's count of her missed calls. A call she had
+    answered before it rang again elsewhere (she sent it to a queue) is not hers."""
+    if not row.lost or row.agent_id is None or row.offered_at is None:
+        return None
+    if row.answered_at is not None and row.answered_at >= row.offered_at:
+        return None
+    return row.agent_id
+
+
+FOLDED = (
+    ev.CallArrived,
+    ev.CallQueued,
+    ev.CallOffered,
+    ev.CallRingNoAnswer,
+    ev.CallAnswered,
+    ev.CallHeld,
+    ev.CallTransferred,
+    ev.CallOverflowed,
+    ev.CallDialled,
+    ev.CallConnected,
+    ev.CallEnded,
+)
+
+
+def merges_calls(row: Interaction, event: ev.Event) -> bool:
+    """Whether folding ``event`` into ``row`` would make two calls one: a call arriving (or dialled)
+    under the id of a call that has arrived already, or anything of a call after it ended (an id the
+    PBX used again). Such an event is refused; the row keeps the first call as it was."""
+    if not isinstance(event, FOLDED):
+        return False
+    return row.ended_at is not None or (
+        isinstance(event, ev.CallArrived | ev.CallDialled) and row.arrived_at is not None
+    )
+
+
+def fold_interaction(row: Interaction, event: ev.Event) -> bool:
+    """Apply one call event to its interaction row (the row's call_id matches the event's); False,
+    with the row untouched, for an event that would merge two calls into one (``merges_calls``)."""
+    if merges_calls(row, event):
+        log.error(
+            "journal refused %s for call=%s at %s: that call arrived at %s and ended at %s; "
+            "an id used again would merge two calls into one",
+            type(event).__name__,
+            row.call_id,
+            event.at,
+            row.arrived_at,
+            row.ended_at,
+        )
+        return False
+    _fold(row, event)
+    return True
+
+
+def _fold(row: Interaction, event: ev.Event) -> None:
     match event:
         case ev.CallArrived():
             row.caller, row.dialled, row.arrived_at = event.caller, event.dialled, event.at

@@ -104,13 +104,17 @@ class Supervision:
         return waits
 
     def _work_over(self, agent: Agent) -> bool:
-        """Carry out a supervisor's pending pause or log-out once the agent's work is over; True when
-        one was carried out (the agent is then not ready)."""
+        """Carry out a supervisor's pending pause or log-out once the agent's work is over, else take
+        the agent back to the pause she dialled out from; True when one was carried out (the agent
+        is then not ready)."""
         pending, agent.pending = agent.pending, ""
         if pending.startswith("pause:"):
             self.pause(agent.agent_id, pending.removeprefix("pause:"))
             return True
         if pending == "log_out":
             self.log_out(agent.agent_id)
+            return True
+        if agent.resume_pause:
+            self.pause(agent.agent_id, agent.resume_pause)
             return True
         return False

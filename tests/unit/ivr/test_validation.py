@@ -211,3 +211,15 @@ def test_dates() -> None:
     assert is_valid_date("29022024")
     assert not is_valid_date("29022023")
     assert not is_valid_date("1.1.2024")
+
+
+@pytest.mark.req("ADM-11", "IN-06")
+@pytest.mark.parametrize("audio", ["../../../../etc/passwd", "/etc/passwd", "vitejte.wav", "Vitejte", "a b"])
+def test_a_prompts_recording_is_named_like_an_uploaded_recording_never_a_path(audio: str) -> None:
+    t = tree(
+        "welcome",
+        Play(id="welcome", prompt=Prompt("Vítejte", audio), next="bye"),
+        Play(id="bye", prompt=Prompt(audio="rozlouceni-2026"), next="end"),
+        HangUp(id="end"),
+    )
+    assert codes(t) == [("nodes[0].prompt.audio", "bad_prompt_name")]

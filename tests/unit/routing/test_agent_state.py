@@ -25,6 +25,7 @@ ACTIONS: dict[str, Action] = {
     "answer": lambda a: a.answer("c1", T),
     "ring_no_answer": lambda a: a.ring_no_answer(T),
     "release": lambda a: a.release(T),
+    "dial_not_picked_up": lambda a: a.dial_not_picked_up(T),
     "finish_call": lambda a: a.finish_call(T, 30),
     "extend_wrap_up": lambda a: a.extend_wrap_up(30, T),
 }
@@ -38,6 +39,7 @@ LEGAL: dict[tuple[AgentState, str], AgentState] = {
     (S.RINGING, "answer"): S.BUSY,
     (S.RINGING, "ring_no_answer"): S.PAUSED,
     (S.RINGING, "release"): S.READY,
+    (S.RINGING, "dial_not_picked_up"): S.READY,  # rung from ready: back to ready
     (S.BUSY, "finish_call"): S.WRAP_UP,
     (S.WRAP_UP, "log_out"): S.LOGGED_OUT,
     (S.WRAP_UP, "make_ready"): S.READY,
@@ -102,7 +104,7 @@ def test_illegal_transition_raises_and_leaves_the_agent_untouched(state, action)
 
 
 def test_every_state_and_action_is_classified():
-    assert len(ALL) == 6 * 10 and len(LEGAL) == 16
+    assert len(ALL) == 6 * 11 and len(LEGAL) == 17
 
 
 @pytest.mark.req("IN-22")

@@ -40,7 +40,9 @@ def test_a_free_agent_calls_the_customer_back_and_the_request_is_done():
     assert dialled(h) == []  # nobody is ready yet
     h.ready(1)
     ((call_id, agent_id, number),) = dialled(h)
-    assert (agent_id, number) == (1, CUSTOMER) and call_id == f"cb-{callback_id}-1"
+    assert (
+        (agent_id, number) == (1, CUSTOMER) and call_id.startswith("cb-") and call_id != f"cb-{callback_id}"
+    )
     assert h.engine.callbacks.get(callback_id).state == CallbackState.DIALLING
     assert h.state(1) == "ringing"
     h.engine.on_pbx(pbx.PhonePickedUp(h.clock.now(), call_id, 1))
@@ -73,7 +75,10 @@ def test_no_answer_is_an_attempt_and_the_request_is_retried_later():
     h.advance(10)  # wrap-up over, the agent is ready, but the retry is not due yet
     assert len(dialled(h)) == 1
     h.advance(15 * 60)
-    assert len(dialled(h)) == 2 and dialled(h)[1][0] == f"cb-{callback_id}-2"
+    assert len(dialled(h)) == 2 and dialled(h)[1][0] not in (
+        call_id,
+        f"cb-{callback_id}",
+    )  # a new id per dial
 
 
 @pytest.mark.req("IN-09")

@@ -1,5 +1,6 @@
 """Call control from the agent desktop (AG-01, AG-11, IN-05, IN-15, IN-16, REC-01): the agent's own
-calls only, consultation with return, transfer or conference, blind transfer, manual dialling."""
+calls only, consultation with return, transfer or conference, blind transfer, manual dialling, which
+never ends a pause the agent chose."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import pytest
 from kc_domain.errors import Forbidden, NotFound, ValidationFailed
 from kc_domain.routing import events as ev
 from kc_domain.routing import pbx_events as pbx
+from kc_domain.routing.agent import RONA_PAUSE
 from kc_domain.routing.desk import parse_target
+from kc_domain.routing.dialback import DIAL_RING_S
+from kc_domain.routing.engine import DEFAULT_WRAP_UP_S
 
 from .fakes import CLAIMS, SALES, Harness, agent, queue
 
@@ -203,3 +207,71 @@ def test_an_agent_works_on_a_mobile_phone_and_back_on_the_desk_phone():
         "+420731000111",
         "",
     ]
+
+
+def paused_for_lunch() -> Harness:
+    """Agent 1 on her lunch pause; a caller waits in SALES for whoever is ready next."""
+    h = Harness([queue(SALES, wrap_up_s=30)], [agent(1, SALES)])
+    h.engine.log_in(1)
+    h.engine.pause(1, "OBED")
+    h.arrive()
+    return h
+
+
+@pytest.mark.req("AG-11")
+def test_a_call_she_dials_from_a_pause_and_does_not_pick_up_leaves_her_on_that_pause():
+    h = paused_for_lunch()
+    call = h.engine.dial(1, "+420603555666")
+    h.advance(DIAL_RING_S + 1)  # her own phone rang out
+    assert h.engine.calls[call].stage == "ended" and h.ended(call)[0].stage == "not_reached"
+    assert (h.state(1), h.engine.agents[1].pause_code) == ("paused", "OBED")
+    assert h.events(ev.CallRingNoAnswer) == []  # nobody was offered to her: no ring-no-answer
+    assert h.events(ev.AgentStateChanged)[-1].reason == "dial_not_picked_up"
+
+
+@pytest.mark.req("AG-11")
+def test_hanging_up_her_own_ringing_call_returns_her_to_her_pause_and_a_ready_agent_to_the_queue():
+    h = paused_for_lunch()
+    call = h.engine.dial(1, "+420603555666")
+    h.engine.hang_up_call(1, call)
+    assert (h.state(1), h.engine.agents[1].pause_code) == ("paused", "OBED")
+    h.engine.ready(1)  # the waiting caller rings at once
+    waiting = h.engine.agents[1].call_id
+    h.engine.call_answered(waiting, 1)
+    h.engine.call_ended(waiting)
+    h.engine.ready(1)
+    h.engine.dial(1, "+420603555666")
+    h.advance(DIAL_RING_S + 1)
+    assert h.state(1) == "ready"
+
+
+@pytest.mark.req("AG-11")
+def test_after_an_outbound_call_from_a_pause_she_is_back_on_it_unless_she_asks_for_calls():
+    h = paused_for_lunch()
+    call = h.engine.dial(1, "+420603555666")
+    h.engine.call_answered(call, 1)
+    h.engine.on_pbx(pbx.CalledPartyAnswered(h.clock.now(), call))
+    h.engine.hang_up_call(1, call)
+    assert h.state(1) == "wrap_up"
+    call = h.engine.dial(1, "+420603555777")  # one more call from the wrap-up
+    h.engine.call_answered(call, 1)
+    h.engine.hang_up_call(1, call)
+    h.advance(DEFAULT_WRAP_UP_S + 1)
+    assert (h.state(1), h.engine.agents[1].pause_code) == ("paused", "OBED")
+    call = h.engine.dial(1, "+420603555666")
+    h.engine.call_answered(call, 1)
+    h.engine.hang_up_call(1, call)
+    h.engine.ready(1)  # in the wrap-up she asks for calls: the waiting caller rings
+    assert h.state(1) == "ringing"
+
+
+@pytest.mark.req("AG-11", "IN-09")
+def test_a_callback_kc_dials_for_a_free_agent_and_she_misses_is_a_ring_no_answer():
+    """An offer KC made her: missing it pauses her, so that the next one does not ring at an
+    empty desk (the pause says why on the desktop)."""
+    h = Harness([queue(SALES, rona_timeout_s=20)], [agent(1, SALES)])
+    h.engine.request_callback("+420603555666", SALES)
+    h.ready(1)
+    assert h.state(1) == "ringing"
+    h.advance(21)
+    assert (h.state(1), h.engine.agents[1].pause_code) == ("paused", RONA_PAUSE)

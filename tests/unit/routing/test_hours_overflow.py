@@ -271,3 +271,18 @@ def test_callers_waiting_when_the_last_agent_logs_out_overflow_at_once():
     h.engine.log_out(1)
     assert h.engine.calls[call].stage == "voicemail"
     assert h.events(ev.CallOverflowed)[-1].reason == "no_agents"
+
+
+@pytest.mark.req("RT-05", "AG-16")
+def test_a_closed_queue_shows_as_closed_with_its_opening_to_agents_and_supervisors():
+    from kc_domain.routing.live import LiveCounters, agent_view, snapshot
+
+    h = Harness([queue(SALES, hours=OFFICE), queue(CLAIMS)], [agent(1, SALES, CLAIMS)], at=MONDAY_EVENING)
+    h.ready(1)
+    now = h.clock.now()
+    opens = datetime(2026, 3, 3, 8, 0, tzinfo=PRAGUE).astimezone(UTC).isoformat()  # Tuesday 8:00
+    view = {q["queue_id"]: q for q in agent_view(h.engine, 1, now)["queues"]}
+    assert (view[SALES]["open"], view[SALES]["opens_at"]) == (False, opens)
+    assert (view[CLAIMS]["open"], view[CLAIMS]["opens_at"]) == (True, None)  # open round the clock
+    live = {q["queue_id"]: q for q in snapshot(h.engine, LiveCounters(PRAGUE, {}), now)["queues"]}
+    assert (live[SALES]["open"], live[SALES]["opens_at"]) == (False, opens)
