@@ -10,10 +10,11 @@ sends both with the port (the browser tests of the live pages connect through th
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
@@ -48,11 +49,26 @@ def cookie_of(app: Flask, username: str) -> tuple[Client, str]:
     return browser, f"kc_session={cookie.value}"
 
 
+OPENED: list[SocketClient] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_sockets() -> Iterator[None]:
+    """Every socket a test opened is closed after it, as a browser closes its tab: the server's side
+    then ends too, instead of serving a client that is gone until the test process exits."""
+    yield
+    while OPENED:
+        with contextlib.suppress(Exception):
+            OPENED.pop().close()
+
+
 def connect(server: str, path: str, cookie: str = "", origin: str | None = OWN_ORIGIN) -> SocketClient:
     headers = {"Cookie": cookie} if cookie else {}
     if origin is not None:
         headers["Origin"] = origin
-    return SocketClient.connect("ws" + server.removeprefix("http") + path, headers=headers)
+    socket = SocketClient.connect("ws" + server.removeprefix("http") + path, headers=headers)
+    OPENED.append(socket)
+    return socket
 
 
 def handshake(server: str, path: str, headers: dict[str, str]) -> int:
