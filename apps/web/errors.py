@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from apps.engine.client import EngineRefused, EngineUnavailable
 from apps.web.admin.service import used_by_text
-from apps.web.messages import error_text, refusal_text
+from apps.web.messages import error_text, parameter_label, refusal_text
 from kc_domain.errors import Conflict, Forbidden, InUse, NotFound, ValidationFailed
 from kc_domain.plain import capped
 
@@ -21,7 +21,10 @@ def _wants_json() -> bool:
 def _reply(status: int, message: str, **extra: object) -> tuple[object, int]:
     if _wants_json():
         return {"error": message, **extra}, status
-    return render_template("error.html", status=status, message=message, errors=extra.get("errors")), status
+    refused = extra.get("errors")
+    named = refused if isinstance(refused, list) else []
+    errors = [{**e, "label": parameter_label(str(e["field"]))} for e in named]
+    return render_template("error.html", status=status, message=message, errors=errors), status
 
 
 def validation_payload(error: ValidationFailed) -> list[dict[str, object]]:

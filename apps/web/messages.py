@@ -255,3 +255,25 @@ CALL_ENDS = {
 
 # a call's direction, as lists and histories show it
 DIRECTIONS = {"inbound": _l("Incoming"), "outbound": _l("Outgoing")}
+
+# the query parameters a page may refuse, as the error page names them (never the code itself)
+PARAMETERS = {
+    "id": _l("Identifier"),
+    "page": _l("Page"),
+    "queue": _l("Queue"),
+    "agent": _l("Agent"),
+    "since": _l("From"),
+    "until": _l("To"),
+    "hour": _l("Hour"),
+    "category": _l("Call category"),
+    "group": _l("Group"),
+    "interval": _l("Interval"),
+    "evaluation": _l("Evaluation"),
+    "body": _l("The request"),
+}
+
+
+def parameter_label(field: str) -> str:
+    """What a refused query parameter is called on the error page ("in the address" when unknown)."""
+    label = PARAMETERS.get(field.split(".")[0])
+    return str(label) if label is not None else str(_l("A value in the address"))

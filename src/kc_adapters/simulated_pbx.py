@@ -366,7 +366,6 @@ class SimulatedPbx:
         call.transferred_to = target
         colleague = target.removeprefix("agent:")
         if colleague != target and colleague.isdecimal():  # to an agent of KC: the call goes on with them
-            self._line(target, "free", call_id)
             self._free_endpoint(call)
             call.agent_id, call.consulting, call.held, call.conference = int(colleague), "", False, False
             self.endpoints[call.agent_id] = call_id

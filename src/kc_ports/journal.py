@@ -29,6 +29,9 @@ class ContactJournal(Protocol):
     def interaction(self, call_id: str) -> Interaction | None:
         """The call's interaction row, or None."""
 
+    def interactions_of(self, call_ids: Collection[str]) -> dict[str, Interaction]:
+        """The interaction rows of these calls (those the journal has), by call id: one read."""
+
     def missed_calls(
         self, since: datetime, until: datetime, queue_ids: Collection[int] = ()
     ) -> list[Interaction]:

@@ -275,3 +275,11 @@ def test_tally_counts_offered_answered_within_the_threshold_lost_and_outbound_by
     assert journal.tally(*hour, {1: 30.0}, queue_ids=[1]) == {1: CallTally(3, 2, 2, 1, 0)}
     assert journal.tally(*hour, {}, queue_ids=[2]) == {2: CallTally(2, 1, 0, 1, 0)}
     assert journal.tally(at(3600), at(7200), thresholds) == {}
+
+
+@pytest.mark.req("AG-05", "AG-09")
+def test_the_rows_of_several_calls_are_read_at_once(journal):
+    journal.record(answered_call("c1") + answered_call("c2", agent=8), [])
+    found = journal.interactions_of(["c2", "c1", "unknown", "c1"])
+    assert sorted(found) == ["c1", "c2"] and found["c2"].agent_id == 8
+    assert journal.interactions_of([]) == {}

@@ -50,8 +50,10 @@ def test_an_agents_missed_calls_are_the_calls_lost_after_they_last_rang_her():
     a call lost while ringing her, or lost after she let it ring out, is hers; a call she let ring
     that a colleague then answered, or one she answered and sent to a queue, is not."""
     counters = LiveCounters(ZoneInfo("Europe/Prague"), {1: 20})
+    calls = ("lost-ringing", "rang-out-then-lost", "answered-by-8", "sent-to-a-queue")
     counters.apply(
         [
+            *(ev.CallArrived(_seconds(0), call, "+420601000001", "801") for call in calls),
             ev.CallQueued(_seconds(0), "lost-ringing", 1, 5),
             ev.CallOffered(_seconds(1), "lost-ringing", 1, 5),
             ev.CallEnded(_seconds(5), "lost-ringing", "abandoned_ringing", 1, 5, "caller"),
@@ -75,3 +77,5 @@ def test_an_agents_missed_calls_are_the_calls_lost_after_they_last_rang_her():
     )
     missed = {agent: counters.agents.get(agent, {}).get("missed", 0) for agent in (5, 6, 7, 8, 9)}
     assert missed == {5: 1, 6: 1, 7: 0, 8: 0, 9: 0}
+    counters.apply([ev.CallRecorded(_seconds(95), "answered-by-8", 8, "rec-1", _seconds(25), 65.0)])
+    assert counters.calls == {}  # a recording reported after the end keeps no call in memory

@@ -105,7 +105,7 @@ def test_a_user_who_is_not_an_agent_hears_so_in_czech_on_the_desktop(client, con
     [
         (
             '{name: "hlavni"}',
-            "Toto není platný JSON: název klíče musí být v uvozovkách (řádek 1, sloupec 2).",
+            "Toto není platný JSON: název klíče musí být ve dvojitých uvozovkách (řádek 1, sloupec 2).",
         ),
         ('{\n  "name": "hlavni",\n  "start": "a"\n  "nodes": []\n}', "chybí čárka (řádek 4, sloupec 3)"),
         ("name: hlavni\nnodes: [\n", "Toto není platný YAML: zkontrolujte odsazení a dvojtečky (řádek 3"),

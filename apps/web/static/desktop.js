@@ -3,7 +3,7 @@
 // {"agent": view}, {"panel": [...]} (whole) or {"panel_update": [...]} (changed agents only).
 // Texts come from the JSON block #desktop-i18n rendered by the template (English msgids, Czech).
 
-import { $, LANG, api, closedText, duration, h, liveSocket, percentText, refusalText, timeFmt, translator, whenText } from "./live-common.js";
+import { $, api, closedBadge, duration, h, liveSocket, percentText, refusalText, timeFmt, translator, whenText } from "./live-common.js";
 
 const root = document.getElementById("desktop");
 const t = translator("desktop-i18n");
@@ -182,7 +182,7 @@ function renderQueues() {
         "li",
         { class: `queue${q.signed_in ? " signed" : ""}${q.waiting ? " has-waiting" : ""}`, "data-testid": `queue-${q.queue_id}` },
         h("span", { class: "queue-name" }, q.name),
-        closedText(q, t) ? h("span", { class: "closed", "data-testid": `queue-closed-${q.queue_id}` }, closedText(q, t)) : null,
+        closedBadge(q, t, `queue-closed-${q.queue_id}`, "", Date.now() + S.skew),
         h("span", { class: "waiting", "data-testid": `queue-waiting-${q.queue_id}`, title: t("waiting") }, `${q.waiting} ${t("waiting")}`),
         toggle,
         q.locked ? h("span", { class: "locked-note", id: noteId }, t("locked")) : null,
@@ -190,6 +190,12 @@ function renderQueues() {
     }),
   );
   if (focused) list.querySelector(`[data-queue-id="${focused}"]`)?.focus();
+  // the agent's view is pushed when something of hers changes, not when a queue opens: draw again then
+  clearTimeout(S.opensTimer);
+  const now = Date.now() + S.skew;
+  const opens = queues.filter((q) => q.open === false && q.opens_at).map((q) => Date.parse(q.opens_at) - now);
+  const next = Math.min(...opens.filter((ms) => ms > 0));
+  if (Number.isFinite(next)) S.opensTimer = setTimeout(renderQueues, next + 1000);
 }
 
 // IN-28: ring a mobile phone instead of the desk phone

@@ -20,10 +20,14 @@ const dateTimeFmt = new Intl.DateTimeFormat(LANG, {
 });
 export const whenText = (iso) => (iso ? dateTimeFmt.format(new Date(iso)) : "");
 
-// a queue closed by its opening hours, as agents and supervisors see it ("" when open): the page's
-// texts "closed" and "closed_until" (with %(when)s)
-export const closedText = (queue, t) =>
-  queue.open !== false ? "" : queue.opens_at ? t("closed_until", { when: whenText(queue.opens_at) }) : t("closed");
+// a queue closed by its opening hours, as agents and supervisors see it (null when open, or when its
+// opening time has come by ``now``, server time): the page's texts "closed" and "closed_until" (with
+// %(when)s), after ``lead``
+export function closedBadge(queue, t, testid, lead = "", now = Date.now()) {
+  if (queue.open !== false || (queue.opens_at && Date.parse(queue.opens_at) <= now)) return null;
+  const text = queue.opens_at ? t("closed_until", { when: whenText(queue.opens_at) }) : t("closed");
+  return h("span", { class: "closed", "data-testid": testid }, `${lead}${text}`);
+}
 
 export function duration(seconds) {
   const s = Math.max(0, Math.floor(seconds));

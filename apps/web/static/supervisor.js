@@ -4,7 +4,7 @@
 // The grid is redrawn from each view; the chosen agent's actions live in a side panel that keeps
 // its controls, so a supervisor's half-made choice survives the updates.
 
-import { $, api, closedText, duration, h, liveSocket, percentText, refusalText, timeFmt, translator } from "./live-common.js";
+import { $, api, closedBadge, duration, h, liveSocket, percentText, refusalText, timeFmt, translator } from "./live-common.js";
 
 const root = $("supervisor");
 const t = translator("supervisor-i18n");
@@ -100,7 +100,7 @@ function queueRow(q, name, testid, flags) {
   return h(
     "tr",
     { "data-testid": testid, class: flags ? `flag-${flags}` : "" },
-    h("th", { scope: "row" }, name, closedText(q, t) ? h("span", { class: "closed", "data-testid": `${testid}-closed` }, ` · ${closedText(q, t)}`) : null),
+    h("th", { scope: "row" }, name, closedBadge(q, t, `${testid}-closed`, " · ", Date.parse(S.view?.at) || Date.now())),
     h("td", { "data-testid": `${testid}-waiting` }, q.waiting ?? 0),
     h("td", {}, duration(q.longest_wait_s || 0)),
     h("td", {}, a.ready || 0),

@@ -61,6 +61,9 @@ class MemoryJournal:
         row = self._interactions.get(call_id)
         return copy.copy(row) if row else None
 
+    def interactions_of(self, call_ids: Collection[str]) -> dict[str, Interaction]:
+        return {c: copy.copy(self._interactions[c]) for c in call_ids if c in self._interactions}
+
     def missed_calls(
         self, since: datetime, until: datetime, queue_ids: Collection[int] = ()
     ) -> list[Interaction]:

@@ -130,6 +130,11 @@ class SqlJournal:
             row = connection.execute(sa.select(interactions).where(interactions.c.call_id == call_id)).first()
         return None if row is None else _interaction(row)
 
+    def interactions_of(self, call_ids: Collection[str]) -> dict[str, Interaction]:
+        with self._engine.connect() as connection:
+            rows = _select_in(connection, interactions, interactions.c.call_id, sorted(set(call_ids)))
+        return {row.call_id: _interaction(row) for row in rows}
+
     def missed_calls(
         self, since: datetime, until: datetime, queue_ids: Collection[int] = ()
     ) -> list[Interaction]:

@@ -119,12 +119,8 @@ class ContactService:
             calls.update((c.call_id, c) for c in self._journal.calls_of(number, limit + 1))
         if client_id is not None:
             with self._uow_factory() as uow:
-                known = [r.call_id for r in uow.contacts.for_client(client_id, limit + 1)]
-            for call_id in known:
-                if call_id not in calls:
-                    found = self._journal.interaction(call_id)
-                    if found is not None:
-                        calls[call_id] = found
+                known = {r.call_id for r in uow.contacts.for_client(client_id, limit + 1)}
+            calls.update(self._journal.interactions_of(known - set(calls)))
         calls.pop(exclude, None)
         return self._summaries(_newest_first(calls.values())[:limit])
 
@@ -150,17 +146,9 @@ class ContactService:
     ) -> list[Interaction]:
         """The calls of [since, until) the agent talked in and transferred to someone else: the
         journal keeps each call under its last agent, her state intervals name the calls she had."""
-        talked = {
-            i.call_id
-            for i in self._journal.intervals(agent_id, since, until)
-            if i.call_id and i.state == "busy"
-        }
-        found = []
-        for call_id in sorted(talked - known):
-            row = self._journal.interaction(call_id)
-            if row is not None and row.arrived_at is not None and since <= row.arrived_at < until:
-                found.append(row)
-        return found
+        talked = {i.call_id for i in self._journal.intervals(agent_id, since, until) if i.call_id}
+        found = self._journal.interactions_of(talked - known).values()
+        return [r for r in found if r.arrived_at is not None and since <= r.arrived_at < until]
 
     def last_calls(self, agent_id: int, limit: int = 10) -> list[CallSummary]:
         """The latest calls the agent answered (AG-15), newest first."""

@@ -201,7 +201,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
             return self._ignore(now, f"answer of {call_id} by agent {agent_id} ignored: call {state}")
         agent = self.agents[agent_id]
         previous = agent.answer(call_id, now)
-        self._agent_changed(agent, previous, now)
+        self._agent_changed(agent, previous, now, call_id)  # her busy interval names the call
         self._timers.disarm("rona", call_id)
         call.talkers.append((now, agent_id))
         if call.direction == "outbound":  # the agent's phone is off-hook; the PBX dials the customer

@@ -96,7 +96,11 @@ class LiveCounters:
         call_id = call_id_of(event)
         if call_id is None:
             return
-        row = self.calls.setdefault(call_id, Interaction(call_id))
+        row = self.calls.get(call_id)
+        if row is None:
+            if not isinstance(event, ev.CallArrived | ev.CallDialled):
+                return  # after its end (a recording reported late), or begun before this engine
+            row = self.calls[call_id] = Interaction(call_id)
         fold_interaction(row, event)
         if isinstance(event, ev.CallEnded):
             del self.calls[call_id]

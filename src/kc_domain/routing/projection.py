@@ -140,6 +140,8 @@ def _fold(row: Interaction, event: ev.Event) -> None:
             row.answered_at = event.at
         case ev.CallEnded():
             row.ended_at, row.end_stage, row.cause = event.at, event.stage, event.cause
+            if event.agent_id is not None:  # who had it last: a consulted colleague it went on with
+                row.agent_id = event.agent_id
             if event.queue_id is not None:
                 row.queue_id = event.queue_id
             if row.answered_at is not None:

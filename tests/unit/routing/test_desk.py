@@ -275,3 +275,24 @@ def test_a_callback_kc_dials_for_a_free_agent_and_she_misses_is_a_ring_no_answer
     assert h.state(1) == "ringing"
     h.advance(21)
     assert (h.state(1), h.engine.agents[1].pause_code) == ("paused", RONA_PAUSE)
+
+
+@pytest.mark.req("AG-09", "IN-04", "IN-15")
+def test_the_journal_keeps_who_talked_in_a_call_handed_on_after_a_consultation():
+    from datetime import timedelta
+
+    from kc_adapters.memory.journal import MemoryJournal
+
+    h, call = talking()
+    answered = h.clock.now()
+    h.engine.consult(1, call, "agent:2")
+    h.engine.complete_transfer(1, call)
+    h.engine.hang_up_call(2, call)
+    journal = MemoryJournal()
+    journal.record(h.engine.drain_events(), [])
+    row = journal.interaction(call)
+    assert row is not None and row.agent_id == 2  # the call ended with the colleague
+    hers = journal.intervals(1, answered - timedelta(minutes=1), h.clock.now() + timedelta(minutes=1))
+    assert {i.call_id for i in hers if i.state == "busy"} == {call}  # her busy stretch names the call
+    found = journal.interactions_of([call, "nothing"])
+    assert list(found) == [call] and found[call].agent_id == 2
