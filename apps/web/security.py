@@ -6,6 +6,7 @@ map and fails for any view that declares neither, so no route can be left unguar
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -20,8 +21,9 @@ from kc_domain.identity.roles import Permission
 from kc_domain.identity.service import SignedIn
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 
-EXPIRED = {"idle": "1", "lifetime": "2"}
+EXPIRED = {"idle": "1", "lifetime": "2", "ended": "3"}
 """Why a session ended by itself, as the sign-in page's ``expired`` argument."""
 
 PASSWORD_CHANGE_ENDPOINTS = {"auth.password", "auth.logout"}
@@ -117,8 +119,14 @@ def renew_session_epoch(user: SignedIn) -> None:
 def _load_user() -> None:
     """Who the session belongs to, checked on every request: not idle too long, not older than its
     absolute lifetime, its epoch still the account's, the account still active (roles re-read)."""
-    uid = session.get("uid")
     g.user = None
+    if request.endpoint == "static":
+        return  # a style sheet or a script needs nobody's identity: no database read for it
+    uid = session.get("uid")
+    # a session found ended by an earlier request (a live page's API call, say) is explained on the
+    # next page, which sends the user to the sign-in with the reason
+    if not request.path.startswith("/api/") and session.pop("ended", None):
+        g.session_expired = "ended"
     if uid is None:
         return
     now = now_s()
@@ -134,17 +142,25 @@ def _load_user() -> None:
         session.clear()
         return
     user = current_app.extensions["kc"].sign_in().identity(uid, epoch)
-    if user is None:
+    if user is None:  # signed out elsewhere, a new password, deactivated: say so at the sign-in
+        g.session_expired = "ended"
         session.clear()
+        session["ended"] = True  # until a page shows it (the first request may be an API call)
         return
     session["seen"] = now
     g.user = user
 
 
 def _flush_denials() -> None:
-    """Record the counts of repeated refusals whose minute is over (AuditTrail.record_denial)."""
+    """Record the counts of repeated refusals whose minute is over (AuditTrail.record_denial). A
+    failed write keeps the counts for a later request and does not fail this one."""
+    if request.endpoint == "static":
+        return
     container = current_app.extensions["kc"]
-    container.audit().flush_denials(container.uow_factory())
+    try:
+        container.audit().flush_denials(container.uow_factory())
+    except Exception:
+        log.exception("the counts of repeated refusals could not be recorded now; kept for later")
 
 
 def _headers(response: Response) -> Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -11,7 +11,8 @@ from apps.web.security import actor, current_user, may, requires
 from apps.web.sight import sight
 from kc_domain.errors import ValidationFailed
 from kc_domain.identity.roles import Permission
-from kc_domain.voicemail import VoicemailService, VoicemailState
+from kc_domain.identity.sight import Sight
+from kc_domain.voicemail import Voicemail, VoicemailService, VoicemailState
 
 bp = Blueprint("voicemail", __name__, url_prefix="/voicemail")
 
@@ -40,9 +41,7 @@ def index() -> str:
     raw = request.args.get("state", "")
     state = next((s for s in VoicemailState if s.value == raw), None)
     seen = sight()  # ADM-06, GEN-06: messages of the queues and agents the user may see
-    messages = [
-        m for m in service().list(state) if m.queue_id is None or seen.sees_call(m.queue_id, [m.agent_id])
-    ]
+    messages = [m for m in service().list(state) if _sees(seen, m)]
     queues = {q.id: q.name for q in kc.admin().list("queue")}
     agents = {u.id: u.full_name for u in kc.admin().list("user")}
     return render_template(
@@ -59,6 +58,7 @@ def index() -> str:
 @bp.route("/<int:voicemail_id>/audio")
 @requires(Permission.HANDLE_CALLBACKS)
 def audio(voicemail_id: int) -> Response:
+    _visible(voicemail_id)
     data = service().audio(actor(), voicemail_id)
     return Response(
         data,
@@ -70,6 +70,7 @@ def audio(voicemail_id: int) -> Response:
 @bp.route("/<int:voicemail_id>/assign", methods=["POST"])
 @requires(Permission.HANDLE_CALLBACKS)
 def assign(voicemail_id: int) -> Response:
+    _visible(voicemail_id)
     try:
         service().assign_to_self(actor(), _agent_id(), voicemail_id)
     except ValidationFailed as error:
@@ -82,6 +83,7 @@ def assign(voicemail_id: int) -> Response:
 @bp.route("/<int:voicemail_id>/done", methods=["POST"])
 @requires(Permission.HANDLE_CALLBACKS)
 def done(voicemail_id: int) -> Response:
+    _visible(voicemail_id)
     try:
         service().mark_done(
             actor(),
@@ -95,6 +97,16 @@ def done(voicemail_id: int) -> Response:
     else:
         flash(_("The message is marked as done."), "success")
     return _back()
+
+
+def _sees(seen: Sight, message: Voicemail) -> bool:
+    return message.queue_id is None or seen.sees_call(message.queue_id, [message.agent_id])
+
+
+def _visible(voicemail_id: int) -> None:
+    """A message outside the queues and agents the user may see is not there for them (404)."""
+    if not _sees(sight(), service().get(voicemail_id)):
+        abort(404)
 
 
 def _refused(error: ValidationFailed) -> None:

@@ -142,3 +142,19 @@ def test_the_open_windows_are_bounded_and_beyond_them_every_refusal_is_recorded(
     assert len(digest) == 2
     assert [s.count for s in digest.due(START + timedelta(minutes=1))] == [1, 1]
     assert len(digest) == 0
+
+
+def test_a_count_that_cannot_be_written_is_kept_for_the_next_flush(
+    audit: AuditTrail, uow_factory: MemoryUnitOfWorkFactory, store: Store, clock: FixedClock
+) -> None:
+    for _ in range(3):
+        deny(audit, uow_factory)
+    clock.advance(minutes=1)
+
+    def away():  # type: ignore[no-untyped-def]
+        raise ConnectionError("the database is away")
+
+    with pytest.raises(ConnectionError):
+        audit.flush_denials(away)  # type: ignore[arg-type]
+    assert audit.flush_denials(uow_factory) == 1  # nothing lost: written once the database is back
+    assert store.last().params["repeated"] == 2

@@ -515,6 +515,18 @@ def test_every_refusal_costs_exactly_one_password_check(
 
 
 @pytest.mark.req("SEC-02")
+@pytest.mark.req("SEC-02")
+def test_spacing_out_guesses_does_not_tell_an_unknown_name_from_an_account(
+    sign_in: SignInService, agent: User, clock: FixedClock
+) -> None:
+    answers: dict[str, list[str]] = {"jnovak": [], "nikdo": []}
+    for _attempt in range(6):
+        for name, seen in answers.items():
+            seen.append(refused_from(sign_in, name, WRONG, f"192.0.2.{10 + _attempt}"))
+        clock.advance(minutes=16)  # longer than the lock: an account's failures are kept all the same
+    assert answers["jnovak"] == answers["nikdo"]
+
+
 def test_one_source_cannot_lock_out_every_account(
     guarded: SignInService, counting: CountingHasher, agent: User, root: User, clock: FixedClock
 ) -> None:
@@ -524,9 +536,15 @@ def test_one_source_cannot_lock_out_every_account(
     assert refused(guarded, "jnovak", WRONG) == "bad_credentials"  # the 8th
 
     before = counting.checks
-    assert refused(guarded, "jnovak", PASSWORD) == "throttled"  # even the right password
+    assert refused(guarded, "jnovak", PASSWORD) == "throttled"  # being guessed: not even the right one
     assert counting.checks == before + 1
-    assert refused(guarded, "spravce", WRONG) == "throttled"  # and no account is counted meanwhile
+    # a colleague behind the same address whose account nobody guessed still signs in (an office
+    # behind one address is not locked out by one person); a wrong password counts against the
+    # account, so each account gives the blocked source one guess
+    assert guarded.sign_in("spravce", ROOT_PASSWORD, FROM).username == "spravce"
+    assert refused(guarded, "spravce", WRONG) == "throttled"
+    assert refused(guarded, "spravce", ROOT_PASSWORD) == "throttled"
+    assert counting.checks == before + 4  # one check each, right or wrong
     assert guarded.sign_in("spravce", ROOT_PASSWORD, "198.51.100.7").username == "spravce"
     assert guarded.sign_in("jnovak", PASSWORD, "198.51.100.7").username == "jnovak"
 
@@ -538,7 +556,8 @@ def test_an_ipv6_source_is_throttled_by_its_64_bit_network(guarded: SignInServic
     for host in range(8):
         refused_from(guarded, f"user{host}", WRONG, f"2001:db8:1:2::{host + 1:x}")
 
-    assert refused_from(guarded, "jnovak", PASSWORD, "2001:db8:1:2:ffff::1") == "throttled"
+    assert refused_from(guarded, "user9", WRONG, "2001:db8:1:2:ffff::1") == "throttled"  # the same /64
+    assert refused_from(guarded, "user9", WRONG, "2001:db8:1:3::1") == "bad_credentials"  # another one
     assert guarded.sign_in("jnovak", PASSWORD, "2001:db8:1:3::1").user_id == agent.id
 
 

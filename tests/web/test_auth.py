@@ -166,6 +166,8 @@ def test_signing_out_ends_every_session_of_the_user(app, client):
     client.post("/logout")
 
     assert second.get("/api/v1/me/calls").status_code == 401
+    page = second.get("/me/history", follow_redirects=True).get_data(as_text=True)
+    assert "Vaše přihlášení bylo ukončeno" in page  # the other browser is told why, at the sign-in
     client._token = ""
     assert client.login("cerna").status_code == 302  # signing in again works
     assert client.get("/api/v1/me/calls").status_code == 200

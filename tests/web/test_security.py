@@ -92,9 +92,12 @@ def test_one_address_guessing_many_names_is_throttled_and_audited_as_counts(app,
     for n in range(32):  # KC_LOGIN_SOURCE_MAX_FAILURES is 30
         client.login(f"jmeno{n}", "spatne-heslo")
 
-    response = client.login("cerna")  # even the right password, from this address
+    assert client.login("cerna", "spatne-heslo").status_code == 401  # a guess at her account...
+    response = client.login("cerna")  # ...and then not even the right password, from this address
     assert response.status_code == 401
     assert "Příliš mnoho neúspěšných přihlášení" in response.get_data(as_text=True)
+    colleague = Client(app.test_client())  # the same address (an office behind one NAT)
+    assert colleague.login("horak").status_code == 302  # nobody guessed his account
     other_browser = app.test_client()
     other_browser.environ_base["REMOTE_ADDR"] = "198.51.100.7"
     elsewhere = Client(other_browser)
@@ -107,4 +110,4 @@ def test_one_address_guessing_many_names_is_throttled_and_audited_as_counts(app,
     ]
     container.audit().flush_denials(container.uow_factory(), everything=True)
     counts = {r.params["reason"]: r.params["repeated"] for r in _records(container, "auth.sign_in")[:2]}
-    assert counts == {"bad_credentials": 29, "throttled": 2}
+    assert counts == {"bad_credentials": 29, "throttled": 3}

@@ -109,3 +109,19 @@ def test_only_the_assignee_or_a_supervisor_closes_a_message(client, container, r
     assert closed.state == VoicemailState.DONE and closed.agent_id == users["supervizor"].id
     done = container.audit().search(container.uow_factory(), AuditQuery(action="voicemail.done"), 1)[0]
     assert done.actor == "supervizor" and done.params["assigned_to"] == users["horak"].id
+
+
+@pytest.mark.req("ADM-06", "GEN-06")
+def test_a_message_outside_the_supervisors_queues_cannot_be_heard_or_settled(client, container, tmp_path):
+    from tests.web.test_data_sight import limit_supervisor_to_kkc
+
+    container.voicemail_store.override(providers.Object(FileVoicemailStore(tmp_path / "voicemail")))
+    assistance = next(q for q in container.admin().list("queue") if q.name == "Asistenční služba")
+    message = container.voicemail().receive("+420601234567", "Asistence", assistance.id, wav(1.0))
+    limit_supervisor_to_kkc(container)
+    client.login("supervizor")
+    assert f"/voicemail/{message.id}/audio" not in client.get("/voicemail/").get_data(as_text=True)
+    assert client.get(f"/voicemail/{message.id}/audio").status_code == 404
+    assert client.post(f"/voicemail/{message.id}/assign").status_code == 404
+    assert client.post(f"/voicemail/{message.id}/done", {"note": "x"}).status_code == 404
+    assert container.voicemail().get(message.id).state == VoicemailState.NEW

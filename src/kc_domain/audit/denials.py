@@ -118,6 +118,12 @@ class DenialDigest:
             summaries, self._closed = self._closed, []
         return summaries
 
+    def keep(self, summaries: list[DenialSummary]) -> None:
+        """Take back counts ``due`` handed over that could not be recorded: the next ``due`` hands
+        them over again, so a failed write (the database away) loses no count."""
+        with self._lock:
+            self._closed[:0] = summaries
+
     def _close(self, key: DenialKey) -> None:
         window = self._open.pop(key)
         if window.repeats and window.first and window.last:

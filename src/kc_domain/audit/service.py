@@ -115,11 +115,9 @@ class AuditTrail:
         actor: Actor,
         action: str,
         *,
-        object_type: str = "",
-        object_id: object = "",
-        params: Mapping[str, Any] | None = None,
         outcome: Outcome = Outcome.DENIED,
         kind: str | None = None,
+        **fields: Any,
     ) -> AuditRecord | None:
         """A refusal anyone can repeat at will (a wrong password, a bad token, a forbidden page).
 
@@ -133,13 +131,11 @@ class AuditTrail:
         """
         now = self._clock.now()
         self._record_summaries(uow, self._denials.due(now))
-        reason = (params or {}).get("reason", "") if kind is None else kind
+        reason = (fields.get("params") or {}).get("reason", "") if kind is None else kind
         key = DenialKey(source_key(actor.source), action, outcome, str(reason))
-        if not self._denials.admit(key, actor.name, object_type, now):
+        if not self._denials.admit(key, actor.name, fields.get("object_type", ""), now):
             return None
-        return self.record(
-            uow, actor, action, object_type=object_type, object_id=object_id, params=params, outcome=outcome
-        )
+        return self.record(uow, actor, action, outcome=outcome, **fields)
 
     def record_denial_alone(
         self, uow_factory: UnitOfWorkFactory, actor: Actor, action: str, **kwargs: Any
@@ -155,9 +151,13 @@ class AuditTrail:
         that a web process may call it before every request."""
         summaries = self._denials.due(self._clock.now(), everything=everything)
         if summaries:
-            with uow_factory() as uow:
-                self._record_summaries(uow, summaries)
-                uow.commit()
+            try:
+                with uow_factory() as uow:
+                    self._record_summaries(uow, summaries)
+                    uow.commit()
+            except BaseException:
+                self._denials.keep(summaries)  # recorded by a later flush
+                raise
         return len(summaries)
 
     def _record_summaries(self, uow: UnitOfWork, summaries: list[DenialSummary]) -> None:

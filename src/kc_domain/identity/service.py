@@ -31,6 +31,9 @@ class SignedIn:
     session_epoch: int = 0  # the session is valid while the account's epoch is still this one
 
 
+NAME_FAILURES_KEPT = timedelta(days=365)
+
+
 class SignInService:
     """Sign-in, the identity of every request, sign-out and the own password (SEC-02).
 
@@ -54,7 +57,9 @@ class SignInService:
         self._policy, self._lockout, self._audit = policy, lockout, audit
         self._decoy: str | None = None
         lock = timedelta(minutes=lockout.lock_minutes)
-        self._names = Throttle(lockout.max_failures, lock, lock)  # user names without an account
+        # a user name without an account counts failures as an account does (only a success, which
+        # never comes, clears them): spacing the guesses out must not tell the two apart
+        self._names = Throttle(lockout.max_failures, NAME_FAILURES_KEPT, lock)
         self._sources = Throttle(lockout.max_failures_per_source, lock, lock)
 
     def sign_in(self, username: str, password: str, source: str) -> SignedIn:
@@ -161,7 +166,15 @@ class SignInService:
     def _refusal(self, user: User | None, name: str, origin: str, password: str, now: datetime) -> str:
         """Why the attempt is refused ("" when it is not), after exactly one password check."""
         if self._sources.blocked(origin, now):
-            self._spend(password)
+            # A network that failed too often may hide a whole office behind one address: an account
+            # nobody has been guessing still opens with its right password; a wrong one counts
+            # against the account, so each account gives such a source one guess.
+            if user is None or not user.password_hash or user.failed_logins or user.is_locked(now):
+                self._spend(password)
+            elif self._hasher.verify(user.password_hash, password):
+                return "" if user.active else "inactive"
+            else:
+                user.record_failed_login(now, self._lockout)
             return "throttled"
         if user is None or not user.password_hash:
             self._spend(password)
