@@ -9,7 +9,7 @@ refusals included. The same lives under /api/v1/callbacks as JSON.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from apps.web.errors import validation_payload
-from apps.web.messages import CALL_ENDS, refusal_text
+from apps.web.messages import CALL_ENDS, CALLBACK_STATES, refusal_text
 from apps.web.query_args import int_problem
 from apps.web.security import actor, current_user, requires
 from apps.web.sight import queue_list
@@ -35,7 +35,7 @@ from kc_domain.callbacks.model import (
 from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.plain import to_plain
-from kc_domain.routing.projection import Interaction, still_missed
+from kc_domain.routing.projection import Interaction
 from kc_domain.validation import phone_number
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
@@ -45,14 +45,7 @@ HISTORY = 5  # calls of the caller shown with each request
 NOTE_MAX = 2000
 UNAVAILABLE = "engine_unavailable"
 
-STATES = {
-    CallbackState.OPEN: _l("Waiting"),
-    CallbackState.ASSIGNED: _l("Assigned"),
-    CallbackState.DIALLING: _l("Dialling"),
-    CallbackState.DONE: _l("Done"),
-    CallbackState.FAILED: _l("Not reached"),
-    CallbackState.CANCELLED: _l("Cancelled"),
-}
+STATES = CALLBACK_STATES
 STATE_FILTERS = {
     "": _l("Active"),
     **{s.value: label for s, label in STATES.items()},
@@ -384,24 +377,11 @@ def api_missed() -> dict[str, Any]:
             queue_ids.append(number)
     if errors:
         raise ValidationFailed(errors)
-    kc = _kc()
-    until = kc.clock().now()
-    journal = kc.journal()
     shown = queue_list(queue_ids)  # ADM-06: only the queues the user may see
     if shown is None:
         return {"items": []}
-    missed = journal.missed_calls(until - timedelta(hours=int(hours)), until, shown)
-    with kc.uow_factory()() as uow:
-        open_callers = {r.caller for r in uow.callbacks.active()}
-    histories: dict[str, list[Interaction]] = {}
-
-    def contacts_of(caller: str) -> list[Interaction]:
-        if caller not in histories:
-            histories[caller] = journal.calls_of(caller, HISTORY * 4)
-        return histories[caller]
-
-    rows = still_missed(missed, contacts_of, open_callers)
-    return {"items": [plain_missed(row, contacts_of(row.caller)[:HISTORY]) for row in rows]}
+    missed = _kc().contacts().missed_of_queues(shown, int(hours))
+    return {"items": [plain_missed(m.call, m.history) for m in missed]}
 
 
 def plain_missed(row: Interaction, history: Sequence[Interaction]) -> dict[str, Any]:

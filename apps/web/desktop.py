@@ -25,7 +25,6 @@ from apps.engine.client import raise_refusal
 from apps.engine.host import DESKTOP_CHANNEL, PANEL_CHANNEL
 from apps.web import live as live_sockets
 from apps.web.callbacks import plain_missed
-from apps.web.home import not_an_agent
 from apps.web.messages import pause_names
 from apps.web.query_args import whole_number
 from apps.web.security import actor, current_user, requires
@@ -199,13 +198,17 @@ def state() -> dict[str, Any]:
 @bp.route("/")
 @requires(Permission.AGENT_DESKTOP)
 def index() -> str | tuple[str, int]:
-    if (refusal := not_an_agent()) is not None:  # no agent: a page that says so, not an engine error
-        return refusal
     user = current_user()
     assert user is not None
     callbacks = Permission.HANDLE_CALLBACKS in user.permissions
     with _kc().uow_factory()() as uow:
         me = uow.users.get(user.user_id)
+        group = uow.groups.get(me.group_id) if me is not None and me.group_id is not None else None
+        has_skill = any(s.user_id == user.user_id for s in uow.skills.list())
+    if me is None or not me.takes_calls(group.roles if group else frozenset(), has_skill):
+        # the routing engine does not know the user (an administrator may open every page):
+        # a page that says so, not the engine's error
+        return render_template("not_an_agent.html"), 200
     return render_template(
         "desktop/index.html",
         agent_id=_me(),

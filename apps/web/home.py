@@ -3,8 +3,6 @@ that tells a user who is not an agent why there is no desktop for them; and the 
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, current_app, render_template, send_from_directory
 
 from apps.web.admin.resources import RESOURCES
@@ -24,22 +22,6 @@ def index() -> str:
         admin_resources=resources,
         admin_summary=", ".join(str(r.title) for r in resources),
     )
-
-
-def not_an_agent() -> tuple[str, int] | None:
-    """The page for a user who may open the agent desktop (an administrator may open everything)
-    but whom the routing engine does not know as an agent; None for an agent."""
-    user = current_user()
-    assert user is not None
-    admin = current_app.extensions["kc"].admin()
-    account = admin.get("user", user.user_id)
-    group_roles: frozenset[Any] = next(
-        (g.roles for g in admin.list("group") if g.id == account.group_id), frozenset()
-    )
-    has_skill = any(s.user_id == account.id for s in admin.list("skill"))
-    if account.takes_calls(group_roles, has_skill):
-        return None
-    return render_template("not_an_agent.html"), 200
 
 
 @bp.route("/favicon.ico")

@@ -7,7 +7,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from babel.numbers import format_decimal
 from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, get_locale
 
@@ -35,19 +34,19 @@ def local_time(value: datetime | None, format: str = "medium") -> str:
     return format_datetime(local, format, locale=get_locale())
 
 
-def one_decimal(value: float | None) -> str:
-    """A number with one decimal in the page's language (``92,5`` in Czech), e.g. a score in %."""
-    return "" if value is None else format_decimal(value, "#,##0.0", locale=get_locale())
+def locale_code() -> str:
+    """The reader's language as Babel names it (``cs``, ``en``), for numbers and dates."""
+    return str(get_locale() or DEFAULT_LOCALE)
 
 
 def decimal(value: float | None, decimals: int = 0) -> str:
     """A number in the page's language: ``312,5`` with one decimal in Czech, ``312.5`` in English."""
-    return "" if value is None else number_text(value, decimals, str(get_locale() or DEFAULT_LOCALE))
+    return "" if value is None else number_text(value, decimals, locale_code())
 
 
 def percent(share: float | None, decimals: int = 1) -> str:
     """A share 0..1 as a percentage in the page's language: ``66,7 %`` in Czech, ``66.7%`` in English."""
-    return "" if share is None else percent_text(share, decimals, str(get_locale() or DEFAULT_LOCALE))
+    return "" if share is None else percent_text(share, decimals, locale_code())
 
 
 def duration(seconds: float | None) -> str:
@@ -63,7 +62,6 @@ def init_app(app: Flask) -> None:
         default_translation_directories=str(TRANSLATIONS),
     )
     app.jinja_env.filters["localtime"] = local_time
-    app.jinja_env.filters["one_decimal"] = one_decimal
     app.jinja_env.filters["decimal"] = decimal
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["duration"] = duration

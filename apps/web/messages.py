@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from kc_domain.callbacks.model import CallbackState
 from kc_domain.errors import FieldError
 from kc_domain.identity.roles import Role
 from kc_domain.plain import capped
@@ -180,6 +181,16 @@ def error_text(error: FieldError) -> str:
     return str(template) % params if params else str(template)
 
 
+# a callback request's state (kc_domain.callbacks), as lists and refusals show it
+CALLBACK_STATES = {
+    CallbackState.OPEN: _l("Waiting"),
+    CallbackState.ASSIGNED: _l("Assigned"),
+    CallbackState.DIALLING: _l("Dialling"),
+    CallbackState.DONE: _l("Done"),
+    CallbackState.FAILED: _l("Not reached"),
+    CallbackState.CANCELLED: _l("Cancelled"),
+}
+
 # the states an agent or a callback request can be in, as a refusal names them
 STATES = {
     "logged_out": _l("logged out"),
@@ -188,12 +199,7 @@ STATES = {
     "busy": _l("talking"),
     "wrap_up": _l("wrap-up"),
     "paused": _l("paused"),
-    "open": _l("Waiting"),
-    "assigned": _l("Assigned"),
-    "dialling": _l("Dialling"),
-    "done": _l("Done"),
-    "failed": _l("Not reached"),
-    "cancelled": _l("Cancelled"),
+    **{state.value: label for state, label in CALLBACK_STATES.items()},
 }
 
 

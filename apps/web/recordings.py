@@ -32,7 +32,7 @@ from flask_babel import lazy_gettext as _l
 
 from apps.web import evaluations
 from apps.web.errors import validation_payload
-from apps.web.i18n import one_decimal
+from apps.web.i18n import percent
 from apps.web.query_args import day_arg, int_arg, whole_arg
 from apps.web.security import actor, current_user, may, requires
 from apps.web.sight import check_agent, check_queue, refuse, sight
@@ -337,7 +337,7 @@ def evaluate(recording_id: int) -> ResponseReturnValue:
         errors = evaluations.error_messages(error, criteria)
         values = evaluations.submitted_values(request.form)
         return _render_show(recording_id, None, values, errors, f"f{raw_form}" if form else ""), 422
-    flash(_("The evaluation is saved: %(score)s %%.", score=one_decimal(saved.score_percent)), "success")
+    flash(_("The evaluation is saved: %(score)s.", score=percent(saved.score_percent / 100)), "success")
     return redirect(url_for("recordings.show", recording_id=recording_id))
 
 
@@ -354,7 +354,7 @@ def reevaluate(recording_id: int, evaluation_id: int) -> ResponseReturnValue:
     except ValidationFailed as error:
         errors = evaluations.error_messages(error, editing.criteria)
         return _render_show(recording_id, editing, evaluations.submitted_values(request.form), errors), 422
-    flash(_("The evaluation is saved: %(score)s %%.", score=one_decimal(saved.score_percent)), "success")
+    flash(_("The evaluation is saved: %(score)s.", score=percent(saved.score_percent / 100)), "success")
     return redirect(url_for("recordings.show", recording_id=recording_id))
 
 

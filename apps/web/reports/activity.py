@@ -62,7 +62,8 @@ def activity(ctx: Context) -> Built:
         tuple(rows),
         drill=tuple(drill),
     )
-    names = {c: pause_name(c, ctx.pause_names) for c in codes}  # headed by name, not by code
+    known = ctx.pause_names()
+    names = {c: pause_name(c, known) for c in codes}  # headed by name, not by code
     ordered = sorted(codes, key=lambda c: names[c].casefold())
     breaks = Table(
         str(_l("Time in each pause")),

@@ -29,7 +29,7 @@ class Context:
     now: datetime
     drill: Callable[..., str]  # the URL of the calls behind a figure (extra filter parameters)
     trees: Callable[[], Mapping[str, Any]] = dict  # IVR tree name -> its tree (the active version)
-    pause_names: Mapping[str, str] = attrs.field(factory=dict)  # pause code -> its name (KC's own too)
+    pause_names: Callable[[], Mapping[str, str]] = dict  # pause code -> its name (KC's own too)
 
     def agent_name(self, agent_id: int) -> str:
         """An agent's name; one deleted since is said to be, never shown by id."""

@@ -9,9 +9,8 @@ from html import escape
 
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal
-from flask_babel import get_locale
 
-from kc_adapters.exports import DEFAULT_LOCALE
+from apps.web.i18n import locale_code
 
 WIDTH, HEIGHT = 900, 280
 LEFT, BOTTOM, TOP = 48, 40, 28
@@ -75,10 +74,10 @@ def _nice(top: float) -> float:
 
 def day_label(day: date) -> str:
     """A day under a column, short, in the reader's language: ``23. 11.`` in Czech, ``11/23`` in English."""
-    return format_skeleton("Md", day, locale=str(get_locale() or DEFAULT_LOCALE))
+    return format_skeleton("Md", day, locale=locale_code())
 
 
 def _number(value: float) -> str:
     """An axis or bar value in the reader's language: ``1,25`` and ``12 500`` in Czech, ``1.25`` and
     ``12,500`` in English (up to two decimals, none when whole)."""
-    return format_decimal(value, "#,##0.##", locale=str(get_locale() or DEFAULT_LOCALE))
+    return format_decimal(value, "#,##0.##", locale=locale_code())

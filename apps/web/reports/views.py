@@ -20,16 +20,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from apps.web.errors import validation_payload
+from apps.web.i18n import locale_code
 from apps.web.messages import CALL_ENDS, DIRECTIONS, pause_names
 from apps.web.recordings import recording_links
 from apps.web.reports import REPORTS
 from apps.web.reports.base import Context, Report
 from apps.web.security import audit_denied, current_user, may, requires
-from kc_adapters.exports import DEFAULT_LOCALE, date_text, format_cell
+from kc_adapters.exports import date_text, format_cell
 from kc_domain.errors import Forbidden, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.identity.sight import granted
@@ -57,9 +57,6 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["KC_TIMEZONE"])
 
 
-def _locale() -> str:
-    """The reader's language, for numbers and dates (Babel's code, e.g. "cs")."""
-    return str(get_locale() or DEFAULT_LOCALE)
 
 
 def scope() -> Scope:
@@ -154,7 +151,7 @@ def make_context(kc: Any, wanted: ReportFilter, zone: ZoneInfo, drill: Any = Non
         kc.clock().now(),
         drill or (lambda **_extra: ""),
         lambda: _ivr_trees(kc),
-        pause_names(admin.list("pause_code")),
+        lambda: pause_names(admin.list("pause_code")),  # read only by the report that needs them
     )
 
 
@@ -187,7 +184,7 @@ def build_document(report: Report, ctx: Context) -> Document:
 
 def _filter_words(ctx: Context) -> tuple[tuple[str, str], ...]:
     w = ctx.wanted
-    found = [(_("Period"), f"{date_text(w.since, _locale())} – {date_text(w.until, _locale())}")]
+    found = [(_("Period"), f"{date_text(w.since, locale_code())} – {date_text(w.until, locale_code())}")]
     if w.weekdays:
         from apps.web.reports.calls import WEEKDAYS
 
@@ -216,7 +213,7 @@ def _labels() -> dict[str, str]:
 
 @bp.app_template_filter("report_cell")
 def report_cell(value: Any, kind: Any) -> str:
-    return format_cell(kind, value, _zone(), _locale())
+    return format_cell(kind, value, _zone(), locale_code())
 
 
 @bp.route("/")
@@ -292,11 +289,11 @@ def render(document: Document, key: str, fmt: str, zone: ZoneInfo) -> tuple[byte
     if fmt == "xlsx":
         from kc_adapters.exports.xlsx import to_xlsx
 
-        body = to_xlsx(document, zone, _labels(), _locale())
+        body = to_xlsx(document, zone, _labels(), locale_code())
     elif fmt == "pdf":
         from kc_adapters.exports.pdf import to_pdf
 
-        body = to_pdf(document, zone, _labels(), _locale())
+        body = to_pdf(document, zone, _labels(), locale_code())
     elif fmt == "csv-semicolon":  # for Czech Excel: semicolons and decimal commas
         from kc_adapters.exports.csv import to_csv
 

@@ -6,7 +6,7 @@ the desktop may read. Every change and every refusal is audited (``AuditTrail.ru
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -172,6 +172,19 @@ class ContactService:
         rows = {r.call_id: r for r in self._journal.missed_calls(since, until, queues)} if queues else {}
         mine = self._journal.interactions(since, until, agent_id=agent_id)
         rows.update((r.call_id, r) for r in mine if missed_by(r) == agent_id)
+        return self._still_to_return(rows.values())
+
+    def missed_of_queues(self, queue_ids: Collection[int], hours: int) -> list[MissedCall]:
+        """The missed calls of these queues (none given: of every queue) from the last ``hours``
+        still to return (AG-17, IN-26), with each caller's latest contacts, as ``missed_to_return``."""
+        until = self._clock.now()
+        return self._still_to_return(
+            self._journal.missed_calls(until - timedelta(hours=hours), until, unique_ids(queue_ids))
+        )
+
+    def _still_to_return(self, rows: Iterable[Interaction]) -> list[MissedCall]:
+        """One per caller, without callers reached since or with a callback request open
+        (``still_missed``), newest first, each with the caller's latest contacts."""
         with self._uow_factory() as uow:
             open_callers = {r.caller for r in uow.callbacks.active()}
         histories: dict[str, list[Interaction]] = {}
@@ -183,7 +196,7 @@ class ContactService:
 
         return [
             MissedCall(row, tuple(contacts_of(row.caller)[:MISSED_HISTORY]))
-            for row in still_missed(rows.values(), contacts_of, open_callers)
+            for row in still_missed(rows, contacts_of, open_callers)
         ]
 
     def personal_stats(
