@@ -22,7 +22,7 @@ from apps.web.errors import validation_payload
 from apps.web.messages import CALL_ENDS, CALLBACK_STATES, refusal_text
 from apps.web.query_args import int_problem
 from apps.web.security import actor, current_user, requires
-from apps.web.sight import queue_list
+from apps.web.sight import check_queue, queue_list
 from kc_domain.audit.model import Outcome
 from kc_domain.audit.service import error_params
 from kc_domain.callbacks.model import (
@@ -261,7 +261,18 @@ def _refusal(reply: dict[str, Any]) -> str:
     return refusal_text(reply.get("state"))
 
 
+def _within_sight(callback_id: str) -> None:
+    """A callback of a queue outside the user's sight is refused (403, audited as denied) before any
+    action reaches the engine, as the list leaves it out (SEC-04, ADM-06). One that does not exist
+    is for the engine to refuse, as before."""
+    with _kc().uow_factory()() as uow:
+        found: CallbackRequest | None = uow.callbacks.get(callback_id)
+    if found is not None:
+        check_queue(found.queue_id)
+
+
 def _action_fields(action: str, callback_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    _within_sight(callback_id)
     _command, audit_action, extra = ACTIONS[action]
     fields: dict[str, Any] = {"callback_id": callback_id, "agent_id": _me()}
     if extra:

@@ -272,11 +272,7 @@ def _render_show(
     errors: dict[str, list[str]],
     chosen: str = "",
 ) -> str:
-    row = recording_search.find(_engine(), recording_id)
-    if row is None:
-        raise NotFound("recording", recording_id)
-    if not sight().sees_call(row.queue_id, [row.agent_id]):  # SEC-04, ADM-06
-        refuse()
+    row = _visible(recording_id)
     recording = service().get(recording_id)
     may_evaluate = may(Permission.EVALUATE_CALLS)
     if editing is not None:
@@ -305,6 +301,20 @@ def _render_show(
     )
 
 
+def _visible(recording_id: int) -> RecordingRow:
+    """The recording's row, for every route that shows it, plays it or acts on it (SEC-04, ADM-06):
+    404 when there is none; 403, audited as denied, when its call is outside the user's sight, the
+    answer of every page under the sight (``apps.web.sight.refuse``). Not a 404 as voicemail gives:
+    a refusal that is not audited would hide someone trying recordings one id after another, and
+    the ids are no secret (they count up)."""
+    row = recording_search.find(_engine(), recording_id)
+    if row is None:
+        raise NotFound("recording", recording_id)
+    if not sight().sees_call(row.queue_id, [row.agent_id]):
+        refuse()
+    return row
+
+
 def _me() -> int:
     user = current_user()
     assert user is not None  # guaranteed by @requires
@@ -323,7 +333,7 @@ def evaluate(recording_id: int) -> ResponseReturnValue:
     form = forms.get(raw_form)
     criteria = form.criteria if form else ()
     scoring = evaluations.scoring_from_form(request.form, f"f{raw_form}", len(criteria))
-    row = recording_search.find(_engine(), recording_id)
+    row = _visible(recording_id)
     try:
         saved = evaluations.service().evaluate(
             actor(),
@@ -331,7 +341,7 @@ def evaluate(recording_id: int) -> ResponseReturnValue:
             recording_id,
             int(raw_form) if raw_form.isdecimal() and len(raw_form) < 10 else None,
             scoring,
-            call_agent_id=row.agent_id if row else None,
+            call_agent_id=row.agent_id,
         )
     except ValidationFailed as error:
         errors = evaluations.error_messages(error, criteria)
@@ -345,6 +355,7 @@ def evaluate(recording_id: int) -> ResponseReturnValue:
 @requires(Permission.LISTEN_RECORDINGS, Permission.EVALUATE_CALLS)
 def reevaluate(recording_id: int, evaluation_id: int) -> ResponseReturnValue:
     """Change an evaluation (scores, comments, notes); audited with what changed."""
+    _visible(recording_id)
     editing = evaluations.service().get(evaluation_id)
     if editing.recording_id != recording_id:
         raise NotFound("evaluation", evaluation_id)
@@ -365,6 +376,7 @@ def audio(recording_id: int) -> ResponseReturnValue:
     audited ``audio(..., "listen")``, whatever its Range and If-Range headers say (which part of the
     file is sent is decided after the audit); the service writes one record per user and recording
     in its window, so seeking does not flood the audit log with a record per range."""
+    _visible(recording_id)
     try:
         recording, data = service().audio(actor(), recording_id, "listen")
     except ValidationFailed as error:
@@ -385,6 +397,7 @@ def audio(recording_id: int) -> ResponseReturnValue:
 @bp.route("/<int:recording_id>/download.wav")
 @requires(Permission.DOWNLOAD_RECORDINGS)
 def download_wav(recording_id: int) -> ResponseReturnValue:
+    _visible(recording_id)
     try:
         recording, data = service().audio(actor(), recording_id, "download")
     except ValidationFailed as error:
@@ -395,6 +408,7 @@ def download_wav(recording_id: int) -> ResponseReturnValue:
 @bp.route("/<int:recording_id>/download.mp3")
 @requires(Permission.DOWNLOAD_RECORDINGS)
 def download_mp3(recording_id: int) -> ResponseReturnValue:
+    _visible(recording_id)
     try:
         recording, data = service().audio(actor(), recording_id, "download")
     except ValidationFailed as error:
@@ -435,6 +449,7 @@ def _unavailable(error: ValidationFailed) -> ResponseReturnValue:
 @bp.route("/<int:recording_id>/hold", methods=["POST"])
 @requires(Permission.SUPERVISE)
 def hold(recording_id: int) -> ResponseReturnValue:
+    _visible(recording_id)
     on = request.form.get("hold") == "on"
     try:
         service().hold(actor(), recording_id, on, request.form.get("reason", ""))

@@ -80,3 +80,20 @@ def check_queue(queue_id: int | None) -> None:
     """403 for a queue outside the sight (None: none asked for)."""
     if queue_id is not None and not sight().sees_queue(queue_id):
         refuse()
+
+
+class SocketSight:
+    """The sight of a live socket's user (``apps.web.live``): computed at the handshake, and again by
+    ``refresh``, a check the socket makes every few seconds with the session's, so that a changed
+    report-access filter, group or skill applies to a page left open. ``refresh`` never closes the
+    socket (the session's and the route's checks do that); it raises when the database is away,
+    which closes it as every failed check does."""
+
+    def __init__(self) -> None:
+        self._kc = current_app.extensions["kc"]
+        self._user = current_user()
+        self.now = sight()
+
+    def refresh(self) -> None:
+        user = self._user
+        self.now = NOTHING if user is None else user_sight(self._kc, user.user_id, user.permissions)

@@ -8,10 +8,18 @@
   barge and leave a call; pause or log out an agent (after their call when busy); sign an agent
   into or out of a queue; acknowledge an alert. Every action is audited (``supervise.<command>``).
 - ``GET /supervisor/alerts`` the alerts of a period, with who acknowledged them.
+
+Everything here follows the supervisor's sight (SEC-04, ADM-06; ``apps.web.sight``): a supervisor
+limited by a report-access filter gets only the queues and agents she may see (their calls, the
+alerts concerning them) in the state, in every view the socket sends (``supervisor_view``, with the
+sight computed at the handshake and again at every re-check of the socket) and in the alerts' history;
+a command on an agent, a queue, a call or an alert outside it is refused (403, audited as denied)
+before it reaches the engine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,9 +34,12 @@ from apps.web.desktop import Parser, _int, _pause_code, _text, carry_out
 from apps.web.errors import validation_payload
 from apps.web.messages import pause_names
 from apps.web.security import current_user, requires
+from apps.web.sight import SocketSight, check_agent, check_queue, refuse, sight
 from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission
+from kc_domain.identity.sight import Sight
 from kc_domain.supervision.model import AlertKind
+from kc_domain.supervision.sighted import sees_alert, supervisor_view
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 api = Blueprint("supervisor_api", __name__, url_prefix="/api/v1/supervisor")
@@ -83,29 +94,36 @@ def index() -> str:
 @bp.route("/ws", websocket=True)
 @requires(Permission.SUPERVISE)
 def socket() -> Response:
-    """The live view, as the engine publishes it; the permission is checked at the handshake and
-    again every few seconds (``live.accept``)."""
-    return live.serve(live.accept(), lambda view: view)
+    """The live view, as the engine publishes it, narrowed to the supervisor's sight; the permission
+    is checked at the handshake and again every few seconds (``live.accept``), and the sight is
+    computed again then (a report-access filter changed meanwhile applies within seconds)."""
+    seen = SocketSight()
+    return live.serve(live.accept(seen.refresh), lambda view: supervisor_view(view, seen.now))
 
 
 @api.route("/state")
 @requires(Permission.SUPERVISE)
 def api_state() -> dict[str, Any]:
     admin = _kc().admin()
+    seen = sight()
     groups = {g.id: g.name for g in admin.list("group")}
     users = admin.list("user")
+    agents = [u for u in users if seen.sees_agent(u.id)]
+    if seen.agent_ids is not None:  # only the groups of the agents she may see
+        groups = {i: n for i, n in groups.items() if any(u.group_id == i for u in agents)}
     pause_codes = admin.list("pause_code")
     return {
         "agents": {
             str(u.id): {"number": u.agent_number, "group_id": u.group_id, "group": groups.get(u.group_id, "")}
-            for u in users
+            for u in agents
         },
         "groups": [{"id": i, "name": n} for i, n in sorted(groups.items(), key=lambda g: g[1])],
-        "queues": [{"id": q.id, "name": q.name} for q in admin.list("queue")],
+        "queues": [{"id": q.id, "name": q.name} for q in admin.list("queue") if seen.sees_queue(q.id)],
         "pause_codes": [{"code": p.code, "name": p.name} for p in pause_codes if p.active],
         "pause_names": pause_names(pause_codes),  # every code an agent may be paused with, KC's own too
         "alert_rules": {str(r.id): r.name for r in admin.list("alert_rule")},
-        "supervisors": {str(u.id): u.full_name for u in users},
+        # who acknowledged an alert: the users who are no agents, and the agents she may see
+        "supervisors": {str(u.id): u.full_name for u in users if not u.agent_number or seen.sees_agent(u.id)},
         "links": _links(),
         "server_time": _kc().clock().now().isoformat(),
         "me": _me(),
@@ -146,9 +164,33 @@ def api_command(command: str) -> tuple[dict[str, Any], int]:
 
 def _send(command: str, **fields: Any) -> Any:
     """An engine command on behalf of the signed-in supervisor; the result, or the refusal raised."""
+    _within_sight(fields)
     reply: dict[str, Any] = _kc().engine_client().send(command, supervisor_id=_me(), **fields)
     raise_refusal(reply)
     return reply.get("result")
+
+
+def _within_sight(fields: Mapping[str, Any]) -> None:
+    """A command on an agent, a queue, a call or an alert outside the supervisor's sight is refused
+    (403, audited as denied) and changes nothing (SEC-04, ADM-06). A call is seen when the agent on it
+    is shown with it in her live view (``supervisor_view``); an alert by whom or what it concerns."""
+    seen = sight()
+    if seen.everything:
+        return
+    check_agent(fields.get("agent_id"))
+    check_queue(fields.get("queue_id"))
+    if "call_id" in fields and not _sees_call(seen, fields["call_id"]):
+        refuse()
+    if "alert_id" in fields:
+        with _kc().uow_factory()() as uow:
+            alert = uow.alerts.get(fields["alert_id"])
+        if alert is not None and not sees_alert(seen, alert.queue_id, alert.agent_id):
+            refuse()
+
+
+def _sees_call(seen: Sight, call_id: str) -> bool:
+    shown = supervisor_view(live.current_view(), seen)
+    return any(a.get("call_id") == call_id for a in shown.get("agents", ()))
 
 
 @bp.route("/alerts")
@@ -163,7 +205,14 @@ def alerts() -> tuple[str, int] | str:
         errors = {str(e["field"]): str(e["message"]) for e in validation_payload(error)}
         since, until, _text_filter = day_period({})
     with _kc().uow_factory()() as uow:
-        found = [a for a in uow.alerts.list() if a.raised_at is not None and since <= a.raised_at < until]
+        seen = sight()
+        found = [
+            a
+            for a in uow.alerts.list()
+            if a.raised_at is not None
+            and since <= a.raised_at < until
+            and sees_alert(seen, a.queue_id, a.agent_id)
+        ]
         queues = {q.id: q.name for q in uow.queues.list()}
         users = {u.id: u.full_name for u in uow.users.list()}
         rules = {r.id: r.name for r in uow.alert_rules.list()}

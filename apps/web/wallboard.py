@@ -10,6 +10,12 @@
 - ``GET /wallboard/kiosk/<token>`` and ``.../ws``: the screen for a kiosk without a sign-in. An
   unknown or revoked token gets a 404 and an audited denial (without the token); an opened kiosk
   page is audited once per page load (not per socket reconnect). The token never reaches the log.
+
+A signed-in user sees on a wallboard only its queues within her sight (SEC-04, ADM-06): the
+wallboard's figures are figures of queues, and a supervisor limited by a report-access filter must not
+read on a wall screen what the reports refuse her. The agent side of the sight does not apply: a
+wallboard shows no agent, only counts per queue. A kiosk has no user: it shows what the wallboard is
+configured to show, as the manager who issued its token decided.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from flask_babel import gettext as _
 
 from apps.web.live import GONE, Ending, accept, serve
 from apps.web.security import actor, current_user, public, requires
+from apps.web.sight import SocketSight
 from kc_domain.audit.model import Outcome
 from kc_domain.audit.service import Actor
 from kc_domain.identity.roles import Permission
@@ -99,7 +106,7 @@ def screen(wallboard_id: int) -> str:
 @requires(Permission.VIEW_WALLBOARD)
 def live(wallboard_id: int) -> Response:
     wallboard = _active(wallboard_id)
-    return _serve(wallboard, lambda w: w.active)
+    return _serve(wallboard, lambda w: w.active, SocketSight())
 
 
 @bp.route("/<int:wallboard_id>/kiosk-token", methods=["POST"])
@@ -207,10 +214,13 @@ def _screen(wallboard: Wallboard, socket_url: str) -> str:
     )
 
 
-def _serve(wallboard: Wallboard, still_valid: Callable[[Wallboard], bool]) -> Response:
-    """Push the wallboard's view of every live view. With the checks of every live socket
-    (``apps.web.live``), every few seconds the wallboard is read again (its settings apply) and the
-    socket closes (``GONE``) when it is no longer valid (deactivated, deleted, token revoked)."""
+def _serve(
+    wallboard: Wallboard, still_valid: Callable[[Wallboard], bool], seen: SocketSight | None = None
+) -> Response:
+    """Push the wallboard's view of every live view, of the queues within ``seen`` (a signed-in user's
+    sight; a kiosk has none). With the checks of every live socket (``apps.web.live``), every few
+    seconds the wallboard is read again (its settings apply), the sight too, and the socket closes
+    (``GONE``) when the wallboard is no longer valid (deactivated, deleted, token revoked)."""
     wallboard_id = wallboard.id
     assert wallboard_id is not None
     state = {"wallboard": wallboard}
@@ -222,4 +232,11 @@ def _serve(wallboard: Wallboard, still_valid: Callable[[Wallboard], bool]) -> Re
         state["wallboard"] = fresh
         return None
 
-    return serve(accept(recheck), lambda view: wallboard_view(view, state["wallboard"]))
+    def shape(view: dict[str, Any]) -> dict[str, Any]:
+        if seen is not None:
+            queues = [q for q in view.get("queues", ()) if seen.now.sees_queue(q["queue_id"])]
+            view = {**view, "queues": queues}
+        return wallboard_view(view, state["wallboard"])
+
+    checks = [recheck] if seen is None else [recheck, seen.refresh]
+    return serve(accept(*checks), shape)

@@ -255,3 +255,39 @@ def test_the_supervisors_page_goes_to_the_sign_in_page_when_his_account_is_deact
 
     page.wait_for_url("**/login**", timeout=(live.RECHECK_S + 5) * 1000)
     expect(page.get_by_label("Uživatelské jméno")).to_be_visible()
+
+
+@pytest.mark.req("SEC-04", "ADM-06")
+def test_a_supervisor_limited_to_kkc_gets_only_its_queues_and_agents_and_a_lifted_limit_applies(
+    app, server, container, host
+):
+    import json
+
+    from tests.web.test_data_sight import limit_supervisor_to_kkc
+
+    assist = next(q.id for q in container.admin().list("queue") if q.name == "Asistenční služba")
+    novakova, prochazka = user_id(container, "novakova"), user_id(container, "prochazka")
+    host.apply(lambda e: [(e.log_in(a), e.ready(a)) for a in (novakova, prochazka)])
+    limit_supervisor_to_kkc(container)
+    wallboard = make_wallboard(container)  # naming no queue: all of them, for a kiosk
+    _, supervisor = cookie_of(app, "supervizor")
+    view = connect(server, "/supervisor/ws", supervisor)
+    board = connect(server, f"/wallboard/{wallboard}/ws", supervisor)
+
+    shown = json.loads(first_message(view))["live"]
+    assert assist not in {q["queue_id"] for q in shown["queues"]}
+    assert {a["agent_id"] for a in shown["agents"]} >= {novakova}
+    assert prochazka not in {a["agent_id"] for a in shown["agents"]}
+    assert all(assist not in a["queues"] for a in shown["agents"])
+    assert shown["total"]["waiting"] == sum(q["waiting"] for q in shown["queues"])
+    assert assist not in {q["queue_id"] for q in json.loads(first_message(board))["live"]["queues"]}
+
+    # the filter taken away: the next views, after the socket's re-check, show everything
+    container.admin().update(SYSTEM, "user", user_id(container, "supervizor"), {"report_filter_ids": set()})
+
+    def everything() -> bool:
+        view.send("sync")
+        agents = {a["agent_id"] for a in json.loads(first_message(view))["live"]["agents"]}
+        return prochazka in agents
+
+    assert eventually(everything, live.RECHECK_S + 3)

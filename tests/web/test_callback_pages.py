@@ -384,3 +384,28 @@ def test_agents_without_the_callback_role_are_refused(client, container, stored,
     assert client.api("POST", "/api/v1/callbacks/cb-early/assign", {}).status_code == 403
     assert engine.seen == []
     assert 'href="/callbacks/"' not in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.req("SEC-04", "ADM-06")
+def test_a_callback_of_a_queue_outside_the_sight_is_neither_listed_nor_acted_on(
+    client, container, stored, engine
+):
+    from tests.web.test_data_sight import limit_supervisor_to_kkc
+
+    assist = make("cb-as", stored["queues"]["Asistenční služba"], caller="+420604777888")
+    save(container, assist)
+    limit_supervisor_to_kkc(container)
+    english(client)
+
+    assert "cb-as" not in rows(client.get("/callbacks/?state=all").get_data(as_text=True))
+    for action, body in [("assign", {}), ("dial", {}), ("done", {"note": "x"}), ("cancel", {"reason": "x"})]:
+        assert client.post(f"/callbacks/cb-as/{action}", body).status_code == 403, action
+        assert client.api("POST", f"/api/v1/callbacks/cb-as/{action}", body).status_code == 403, action
+    assert engine.seen == []  # nothing reached the engine
+    denied = container.audit().search(container.uow_factory(), AuditQuery(action="access.denied"), 10)
+    assert {(r.actor, r.outcome) for r in denied} == {("supervizor", Outcome.DENIED)}
+    assert not container.audit().search(container.uow_factory(), AuditQuery(action="callback.assign"), 1)
+
+    # a callback of his queues still is
+    assert client.api("POST", "/api/v1/callbacks/cb-early/assign", {}).status_code == 200
+    assert [s["callback_id"] for s in engine.seen] == ["cb-early"]

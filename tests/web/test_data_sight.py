@@ -183,3 +183,32 @@ def test_an_agent_reads_figures_of_her_own_queues_only(client, container, world)
     assert client.get(f"/api/v1/me/stats?queue={world['obecna']}").status_code == 200
     assert client.get(f"/api/v1/me/stats?queue={world['as']}").status_code == 403
     assert client.get("/api/v1/me/stats").status_code == 200
+
+
+@pytest.mark.req("SEC-04", "ADM-06")
+def test_a_supervisor_limited_to_kkc_gets_no_audio_of_an_as_recording_nor_acts_on_it(
+    client, container, world
+):
+    limit_supervisor_to_kkc(container)
+    client.login("supervizor")
+    rec = world["rec"]  # Procházka's call in the AS queue
+    refused = [
+        ("GET", f"/recordings/{rec}/audio"),
+        ("GET", f"/recordings/{rec}/download.wav"),
+        ("GET", f"/recordings/{rec}/download.mp3"),
+        ("POST", f"/recordings/{rec}/hold"),
+        ("POST", f"/recordings/{rec}/evaluations"),
+        ("POST", f"/recordings/{rec}/evaluations/1"),
+    ]
+    for method, path in refused:
+        form = {"hold": "on", "reason": "spor"}
+        response = client.get(path) if method == "GET" else client.post(path, form)
+        assert response.status_code == 403, path  # as the recording's page answers
+    assert container.recordings().get(rec).legal_hold is False
+    assert not audited(container, "recording.listen") and not audited(container, "recording.download")
+    denied = {r.params["path"] for r in audited(container, "access.denied") if r.actor == "supervizor"}
+    assert f"/recordings/{rec}/audio" in denied
+
+    kkc = rec + 1  # Horák's call in the general queue, within the sight
+    assert container.recordings().get(kkc).call_id == "kkc-call"
+    assert client.get(f"/recordings/{kkc}/audio").status_code == 200

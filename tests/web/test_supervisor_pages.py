@@ -21,6 +21,7 @@ from kc_domain.audit.service import SYSTEM, AuditQuery
 
 MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Prague, the queues are open
 GENERAL_LINE = "+420261105555"
+AS_LINE = "+420261105559"
 
 
 @pytest.fixture
@@ -203,3 +204,46 @@ def test_the_alert_history_writes_times_and_percentages_in_the_pages_language(cl
     client.post("/language", {"language": "en", "next": "/"})
     page = client.http.get("/supervisor/alerts?since=2026-11-23&until=2026-11-23").get_data(as_text=True)
     assert cells(level.id)[4:6] == ["66.7%", "80.0%"]
+
+
+@pytest.mark.req("SEC-04", "ADM-06")
+def test_a_supervisor_limited_to_kkc_sees_and_acts_on_kkc_queues_and_agents_only(client, container, host):
+    from tests.web.test_data_sight import limit_supervisor_to_kkc
+
+    queues = {q.name: q.id for q in container.admin().list("queue")}
+    assist, general = queues["Asistenční služba"], queues["Obecná linka"]
+    novakova, prochazka = talking(host, container), user_id(container, "prochazka")
+    host.apply(lambda e: (e.log_in(prochazka), e.ready(prochazka)))
+    host.pbx.incoming("as1", "+420603999888", AS_LINE)
+    host.apply(lambda e: e.call_arrived("as1", "+420603999888", AS_LINE))
+    host.apply(lambda e: e.answer_call(prochazka, "as1"))
+    signed_in = set(host.engine.agents[prochazka].signed_in)
+    assert assist in signed_in
+    limit_supervisor_to_kkc(container)
+    client.login("supervizor")
+
+    state = client.api("GET", "/api/v1/supervisor/state").get_json()
+    assert str(novakova) in state["agents"] and str(prochazka) not in state["agents"]
+    assert general in {q["id"] for q in state["queues"]} and assist not in {q["id"] for q in state["queues"]}
+    assert {g["name"] for g in state["groups"]} == {"KKC"}
+
+    for command, body in [
+        ("sign_out", {"agent_id": prochazka, "queue_id": assist}),
+        ("force_log_out", {"agent_id": prochazka}),
+        ("force_pause", {"agent_id": prochazka, "code": "PORADA"}),
+        ("sign_in", {"agent_id": novakova, "queue_id": assist}),  # her, into a queue he may not see
+        ("monitor", {"call_id": "as1", "mode": "barge"}),
+    ]:
+        assert client.api("POST", f"/api/v1/supervisor/{command}", body).status_code == 403, command
+    assert set(host.engine.agents[prochazka].signed_in) == signed_in
+    assert host.engine.agents[prochazka].state.value == "busy" and host.pbx.state("as1").monitors == {}
+    assert assist not in host.engine.agents[novakova].signed_in
+    denied = audited(container, "access.denied")  # repeats within a minute: one record, counted
+    assert [(r.params["path"], r.outcome, r.actor) for r in denied] == [
+        ("/api/v1/supervisor/sign_out", Outcome.DENIED, "supervizor")
+    ]
+    assert not audited(container, "supervise.sign_out")  # nothing reached the engine
+
+    # within the sight everything works as before, a call of his agent included
+    listen = client.api("POST", "/api/v1/supervisor/monitor", {"call_id": "c1", "mode": "listen"})
+    assert listen.status_code == 200

@@ -103,7 +103,7 @@ def wallboard_view(view: Mapping[str, Any], wallboard: Wallboard) -> dict[str, A
     shown = [_queue(q, wallboard) for q in queues]
     waiting = sum(q["waiting"] for q in shown)
     longest = max((q["longest_wait_s"] for q in shown), default=0.0)
-    today = _sum_today([q["today"] for q in shown])
+    today = sum_today([q["today"] for q in shown])
     target = _target(shown)
     total = {
         "waiting": waiting,
@@ -138,7 +138,7 @@ def wallboard_view(view: Mapping[str, Any], wallboard: Wallboard) -> dict[str, A
 
 
 def _queue(queue: Mapping[str, Any], wallboard: Wallboard) -> dict[str, Any]:
-    today = _today(queue.get("today") or {})
+    today = today_figures(queue.get("today") or {})
     waiting = int(queue.get("waiting", 0))
     longest = float(queue.get("longest_wait_s", 0.0))
     target = queue.get("sl_target")
@@ -164,7 +164,7 @@ def _queue(queue: Mapping[str, Any], wallboard: Wallboard) -> dict[str, Any]:
 _COUNTS = ("offered", "answered", "answered_in_sl", "lost", "overflowed")
 
 
-def _today(today: Mapping[str, Any]) -> dict[str, Any]:
+def today_figures(today: Mapping[str, Any]) -> dict[str, Any]:
     """A queue's day, only the figures a wallboard shows."""
     plain: dict[str, Any] = {name: int(today.get(name, 0)) for name in _COUNTS}
     plain["service_level"] = today.get("service_level")
@@ -177,7 +177,7 @@ def _today(today: Mapping[str, Any]) -> dict[str, Any]:
     return plain
 
 
-def _sum_today(days: list[dict[str, Any]]) -> dict[str, Any]:
+def sum_today(days: list[dict[str, Any]]) -> dict[str, Any]:
     total: dict[str, Any] = {name: sum(d[name] for d in days) for name in _COUNTS}
     answered = total["answered"]
     total["service_level"] = service_level(total["answered_in_sl"], answered + total["lost"])
