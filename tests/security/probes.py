@@ -93,9 +93,8 @@ def demo_ids(container: Container) -> dict[str, Any]:
     }
 
 
-def _values(name: str, endpoint: str, method: str, ids: dict[str, Any], formats: bool) -> list[Any]:
-    """The values a path parameter is probed with."""
-    writes = method != "GET"
+def _values(name: str, endpoint: str, writes: bool, ids: dict[str, Any], formats: bool) -> list[Any]:
+    """The values a path parameter is probed with (``writes``: ids that do not exist)."""
     if name == "kind":
         return sorted(RESOURCES)
     if name == "key":
@@ -119,11 +118,16 @@ def _values(name: str, endpoint: str, method: str, ids: dict[str, Any], formats:
 
 
 def probes(
-    app: Flask, container: Container, methods: tuple[str, ...] | None = None, formats: bool = False
+    app: Flask,
+    container: Container,
+    methods: tuple[str, ...] | None = None,
+    formats: bool = False,
+    real_ids: bool = False,
 ) -> list[Probe]:
     """Every HTTP rule (WebSocket and static ones aside), for each of its methods, with its
     parameters filled: one probe per admin kind and report (and export format: ``formats``; else
-    the CSV export stands for them all, the same view behind one check)."""
+    the CSV export stands for them all, the same view behind one check). State-changing probes name
+    objects that do not exist unless ``real_ids``."""
     ids = demo_ids(container)
     found = []
     for rule in app.url_map.iter_rules():
@@ -134,17 +138,16 @@ def probes(
             if methods is not None and method not in methods:
                 continue
             names = sorted(rule.arguments)
+            writes = method != "GET" and not real_ids
             for combination in itertools.product(
-                *(_values(n, rule.endpoint, method, ids, formats) for n in names)
+                *(_values(n, rule.endpoint, writes, ids, formats) for n in names)
             ):
                 values = dict(zip(names, combination, strict=True))
                 needs = None if access == "public" else frozenset(access)
                 if "kind" in values:
                     needs = frozenset(needs or ()) | {RESOURCES[values["kind"]].permission}
                     if values.get("entity_id") == "<entity>":
-                        values["entity_id"] = (
-                            MISSING_ID if method != "GET" else ids["entities"][values["kind"]]
-                        )
+                        values["entity_id"] = MISSING_ID if writes else ids["entities"][values["kind"]]
                 path = rule.build(values, append_unknown=False)[1]  # type: ignore[index]
                 found.append(Probe(rule, method, path, needs))
     # sign-out last: it ends the session the other probes use
@@ -189,13 +192,14 @@ def send(client: Client, probe: Probe, *, token: str | None = "valid", **kwargs:
     (None) or a given wrong value."""
     headers = dict(kwargs.pop("headers", {}))
     data = dict(kwargs.pop("data", {}))
+    body = kwargs.pop("json", {})
     secret = client.token() if token == "valid" else token
     if probe.method == "GET":
         return client.http.open(probe.path, method="GET", headers=headers, **kwargs)
     if probe.path.startswith("/api/"):
         if secret is not None:
             headers["X-CSRFToken"] = secret
-        return client.http.open(probe.path, method=probe.method, json=kwargs.pop("json", {}), headers=headers)
+        return client.http.open(probe.path, method=probe.method, json=body, headers=headers)
     if secret is not None:
         data["csrf_token"] = secret
     return client.http.open(probe.path, method=probe.method, data=data, headers=headers, **kwargs)
