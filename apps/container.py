@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from dependency_injector import containers, providers
 
 from apps.engine.client import EngineClient
+from apps.keys import audit_key
 from apps.settings import VAR, Settings
 from kc_adapters.mail import SmtpMailer
 from kc_adapters.memory.bus import MemoryBus
@@ -62,7 +63,7 @@ class Container(containers.DeclarativeContainer):
         lock_minutes=settings.provided.login_lock_minutes,
         max_failures_per_source=settings.provided.login_source_max_failures,
     )
-    audit = providers.Singleton(AuditTrail, clock=clock)
+    audit = providers.Singleton(AuditTrail, clock=clock, key=providers.Callable(audit_key, settings))
     admin = providers.Singleton(AdminService, uow_factory, clock, hasher, password_policy, audit)
     ivr = providers.Singleton(IvrCatalogue, uow_factory, clock, audit)
     voicemail_store = providers.Singleton(FileVoicemailStore, VAR / "voicemail")

@@ -93,6 +93,7 @@ def _smtp_url(raw: str) -> str:
 
 
 VAR = Path("var")
+SECRETS = ("KC_SECRET_KEY", "KC_AUDIT_KEY")  # checked for length, masked by `kc check-config`
 
 OPTIONS = (
     Option(
@@ -204,6 +205,22 @@ OPTIONS = (
         "183..36500 (at least six months, SEC-03)",
     ),
     Option(
+        "KC_AUDIT_KEY",
+        "",
+        "Key of the audit log's MACs, kept outside the database; empty: a random key kept in "
+        "var/audit.key (back it up apart from the database).",
+        _text,
+        "any string of 32+ characters",
+    ),
+    Option(
+        "KC_AUDIT_CHECKPOINT_FILE",
+        "",
+        "File the worker appends the newest audit record's seq and MAC to every hour (put it on "
+        "another store); empty: none.",
+        _text,
+        "empty, or a file path",
+    ),
+    Option(
         "KC_SECURE_COOKIES",
         "false",
         "Send cookies only over HTTPS (set true behind TLS).",
@@ -279,6 +296,8 @@ class Settings:
     session_max_hours: int
     trusted_proxies: int
     audit_retention_days: int
+    audit_key: str
+    audit_checkpoint_file: str
     secure_cookies: bool
     log_level: str
     host: str
@@ -308,8 +327,11 @@ class Settings:
             for name in sorted(env)
             if name.startswith("KC_") and name not in known
         ]
-        if values.get("secret_key") and len(values["secret_key"]) < 32:
-            problems.append("KC_SECRET_KEY is too short; allowed: any string of 32+ characters")
+        problems += [
+            f"{name} is too short; allowed: any string of 32+ characters"
+            for name in SECRETS
+            if 0 < len(values.get(name[3:].lower(), "")) < 32
+        ]
         if problems:
             raise SettingsError("Invalid configuration:\n  " + "\n  ".join(problems))
         return cls(**values)

@@ -7,7 +7,7 @@ import sys
 import click
 
 from apps.container import Container, build_container
-from apps.settings import OPTIONS, Settings, SettingsError
+from apps.settings import OPTIONS, SECRETS, Settings, SettingsError
 
 
 def _container() -> Container:
@@ -55,7 +55,7 @@ def check_config() -> None:
     settings = container.settings()
     for option in OPTIONS:
         value = getattr(settings, option.name[3:].lower())
-        shown = "***" if option.name == "KC_SECRET_KEY" and value else value
+        shown = "***" if option.name in SECRETS and value else value
         click.echo(f"{option.name:28} {shown}")
     failed = False
     for name, ping in (

@@ -9,7 +9,8 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from apps.container import Container, build_container
-from apps.settings import VAR, Settings
+from apps.keys import kept_secret
+from apps.settings import Settings
 from apps.web import errors, live, logs, navigation, security
 from apps.web.documents import LimitedJSONProvider
 from apps.web.i18n import init_app as init_i18n
@@ -18,14 +19,7 @@ from apps.web.query_args import IdConverter
 
 def secret_key(settings: Settings) -> str:
     """KC_SECRET_KEY, or a random key created once and kept in var/ so sessions survive restarts."""
-    if settings.secret_key:
-        return settings.secret_key
-    path = VAR / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(security.new_secret())
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return kept_secret(settings.secret_key, "secret_key")
 
 
 def create_app(container: Container | None = None) -> Flask:

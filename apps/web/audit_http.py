@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from apps.audit_checkpoints import configured_checkpoints
 from apps.web.messages import OUTCOMES
 from apps.web.query_args import int_arg
 from apps.web.security import requires
@@ -131,10 +133,28 @@ def export() -> Response:
     )
 
 
+# what each problem kc_domain.audit.model.examine reports means (kc audit verify prints the codes)
+REASONS = {
+    "edited": _l("Record %(seq)s was changed after it was written."),
+    "missing_before": _l("The record before record %(seq)s is not the one it was chained to."),
+    "gap": _l("The numbering of the records breaks at record %(seq)s."),
+    "unkeyed": _l("Record %(seq)s is not sealed with the audit key, though an earlier record is."),
+    "head_cut": _l("The records up to %(seq)s were removed without a purge record naming them."),
+    "tail_cut": _l("Record %(seq)s, kept in a checkpoint, is missing: the newest records were removed."),
+}
+SHOWN_PROBLEMS = 10
+
+
 @bp.route("/verify", methods=["POST"])
 @requires(Permission.VIEW_AUDIT)
 def verify() -> Response:
-    problems = _kc().audit().verify(_kc().uow_factory())
+    try:
+        checkpoints = configured_checkpoints(_kc())
+    except ValueError as error:
+        flash(_("The checkpoint file cannot be read: %(error)s", error=str(error)), "error")
+        checkpoints = []
+    report = _kc().audit().examine(_kc().uow_factory(), checkpoints)
+    problems = report.problems
     if problems:
         flash(
             _(
@@ -144,6 +164,13 @@ def verify() -> Response:
             ),
             "error",
         )
+        for problem in problems[:SHOWN_PROBLEMS]:
+            flash(str(REASONS.get(problem.reason, problem.reason)) % {"seq": problem.seq}, "error")
     else:
         flash(_("The audit log is intact."), "success")
+    if report.legacy:
+        flash(
+            _("The oldest %(count)s records predate the audit key (plain hashes).", count=report.legacy),
+            "info",
+        )
     return redirect(url_for("audit.index"))

@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from apps.audit_checkpoints import take_checkpoint
 from apps.container import Container
 
 log = logging.getLogger("kc.worker")
@@ -23,6 +24,13 @@ class Job:
 
 def _purge_audit(container: Container) -> int:
     return int(container.audit().purge(container.uow_factory(), container.settings().audit_retention_days))
+
+
+def _checkpoint_audit(container: Container) -> str:
+    """The newest audit seq and MAC into KC_AUDIT_CHECKPOINT_FILE, kept outside the database (SEC-03)."""
+    if not container.settings().audit_checkpoint_file:
+        return "no KC_AUDIT_CHECKPOINT_FILE"
+    return str(take_checkpoint(container))
 
 
 _APPS: dict[int, Any] = {}
@@ -54,6 +62,7 @@ def _roll_up_reports(container: Container) -> dict[str, int]:
 
 JOBS = (
     Job("audit-retention", 6 * 3600, _purge_audit),
+    Job("audit-checkpoint", 3600, _checkpoint_audit),
     Job("report-schedules", 60, _send_reports),
     Job("recording-retention", 6 * 3600, _purge_recordings),
     Job("report-rollups", 600, _roll_up_reports),

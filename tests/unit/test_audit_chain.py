@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import json
 from datetime import UTC, datetime, timedelta
@@ -14,7 +16,17 @@ from hypothesis import strategies as st
 
 from kc_adapters.memory.persistence import MemoryUnitOfWorkFactory
 from kc_adapters.system import FixedClock
-from kc_domain.audit.model import GENESIS, AuditEntry, AuditRecord, ChainProblem, Outcome, seal, verify
+from kc_domain.audit.model import (
+    GENESIS,
+    AuditEntry,
+    AuditRecord,
+    ChainProblem,
+    Checkpoint,
+    Outcome,
+    examine,
+    seal,
+    verify,
+)
 from kc_domain.audit.service import SYSTEM, Actor, AuditQuery, AuditTrail
 from kc_domain.plain import to_plain
 
@@ -44,10 +56,19 @@ def entries(clock: FixedClock, count: int) -> list[AuditEntry]:
     return found
 
 
-def chain(count: int = 5) -> list[AuditRecord]:
-    records: list[AuditRecord] = []
-    for entry in entries(FixedClock(T0), count):
-        records.append(seal(entry, records[-1] if records else None))
+KEY = b"k" * 32  # the audit key, kept outside the database
+
+
+def chain(count: int = 5, key: bytes | None = None) -> list[AuditRecord]:
+    return extend([], count, key)
+
+
+def extend(records: list[AuditRecord], count: int, key: bytes | None) -> list[AuditRecord]:
+    """``records`` followed by ``count`` more, sealed with ``key`` (None: plain SHA-256)."""
+    records = list(records)
+    start = records[-1].at + timedelta(minutes=1) if records else T0
+    for entry in entries(FixedClock(start), count):
+        records.append(seal(entry, records[-1] if records else None, key=key))
     return records
 
 
@@ -365,6 +386,7 @@ def test_purge_drops_old_records_moves_the_anchor_and_audits_itself(
         "removed": 3,
         "before": (clock.now() - timedelta(days=30)).isoformat(),
         "days": 30,
+        "anchor": {"seq": old_last.seq, "hash": old_last.hash},
     }
     assert trail.verify(uow_factory) == []
 
@@ -469,3 +491,177 @@ def test_search_filters_by_actor_action_type_outcome_and_time(
     searchable: AuditTrail, uow_factory: MemoryUnitOfWorkFactory, query: AuditQuery, expected: list[Any]
 ) -> None:
     assert actions(searchable.search(uow_factory, query, limit=100)) == expected
+
+
+# -- the keyed MAC, the head and the tail (issue 16) ------------------------------------------------
+
+
+def test_a_keyed_record_carries_an_hmac_of_its_content_not_a_plain_hash() -> None:
+    record = chain(1, KEY)[0]
+    plain = chain(1)[0]
+
+    body = json.dumps(
+        [1, GENESIS, T0.isoformat(timespec="microseconds"), "spravce", "queue.update", "queue", "1",
+         dict(record.params), "ok", "10.1.2.3"],
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    ).encode()  # fmt: skip
+    assert record.hash == hmac.new(KEY, body, hashlib.sha256).hexdigest()
+    assert plain.hash == hashlib.sha256(body).hexdigest() != record.hash
+    assert verify(chain(5, KEY), key=KEY) == []
+
+
+def test_given_another_key_then_every_keyed_record_is_reported_edited() -> None:
+    assert verify(chain(2, KEY), key=b"x" * 32) == [ChainProblem(1, "edited"), ChainProblem(2, "edited")]
+
+
+def test_records_sealed_before_the_key_are_accepted_as_a_prefix_and_counted() -> None:
+    records = extend(chain(3), 2, KEY)
+
+    report = examine(records, key=KEY)
+
+    assert (report.problems, report.legacy) == ([], 3)
+    assert report.newest == Checkpoint(5, records[-1].hash)
+
+
+def test_given_a_plain_hash_after_the_first_keyed_record_then_it_is_reported_unkeyed() -> None:
+    records = extend(extend(chain(2), 2, KEY), 1, None)
+
+    report = examine(records, key=KEY)
+
+    assert (report.problems, report.legacy) == ([ChainProblem(5, "unkeyed")], 2)
+
+
+def test_given_an_edit_and_every_later_hash_recomputed_without_the_key_then_it_is_found() -> None:
+    records = chain(5, KEY)
+    forged = seal(attrs.evolve(entries(FixedClock(T0), 3)[2], actor="mallory"), records[1])
+
+    problems = verify(extend([*records[:2], forged], 2, None), key=KEY)
+
+    assert problems == [ChainProblem(3, "unkeyed"), ChainProblem(4, "unkeyed"), ChainProblem(5, "unkeyed")]
+
+
+@pytest.fixture
+def keyed(clock: FixedClock) -> AuditTrail:
+    return AuditTrail(clock, key=KEY)
+
+
+def test_a_keyed_trail_seals_with_its_key_and_verifies(
+    keyed: AuditTrail, uow_factory: MemoryUnitOfWorkFactory, clock: FixedClock, store: Store
+) -> None:
+    write(keyed, uow_factory, clock, 3)
+
+    assert verify(store.records(), key=KEY) == []
+    assert keyed.examine(uow_factory).legacy == 0
+    assert AuditTrail(clock).verify(uow_factory) == [ChainProblem(n, "edited") for n in (1, 2, 3)]
+
+
+def purge_without_record(uow_factory: MemoryUnitOfWorkFactory, cutoff: datetime) -> tuple[int, str]:
+    """What someone with write access to the database can do: delete old rows, move the anchor."""
+    with uow_factory() as uow:
+        uow.audit.purge_before(cutoff)
+        uow.commit()
+        return uow.audit.anchor()
+
+
+def test_given_the_head_cut_without_a_purge_record_then_verify_reports_head_cut(
+    keyed: AuditTrail, uow_factory: MemoryUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    write(keyed, uow_factory, clock, 5)
+
+    anchor = purge_without_record(uow_factory, T0 + timedelta(minutes=2))
+
+    assert anchor[0] == 2
+    assert keyed.verify(uow_factory) == [ChainProblem(2, "head_cut")]
+
+
+def test_a_purge_record_naming_the_anchor_vouches_for_the_cut_head(
+    keyed: AuditTrail, uow_factory: MemoryUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    write(keyed, uow_factory, clock, 3)
+    clock.advance(days=40)
+    write(keyed, uow_factory, clock, 2)
+
+    assert keyed.purge(uow_factory, retention_days=30) == 3
+    assert keyed.verify(uow_factory) == []
+
+    purge_without_record(uow_factory, clock.now())  # a second cut, after the purge record
+    assert [p.reason for p in keyed.verify(uow_factory)] == ["head_cut"]
+
+
+def test_a_purge_record_forged_without_the_key_does_not_vouch_for_the_anchor(
+    keyed: AuditTrail, uow_factory: MemoryUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    write(keyed, uow_factory, clock, 5)
+    seq, mac = purge_without_record(uow_factory, T0 + timedelta(minutes=2))
+    forged = AuditEntry(clock.now(), "system", "audit.purge", params={"anchor": {"seq": seq, "hash": mac}})
+    with uow_factory() as uow:
+        uow.audit.append(seal(forged, uow.audit.last(), uow.audit.anchor()))
+        uow.commit()
+
+    assert keyed.verify(uow_factory) == [ChainProblem(6, "unkeyed"), ChainProblem(2, "head_cut")]
+
+
+def test_given_the_tail_cut_after_a_checkpoint_then_verify_reports_tail_cut(
+    keyed: AuditTrail, uow_factory: MemoryUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    write(keyed, uow_factory, clock, 5)
+    checkpoint = keyed.checkpoint(uow_factory)
+    del uow_factory.committed.audit[3:]
+
+    assert checkpoint.seq == 5
+    assert keyed.verify(uow_factory) == []  # without a copy kept elsewhere the cut does not show
+    assert keyed.verify(uow_factory, [checkpoint]) == [ChainProblem(5, "tail_cut")]
+
+
+def test_given_a_checkpointed_record_rewritten_even_with_the_key_then_it_is_reported_edited(
+    keyed: AuditTrail, uow_factory: MemoryUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    write(keyed, uow_factory, clock, 3)
+    checkpoint = keyed.checkpoint(uow_factory)
+    rows = uow_factory.committed.audit
+    rows[2] = seal(attrs.evolve(entries(FixedClock(T0), 1)[0], actor="mallory"), rows[1], key=KEY)
+
+    assert keyed.verify(uow_factory, [checkpoint]) == [ChainProblem(3, "edited")]
+    rows[2] = attrs.evolve(rows[2], hash="ž" * 64)  # not even a hex text
+    assert keyed.verify(uow_factory, [checkpoint]) == [ChainProblem(3, "edited")]
+
+
+def test_checkpoints_behind_a_recorded_purge_are_not_missing(
+    keyed: AuditTrail, uow_factory: MemoryUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    write(keyed, uow_factory, clock, 2)
+    early = keyed.checkpoint(uow_factory)
+    write(keyed, uow_factory, clock, 1)
+    at_anchor = keyed.checkpoint(uow_factory)
+    clock.advance(days=40)
+    keyed.purge(uow_factory, retention_days=30)
+
+    assert keyed.verify(uow_factory, [early, at_anchor, keyed.checkpoint(uow_factory)]) == []
+    assert keyed.verify(uow_factory, [Checkpoint(3, "f" * 64)]) == [ChainProblem(3, "edited")]
+    assert keyed.verify(uow_factory, [at_anchor, Checkpoint(3, "f" * 64)]) == [ChainProblem(3, "edited")]
+
+
+def test_an_empty_log_checkpoints_its_anchor(keyed: AuditTrail, uow_factory: MemoryUnitOfWorkFactory) -> None:
+    assert keyed.checkpoint(uow_factory) == Checkpoint(0, GENESIS)
+    assert keyed.verify(uow_factory, [Checkpoint(0, GENESIS)]) == []
+    assert keyed.verify(uow_factory, [Checkpoint(1, "a" * 64)]) == [ChainProblem(1, "tail_cut")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"12:{'A' * 64}", Checkpoint(12, "a" * 64)),
+        (f"7:{'b' * 64} 2026-12-07T06:00:00+00:00", Checkpoint(7, "b" * 64)),
+    ],
+)
+def test_a_checkpoint_reads_back_from_its_line(text: str, expected: Checkpoint) -> None:
+    assert Checkpoint.parse(text) == expected
+    assert Checkpoint.parse(str(expected)) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "12", "x:" + "a" * 64, "12:" + "a" * 63, "12:" + "g" * 64, "-1:" + "a" * 64]
+)
+def test_anything_else_is_not_a_checkpoint(text: str) -> None:
+    with pytest.raises(ValueError, match="not a checkpoint"):
+        Checkpoint.parse(text)

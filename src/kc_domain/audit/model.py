@@ -1,9 +1,12 @@
-"""Audit records chained by SHA-256: each record's hash covers its content and the previous hash,
-so an edited, inserted or deleted row breaks the chain from that point on."""
+"""Audit records chained by HMAC-SHA256: each record's MAC covers its content and the previous MAC,
+so an edited, inserted or deleted row breaks the chain from that point on, and without the key
+(kept outside the database) nobody can recompute the chain after an edit. Records sealed before
+KC had a key carry a plain SHA-256 hash; they are accepted only before the first keyed record."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -50,8 +53,10 @@ class AuditRecord:
     prev_hash: str
     hash: str
 
-    def expected_hash(self) -> str:
+    def expected_hash(self, key: bytes | None = None) -> str:
+        """The record's MAC under ``key``; without a key, the plain SHA-256 of records before keys."""
         return _digest(
+            key,
             self.seq,
             self.prev_hash,
             self.at,
@@ -66,6 +71,7 @@ class AuditRecord:
 
 
 def _digest(
+    key: bytes | None,
     seq: int,
     prev_hash: str,
     at: datetime,
@@ -95,13 +101,19 @@ def _digest(
         ensure_ascii=False,
         default=str,
     )
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    if key is None:
+        return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return hmac.new(key, body.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def seal(
-    entry: AuditEntry, previous: AuditRecord | None, anchor: tuple[int, str] = (0, GENESIS)
+    entry: AuditEntry,
+    previous: AuditRecord | None,
+    anchor: tuple[int, str] = (0, GENESIS),
+    key: bytes | None = None,
 ) -> AuditRecord:
-    """Place ``entry`` after ``previous`` (or after the retention ``anchor`` when the log is empty).
+    """Place ``entry`` after ``previous`` (or after the retention ``anchor`` when the log is empty),
+    MACed with ``key`` (None: a plain hash, as before KC had an audit key).
 
     ``params`` must already be JSON-native (see ``kc_domain.plain.to_plain``) so the hash
     survives a round trip through the database.
@@ -121,25 +133,126 @@ def seal(
         prev_hash=prev,
         hash="",
     )
-    return attrs.evolve(record, hash=record.expected_hash())
+    return attrs.evolve(record, hash=record.expected_hash(key))
+
+
+PURGE = "audit.purge"  # the record a retention purge leaves; its params name the new anchor
 
 
 @attrs.frozen
 class ChainProblem:
     seq: int
-    reason: str  # "edited", "missing_before", "gap"
+    # "edited" (content or MAC differs, or a checkpoint's MAC), "missing_before" (the previous
+    # record is not the one chained to), "gap" (numbering broken), "unkeyed" (a plain hash after
+    # the first keyed record), "head_cut" (the anchor moved without a purge record naming it),
+    # "tail_cut" (a checkpointed record is missing or beyond the newest one)
+    reason: str
 
 
-def verify(records: Iterable[AuditRecord], anchor: tuple[int, str] = (0, GENESIS)) -> list[ChainProblem]:
-    """Walk the log in ``seq`` order and report every place where the chain does not hold."""
-    problems: list[ChainProblem] = []
-    expected_seq, expected_prev = anchor[0] + 1, anchor[1]
+@attrs.frozen
+class Checkpoint:
+    """The newest record's seq and MAC, written down outside the database (``SEQ:MAC``)."""
+
+    seq: int
+    mac: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.mac}"
+
+    @classmethod
+    def parse(cls, text: str) -> Checkpoint:
+        """``SEQ:MAC``, optionally followed by anything after a space (e.g. when it was taken)."""
+        seq, _, mac = text.split(maxsplit=1)[0].partition(":") if text.strip() else ("", "", "")
+        if not seq.isdigit() or len(mac) != len(GENESIS) or not _is_hex(mac):
+            raise ValueError(f"not a checkpoint SEQ:MAC: {text!r}")
+        return cls(int(seq), mac.lower())
+
+
+def _is_hex(text: str) -> bool:
+    return all(c in "0123456789abcdefABCDEF" for c in text)
+
+
+@attrs.frozen
+class ChainReport:
+    problems: list[ChainProblem]
+    legacy: int  # records with a plain hash, sealed before KC had an audit key
+    newest: Checkpoint  # the newest record (the anchor when the log is empty)
+
+
+class _Walk:
+    """One pass over the log in ``seq`` order, checking each link and seal."""
+
+    def __init__(self, anchor: tuple[int, str], key: bytes | None) -> None:
+        self.key = key
+        self.problems: list[ChainProblem] = []
+        self.legacy = 0
+        self.keyed_seen = False
+        self.newest = Checkpoint(*anchor)
+        self.named_anchor: object = None  # what the newest sound purge record says the anchor is
+        self.seen: dict[int, str] = {}
+
+    def step(self, record: AuditRecord, watched: Mapping[int, object]) -> None:
+        if record.seq != self.newest.seq + 1:
+            self.problems.append(ChainProblem(record.seq, "gap"))
+        elif record.prev_hash != self.newest.mac:
+            self.problems.append(ChainProblem(record.seq, "missing_before"))
+        sound = self._seal_holds(record)
+        if record.action == PURGE:
+            self.named_anchor = record.params.get("anchor") if sound else None
+        if record.seq in watched:
+            self.seen[record.seq] = record.hash
+        self.newest = Checkpoint(record.seq, record.hash)
+
+    def _seal_holds(self, record: AuditRecord) -> bool:
+        if self.key is not None and record.hash == record.expected_hash(self.key):
+            self.keyed_seen = True
+            return True
+        if record.hash == record.expected_hash():
+            if not self.keyed_seen:
+                self.legacy += 1
+                return self.key is None  # a plain purge record vouches only where there is no key
+            self.problems.append(ChainProblem(record.seq, "unkeyed"))
+        else:
+            self.problems.append(ChainProblem(record.seq, "edited"))
+        return False
+
+
+def _walked(
+    records: Iterable[AuditRecord], anchor: tuple[int, str], key: bytes | None, watched: Mapping[int, object]
+) -> _Walk:
+    walk = _Walk(anchor, key)
     for record in records:
-        if record.seq != expected_seq:
-            problems.append(ChainProblem(record.seq, "gap"))
-        elif record.prev_hash != expected_prev:
-            problems.append(ChainProblem(record.seq, "missing_before"))
-        if record.expected_hash() != record.hash:
-            problems.append(ChainProblem(record.seq, "edited"))
-        expected_seq, expected_prev = record.seq + 1, record.hash
-    return problems
+        walk.step(record, watched)
+    return walk
+
+
+def verify(
+    records: Iterable[AuditRecord], anchor: tuple[int, str] = (0, GENESIS), key: bytes | None = None
+) -> list[ChainProblem]:
+    """Walk the log in ``seq`` order and report every place where the links or seals do not hold
+    (``examine`` also checks the head against the purge records and the tail against checkpoints)."""
+    return _walked(records, anchor, key, {}).problems
+
+
+def examine(
+    records: Iterable[AuditRecord],
+    anchor: tuple[int, str] = (0, GENESIS),
+    key: bytes | None = None,
+    checkpoints: Iterable[Checkpoint] = (),
+) -> ChainReport:
+    """``verify``, and: a moved anchor must be named by the newest purge record (else "head_cut");
+    every checkpoint past the anchor must still be there ("tail_cut") with its MAC ("edited")."""
+    watched: dict[int, set[str]] = {}
+    for checkpoint in checkpoints:
+        watched.setdefault(checkpoint.seq, set()).add(checkpoint.mac)
+    walk = _walked(records, anchor, key, watched)
+    problems = list(walk.problems)
+    if anchor != (0, GENESIS) and walk.named_anchor != {"seq": anchor[0], "hash": anchor[1]}:
+        problems.append(ChainProblem(anchor[0], "head_cut"))
+    for seq, macs in sorted(watched.items()):
+        found = anchor[1] if seq == anchor[0] else walk.seen.get(seq)
+        if seq > anchor[0] and found is None:
+            problems.append(ChainProblem(seq, "tail_cut"))
+        elif found is not None and macs != {found} and ChainProblem(seq, "edited") not in problems:
+            problems.append(ChainProblem(seq, "edited"))
+    return ChainReport(problems, walk.legacy, walk.newest)

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from kc_domain.audit.denials import DenialDigest, DenialKey, DenialSummary
-from kc_domain.audit.model import AuditEntry, AuditRecord, ChainProblem, Outcome, seal, verify
+from kc_domain.audit.model import (
+    PURGE,
+    AuditEntry,
+    AuditRecord,
+    ChainProblem,
+    ChainReport,
+    Checkpoint,
+    Outcome,
+    examine,
+    seal,
+)
 from kc_domain.errors import DomainError, ValidationFailed
 from kc_domain.plain import capped
 from kc_domain.throttle import source_key
@@ -42,8 +52,14 @@ class AuditQuery:
 
 
 class AuditTrail:
-    def __init__(self, clock: Clock, denial_window: timedelta = timedelta(minutes=1)) -> None:
+    """The audit log: records MACed with ``key`` (kept outside the database; None only for tests and
+    logs from before KC had a key: plain SHA-256 hashes)."""
+
+    def __init__(
+        self, clock: Clock, denial_window: timedelta = timedelta(minutes=1), key: bytes | None = None
+    ) -> None:
         self._clock = clock
+        self._key = key
         self._denials = DenialDigest(denial_window)
 
     def record(
@@ -68,7 +84,7 @@ class AuditTrail:
             outcome=outcome,
             source=actor.source,
         )
-        record = seal(entry, uow.audit.last(), uow.audit.anchor())
+        record = seal(entry, uow.audit.last(), uow.audit.anchor(), self._key)
         uow.audit.append(record)
         return record
 
@@ -178,23 +194,34 @@ class AuditTrail:
         with uow_factory() as uow:
             return uow.audit.query(query, limit, offset)
 
-    def verify(self, uow_factory: UnitOfWorkFactory) -> list[ChainProblem]:
+    def verify(
+        self, uow_factory: UnitOfWorkFactory, checkpoints: Iterable[Checkpoint] = ()
+    ) -> list[ChainProblem]:
         """Every place where the chain does not hold; empty when the log is intact."""
+        return self.examine(uow_factory, checkpoints).problems
+
+    def examine(self, uow_factory: UnitOfWorkFactory, checkpoints: Iterable[Checkpoint] = ()) -> ChainReport:
+        """The problems (the chain, its head against the purge records, its tail against the
+        ``checkpoints`` kept elsewhere), how many records predate the key, and the newest record."""
         with uow_factory() as uow:
-            return verify(uow.audit.ordered(), uow.audit.anchor())
+            return examine(uow.audit.ordered(), uow.audit.anchor(), self._key, checkpoints)
+
+    def checkpoint(self, uow_factory: UnitOfWorkFactory) -> Checkpoint:
+        """The newest record's seq and MAC (the anchor's when the log is empty), to keep elsewhere."""
+        with uow_factory() as uow:
+            newest = uow.audit.last()
+            return Checkpoint(newest.seq, newest.hash) if newest else Checkpoint(*uow.audit.anchor())
 
     def purge(self, uow_factory: UnitOfWorkFactory, retention_days: int) -> int:
-        """Drop records older than the retention period; the purge itself is audited."""
+        """Drop records older than the retention period; the purge itself is audited, naming the new
+        anchor, so that a head cut off without it shows (``examine``)."""
         cutoff = self._clock.now() - timedelta(days=retention_days)
         with uow_factory() as uow:
             removed = uow.audit.purge_before(cutoff)
             if removed:
-                self.record(
-                    uow,
-                    SYSTEM,
-                    "audit.purge",
-                    params={"removed": removed, "before": cutoff.isoformat(), "days": retention_days},
-                )
+                seq, mac = uow.audit.anchor()
+                params = {"removed": removed, "before": cutoff.isoformat(), "days": retention_days}
+                self.record(uow, SYSTEM, PURGE, params={**params, "anchor": {"seq": seq, "hash": mac}})
             uow.commit()
         return removed
 
