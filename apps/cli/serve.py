@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
 import sys
 import threading
 from typing import Any
@@ -10,7 +13,7 @@ import click
 
 from apps.cli import _container, main
 from apps.container import Container
-from apps.engine.host import EngineHost
+from apps.engine.host import EngineFailed, EngineHost
 from apps.settings import VAR
 from apps.simulator.live_traffic import TrafficProfile
 from kc_adapters.simulated_pbx import SimulatedPbx
@@ -119,24 +122,44 @@ def demo(host: str | None, port: int | None) -> None:
 
 
 @main.command()
-def engine() -> None:
-    """The live contact-centre engine (ACD): PBX events in, routing, journal and live view out."""
+@click.option(
+    "--traffic",
+    is_flag=True,
+    help="Simulated callers and robot agents as in `kc demo` (the simulated PBX only), without the web.",
+)
+def engine(traffic: bool) -> None:
+    """The live contact-centre engine (ACD): PBX events in, routing, journal and live view out.
+
+    SIGTERM (or Ctrl+C) stops it gracefully: the journal is finished and, on the simulated PBX,
+    every call and agent is closed. It exits 1 when the engine cannot go on (its supervisor, e.g.
+    systemd with Restart=on-failure, starts it again; the new one replays the journal's
+    write-ahead file and closes what was left open)."""
     container = _container()
     _require_schema(container)
-    host = start_engine(container)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: stop.set())
+    if traffic:
+        host, profile = _engine_with_traffic(container, stop)
+        click.echo(f"simulated traffic: {len(profile.robots)} robot agents")
+    else:
+        host = start_engine(container)
     click.echo(
         f"kc engine: {len(host.engine.queues)} queues, {len(host.engine.agents)} agents, "
-        f"PBX {container.settings().telephony}, bus {container.settings().bus_url}"
+        f"PBX {container.settings().telephony}, bus {container.settings().bus_url}",
+        nl=True,
     )
-    stop = threading.Event()
     try:
         host.run(stop)
     except KeyboardInterrupt:
         stop.set()
+    except EngineFailed as error:
+        click.echo(f"kc engine: {error}; exiting for a restart", err=True)
+        sys.exit(1)
+    click.echo("kc engine: stopped")
 
 
-def _start_engine_with_traffic(container: Container, stop: threading.Event) -> TrafficProfile:
-    """The engine in this process on the simulated PBX, with callers and robot agents."""
+def _engine_with_traffic(container: Container, stop: threading.Event) -> tuple[EngineHost, TrafficProfile]:
+    """The engine on the simulated PBX, with callers and robot agents (started with ``stop``)."""
     from apps.simulator.live_traffic import LiveTraffic, demo_profile
     from kc_adapters.simulated_pbx import SpokenRecording
     from kc_adapters.speech.espeak import EspeakSynthesis
@@ -148,8 +171,24 @@ def _start_engine_with_traffic(container: Container, stop: threading.Event) -> T
     humans = [u.id for u in container.admin().list("user") if u.username == "novakova"]
     lines = [line.number for line in container.admin().list("transfer_line")]
     profile = demo_profile(host, humans, lines)
-    threading.Thread(target=host.run, args=(stop,), name="kc-engine", daemon=True).start()
+    host.start()  # the journal's file replayed and what an earlier run left open closed, before any call
     LiveTraffic(host, pbx, profile).start(stop)
+    return host, profile
+
+
+def _start_engine_with_traffic(container: Container, stop: threading.Event) -> TrafficProfile:
+    """The engine in this process on the simulated PBX, with callers and robot agents; the whole
+    process ends (non-zero) when the engine cannot go on, never leaving a web without an engine."""
+    host, profile = _engine_with_traffic(container, stop)
+
+    def run() -> None:
+        try:
+            host.run(stop)
+        except EngineFailed:
+            logging.getLogger("kc.engine").critical("the engine cannot go on; the demo exits", exc_info=True)
+            os._exit(1)
+
+    threading.Thread(target=run, name="kc-engine", daemon=True).start()
     return profile
 
 
@@ -188,6 +227,8 @@ def start_engine(container: Container, pbx: SimulatedPbx | None = None) -> Engin
         container.bus(),
         container.clock(),
         ZoneInfo(settings.timezone),
+        wal=VAR / "engine" / "journal.wal",
+        closes_on_stop=True,  # the simulated PBX's calls end with the engine
         uow_factory=container.uow_factory(),
         on_voicemail=store_voicemail,
         on_recording=store_recording,

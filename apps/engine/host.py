@@ -6,9 +6,18 @@ Web nodes send agents' commands on the bus channel ``kc.engine.commands``; a com
 whenever something changed, at most every LIVE_EVERY_S, and at least every LIVE_IDLE_S; the
 command ``live`` answers with it at once.
 
-After each step the host also stores the callback requests the engine changed, hands voicemail
-messages and call recordings to their services, and every ``reload_s`` seconds lets ``reload`` refresh what
-administrators may change while the engine runs (IVR trees).
+Nothing outside the engine's memory is ever waited on under its lock (GEN-03): the journal is
+written first to a local file and by a thread of its own (``apps.engine.outbox``), messages go out
+through a thread of their own (``apps.engine.publisher``), recordings and voicemail are handed to
+their services by another (``Handoffs``), and the live view with its alerts is made and sent by
+another again. A part that fails is caught, counted and shown (``apps.engine.health``, the
+heartbeat on ``kc.engine.health`` every second); the calls go on. Only when the engine's own step
+keeps failing does ``run`` raise ``EngineFailed``, so that the process ends non-zero and its
+supervisor (systemd's ``Restart=``) starts a new one, which replays the journal's file and closes
+what was left open (``reconcile``).
+
+Every ``reload_s`` seconds ``reload`` refreshes what administrators may change while the engine
+runs.
 """
 
 from __future__ import annotations
@@ -19,16 +28,21 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from apps.engine.alerting import AlertWatch
+from apps.engine.health import HEALTH_CHANNEL, HEARTBEAT_EVERY_S, EngineHealth
+from apps.engine.outbox import JournalOutbox
+from apps.engine.publisher import Publisher
 from kc_domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from kc_domain.plain import to_plain
 from kc_domain.routing import events as ev
+from kc_domain.routing.agent import AgentState
 from kc_domain.routing.engine import RoutingEngine
 from kc_domain.routing.live import LiveCounters, panel_entry, snapshot
-from kc_domain.routing.policy import Decision
+from kc_domain.routing.reconcile import DOWN_CAUSE, close_left_open
 from kc_ports.bus import EventBus
 from kc_ports.journal import ContactJournal
 from kc_ports.persistence import UnitOfWorkFactory
@@ -36,7 +50,6 @@ from kc_ports.system import Clock
 
 log = logging.getLogger("kc.engine")
 COMMANDS_CHANNEL, LIVE_CHANNEL = "kc.engine.commands", "kc.live"
-JOURNAL_BATCH = 5000  # events written in one transaction at most, when writes fall behind
 DESKTOP_CHANNEL, PANEL_CHANNEL = "kc.desktop", "kc.panel"  # agents' views (by agent_id); the panel
 LIVE_EVERY_S = 0.25  # the live view goes out at most this often while things change (WB-01: < 1 s)
 LIVE_IDLE_S = 5.0  # and at least this often, so that waiting times and timers move on screens
@@ -116,6 +129,63 @@ def _argument(field: str, value: Any) -> Any:
     return value
 
 
+class EngineFailed(RuntimeError):
+    """The engine's own step failed ``FATAL_AFTER`` times in a row: the process must end (non-zero)
+    for its supervisor to start a new one."""
+
+
+FATAL_AFTER = 25  # consecutive failed steps of the engine itself (about 5 s)
+
+
+class Handoffs:
+    """Events whose data leaves the engine for a service (a voicemail, a call's recording), handed
+    over in order by a thread of their own, so that audio and disks never hold up a call. Not
+    started (tests, tools): at once. A failed handover is logged and shown as the part's problem."""
+
+    def __init__(
+        self, handlers: dict[type[ev.Event], tuple[str, Callable[[Any], None]]], health: EngineHealth
+    ):
+        self._handlers, self._health = handlers, health
+        self._queue: queue.Queue[ev.Event] = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    def put(self, events: list[ev.Event]) -> None:
+        for event in events:
+            if type(event) in self._handlers:
+                if self._thread is None:
+                    self._hand_over(event)
+                else:
+                    self._queue.put(event)
+
+    def start(self, stop: threading.Event) -> None:
+        self._thread = threading.Thread(target=self._run, args=(stop,), name="kc-handoff", daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def backlog(self) -> int:
+        return self._queue.qsize()
+
+    def _run(self, stop: threading.Event) -> None:
+        while not (stop.is_set() and self._queue.empty()):
+            try:
+                self._hand_over(self._queue.get(timeout=0.2))
+            except queue.Empty:
+                continue
+
+    def _hand_over(self, event: ev.Event) -> None:
+        part, handler = self._handlers[type(event)]
+        try:
+            handler(event)
+            self._health.ok(part)
+        except Exception as error:  # e.g. bad audio or a full disk: the calls go on
+            log.error("%s of call %s could not be stored", event.name, getattr(event, "call_id", ""))
+            self._health.failed(part, error)
+
+
 class EngineHost:
     def __init__(
         self,
@@ -130,92 +200,194 @@ class EngineHost:
         on_recording: Callable[[ev.CallRecorded], None] | None = None,
         reload: Callable[[RoutingEngine], None] | None = None,
         reload_s: float = 10.0,
+        wal: Path | None = None,
+        closes_on_stop: bool = False,
     ) -> None:
+        """``wal``: the journal's write-ahead file (None: batches wait in memory only);
+        ``closes_on_stop``: the PBX's calls end with the engine (the simulated PBX), so a stop ends
+        them and logs every agent out in the journal at once."""
         self.engine, self._journal, self._bus, self._clock = engine, journal, bus, clock
-        self._uow_factory = uow_factory
-        # events whose data leaves the engine for a service: a voicemail, a call's recording
-        self._handoffs: dict[type[ev.Event], Callable[[Any], None]] = {}
+        self.health = EngineHealth()
+        self._publisher = Publisher(bus, self.health)
+        self._publisher.on_recovered = self._bus_back
+        self._outbox = JournalOutbox(journal, self.health, wal, uow_factory)
+        handlers: dict[type[ev.Event], tuple[str, Callable[[Any], None]]] = {}
         if on_voicemail is not None:
-            self._handoffs[ev.CallVoicemailLeft] = on_voicemail
+            handlers[ev.CallVoicemailLeft] = ("voicemail", on_voicemail)
         if on_recording is not None:
-            self._handoffs[ev.CallRecorded] = on_recording
+            handlers[ev.CallRecorded] = ("recordings", on_recording)
+        self._handoffs = Handoffs(handlers, self.health)
         self._reload, self._reload_s, self._reloaded = reload, reload_s, time.monotonic()
+        self._closes_on_stop = closes_on_stop
         thresholds = {q.queue_id: q.sl_threshold_s for q in engine.queues.values()}
         self.counters = LiveCounters(zone, thresholds)
         self._alerts = AlertWatch(uow_factory) if uow_factory is not None else None
+        self._alerts_lock = threading.Lock()
         self._alerts_checked, self._alerts_changed = 0.0, False
         self.lock = threading.RLock()
         self._changed, self._published, self._pruned = True, 0.0, time.monotonic()
-        self._pending: queue.Queue[tuple[list[ev.Event], list[Decision]]] | None = None  # journal writes
+        self._beat = 0.0
+        self._started = False
+        self._failed_steps = 0
+        self._resend = False  # the bus is back: every desktop gets its state again
         self._desktops: dict[int, dict[str, Any]] = {}  # what each agent's desktop was last sent
 
+    # -- running -----------------------------------------------------------------------------------
+    def start(self) -> tuple[int, int]:
+        """Before running: replay the journal's write-ahead file, then close what an earlier run
+        left open; (batches replayed, calls and agents closed). Once: ``run`` calls it when
+        nobody did before."""
+        if self._started:
+            return 0, 0
+        self._started = True
+        replayed = self._outbox.recover()
+        return replayed, self.reconcile()
+
+    def reconcile(self, down_at: datetime | None = None) -> int:
+        """End, in the journal, every call and agent interval left open that this engine does not
+        have (``kc_domain.routing.reconcile``), at ``down_at`` (default: the journal's newest event,
+        or now when the journal is empty); how many calls and agents were closed."""
+        with self.lock:
+            now = self._clock.now()
+            when = down_at or self._journal.last_event_at() or now
+            logged_in = {a.agent_id for a in self.engine.agents.values() if a.state != AgentState.LOGGED_OUT}
+            events = close_left_open(
+                self._journal.open_calls(),
+                self._journal.open_intervals(),
+                min(when, now),
+                keep_calls=self.engine.calls.keys(),
+                keep_agents=logged_in,
+            )
+            self._journal.record(events, [])
+        calls = sum(isinstance(e, ev.CallEnded) for e in events)
+        agents = sum(isinstance(e, ev.AgentLoggedOut) for e in events)
+        if events:
+            log.warning(
+                "reconciled: %d call(s) and %d agent(s) left open ended as of %s (%s)",
+                calls,
+                agents,
+                when.isoformat(),
+                DOWN_CAUSE,
+            )
+        return calls + agents
+
     def run(self, stop: threading.Event, period_s: float = 0.2) -> None:
-        """Tick the engine and publish until ``stop`` is set. While running, the journal is written by
-        a thread of its own, so that a database write never holds up a call or a desktop."""
-        writer = threading.Thread(target=self._write_journal, args=(stop,), name="kc-journal", daemon=True)
-        self._pending = queue.Queue()
-        writer.start()
-        subscription = self._bus.subscribe(COMMANDS_CHANNEL, self.command)
+        """Tick the engine and publish until ``stop`` is set; raises ``EngineFailed`` when the
+        engine cannot go on. The journal, messages, handovers and the live view each have a thread
+        of their own (see the module's description)."""
+        self.start()
+        self._outbox.start(stop)
+        self._publisher.start(stop)
+        self._handoffs.start(stop)
+        live = threading.Thread(target=self._run_live, args=(stop,), name="kc-live", daemon=True)
+        live.start()
+        subscription = None
         try:
             while not stop.is_set():
+                if subscription is None:
+                    subscription = self._subscribe()
                 self.step()
                 stop.wait(period_s)
         finally:
-            subscription.close()
-            writer.join()
-
-    def _write_journal(self, stop: threading.Event) -> None:
-        """Write what the engine did, in order, several steps per transaction when they pile up; a
-        failed write is retried (nothing is dropped) and the rest waits behind it."""
-        pending = self._pending
-        assert pending is not None
-        while not (stop.is_set() and pending.empty()):
-            try:
-                events, decisions = pending.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            while len(events) < JOURNAL_BATCH:
+            stop.set()
+            if subscription is not None:
                 try:
-                    more_events, more_decisions = pending.get_nowait()
-                except queue.Empty:
-                    break
-                events, decisions = events + more_events, decisions + more_decisions
-            while True:
-                try:
-                    self._journal.record(events, decisions)
-                    break
+                    subscription.close()
                 except Exception:
-                    log.exception("writing the journal failed; retrying in a second")
-                    time.sleep(1.0)
+                    log.exception("closing the command subscription failed")
+            live.join()
+            self._handoffs.join()
+            self._outbox.join()
+            self._publisher.join()
+            if self._closes_on_stop:
+                self._close_on_stop()
+
+    def _subscribe(self) -> Any:
+        try:
+            subscription = self._bus.subscribe(COMMANDS_CHANNEL, self.command)
+        except Exception as error:  # the bus is away: tried again at the next step
+            self.health.failed("commands", error)
+            return None
+        self.health.ok("commands")
+        return subscription
+
+    def _close_on_stop(self) -> None:
+        """A graceful stop on a PBX whose calls end with the engine: every call and agent interval
+        is closed now, so that nothing is left open (the next start finds nothing to reconcile)."""
+        try:
+            with self.lock:
+                self.engine.calls.clear()
+                for agent in self.engine.agents.values():
+                    agent.state = AgentState.LOGGED_OUT
+            self.reconcile(self._clock.now())
+        except Exception:  # e.g. the database is away: the next start reconciles
+            log.exception("closing the open calls at the stop failed; the next start will")
+
+    def _run_live(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            self.publish()
+            self._heartbeat()
+            stop.wait(0.05)
+
+    def _heartbeat(self) -> None:
+        if time.monotonic() - self._beat < HEARTBEAT_EVERY_S:
+            return
+        self._beat = time.monotonic()
+        self.health.gauge("journal_backlog", self._outbox.backlog())
+        self.health.gauge("bus_backlog", self._publisher.backlog())
+        self.health.gauge("handoff_backlog", self._handoffs.backlog())
+        self._publisher.publish(HEALTH_CHANNEL, self.health.plain(self._clock.now()))
 
     def step(self) -> None:
         with self.lock:
-            self.engine.tick()
-            self.flush()
+            try:
+                self.engine.tick()
+                if self._failed_steps:
+                    self.health.ok("engine")
+                self._failed_steps = 0
+            except Exception as error:
+                self._failed_steps += 1
+                self.health.failed("engine", error)
+                if self._failed_steps >= FATAL_AFTER:
+                    raise EngineFailed(
+                        f"the engine's step failed {self._failed_steps} times in a row"
+                    ) from error
+            finally:
+                self.flush()
+            if self._resend:
+                self._resend = False
+                self._desktops.clear()
+                self._publish_desktops([], everyone=True)
             if self._reload is not None and time.monotonic() - self._reloaded > self._reload_s:
                 self._reloaded = time.monotonic()
                 try:
                     self._reload(self.engine)
-                except Exception:  # a broken reload must not stop the calls
-                    log.exception("reloading the configuration failed; the engine keeps the old one")
+                    self.health.ok("reload")
+                except Exception as error:  # a broken reload must not stop the calls
+                    self.health.failed("reload", error)
             if time.monotonic() - self._pruned > 60:
                 self.engine.forget_ended(self._clock.now() - timedelta(minutes=10))  # journaled already
                 self._pruned = time.monotonic()
+        self.health.stepped()
+        if self._publisher.running:
+            return  # the live view goes out from its own thread
         self.publish()
 
     def apply(self, action: Callable[[RoutingEngine], Any]) -> Any:
-        """Run something against the engine (a PBX event, a command) and journal what it caused."""
+        """Run something against the engine (a PBX event, a command) and journal what it caused,
+        also what it did before it failed."""
         with self.lock:
-            result = action(self.engine)
-            self.flush()
-        return result
+            try:
+                return action(self.engine)
+            finally:
+                self.flush()
 
     def command(self, message: dict[str, Any]) -> dict[str, Any]:
         """An agent's or supervisor's command as a message; the reply says ok or why not."""
         reply = self._run_command(message)
         reply_to = message.get("reply_to")
         if isinstance(reply_to, str) and reply_to:
-            self._bus.publish(reply_to, {**reply, "request_id": message.get("request_id")})
+            self._publisher.publish(reply_to, {**reply, "request_id": message.get("request_id")})
         return reply
 
     def _run_command(self, message: dict[str, Any]) -> dict[str, Any]:
@@ -239,34 +411,29 @@ class EngineHost:
         return {"ok": True, "result": result} if result is not None else {"ok": True}
 
     def flush(self) -> None:
+        """Hand what the engine did on: the journal first (``JournalOutbox``), then the pages."""
         events, decisions = self.engine.drain_events(), self.engine.drain_decisions()
+        callbacks = self.engine.drain_callback_changes()
+        if events or decisions or callbacks:
+            self._outbox.put(events, decisions, callbacks)
         if events or decisions:
             self.counters.apply(events)
             self._changed = True
             self._publish_desktops(events)
-            if self._pending is not None:
-                self._pending.put((events, decisions))
-            else:  # not running (tests, tools): written at once
-                self._journal.record(events, decisions)
         elif self.engine.devices_changed:  # a line's presence: the panel only, nothing to journal
             self._publish_desktops([])
-        callbacks = self.engine.drain_callback_changes()
-        if callbacks and self._uow_factory is not None:
-            with self._uow_factory() as uow:
-                for request in callbacks:
-                    uow.callbacks.save(request)
-                uow.commit()
-        if self._handoffs:
-            for event in events:
-                handler = self._handoffs.get(type(event))
-                if handler is not None:
-                    self._hand_off(handler, event)
+        if events:
+            self._handoffs.put(events)
 
-    def _publish_desktops(self, events: list[ev.Event]) -> None:
+    def _bus_back(self) -> None:
+        self._resend = True
+
+    def _publish_desktops(self, events: list[ev.Event], everyone: bool = False) -> None:
         """Push the changed agent views to their desktops and the panel when a state changed; only
-        agents touched by the events (their own, their calls', their queues') are looked at."""
+        agents touched by the events (their own, their calls', their queues') are looked at, or
+        ``everyone``'s (the bus is back after an outage)."""
         engine = self.engine
-        agents: set[int] = set()
+        agents: set[int] = set(engine.agents) if everyone else set()
         queues: set[int] = set()
         for event in events:
             agent_id = getattr(event, "agent_id", None)
@@ -284,27 +451,31 @@ class EngineHost:
             view = engine.view_of(agent_id)
             if self._desktops.get(agent_id) != view:
                 self._desktops[agent_id] = view
-                self._bus.publish(DESKTOP_CHANNEL, {"agent": view})
-        changed = sorted({e.agent_id for e in events if isinstance(e, ev.AgentStateChanged)})
+                self._publisher.publish(DESKTOP_CHANNEL, {"agent": view})
+        changed = sorted(
+            set(engine.agents)
+            if everyone
+            else {e.agent_id for e in events if isinstance(e, ev.AgentStateChanged)}
+        )
         entries = [panel_entry(engine.agents[a]) for a in changed if a in engine.agents]
         entries += engine.drain_device_changes()
         if entries:  # only what changed: every open desktop gets it, 300 of them in a big centre
-            self._bus.publish(PANEL_CHANNEL, {"panel_update": entries})
-
-    @staticmethod
-    def _hand_off(handler: Callable[[Any], None], event: ev.Event) -> None:
-        try:
-            handler(event)
-        except Exception:  # e.g. bad audio: logged and audited by the service; the calls go on
-            log.exception("%s of call %s could not be stored", event.name, getattr(event, "call_id", ""))
+            self._publisher.publish(PANEL_CHANNEL, {"panel_update": entries})
 
     def live_view(self) -> dict[str, Any]:
-        """The live view with the open alerts (RT-06), checked against it."""
+        """The live view with the open alerts (RT-06), checked against it, and how the engine is
+        doing (``engine``: its heartbeat). The alerts are stored outside the engine's lock."""
         with self.lock:
             now = self._clock.now()
             view = snapshot(self.engine, self.counters, now)
-            if self._alerts is not None:
-                self._alerts_changed |= self._alerts.check(view, now)
+        view["engine"] = self.health.plain(now)
+        if self._alerts is not None:
+            with self._alerts_lock:
+                try:
+                    self._alerts_changed |= self._alerts.check(view, now)
+                    self.health.ok("alerts")
+                except Exception as error:  # the database is away: the open alerts stay as they are
+                    self.health.failed("alerts", error)
                 self._alerts_checked = time.monotonic()
                 view["alerts"] = self._alerts.plain()
         return view
@@ -323,7 +494,7 @@ class EngineHost:
         if due or self._alerts_changed:
             self._alerts_changed = False
             self._published = time.monotonic()
-            self._bus.publish(LIVE_CHANNEL, view)
+            self._publisher.publish(LIVE_CHANNEL, view)
 
     def _acknowledge(self, message: dict[str, Any]) -> dict[str, Any]:
         if self._alerts is None:
@@ -332,7 +503,7 @@ class EngineHost:
         if not isinstance(alert_id, int) or not isinstance(user_id, int):
             return {"ok": False, "error": "alert_ack: alert_id and supervisor_id must be numbers"}
         try:
-            with self.lock:
+            with self._alerts_lock:
                 result = self._alerts.acknowledge(alert_id, user_id, self._clock.now())
         except DomainError as error:
             return {"ok": False, "error": str(error), **refusal_details(error)}

@@ -6,9 +6,11 @@ import logging
 
 from flask import Blueprint, current_app
 
+from apps.web import engine_watch
 from apps.web.security import public
 
 bp = Blueprint("ops", __name__)
+bp.record_once(lambda state: engine_watch.init_app(state.app))
 log = logging.getLogger(__name__)
 
 
@@ -22,15 +24,25 @@ def healthz() -> dict[str, str]:
 @bp.route("/readyz")
 @public
 def readyz() -> tuple[dict[str, object], int]:
-    """Ready to serve: the database and the event bus both answer."""
+    """Ready to serve: the database and the event bus answer, and the engine's heartbeat is fresh
+    (``engine``: ok, degraded — working, with a part failing, e.g. the journal waiting for the
+    database — or down). 503 when any is not."""
     kc = current_app.extensions["kc"]
+    watch = engine_watch.watch()
     checks: dict[str, str] = {}
-    for name, ping in (("database", lambda: kc.uow_factory().ping()), ("bus", lambda: kc.bus().ping())):
+    for name, ping in (
+        ("database", lambda: kc.uow_factory().ping()),
+        ("bus", lambda: (kc.bus().ping(), watch.ensure_subscribed())),
+    ):
         try:
             ping()
             checks[name] = "ok"
         except Exception as error:  # any failure means not ready; the reason goes to the log
             log.warning("readiness check %s failed: %s", name, error)
             checks[name] = "unavailable"
-    ready = all(v == "ok" for v in checks.values())
-    return {"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503
+    state, reasons, heartbeat = watch.state()
+    checks["engine"] = state
+    ready = all(v in ("ok", "degraded") for v in checks.values())
+    engine = {"state": state, "reasons": reasons, "heartbeat": heartbeat}
+    body = {"status": "ok" if ready else "unavailable", "checks": checks, "engine": engine}
+    return body, 200 if ready else 503

@@ -17,8 +17,24 @@ from kc_domain.routing.projection import Interaction, StateInterval
 
 
 class ContactJournal(Protocol):
-    def record(self, events: Sequence[Event], decisions: Sequence[Decision]) -> None:
-        """Append events and decisions and update the projections from them, all or nothing."""
+    def record(self, events: Sequence[Event], decisions: Sequence[Decision], *, through: int = 0) -> None:
+        """Append events and decisions and update the projections from them, all or nothing;
+        ``through`` (when above 0): the number of the engine's last batch in them, kept in the same
+        transaction (``recorded_through``), so that a batch replayed after a crash is never written
+        twice."""
+
+    def recorded_through(self) -> int:
+        """The highest batch number ``record`` was given (0: none)."""
+
+    def open_calls(self) -> list[Interaction]:
+        """Calls that have arrived (or were dialled) and not ended, oldest first: what a restarted
+        engine must adopt or close (reconciliation)."""
+
+    def open_intervals(self) -> list[StateInterval]:
+        """Each agent's state interval that has not ended (agents the journal has logged in)."""
+
+    def last_event_at(self) -> datetime | None:
+        """The time of the newest event recorded (None: none yet)."""
 
     def events_for(self, call_id: str) -> list[Event]:
         """The call's events in the order they happened."""

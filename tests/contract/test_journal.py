@@ -283,3 +283,36 @@ def test_the_rows_of_several_calls_are_read_at_once(journal):
     found = journal.interactions_of(["c2", "c1", "unknown", "c1"])
     assert sorted(found) == ["c1", "c2"] and found["c2"].agent_id == 8
     assert journal.interactions_of([]) == {}
+
+
+@pytest.mark.req("GEN-03", "IN-04")
+def test_open_calls_and_intervals_are_what_a_restarted_engine_must_close(journal):
+    journal.record(answered_call("done"), [])
+    journal.record(
+        [
+            ev.AgentStateChanged(at(200), 8, "ready", "logged_out"),
+            ev.CallArrived(at(210), "waiting", "+420603111222", "+420261105555"),
+            ev.CallQueued(at(211), "waiting", 1, 5),
+            ev.CallArrived(at(220), "talking", "+420603333444", "+420261105555"),
+            ev.AgentStateChanged(at(221), 8, "busy", "ready", "", "talking"),
+            ev.CallAnswered(at(221), "talking", 1, 8, 1.0),
+            ev.CallRecorded(at(230), "ghost", None, "r1", at(225), 5.0),  # never arrived: not a call
+        ],
+        [],
+    )
+    assert [r.call_id for r in journal.open_calls()] == ["waiting", "talking"]
+    assert [(i.agent_id, i.state, i.started_at) for i in journal.open_intervals()] == [
+        (7, "wrap_up", at(184)),
+        (8, "busy", at(221)),
+    ]
+    assert journal.last_event_at() == at(230)
+
+
+@pytest.mark.req("GEN-03", "IN-04")
+def test_the_journal_keeps_how_far_the_engines_numbered_batches_reached_it(journal):
+    assert journal.recorded_through() == 0 and journal.last_event_at() is None
+    journal.record(answered_call("a"), [], through=3)
+    journal.record([], [], through=2)  # an older number never moves the mark back
+    assert journal.recorded_through() == 3
+    journal.record(answered_call("b"), [], through=4)
+    assert journal.recorded_through() == 4

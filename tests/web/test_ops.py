@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from click.testing import CliRunner
 from dependency_injector import providers
 
 from apps.cli import main
+from apps.engine.health import HEALTH_CHANNEL, EngineHealth, judge
 from apps.settings import Settings, SettingsError
 
 
@@ -14,8 +17,31 @@ def test_healthz_answers_without_sign_in(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
 
 
-def test_readyz_checks_database_and_bus(client, container):
-    assert client.get("/readyz").get_json() == {"status": "ok", "checks": {"database": "ok", "bus": "ok"}}
+def heartbeat(container, *problems: str) -> None:
+    """What a working engine host publishes every second, with ``problems`` failing."""
+    health = EngineHealth()
+    health.stepped()
+    for part in problems:
+        health.failed(part, ConnectionError(f"{part} away"))
+    container.bus().publish(HEALTH_CHANNEL, health.plain(datetime.now(UTC)))
+
+
+@pytest.mark.req("GEN-03")
+def test_readyz_checks_database_bus_and_the_engines_heartbeat(client, container):
+    response = client.get("/readyz")
+    assert response.status_code == 503  # no engine has been heard of
+    assert response.get_json()["checks"] == {"database": "ok", "bus": "ok", "engine": "down"}
+    assert response.get_json()["engine"]["reasons"] == ["no heartbeat from the engine"]
+    heartbeat(container)
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json()["checks"] == {"database": "ok", "bus": "ok", "engine": "ok"}
+    heartbeat(container, "journal")  # calls still routed, the journal waits: ready, and said so
+    body = client.get("/readyz").get_json()
+    assert body["checks"]["engine"] == "degraded" and body["status"] == "ok"
+    assert body["engine"]["reasons"] == ["the journal (database): ConnectionError: journal away"]
+    heartbeat(container, "engine")  # the engine's own step fails
+    assert client.get("/readyz").status_code == 503
 
     class DownBus:
         def ping(self) -> None:
@@ -24,6 +50,16 @@ def test_readyz_checks_database_and_bus(client, container):
     container.bus.override(providers.Object(DownBus()))
     response = client.get("/readyz")
     assert response.status_code == 503 and response.get_json()["checks"]["bus"] == "unavailable"
+
+
+@pytest.mark.req("GEN-03")
+def test_an_old_heartbeat_or_a_stalled_step_means_the_engine_is_down():
+    health = EngineHealth()
+    health.stepped()
+    beat = health.plain(datetime.now(UTC))
+    assert judge(beat, 0.5) == ("ok", [])
+    assert judge(beat, 11.0) == ("down", ["the engine's last heartbeat is 11 s old"])
+    assert judge({**beat, "step_age_s": 12.0}, 0.5)[0] == "down"  # the loop hangs, the heartbeat goes on
 
 
 def test_wrong_settings_name_the_variable_and_the_allowed_values():

@@ -37,8 +37,10 @@ class MemoryJournal:
         self._open: dict[int, StateInterval] = {}
         self._intervals: list[StateInterval] = []
         self._known: set[int] = set()
+        self._through = 0
 
-    def record(self, events: Sequence[Event], decisions: Sequence[Decision]) -> None:
+    def record(self, events: Sequence[Event], decisions: Sequence[Decision], *, through: int = 0) -> None:
+        self._through = max(self._through, through)
         self._events.extend(events)
         self._decisions.extend(decisions)
         for event in events:
@@ -82,6 +84,19 @@ class MemoryJournal:
         # Newest arrival first, ties by call id (descending), rows without an arrival time last.
         found.sort(key=lambda r: (r.arrived_at or _EPOCH, r.call_id), reverse=True)
         return found[:limit]
+
+    def recorded_through(self) -> int:
+        return self._through
+
+    def open_calls(self) -> list[Interaction]:
+        found = [r for r in self._interactions.values() if r.arrived_at is not None and r.ended_at is None]
+        return [copy.copy(r) for r in sorted(found, key=lambda r: (r.arrived_at, r.call_id))]
+
+    def open_intervals(self) -> list[StateInterval]:
+        return [copy.copy(i) for i in sorted(self._open.values(), key=lambda i: i.agent_id)]
+
+    def last_event_at(self) -> datetime | None:
+        return max((e.at for e in self._events), default=None)
 
     def intervals(self, agent_id: int, since: datetime, until: datetime) -> list[StateInterval]:
         return [

@@ -16,7 +16,7 @@ from kc_domain.reports.activity import AgentTime, agent_times
 from kc_domain.reports.figures import CallFigures, report_times
 from kc_domain.reports.filters import ReportFilter
 from kc_domain.routing.events import Event, event_from_plain, event_to_plain
-from kc_domain.routing.policy import Candidate, Decision
+from kc_domain.routing.policy import Decision, decision_from_plain
 from kc_domain.routing.projection import (
     LOST,
     Interaction,
@@ -27,7 +27,14 @@ from kc_domain.routing.projection import (
 )
 
 from . import ivr_days, rollups
-from .tables import agent_state_intervals, event_log, interactions, routing_decisions
+from .tables import (
+    JOURNAL_MARK_ID,
+    agent_state_intervals,
+    event_log,
+    interactions,
+    journal_mark,
+    routing_decisions,
+)
 
 _CHUNK = 500  # ids per IN (...) clause
 _INTERACTION_FIELDS = [f.name for f in attrs.fields(Interaction)]
@@ -101,10 +108,12 @@ class SqlJournal:
     def __init__(self, engine: sa.Engine, zone: tzinfo = PRAGUE) -> None:
         self._engine, self._zone = engine, zone
 
-    def record(self, events: Sequence[Event], decisions: Sequence[Decision]) -> None:
-        if not events and not decisions:
+    def record(self, events: Sequence[Event], decisions: Sequence[Decision], *, through: int = 0) -> None:
+        if not events and not decisions and not through:
             return
         with self._engine.begin() as connection:
+            if through:
+                self._mark(connection, through)
             if events:
                 connection.execute(sa.insert(event_log), [_event_row(e) for e in events])
             if decisions:
@@ -112,6 +121,37 @@ class SqlJournal:
             self._fold_interactions(connection, events)
             self._fold_intervals(connection, events)
             ivr_days.add_walks(connection, events, self._zone)
+
+    @staticmethod
+    def _mark(connection: sa.Connection, through: int) -> None:
+        m = journal_mark
+        higher = sa.case((m.c.through < through, through), else_=m.c.through)
+        update = sa.update(m).where(m.c.id == JOURNAL_MARK_ID).values(through=higher)
+        moved = connection.execute(update).rowcount
+        if not moved:
+            connection.execute(sa.insert(m).values(id=JOURNAL_MARK_ID, through=through))
+
+    def recorded_through(self) -> int:
+        with self._engine.connect() as connection:
+            found = connection.execute(sa.select(journal_mark.c.through)).scalar()
+        return int(found or 0)
+
+    def open_calls(self) -> list[Interaction]:
+        c = interactions.c
+        query = sa.select(interactions).where(c.arrived_at.is_not(None), c.ended_at.is_(None))
+        with self._engine.connect() as connection:
+            return [_interaction(r) for r in connection.execute(query.order_by(c.arrived_at, c.call_id))]
+
+    def open_intervals(self) -> list[StateInterval]:
+        t = agent_state_intervals
+        query = sa.select(t).where(t.c.ended_at.is_(None)).order_by(t.c.agent_id, t.c.id)
+        with self._engine.connect() as connection:
+            return [_interval(r) for r in connection.execute(query)]
+
+    def last_event_at(self) -> datetime | None:
+        with self._engine.connect() as connection:
+            newest: datetime | None = connection.execute(sa.select(sa.func.max(event_log.c.at))).scalar()
+        return newest
 
     def events_for(self, call_id: str) -> list[Event]:
         query = sa.select(event_log.c.name, event_log.c.data).where(event_log.c.call_id == call_id)
@@ -123,7 +163,8 @@ class SqlJournal:
     def decisions_for(self, call_id: str) -> list[Decision]:
         query = sa.select(routing_decisions).where(routing_decisions.c.call_id == call_id)
         with self._engine.connect() as connection:
-            return [_decision(r) for r in connection.execute(query.order_by(routing_decisions.c.id))]
+            rows = connection.execute(query.order_by(routing_decisions.c.id))
+            return [decision_from_plain(r._asdict()) for r in rows]
 
     def interaction(self, call_id: str) -> Interaction | None:
         with self._engine.connect() as connection:
@@ -448,11 +489,6 @@ def _decision_row(decision: Decision) -> dict[str, Any]:
         "reason": decision.reason,
         "candidates": [attrs.asdict(c) for c in decision.candidates],
     }
-
-
-def _decision(row: Any) -> Decision:
-    candidates = tuple(Candidate(**c) for c in row.candidates)
-    return Decision(row.call_id, row.at, row.queue_id, row.rule, row.chosen, candidates, row.reason)
 
 
 def _interval(row: Any) -> StateInterval:

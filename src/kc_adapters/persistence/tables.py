@@ -390,6 +390,17 @@ event_log = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
 )
 
+# How far the engine's numbered batches have reached the journal (apps.engine.outbox): one row (id
+# 1), written in the transaction of each batch, so that a batch replayed after a crash is skipped.
+JOURNAL_MARK_ID = 1
+journal_mark = sa.Table(
+    "journal_mark",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("through", sa.BigInteger, nullable=False),
+    sa.CheckConstraint(f"id = {JOURNAL_MARK_ID}", name="single_row"),
+)
+
 routing_decisions = sa.Table(
     "routing_decisions",
     metadata,

@@ -34,6 +34,7 @@ class CallEnd(StrEnum):
     ENDED_BY_IVR = "ended_by_ivr"  # the IVR hung up, e.g. after an information prompt
     NOT_REACHED = "not_reached"  # outbound: the called party did not answer
     REJECTED = "rejected"  # blocked number
+    INTERRUPTED = "interrupted"  # answered, and still open when KC stopped: ended while KC was down
 
 
 ABANDONED_AT = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -34,6 +35,20 @@ class Decision:
     chosen: int
     candidates: tuple[Candidate, ...]
     reason: str
+
+
+def decision_to_plain(decision: Decision) -> dict[str, object]:
+    """The decision as JSON-safe data (its time as ISO 8601)."""
+    return {**attrs.asdict(decision), "at": decision.at.isoformat()}
+
+
+def decision_from_plain(data: dict[str, Any]) -> Decision:
+    """Inverse of ``decision_to_plain``; also takes a stored row's fields (``at`` a datetime)."""
+    at = data["at"] if isinstance(data["at"], datetime) else datetime.fromisoformat(data["at"])
+    candidates = tuple(Candidate(**c) for c in data["candidates"])
+    return Decision(
+        data["call_id"], at, data["queue_id"], data["rule"], data["chosen"], candidates, data["reason"]
+    )
 
 
 def candidate(agent: Agent, queue_id: int, now: datetime) -> Candidate:

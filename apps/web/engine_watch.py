@@ -1,0 +1,52 @@
+"""The engine's heartbeat as a web node sees it (GEN-03): the newest message on
+``kc.engine.health`` and when it came, for ``/readyz``; one subscription per process, made when
+the app is created and again later if the bus was away then."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from typing import Any
+
+from flask import Flask, current_app
+
+from apps.engine.health import HEALTH_CHANNEL, judge
+
+KEY = "kc.engine_watch"
+
+
+class EngineWatch:
+    def __init__(self, bus: Any) -> None:
+        self._bus = bus
+        self._lock = threading.Lock()
+        self._subscription: Any = None
+        self._newest: dict[str, Any] | None = None
+        self._received: float | None = None
+
+    def ensure_subscribed(self) -> None:
+        """Subscribe unless subscribed already; raises when the bus cannot be reached."""
+        with self._lock:
+            if self._subscription is None:
+                self._subscription = self._bus.subscribe(HEALTH_CHANNEL, self._heard)
+
+    def _heard(self, message: dict[str, Any]) -> None:
+        self._newest, self._received = message, time.monotonic()
+
+    def state(self) -> tuple[str, list[str], dict[str, Any] | None]:
+        """``ok``, ``degraded`` or ``down``, the reasons in words, and the newest heartbeat."""
+        age = None if self._received is None else time.monotonic() - self._received
+        state, reasons = judge(self._newest, age)
+        return state, reasons, self._newest
+
+
+def init_app(app: Flask) -> None:
+    watch = EngineWatch(app.extensions["kc"].bus())
+    app.extensions[KEY] = watch
+    with contextlib.suppress(Exception):  # the bus is away now: /readyz says so, subscribes later
+        watch.ensure_subscribed()
+
+
+def watch() -> EngineWatch:
+    found: EngineWatch = current_app.extensions[KEY]
+    return found
