@@ -332,6 +332,7 @@ def create() -> ResponseReturnValue:
         _audit("callback.request", "", error_params(error), Outcome.REJECTED)
         messages = {str(e["field"]): str(e["message"]) for e in validation_payload(error)}
         return _page(request.form, messages)
+    check_queue(fields["queue_id"])  # ADM-06: a request only for a queue the user may see
     reply = _send("callback.request", "", "callback_request", {**fields, "agent_id": _me()})
     if reply.get("ok"):
         flash(str(CONFIRMATIONS["request"]), "success")
@@ -442,6 +443,7 @@ def api_create() -> tuple[dict[str, Any], int]:
     except ValidationFailed as error:
         _audit("callback.request", "", error_params(error), Outcome.REJECTED)
         raise
+    check_queue(fields["queue_id"])  # ADM-06: a request only for a queue the user may see
     return _api_reply(_send("callback.request", "", "callback_request", {**fields, "agent_id": _me()}), 201)
 
 

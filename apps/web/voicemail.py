@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from apps.web.errors import validation_payload
 from apps.web.security import actor, current_user, may, requires
-from apps.web.sight import sight
+from apps.web.sight import refuse, sight
 from kc_domain.errors import ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.identity.sight import Sight
@@ -104,9 +104,10 @@ def _sees(seen: Sight, message: Voicemail) -> bool:
 
 
 def _visible(voicemail_id: int) -> None:
-    """A message outside the queues and agents the user may see is not there for them (404)."""
+    """A message outside the queues and agents the user may see: 403, audited (as recordings are:
+    ids count up, so stepping through them must leave a trace)."""
     if not _sees(sight(), service().get(voicemail_id)):
-        abort(404)
+        refuse()
 
 
 def _refused(error: ValidationFailed) -> None:

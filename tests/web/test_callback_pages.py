@@ -409,3 +409,8 @@ def test_a_callback_of_a_queue_outside_the_sight_is_neither_listed_nor_acted_on(
     # a callback of his queues still is
     assert client.api("POST", "/api/v1/callbacks/cb-early/assign", {}).status_code == 200
     assert [s["callback_id"] for s in engine.seen] == ["cb-early"]
+    # nor may he ask for a new callback in a queue he does not see
+    new = {"caller": "+420604111222", "queue_id": stored["queues"]["Asistenční služba"]}
+    assert client.api("POST", "/api/v1/callbacks", new).status_code == 403
+    assert client.post("/callbacks/new", new).status_code == 403
+    assert [s["callback_id"] for s in engine.seen] == ["cb-early"]

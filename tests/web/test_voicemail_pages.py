@@ -121,7 +121,9 @@ def test_a_message_outside_the_supervisors_queues_cannot_be_heard_or_settled(cli
     limit_supervisor_to_kkc(container)
     client.login("supervizor")
     assert f"/voicemail/{message.id}/audio" not in client.get("/voicemail/").get_data(as_text=True)
-    assert client.get(f"/voicemail/{message.id}/audio").status_code == 404
-    assert client.post(f"/voicemail/{message.id}/assign").status_code == 404
-    assert client.post(f"/voicemail/{message.id}/done", {"note": "x"}).status_code == 404
+    assert client.get(f"/voicemail/{message.id}/audio").status_code == 403
+    assert client.post(f"/voicemail/{message.id}/assign").status_code == 403
+    assert client.post(f"/voicemail/{message.id}/done", {"note": "x"}).status_code == 403
     assert container.voicemail().get(message.id).state == VoicemailState.NEW
+    denied = container.audit().search(container.uow_factory(), AuditQuery(action="access.denied"), 1)[0]
+    assert denied.actor == "supervizor" and denied.params["path"] == f"/voicemail/{message.id}/done"
