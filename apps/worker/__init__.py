@@ -52,6 +52,13 @@ def _purge_recordings(container: Container) -> dict[str, int]:
     return container.recordings().purge(container.settings().recording_retention_days)
 
 
+def _retry_recordings(container: Container) -> dict[str, object]:
+    """Store the recordings waiting in the spool and alert (audit) when the store's free space is
+    low (GEN-03)."""
+    recordings = container.recordings()
+    return {**recordings.retry_pending(), "space": recordings.watch_space()}
+
+
 def _roll_up_reports(container: Container) -> dict[str, int]:
     """Sum the finished days for the reports (REP-11..REP-20): a report over months reads the sums."""
     from kc_domain.reports.figures import sl_thresholds
@@ -65,6 +72,7 @@ JOBS = (
     Job("audit-checkpoint", 3600, _checkpoint_audit),
     Job("report-schedules", 60, _send_reports),
     Job("recording-retention", 6 * 3600, _purge_recordings),
+    Job("recording-spool", 60, _retry_recordings),
     Job("report-rollups", 600, _roll_up_reports),
 )
 

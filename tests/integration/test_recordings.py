@@ -236,3 +236,111 @@ def test_a_reused_call_id_gets_a_file_of_its_own_and_nothing_is_replaced(world):
     )
     assert again.path != first.path and again.path.startswith("2026/11/23/dup-090000-")
     assert world["store"].checksum(first.path) == first.sha256  # the older file is untouched
+
+
+def full_disk(monkeypatch, *full):
+    """Writes under ``full`` put half their data and fail with ENOSPC, as on a full disk."""
+    import errno
+
+    import kc_adapters.recordings as files
+
+    real = files._write_all
+
+    def write(path, data):
+        if any(path.is_relative_to(d) for d in full):
+            path.write_bytes(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real(path, data)
+
+    monkeypatch.setattr(files, "_write_all", write)
+
+
+@pytest.mark.req("REC-02", "REC-03", "GEN-03")
+def test_a_full_recordings_disk_loses_no_call_the_engine_shows_it_and_a_retry_stores_them(world, monkeypatch):
+    root = world["store"].root
+    full_disk(monkeypatch, root / "2026")
+    for n in range(3):
+        call(world, f"full-{n}", 3)
+    assert stored(world) == []
+    assert world["host"].health.problems.get("recordings", "").startswith("RecordingNotStored")
+    assert [p.call_id for p in world["service"].pending()] == ["full-0", "full-1", "full-2"]
+    container = world["container"]
+    failures = container.audit().search(
+        container.uow_factory(), AuditQuery(action="recording.store_failed"), 50
+    )
+    assert sorted(r.object_id for r in failures) == ["full-0", "full-1", "full-2"]
+    assert list(root.rglob("*.part")) == []
+
+    monkeypatch.undo()
+    assert world["service"].retry_pending() == {"stored": 3, "waiting": 0, "busy": 0}
+    assert [r.call_id for r in stored(world)] == ["full-0", "full-1", "full-2"]
+    assert world["service"].verify(container.journal()) == []
+
+
+@pytest.mark.req("REC-02", "REC-03", "GEN-03")
+def test_kc_recordings_verify_reports_calls_without_audio_spooled_ones_and_partial_files_retry_and_give_up(
+    monkeypatch, tmp_path
+):
+    import array
+    import os
+
+    from click.testing import CliRunner
+
+    from apps.cli import main
+    from apps.container import build_container
+    from kc_domain.recordings.spool import RecordingNotStored
+    from kc_domain.routing import events as ev
+
+    root = tmp_path / "recordings"
+    monkeypatch.setenv("KC_DATABASE_URL", f"sqlite:///{tmp_path / 'kc.sqlite3'}")
+    monkeypatch.setenv("KC_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("KC_RECORDINGS_DIR", str(root))
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    container = build_container()
+    now = datetime.now(UTC).replace(microsecond=0)
+    at = now - timedelta(minutes=5)
+    journal = container.journal()
+    for call_id in ("lost", "spooled", "bad"):
+        journal.record(
+            [
+                ev.CallArrived(at, call_id, "+420603123456", GENERAL_LINE),
+                ev.CallAnswered(at, call_id, 1, 1, 2.0),
+                ev.CallRecorded(at, call_id, 1, f"rec-{call_id}", at, 2.0),
+            ],
+            [],
+        )
+    wav = telephony_wav(array.array("h", [0]) * 16000)
+    full_disk(monkeypatch, root / f"{at:%Y}")
+    for call_id, audio in (("spooled", wav), ("bad", b"no wav")):
+        with pytest.raises(RecordingNotStored):
+            container.recordings().receive(call_id, 1, at, 2.0, audio)
+    monkeypatch.undo()
+    monkeypatch.setenv("KC_DATABASE_URL", f"sqlite:///{tmp_path / 'kc.sqlite3'}")
+    monkeypatch.setenv("KC_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("KC_RECORDINGS_DIR", str(root))
+    stray = root / f"{at:%Y/%m/%d}" / ".other-1.wav.part"
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"RIFF")
+    os.utime(stray, (0, 0))
+
+    broken = runner.invoke(main, ["recordings", "verify"])
+    assert broken.exit_code == 1, broken.output
+    assert "call lost: recorded by the PBX, no audio kept" in broken.output
+    assert "call spooled: waiting in the spool, not stored" in broken.output
+    assert f"{at:%Y/%m/%d}/.other-1.wav.part: partial file left behind" in broken.output
+
+    retried = runner.invoke(main, ["recordings", "retry"])
+    assert retried.exit_code == 1 and "stored: 1, waiting: 1" in retried.output  # the bad audio waits
+    gave_up = runner.invoke(main, ["recordings", "give-up", "bad"])
+    assert gave_up.exit_code == 0 and "given up: 1" in gave_up.output
+    assert runner.invoke(main, ["recordings", "give-up", "bad"]).exit_code == 1
+    stray.unlink()
+    left = runner.invoke(main, ["recordings", "verify"])
+    assert left.exit_code == 1 and "problem(s)" in left.output
+    assert "call lost:" in left.output and "spooled" not in left.output and "call bad" not in left.output
+    actions = {
+        (r.action, r.object_id)
+        for r in container.audit().search(container.uow_factory(), AuditQuery(action="recording."), 50)
+    }
+    assert {("recording.store_failed", "spooled"), ("recording.given_up", "bad")} <= actions
