@@ -5,10 +5,9 @@ audio, what waits and stray partial files; the store's free space is watched."""
 
 from __future__ import annotations
 
+import array
 import errno
-import io
 import os
-import wave
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import kc_adapters.recordings as files
 from kc_adapters.memory.journal import MemoryJournal
 from kc_adapters.memory.persistence import MemoryUnitOfWorkFactory
 from kc_adapters.recordings import FileRecordingSpool, FileRecordingStore
+from kc_adapters.speech.audio import telephony_wav
 from kc_adapters.system import FixedClock
 from kc_adapters.voicemail import check_wav
 from kc_domain.audit.model import Outcome
@@ -32,13 +32,7 @@ OPERATOR = Actor("cli", "kc recordings give-up")
 
 
 def wav(seconds: float = 1.0, tone: int = 1) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(8000)
-        writer.writeframes(bytes([0, tone]) * int(seconds * 8000))
-    return buffer.getvalue()
+    return telephony_wav(array.array("h", [tone]) * int(seconds * 8000))
 
 
 class FullDisk:

@@ -10,6 +10,16 @@ import attrs
 
 
 @attrs.frozen
+class Stretch:
+    """A recorded stretch of a call as the PBX reports it (``CallRecorded``)."""
+
+    call_id: str
+    agent_id: int | None
+    started_at: datetime
+    duration_s: float
+
+
+@attrs.frozen
 class PendingRecording:
     """A recorded stretch of a call waiting in the spool; ``key`` orders the spool (oldest first)."""
 
@@ -22,6 +32,10 @@ class PendingRecording:
     reason: str  # why storing failed the last time
     attempts: int = 1
     in_memory: bool = False  # the spool's disk refused it too: lost if the process ends
+
+    @property
+    def stretch(self) -> Stretch:
+        return Stretch(self.call_id, self.agent_id, self.started_at, self.duration_s)
 
 
 class SpoolFull(Exception):
