@@ -288,6 +288,7 @@ def test_kc_recordings_verify_reports_calls_without_audio_spooled_ones_and_parti
 
     from apps.cli import main
     from apps.container import build_container
+    from apps.worker import JOBS
     from kc_domain.recordings.spool import RecordingNotStored
     from kc_domain.routing import events as ev
 
@@ -335,6 +336,9 @@ def test_kc_recordings_verify_reports_calls_without_audio_spooled_ones_and_parti
     gave_up = runner.invoke(main, ["recordings", "give-up", "bad"])
     assert gave_up.exit_code == 0 and "given up: 1" in gave_up.output
     assert runner.invoke(main, ["recordings", "give-up", "bad"]).exit_code == 1
+    (job,) = [j for j in JOBS if j.name == "recording-spool"]
+    ran = job.run(container)
+    assert job.every_s == 60 and (ran["stored"], ran["waiting"]) == (0, 0) and ran["space"] in ("ok", "low")
     stray.unlink()
     left = runner.invoke(main, ["recordings", "verify"])
     assert left.exit_code == 1 and "problem(s)" in left.output
