@@ -87,5 +87,15 @@ def engines(tmp_path: Path) -> Iterator[Callable[..., EngineProcess]]:
         engine.close()
 
 
-def container_for(url: str, bus_url: str = "memory://") -> Container:
-    return make_container(url, KC_BUS_URL=bus_url)
+@pytest.fixture
+def containers() -> Iterator[Callable[..., Container]]:
+    """Makes the tests' own view of a database (and bus); their connections closed at the end."""
+    made: list[Container] = []
+
+    def make(url: str, bus_url: str = "memory://") -> Container:
+        made.append(make_container(url, KC_BUS_URL=bus_url))
+        return made[-1]
+
+    yield make
+    for container in made:
+        container.database().dispose()

@@ -16,6 +16,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from apps.engine.health import HEALTH_CHANNEL
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,7 +95,9 @@ class EngineProcess:
             return self.process.wait(timeout)
         except subprocess.TimeoutExpired as error:
             self.process.kill()
-            raise HarnessError(f"the engine did not end within {timeout} s of signal {number}") from error
+            tail = self.log()[-3000:]
+            message = f"the engine did not end within {timeout} s of signal {number}:\n{tail}"
+            raise HarnessError(message) from error
 
     def close(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -194,3 +199,38 @@ class PrivateRedis:
                 return connection.recv(16).startswith(b"+PONG")
         except OSError:
             return False
+
+
+class Heartbeats:
+    """The engine's heartbeats (``kc.engine.health``) as they arrive on a bus, with the monotonic
+    time each came."""
+
+    def __init__(self, bus: Any) -> None:
+        self.seen: list[tuple[float, dict[str, Any]]] = []
+        self._subscription = bus.subscribe(HEALTH_CHANNEL, self._heard)
+
+    def _heard(self, message: dict[str, Any]) -> None:
+        self.seen.append((time.monotonic(), message))
+
+    def since(self, moment: float) -> list[dict[str, Any]]:
+        return [message for at, message in self.seen if at >= moment]
+
+    def wait_for(
+        self, condition: Callable[[dict[str, Any]], bool], after: float, timeout: float, what: str
+    ) -> float:
+        """Wait for a heartbeat after ``after`` that meets ``condition``; when it came."""
+        found: list[float] = []
+
+        def seen() -> bool:
+            found[:] = [at for at, message in self.seen if at >= after and condition(message)][:1]
+            return bool(found)
+
+        try:
+            wait_until(seen, timeout, what)
+        except HarnessError as error:
+            last = self.seen[-1] if self.seen else None
+            raise HarnessError(f"{error}; the last heartbeat: {last}") from None
+        return found[0]
+
+    def close(self) -> None:
+        self._subscription.close()

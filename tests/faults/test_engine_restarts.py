@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 
 from tests.faults.checks import PRAGUE, journal_problems
-from tests.faults.conftest import container_for, database_url
+from tests.faults.conftest import database_url
 
 TRAFFIC_S = 8.0  # of busy traffic before the fault: dozens of calls in every stage
 AFTER_S = 3.0  # the restarted engine runs this long before it is stopped
@@ -26,10 +26,10 @@ def start_of(log: str) -> str:
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 @pytest.mark.parametrize("fault", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
 def test_given_busy_traffic_when_the_engine_is_stopped_and_restarted_then_nothing_is_lost_or_left_open(
-    backend, fault, tmp_path, request, engines
+    backend, fault, tmp_path, request, engines, containers
 ):
     url = database_url(backend, tmp_path, request)
-    container = container_for(url)
+    container = containers(url)
     journal = container.journal()
     since = datetime.now(PRAGUE)
     engine = engines(url)
@@ -58,4 +58,3 @@ def test_given_busy_traffic_when_the_engine_is_stopped_and_restarted_then_nothin
         assert all(row.ended_at is not None for row in ended)
         assert any(row.cause == "kc_down" for row in ended)  # closed at the restart, as of the kill
     assert journal_problems(journal, since) == []
-    container.database().dispose()
