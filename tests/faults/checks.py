@@ -13,7 +13,7 @@ from kc_domain.organisation.hours import OpeningHours
 from kc_domain.reports.filters import ReportFilter
 from kc_domain.routing import events as ev
 from kc_domain.routing.call import CallEnd
-from kc_domain.routing.projection import Interaction
+from kc_domain.routing.projection import Interaction, call_id_of
 from kc_ports.journal import ContactJournal
 
 PRAGUE = ZoneInfo("Europe/Prague")
@@ -49,22 +49,24 @@ def journal_problems(journal: ContactJournal, since: datetime) -> list[str]:
         beginnings = sum(kinds[k] for k in BEGINNINGS)
         if beginnings != 1 or kinds[ev.CallEnded] != 1:
             problems.append(f"call {row.call_id}: {beginnings} beginnings, {kinds[ev.CallEnded]} ends")
-    return problems + _overview_problems(journal, rows, since)
+    return problems + _overview_problems(journal, since)
 
 
-def _overview_problems(journal: ContactJournal, rows: list[Interaction], since: datetime) -> list[str]:
-    """The calls overview over the days of the test counts every inbound call once, by its end."""
-    days = ReportFilter(since.astimezone(PRAGUE).date(), datetime.now(PRAGUE).date())
+def _overview_problems(journal: ContactJournal, since: datetime) -> list[str]:
+    """The calls overview of the days since ``since`` counts every inbound call of those days once,
+    by how it ended."""
+    first = since.astimezone(PRAGUE).date()
+    days = ReportFilter(first, datetime.now(PRAGUE).date())
+    rows = calls_since(journal, datetime(first.year, first.month, first.day, tzinfo=PRAGUE))
     totals = list(journal.figures(days, "total", {}).values())
     inbound = [r for r in rows if r.direction == "inbound"]
     answered = sum(r.answered_at is not None for r in inbound)
     lost = sum(r.lost for r in inbound)
-    other = sum(r.answered_at is None and not r.lost for r in inbound)
     if not totals:
         return [] if not inbound else [f"no figures for {len(inbound)} inbound calls"]
     total = totals[0]
     seen = (total.inbound, total.answered, total.lost)
-    if seen != (len(inbound), answered, lost) or total.inbound != answered + lost + other:
+    if seen != (len(inbound), answered, lost):
         return [f"the overview's inbound/answered/lost {seen} != the calls' {(len(inbound), answered, lost)}"]
     return []
 
@@ -75,3 +77,15 @@ def answered_between(
     """Calls arrived since ``since`` that an agent answered within [start, end]."""
     rows = calls_since(journal, since)
     return [r for r in rows if r.answered_at is not None and start <= r.answered_at <= end]
+
+
+def missing_events(
+    journal: ContactJournal, batches: list[tuple[int, list[ev.Event], list]]
+) -> list[ev.Event]:
+    """The calls' events of write-ahead batches (``read_wal``) that the journal lacks."""
+    return [
+        event
+        for _number, events, _decisions in batches
+        for event in events
+        if (call_id := call_id_of(event)) and event not in journal.events_for(call_id)
+    ]
