@@ -5,6 +5,7 @@ here, let alone stopped. Whatever cannot be had fails loudly (``HarnessError``),
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -100,9 +101,12 @@ class EngineProcess:
             raise HarnessError(message) from error
 
     def close(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(10)
+        """Kill the engine and whatever it started (its own session), if still there."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
 
 
 def _as_postgres(command: list[str]) -> list[str]:
