@@ -76,7 +76,7 @@ class Simulation:
         checks = {
             "calls": len(self.traces),
             "pbx_rejections": len(self.pbx.rejected),
-            "ignored_pbx_events": len(self.engine.ignored),
+            "ignored_pbx_events": self.engine.rejected,
         }
         if s.uses_flow:
             figures |= flow_kpis(

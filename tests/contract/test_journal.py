@@ -316,3 +316,11 @@ def test_the_journal_keeps_how_far_the_engines_numbered_batches_reached_it(journ
     assert journal.recorded_through() == 3
     journal.record(answered_call("b"), [], through=4)
     assert journal.recorded_through() == 4
+
+
+@pytest.mark.req("IN-04", "GEN-03")
+def test_events_of_a_call_never_seen_arriving_make_no_interaction_row(journal):
+    journal.record([ev.CallRecorded(at(5), f"ghost-{n}", None, f"r{n}", at(1), 4.0) for n in range(50)], [])
+    assert journal.interactions_of([f"ghost-{n}" for n in range(50)]) == {}
+    assert journal.open_calls() == []
+    assert len(journal.events_for("ghost-7")) == 1  # the event log keeps them

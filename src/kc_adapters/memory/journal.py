@@ -21,6 +21,7 @@ from kc_domain.routing.projection import (
     call_id_of,
     fold_interaction,
     fold_intervals,
+    starts_call,
 )
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -45,7 +46,7 @@ class MemoryJournal:
         self._decisions.extend(decisions)
         for event in events:
             call_id = call_id_of(event)
-            if call_id is not None:
+            if call_id is not None and (call_id in self._interactions or starts_call(event)):
                 row = self._interactions.setdefault(call_id, Interaction(call_id))
                 fold_interaction(row, event)  # refuses (and logs) what would merge two calls
         for interval in fold_intervals(self._open, events):

@@ -24,6 +24,7 @@ from kc_domain.routing.projection import (
     call_id_of,
     fold_interaction,
     fold_intervals,
+    starts_call,
 )
 
 from . import ivr_days, rollups
@@ -404,6 +405,8 @@ class SqlJournal:
         new: list[dict[str, Any]] = []
         changed: list[dict[str, Any]] = []
         for call_id, call_events in by_call.items():
+            if call_id not in stored and not starts_call(call_events[0]):
+                continue  # events of a call never seen arriving: the event log keeps them, no row
             row = stored.get(call_id) or Interaction(call_id)
             for event in call_events:
                 fold_interaction(row, event)  # refuses (and logs) what would merge two calls

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+from collections import OrderedDict, deque
 from collections.abc import Callable, Container, Iterable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,28 @@ MAX_OVERFLOW_HOPS = 3
 DEFAULT_WRAP_UP_S = 30  # after a manual outbound call, which belongs to no queue
 _WORKING = frozenset({AgentState.RINGING, AgentState.BUSY, AgentState.WRAP_UP})
 PRAGUE = ZoneInfo("Europe/Prague")
+IGNORED_KEPT = 100  # the newest dropped PBX events kept with their reasons (the rest only counted)
+ENDED_KEPT = 50_000  # ids of ended calls remembered after they are forgotten (late recordings)
+EARLY_HANGUP_S = 60  # a hang-up for an unknown call refuses that call's arrival for this long
+LATE_EVENT_S = 1.0  # a PBX event older than this is handled at its own time (the time of record)
+MAX_LATE_S = 300.0  # but never earlier than this before now (a PBX clock gone wrong)
+REJECTED_EVERY = timedelta(seconds=60)  # how often the count of dropped PBX events is journaled
+
+
+class EventTime:
+    """The engine's clock; while a late PBX event is handled, the event's own time (``pinned``), so
+    that a hang-up reported 90 s late ends the talk when it really ended. Everything else of the
+    wrapped clock (e.g. a test clock's ``advance``) passes through."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock: Clock = clock
+        self.pinned: datetime | None = None
+
+    def now(self) -> datetime:
+        return self.pinned or self.clock.now()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.clock, name)
 
 
 def _no_prompts(_dialled: str, _at: datetime) -> list[Prompt]:
@@ -73,7 +96,9 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
         """``ivr``: the active IVR trees by dialled number and name; ``general_prompts``: the general
         announcements (IN-20) for a dialled number at a time; ``lookup``: data for the IVR's lookup
         nodes (source, key); ``callbacks``: the open callback requests to continue with."""
-        self._clock, self._pbx, self._rules, self._zone = clock, pbx, rules, zone
+        self._event_time = EventTime(clock)
+        self._clock = self._event_time
+        self._pbx, self._rules, self._zone = pbx, rules, zone
         self._holidays = holidays
         self._caller_status, self._record = caller_status, record_events
         self._record_internal = record_internal  # IN-21: keep recording calls passed to internal lines
@@ -89,7 +114,11 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
         self.events: list[ev.Event] = []
         self.decisions: dict[str, list[Decision]] = {}
         self._new_decisions: list[Decision] = []
-        self.ignored: list[tuple[datetime, str]] = []  # PBX events dropped, with the reason
+        self.ignored: deque[tuple[datetime, str]] = deque(maxlen=IGNORED_KEPT)  # the newest dropped
+        self.rejected = 0  # PBX events dropped since the start; journaled (PbxEventsRejected)
+        self._rejected_journaled, self._rejected_at = 0, clock.now()
+        self._ended_ids: OrderedDict[str, None] = OrderedDict()  # forgotten ended calls, newest last
+        self._hung_up_early: dict[str, datetime] = {}  # unknown calls hung up: their arrival is refused
         self._seq = 0
         self._timers = Timers()
         self._heaps: dict[int, list[tuple[int, int, str]]] = {q: [] for q in self.queues}
@@ -105,7 +134,27 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
 
     # == PBX events =================================================================================
     def on_pbx(self, event: pbx.PbxEvent) -> None:
-        """Act on what the PBX reports; the same for a call handled at the desk phone or the web."""
+        """Act on what the PBX reports; the same for a call handled at the desk phone or the web. A
+        late event is handled at its own time (bounded: not before the call's last known moment,
+        nor more than MAX_LATE_S ago)."""
+        self._event_time.pinned = self._time_of_record(event)
+        try:
+            self._on_pbx(event)
+        finally:
+            self._event_time.pinned = None
+
+    def _time_of_record(self, event: pbx.PbxEvent) -> datetime | None:
+        now = self._clock.now()
+        if (now - event.at).total_seconds() <= LATE_EVENT_S:
+            return None
+        call = self.calls.get(event.call_id)
+        known = [now - timedelta(seconds=MAX_LATE_S)]
+        if call is not None:
+            known += [t for t in (call.arrived_at, call.queued_at, call.offered_at, call.answered_at) if t]
+            known += [since for since, _agent in call.talkers]
+        return max([event.at, *known])
+
+    def _on_pbx(self, event: pbx.PbxEvent) -> None:
         match event:
             case pbx.CallReachedPbx():
                 self.call_arrived(event.call_id, event.caller, event.dialled)
@@ -133,6 +182,9 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
                 self._device_state(event)
             case pbx.RecordingReady():
                 call = self.calls.get(event.call_id)
+                if call is None and event.call_id not in self._ended_ids:
+                    reason = f"recording of unknown call {event.call_id} ignored"
+                    return self._ignore(self._clock.now(), reason)
                 agent_id = call.talker_at(event.started_at) if call is not None else None
                 self._emit(
                     ev.CallRecorded(
@@ -180,8 +232,10 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
 
     def call_arrived(self, call_id: str, caller: str, dialled: str, queue_id: int | None = None) -> None:
         now = self._clock.now()
-        if call_id in self.calls:
+        if call_id in self.calls or call_id in self._ended_ids:
             return self._ignore(now, f"call {call_id} arrived twice")
+        if call_id in self._hung_up_early:
+            return self._ignore(now, f"call {call_id} arrived after its hang-up; not routed")
         self._seq += 1
         call = self.calls[call_id] = Call(call_id, caller, dialled, now, self._seq)
         self._emit(ev.CallArrived(now, call_id, caller, dialled))
@@ -220,6 +274,8 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
         """Either party hung up; before an answer that is an abandon at the call's stage."""
         now = self._clock.now()
         call = self.calls.get(call_id)
+        if call is None and call_id not in self._ended_ids:
+            self._hung_up_early[call_id] = now  # its arrival, delivered late, must not ring anyone
         if call is None or call.stage == CallStage.ENDED:
             return self._ignore(
                 now, f"hang-up of {call_id} ignored: {'unknown' if call is None else 'ended'}"
@@ -338,6 +394,10 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
             getattr(self, f"_on_{kind}")(key, now)
         if len(self.callbacks) and now >= self._next_sweep:
             self._dispatch_callbacks()  # a safety net; due times and free agents dispatch at once
+        if self.rejected > self._rejected_journaled and now - self._rejected_at >= REJECTED_EVERY:
+            count = self.rejected - self._rejected_journaled
+            self._rejected_journaled, self._rejected_at = self.rejected, now
+            self._emit(ev.PbxEventsRejected(now, count, self.ignored[-1][1] if self.ignored else ""))
 
     # == queries ====================================================================================
     def waiting(self, queue_id: int) -> list[Call]:
@@ -385,6 +445,11 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
             del self.calls[call_id]
             self.decisions.pop(call_id, None)
             self._forget_flow(call_id)
+            self._ended_ids[call_id] = None
+        while len(self._ended_ids) > ENDED_KEPT:
+            self._ended_ids.popitem(last=False)
+        limit = self._clock.now() - timedelta(seconds=EARLY_HANGUP_S)
+        self._hung_up_early = {c: t for c, t in self._hung_up_early.items() if t >= limit}
         return len(old)
 
     def drain_decisions(self) -> list[Decision]:
@@ -706,6 +771,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
     def _ignore(self, now: datetime, reason: str) -> None:
         log.info("ignored PBX event: %s", reason)
         self.ignored.append((now, reason))
+        self.rejected += 1
 
     def _call(self, call_id: str) -> Call:
         call = self.calls.get(call_id)

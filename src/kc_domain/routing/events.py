@@ -281,6 +281,15 @@ class AgentForced(Event):
     pending: bool = False
 
 
+@attrs.frozen
+class PbxEventsRejected(Event):
+    """How many PBX events the engine dropped since the last such record (unknown or ended calls,
+    repeats, impossible states), with the newest reason: kept in the journal, not the events."""
+
+    count: int
+    example: str = ""
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -315,6 +324,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CallMonitored,
         AgentForced,
         CallRecorded,
+        PbxEventsRejected,
     )
 }
 

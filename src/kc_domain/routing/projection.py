@@ -82,6 +82,13 @@ FOLDED = (
 )
 
 
+def starts_call(event: ev.Event) -> bool:
+    """Whether ``event`` begins a call's interaction row: its arrival, or an outbound dial. Events of
+    a call the journal has no row for that do not (a recording or a tag of a call never seen) make
+    no row: they are kept in the event log only."""
+    return isinstance(event, ev.CallArrived | ev.CallDialled)
+
+
 def merges_calls(row: Interaction, event: ev.Event) -> bool:
     """Whether folding ``event`` into ``row`` would make two calls one: a call arriving (or dialled)
     under the id of a call that has arrived already, or anything of a call after it ended (an id the

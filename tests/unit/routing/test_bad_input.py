@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from kc_domain.errors import NotFound
 from kc_domain.routing import events as ev
+from kc_domain.routing import pbx_events as pbx
 
 from .fakes import SALES, Harness, agent, queue
 
@@ -138,3 +141,38 @@ def test_a_hang_up_while_ringing_frees_the_agent_for_the_next_call():
     assert h.at(second) == 1
     h.advance(60)  # the ring-no-answer timer of the first call must not fire
     assert h.events(ev.CallRingNoAnswer)[0].call_id == second
+
+
+@pytest.mark.req("IN-04", "GEN-03")
+def test_a_hang_up_reported_late_ends_the_talk_when_the_pbx_says_it_ended():
+    h = two_ready()
+    call = h.arrive()
+    h.answer(call)
+    hung_up = h.clock.now() + timedelta(seconds=30)
+    h.advance(120)  # the hang-up reaches KC 90 s late
+    h.engine.on_pbx(pbx.CallHungUpAtPbx(hung_up, call))
+    [ended] = h.ended(call)
+    assert ended.at == hung_up and h.engine.calls[call].ended_at == hung_up
+
+
+@pytest.mark.req("IN-04", "GEN-03")
+def test_an_arrival_reported_after_its_hang_up_rings_nobody():
+    h = two_ready()
+    h.engine.call_ended("early", "caller_hangup")  # the PBX's events crossed
+    h.engine.call_arrived("early", "+420605000009", "801")
+    assert "early" not in h.engine.calls and h.pbx.rings() == []
+    assert h.state(1) == h.state(2) == "ready"
+    assert "arrived after its hang-up" in h.engine.ignored[-1][1]
+
+
+@pytest.mark.req("IN-04", "GEN-03")
+def test_recordings_of_unknown_calls_are_dropped_counted_and_the_count_journaled_not_each_one():
+    h = two_ready()
+    for n in range(10_000):
+        h.engine.on_pbx(pbx.RecordingReady(h.clock.now(), f"ghost-{n}", f"r{n}", h.clock.now(), 1.0))
+    assert h.events(ev.CallRecorded) == []
+    assert h.engine.rejected == 10_000 and len(h.engine.ignored) == 100  # the newest kept, no more
+    h.advance(61)
+    h.engine.tick()
+    [counted] = h.events(ev.PbxEventsRejected)
+    assert counted.count == 10_000 and "ghost-9999" in counted.example
