@@ -8,7 +8,8 @@ command ``live`` answers with it at once.
 
 After each step the host also stores the callback requests the engine changed, hands voicemail
 messages and call recordings to their services, and every ``reload_s`` seconds lets ``reload`` refresh what
-administrators may change while the engine runs (IVR trees).
+administrators may change while the engine runs (queues, agents, skills, caller rules, IVR trees,
+announcements: ``apps.engine.build.reload_configuration``).
 """
 
 from __future__ import annotations
@@ -140,8 +141,7 @@ class EngineHost:
         if on_recording is not None:
             self._handoffs[ev.CallRecorded] = on_recording
         self._reload, self._reload_s, self._reloaded = reload, reload_s, time.monotonic()
-        thresholds = {q.queue_id: q.sl_threshold_s for q in engine.queues.values()}
-        self.counters = LiveCounters(zone, thresholds)
+        self.counters = LiveCounters(zone, self._thresholds())
         self._alerts = AlertWatch(uow_factory) if uow_factory is not None else None
         self._alerts_checked, self._alerts_changed = 0.0, False
         self.lock = threading.RLock()
@@ -196,12 +196,16 @@ class EngineHost:
                 self._reloaded = time.monotonic()
                 try:
                     self._reload(self.engine)
+                    self.counters.thresholds = self._thresholds()
                 except Exception:  # a broken reload must not stop the calls
                     log.exception("reloading the configuration failed; the engine keeps the old one")
             if time.monotonic() - self._pruned > 60:
                 self.engine.forget_ended(self._clock.now() - timedelta(minutes=10))  # journaled already
                 self._pruned = time.monotonic()
         self.publish()
+
+    def _thresholds(self) -> dict[int, int]:
+        return {q.queue_id: q.sl_threshold_s for q in self.engine.queues.values()}
 
     def apply(self, action: Callable[[RoutingEngine], Any]) -> Any:
         """Run something against the engine (a PBX event, a command) and journal what it caused."""
