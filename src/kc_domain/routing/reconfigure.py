@@ -16,8 +16,8 @@ What changes and when:
 - An agent no longer in the list (a deactivated user, a lost agent role) is never offered another
   call nor dialled a callback, and is logged out at once when not on a call, else as soon as the
   call ends (without wrap-up); ``AgentForced`` with ``supervisor_id`` 0 (``BY_ADMINISTRATION``)
-  records it. She may not log in again; she leaves the engine once no live call
-  names her.
+  records it. She may not log in again; she leaves the engine at the next reload
+  once no live call names her.
 - Caller rules are replaced for calls arriving from now on.
 """
 
