@@ -196,7 +196,7 @@ def start_engine(container: Container, pbx: SimulatedPbx | None = None) -> Engin
     """The engine host on the configured PBX; only the simulated PBX exists so far."""
     from zoneinfo import ZoneInfo
 
-    from apps.engine.build import build_engine, ivr_directory_of
+    from apps.engine.build import build_engine, reload_configuration
     from apps.engine.host import EngineHost
 
     settings = container.settings()
@@ -232,7 +232,7 @@ def start_engine(container: Container, pbx: SimulatedPbx | None = None) -> Engin
         uow_factory=container.uow_factory(),
         on_voicemail=store_voicemail,
         on_recording=store_recording,
-        reload=lambda running: running.use_ivr(ivr_directory_of(container)),
+        reload=reload_configuration(container),
     )
 
 

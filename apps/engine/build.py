@@ -1,9 +1,10 @@
 """Build a RoutingEngine from the administered configuration (queues, agents, skills, caller rules,
-IVR trees and their numbers, general announcements) and the open callback requests."""
+IVR trees and their numbers, general announcements) and the open callback requests, and read that
+configuration again while it runs (``reload_configuration``)."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -60,19 +61,39 @@ def ivr_directory_of(container: Container) -> IvrDirectory:
 
 
 class GeneralAnnouncements:
-    """The general-problem announcements (IN-20) for a dialled number, re-read at most every
-    ``ttl_s`` seconds so that switching one on or off takes effect without restarting the engine."""
+    """The active general-problem announcements (IN-20) as last read, for a dialled number: a call
+    arriving never waits on the database; ``reload_configuration`` hands the engine a fresh list."""
 
-    def __init__(self, container: Container, ttl_s: float = 5.0) -> None:
-        self._container, self._ttl_s = container, ttl_s
-        self._loaded_at = -ttl_s
-        self._items: list[Announcement] = []
+    def __init__(self, announcements: Iterable[Announcement]) -> None:
+        self._items = [a for a in announcements if a.active]
 
     def __call__(self, dialled: str, at: datetime) -> list[Prompt]:
-        if time.monotonic() - self._loaded_at >= self._ttl_s:
-            self._items = [a for a in self._container.admin().list("announcement") if a.active]
-            self._loaded_at = time.monotonic()
         return [Prompt(a.text, a.prompt) for a in self._items if a.plays_for(dialled, at)]
+
+
+def queues_of(container: Container) -> list[QueueRouting]:
+    return [QueueRouting.of(q) for q in container.admin().list("queue") if q.active]
+
+
+def reload_configuration(container: Container) -> Callable[[], Callable[[RoutingEngine], None]]:
+    """What the engine host runs every ``reload_s`` seconds: read queues, agents and skills, caller
+    rules, IVR trees and announcements, and return the change that hands them to the running engine
+    (ADM-02, ADM-10). The host reads outside the engine's lock (a slow database never holds up a
+    call) and applies under it; a failed read leaves the engine as it was."""
+
+    def read() -> Callable[[RoutingEngine], None]:
+        queues, agents, rules = queues_of(container), agents_of(container), caller_rules_of(container)
+        ivr = ivr_directory_of(container)
+        announcements = GeneralAnnouncements(container.admin().list("announcement"))
+
+        def apply(engine: RoutingEngine) -> None:
+            engine.reconfigure(queues, agents, rules)
+            engine.use_ivr(ivr)
+            engine.use_general_prompts(announcements)
+
+        return apply
+
+    return read
 
 
 def open_callbacks(container: Container) -> list[CallbackRequest]:
@@ -83,10 +104,9 @@ def open_callbacks(container: Container) -> list[CallbackRequest]:
 def build_engine(
     container: Container, pbx: CallControl, clock: Clock | None = None, *, record_events: bool = True
 ) -> RoutingEngine:
-    queues = [QueueRouting.of(q) for q in container.admin().list("queue") if q.active]
     return RoutingEngine(
         clock or container.clock(),
-        queues,
+        queues_of(container),
         agents_of(container),
         pbx,
         rules=caller_rules_of(container),
@@ -94,7 +114,7 @@ def build_engine(
         zone=ZoneInfo(container.settings().timezone),
         record_events=record_events,
         ivr=ivr_directory_of(container),
-        general_prompts=GeneralAnnouncements(container),
+        general_prompts=GeneralAnnouncements(container.admin().list("announcement")),
         callbacks=open_callbacks(container),
         record_internal=container.settings().record_internal,
     )

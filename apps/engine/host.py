@@ -17,7 +17,8 @@ supervisor (systemd's ``Restart=``) starts a new one, which replays the journal'
 what was left open (``reconcile``).
 
 Every ``reload_s`` seconds ``reload`` refreshes what administrators may change while the engine
-runs.
+runs (queues, agents, skills, caller rules, IVR trees, announcements:
+``apps.engine.build.reload_configuration``).
 """
 
 from __future__ import annotations
@@ -198,7 +199,7 @@ class EngineHost:
         uow_factory: UnitOfWorkFactory | None = None,
         on_voicemail: Callable[[ev.CallVoicemailLeft], None] | None = None,
         on_recording: Callable[[ev.CallRecorded], None] | None = None,
-        reload: Callable[[RoutingEngine], None] | None = None,
+        reload: Callable[[], Callable[[RoutingEngine], None]] | None = None,
         reload_s: float = 10.0,
         wal: Path | None = None,
         closes_on_stop: bool = False,
@@ -219,8 +220,7 @@ class EngineHost:
         self._handoffs = Handoffs(handlers, self.health)
         self._reload, self._reload_s, self._reloaded = reload, reload_s, time.monotonic()
         self._closes_on_stop = closes_on_stop
-        thresholds = {q.queue_id: q.sl_threshold_s for q in engine.queues.values()}
-        self.counters = LiveCounters(zone, thresholds)
+        self.counters = LiveCounters(zone, self._thresholds())
         self._alerts = AlertWatch(uow_factory) if uow_factory is not None else None
         self._alerts_lock = threading.Lock()
         self._alerts_checked, self._alerts_changed = 0.0, False
@@ -281,6 +281,8 @@ class EngineHost:
         self._handoffs.start(stop)
         live = threading.Thread(target=self._run_live, args=(stop,), name="kc-live", daemon=True)
         live.start()
+        reload = threading.Thread(target=self._run_reload, args=(stop,), name="kc-reload", daemon=True)
+        reload.start()
         subscription = None
         try:
             while not stop.is_set():
@@ -296,6 +298,7 @@ class EngineHost:
                 except Exception:
                     log.exception("closing the command subscription failed")
             live.join()
+            reload.join()
             self._handoffs.join()
             self._outbox.join()
             self._publisher.join()
@@ -339,6 +342,8 @@ class EngineHost:
         self._publisher.publish(HEALTH_CHANNEL, self.health.plain(self._clock.now()))
 
     def step(self) -> None:
+        if not self._publisher.running and time.monotonic() - self._reloaded > self._reload_s:
+            self._reload_now()  # not running (tests, tools): the configuration is read here
         with self.lock:
             try:
                 self.engine.tick()
@@ -358,13 +363,6 @@ class EngineHost:
                 self._resend = False
                 self._desktops.clear()
                 self._publish_desktops([], everyone=True)
-            if self._reload is not None and time.monotonic() - self._reloaded > self._reload_s:
-                self._reloaded = time.monotonic()
-                try:
-                    self._reload(self.engine)
-                    self.health.ok("reload")
-                except Exception as error:  # a broken reload must not stop the calls
-                    self.health.failed("reload", error)
             if time.monotonic() - self._pruned > 60:
                 self.engine.forget_ended(self._clock.now() - timedelta(minutes=10))  # journaled already
                 self._pruned = time.monotonic()
@@ -372,6 +370,28 @@ class EngineHost:
         if self._publisher.running:
             return  # the live view goes out from its own thread
         self.publish()
+
+    def _reload_now(self) -> None:
+        """Read what administrators may have changed (outside the engine's lock), then apply it
+        (under it); a failed read leaves the engine as it was and is shown as the part's problem."""
+        self._reloaded = time.monotonic()
+        if self._reload is None:
+            return
+        try:
+            change = self._reload()
+            with self.lock:
+                change(self.engine)
+                self.counters.thresholds = self._thresholds()
+            self.health.ok("reload")
+        except Exception as error:  # a broken reload must not stop the calls
+            self.health.failed("reload", error)
+
+    def _run_reload(self, stop: threading.Event) -> None:
+        while not stop.wait(max(0.0, self._reload_s - (time.monotonic() - self._reloaded))):
+            self._reload_now()
+
+    def _thresholds(self) -> dict[int, int]:
+        return {q.queue_id: q.sl_threshold_s for q in self.engine.queues.values()}
 
     def apply(self, action: Callable[[RoutingEngine], Any]) -> Any:
         """Run something against the engine (a PBX event, a command) and journal what it caused,

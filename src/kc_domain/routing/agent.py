@@ -153,6 +153,11 @@ class Agent:
         self.wrap_up_until = max(self.wrap_up_until, at) + timedelta(seconds=seconds)
 
     # -- queries -----------------------------------------------------------------------------------
+    @property
+    def on_call(self) -> bool:
+        """Ringing, talking or holding a call (a consultation too): a log-out or pause must wait."""
+        return self.state in (AgentState.RINGING, AgentState.BUSY) or self.call_id != ""
+
     def can_take(self, queue_id: int) -> bool:
         return self.state == AgentState.READY and queue_id in self.signed_in and queue_id in self.skills
 

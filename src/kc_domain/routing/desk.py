@@ -71,6 +71,7 @@ class AgentDesk:
 
         def _emit(self, event: ev.Event) -> None: ...
         def _agent(self, agent_id: int) -> Agent: ...
+        def _active_agent(self, agent_id: int) -> Agent: ...
         def _not_ready(self, agent: Agent) -> None: ...
         def _became_ready(self, agent: Agent) -> None: ...
         def _agent_changed(
@@ -203,7 +204,7 @@ class AgentDesk:
 
     def dial(self, agent_id: int, number: str) -> str:
         """A manual outbound call from the dial pad or a client card (AG-11); returns its call id."""
-        agent = self._agent(agent_id)
+        agent = self._active_agent(agent_id)
         target = parse_target(number, "number")
         if target.kind != "number":
             raise ValidationFailed.one("number", "bad_target", value=number)

@@ -59,6 +59,8 @@ class CallbackDialler:
         def _emit(self, event: ev.Event) -> None: ...
         def _not_ready(self, agent: Agent) -> None: ...
         def _agent(self, agent_id: int) -> Agent: ...
+        def _active_agent(self, agent_id: int) -> Agent: ...
+        def takes_calls(self, queue_id: int | None) -> bool: ...
         def _agent_changed(
             self, agent: Agent, previous: AgentState, now: datetime, call_id: str = "", reason: str = ""
         ) -> None: ...
@@ -85,7 +87,7 @@ class CallbackDialler:
     ) -> str:
         """A callback entered by hand (an agent, the web or an API); returns the request's id (the
         id of the caller's open request in that queue when it was merged into it)."""
-        if queue_id not in self.queues:
+        if not self.takes_calls(queue_id):
             raise NotFound("queue", queue_id)
         now = self._clock.now()
         self._seq += 1
@@ -104,13 +106,13 @@ class CallbackDialler:
         return kept.id
 
     def assign_callback(self, callback_id: str, agent_id: int) -> None:
-        self._agent(agent_id)
+        self._active_agent(agent_id)
         request = self.callbacks.get(callback_id)
         self._callback_changed(request, request.assign(agent_id, self._clock.now()))
 
     def dial_callback(self, callback_id: str, agent_id: int) -> str:
         """The agent calls the customer back now; returns the outbound call's id."""
-        agent = self._agent(agent_id)
+        agent = self._active_agent(agent_id)
         request = self.callbacks.get(callback_id)
         if agent.state not in DIALLABLE:
             raise ValidationFailed.one("agent_id", "agent_not_free", state=agent.state.value)
@@ -234,7 +236,8 @@ class CallbackDialler:
         agent.dial(call_id, now)
         self._agent_changed(agent, previous, now, call_id, "callback" if callback_id else "dial")
         self._emit(ev.CallDialled(now, call_id, number, queue_id, agent.agent_id, callback_id))
-        rona = self.queues[queue_id].rona_timeout_s if queue_id is not None else DIAL_RING_S
+        queue = self.queues.get(queue_id) if queue_id is not None else None  # gone: a callback by hand
+        rona = queue.rona_timeout_s if queue is not None else DIAL_RING_S
         self._timers.arm("rona", call_id, now + timedelta(seconds=rona))
         self._pbx.originate(call_id, agent.agent_id, number)
         return call_id

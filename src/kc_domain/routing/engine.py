@@ -31,6 +31,7 @@ from kc_domain.routing.dialback import CallbackDialler, uuid_ids
 from kc_domain.routing.flow import CallFlow, IvrDirectory, LookupResult, no_lookup
 from kc_domain.routing.live import agent_view, device_entry, panel_view
 from kc_domain.routing.policy import Decision, candidate, explain, shortlist
+from kc_domain.routing.reconfigure import Reconfiguration
 from kc_domain.routing.rules import CallerRule, apply_rules
 from kc_domain.routing.supervise import Supervision
 from kc_domain.routing.timers import Timers
@@ -73,7 +74,7 @@ def _no_prompts(_dialled: str, _at: datetime) -> list[Prompt]:
     return []
 
 
-class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
+class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision, Reconfiguration):
     def __init__(
         self,
         clock: Clock,
@@ -108,7 +109,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
         for a in self.agents.values():  # skills in queues not routed here (inactive ones) do not count
             a.skills = {q: s for q, s in a.skills.items() if q in self.queues}
             a.signed_in = a.signed_in & self.queues.keys()
-        # agents by queue they are skilled in (fixed while the engine runs; signed_in is a subset)
+        # agents by queue they are skilled in (changed by ``reconfigure`` only; signed_in is a subset)
         self._skilled = {q: [a for a in self.agents.values() if q in a.skills] for q in self.queues}
         self.calls: dict[str, Call] = {}
         self.events: list[ev.Event] = []
@@ -131,6 +132,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
         self._device_changes: dict[str, str] = {}
         self._init_flow(ivr or IvrDirectory(), general_prompts, lookup)
         self._init_callbacks(callbacks, new_id)
+        self._init_reconfigure()
 
     # == PBX events =================================================================================
     def on_pbx(self, event: pbx.PbxEvent) -> None:
@@ -314,7 +316,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
         call = self._call(call_id)
         if call.stage != CallStage.ANSWERED:
             raise ValidationFailed.one("call", "not_answered")
-        if kind == "queue" and (not target.isdecimal() or int(target) not in self.queues):
+        if kind == "queue" and (not target.isdecimal() or not self.takes_calls(int(target))):
             raise NotFound("queue", target)
         self._emit(ev.CallTransferred(now, call_id, call.agent_id, kind, target))
         if kind == "queue":
@@ -327,7 +329,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
 
     # == agents' commands ===========================================================================
     def log_in(self, agent_id: int) -> None:
-        agent, now = self._agent(agent_id), self._clock.now()
+        agent, now = self._active_agent(agent_id), self._clock.now()
         self._agent_changed(agent, agent.log_in(now), now)
         self._emit(ev.AgentLoggedIn(now, agent_id))
 
@@ -375,11 +377,14 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
 
     def sign_out(self, agent_id: int, queue_id: int, *, by_supervisor: bool = False) -> None:
         agent = self._agent_for_queue(agent_id, queue_id, by_supervisor)
-        agent.signed_in.discard(queue_id)
-        self._ready[queue_id].discard(agent_id)
-        self._emit(ev.AgentSignedOutOfQueue(self._clock.now(), agent_id, queue_id))
+        self._signed_out(agent, queue_id)
         self._release_parked(agent, queue_id)
         self._overflow_if_nobody_left({queue_id})
+
+    def _signed_out(self, agent: Agent, queue_id: int) -> None:
+        agent.signed_in.discard(queue_id)
+        self._ready[queue_id].discard(agent.agent_id)
+        self._emit(ev.AgentSignedOutOfQueue(self._clock.now(), agent.agent_id, queue_id))
 
     # == time =======================================================================================
     def next_due(self) -> datetime | None:
@@ -586,7 +591,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
         self._timers.disarm("announce", call.call_id)
         if reason == "no_agents":
             self._say(call, "no_agents", prompts.NO_AGENTS)  # IN-23
-        routable = target.target.isdecimal() and int(target.target) in self.queues
+        routable = target.target.isdecimal() and self.takes_calls(int(target.target))
         if target.kind == OverflowKind.QUEUE and routable and call.overflow_hops < MAX_OVERFLOW_HOPS:
             call.overflow_hops += 1
             return self._enqueue(call, int(target.target), f"overflow:{reason}")
@@ -725,6 +730,8 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision):
         if agent is not None and agent.state == AgentState.BUSY and agent.call_id == call.call_id:
             queue = self.queues.get(call.queue_id) if call.queue_id is not None else None
             wrap_up_s = queue.wrap_up_s if queue is not None else DEFAULT_WRAP_UP_S
+            if agent.agent_id in self._retired:
+                wrap_up_s = 0  # removed by the administration: logged out as soon as the call ends
             if queue is not None and call.answered_at is not None and call.direction == "inbound":
                 self._handled(queue.queue_id, (now - call.answered_at).total_seconds() + wrap_up_s)
             self._agent_changed(agent, agent.finish_call(now, wrap_up_s), now, call.call_id)

@@ -272,7 +272,8 @@ class CallMonitored(Event):
 @attrs.frozen
 class AgentForced(Event):
     """A supervisor acted on an agent: ``action`` pause (``detail`` the code), log_out, sign_in or
-    sign_out (``detail`` the queue id); ``pending`` when it waits for the agent's call to end."""
+    sign_out (``detail`` the queue id); ``pending`` when it waits for the agent's call to end.
+    ``supervisor_id`` 0: the administration logged out an agent it no longer lists (ADM-02)."""
 
     agent_id: int
     supervisor_id: int

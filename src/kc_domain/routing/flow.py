@@ -98,6 +98,7 @@ class CallFlow:
         def _unpark_or_pop(self, call: Call) -> None: ...
         def _anyone_signed_in(self, queue_id: int) -> bool: ...
         def waiting(self, queue_id: int) -> list[Call]: ...
+        def takes_calls(self, queue_id: int | None) -> bool: ...
         def _add_callback(self, request: CallbackRequest) -> CallbackRequest: ...
 
     def _init_flow(
@@ -116,6 +117,10 @@ class CallFlow:
         """Switch to newly activated trees: calls arriving from now on use them, callers already in a
         tree finish the version they started (the switch is atomic per call)."""
         self._directory = directory
+
+    def use_general_prompts(self, general_prompts: Callable[[str, datetime], list[Prompt]]) -> None:
+        """The general announcements (IN-20) for calls arriving from now on."""
+        self._general_prompts = general_prompts
 
     @property
     def ivr_numbers(self) -> frozenset[str]:
@@ -140,7 +145,7 @@ class CallFlow:
         now = self._clock.now()
         tree = None if target is not None else self._directory.by_number.get(call.dialled)
         queue_id = target or self._by_number.get(call.dialled)
-        if tree is None and queue_id not in self.queues:
+        if tree is None and not self.takes_calls(queue_id):
             self._pbx.hang_up(call.call_id, "unknown_number")
             return self._end(call, CallEnd.REJECTED, f"no queue for {call.dialled}")
         for prompt in self._general_prompts(call.dialled, now):  # IN-20: before the menu or the queue
@@ -211,7 +216,8 @@ class CallFlow:
 
     def _queue_open(self, queue_id: int) -> bool:
         queue = self.queues.get(queue_id)
-        return queue is not None and queue.hours.is_open(self._clock.now(), self._zone, self._holidays)
+        open_now = queue is not None and queue.hours.is_open(self._clock.now(), self._zone, self._holidays)
+        return open_now and self.takes_calls(queue_id)
 
     def _perform(self, call: Call, session: ivr.IvrSession, actions: list[ivr.Action]) -> None:
         now = self._clock.now()
@@ -251,7 +257,7 @@ class CallFlow:
                 self._to_voicemail(call, action.box, None)
             case ivr.RequestCallback():
                 self._leave_ivr(call, session, "callback", str(action.queue_id))
-                if action.queue_id not in self.queues:
+                if not self.takes_calls(action.queue_id):
                     self._pbx.hang_up(call.call_id, "unknown_queue")
                     return self._end(
                         call, CallEnd.REJECTED, f"IVR callback to unknown queue {action.queue_id}"
@@ -274,7 +280,7 @@ class CallFlow:
 
     def _first_staffed(self, queue_ids: tuple[int, ...]) -> int | None:
         """IN-19: the first of the queues, in the tree's order, with someone signed in; else the first."""
-        known = [q for q in queue_ids if q in self.queues]
+        known = [q for q in queue_ids if self.takes_calls(q)]
         staffed = [q for q in known if self._anyone_signed_in(q)]
         first = staffed or known
         return first[0] if first else None

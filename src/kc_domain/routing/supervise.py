@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from kc_ports.telephony import CallControl
 
 MONITOR_MODES = frozenset({"listen", "whisper", "barge"})
-_AT_WORK = frozenset({AgentState.RINGING, AgentState.BUSY})
 
 
 class Supervision:
@@ -91,7 +90,7 @@ class Supervision:
             raise ValidationFailed.one("agent_id", "agent_not_free", state=agent.state.value)
         if action == "pause" and not code:
             raise ValidationFailed.one("code", "required")
-        waits = agent.state in _AT_WORK or agent.call_id != ""
+        waits = agent.on_call
         self._emit(ev.AgentForced(self._clock.now(), agent_id, supervisor_id, action, code, waits))
         if waits:
             agent.pending = f"pause:{code}" if action == "pause" else "log_out"

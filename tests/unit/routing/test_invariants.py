@@ -1,6 +1,8 @@
 """Invariants of the ACD engine under random sequences of PBX events, agents' commands and time
 (IN-01, IN-03, IN-04, IN-22): whatever happens, no call is at two agents, no agent holds two calls,
-no ready agent idles while a call waits in their queue, and every call ends exactly once."""
+no ready agent idles while a call waits in their queue, and every call ends exactly once; and the
+administered configuration may change at any time (ADM-02, ADM-10): an agent removed from it is
+never offered another call."""
 
 from __future__ import annotations
 
@@ -77,6 +79,8 @@ class EngineMachine(RuleBasedStateMachine):
         self.engine = RoutingEngine(self.clock, queues, agents, self.pbx)
         self.drained: list[ev.Event] = []
         self.n = 0
+        self.ever_queues = set(self.queue_ids)
+        self.removed_at: dict[int, int] = {}  # agent -> how many events there were when she was removed
         for agent_id in data.draw(st.sets(st.sampled_from(self.agent_ids)), label="ready at start"):
             self.engine.log_in(agent_id)
             self.engine.ready(agent_id)
@@ -140,17 +144,17 @@ class EngineMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def become_ready(self, data: st.DataObject) -> None:
         """The common path, from any state: log in if needed, then ready (refused while on a call)."""
-        agent = self.engine.agents[data.draw(st.sampled_from(self.agent_ids))]
+        agent = self.engine.agents[data.draw(st.sampled_from(sorted(self.engine.agents)))]
         try:
             if agent.state == AgentState.LOGGED_OUT:
                 self.engine.log_in(agent.agent_id)
             self.engine.ready(agent.agent_id)
         except DomainError:
-            assert agent.state in (AgentState.RINGING, AgentState.BUSY)
+            assert agent.state in (AgentState.RINGING, AgentState.BUSY) or agent.agent_id in self.removed_at
 
     @rule(data=st.data(), command=st.sampled_from(["log_in", "log_out", "ready", "pause", "extend_wrap_up"]))
     def agent_command(self, data: st.DataObject, command: str) -> None:
-        agent = self.engine.agents[data.draw(st.sampled_from(self.agent_ids))]
+        agent = self.engine.agents[data.draw(st.sampled_from(sorted(self.engine.agents)))]
         before = (agent.state, agent.call_id, agent.pause_code, set(agent.signed_in))
         args = {"pause": ("BREAK",), "extend_wrap_up": (20,)}.get(command, ())
         try:
@@ -176,6 +180,26 @@ class EngineMachine(RuleBasedStateMachine):
         except ValidationFailed as refused:
             assert refused.errors[0].code in ("sign_in_locked", "no_skill_in_queue")
             assert self.engine.agents[agent_id].signed_in == before
+
+    # -- the administration ------------------------------------------------------------------------
+    @rule(data=st.data())
+    def reconfigure(self, data: st.DataObject) -> None:
+        """The host's reload: queues kept, changed, removed or added; agents kept with new skills,
+        removed or added."""
+        queue_ids = sorted(data.draw(st.sets(st.integers(1, 4), min_size=1), label="queues now"))
+        queues = [
+            data.draw(queue_settings(q, [o for o in queue_ids if o != q]), label=f"queue {q}")
+            for q in queue_ids
+        ]
+        agent_ids = sorted(data.draw(st.sets(st.integers(1, 7), min_size=1), label="agents now"))
+        agents = [data.draw(agent_settings(a, queue_ids), label=f"agent {a}") for a in agent_ids]
+        for agent_id in set(self.agent_ids) - set(agent_ids):
+            self.removed_at.setdefault(agent_id, len(self.all_events()))
+        for agent_id in agent_ids:
+            self.removed_at.pop(agent_id, None)
+        self.engine.reconfigure(queues, agents, ())
+        self.queue_ids, self.agent_ids = queue_ids, agent_ids
+        self.ever_queues |= set(queue_ids)
 
     # -- time ----------------------------------------------------------------------------------------
     @rule(seconds=st.sampled_from([1, 5, 10, 20, 30, 60, 120]))
@@ -211,7 +235,7 @@ class EngineMachine(RuleBasedStateMachine):
 
     @invariant()
     def no_ready_agent_idles_while_a_call_waits_in_their_queue(self) -> None:
-        for queue_id in self.queue_ids:
+        for queue_id in self.engine.queues:
             able = {a.agent_id for a in self.engine.agents.values() if a.can_take(queue_id)}
             assert self.engine.ready_agents(queue_id) == able, queue_id
             waiting = self.engine.waiting(queue_id)
@@ -221,7 +245,7 @@ class EngineMachine(RuleBasedStateMachine):
     @invariant()
     def every_queued_call_is_waiting_or_parked_for_a_busy_agent(self) -> None:
         now = self.clock.now()
-        waiting = {c.call_id for q in self.queue_ids for c in self.engine.waiting(q)}
+        waiting = {c.call_id for q in self.engine.queues for c in self.engine.waiting(q)}
         for call_id in self.calls_in(CallStage.QUEUED):
             call = self.engine.calls[call_id]
             if call_id in waiting:
@@ -273,7 +297,18 @@ class EngineMachine(RuleBasedStateMachine):
         for decisions in self.engine.decisions.values():
             for d in decisions:
                 assert d.chosen in {c.agent_id for c in d.candidates}, d
-                assert d.queue_id in self.engine.queues and d.reason
+                assert d.queue_id in self.ever_queues and d.reason
+
+    @invariant()
+    def an_agent_removed_by_the_administration_is_offered_and_dialled_nothing(self) -> None:
+        events = self.all_events()
+        for agent_id, since in self.removed_at.items():
+            for e in events[since:]:
+                assert not (isinstance(e, ev.CallOffered | ev.CallDialled) and e.agent_id == agent_id), e
+            agent = self.engine.agents.get(agent_id)
+            if agent is not None:
+                assert not agent.skills and not agent.signed_in, agent
+                assert agent.state in (AgentState.LOGGED_OUT, AgentState.PAUSED) or agent.on_call, agent
 
 
 EngineMachine.TestCase.settings = settings(
