@@ -228,12 +228,21 @@ def start_engine(container: Container, pbx: SimulatedPbx | None = None) -> Engin
         container.clock(),
         ZoneInfo(settings.timezone),
         wal=VAR / "engine" / "journal.wal",
+        upkeep=lambda: _recordings_upkeep(recordings),
         closes_on_stop=True,  # the simulated PBX's calls end with the engine
         uow_factory=container.uow_factory(),
         on_voicemail=store_voicemail,
         on_recording=store_recording,
         reload=reload_configuration(container),
     )
+
+
+def _recordings_upkeep(recordings: Any) -> dict[str, int]:
+    """Recordings that wait in the spool stored again (those kept in the engine's memory can only be
+    stored from here), and what still waits, for the heartbeat."""
+    recordings.retry_pending()
+    storage = recordings.storage()
+    return {"recordings_waiting": storage["waiting"], "recordings_in_memory": storage["in_memory"]}
 
 
 @main.command()

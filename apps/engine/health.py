@@ -34,6 +34,7 @@ PARTS = {
     "recordings": "storing call recordings",
     "voicemail": "storing voicemail",
     "commands": "receiving commands from the pages (bus)",
+    "upkeep": "upkeep (recordings waiting in the spool)",
 }
 
 
@@ -48,6 +49,7 @@ class EngineHealth:
         self.problems: dict[str, str] = {}  # part -> its last error, while it fails
         self.gauges: dict[str, int] = {}
         self._logged: dict[str, float] = {}
+        self.version = 0  # moves when a part begins or stops failing: the live view goes out anew
 
     def stepped(self) -> None:
         self.last_step = time.monotonic()
@@ -56,6 +58,8 @@ class EngineHealth:
         with self._lock:
             error = self.problems.pop(part, None)
             self._logged.pop(part, None)
+            if error is not None:
+                self.version += 1
         if error is not None:
             log.warning("%s works again (after %d failures)", PARTS.get(part, part), self.failures[part])
 
@@ -65,6 +69,8 @@ class EngineHealth:
         now = time.monotonic()
         with self._lock:
             self.failures[part] += 1
+            if part not in self.problems:
+                self.version += 1
             self.problems[part] = f"{type(error).__name__}: {error}"[:300]
             first = part not in self._logged
             due = first or now - self._logged[part] >= LOG_EVERY_S

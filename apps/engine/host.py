@@ -203,10 +203,12 @@ class EngineHost:
         reload_s: float = 10.0,
         wal: Path | None = None,
         closes_on_stop: bool = False,
+        upkeep: Callable[[], dict[str, int]] | None = None,
     ) -> None:
         """``wal``: the journal's write-ahead file (None: batches wait in memory only);
         ``closes_on_stop``: the PBX's calls end with the engine (the simulated PBX), so a stop ends
-        them and logs every agent out in the journal at once."""
+        them and logs every agent out in the journal at once; ``upkeep``: run with each reload
+        (e.g. storing recordings that wait in the spool), its figures go into the heartbeat."""
         self.engine, self._journal, self._bus, self._clock = engine, journal, bus, clock
         self.health = EngineHealth()
         self._publisher = Publisher(bus, self.health)
@@ -219,14 +221,14 @@ class EngineHost:
             handlers[ev.CallRecorded] = ("recordings", on_recording)
         self._handoffs = Handoffs(handlers, self.health)
         self._reload, self._reload_s, self._reloaded = reload, reload_s, time.monotonic()
-        self._closes_on_stop = closes_on_stop
+        self._closes_on_stop, self._upkeep = closes_on_stop, upkeep
         self.counters = LiveCounters(zone, self._thresholds())
         self._alerts = AlertWatch(uow_factory) if uow_factory is not None else None
         self._alerts_lock = threading.Lock()
         self._alerts_checked, self._alerts_changed = 0.0, False
         self.lock = threading.RLock()
         self._changed, self._published, self._pruned = True, 0.0, time.monotonic()
-        self._beat = 0.0
+        self._beat, self._health_seen = 0.0, 0
         self._started = False
         self._failed_steps = 0
         self._resend = False  # the bus is back: every desktop gets its state again
@@ -389,6 +391,13 @@ class EngineHost:
     def _run_reload(self, stop: threading.Event) -> None:
         while not stop.wait(max(0.0, self._reload_s - (time.monotonic() - self._reloaded))):
             self._reload_now()
+            if self._upkeep is not None:
+                try:
+                    for name, value in self._upkeep().items():
+                        self.health.gauge(name, value)
+                    self.health.ok("upkeep")
+                except Exception as error:
+                    self.health.failed("upkeep", error)
 
     def _thresholds(self) -> dict[int, int]:
         return {q.queue_id: q.sl_threshold_s for q in self.engine.queues.values()}
@@ -505,6 +514,8 @@ class EngineHost:
         LIVE_IDLE_S, and when an alert began or ended: alerts are checked every ALERTS_EVERY_S even
         when nothing happens, as a wait or a pause grows past its limit by itself."""
         elapsed = time.monotonic() - self._published
+        if self.health.version != self._health_seen:  # a part began or stopped failing: say so
+            self._health_seen, self._changed = self.health.version, True
         due = force or (self._changed and elapsed >= LIVE_EVERY_S) or elapsed >= LIVE_IDLE_S
         alerts_due = self._alerts is not None and time.monotonic() - self._alerts_checked >= ALERTS_EVERY_S
         if not due and not alerts_due:

@@ -42,7 +42,21 @@ def readyz() -> tuple[dict[str, object], int]:
             checks[name] = "unavailable"
     state, reasons, heartbeat = watch.state()
     checks["engine"] = state
+    recordings = _recordings()
+    checks["recordings"] = recordings.get("state", "unavailable")
     ready = all(v in ("ok", "degraded") for v in checks.values())
     engine = {"state": state, "reasons": reasons, "heartbeat": heartbeat}
     body = {"status": "ok" if ready else "unavailable", "checks": checks, "engine": engine}
-    return body, 200 if ready else 503
+    return {**body, "recordings": recordings}, 200 if ready else 503
+
+
+def _recordings() -> dict[str, object]:
+    """The recordings' store: ``degraded`` (still ready) when its free space is under the threshold
+    or recordings wait in the spool to be stored again (REC-02, GEN-03)."""
+    try:
+        storage = current_app.extensions["kc"].recordings().storage()
+    except Exception as error:
+        log.warning("readiness check recordings failed: %s", error)
+        return {"state": "degraded", "error": str(error)[:200]}
+    low = storage["space"] == "low" or storage["waiting"] > 0
+    return {"state": "degraded" if low else "ok", **storage}

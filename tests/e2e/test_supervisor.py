@@ -144,3 +144,18 @@ def test_a_closed_queue_says_so_and_when_it_opens_to_the_supervisor_and_the_agen
         screenshot(desk, "desktop-closed-queue")
     finally:
         agent_context.close()
+
+
+@pytest.mark.req("GEN-03", "RT-06")
+def test_a_failing_part_of_the_engine_is_said_in_words_on_the_live_view_until_it_works_again(
+    page, container, running_host
+):
+    open_supervisor(page)
+    banner = page.get_by_test_id("sup-engine")
+    expect(banner).to_be_hidden()
+    running_host.health.failed("journal", ConnectionError("the database is away"))
+    expect(banner).to_contain_text("KC pracuje s poruchou: ukládání do databáze", timeout=LIVE_MS)
+    expect(banner).to_contain_text("Hovory se dál směrují")
+    screenshot(page, "supervisor-engine-fault")
+    running_host.health.ok("journal")
+    expect(banner).to_be_hidden(timeout=LIVE_MS)

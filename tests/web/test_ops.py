@@ -17,6 +17,9 @@ def test_healthz_answers_without_sign_in(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
 
 
+READY = {"database": "ok", "bus": "ok", "engine": "ok", "recordings": "ok"}
+
+
 def heartbeat(container, *problems: str) -> None:
     """What a working engine host publishes every second, with ``problems`` failing."""
     health = EngineHealth()
@@ -30,12 +33,12 @@ def heartbeat(container, *problems: str) -> None:
 def test_readyz_checks_database_bus_and_the_engines_heartbeat(client, container):
     response = client.get("/readyz")
     assert response.status_code == 503  # no engine has been heard of
-    assert response.get_json()["checks"] == {"database": "ok", "bus": "ok", "engine": "down"}
+    assert response.get_json()["checks"] == {**READY, "engine": "down"}
     assert response.get_json()["engine"]["reasons"] == ["no heartbeat from the engine"]
     heartbeat(container)
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json()["checks"] == {"database": "ok", "bus": "ok", "engine": "ok"}
+    assert response.get_json()["checks"] == READY
     heartbeat(container, "journal")  # calls still routed, the journal waits: ready, and said so
     body = client.get("/readyz").get_json()
     assert body["checks"]["engine"] == "degraded" and body["status"] == "ok"
@@ -200,3 +203,17 @@ def test_a_path_cannot_break_the_log_line_or_pose_as_fields(client, log_lines):
     (line,) = log_lines()
     assert "GET /nothing%0A2026-01-01%2000:00:00,000%20INFO%20kc.web%20req=x%20user=admin" in line
     assert line.endswith(" 404")
+
+
+@pytest.mark.req("REC-02", "GEN-03")
+def test_readyz_says_when_recordings_wait_to_be_stored_or_their_disk_is_filling(client, container):
+    class Filling:
+        def storage(self) -> dict:
+            return {"space": "low", "free_bytes": 10, "total_bytes": 100, "threshold_bytes": 50,
+                    "waiting": 2, "in_memory": 0}  # fmt: skip
+
+    heartbeat(container)
+    container.recordings.override(providers.Object(Filling()))
+    body = client.get("/readyz").get_json()
+    assert body["checks"]["recordings"] == "degraded" and body["status"] == "ok"  # calls go on
+    assert body["recordings"]["waiting"] == 2 and body["recordings"]["space"] == "low"

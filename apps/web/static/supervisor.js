@@ -303,6 +303,18 @@ $("btn-force-log-out").addEventListener("click", () => {
 });
 for (const id of ["f-text", "f-state", "f-group", "f-active"]) $(id).addEventListener("input", renderAgents);
 
+// ---------------------------------------------------------------------------------- engine
+// The engine's heartbeat comes with every view (GEN-03): a part failing (the journal waiting for
+// the database, the bus, recordings…) is said in words while the calls go on.
+function renderEngine() {
+  const problems = Object.keys(S.view?.engine?.problems || {}).sort();
+  const banner = $("sup-engine");
+  banner.hidden = problems.length === 0;
+  banner.textContent = problems.length
+    ? t("engine_problems", { parts: problems.map((p) => t(`part.${p}`)).join(", ") })
+    : "";
+}
+
 // ---------------------------------------------------------------------------------- live
 function apply(message) {
   if (message.error) {
@@ -317,6 +329,7 @@ function apply(message) {
     drawing = false;
     $("sup-updated").textContent = t("updated", { time: timeFmt.format(new Date(S.view.at)) });
     root.dataset.updatedAt = S.view.at;
+    renderEngine();
     renderAlerts();
     renderQueues();
     renderAgents();
