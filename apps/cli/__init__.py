@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -49,8 +50,15 @@ def db_current() -> None:
 
 
 @main.command("check-config")
-def check_config() -> None:
-    """Validate every KC_* setting and reach the database and the bus."""
+@click.option(
+    "--engine-wait",
+    default=3.0,
+    show_default=True,
+    help="Seconds to listen for the engine's heartbeat on the bus (0: do not listen).",
+)
+def check_config(engine_wait: float) -> None:
+    """Validate every KC_* setting, reach the database and the bus, and say how the engine is
+    doing (its heartbeat; not a failure when no engine runs yet)."""
     container = _container()
     settings = container.settings()
     for option in OPTIONS:
@@ -68,7 +76,32 @@ def check_config() -> None:
         except Exception as error:  # report any failure in words the operator can act on
             click.echo(f"{name}: NOT reachable ({error})", err=True)
             failed = True
+    if engine_wait > 0 and not failed:
+        _say_engine(container, engine_wait)
     sys.exit(1 if failed else 0)
+
+
+def _say_engine(container: Any, wait_s: float) -> None:
+    """The engine's heartbeat in words, as /readyz and the supervisor's page have it."""
+    import threading
+    import time
+
+    from apps.engine.health import HEALTH_CHANNEL, judge
+
+    heard: list[dict[str, Any]] = []
+    came = threading.Event()
+    subscription = container.bus().subscribe(HEALTH_CHANNEL, lambda m: (heard.append(m), came.set()))
+    try:
+        started = time.monotonic()
+        came.wait(wait_s)
+        age = None if not heard else 0.0
+        state, reasons = judge(heard[-1] if heard else None, age)
+    finally:
+        subscription.close()
+    if not heard and container.settings().bus_url.startswith("memory"):
+        reasons = [*reasons, "the bus is in-process (memory://): only `kc demo` hears its own engine"]
+    waited = f" (listened {time.monotonic() - started:.1f} s)"
+    click.echo(f"engine: {state}{waited}" + "".join(f"\n  - {r}" for r in reasons))
 
 
 from apps.cli import audit, explain, recordings, serve, simulate, users  # noqa: E402  (subcommands register on main)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +12,8 @@ from dependency_injector import providers
 from apps.cli import main
 from apps.engine.health import HEALTH_CHANNEL, EngineHealth, judge
 from apps.settings import Settings, SettingsError
+from kc_adapters.redis_bus import RedisBus
+from tests.databases import REDIS_URL
 
 
 def test_healthz_answers_without_sign_in(client):
@@ -87,9 +90,40 @@ def test_kc_check_config_stops_on_a_wrong_setting(monkeypatch):
 def test_kc_check_config_reports_a_healthy_setup(monkeypatch, tmp_path):
     monkeypatch.setenv("KC_DATABASE_URL", f"sqlite:///{tmp_path / 'kc.sqlite3'}")
     monkeypatch.setenv("KC_SECRET_KEY", "s" * 40)
-    result = CliRunner().invoke(main, ["check-config"])
-    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["check-config", "--engine-wait", "0.2"])
+    assert result.exit_code == 0, result.output  # no engine yet is no wrong setting
     assert "database: reachable" in result.output and "KC_SECRET_KEY                ***" in result.output
+    assert "engine: down" in result.output and "no heartbeat from the engine" in result.output
+    assert "the bus is in-process (memory://)" in result.output
+
+
+@pytest.mark.req("GEN-03")
+def test_kc_check_config_says_how_the_engine_is_doing_from_its_heartbeat(monkeypatch, tmp_path):
+    monkeypatch.setenv("KC_DATABASE_URL", f"sqlite:///{tmp_path / 'kc.sqlite3'}")
+    monkeypatch.setenv("KC_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("KC_BUS_URL", REDIS_URL)
+    bus, beating = RedisBus(REDIS_URL), threading.Event()
+    health = EngineHealth()
+    health.failed("bus", ConnectionError("a moment ago"))
+    health.ok("bus")
+    health.failed("recordings", OSError(28, "No space left on device"))
+
+    def beat() -> None:
+        while not beating.wait(0.05):
+            health.stepped()
+            bus.publish(HEALTH_CHANNEL, health.plain(datetime.now(UTC)))
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        result = CliRunner().invoke(main, ["check-config", "--engine-wait", "5"])
+    finally:
+        beating.set()
+        thread.join()
+        bus.close()
+    assert result.exit_code == 0, result.output
+    assert "engine: degraded" in result.output
+    assert "storing call recordings: OSError: [Errno 28] No space left on device" in result.output
 
 
 @pytest.mark.req("SEC-03", "ADM-02")
