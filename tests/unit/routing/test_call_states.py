@@ -15,9 +15,11 @@ from hypothesis import strategies as st
 from kc_domain import transitions
 from kc_domain.errors import DomainError
 from kc_domain.routing import agent
+from kc_domain.routing import events as ev
 from kc_domain.routing.call import Call, CallEnd, CallStage, IllegalTransition
 
 from .fakes import CLAIMS, SALES, START
+from .test_desk import talking
 
 S = CallStage
 T = START
@@ -220,6 +222,18 @@ def test_finish_sets_the_final_stage_end_and_time_once():
     with pytest.raises(IllegalTransition):
         c.finish(CallEnd.COMPLETED, T)
     assert c.end == CallEnd.ABANDONED_RINGING
+
+
+@pytest.mark.req("IN-04")
+@pytest.mark.xfail(strict=True, reason="defect kept: a blind transfer to an agent keeps queued_at")
+def test_the_wait_after_a_blind_transfer_to_an_agent_is_counted_from_the_transfer():
+    """As it is for a transfer to a queue (test_transfer.py); today the first wait and talk count too."""
+    h, call = talking()
+    h.clock.advance(seconds=120)
+    h.engine.blind_transfer(1, call, "agent:2")
+    h.clock.advance(seconds=4)
+    h.engine.answer_call(2, call)
+    assert h.events(ev.CallAnswered)[-1].waited_s == 4
 
 
 STAGE_FIELDS = {"stage", "end", "ended_at", "queued_at", "offered_at", "answered_at", "agent_id"}
