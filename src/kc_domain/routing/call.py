@@ -157,12 +157,11 @@ class Call:
         self.talkers.append((now, agent_id))
         return S.ANSWERED
 
-    def hand_over(self) -> CallStage:
-        """Its agent transferred it to another agent: it waits to be offered to them. It keeps
-        ``queued_at``, so the next answer's wait includes the first talk (unlike ``start_over``);
-        kept as it was, see the xfail test in tests/unit/routing/test_call_states.py."""
+    def hand_over(self, now: datetime) -> CallStage:
+        """Its agent transferred it to another agent: it waits to be offered to them, its wait
+        counted from now (as after a transfer to a queue), not from its first queueing."""
         previous = self._move("be handed over", (S.ANSWERED,), S.QUEUED)
-        self.agent_id, self.answered_at = None, None
+        self.agent_id, self.answered_at, self.queued_at = None, None, now
         return previous
 
     def start_over(self) -> CallStage:

@@ -198,7 +198,7 @@ class AgentDesk:
         self._emit(ev.CallTransferred(now, call_id, agent_id, "agent", target.value))
         self._pbx.transfer(call_id, f"agent:{target.value}")
         self._finish_answered(call, None, "transfer to an agent")
-        call.hand_over()
+        call.hand_over(now)
         self._offer(call, other, "transfer", (), f"transferred by agent {agent_id}")
 
     def dial(self, agent_id: int, number: str) -> str:
