@@ -26,11 +26,11 @@ from apps.web.query_args import day_arg, whole_arg
 from apps.web.security import audit_denied, current_user, may, requires
 from apps.web.sight import check_agent, sight
 from kc_adapters.exports.csv import safe_row
-from kc_adapters.persistence import evaluation_search
 from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.recordings.evaluation import Criterion, Evaluation, Scoring
 from kc_domain.recordings.evaluation_service import EvaluationService
+from kc_ports.recording_search import EvaluationSearch
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 api = Blueprint("evaluations_api", __name__, url_prefix="/api/v1/evaluations")
@@ -44,8 +44,9 @@ def service() -> EvaluationService:
     return found
 
 
-def _engine() -> Any:
-    return current_app.extensions["kc"].database().engine
+def searched() -> EvaluationSearch:
+    found: EvaluationSearch = current_app.extensions["kc"].evaluation_search()
+    return found
 
 
 def clock_text(seconds: float) -> str:
@@ -194,8 +195,7 @@ def _listed() -> tuple[dict[str, str], list[FieldError], list[Any], int, bool]:
     first, last = _period(args, _today() - timedelta(days=LIST_DAYS - 1), errors)
     if errors:
         return args, errors, [], page, False
-    rows = evaluation_search.search(
-        _engine(),
+    rows = searched().search(
         since=_start(first),
         until=_start(last + timedelta(days=1)),
         agent_id=agent_id,
@@ -294,8 +294,7 @@ def _report_rows() -> tuple[dict[str, str], list[FieldError], list[Any]]:
     if errors:
         return args, errors, []
     check_agent(agent_id)  # ADM-06: 403 for an agent outside what the reader may see
-    found = evaluation_search.report(
-        _engine(),
+    found = searched().report(
         since=_start(first),
         until=_start(last + timedelta(days=1)),
         agent_id=agent_id,

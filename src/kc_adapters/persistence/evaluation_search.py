@@ -8,46 +8,28 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-import attrs
 import sqlalchemy as sa
 
-from kc_domain.recordings.evaluation import Score, TimelineNote
+from kc_ports.recording_search import AgentScore, EvaluationRow
 
 from .tables import evaluations, recordings, users
 from .uow import READ_ONLY
 
 
-@attrs.frozen
-class EvaluationRow:
-    id: int
-    recording_id: int
-    call_id: str
-    agent_id: int
-    agent_name: str
-    form_name: str
-    evaluator_id: int
-    evaluator_name: str
-    scores: tuple[Score, ...]
-    notes: tuple[TimelineNote, ...]
-    comment: str
-    score_percent: float
-    created_at: datetime
-    updated_at: datetime
-    call_started_at: datetime | None
-    duration_s: float | None
+class SqlEvaluationSearch:
+    """``EvaluationSearch`` aggregated in the database, on SQLite and PostgreSQL alike."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    def search(self, **query: Any) -> list[EvaluationRow]:
+        return _search(self._engine, **query)
+
+    def report(self, **query: Any) -> list[AgentScore]:
+        return _report(self._engine, **query)
 
 
-@attrs.frozen
-class AgentScore:
-    agent_id: int
-    agent_name: str
-    count: int
-    average: float
-    lowest: float
-    highest: float
-
-
-def search(
+def _search(
     engine: sa.Engine,
     *,
     since: datetime | None = None,
@@ -105,7 +87,7 @@ _EVALUATION_COLUMNS = (
 )
 
 
-def report(
+def _report(
     engine: sa.Engine,
     *,
     since: datetime,

@@ -9,41 +9,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import attrs
 import sqlalchemy as sa
 
 from kc_domain.identity.sight import Sight
+from kc_ports.recording_search import KINDS, NOTE_PREVIEW, SORTS, RecordingRow
 
 from .tables import call_categories, contact_records, interactions, note_versions, queues, recordings, users
 from .uow import READ_ONLY
-
-KINDS = ("inbound", "outbound", "lost", "not_connected")
-SORTS = ("started_at", "agent", "number", "duration", "queue_wait", "category", "queue", "note")
-NOTE_PREVIEW = 500  # characters of the note a row carries
-
-
-@attrs.frozen
-class RecordingRow:
-    id: int
-    call_id: str
-    started_at: datetime
-    duration_s: float
-    agent_id: int | None
-    agent_name: str
-    agent_number: str
-    queue_id: int | None
-    queue_name: str
-    queue_number: str
-    caller: str  # the other party: who called in, or the number an agent dialled
-    dialled: str
-    direction: str  # inbound, outbound ("" when the journal has no row for the call)
-    kind: str  # one of KINDS ("" without a journal row)
-    queue_wait_s: float | None
-    category_id: int | None
-    category_name: str
-    note: str
-    purged: bool
-    legal_hold: bool
 
 
 def _latest_note() -> sa.ScalarSelect[Any]:
@@ -70,7 +42,23 @@ def _kind() -> sa.ColumnElement[str]:
     )
 
 
-def search(
+class SqlRecordingSearch:
+    """``RecordingSearch`` in one SQL query per page, on SQLite and PostgreSQL alike."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    def search(self, **query: Any) -> tuple[int, list[RecordingRow]]:
+        return _search(self._engine, **query)
+
+    def find(self, recording_id: int) -> RecordingRow | None:
+        return _find(self._engine, recording_id)
+
+    def recorded_calls(self, call_ids: Iterable[str]) -> dict[str, list[int]]:
+        return _recorded_calls(self._engine, call_ids)
+
+
+def _search(
     engine: sa.Engine,
     *,
     since: datetime,
@@ -198,7 +186,7 @@ def _base() -> tuple[list[sa.ColumnElement[Any]], sa.FromClause, dict[str, sa.Co
     return columns, joined, {"note": note, "kind": kind_column, "agent": agent}
 
 
-def find(engine: sa.Engine, recording_id: int) -> RecordingRow | None:
+def _find(engine: sa.Engine, recording_id: int) -> RecordingRow | None:
     """One recording with its call's data (the recording's page), or None."""
     columns, joined, _ = _base()
     query = sa.select(*columns).select_from(joined).where(recordings.c.id == recording_id)
@@ -207,7 +195,7 @@ def find(engine: sa.Engine, recording_id: int) -> RecordingRow | None:
     return None if found is None else _row(found._mapping)
 
 
-def recorded_calls(engine: sa.Engine, call_ids: Iterable[str]) -> dict[str, list[int]]:
+def _recorded_calls(engine: sa.Engine, call_ids: Iterable[str]) -> dict[str, list[int]]:
     """Which of ``call_ids`` have recordings whose audio is kept (not purged), and their ids in
     order: for the pages that link a call's row to its recordings (REP-07, AG-14, CDB-03)."""
     wanted = sorted(set(call_ids))

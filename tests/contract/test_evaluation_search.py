@@ -1,5 +1,6 @@
-"""Reading evaluations (REC-07) on SQLite and PostgreSQL: the list with its filters and order, and
-the score report per agent over a period, on hand-made evaluations whose answers are written here."""
+"""The EvaluationSearch contract (REC-07) on the in-memory fake, SQLite and PostgreSQL: the list
+with its filters, order and paging, and the score report per agent over a period, on hand-made
+evaluations whose answers are written here."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from typing import Any
 
 import pytest
 
-from kc_adapters.persistence import Database
-from kc_adapters.persistence.evaluation_search import AgentScore, report, search
+from kc_adapters.memory.persistence import MemoryUnitOfWorkFactory
+from kc_adapters.memory.recording_search import MemoryEvaluationSearch
+from kc_adapters.persistence.evaluation_search import SqlEvaluationSearch
 from kc_domain.identity.model import User
 from kc_domain.recordings.evaluation import Criterion, Evaluation, Scale, Score, TimelineNote
 from kc_domain.recordings.model import Recording
+from kc_ports.persistence import UnitOfWorkFactory
+from kc_ports.recording_search import AgentScore, EvaluationSearch
 from tests.contract.conftest import open_database
 
 pytestmark = pytest.mark.req("REC-07")
@@ -23,21 +27,30 @@ MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 9:00 in Prague
 GREETING = Criterion("Pozdrav", Scale.POINTS, 5, 2)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    database, drop = open_database(str(request.param), tmp_path)
+@pytest.fixture
+def stores(backend: str, tmp_path: Path) -> Iterator[tuple[UnitOfWorkFactory, EvaluationSearch]]:
+    if backend == "memory":
+        uow_factory = MemoryUnitOfWorkFactory()
+        yield uow_factory, MemoryEvaluationSearch(uow_factory)
+        return
+    database, drop = open_database(backend, tmp_path)
     try:
-        yield database
+        yield database.uow_factory(), SqlEvaluationSearch(database.engine)
     finally:
         database.dispose()
         drop()
 
 
 @pytest.fixture
-def made(database: Database) -> dict[str, Any]:
+def evaluations(stores: tuple[UnitOfWorkFactory, EvaluationSearch]) -> EvaluationSearch:
+    return stores[1]
+
+
+@pytest.fixture
+def made(stores: tuple[UnitOfWorkFactory, EvaluationSearch]) -> dict[str, Any]:
     """Alfa evaluated three times (80 % Monday, 60 % Tuesday, 100 % a week later), Beta once (45 %
     Monday); the evaluator Cyril."""
-    with database.uow_factory()() as uow:
+    with stores[0]() as uow:
         alfa = uow.users.add(User("alfa", "Adam Alfa", agent_number="2101"))
         beta = uow.users.add(User("beta", "Bára Beta", agent_number="2102"))
         cyril = uow.users.add(User("cyril", "Cyril Hodnotitel"))
@@ -78,8 +91,8 @@ def made(database: Database) -> dict[str, Any]:
 WEEK = {"since": MONDAY - timedelta(hours=8), "until": MONDAY + timedelta(days=6)}
 
 
-def test_the_list_is_newest_first_with_the_agent_scores_notes_and_recording(database, made):
-    rows = search(database.engine, **WEEK)
+def test_the_list_is_newest_first_with_the_agent_scores_notes_and_recording(evaluations, made):
+    rows = evaluations.search(**WEEK)
 
     # e1 and e4 were made at the same instant: the later id first
     assert [r.id for r in rows] == [made["e2"], made["e4"], made["e1"]]
@@ -96,29 +109,28 @@ def test_the_list_is_newest_first_with_the_agent_scores_notes_and_recording(data
     assert first.created_at == MONDAY + timedelta(days=1, hours=2)
 
 
-def test_the_list_filters_by_agent_period_and_recording(database, made):
-    assert [r.id for r in search(database.engine, agent_id=made["alfa"])] == [
+def test_the_list_filters_by_agent_period_and_recording(evaluations, made):
+    assert [r.id for r in evaluations.search(agent_id=made["alfa"])] == [
         made["e3"],
         made["e2"],
         made["e1"],
     ]
-    assert [r.id for r in search(database.engine, agent_id=made["beta"], **WEEK)] == [made["e4"]]
-    assert [r.id for r in search(database.engine, recording_id=made["e3_recording"])] == [made["e3"]]
-    assert search(database.engine, since=MONDAY + timedelta(days=30)) == []
-    assert len(search(database.engine, limit=2)) == 2
+    assert [r.id for r in evaluations.search(agent_id=made["beta"], **WEEK)] == [made["e4"]]
+    assert [r.id for r in evaluations.search(recording_id=made["e3_recording"])] == [made["e3"]]
+    assert evaluations.search(since=MONDAY + timedelta(days=30)) == []
+    assert len(evaluations.search(limit=2)) == 2
 
 
-def test_the_report_gives_count_average_lowest_and_highest_per_agent_ordered_by_name(database, made):
-    assert report(database.engine, **WEEK) == [
+def test_the_report_gives_count_average_lowest_and_highest_per_agent_ordered_by_name(evaluations, made):
+    assert evaluations.report(**WEEK) == [
         AgentScore(made["alfa"], "Adam Alfa", 2, 70.0, 60.0, 80.0),
         AgentScore(made["beta"], "Bára Beta", 1, 45.0, 45.0, 45.0),
     ]
 
 
-def test_the_report_for_one_agent_and_a_longer_period(database, made):
-    whole = report(database.engine, since=MONDAY - timedelta(days=1), until=MONDAY + timedelta(days=8))
-    only_alfa = report(
-        database.engine,
+def test_the_report_for_one_agent_and_a_longer_period(evaluations, made):
+    whole = evaluations.report(since=MONDAY - timedelta(days=1), until=MONDAY + timedelta(days=8))
+    only_alfa = evaluations.report(
         since=MONDAY - timedelta(days=1),
         until=MONDAY + timedelta(days=8),
         agent_id=made["alfa"],
@@ -128,8 +140,29 @@ def test_the_report_for_one_agent_and_a_longer_period(database, made):
     assert [r.agent_name for r in whole] == ["Adam Alfa", "Bára Beta"]
 
 
-def test_the_period_is_half_open(database, made):
+def test_the_period_is_half_open(evaluations, made):
     exactly = MONDAY + timedelta(hours=2)  # e1 and e4 were made at this instant
 
-    assert report(database.engine, since=exactly, until=exactly + timedelta(seconds=1))[0].count == 1
-    assert report(database.engine, since=exactly - timedelta(seconds=1), until=exactly) == []
+    assert evaluations.report(since=exactly, until=exactly + timedelta(seconds=1))[0].count == 1
+    assert evaluations.report(since=exactly - timedelta(seconds=1), until=exactly) == []
+
+
+def test_the_list_and_the_report_keep_to_the_agents_a_reader_may_see(evaluations, made):
+    beta_only = {made["beta"]}
+
+    assert [r.id for r in evaluations.search(agent_ids=beta_only)] == [made["e4"]]
+    assert evaluations.search(agent_ids=set()) == []
+    assert evaluations.report(**WEEK, agent_ids=beta_only) == [
+        AgentScore(made["beta"], "Bára Beta", 1, 45.0, 45.0, 45.0)
+    ]
+    assert evaluations.report(**WEEK, agent_id=made["alfa"], agent_ids=beta_only) == []
+
+
+def test_the_list_pages_follow_each_other_newest_first(evaluations, made):
+    pages = [evaluations.search(limit=3, offset=offset) for offset in (0, 3, 6)]
+
+    assert [[r.id for r in page] for page in pages] == [
+        [made["e3"], made["e2"], made["e4"]],
+        [made["e1"]],
+        [],
+    ]
