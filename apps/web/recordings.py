@@ -42,7 +42,14 @@ from kc_domain.identity.roles import Permission
 from kc_domain.recordings.evaluation import Evaluation
 from kc_domain.recordings.model import Recording
 from kc_domain.recordings.service import HOLD_REASON_MAX, RecordingService
-from kc_ports.recording_search import KINDS, SORTS, RecordingRow, RecordingSearch
+from kc_ports.recording_search import (
+    KINDS,
+    SORTS,
+    EvaluationQuery,
+    RecordingQuery,
+    RecordingRow,
+    RecordingSearch,
+)
 
 bp = Blueprint("recordings", __name__, url_prefix="/recordings")
 
@@ -124,7 +131,9 @@ def index() -> ResponseReturnValue:
         return _render_index(args, errors, 0, [], 1), 422
     check_queue(query["queue_id"])  # ADM-06: 403 for a queue or an agent outside what the user may see
     check_agent(query["agent_id"])
-    total, rows = searched().search(**query, sight=sight(), offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    total, rows = searched().search(
+        RecordingQuery(**query, sight=sight(), offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    )
     return _render_index(args, {}, total, rows, page)
 
 
@@ -277,7 +286,7 @@ def _render_show(
         sheets = [evaluations.sheet_for_edit(editing)]
     else:
         sheets = evaluations.sheets_for_new(evaluations.service().active_forms()) if may_evaluate else []
-    done = evaluations.searched().search(recording_id=recording_id) if may_evaluate else []
+    done = evaluations.searched().search(EvaluationQuery(recording_id=recording_id)) if may_evaluate else []
     return render_template(
         "recordings/show.html",
         row=row,

@@ -4,7 +4,7 @@ with their agent and recording. The rows are read-only views, not entities."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
@@ -72,32 +72,58 @@ class AgentScore:
     highest: float
 
 
+@attrs.frozen
+class RecordingQuery:
+    """Recordings started in [since, until) matching every given filter, sorted and paged.
+
+    ``sight``: only calls it sees (``Sight.sees_call`` with the row's queue and agent); ``number``: a
+    substring of the caller's or dialled number; ``note_text``: a case-insensitive substring of the
+    latest note; ``kind``: one of KINDS; ``sort``: one of SORTS (ValueError otherwise), missing
+    values last, ties by the recording id in the same direction, so paging is stable."""
+
+    since: datetime
+    until: datetime
+    call_id: str = ""
+    agent_id: int | None = None
+    queue_id: int | None = None
+    sight: Sight | None = None
+    number: str = ""
+    category_id: int | None = None
+    kind: str | None = None
+    min_duration: float | None = None
+    max_duration: float | None = None
+    note_text: str = ""
+    sort: str = "started_at"
+    descending: bool = True
+    offset: int = 0
+    limit: int = 50
+
+    def __attrs_post_init__(self) -> None:
+        if self.sort not in SORTS:
+            raise ValueError(f"unknown sort {self.sort!r}")
+        if self.kind is not None and self.kind not in KINDS:
+            raise ValueError(f"unknown kind {self.kind!r}")
+
+
+@attrs.frozen
+class EvaluationQuery:
+    """Evaluations made in [since, until) (None: no bound) matching the filters, at most ``limit``
+    after skipping ``offset``; ``agent_ids``: only these agents' (None: any)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    agent_id: int | None = None
+    recording_id: int | None = None
+    agent_ids: frozenset[int] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(frozenset)
+    )
+    limit: int = 500
+    offset: int = 0
+
+
 class RecordingSearch(Protocol):
-    def search(
-        self,
-        *,
-        since: datetime,
-        until: datetime,
-        call_id: str = "",
-        agent_id: int | None = None,
-        queue_id: int | None = None,
-        sight: Sight | None = None,
-        number: str = "",
-        category_id: int | None = None,
-        kind: str | None = None,
-        min_duration: float | None = None,
-        max_duration: float | None = None,
-        note_text: str = "",
-        sort: str = "started_at",
-        descending: bool = True,
-        offset: int = 0,
-        limit: int = 50,
-    ) -> tuple[int, list[RecordingRow]]:
-        """Recordings started in [since, until) matching every given filter: the total and one page.
-        ``sight``: only calls it sees (``Sight.sees_call`` with the row's queue and agent);
-        ``number``: a substring of the caller's or dialled number; ``note_text``: a case-insensitive
-        substring of the latest note; ``kind``: one of KINDS; ``sort``: one of SORTS (ValueError
-        otherwise), missing values last, ties by the recording id in the same direction."""
+    def search(self, query: RecordingQuery) -> tuple[int, list[RecordingRow]]:
+        """The total of the recordings matching ``query`` and its page of them."""
 
     def find(self, recording_id: int) -> RecordingRow | None:
         """One recording with its call's data (the recording's page), or None."""
@@ -108,27 +134,10 @@ class RecordingSearch(Protocol):
 
 
 class EvaluationSearch(Protocol):
-    def search(
-        self,
-        *,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        agent_id: int | None = None,
-        recording_id: int | None = None,
-        agent_ids: Collection[int] | None = None,
-        limit: int = 500,
-        offset: int = 0,
-    ) -> list[EvaluationRow]:
-        """Evaluations made in [since, until) matching the filters, newest first (ties: the higher
-        id first), at most ``limit`` after skipping ``offset``; ``agent_ids``: only these agents'."""
+    def search(self, query: EvaluationQuery) -> list[EvaluationRow]:
+        """The evaluations ``query`` asks for, newest first (ties: the higher id first)."""
 
-    def report(
-        self,
-        *,
-        since: datetime,
-        until: datetime,
-        agent_id: int | None = None,
-        agent_ids: Collection[int] | None = None,
-    ) -> list[AgentScore]:
-        """Per agent evaluated in [since, until): the number of evaluations and the average, lowest
-        and highest score in percent; ordered by the agent's name, then id."""
+    def report(self, query: EvaluationQuery) -> list[AgentScore]:
+        """Per agent evaluated as ``query`` asks (its period and agents; its recording and paging
+        do not apply): the number of evaluations and the average, lowest and highest score in
+        percent; ordered by the agent's name, then id."""

@@ -18,7 +18,7 @@ from kc_domain.identity.model import User
 from kc_domain.recordings.evaluation import Criterion, Evaluation, Scale, Score, TimelineNote
 from kc_domain.recordings.model import Recording
 from kc_ports.persistence import UnitOfWorkFactory
-from kc_ports.recording_search import AgentScore, EvaluationSearch
+from kc_ports.recording_search import AgentScore, EvaluationQuery, EvaluationSearch
 from tests.contract.conftest import open_database
 
 pytestmark = pytest.mark.req("REC-07")
@@ -92,7 +92,7 @@ WEEK = {"since": MONDAY - timedelta(hours=8), "until": MONDAY + timedelta(days=6
 
 
 def test_the_list_is_newest_first_with_the_agent_scores_notes_and_recording(evaluations, made):
-    rows = evaluations.search(**WEEK)
+    rows = evaluations.search(EvaluationQuery(**WEEK))
 
     # e1 and e4 were made at the same instant: the later id first
     assert [r.id for r in rows] == [made["e2"], made["e4"], made["e1"]]
@@ -110,30 +110,36 @@ def test_the_list_is_newest_first_with_the_agent_scores_notes_and_recording(eval
 
 
 def test_the_list_filters_by_agent_period_and_recording(evaluations, made):
-    assert [r.id for r in evaluations.search(agent_id=made["alfa"])] == [
+    assert [r.id for r in evaluations.search(EvaluationQuery(agent_id=made["alfa"]))] == [
         made["e3"],
         made["e2"],
         made["e1"],
     ]
-    assert [r.id for r in evaluations.search(agent_id=made["beta"], **WEEK)] == [made["e4"]]
-    assert [r.id for r in evaluations.search(recording_id=made["e3_recording"])] == [made["e3"]]
-    assert evaluations.search(since=MONDAY + timedelta(days=30)) == []
-    assert len(evaluations.search(limit=2)) == 2
+    assert [r.id for r in evaluations.search(EvaluationQuery(agent_id=made["beta"], **WEEK))] == [made["e4"]]
+    assert [r.id for r in evaluations.search(EvaluationQuery(recording_id=made["e3_recording"]))] == [
+        made["e3"]
+    ]
+    assert evaluations.search(EvaluationQuery(since=MONDAY + timedelta(days=30))) == []
+    assert len(evaluations.search(EvaluationQuery(limit=2))) == 2
 
 
 def test_the_report_gives_count_average_lowest_and_highest_per_agent_ordered_by_name(evaluations, made):
-    assert evaluations.report(**WEEK) == [
+    assert evaluations.report(EvaluationQuery(**WEEK)) == [
         AgentScore(made["alfa"], "Adam Alfa", 2, 70.0, 60.0, 80.0),
         AgentScore(made["beta"], "Bára Beta", 1, 45.0, 45.0, 45.0),
     ]
 
 
 def test_the_report_for_one_agent_and_a_longer_period(evaluations, made):
-    whole = evaluations.report(since=MONDAY - timedelta(days=1), until=MONDAY + timedelta(days=8))
+    whole = evaluations.report(
+        EvaluationQuery(since=MONDAY - timedelta(days=1), until=MONDAY + timedelta(days=8))
+    )
     only_alfa = evaluations.report(
-        since=MONDAY - timedelta(days=1),
-        until=MONDAY + timedelta(days=8),
-        agent_id=made["alfa"],
+        EvaluationQuery(
+            since=MONDAY - timedelta(days=1),
+            until=MONDAY + timedelta(days=8),
+            agent_id=made["alfa"],
+        )
     )
 
     assert only_alfa == [AgentScore(made["alfa"], "Adam Alfa", 3, 80.0, 60.0, 100.0)]
@@ -143,23 +149,25 @@ def test_the_report_for_one_agent_and_a_longer_period(evaluations, made):
 def test_the_period_is_half_open(evaluations, made):
     exactly = MONDAY + timedelta(hours=2)  # e1 and e4 were made at this instant
 
-    assert evaluations.report(since=exactly, until=exactly + timedelta(seconds=1))[0].count == 1
-    assert evaluations.report(since=exactly - timedelta(seconds=1), until=exactly) == []
+    assert (
+        evaluations.report(EvaluationQuery(since=exactly, until=exactly + timedelta(seconds=1)))[0].count == 1
+    )
+    assert evaluations.report(EvaluationQuery(since=exactly - timedelta(seconds=1), until=exactly)) == []
 
 
 def test_the_list_and_the_report_keep_to_the_agents_a_reader_may_see(evaluations, made):
     beta_only = {made["beta"]}
 
-    assert [r.id for r in evaluations.search(agent_ids=beta_only)] == [made["e4"]]
-    assert evaluations.search(agent_ids=set()) == []
-    assert evaluations.report(**WEEK, agent_ids=beta_only) == [
+    assert [r.id for r in evaluations.search(EvaluationQuery(agent_ids=beta_only))] == [made["e4"]]
+    assert evaluations.search(EvaluationQuery(agent_ids=set())) == []
+    assert evaluations.report(EvaluationQuery(**WEEK, agent_ids=beta_only)) == [
         AgentScore(made["beta"], "Bára Beta", 1, 45.0, 45.0, 45.0)
     ]
-    assert evaluations.report(**WEEK, agent_id=made["alfa"], agent_ids=beta_only) == []
+    assert evaluations.report(EvaluationQuery(**WEEK, agent_id=made["alfa"], agent_ids=beta_only)) == []
 
 
 def test_the_list_pages_follow_each_other_newest_first(evaluations, made):
-    pages = [evaluations.search(limit=3, offset=offset) for offset in (0, 3, 6)]
+    pages = [evaluations.search(EvaluationQuery(limit=3, offset=offset)) for offset in (0, 3, 6)]
 
     assert [[r.id for r in page] for page in pages] == [
         [made["e3"], made["e2"], made["e4"]],

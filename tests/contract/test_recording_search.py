@@ -25,7 +25,7 @@ from kc_domain.recordings.model import Recording
 from kc_domain.routing import events as ev
 from kc_ports.journal import ContactJournal
 from kc_ports.persistence import UnitOfWorkFactory
-from kc_ports.recording_search import RecordingSearch
+from kc_ports.recording_search import RecordingQuery, RecordingSearch
 from tests.contract.conftest import open_database
 
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 9:00 in Prague
@@ -146,7 +146,7 @@ def day(stores: Stores) -> dict[str, Any]:
 
 def names(day: dict[str, Any], search: RecordingSearch, **query: Any) -> list[str]:
     by_id = {v: k for k, v in day["ids"].items()}
-    _, rows = search.search(**{**DAY, **query})
+    _, rows = search.search(RecordingQuery(**{**DAY, **query}))
     return [by_id[row.id] for row in rows]
 
 
@@ -170,7 +170,7 @@ def test_sorted_by_every_column_both_ways(search, day):
     assert order("note", False) == ["rec1", "rec7", "rec2", "rec3", "rec4", "rec5", "rec6"]
     assert order("note", True) == ["rec2", "rec7", "rec1", "rec6", "rec5", "rec4", "rec3"]
     with pytest.raises(ValueError, match="sort"):
-        search.search(**DAY, sort="colour")
+        search.search(RecordingQuery(**DAY, sort="colour"))
 
 
 @pytest.mark.req("REC-02", "REC-06")
@@ -196,15 +196,15 @@ def test_filters(search, day):
     assert found(call_id="c1") == ["rec7", "rec1"]
     assert found(agent_id=day["b"], kind="inbound") == ["rec7", "rec2"]
     everything = {**DAY, "since": MONDAY - timedelta(days=2)}
-    total, rows = search.search(**everything, call_id="old")
+    total, rows = search.search(RecordingQuery(**everything, call_id="old"))
     assert total == 1 and rows[0].id == day["ids"]["rec8"]
     with pytest.raises(ValueError, match="kind"):
-        search.search(**DAY, kind="internal")
+        search.search(RecordingQuery(**DAY, kind="internal"))
 
 
 @pytest.mark.req("REC-02", "REC-06")
 def test_rows_carry_the_calls_data_and_pages_count_the_total(search, day):
-    total, rows = search.search(**DAY, offset=3, limit=3)
+    total, rows = search.search(RecordingQuery(**DAY, offset=3, limit=3))
     assert total == 7 and [r.id for r in rows] == [day["ids"][n] for n in ("rec3", "rec7", "rec2")]
     rec3, rec7, rec2 = rows
     assert (rec3.kind, rec3.direction, rec3.caller, rec3.agent_name, rec3.legal_hold) == (
@@ -232,7 +232,7 @@ def test_rows_carry_the_calls_data_and_pages_count_the_total(search, day):
     purged = search.find(day["ids"]["rec6"])
     assert purged is not None and purged.purged and purged.kind == "" and purged.agent_name == "Adam Alfa"
     assert search.find(999999) is None
-    assert search.search(**DAY, offset=6, limit=50)[1][0].id == day["ids"]["rec1"]
+    assert search.search(RecordingQuery(**DAY, offset=6, limit=50))[1][0].id == day["ids"]["rec1"]
 
 
 @pytest.mark.req("REC-02")
@@ -271,4 +271,4 @@ def test_pages_follow_each_other_without_gaps_or_repeats(search, day, sort):
     pages = [names(day, search, sort=sort, descending=False, offset=o, limit=3) for o in (0, 3, 6)]
 
     assert [name for page in pages for name in page] == whole
-    assert search.search(**DAY, offset=7, limit=3) == (7, [])
+    assert search.search(RecordingQuery(**DAY, offset=7, limit=3)) == (7, [])

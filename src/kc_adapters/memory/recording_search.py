@@ -4,21 +4,19 @@ fakes for the tests and the demo, answering as the SQL queries do (``tests/contr
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
-from datetime import datetime
 from typing import Any
 
-from kc_domain.identity.sight import Sight
 from kc_domain.recordings.evaluation import Evaluation
 from kc_domain.recordings.model import Recording
 from kc_domain.routing.projection import Interaction
 from kc_ports.journal import ContactJournal
 from kc_ports.persistence import UnitOfWork, UnitOfWorkFactory
 from kc_ports.recording_search import (
-    KINDS,
     NOTE_PREVIEW,
-    SORTS,
     AgentScore,
+    EvaluationQuery,
     EvaluationRow,
+    RecordingQuery,
     RecordingRow,
 )
 
@@ -39,50 +37,28 @@ class MemoryRecordingSearch:
     def __init__(self, uow_factory: UnitOfWorkFactory, journal: ContactJournal) -> None:
         self._uow_factory, self._journal = uow_factory, journal
 
-    def search(
-        self,
-        *,
-        since: datetime,
-        until: datetime,
-        call_id: str = "",
-        agent_id: int | None = None,
-        queue_id: int | None = None,
-        sight: Sight | None = None,
-        number: str = "",
-        category_id: int | None = None,
-        kind: str | None = None,
-        min_duration: float | None = None,
-        max_duration: float | None = None,
-        note_text: str = "",
-        sort: str = "started_at",
-        descending: bool = True,
-        offset: int = 0,
-        limit: int = 50,
-    ) -> tuple[int, list[RecordingRow]]:
-        if sort not in SORTS:
-            raise ValueError(f"unknown sort {sort!r}")
-        if kind is not None and kind not in KINDS:
-            raise ValueError(f"unknown kind {kind!r}")
-        wanted = note_text.casefold()
+    def search(self, query: RecordingQuery) -> tuple[int, list[RecordingRow]]:
+        q, sight = query, query.sight
+        wanted = q.note_text.casefold()
         tests: list[Callable[[RecordingRow, str | None], bool]] = [
-            lambda r, _n: since <= r.started_at < until,
-            lambda r, _n: not call_id or r.call_id == call_id,
-            lambda r, _n: agent_id is None or r.agent_id == agent_id,
-            lambda r, _n: queue_id is None or r.queue_id == queue_id,
+            lambda r, _n: q.since <= r.started_at < q.until,
+            lambda r, _n: not q.call_id or r.call_id == q.call_id,
+            lambda r, _n: q.agent_id is None or r.agent_id == q.agent_id,
+            lambda r, _n: q.queue_id is None or r.queue_id == q.queue_id,
             lambda r, _n: sight is None or sight.sees_call(r.queue_id, [r.agent_id]),
-            lambda r, _n: not number or number in r.caller or number in r.dialled,
-            lambda r, _n: category_id is None or r.category_id == category_id,
-            lambda r, _n: kind is None or r.kind == kind,
-            lambda r, _n: min_duration is None or r.duration_s >= min_duration,
-            lambda r, _n: max_duration is None or r.duration_s <= max_duration,
+            lambda r, _n: not q.number or q.number in r.caller or q.number in r.dialled,
+            lambda r, _n: q.category_id is None or r.category_id == q.category_id,
+            lambda r, _n: q.kind is None or r.kind == q.kind,
+            lambda r, _n: q.min_duration is None or r.duration_s >= q.min_duration,
+            lambda r, _n: q.max_duration is None or r.duration_s <= q.max_duration,
             lambda _r, note: not wanted or wanted in (note or "").casefold(),
         ]
         found = [(row, note) for row, note in self._rows() if all(test(row, note) for test in tests)]
-        key = _SORT_KEYS[sort]
-        found.sort(key=lambda pair: pair[0].id, reverse=descending)
-        found.sort(key=lambda pair: _nulls_last(key(*pair), descending), reverse=descending)
-        page = found[max(offset, 0) : max(offset, 0) + max(limit, 0)]
-        return len(found), [row for row, _note in page]
+        key = _SORT_KEYS[q.sort]
+        found.sort(key=lambda pair: pair[0].id, reverse=q.descending)
+        found.sort(key=lambda pair: _nulls_last(key(*pair), q.descending), reverse=q.descending)
+        start = max(q.offset, 0)
+        return len(found), [row for row, _note in found[start : start + max(q.limit, 0)]]
 
     def find(self, recording_id: int) -> RecordingRow | None:
         return next((row for row, _note in self._rows() if row.id == recording_id), None)
@@ -172,28 +148,19 @@ class MemoryEvaluationSearch:
     def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
         self._uow_factory = uow_factory
 
-    def search(
-        self,
-        *,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        agent_id: int | None = None,
-        recording_id: int | None = None,
-        agent_ids: Collection[int] | None = None,
-        limit: int = 500,
-        offset: int = 0,
-    ) -> list[EvaluationRow]:
+    def search(self, wanted: EvaluationQuery) -> list[EvaluationRow]:
         with self._uow_factory() as uow:
             names = {u.id: u.full_name for u in uow.users.list()}
             recordings = {r.id: r for r in uow.recordings.list()}
             found = [
                 e
-                for e in _evaluations(uow, since, until, agent_id, agent_ids)
-                if recording_id is None or e.recording_id == recording_id
+                for e in _evaluations(uow, wanted)
+                if wanted.recording_id is None or e.recording_id == wanted.recording_id
             ]
         found.sort(key=lambda e: (e.created_at, e.id or 0), reverse=True)
         rows = []
-        for e in found[max(offset, 0) : max(offset, 0) + max(limit, 0)]:
+        start = max(wanted.offset, 0)
+        for e in found[start : start + max(wanted.limit, 0)]:
             recording = recordings.get(e.recording_id)
             rows.append(
                 EvaluationRow(
@@ -217,18 +184,11 @@ class MemoryEvaluationSearch:
             )
         return rows
 
-    def report(
-        self,
-        *,
-        since: datetime,
-        until: datetime,
-        agent_id: int | None = None,
-        agent_ids: Collection[int] | None = None,
-    ) -> list[AgentScore]:
+    def report(self, wanted: EvaluationQuery) -> list[AgentScore]:
         with self._uow_factory() as uow:
             names = {u.id: u.full_name for u in uow.users.list()}
             by_agent: dict[int, list[float]] = {}
-            for e in _evaluations(uow, since, until, agent_id, agent_ids):
+            for e in _evaluations(uow, wanted):
                 by_agent.setdefault(e.agent_id, []).append(e.score_percent)
         scores = [
             AgentScore(a, names.get(a, ""), len(s), round(sum(s) / len(s), 1), min(s), max(s))
@@ -237,13 +197,9 @@ class MemoryEvaluationSearch:
         return sorted(scores, key=lambda s: (s.agent_name, s.agent_id))
 
 
-def _evaluations(
-    uow: UnitOfWork,
-    since: datetime | None,
-    until: datetime | None,
-    agent_id: int | None,
-    agent_ids: Collection[int] | None,
-) -> list[Evaluation]:
+def _evaluations(uow: UnitOfWork, wanted: EvaluationQuery) -> list[Evaluation]:
+    """The evaluations in the query's period, of its agents."""
+    since, until, agent_id, agent_ids = wanted.since, wanted.until, wanted.agent_id, wanted.agent_ids
     return [
         e
         for e in uow.evaluations.list()
