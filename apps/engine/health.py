@@ -102,6 +102,20 @@ class EngineHealth:
             }
 
 
+STOP_WAIT_S = 20.0  # how long a stop waits for each of the host's threads
+
+
+def joined(thread: threading.Thread, name: str, timeout: float = STOP_WAIT_S) -> bool:
+    """Wait for a thread of the host at a stop, at most ``timeout``; a thread still busy then (e.g.
+    a service that hangs) is named in the log and left behind (they are daemons), so that a stop
+    always ends: what the journal has not got stays in its write-ahead file."""
+    thread.join(timeout)
+    if thread.is_alive():
+        log.error("stopping: %s did not finish within %.0f s; left behind", name, timeout)
+        return False
+    return True
+
+
 def judge(heartbeat: dict[str, Any] | None, received_age_s: float | None) -> tuple[str, list[str]]:
     """A heartbeat as operators read it: ``ok``, ``degraded`` (working, some part failing: calls
     are still routed) or ``down`` (no heartbeat, a stale one, or the engine's step failing), with

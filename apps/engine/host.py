@@ -34,7 +34,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apps.engine.alerting import AlertWatch
-from apps.engine.health import HEALTH_CHANNEL, HEARTBEAT_EVERY_S, EngineHealth
+from apps.engine.health import HEALTH_CHANNEL, HEARTBEAT_EVERY_S, EngineHealth, joined
 from apps.engine.outbox import JournalOutbox
 from apps.engine.publisher import Publisher
 from kc_domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -164,7 +164,7 @@ class Handoffs:
 
     def join(self) -> None:
         if self._thread is not None:
-            self._thread.join()
+            joined(self._thread, "handing over recordings and voicemail")
             self._thread = None
 
     def backlog(self) -> int:
@@ -299,8 +299,8 @@ class EngineHost:
                     subscription.close()
                 except Exception:
                     log.exception("closing the command subscription failed")
-            live.join()
-            reload.join()
+            joined(live, "the live view")
+            joined(reload, "reading the configuration")
             self._handoffs.join()
             self._outbox.join()
             self._publisher.join()

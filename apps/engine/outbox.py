@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from apps.engine.health import EngineHealth
+from apps.engine.health import EngineHealth, joined
 from kc_domain.callbacks.model import CallbackRequest
 from kc_domain.routing.events import Event, event_from_plain, event_to_plain
 from kc_domain.routing.policy import Decision, decision_from_plain, decision_to_plain
@@ -156,7 +156,8 @@ class JournalOutbox:
     def join(self) -> None:
         """Wait until every batch put is in the journal (after ``stop`` was set)."""
         if self._thread is not None:
-            self._thread.join()
+            if not joined(self._thread, "writing the journal"):
+                return  # the writer still holds the file; what it lacks stays there for the next start
             self._thread = None
         if self._wal is not None:
             self._wal.close()

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from apps.engine.health import EngineHealth
+from apps.engine.health import EngineHealth, joined
 from kc_ports.bus import EventBus
 
 LIMIT = 20_000
@@ -47,7 +47,7 @@ class Publisher:
         if self._thread is not None:
             with self._wake:
                 self._wake.notify()
-            self._thread.join()
+            joined(self._thread, "sending messages (the bus)")
             self._thread = None
 
     @property

@@ -93,7 +93,7 @@ def logged(caplog: pytest.LogCaptureFixture, text: str) -> Callable[[], bool]:
 
 
 def first_message(socket: SocketClient) -> str:
-    message = socket.receive(timeout=10)
+    message = socket.receive(timeout=30)
     assert isinstance(message, str), "the socket sends what it has at once"
     return message
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from apps.engine.outbox import read_wal
-from tests.faults.checks import PRAGUE, answered_between, journal_problems, missing_events
+from tests.faults.checks import PRAGUE, answered_between, calls_since, journal_problems, missing_events
 from tests.faults.conftest import database_url
 from tests.faults.harness import Heartbeats, wait_until
 
@@ -61,6 +61,8 @@ def test_given_busy_traffic_when_postgresql_is_away_20_s_then_calls_are_answered
     assert engine.signal(signal.SIGTERM) == 0, engine.log()
     assert "kc engine: stopped" in engine.log() and "not written" not in engine.log()
     assert answered_between(journal, since, down_at, up_at), "no call was answered during the outage"
+    arrived = [r for r in calls_since(journal, since) if r.arrived_at and down_at <= r.arrived_at <= up_at]
+    assert arrived and [r.call_id for r in arrived if r.queued_at is None] == []  # routed all the same
     numbers = [number for number, _events, _decisions in waiting]
     assert numbers and numbers == list(range(numbers[0], numbers[-1] + 1))  # in order, none missing
     assert journal.recorded_through() >= numbers[-1]

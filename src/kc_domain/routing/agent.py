@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import attrs
 
-from kc_domain.errors import DomainError
+from kc_domain import transitions
 
 
 class AgentState(StrEnum):
@@ -26,10 +26,12 @@ RONA_PAUSE = "RONA"
 """Pause code set by the engine when an agent lets a call ring unanswered."""
 
 
-class IllegalTransition(DomainError):
+class IllegalTransition(transitions.IllegalTransition):
+    """The agent's: ``agent_id`` says whose."""
+
     def __init__(self, agent_id: int, state: AgentState, action: str) -> None:
-        self.agent_id, self.state, self.action = agent_id, state, action
-        super().__init__(f"agent {agent_id} cannot {action} while {state.value}")
+        self.agent_id = agent_id
+        super().__init__(f"agent {agent_id}", state, action)
 
 
 @attrs.frozen

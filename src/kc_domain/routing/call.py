@@ -7,6 +7,8 @@ from enum import StrEnum
 
 import attrs
 
+from kc_domain import transitions
+
 
 class CallStage(StrEnum):
     ARRIVED = "arrived"  # before the IVR
@@ -47,6 +49,19 @@ ABANDONED_AT = {
 
 TALKER_GRACE = timedelta(seconds=1)
 
+S = CallStage
+WAITING = frozenset({S.ARRIVED, S.IVR, S.QUEUED})  # may be (re)queued or walk an IVR tree
+LEFT_IN_THE_FLOW = frozenset({S.IVR, S.QUEUED})  # a key or an IVR outcome takes it to voicemail or a callback
+LIVE = frozenset(S) - {S.ENDED}
+
+
+class IllegalTransition(transitions.IllegalTransition):
+    """The call's: ``call_id`` says which."""
+
+    def __init__(self, call_id: str, stage: CallStage, action: str) -> None:
+        self.call_id = call_id
+        super().__init__(f"call {call_id}", stage, action)
+
 
 @attrs.define(eq=False)
 class Call:
@@ -86,6 +101,106 @@ class Call:
     end: CallEnd | None = None
     ended_at: datetime | None = None
 
+    # -- transitions: each checks the stages it may come from and returns the one it left ----------
+    def enter_ivr(self) -> CallStage:
+        """A new call's tree, a jump to another tree, or an overflow to one."""
+        return self._move("enter the IVR", WAITING, S.IVR)
+
+    def queue(self, queue_id: int, now: datetime) -> CallStage:
+        """Waits in ``queue_id``; an overflow to another queue keeps the time it first queued."""
+        previous = self._move("queue", WAITING, S.QUEUED)
+        self.queue_id = queue_id
+        self.queued_at = self.queued_at or now
+        return previous
+
+    def offer(self, agent_id: int, now: datetime) -> CallStage:
+        previous = self._move("ring an agent", (S.QUEUED,), S.RINGING)
+        self.agent_id, self.offered_at = agent_id, now
+        return previous
+
+    def ring_no_answer(self) -> CallStage:
+        """The offered agent let it ring out: back to waiting, counted."""
+        previous = self._move("ring out", (S.RINGING,), S.QUEUED)
+        self.agent_id = None
+        self.rona_count += 1
+        return previous
+
+    def answer(self, agent_id: int, now: datetime) -> CallStage:
+        self._require("answer", (S.RINGING,))
+        if agent_id != self.agent_id:
+            raise IllegalTransition(
+                self.call_id, self.stage, f"answer by {agent_id} (offered {self.agent_id})"
+            )
+        self.stage, self.answered_at = S.ANSWERED, now
+        self.talkers.append((now, agent_id))
+        return S.RINGING
+
+    def dial(self, agent_id: int, queue_id: int | None, now: datetime) -> CallStage:
+        """Outbound: KC rings the agent's phone first, as if the call had been offered to her."""
+        previous = self._move("dial", (S.ARRIVED,), S.RINGING)
+        self.direction, self.queue_id, self.queued_at = "outbound", queue_id, now
+        self.agent_id, self.offered_at = agent_id, now
+        return previous
+
+    def connect(self) -> CallStage:
+        """Outbound: the called party answered the agent's call."""
+        self._require("connect", (S.ANSWERED,))
+        if self.direction != "outbound" or self.connected:
+            raise IllegalTransition(self.call_id, self.stage, "connect an inbound or connected call")
+        self.connected = True
+        return S.ANSWERED
+
+    def take_over(self, agent_id: int, now: datetime) -> CallStage:
+        """Another agent carries on with the caller (a transfer after consultation)."""
+        self._require("change its agent", (S.ANSWERED,))
+        self.agent_id = agent_id
+        self.talkers.append((now, agent_id))
+        return S.ANSWERED
+
+    def hand_over(self) -> CallStage:
+        """Its agent transferred it to another agent: it waits to be offered to them. It keeps
+        ``queued_at``, so the next answer's wait includes the first talk (unlike ``start_over``);
+        kept as it was, see the xfail test in tests/unit/routing/test_call_states.py."""
+        previous = self._move("be handed over", (S.ANSWERED,), S.QUEUED)
+        self.agent_id, self.answered_at = None, None
+        return previous
+
+    def start_over(self) -> CallStage:
+        """Its agent transferred it to a queue: it queues there as if it had just arrived."""
+        previous = self._move("start over", (S.ANSWERED,), S.ARRIVED)
+        self.agent_id, self.answered_at, self.queued_at = None, None, None
+        return previous
+
+    def ask_callback(self) -> CallStage:
+        """The caller asked for a callback and keys in the preferred time."""
+        previous = self._move("ask for a callback", LEFT_IN_THE_FLOW, S.CALLBACK)
+        self.keyed = ""
+        return previous
+
+    def to_voicemail(self, queue_id: int | None) -> CallStage:
+        previous = self._move("go to voicemail", LEFT_IN_THE_FLOW, S.VOICEMAIL)
+        if queue_id is not None:
+            self.queue_id = queue_id
+        return previous
+
+    def finish(self, end: CallEnd, now: datetime) -> CallStage:
+        """The one place a call gets its final stage."""
+        previous = self._move("end", LIVE, S.ENDED)
+        self.end, self.ended_at = end, now
+        return previous
+
+    def _require(self, action: str, stages: frozenset[CallStage] | tuple[CallStage, ...]) -> None:
+        if self.stage not in stages:
+            raise IllegalTransition(self.call_id, self.stage, action)
+
+    def _move(
+        self, action: str, stages: frozenset[CallStage] | tuple[CallStage, ...], stage: CallStage
+    ) -> CallStage:
+        self._require(action, stages)
+        previous, self.stage = self.stage, stage
+        return previous
+
+    # -- queries -----------------------------------------------------------------------------------
     def talker_at(self, at: datetime) -> int | None:
         """The agent who talked with the caller at ``at``, the start of a recorded stretch (with a
         second's grace for the PBX's clock), so that each stretch is credited to the agent who talked

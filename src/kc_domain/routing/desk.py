@@ -170,8 +170,7 @@ class AgentDesk:
         self._emit(ev.CallTransferred(now, call_id, agent_id, "agent", str(other_id)))
         call.consulting, call.consult_agent_id, call.held, call.conference = "", None, False, False
         self._finish_answered(call, None, "transfer after consultation")
-        call.agent_id = other_id  # the consulted agent carries on with the caller
-        call.talkers.append((now, other_id))
+        call.take_over(other_id, now)  # the consulted agent carries on with the caller
         self._start_recording(call)  # a stretch of their own
 
     def conference(self, agent_id: int, call_id: str) -> None:
@@ -199,7 +198,7 @@ class AgentDesk:
         self._emit(ev.CallTransferred(now, call_id, agent_id, "agent", target.value))
         self._pbx.transfer(call_id, f"agent:{target.value}")
         self._finish_answered(call, None, "transfer to an agent")
-        call.stage, call.agent_id, call.answered_at = CallStage.QUEUED, None, None
+        call.hand_over()
         self._offer(call, other, "transfer", (), f"transferred by agent {agent_id}")
 
     def dial(self, agent_id: int, number: str) -> str:

@@ -216,20 +216,9 @@ class CallbackDialler:
         # the call keeps its request in callback_id
         call_id = f"{'cb' if callback_id else 'out'}-{self._new_id()}"
         call = Call(
-            call_id,
-            number,
-            number,
-            now,
-            self._seq,
-            stage=CallStage.RINGING,
-            queue_id=queue_id,
-            queued_at=now,
-            agent_id=agent.agent_id,
-            offered_at=now,
-            direction="outbound",
-            callback_id=callback_id,
-            placed_by_agent=by_agent,
+            call_id, number, number, now, self._seq, callback_id=callback_id, placed_by_agent=by_agent
         )
+        call.dial(agent.agent_id, queue_id, now)
         self.calls[call_id] = call
         self._not_ready(agent)
         previous = agent.state
@@ -246,7 +235,7 @@ class CallbackDialler:
         call = self.calls.get(call_id)
         if call is None or call.direction != "outbound" or call.stage != CallStage.ANSWERED or call.connected:
             return
-        call.connected = True
+        call.connect()
         self._emit(ev.CallConnected(self._clock.now(), call_id))
         self._start_recording(call)
 

@@ -259,12 +259,10 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision, Reconfigu
         previous = agent.answer(call_id, now)
         self._agent_changed(agent, previous, now, call_id)  # her busy interval names the call
         self._timers.disarm("rona", call_id)
-        call.talkers.append((now, agent_id))
+        call.answer(agent_id, now)
         if call.direction == "outbound":  # the agent's phone is off-hook; the PBX dials the customer
-            call.stage, call.answered_at = CallStage.ANSWERED, now
             return
         self._timers.disarm("max_wait", call_id)
-        call.stage, call.answered_at = CallStage.ANSWERED, now
         if call.caller:  # a withheld number is nobody's in particular (IN-13)
             self._last_agent[call.caller] = agent_id
         assert call.queue_id is not None and call.queued_at is not None
@@ -321,7 +319,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision, Reconfigu
         self._emit(ev.CallTransferred(now, call_id, call.agent_id, kind, target))
         if kind == "queue":
             self._finish_answered(call, None, "transfer")
-            call.stage, call.agent_id, call.answered_at, call.queued_at = CallStage.ARRIVED, None, None, None
+            call.start_over()
             return self._enqueue(call, int(target), "transfer", sticky=False)
         self._leaving_for(call, target)
         self._pbx.transfer(call_id, target)
@@ -473,8 +471,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision, Reconfigu
     # == routing ====================================================================================
     def _enqueue(self, call: Call, queue_id: int, rule: str, *, sticky: bool = True) -> None:
         now, queue = self._clock.now(), self.queues[queue_id]
-        call.queue_id, call.stage = queue_id, CallStage.QUEUED
-        call.queued_at = call.queued_at or now
+        call.queue(queue_id, now)
         self._emit(ev.CallQueued(now, call.call_id, queue_id, call.priority, rule))
         if not queue.hours.is_open(now, self._zone, self._holidays):
             return self._overflow(call, "closed")
@@ -569,7 +566,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision, Reconfigu
         assert call.queue_id is not None
         self._not_ready(agent)
         self._agent_changed(agent, agent.reserve(call.call_id, now), now, call.call_id)
-        call.stage, call.agent_id, call.offered_at = CallStage.RINGING, agent.agent_id, now
+        call.offer(agent.agent_id, now)
         self._last_served[call.queue_id] = agent.agent_id
         decision = Decision(call.call_id, now, call.queue_id, rule, agent.agent_id, pool, reason)
         self.decisions.setdefault(call.call_id, []).append(decision)
@@ -619,8 +616,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision, Reconfigu
         self._pbx.cancel_ring(call_id, agent.agent_id)
         self._emit(ev.CallRingNoAnswer(now, call_id, agent.agent_id))
         self._agent_changed(agent, agent.ring_no_answer(now), now, call_id, "ring_no_answer")
-        call.rona_count += 1
-        call.stage, call.agent_id = CallStage.QUEUED, None
+        call.ring_no_answer()
         if call.max_wait_until is not None and now >= call.max_wait_until:
             return self._overflow(call, "max_wait")  # the limit passed while it rang
         self._offer_to_best_agent(call, now) or self._push(call)
@@ -749,7 +745,7 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision, Reconfigu
         self._unpark_or_pop(call)
         for kind in ("rona", "max_wait", "sticky", "ivr", "announce", "keyin"):
             self._timers.disarm(kind, call.call_id)
-        call.stage, call.end, call.ended_at = CallStage.ENDED, end, now
+        call.finish(end, now)
         self._emit(ev.CallEnded(now, call.call_id, end.value, call.queue_id, call.agent_id, cause))
 
     def _not_ready(self, agent: Agent) -> None:

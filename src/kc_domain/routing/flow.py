@@ -198,7 +198,7 @@ class CallFlow:
     def _start_ivr(self, call: Call, tree: IvrTree) -> None:
         now = self._clock.now()
         self._answer(call)
-        call.stage = CallStage.IVR
+        call.enter_ivr()
         environment = ivr.IvrEnvironment(
             self._zone,
             self._holidays,
@@ -246,7 +246,6 @@ class CallFlow:
                     return self._end(
                         call, CallEnd.REJECTED, f"IVR routes to unknown queues {action.queue_ids}"
                     )
-                call.stage = CallStage.ARRIVED
                 self._enqueue(call, queue_id, f"ivr:{session.tree.name}")
             case ivr.TransferTo():
                 self._leave_ivr(call, session, "transfer", action.number)
@@ -402,7 +401,7 @@ class CallFlow:
 
     # == callback asked by the caller (IN-09) =======================================================
     def _ask_callback_time(self, call: Call, source: CallbackSource) -> None:
-        call.stage, call.keyed = CallStage.CALLBACK, ""
+        call.ask_callback()
         call.tags["callback_source"] = source.value
         call.tags["callback_tries"] = "0"
         self._say(call, "callback", prompts.CALLBACK_ASK_TIME)
@@ -481,10 +480,8 @@ class CallFlow:
 
     # == voicemail (IN-08) ==========================================================================
     def _to_voicemail(self, call: Call, box: str, queue_id: int | None) -> None:
-        call.stage = CallStage.VOICEMAIL
+        call.to_voicemail(queue_id)
         call.tags["voicemail_box"] = box
-        if queue_id is not None:
-            call.queue_id = queue_id
         self._say(call, "voicemail", prompts.VOICEMAIL_INTRO)
         self._then(call, lambda: self._pbx.record_voicemail(call.call_id, box))
 
