@@ -12,7 +12,9 @@ from apps.settings import VAR, Settings
 from kc_adapters.mail import SmtpMailer
 from kc_adapters.memory.bus import MemoryBus
 from kc_adapters.persistence.database import Database
+from kc_adapters.persistence.evaluation_search import SqlEvaluationSearch
 from kc_adapters.persistence.journal import SqlJournal
+from kc_adapters.persistence.recording_search import SqlRecordingSearch
 from kc_adapters.recordings import FileRecordingStore
 from kc_adapters.redis_bus import RedisBus
 from kc_adapters.system import Argon2Hasher, CzechHolidays, SystemClock
@@ -71,6 +73,8 @@ class Container(containers.DeclarativeContainer):
     recording_store = providers.Singleton(FileRecordingStore, settings.provided.recordings_dir)
     recordings = providers.Singleton(RecordingService, uow_factory, clock, audit, recording_store, check_wav)
     evaluations = providers.Singleton(EvaluationService, uow_factory, clock, audit)
+    recording_search = providers.Singleton(SqlRecordingSearch, database.provided.engine)
+    evaluation_search = providers.Singleton(SqlEvaluationSearch, database.provided.engine)
     contacts = providers.Singleton(ContactService, uow_factory, clock, audit, journal)
     clients = providers.Singleton(ClientService, uow_factory, clock, audit)
     sign_in = providers.Singleton(

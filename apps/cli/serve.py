@@ -18,6 +18,7 @@ from apps.settings import VAR
 from apps.simulator.live_traffic import TrafficProfile
 from kc_adapters.simulated_pbx import SimulatedPbx
 from kc_domain.routing import events as ev
+from kc_ports.telephony import CallAudio
 
 
 def demo_server(app: Any, host: str, port: int) -> Any:
@@ -210,15 +211,16 @@ def start_engine(container: Container, pbx: SimulatedPbx | None = None) -> Engin
     pbx = pbx or SimulatedPbx(strict=False)  # calls come from the PBX
     engine = build_engine(container, pbx)
     voicemail = container.voicemail()
+    call_audio: CallAudio = pbx  # what the PBX recorded, fetched through the port
 
     def store_voicemail(event: ev.CallVoicemailLeft) -> None:
-        audio = pbx.recording(event.recording)
+        audio = call_audio.recording(event.recording)
         voicemail.receive(event.caller, event.box, event.queue_id, audio)
 
     recordings = container.recordings()
 
     def store_recording(event: ev.CallRecorded) -> None:
-        audio = pbx.recording(event.recording)
+        audio = call_audio.recording(event.recording)
         recordings.receive(event.call_id, event.agent_id, event.started_at, event.duration_s, audio)
 
     return EngineHost(

@@ -26,11 +26,11 @@ from apps.web.query_args import day_arg, whole_arg
 from apps.web.security import audit_denied, current_user, may, requires
 from apps.web.sight import check_agent, sight
 from kc_adapters.exports.csv import safe_row
-from kc_adapters.persistence import evaluation_search
 from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.recordings.evaluation import Criterion, Evaluation, Scoring
 from kc_domain.recordings.evaluation_service import EvaluationService
+from kc_ports.recording_search import EvaluationQuery, EvaluationSearch
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 api = Blueprint("evaluations_api", __name__, url_prefix="/api/v1/evaluations")
@@ -44,8 +44,9 @@ def service() -> EvaluationService:
     return found
 
 
-def _engine() -> Any:
-    return current_app.extensions["kc"].database().engine
+def searched() -> EvaluationSearch:
+    found: EvaluationSearch = current_app.extensions["kc"].evaluation_search()
+    return found
 
 
 def clock_text(seconds: float) -> str:
@@ -194,15 +195,8 @@ def _listed() -> tuple[dict[str, str], list[FieldError], list[Any], int, bool]:
     first, last = _period(args, _today() - timedelta(days=LIST_DAYS - 1), errors)
     if errors:
         return args, errors, [], page, False
-    rows = evaluation_search.search(
-        _engine(),
-        since=_start(first),
-        until=_start(last + timedelta(days=1)),
-        agent_id=agent_id,
-        agent_ids=_seen_agents(),
-        limit=PER_PAGE + 1,  # one more: is there a next page
-        offset=(page - 1) * PER_PAGE,
-    )
+    # one more than a page: is there a next page
+    rows = searched().search(_wanted(first, last, agent_id, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE))
     shown = {**args, "since": first.isoformat(), "until": last.isoformat()}
     return shown, [], rows[:PER_PAGE], page, len(rows) > PER_PAGE
 
@@ -294,13 +288,7 @@ def _report_rows() -> tuple[dict[str, str], list[FieldError], list[Any]]:
     if errors:
         return args, errors, []
     check_agent(agent_id)  # ADM-06: 403 for an agent outside what the reader may see
-    found = evaluation_search.report(
-        _engine(),
-        since=_start(first),
-        until=_start(last + timedelta(days=1)),
-        agent_id=agent_id,
-        agent_ids=_seen_agents(),
-    )
+    found = searched().report(_wanted(first, last, agent_id))
     return {**args, "since": first.isoformat(), "until": last.isoformat()}, [], found
 
 
@@ -338,6 +326,13 @@ def _agents() -> list[Any]:
     seen = sight()  # before the unit of work: it reads in one of its own
     with current_app.extensions["kc"].uow_factory()() as uow:
         return sorted((u for u in uow.users.list() if seen.sees_agent(u.id)), key=lambda u: u.full_name)
+
+
+def _wanted(first: date, last: date, agent_id: int | None, **paging: int) -> EvaluationQuery:
+    """Evaluations made on the Prague days [first, last], of the agent (None: any) among those the
+    reader may see."""
+    since, until = _start(first), _start(last + timedelta(days=1))
+    return EvaluationQuery(since, until, agent_id, agent_ids=_seen_agents(), **paging)
 
 
 def _seen_agents() -> frozenset[int] | None:

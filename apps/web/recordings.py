@@ -37,13 +37,19 @@ from apps.web.query_args import day_arg, int_arg, whole_arg
 from apps.web.security import actor, current_user, may, requires
 from apps.web.sight import check_agent, check_queue, refuse, sight
 from kc_adapters.exports.mp3 import wav_to_mp3
-from kc_adapters.persistence import evaluation_search, recording_search
-from kc_adapters.persistence.recording_search import KINDS, SORTS, RecordingRow
 from kc_domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.recordings.evaluation import Evaluation
 from kc_domain.recordings.model import Recording
 from kc_domain.recordings.service import HOLD_REASON_MAX, RecordingService
+from kc_ports.recording_search import (
+    KINDS,
+    SORTS,
+    EvaluationQuery,
+    RecordingQuery,
+    RecordingRow,
+    RecordingSearch,
+)
 
 bp = Blueprint("recordings", __name__, url_prefix="/recordings")
 
@@ -89,8 +95,9 @@ def service() -> RecordingService:
     return found
 
 
-def _engine() -> Any:
-    return current_app.extensions["kc"].database().engine
+def searched() -> RecordingSearch:
+    found: RecordingSearch = current_app.extensions["kc"].recording_search()
+    return found
 
 
 def recording_links(call_ids: Iterable[str]) -> dict[str, str]:
@@ -100,7 +107,7 @@ def recording_links(call_ids: Iterable[str]) -> dict[str, str]:
     (a transferred call has one per agent); empty when the signed-in user may not listen."""
     if not may(Permission.LISTEN_RECORDINGS):
         return {}
-    kept = recording_search.recorded_calls(_engine(), call_ids)
+    kept = searched().recorded_calls(call_ids)
     return {
         call_id: url_for("recordings.show", recording_id=ids[0])
         if len(ids) == 1
@@ -124,8 +131,8 @@ def index() -> ResponseReturnValue:
         return _render_index(args, errors, 0, [], 1), 422
     check_queue(query["queue_id"])  # ADM-06: 403 for a queue or an agent outside what the user may see
     check_agent(query["agent_id"])
-    total, rows = recording_search.search(
-        _engine(), **query, sight=sight(), offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    total, rows = searched().search(
+        RecordingQuery(**query, sight=sight(), offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     )
     return _render_index(args, {}, total, rows, page)
 
@@ -279,7 +286,7 @@ def _render_show(
         sheets = [evaluations.sheet_for_edit(editing)]
     else:
         sheets = evaluations.sheets_for_new(evaluations.service().active_forms()) if may_evaluate else []
-    done = evaluation_search.search(_engine(), recording_id=recording_id) if may_evaluate else []
+    done = evaluations.searched().search(EvaluationQuery(recording_id=recording_id)) if may_evaluate else []
     return render_template(
         "recordings/show.html",
         row=row,
@@ -307,7 +314,7 @@ def _visible(recording_id: int) -> RecordingRow:
     answer of every page under the sight (``apps.web.sight.refuse``). Not a 404 as voicemail gives:
     a refusal that is not audited would hide someone trying recordings one id after another, and
     the ids are no secret (they count up)."""
-    row = recording_search.find(_engine(), recording_id)
+    row = searched().find(recording_id)
     if row is None:
         raise NotFound("recording", recording_id)
     if not sight().sees_call(row.queue_id, [row.agent_id]):

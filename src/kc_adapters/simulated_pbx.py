@@ -27,6 +27,7 @@ import attrs
 
 from kc_adapters.speech.audio import telephony_wav, wav_samples
 from kc_adapters.system import SystemClock
+from kc_domain.errors import NotFound
 from kc_domain.routing import pbx_events as pbx
 from kc_ports.system import Clock
 
@@ -208,8 +209,11 @@ class SimulatedPbx:
         self._line(device, state, "")
 
     def recording(self, reference: str) -> bytes:
-        """The audio of a voicemail or call recording (KeyError when unknown)."""
-        return self.recordings[reference]
+        """The audio of a voicemail or call recording (``CallAudio``); ``NotFound`` when unknown."""
+        try:
+            return self.recordings[reference]
+        except KeyError:
+            raise NotFound("recording", reference) from None
 
     def called_party_answers(self, call_id: str) -> bool:
         """The customer answers an outbound call after the agent picked up; False if not dialling."""

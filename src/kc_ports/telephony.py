@@ -67,3 +67,12 @@ class CallControl(Protocol):
 
     def stop_monitor(self, call_id: str, supervisor_id: int) -> None:
         """The supervisor leaves the call they listened to, coached or joined."""
+
+
+class CallAudio(Protocol):
+    """The audio a PBX recorded: call recordings (``RecordingReady``) and voicemail messages
+    (``VoicemailRecorded``), fetched by the reference their event carried."""
+
+    def recording(self, reference: str) -> bytes:
+        """The audio under ``reference``; ``NotFound("recording", reference)`` (kc_domain.errors)
+        when the PBX does not have it (never recorded, or already removed)."""

@@ -4,89 +4,14 @@ lowest, highest), aggregated in the database; the same on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import datetime
 from typing import Any
 
-import attrs
 import sqlalchemy as sa
 
-from kc_domain.recordings.evaluation import Score, TimelineNote
+from kc_ports.recording_search import AgentScore, EvaluationQuery, EvaluationRow
 
 from .tables import evaluations, recordings, users
 from .uow import READ_ONLY
-
-
-@attrs.frozen
-class EvaluationRow:
-    id: int
-    recording_id: int
-    call_id: str
-    agent_id: int
-    agent_name: str
-    form_name: str
-    evaluator_id: int
-    evaluator_name: str
-    scores: tuple[Score, ...]
-    notes: tuple[TimelineNote, ...]
-    comment: str
-    score_percent: float
-    created_at: datetime
-    updated_at: datetime
-    call_started_at: datetime | None
-    duration_s: float | None
-
-
-@attrs.frozen
-class AgentScore:
-    agent_id: int
-    agent_name: str
-    count: int
-    average: float
-    lowest: float
-    highest: float
-
-
-def search(
-    engine: sa.Engine,
-    *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    agent_id: int | None = None,
-    recording_id: int | None = None,
-    agent_ids: Collection[int] | None = None,
-    limit: int = 500,
-    offset: int = 0,
-) -> list[EvaluationRow]:
-    """Evaluations made in [since, until) matching the filters, newest first, at most ``limit``
-    after skipping ``offset``; ``agent_ids``: only of these agents (None: any)."""
-    e, r = evaluations.c, recordings.c
-    query = (
-        sa.select(
-            *(e[name] for name in _EVALUATION_COLUMNS),
-            sa.func.coalesce(users.c.full_name, "").label("agent_name"),
-            r.started_at.label("call_started_at"),
-            r.duration_s,
-        )
-        .select_from(
-            evaluations.outerjoin(users, users.c.id == e.agent_id).outerjoin(
-                recordings, r.id == e.recording_id
-            )
-        )
-        .where(*_period(since, until))
-        .order_by(e.created_at.desc(), e.id.desc())
-        .limit(max(limit, 0))
-        .offset(max(offset, 0))
-    )
-    if agent_id is not None:
-        query = query.where(e.agent_id == agent_id)
-    if recording_id is not None:
-        query = query.where(e.recording_id == recording_id)
-    if agent_ids is not None:
-        query = query.where(e.agent_id.in_(sorted(agent_ids)))
-    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
-        return [EvaluationRow(**row._mapping) for row in connection.execute(query)]
-
 
 _EVALUATION_COLUMNS = (
     "id",
@@ -105,46 +30,69 @@ _EVALUATION_COLUMNS = (
 )
 
 
-def report(
-    engine: sa.Engine,
-    *,
-    since: datetime,
-    until: datetime,
-    agent_id: int | None = None,
-    agent_ids: Collection[int] | None = None,
-) -> list[AgentScore]:
-    """Per agent evaluated in [since, until): the number of evaluations and the average, lowest and
-    highest score in percent; ordered by the agent's name. ``agent_ids``: only these (None: any)."""
-    e = evaluations.c
-    name = sa.func.coalesce(users.c.full_name, "")
-    query = (
-        sa.select(
-            e.agent_id,
-            name.label("agent_name"),
-            sa.func.count(e.id).label("count"),
-            sa.func.avg(e.score_percent).label("average"),
-            sa.func.min(e.score_percent).label("lowest"),
-            sa.func.max(e.score_percent).label("highest"),
+class SqlEvaluationSearch:
+    """``EvaluationSearch`` aggregated in the database, on SQLite and PostgreSQL alike."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    def search(self, wanted: EvaluationQuery) -> list[EvaluationRow]:
+        e, r = evaluations.c, recordings.c
+        query = (
+            sa.select(
+                *(e[name] for name in _EVALUATION_COLUMNS),
+                sa.func.coalesce(users.c.full_name, "").label("agent_name"),
+                r.started_at.label("call_started_at"),
+                r.duration_s,
+            )
+            .select_from(
+                evaluations.outerjoin(users, users.c.id == e.agent_id).outerjoin(
+                    recordings, r.id == e.recording_id
+                )
+            )
+            .where(*_chosen(wanted))
+            .order_by(e.created_at.desc(), e.id.desc())
+            .limit(max(wanted.limit, 0))
+            .offset(max(wanted.offset, 0))
         )
-        .select_from(evaluations.outerjoin(users, users.c.id == e.agent_id))
-        .where(*_period(since, until))
-        .group_by(e.agent_id, name)
-        .order_by(name, e.agent_id)
-    )
-    if agent_id is not None:
-        query = query.where(e.agent_id == agent_id)
-    if agent_ids is not None:
-        query = query.where(e.agent_id.in_(sorted(agent_ids)))
-    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
-        return [_score_row(row._mapping) for row in connection.execute(query)]
+        if wanted.recording_id is not None:
+            query = query.where(e.recording_id == wanted.recording_id)
+        with self._engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+            return [EvaluationRow(**row._mapping) for row in connection.execute(query)]
+
+    def report(self, wanted: EvaluationQuery) -> list[AgentScore]:
+        e = evaluations.c
+        name = sa.func.coalesce(users.c.full_name, "")
+        query = (
+            sa.select(
+                e.agent_id,
+                name.label("agent_name"),
+                sa.func.count(e.id).label("count"),
+                sa.func.avg(e.score_percent).label("average"),
+                sa.func.min(e.score_percent).label("lowest"),
+                sa.func.max(e.score_percent).label("highest"),
+            )
+            .select_from(evaluations.outerjoin(users, users.c.id == e.agent_id))
+            .where(*_chosen(wanted))
+            .group_by(e.agent_id, name)
+            .order_by(name, e.agent_id)
+        )
+        with self._engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+            return [_score_row(row._mapping) for row in connection.execute(query)]
 
 
-def _period(since: datetime | None, until: datetime | None) -> list[sa.ColumnElement[bool]]:
+def _chosen(wanted: EvaluationQuery) -> list[sa.ColumnElement[bool]]:
+    """The query's period and agents (the list and the report alike)."""
+    e = evaluations.c
     where: list[sa.ColumnElement[bool]] = []
-    if since is not None:
-        where.append(evaluations.c.created_at >= since)
-    if until is not None:
-        where.append(evaluations.c.created_at < until)
+    if wanted.since is not None:
+        where.append(e.created_at >= wanted.since)
+    if wanted.until is not None:
+        where.append(e.created_at < wanted.until)
+    if wanted.agent_id is not None:
+        where.append(e.agent_id == wanted.agent_id)
+    if wanted.agent_ids is not None:
+        where.append(e.agent_id.in_(sorted(wanted.agent_ids)))
     return where
 
 

@@ -6,44 +6,14 @@ PostgreSQL. The recording's data is the call's current data: a category changed 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
-import attrs
 import sqlalchemy as sa
 
-from kc_domain.identity.sight import Sight
+from kc_ports.recording_search import NOTE_PREVIEW, RecordingQuery, RecordingRow
 
 from .tables import call_categories, contact_records, interactions, note_versions, queues, recordings, users
 from .uow import READ_ONLY
-
-KINDS = ("inbound", "outbound", "lost", "not_connected")
-SORTS = ("started_at", "agent", "number", "duration", "queue_wait", "category", "queue", "note")
-NOTE_PREVIEW = 500  # characters of the note a row carries
-
-
-@attrs.frozen
-class RecordingRow:
-    id: int
-    call_id: str
-    started_at: datetime
-    duration_s: float
-    agent_id: int | None
-    agent_name: str
-    agent_number: str
-    queue_id: int | None
-    queue_name: str
-    queue_number: str
-    caller: str  # the other party: who called in, or the number an agent dialled
-    dialled: str
-    direction: str  # inbound, outbound ("" when the journal has no row for the call)
-    kind: str  # one of KINDS ("" without a journal row)
-    queue_wait_s: float | None
-    category_id: int | None
-    category_name: str
-    note: str
-    purged: bool
-    legal_hold: bool
 
 
 def _latest_note() -> sa.ScalarSelect[Any]:
@@ -70,47 +40,76 @@ def _kind() -> sa.ColumnElement[str]:
     )
 
 
-def search(
-    engine: sa.Engine,
-    *,
-    since: datetime,
-    until: datetime,
-    call_id: str = "",
-    agent_id: int | None = None,
-    queue_id: int | None = None,
-    sight: Sight | None = None,
-    number: str = "",
-    category_id: int | None = None,
-    kind: str | None = None,
-    min_duration: float | None = None,
-    max_duration: float | None = None,
-    note_text: str = "",
-    sort: str = "started_at",
-    descending: bool = True,
-    offset: int = 0,
-    limit: int = 50,
-) -> tuple[int, list[RecordingRow]]:
-    """Recordings started in [since, until) matching every given filter: the total and one page.
+class SqlRecordingSearch:
+    """``RecordingSearch`` in one SQL query per page, on SQLite and PostgreSQL alike."""
 
-    ``sight``: only calls of the queues and agents it sees; ``number``: a substring of the caller's or
-    dialled number; ``note_text``: a substring of the
-    latest note, case-insensitive; ``kind``: one of KINDS; ``sort``: one of SORTS (ValueError
-    otherwise). Ties are broken by the recording id in the same direction, so paging is stable."""
-    if sort not in SORTS:
-        raise ValueError(f"unknown sort {sort!r}")
-    if kind is not None and kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}")
-    sqlite = engine.dialect.name == "sqlite"
-    r, i, q = recordings.c, interactions.c, queues.c
-    columns, joined, parts = _base()
-    note, kind_column, agent, u = parts["note"], parts["kind"], parts["agent"], users.c
-    where: list[sa.ColumnElement[bool]] = [r.started_at >= since, r.started_at < until]
-    if call_id:
-        where.append(r.call_id == call_id)
-    if agent_id is not None:
-        where.append(agent == agent_id)
-    if queue_id is not None:
-        where.append(i.queue_id == queue_id)
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    def search(self, query: RecordingQuery) -> tuple[int, list[RecordingRow]]:
+        r, i = recordings.c, interactions.c
+        columns, joined, parts = _base()
+        where = _conditions(query, parts, sqlite=self._engine.dialect.name == "sqlite")
+        keys: dict[str, sa.ColumnElement[Any]] = {
+            "started_at": r.started_at,
+            "agent": users.c.full_name,
+            "number": i.caller,
+            "duration": r.duration_s,
+            "queue_wait": i.waited_s,
+            "category": call_categories.c.name,
+            "queue": queues.c.name,
+            "note": parts["note"],
+        }
+        key, descending = keys[query.sort], query.descending
+        order = [
+            (key.desc() if descending else key.asc()).nulls_last(),
+            r.id.desc() if descending else r.id.asc(),
+        ]
+        page = sa.select(*columns).select_from(joined).where(*where).order_by(*order)
+        counted = sa.select(sa.func.count()).select_from(
+            sa.select(r.id).select_from(joined).where(*where).subquery()
+        )
+        with self._engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+            total = int(connection.execute(counted).scalar_one())
+            found = connection.execute(page.offset(max(query.offset, 0)).limit(max(query.limit, 0))).all()
+        return total, [_row(row._mapping) for row in found]
+
+    def find(self, recording_id: int) -> RecordingRow | None:
+        columns, joined, _ = _base()
+        query = sa.select(*columns).select_from(joined).where(recordings.c.id == recording_id)
+        with self._engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+            found = connection.execute(query).first()
+        return None if found is None else _row(found._mapping)
+
+    def recorded_calls(self, call_ids: Iterable[str]) -> dict[str, list[int]]:
+        wanted = sorted(set(call_ids))
+        found: dict[str, list[int]] = {}
+        r = recordings.c
+        with self._engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+            for start in range(0, len(wanted), 500):  # bounded IN lists
+                chunk = wanted[start : start + 500]
+                query = (
+                    sa.select(r.call_id, r.id)
+                    .where(r.call_id.in_(chunk), r.purged_at.is_(None))
+                    .order_by(r.call_id, r.started_at, r.id)
+                )
+                for call_id, recording_id in connection.execute(query):
+                    found.setdefault(call_id, []).append(recording_id)
+        return found
+
+
+def _conditions(
+    query: RecordingQuery, parts: dict[str, sa.ColumnElement[Any]], *, sqlite: bool
+) -> list[sa.ColumnElement[bool]]:
+    """The WHERE of ``query``'s filters over the joined row."""
+    r, i, note, agent, sight = recordings.c, interactions.c, parts["note"], parts["agent"], query.sight
+    where: list[sa.ColumnElement[bool]] = [r.started_at >= query.since, r.started_at < query.until]
+    if query.call_id:
+        where.append(r.call_id == query.call_id)
+    if query.agent_id is not None:
+        where.append(agent == query.agent_id)
+    if query.queue_id is not None:
+        where.append(i.queue_id == query.queue_id)
     if sight is not None and not sight.everything:  # SEC-04, ADM-06: calls of the queues and agents seen
         ways = []
         if sight.queue_ids is not None:
@@ -118,46 +117,24 @@ def search(
         if sight.agent_ids is not None:
             ways.append(agent.in_(sorted(sight.agent_ids)))
         where.append(sa.or_(*ways))
-    if number:
+    if number := query.number:
         where.append(
             sa.or_(i.caller.contains(number, autoescape=True), i.dialled.contains(number, autoescape=True))
         )
-    if category_id is not None:
-        where.append(contact_records.c.category_id == category_id)
-    if kind is not None:
-        where.append(kind_column == kind)
-    if min_duration is not None:
-        where.append(r.duration_s >= min_duration)
-    if max_duration is not None:
-        where.append(r.duration_s <= max_duration)
-    if note_text:
+    if query.category_id is not None:
+        where.append(contact_records.c.category_id == query.category_id)
+    if query.kind is not None:
+        where.append(parts["kind"] == query.kind)
+    if query.min_duration is not None:
+        where.append(r.duration_s >= query.min_duration)
+    if query.max_duration is not None:
+        where.append(r.duration_s <= query.max_duration)
+    if text := query.note_text:
         # SQLite's lower() knows only ASCII (Dvořák); database.py registers Python's casefold.
         fold = sa.func.kc_casefold if sqlite else sa.func.lower
-        folded = note_text.casefold() if sqlite else note_text.lower()
+        folded = text.casefold() if sqlite else text.lower()
         where.append(fold(note, type_=sa.Text).contains(folded, autoescape=True))
-    keys: dict[str, sa.ColumnElement[Any]] = {
-        "started_at": r.started_at,
-        "agent": u.full_name,
-        "number": i.caller,
-        "duration": r.duration_s,
-        "queue_wait": i.waited_s,
-        "category": call_categories.c.name,
-        "queue": q.name,
-        "note": note,
-    }
-    key = keys[sort]
-    order = [
-        (key.desc() if descending else key.asc()).nulls_last(),
-        r.id.desc() if descending else r.id.asc(),
-    ]
-    query = sa.select(*columns).select_from(joined).where(*where)
-    counted = sa.select(sa.func.count()).select_from(
-        sa.select(r.id).select_from(joined).where(*where).subquery()
-    )
-    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
-        total = int(connection.execute(counted).scalar_one())
-        found = connection.execute(query.order_by(*order).offset(max(offset, 0)).limit(max(limit, 0))).all()
-    return total, [_row(row._mapping) for row in found]
+    return where
 
 
 def _base() -> tuple[list[sa.ColumnElement[Any]], sa.FromClause, dict[str, sa.ColumnElement[Any]]]:
@@ -196,34 +173,6 @@ def _base() -> tuple[list[sa.ColumnElement[Any]], sa.FromClause, dict[str, sa.Co
         .outerjoin(call_categories, call_categories.c.id == contact_records.c.category_id)
     )
     return columns, joined, {"note": note, "kind": kind_column, "agent": agent}
-
-
-def find(engine: sa.Engine, recording_id: int) -> RecordingRow | None:
-    """One recording with its call's data (the recording's page), or None."""
-    columns, joined, _ = _base()
-    query = sa.select(*columns).select_from(joined).where(recordings.c.id == recording_id)
-    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
-        found = connection.execute(query).first()
-    return None if found is None else _row(found._mapping)
-
-
-def recorded_calls(engine: sa.Engine, call_ids: Iterable[str]) -> dict[str, list[int]]:
-    """Which of ``call_ids`` have recordings whose audio is kept (not purged), and their ids in
-    order: for the pages that link a call's row to its recordings (REP-07, AG-14, CDB-03)."""
-    wanted = sorted(set(call_ids))
-    found: dict[str, list[int]] = {}
-    r = recordings.c
-    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
-        for start in range(0, len(wanted), 500):  # bounded IN lists
-            chunk = wanted[start : start + 500]
-            query = (
-                sa.select(r.call_id, r.id)
-                .where(r.call_id.in_(chunk), r.purged_at.is_(None))
-                .order_by(r.call_id, r.started_at, r.id)
-            )
-            for call_id, recording_id in connection.execute(query):
-                found.setdefault(call_id, []).append(recording_id)
-    return found
 
 
 def _row(row: Any) -> RecordingRow:

@@ -1,5 +1,6 @@
-"""The recordings search query (REC-02, REC-06) on SQLite and PostgreSQL: a hand-made day of recorded
-calls whose right orders and filters are written here, so both databases must give them alike."""
+"""The RecordingSearch contract (REC-02, REC-06): a hand-made day of recorded calls whose right
+orders and filters are written here, so the in-memory fake, SQLite and PostgreSQL must give them
+alike. The day is written through the ports (unit of work, journal), as the services write it."""
 
 from __future__ import annotations
 
@@ -8,16 +9,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
-import sqlalchemy as sa
 
-from kc_adapters.persistence import Database
+from kc_adapters.memory.journal import MemoryJournal
+from kc_adapters.memory.persistence import MemoryUnitOfWorkFactory
+from kc_adapters.memory.recording_search import MemoryRecordingSearch
 from kc_adapters.persistence.journal import SqlJournal
-from kc_adapters.persistence.recording_search import find, recorded_calls, search
-from kc_adapters.persistence.tables import contact_records, note_versions, recordings
+from kc_adapters.persistence.recording_search import SqlRecordingSearch
+from kc_domain.contacts.model import ContactRecord, NoteVersion
 from kc_domain.identity.model import User
+from kc_domain.identity.sight import Sight
 from kc_domain.organisation.model import CallCategory, Queue
+from kc_domain.recordings.model import Recording
 from kc_domain.routing import events as ev
+from kc_ports.journal import ContactJournal
+from kc_ports.persistence import UnitOfWorkFactory
+from kc_ports.recording_search import RecordingQuery, RecordingSearch
 from tests.contract.conftest import open_database
 
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 9:00 in Prague
@@ -28,23 +36,41 @@ def at(seconds: float) -> datetime:
     return MONDAY + timedelta(seconds=seconds)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    database, drop = open_database(str(request.param), tmp_path)
+@attrs.frozen
+class Stores:
+    """Where the day is written, and the search under test that reads it."""
+
+    uow_factory: UnitOfWorkFactory
+    journal: ContactJournal
+    search: RecordingSearch
+
+
+@pytest.fixture
+def stores(backend: str, tmp_path: Path) -> Iterator[Stores]:
+    if backend == "memory":
+        uow_factory, journal = MemoryUnitOfWorkFactory(), MemoryJournal()
+        yield Stores(uow_factory, journal, MemoryRecordingSearch(uow_factory, journal))
+        return
+    database, drop = open_database(backend, tmp_path)
     try:
-        yield database
+        yield Stores(database.uow_factory(), SqlJournal(database.engine), SqlRecordingSearch(database.engine))
     finally:
         database.dispose()
         drop()
 
 
 @pytest.fixture
-def day(database: Database) -> dict[str, Any]:
+def search(stores: Stores) -> RecordingSearch:
+    return stores.search
+
+
+@pytest.fixture
+def day(stores: Stores) -> dict[str, Any]:
     """Calls: c1 inbound (Alfa, queue Obecna, 6 s in the queue, category Dotaz, two note versions),
     recorded twice (rec1 by Alfa, rec7 by Beta after a transfer); c2 inbound (Beta, Platby, 33 s,
     Stiznost, a note); c3 outbound by Beta, connected; c4 outbound by Alfa, not connected; c5 lost
     in the queue; x6 a recording without a journal row; rec8 the day before."""
-    with database.uow_factory()() as uow:
+    with stores.uow_factory() as uow:
         alfa = uow.users.add(User("alfa", "Adam Alfa", agent_number="2101"))
         beta = uow.users.add(User("beta", "Bara Beta", agent_number="2102"))
         obecna = uow.queues.add(Queue("Obecna", "2001"))
@@ -55,7 +81,7 @@ def day(database: Database) -> dict[str, Any]:
         a, b, q1, q2 = alfa.id, beta.id, obecna.id, platby.id
         cat1, cat2 = dotaz.id, stiznost.id
     assert a is not None and b is not None and q1 is not None and q2 is not None
-    SqlJournal(database.engine).record(
+    stores.journal.record(
         [
             ev.CallArrived(at(0), "c1", "+420777000001", "+420261105555"),
             ev.CallQueued(at(2), "c1", q1, 5),
@@ -79,7 +105,7 @@ def day(database: Database) -> dict[str, Any]:
         [],
     )
     made: dict[str, int] = {}
-    with database.engine.begin() as connection:
+    with stores.uow_factory() as uow:
         for name, call, start, duration, agent in [
             ("rec1", "c1", at(8), 120.0, a),
             ("rec2", "c2", at(95), 60.0, b),
@@ -90,8 +116,8 @@ def day(database: Database) -> dict[str, Any]:
             ("rec7", "c1", at(130), 30.0, b),
             ("rec8", "old", at(-86400), 50.0, a),
         ]:
-            result = connection.execute(
-                sa.insert(recordings).values(
+            recording = uow.recordings.add(
+                Recording(
                     call_id=call,
                     started_at=start,
                     duration_s=duration,
@@ -104,54 +130,30 @@ def day(database: Database) -> dict[str, Any]:
                     purged_at=at(90000) if name == "rec6" else None,
                 )
             )
-            made[name] = int(result.inserted_primary_key[0])
-        connection.execute(
-            sa.insert(contact_records),
-            [
-                {
-                    "call_id": call,
-                    "agent_id": agent,
-                    "client_id": None,
-                    "category_id": category,
-                    "recording_opt_out": False,
-                    "updated_at": at(200),
-                    "version": 1,
-                }
-                for call, agent, category in (("c1", a, cat1), ("c2", b, cat2), ("c3", b, None))
-            ],
-        )
-        connection.execute(
-            sa.insert(note_versions),
-            [
-                {
-                    "call_id": call,
-                    "number": number,
-                    "text": text,
-                    "author_id": None,
-                    "author_name": "",
-                    "at": at(200 + number),
-                    "draft": False,
-                }
-                for call, number, text in (
-                    ("c1", 1, "stará verze"),
-                    ("c1", 2, "Klient žádá PŘEPLATEK"),
-                    ("c2", 1, "reklamace"),
-                )
-            ],
-        )
+            assert recording.id is not None
+            made[name] = recording.id
+        for call, agent, category in (("c1", a, cat1), ("c2", b, cat2), ("c3", b, None)):
+            uow.contacts.save(ContactRecord(call, agent, None, category, False, at(200), 1))
+        for call, number, text in (
+            ("c1", 1, "stará verze"),
+            ("c1", 2, "Klient žádá PŘEPLATEK"),
+            ("c2", 1, "reklamace"),
+        ):
+            uow.contacts.save_note(NoteVersion(call, number, text, None, "", at(200 + number)))
+        uow.commit()
     return {"ids": made, "a": a, "b": b, "q1": q1, "q2": q2, "cat1": cat1, "cat2": cat2}
 
 
-def names(day: dict[str, Any], database: Database, **query: Any) -> list[str]:
+def names(day: dict[str, Any], search: RecordingSearch, **query: Any) -> list[str]:
     by_id = {v: k for k, v in day["ids"].items()}
-    _, rows = search(database.engine, **{**DAY, **query})
+    _, rows = search.search(RecordingQuery(**{**DAY, **query}))
     return [by_id[row.id] for row in rows]
 
 
 @pytest.mark.req("REC-06")
-def test_sorted_by_every_column_both_ways(database, day):
+def test_sorted_by_every_column_both_ways(search, day):
     def order(sort: str, descending: bool) -> list[str]:
-        return names(day, database, sort=sort, descending=descending)
+        return names(day, search, sort=sort, descending=descending)
 
     assert order("started_at", True) == ["rec6", "rec5", "rec4", "rec3", "rec7", "rec2", "rec1"]
     assert order("started_at", False) == ["rec1", "rec2", "rec7", "rec3", "rec4", "rec5", "rec6"]
@@ -168,13 +170,13 @@ def test_sorted_by_every_column_both_ways(database, day):
     assert order("note", False) == ["rec1", "rec7", "rec2", "rec3", "rec4", "rec5", "rec6"]
     assert order("note", True) == ["rec2", "rec7", "rec1", "rec6", "rec5", "rec4", "rec3"]
     with pytest.raises(ValueError, match="sort"):
-        search(database.engine, **DAY, sort="colour")
+        search.search(RecordingQuery(**DAY, sort="colour"))
 
 
 @pytest.mark.req("REC-02", "REC-06")
-def test_filters(database, day):
+def test_filters(search, day):
     def found(**query: Any) -> list[str]:
-        return names(day, database, **query)
+        return names(day, search, **query)
 
     assert found(agent_id=day["a"]) == ["rec6", "rec4", "rec1"]
     assert found(agent_id=day["b"]) == ["rec3", "rec7", "rec2"]
@@ -194,15 +196,15 @@ def test_filters(database, day):
     assert found(call_id="c1") == ["rec7", "rec1"]
     assert found(agent_id=day["b"], kind="inbound") == ["rec7", "rec2"]
     everything = {**DAY, "since": MONDAY - timedelta(days=2)}
-    total, rows = search(database.engine, **everything, call_id="old")
+    total, rows = search.search(RecordingQuery(**everything, call_id="old"))
     assert total == 1 and rows[0].id == day["ids"]["rec8"]
     with pytest.raises(ValueError, match="kind"):
-        search(database.engine, **DAY, kind="internal")
+        search.search(RecordingQuery(**DAY, kind="internal"))
 
 
 @pytest.mark.req("REC-02", "REC-06")
-def test_rows_carry_the_calls_data_and_pages_count_the_total(database, day):
-    total, rows = search(database.engine, **DAY, offset=3, limit=3)
+def test_rows_carry_the_calls_data_and_pages_count_the_total(search, day):
+    total, rows = search.search(RecordingQuery(**DAY, offset=3, limit=3))
     assert total == 7 and [r.id for r in rows] == [day["ids"][n] for n in ("rec3", "rec7", "rec2")]
     rec3, rec7, rec2 = rows
     assert (rec3.kind, rec3.direction, rec3.caller, rec3.agent_name, rec3.legal_hold) == (
@@ -227,19 +229,46 @@ def test_rows_carry_the_calls_data_and_pages_count_the_total(database, day):
     )
     assert rec7.note == "Klient žádá PŘEPLATEK" and rec7.category_id == day["cat1"]
     assert rec7.started_at == at(130) and rec7.duration_s == 30
-    purged = find(database.engine, day["ids"]["rec6"])
+    purged = search.find(day["ids"]["rec6"])
     assert purged is not None and purged.purged and purged.kind == "" and purged.agent_name == "Adam Alfa"
-    assert find(database.engine, 999999) is None
-    assert search(database.engine, **DAY, offset=6, limit=50)[1][0].id == day["ids"]["rec1"]
+    assert search.find(999999) is None
+    assert search.search(RecordingQuery(**DAY, offset=6, limit=50))[1][0].id == day["ids"]["rec1"]
 
 
 @pytest.mark.req("REC-02")
-def test_which_calls_have_recordings_to_link_to(database, day):
+def test_which_calls_have_recordings_to_link_to(search, day):
     # x6's only recording is purged: nothing to listen to, no link; c1 was transferred (two stretches)
     ids = day["ids"]
-    assert recorded_calls(database.engine, ["c1", "c2", "c9", "x6", "old", "c1"]) == {
+    assert search.recorded_calls(["c1", "c2", "c9", "x6", "old", "c1"]) == {
         "c1": [ids["rec1"], ids["rec7"]],
         "c2": [ids["rec2"]],
         "old": [ids["rec8"]],
     }
-    assert recorded_calls(database.engine, []) == {}
+    assert search.recorded_calls([]) == {}
+
+
+@pytest.mark.req("REC-02", "REC-06")
+def test_a_sight_limits_the_search_to_the_calls_of_its_queues_or_agents(search, day):
+    def seen(queue_ids: set[int] | None, agent_ids: set[int] | None) -> list[str]:
+        wanted = Sight(
+            None if queue_ids is None else frozenset(queue_ids),
+            None if agent_ids is None else frozenset(agent_ids),
+        )
+        return names(day, search, sight=wanted)
+
+    assert seen({day["q1"]}, None) == ["rec5", "rec7", "rec1"]
+    assert seen(set(), {day["b"]}) == ["rec3", "rec7", "rec2"]  # rec7: Beta's stretch of c1
+    assert seen({day["q2"]}, {day["a"]}) == ["rec6", "rec4", "rec2", "rec1"]
+    assert seen(set(), set()) == []
+    assert seen(None, None) == names(day, search)
+
+
+@pytest.mark.req("REC-06")
+@pytest.mark.parametrize("sort", ["started_at", "agent", "queue_wait", "note"])
+def test_pages_follow_each_other_without_gaps_or_repeats(search, day, sort):
+    whole = names(day, search, sort=sort, descending=False)
+
+    pages = [names(day, search, sort=sort, descending=False, offset=o, limit=3) for o in (0, 3, 6)]
+
+    assert [name for page in pages for name in page] == whole
+    assert search.search(RecordingQuery(**DAY, offset=7, limit=3)) == (7, [])
