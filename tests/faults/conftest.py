@@ -98,4 +98,5 @@ def containers() -> Iterator[Callable[..., Container]]:
 
     yield make
     for container in made:
+        container.bus().close()  # its subscriptions too (e.g. a web app's heartbeat watch)
         container.database().dispose()
