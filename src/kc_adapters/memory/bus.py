@@ -34,6 +34,11 @@ class MemoryBus:
     def ping(self) -> None:
         return None
 
+    def close(self) -> None:
+        """End every subscription, as ``RedisBus.close`` does."""
+        with self._lock:
+            self._handlers.clear()
+
     def _remove(self, channel: str, handler: Callable[[dict[str, Any]], None]) -> None:
         with self._lock:
             if handler in self._handlers.get(channel, []):
