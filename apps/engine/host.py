@@ -340,6 +340,7 @@ class EngineHost:
         self._beat = time.monotonic()
         self.health.gauge("journal_backlog", self._outbox.backlog())
         self.health.gauge("bus_backlog", self._publisher.backlog())
+        self.health.gauge("bus_dropped", self._publisher.dropped)  # beyond the waiting limit
         self.health.gauge("handoff_backlog", self._handoffs.backlog())
         self._publisher.publish(HEALTH_CHANNEL, self.health.plain(self._clock.now()))
 

@@ -7,7 +7,6 @@ map and fails for any view that declares neither, so no route can be left unguar
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -180,7 +179,3 @@ def init_app(app: Flask) -> None:
     app.before_request(_flush_denials)
     app.before_request(_load_user)
     app.after_request(_headers)
-
-
-def new_secret() -> str:
-    return secrets.token_urlsafe(48)
