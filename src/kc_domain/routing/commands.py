@@ -1,0 +1,363 @@
+"""What the engine is asked to do: typed commands from pages, the API, the worker and the host.
+
+Every command is a frozen attrs class with its wire ``name``; ``RoutingEngine.handle`` looks the
+handler up by the command's type in one table (``kc_domain.routing.handlers``). A command read from
+the bus or a page goes through ``from_wire``, which checks every field against the class's
+annotation and refuses a message that does not fit, naming the field, before anything changes.
+Queries (``DesktopView``, ``Panel``) travel the same way and change nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+
+import attrs
+
+from kc_domain.errors import FieldError, ValidationFailed
+from kc_domain.routing.agent import Agent
+from kc_domain.routing.config import QueueRouting
+from kc_domain.routing.rules import CallerRule
+
+WIRE_VERSION = 1  # the ``v`` of a command on the bus; bumped when a field changes meaning
+
+
+@attrs.frozen
+class Command:
+    name: ClassVar[str] = ""
+
+
+# -- the agent's work state (AG-01, AG-02) ------------------------------------------------------
+@attrs.frozen
+class LogIn(Command):
+    name: ClassVar[str] = "log_in"
+    agent_id: int
+
+
+@attrs.frozen
+class LogOut(Command):
+    name: ClassVar[str] = "log_out"
+    agent_id: int
+
+
+@attrs.frozen
+class Ready(Command):
+    name: ClassVar[str] = "ready"
+    agent_id: int
+
+
+@attrs.frozen
+class Pause(Command):
+    name: ClassVar[str] = "pause"
+    agent_id: int
+    code: str
+
+
+@attrs.frozen
+class ExtendWrapUp(Command):
+    name: ClassVar[str] = "extend_wrap_up"
+    agent_id: int
+    seconds: int
+
+
+@attrs.frozen
+class SignIn(Command):
+    name: ClassVar[str] = "sign_in"
+    agent_id: int
+    queue_id: int
+
+
+@attrs.frozen
+class SignOut(Command):
+    name: ClassVar[str] = "sign_out"
+    agent_id: int
+    queue_id: int
+
+
+# -- the agent's calls at the desktop (IN-05, IN-15, IN-16, REC-01) ------------------------------
+@attrs.frozen
+class Answer(Command):
+    name: ClassVar[str] = "answer"
+    agent_id: int
+    call_id: str
+
+
+@attrs.frozen
+class HangUp(Command):
+    name: ClassVar[str] = "hang_up"
+    agent_id: int
+    call_id: str
+
+
+@attrs.frozen
+class Hold(Command):
+    name: ClassVar[str] = "hold"
+    agent_id: int
+    call_id: str
+    held: bool
+
+
+@attrs.frozen
+class Consult(Command):
+    name: ClassVar[str] = "consult"
+    agent_id: int
+    call_id: str
+    target: str
+
+
+@attrs.frozen
+class EndConsultation(Command):
+    name: ClassVar[str] = "end_consultation"
+    agent_id: int
+    call_id: str
+
+
+@attrs.frozen
+class CompleteTransfer(Command):
+    name: ClassVar[str] = "complete_transfer"
+    agent_id: int
+    call_id: str
+
+
+@attrs.frozen
+class Conference(Command):
+    name: ClassVar[str] = "conference"
+    agent_id: int
+    call_id: str
+
+
+@attrs.frozen
+class BlindTransfer(Command):
+    name: ClassVar[str] = "blind_transfer"
+    agent_id: int
+    call_id: str
+    target: str
+
+
+@attrs.frozen
+class Transfer(Command):
+    """A blind transfer by kind (``queue``, ``number``...) for the API; the desktop's is BlindTransfer."""
+
+    name: ClassVar[str] = "transfer"
+    call_id: str
+    kind: str
+    target: str
+
+
+@attrs.frozen
+class Dial(Command):
+    """The agent dials a number; the reply is the new call's id."""
+
+    name: ClassVar[str] = "dial"
+    agent_id: int
+    number: str
+
+
+@attrs.frozen
+class SetRecording(Command):
+    name: ClassVar[str] = "recording"
+    agent_id: int
+    call_id: str
+    record: bool
+
+
+@attrs.frozen
+class UseDevice(Command):
+    name: ClassVar[str] = "device"
+    agent_id: int
+    device: str
+
+
+# -- callbacks (IN-26, IN-27) -------------------------------------------------------------------
+@attrs.frozen
+class RequestCallback(Command):
+    """A callback entered by hand; the reply is the request's id (its merged twin's, if any)."""
+
+    name: ClassVar[str] = "callback_request"
+    caller: str
+    queue_id: int
+    preferred_at: datetime | None = None
+    note: str = ""
+
+
+@attrs.frozen
+class AssignCallback(Command):
+    name: ClassVar[str] = "callback_assign"
+    callback_id: str
+    agent_id: int
+
+
+@attrs.frozen
+class DialCallback(Command):
+    """The agent calls the customer back now; the reply is the outbound call's id."""
+
+    name: ClassVar[str] = "callback_dial"
+    callback_id: str
+    agent_id: int
+
+
+@attrs.frozen
+class CallbackDone(Command):
+    name: ClassVar[str] = "callback_done"
+    callback_id: str
+    agent_id: int
+    note: str = ""
+
+
+@attrs.frozen
+class CancelCallback(Command):
+    name: ClassVar[str] = "callback_cancel"
+    callback_id: str
+    agent_id: int
+    reason: str = ""
+
+
+# -- the supervisor (IN-17, RT-01, RT-07) --------------------------------------------------------
+@attrs.frozen
+class Monitor(Command):
+    name: ClassVar[str] = "monitor"
+    supervisor_id: int
+    call_id: str
+    mode: str
+
+
+@attrs.frozen
+class StopMonitor(Command):
+    name: ClassVar[str] = "stop_monitor"
+    supervisor_id: int
+    call_id: str
+
+
+@attrs.frozen
+class ForcePause(Command):
+    """The reply is whether the pause began now (False: it waits for the agent's call to end)."""
+
+    name: ClassVar[str] = "force_pause"
+    supervisor_id: int
+    agent_id: int
+    code: str
+
+
+@attrs.frozen
+class ForceLogOut(Command):
+    name: ClassVar[str] = "force_log_out"
+    supervisor_id: int
+    agent_id: int
+
+
+@attrs.frozen
+class SupervisorSignIn(Command):
+    name: ClassVar[str] = "supervisor_sign_in"
+    supervisor_id: int
+    agent_id: int
+    queue_id: int
+
+
+@attrs.frozen
+class SupervisorSignOut(Command):
+    name: ClassVar[str] = "supervisor_sign_out"
+    supervisor_id: int
+    agent_id: int
+    queue_id: int
+
+
+# -- queries: answered from the engine's state, changing nothing ---------------------------------
+@attrs.frozen
+class DesktopView(Command):
+    name: ClassVar[str] = "desktop_view"
+    agent_id: int
+
+
+@attrs.frozen
+class Panel(Command):
+    name: ClassVar[str] = "panel"
+
+
+# -- from the host: the clock and the administration --------------------------------------------
+@attrs.frozen
+class Tick(Command):
+    """Act on every timer due now (the host sends it when ``next_due`` has come)."""
+
+    name: ClassVar[str] = "tick"
+
+
+@attrs.frozen
+class Reconfigure(Command):
+    """The administered configuration read again (ADM-02): never from the wire, built by the host."""
+
+    name: ClassVar[str] = "reconfigure"
+    queues: tuple[QueueRouting, ...]
+    agents: tuple[Agent, ...]
+    rules: tuple[CallerRule, ...]
+
+
+WIRE_COMMANDS: dict[str, type[Command]] = {
+    c.name: c
+    for c in (
+        LogIn, LogOut, Ready, Pause, ExtendWrapUp, SignIn, SignOut,
+        Answer, HangUp, Hold, Consult, EndConsultation, CompleteTransfer, Conference,
+        BlindTransfer, Transfer, Dial, SetRecording, UseDevice,
+        RequestCallback, AssignCallback, DialCallback, CallbackDone, CancelCallback,
+        Monitor, StopMonitor, ForcePause, ForceLogOut, SupervisorSignIn, SupervisorSignOut,
+        DesktopView, Panel,
+    )
+}  # fmt: skip
+QUERIES = (DesktopView, Panel)
+
+
+def _value(command: str, field: str, kind: str, value: Any) -> Any:
+    """One field of a wire command, checked against its declared type (as a string annotation)."""
+    optional = kind.endswith("| None")
+    if value is None and optional:
+        return None
+    base = kind.removesuffix("| None").strip()
+    if base == "int" and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if base == "str" and isinstance(value, str):
+        return value
+    if base == "bool" and isinstance(value, bool):
+        return value
+    if base == "datetime":
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                pass
+    raise ValidationFailed([FieldError(field, "invalid_type", {"expected": base, "command": command})])
+
+
+def from_wire(message: Mapping[str, Any]) -> Command:
+    """The typed command a bus or page message carries (``{"command": name, "v": 1, ...fields}``);
+    refused, naming the field, when the name is unknown, a field is missing, of the wrong type, or
+    not one of the command's."""
+    name = message.get("command")
+    kind = WIRE_COMMANDS.get(name) if isinstance(name, str) else None
+    if kind is None or not isinstance(name, str):
+        raise ValidationFailed([FieldError("command", "unknown_command", {"value": str(name)[:64]})])
+    version = message.get("v", WIRE_VERSION)
+    if version != WIRE_VERSION:
+        raise ValidationFailed([FieldError("v", "unsupported_version", {"value": str(version)[:16]})])
+    known = {"command", "v", "request_id", "reply_to"}
+    fields = attrs.fields(kind)
+    unexpected = sorted(set(message) - known - {f.name for f in fields})
+    if unexpected:
+        raise ValidationFailed([FieldError(f, "unexpected_field", {"command": name}) for f in unexpected])
+    values: dict[str, Any] = {}
+    for f in fields:
+        if f.name in message:
+            values[f.name] = _value(name, f.name, str(f.type), message[f.name])
+        elif f.default is attrs.NOTHING:
+            raise ValidationFailed([FieldError(f.name, "required", {"command": name})])
+    return kind(**values)
+
+
+def to_wire(command: Command) -> dict[str, Any]:
+    """The bus form of a command: plain JSON values (datetimes in ISO 8601)."""
+    if isinstance(command, Reconfigure):
+        raise TypeError("Reconfigure is built by the engine's host and never sent over the wire")
+    plain = attrs.asdict(command, recurse=False)
+    fields = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in plain.items()}
+    return {"command": command.name, "v": WIRE_VERSION, **fields}
