@@ -20,6 +20,7 @@ from kc_domain.callbacks.model import CallbackRequest
 from kc_domain.errors import NotFound, ValidationFailed
 from kc_domain.ivr.model import Prompt
 from kc_domain.organisation.model import OverflowKind
+from kc_domain.routing import commands as cmd
 from kc_domain.routing import events as ev
 from kc_domain.routing import pbx_events as pbx
 from kc_domain.routing import prompts
@@ -29,6 +30,7 @@ from kc_domain.routing.config import QueueRouting
 from kc_domain.routing.desk import AgentDesk
 from kc_domain.routing.dialback import CallbackDialler, uuid_ids
 from kc_domain.routing.flow import CallFlow, IvrDirectory, LookupResult, no_lookup
+from kc_domain.routing.handlers import HANDLERS
 from kc_domain.routing.live import agent_view, device_entry, panel_view
 from kc_domain.routing.policy import Decision, candidate, explain, shortlist
 from kc_domain.routing.reconfigure import Reconfiguration
@@ -133,6 +135,11 @@ class RoutingEngine(CallFlow, CallbackDialler, AgentDesk, Supervision, Reconfigu
         self._init_flow(ivr or IvrDirectory(), general_prompts, lookup)
         self._init_callbacks(callbacks, new_id)
         self._init_reconfigure()
+
+    def handle(self, command: cmd.Command) -> Any:
+        """Carry out one command (``kc_domain.routing.commands``) by the one handler table; returns
+        the command's reply (a new id, a view) or None. Refusals are raised as domain errors."""
+        return HANDLERS[type(command)](self, command)
 
     # == PBX events =================================================================================
     def on_pbx(self, event: pbx.PbxEvent) -> None:
