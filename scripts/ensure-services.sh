@@ -9,6 +9,8 @@ command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
 command -v sox >/dev/null 2>&1 || need_apt+=(sox)
+# PDF exports: WeasyPrint subsets fonts with HarfBuzz (it warns, and the tests fail, without it)
+ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || need_apt+=(libharfbuzz-subset0)
 # MP3 prompt uploads: sox decodes MP3 only with its mp3 format module
 sox_formats=$(sox -h 2>/dev/null | grep 'AUDIO FILE FORMATS' || true)
 [[ " $sox_formats " == *" mp3 "* ]] || need_apt+=(libsox-fmt-mp3)

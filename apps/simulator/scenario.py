@@ -29,7 +29,7 @@ from kc_domain.ivr.model import IvrTree
 from kc_domain.routing.agent import Agent, Skill
 from kc_domain.routing.config import QueueRouting
 from kc_domain.routing.engine import PRAGUE
-from kc_domain.routing.flow import IvrDirectory
+from kc_domain.routing.config import IvrDirectory
 from kc_domain.routing.policy import Strategy
 
 __all__ = [

@@ -47,12 +47,12 @@ def test_commands_and_a_call_end_up_in_the_journal_and_the_live_view(host, conta
     assert host.command({"command": "log_in", "agent_id": novakova}) == {"ok": True}
     assert host.command({"command": "ready", "agent_id": novakova}) == {"ok": True}
     host.apply(lambda e: e.call_arrived("pbx-1", "+420777123456", "+420261105555"))
-    host.engine._clock.advance(seconds=4)
+    host.engine.clock.advance(seconds=4)
     host.apply(lambda e: e.call_answered("pbx-1", novakova))
-    host.engine._clock.advance(seconds=120)
+    host.engine.clock.advance(seconds=120)
     host.apply(lambda e: e.call_ended("pbx-1"))
     host.apply(lambda e: e.call_arrived("pbx-2", "+420777999888", "+420261105555"))
-    host.engine._clock.advance(seconds=30)
+    host.engine.clock.advance(seconds=30)
     host.apply(lambda e: e.call_ended("pbx-2"))
     host.publish(force=True)
 

@@ -95,9 +95,9 @@ class Running:
 
 def answered_call(host: EngineHost, agent: int, call_id: str) -> None:
     host.apply(lambda e: e.call_arrived(call_id, "+420777123456", "+420261105555"))
-    host.engine._clock.advance(seconds=3)
+    host.engine.clock.advance(seconds=3)
     host.apply(lambda e: e.call_answered(call_id, agent))
-    host.engine._clock.advance(seconds=60)
+    host.engine.clock.advance(seconds=60)
     host.apply(lambda e: e.call_ended(call_id))
 
 
@@ -113,7 +113,7 @@ def test_calls_go_on_while_the_journal_is_away_and_nothing_is_lost_when_it_is_ba
         journal.down = True
         for n in range(3):
             answered_call(host, agent, f"during-{n}")
-            host.engine._clock.advance(seconds=40)  # past the wrap-up
+            host.engine.clock.advance(seconds=40)  # past the wrap-up
             host.apply(lambda e: e.tick())
         assert host.engine.agents[agent].state.value == "ready"  # routing never waited
         wait_for(lambda: "journal" in host.health.problems)
@@ -158,14 +158,14 @@ def test_after_a_crash_the_write_ahead_file_fills_the_journal_without_writing_an
     host._outbox.start(stop)  # the writer runs; the database is away, then the process dies
     host.apply(lambda e: (e.log_in(agent), e.ready(agent)))
     answered_call(host, agent, "before")
-    host.engine._clock.advance(seconds=40)  # past the wrap-up
+    host.engine.clock.advance(seconds=40)  # past the wrap-up
     host.apply(lambda e: e.tick())
     wait_for(lambda: host._outbox.backlog() == 0)
     journal.down = True
     answered_call(host, agent, "lost-in-memory")
     wait_for(lambda: "journal" in host.health.problems)
     # kill -9: nothing more happens in this host; the next one starts from the file
-    restarted = make_host(container, tmp_path, clock=FixedClock(host.engine._clock.now()))
+    restarted = make_host(container, tmp_path, clock=FixedClock(host.engine.clock.now()))
     replayed, _closed = restarted.start()
     stop.set()
     host._outbox.join()
@@ -184,15 +184,15 @@ def test_a_restart_closes_what_the_killed_engine_left_open_and_the_figures_add_u
     agents = [user_id(container, u) for u in ("novakova", "horak")]
     host.apply(lambda e: [(e.log_in(a), e.ready(a)) for a in agents])
     host.apply(lambda e: e.call_arrived("talking", "+420777000001", "+420261105555"))
-    host.engine._clock.advance(seconds=2)
+    host.engine.clock.advance(seconds=2)
     ringing = host.engine.calls["talking"].agent_id
     host.apply(lambda e: e.call_answered("talking", ringing))
     host.apply(lambda e: e.call_arrived("ringing", "+420777000002", "+420261105555"))
     host.apply(lambda e: e.call_arrived("waiting", "+420777000003", "+420261105555"))
-    host.engine._clock.advance(seconds=30)
+    host.engine.clock.advance(seconds=30)
     host.apply(lambda e: e.tick())
     # the process is killed here; ten minutes later a new engine starts
-    clock = FixedClock(host.engine._clock.now())
+    clock = FixedClock(host.engine.clock.now())
     clock.advance(minutes=10)
     restarted = make_host(container, tmp_path, clock=clock)
     assert restarted.start()[1] >= 3
@@ -200,7 +200,7 @@ def test_a_restart_closes_what_the_killed_engine_left_open_and_the_figures_add_u
     assert journal.open_calls() == [] and journal.open_intervals() == []
     talking = journal.interaction("talking")
     assert talking.end_stage == CallEnd.INTERRUPTED and talking.cause == "kc_down"
-    assert talking.ended_at == host.engine._clock.now()  # when KC was last heard of, not the restart
+    assert talking.ended_at == host.engine.clock.now()  # when KC was last heard of, not the restart
     assert journal.interaction("waiting").lost
     wanted = ReportFilter(MONDAY_10.date(), MONDAY_10.date())
     [total] = journal.figures(wanted, "total", {}).values()

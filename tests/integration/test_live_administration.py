@@ -65,15 +65,15 @@ def test_a_deactivated_agent_a_new_skill_and_a_new_wrap_up_apply_within_one_relo
     engine = host.engine
     assert engine.calls["pbx-1"].stage == "answered" and engine.agents[novakova].state.value == "busy"
     assert platby in engine.agents[horak].signed_in and engine.queues[obecna].wrap_up_s == 5
-    host.engine._clock.advance(seconds=60)
+    host.engine.clock.advance(seconds=60)
     host.apply(lambda e: e.call_ended("pbx-1"))
     assert engine.agents[novakova].state.value == "logged_out"  # right after her call
     host.apply(lambda e: e.call_arrived("pbx-2", "+420777999888", GENERAL_LINE))
     assert engine.calls["pbx-2"].agent_id == horak
     host.apply(lambda e: e.call_answered("pbx-2", horak))
-    host.engine._clock.advance(seconds=30)
+    host.engine.clock.advance(seconds=30)
     host.apply(lambda e: e.call_ended("pbx-2"))
-    assert engine.agents[horak].wrap_up_until == host.engine._clock.now() + timedelta(seconds=5)
+    assert engine.agents[horak].wrap_up_until == host.engine.clock.now() + timedelta(seconds=5)
 
     refused = host.command({"command": "log_in", "agent_id": novakova})
     assert refused["ok"] is False and refused["kind"] == "not_found"

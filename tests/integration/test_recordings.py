@@ -131,7 +131,7 @@ def test_the_agents_opt_out_stops_the_recording(world):
 @pytest.mark.req("IN-21")
 def test_a_call_passed_to_an_internal_line_stops_recording_when_so_configured(world):
     engine = world["host"].engine
-    engine._record_internal = False
+    engine.record_internal = False
     pbx, settle = world["pbx"], world["settle"]
     for call_id, target in (("c3", "2410"), ("c4", "+420541105200")):
         pbx.incoming(call_id, "+420603123458", GENERAL_LINE)

@@ -138,7 +138,7 @@ def test_an_alert_is_acknowledged_from_the_api_and_listed_in_the_history(client,
     )
     host.pbx.incoming("c2", "+420603999888", GENERAL_LINE)
     host.apply(lambda e: e.call_arrived("c2", "+420603999888", GENERAL_LINE))
-    host.engine._clock.advance(seconds=45)
+    host.engine.clock.advance(seconds=45)
     (alert,) = host.live_view()["alerts"]
     client.login("supervizor")
     reply = client.api("POST", "/api/v1/supervisor/alert_ack", {"alert_id": alert["id"]})

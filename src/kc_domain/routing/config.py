@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 import attrs
 
+from kc_domain.ivr.model import IvrTree
 from kc_domain.organisation.hours import OpeningHours
 from kc_domain.organisation.model import OverflowTarget, Queue
 from kc_domain.routing.policy import Strategy
@@ -55,3 +58,25 @@ class QueueRouting:
             queue.voicemail_key,
             queue.sl_target_percent,
         )
+
+
+LookupResult = str | Mapping[str, str] | None
+
+
+def no_lookup(_source: str, _key: str) -> LookupResult:
+    """The default lookup: nothing is found (the tree goes to the lookup's ``on_missing``)."""
+    return None
+
+
+@attrs.frozen
+class IvrDirectory:
+    """The active IVR trees: by dialled number (DID) and by name (for go-to-tree and overflow)."""
+
+    by_number: Mapping[str, IvrTree] = attrs.field(factory=dict)
+    by_name: Mapping[str, IvrTree] = attrs.field(factory=dict)
+
+    @classmethod
+    def of(cls, trees: Iterable[IvrTree], numbers: Mapping[str, str]) -> IvrDirectory:
+        """``numbers`` maps a DID to a tree name; numbers of unknown trees are left out."""
+        by_name = {t.name: t for t in trees}
+        return cls({n: by_name[t] for n, t in numbers.items() if t in by_name}, by_name)

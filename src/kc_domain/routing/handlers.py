@@ -1,50 +1,127 @@
-"""The engine's one table: each command type to the handler that carries it out."""
+"""The engine's one table: every message type (a command, a query, a PBX event) to the handler that
+carries it out, and every timer kind to the handler of its expiry. ``RoutingEngine.handle`` and
+``RoutingEngine.tick`` look handlers up here and nowhere else.
+
+A new medium (an outbound campaign's attempt, a chat) adds its message types and handlers to these
+tables (``register``); the engine's core does not change.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import Any
 
+from kc_domain.routing import agents, calls, desk, dialback, flow, menu, queueing, reconfigure, supervise
 from kc_domain.routing import commands as c
+from kc_domain.routing import events as ev
+from kc_domain.routing import pbx_events as pbx
+from kc_domain.routing.live import agent_view, panel_view
+from kc_domain.routing.state import RoutingState
 
-if TYPE_CHECKING:
-    from kc_domain.routing.engine import RoutingEngine
+Handler = Callable[[RoutingState, Any], Any]
+TimerHandler = Callable[[RoutingState, str, datetime], None]
 
-Handler = Callable[["RoutingEngine", Any], Any]
-
-HANDLERS: dict[type[c.Command], Handler] = {
-    c.LogIn: lambda e, m: e.log_in(m.agent_id),
-    c.LogOut: lambda e, m: e.log_out(m.agent_id),
-    c.Ready: lambda e, m: e.ready(m.agent_id),
-    c.Pause: lambda e, m: e.pause(m.agent_id, m.code),
-    c.ExtendWrapUp: lambda e, m: e.extend_wrap_up(m.agent_id, m.seconds),
-    c.SignIn: lambda e, m: e.sign_in(m.agent_id, m.queue_id),
-    c.SignOut: lambda e, m: e.sign_out(m.agent_id, m.queue_id),
-    c.Answer: lambda e, m: e.answer_call(m.agent_id, m.call_id),
-    c.HangUp: lambda e, m: e.hang_up_call(m.agent_id, m.call_id),
-    c.Hold: lambda e, m: e.hold_call(m.agent_id, m.call_id, m.held),
-    c.Consult: lambda e, m: e.consult(m.agent_id, m.call_id, m.target),
-    c.EndConsultation: lambda e, m: e.end_consultation(m.agent_id, m.call_id),
-    c.CompleteTransfer: lambda e, m: e.complete_transfer(m.agent_id, m.call_id),
-    c.Conference: lambda e, m: e.conference(m.agent_id, m.call_id),
-    c.BlindTransfer: lambda e, m: e.blind_transfer(m.agent_id, m.call_id, m.target),
-    c.Transfer: lambda e, m: e.transfer(m.call_id, m.kind, m.target),
-    c.Dial: lambda e, m: e.dial(m.agent_id, m.number),
-    c.SetRecording: lambda e, m: e.set_recording(m.agent_id, m.call_id, m.record),
-    c.UseDevice: lambda e, m: e.use_device(m.agent_id, m.device),
-    c.RequestCallback: lambda e, m: e.request_callback(m.caller, m.queue_id, m.preferred_at, m.note),
-    c.AssignCallback: lambda e, m: e.assign_callback(m.callback_id, m.agent_id),
-    c.DialCallback: lambda e, m: e.dial_callback(m.callback_id, m.agent_id),
-    c.CallbackDone: lambda e, m: e.callback_done(m.callback_id, m.agent_id, m.note),
-    c.CancelCallback: lambda e, m: e.cancel_callback(m.callback_id, m.agent_id, m.reason),
-    c.Monitor: lambda e, m: e.monitor(m.supervisor_id, m.call_id, m.mode),
-    c.StopMonitor: lambda e, m: e.stop_monitor(m.supervisor_id, m.call_id),
-    c.ForcePause: lambda e, m: e.force_pause(m.supervisor_id, m.agent_id, m.code),
-    c.ForceLogOut: lambda e, m: e.force_log_out(m.supervisor_id, m.agent_id),
-    c.SupervisorSignIn: lambda e, m: e.supervisor_sign_in(m.supervisor_id, m.agent_id, m.queue_id),
-    c.SupervisorSignOut: lambda e, m: e.supervisor_sign_out(m.supervisor_id, m.agent_id, m.queue_id),
-    c.DesktopView: lambda e, m: e.view_of(m.agent_id),
-    c.Panel: lambda e, m: e.panel(),
-    c.Tick: lambda e, m: e.tick(),
-    c.Reconfigure: lambda e, m: e.reconfigure(m.queues, m.agents, m.rules),
+HANDLERS: dict[type, Handler] = {
+    # the agent's work state
+    c.LogIn: lambda s, m: agents.log_in(s, m.agent_id),
+    c.LogOut: lambda s, m: agents.log_out(s, m.agent_id),
+    c.Ready: lambda s, m: agents.ready(s, m.agent_id),
+    c.Pause: lambda s, m: agents.pause(s, m.agent_id, m.code),
+    c.ExtendWrapUp: lambda s, m: agents.extend_wrap_up(s, m.agent_id, m.seconds),
+    c.SignIn: lambda s, m: agents.sign_in(s, m.agent_id, m.queue_id),
+    c.SignOut: lambda s, m: agents.sign_out(s, m.agent_id, m.queue_id),
+    # the agent's calls at the desktop
+    c.Answer: lambda s, m: desk.answer_call(s, m.agent_id, m.call_id),
+    c.HangUp: lambda s, m: desk.hang_up_call(s, m.agent_id, m.call_id),
+    c.Hold: lambda s, m: desk.hold_call(s, m.agent_id, m.call_id, m.held),
+    c.Consult: lambda s, m: desk.consult(s, m.agent_id, m.call_id, m.target),
+    c.EndConsultation: lambda s, m: desk.end_consultation(s, m.agent_id, m.call_id),
+    c.CompleteTransfer: lambda s, m: desk.complete_transfer(s, m.agent_id, m.call_id),
+    c.Conference: lambda s, m: desk.conference(s, m.agent_id, m.call_id),
+    c.BlindTransfer: lambda s, m: desk.blind_transfer(s, m.agent_id, m.call_id, m.target),
+    c.Transfer: lambda s, m: calls.transfer(s, m.call_id, m.kind, m.target),
+    c.Dial: lambda s, m: desk.dial_number(s, m.agent_id, m.number),
+    c.SetRecording: lambda s, m: desk.set_recording(s, m.agent_id, m.call_id, m.record),
+    c.UseDevice: lambda s, m: desk.use_device(s, m.agent_id, m.device),
+    # callbacks
+    c.RequestCallback: lambda s, m: dialback.request_callback(
+        s, m.caller, m.queue_id, m.preferred_at, m.note
+    ),
+    c.AssignCallback: lambda s, m: dialback.assign_callback(s, m.callback_id, m.agent_id),
+    c.DialCallback: lambda s, m: dialback.dial_callback(s, m.callback_id, m.agent_id),
+    c.CallbackDone: lambda s, m: dialback.callback_done(s, m.callback_id, m.agent_id, m.note),
+    c.CancelCallback: lambda s, m: dialback.cancel_callback(s, m.callback_id, m.agent_id, m.reason),
+    # the supervisor
+    c.Monitor: lambda s, m: supervise.monitor(s, m.supervisor_id, m.call_id, m.mode),
+    c.StopMonitor: lambda s, m: supervise.stop_monitor(s, m.supervisor_id, m.call_id),
+    c.ForcePause: lambda s, m: supervise.force_pause(s, m.supervisor_id, m.agent_id, m.code),
+    c.ForceLogOut: lambda s, m: supervise.force_log_out(s, m.supervisor_id, m.agent_id),
+    c.SupervisorSignIn: lambda s, m: supervise.supervisor_sign_in(s, m.supervisor_id, m.agent_id, m.queue_id),
+    c.SupervisorSignOut: lambda s, m: supervise.supervisor_sign_out(
+        s, m.supervisor_id, m.agent_id, m.queue_id
+    ),
+    # queries
+    c.DesktopView: lambda s, m: agent_view(s, s.find_agent(m.agent_id).agent_id, s.now()),
+    c.Panel: lambda s, m: panel_view(s),
+    # the host
+    c.Tick: lambda s, m: tick(s),
+    c.Reconfigure: lambda s, m: reconfigure.reconfigure(s, m.queues, m.agents, m.rules),
+    # what the PBX reports (the same for a call handled at the desk phone or the web)
+    pbx.CallReachedPbx: lambda s, e: calls.call_arrived(s, e.call_id, e.caller, e.dialled),
+    pbx.PhonePickedUp: lambda s, e: calls.call_answered(s, e.call_id, e.agent_id),
+    pbx.CallHungUpAtPbx: lambda s, e: calls.call_ended(s, e.call_id, e.cause),
+    pbx.CallHeldAtPbx: lambda s, e: calls.call_held(s, e.call_id, e.held),
+    pbx.CallTransferredAtPbx: calls.transferred_at_pbx,
+    pbx.DigitsPressed: calls.digits_pressed,
+    pbx.PromptFinished: lambda s, e: flow.prompt_finished(s, e.call_id),
+    pbx.VoicemailRecorded: lambda s, e: flow.voicemail_recorded(
+        s, e.call_id, e.box, e.recording, e.duration_s
+    ),
+    pbx.CalledPartyAnswered: lambda s, e: dialback.called_party_answered(s, e.call_id),
+    pbx.DeviceStateChanged: calls.device_state,
+    pbx.RecordingReady: calls.recording_ready,
+    pbx.PhoneRinging: calls.phone_ringing,
 }
+
+TIMERS: dict[str, TimerHandler] = {
+    "rona": calls.on_rona,  # ring-no-answer
+    "wrap": agents.on_wrap,  # the end of wrap-up
+    "max_wait": queueing.on_max_wait,
+    "sticky": queueing.on_sticky,  # the wait for the caller's last agent is over
+    "ivr": menu.on_ivr,  # no key pressed in time
+    "announce": flow.on_announce,  # the next position announcement
+    "keyin": flow.on_keyin,  # the preferred callback time keyed in so far
+    "callback": dialback.on_callback,  # a callback request is due
+}
+
+
+REJECTED_EVERY = timedelta(seconds=60)  # how often the count of dropped PBX events is journaled
+
+
+def tick(s: RoutingState) -> None:
+    """Act on every timer due now, each by its kind's handler; sweep the callback book now and then;
+    journal the count of PBX events dropped since the last time (``PbxEventsRejected``)."""
+    now = s.now()
+    while (due := s.timers.pop_due(now)) is not None:
+        kind, key = due
+        TIMERS[kind](s, key, now)
+    if len(s.callbacks) and now >= s.next_sweep:
+        dialback.dispatch_callbacks(s)  # a safety net; due times and free agents dispatch at once
+    if s.rejected > s.rejected_journaled and now - s.rejected_at >= REJECTED_EVERY:
+        count = s.rejected - s.rejected_journaled
+        s.rejected_journaled, s.rejected_at = s.rejected, now
+        s.emit(ev.PbxEventsRejected(now, count, s.ignored[-1][1] if s.ignored else ""))
+
+
+def register(message: type, handler: Handler) -> None:
+    """Add a message type of a new medium; a type already handled is refused (one handler each)."""
+    if message in HANDLERS:
+        raise ValueError(f"{message.__name__} already has a handler")
+    HANDLERS[message] = handler
+
+
+def register_timer(kind: str, handler: TimerHandler) -> None:
+    if kind in TIMERS:
+        raise ValueError(f"timer {kind!r} already has a handler")
+    TIMERS[kind] = handler

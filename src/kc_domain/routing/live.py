@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -15,9 +15,7 @@ from kc_domain.routing import events as ev
 from kc_domain.routing.agent import Agent, AgentState
 from kc_domain.routing.call import CallEnd
 from kc_domain.routing.projection import Interaction, call_id_of, fold_interaction, missed_by
-
-if TYPE_CHECKING:
-    from kc_domain.routing.engine import RoutingEngine
+from kc_domain.routing.state import RoutingState
 
 _LOST = {e.value for e in CallEnd if e.value.startswith("abandoned")}
 
@@ -123,7 +121,7 @@ class LiveCounters:
             self.day, self.queues, self.agents = day, {}, {}
 
 
-def snapshot(engine: RoutingEngine, counters: LiveCounters, now: datetime) -> dict[str, Any]:
+def snapshot(engine: RoutingState, counters: LiveCounters, now: datetime) -> dict[str, Any]:
     """JSON-safe live state for the supervisor's view and the wallboards (RT-01, RT-03, RT-04,
     RT-05, WB-01): each queue with its waiting calls, longest wait, open callbacks, agents by state
     and today's counts by hour; the total over all queues; each agent with their state, call and
@@ -134,7 +132,7 @@ def snapshot(engine: RoutingEngine, counters: LiveCounters, now: datetime) -> di
     total_states: Counter[str] = Counter()
     total_waiting, total_longest = 0, 0.0
     for queue_id, queue in sorted(engine.queues.items()):
-        waiting = engine.waiting(queue_id) + engine.parked(queue_id)
+        waiting = engine.waiting(queue_id) + engine.parked_in(queue_id)
         states = Counter(
             a.state.value
             for a in engine.agents.values()
@@ -185,13 +183,13 @@ def snapshot(engine: RoutingEngine, counters: LiveCounters, now: datetime) -> di
     return {"at": now.isoformat(), "queues": queues, "total": summary, "agents": agents}
 
 
-def opening(engine: RoutingEngine, queue_id: int, now: datetime) -> dict[str, Any]:
+def opening(engine: RoutingState, queue_id: int, now: datetime) -> dict[str, Any]:
     """``open`` by the queue's hours now, and ``opens_at`` (ISO, or None) when it is closed."""
     is_open, opens_at = engine.opening(queue_id, now)
     return {"open": is_open, "opens_at": opens_at.isoformat() if opens_at else None}
 
 
-def _agent_call(engine: RoutingEngine, call_id: str) -> dict[str, Any] | None:
+def _agent_call(engine: RoutingState, call_id: str) -> dict[str, Any] | None:
     """What a supervisor sees of an agent's call: who, which queue, since when, who listens."""
     call = engine.calls.get(call_id) if call_id else None
     if call is None:
@@ -208,7 +206,7 @@ def _agent_call(engine: RoutingEngine, call_id: str) -> dict[str, Any] | None:
     }
 
 
-def call_view(engine: RoutingEngine, call_id: str, now: datetime) -> dict[str, Any] | None:
+def call_view(engine: RoutingState, call_id: str, now: datetime) -> dict[str, Any] | None:
     """What the agent desktop shows of a live call: who calls, which number they dialled, the queue,
     what they chose in the IVR, how long they waited, and the call's state (AG-01, IN-25)."""
     call = engine.calls.get(call_id)
@@ -258,7 +256,7 @@ def live_interaction(view: Mapping[str, Any]) -> Interaction:
     )
 
 
-def agent_view(engine: RoutingEngine, agent_id: int, now: datetime) -> dict[str, Any]:
+def agent_view(engine: RoutingState, agent_id: int, now: datetime) -> dict[str, Any]:
     """The agent desktop's live state: the agent's state, their call, their queues with the number
     of callers waiting (AG-16) and whether they may sign in or out of each (AG-03)."""
     agent = engine.agents[agent_id]
@@ -268,7 +266,7 @@ def agent_view(engine: RoutingEngine, agent_id: int, now: datetime) -> dict[str,
             "name": engine.queues[queue_id].name,
             "signed_in": queue_id in agent.signed_in,
             "locked": queue_id in agent.locked_queues,
-            "waiting": len(engine.waiting(queue_id)) + len(engine.parked(queue_id)),
+            "waiting": len(engine.waiting(queue_id)) + len(engine.parked_in(queue_id)),
             **opening(engine, queue_id, now),
         }
         for queue_id in sorted(agent.skills, key=lambda q: (engine.queues[q].name, q))
@@ -305,7 +303,7 @@ def device_entry(device: str, state: str) -> dict[str, Any]:
     return {"device": device, "state": state}
 
 
-def panel_view(engine: RoutingEngine) -> list[dict[str, Any]]:
+def panel_view(engine: RoutingState) -> list[dict[str, Any]]:
     """Every agent's live state for the transfer panel (AG-12), by name, then the monitored lines."""
     agents = sorted(engine.agents.values(), key=lambda a: (a.name, a.agent_id))
     return [panel_entry(a) for a in agents] + [device_entry(d, s) for d, s in sorted(engine.devices.items())]

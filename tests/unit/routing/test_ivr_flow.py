@@ -25,7 +25,7 @@ from kc_domain.organisation.model import OverflowKind
 from kc_domain.routing import events as ev
 from kc_domain.routing import pbx_events as pbx
 from kc_domain.routing import prompts
-from kc_domain.routing.flow import IvrDirectory
+from kc_domain.routing.config import IvrDirectory
 
 from .fakes import CLAIMS, SALES, Harness, agent, queue
 
