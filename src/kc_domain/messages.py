@@ -78,7 +78,8 @@ class EngineHeartbeat(Message):
 
     def to_wire(self) -> dict[str, Any]:
         wire = super().to_wire()
-        return {**wire, **wire.pop("gauges")}
+        gauges = wire.pop("gauges")
+        return {**wire, **gauges}
 
     @classmethod
     def from_wire(cls: type[M], message: Any) -> M:
