@@ -72,9 +72,7 @@ def agent(
     }
 
 
-def view(
-    queues: list[dict[str, Any]] | None = None, agents: list[dict[str, Any]] | None = None
-) -> LiveView:
+def view(queues: list[dict[str, Any]] | None = None, agents: list[dict[str, Any]] | None = None) -> LiveView:
     return LiveView(at=NOW, queues=queues or [], total={}, agents=agents or [])
 
 
