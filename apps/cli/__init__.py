@@ -86,7 +86,7 @@ def _say_engine(container: Any, wait_s: float) -> None:
     import threading
     import time
 
-    from apps.engine.health import HEALTH_CHANNEL, judge
+    from apps.engine.health import HEALTH_CHANNEL, judge, read_heartbeat
 
     heard: list[dict[str, Any]] = []
     came = threading.Event()
@@ -95,7 +95,7 @@ def _say_engine(container: Any, wait_s: float) -> None:
         started = time.monotonic()
         came.wait(wait_s)
         age = None if not heard else 0.0
-        state, reasons = judge(heard[-1] if heard else None, age)
+        state, reasons = judge(read_heartbeat(heard[-1]) if heard else None, age)
     finally:
         subscription.close()
     if not heard and container.settings().bus_url.startswith("memory"):

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from kc_domain.errors import NotFound
+from kc_domain.messages import LiveView, OpenAlert
 from kc_domain.supervision.alerts import acknowledge, conditions, reconcile
 from kc_domain.supervision.model import Alert, AlertRule
 from kc_ports.persistence import UnitOfWorkFactory
@@ -23,22 +24,8 @@ log = logging.getLogger("kc.alerts")
 
 
 def alert_plain(alert: Alert) -> dict[str, Any]:
-    return {
-        "id": alert.id,
-        "rule_id": alert.rule_id,
-        "kind": alert.kind.value,
-        "subject": alert.subject,
-        "severity": alert.severity.value,
-        "queue_id": alert.queue_id,
-        "agent_id": alert.agent_id,
-        "value": alert.value,
-        "limit": alert.limit,
-        "detail": alert.detail,
-        "raised_at": alert.raised_at.isoformat() if alert.raised_at else None,
-        "cleared_at": alert.cleared_at.isoformat() if alert.cleared_at else None,
-        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
-        "acknowledged_by": alert.acknowledged_by,
-    }
+    """An alert's wire form (``OpenAlert``), as an acknowledgement answers it."""
+    return OpenAlert.of(alert).to_wire()
 
 
 class AlertWatch:
@@ -50,7 +37,7 @@ class AlertWatch:
         with uow_factory() as uow:  # alerts left open by an earlier run carry on
             self.open: dict[int, Alert] = {a.id: a for a in uow.alerts.list() if a.open and a.id is not None}
 
-    def check(self, view: dict[str, Any], now: datetime) -> bool:
+    def check(self, view: LiveView, now: datetime) -> bool:
         """Bring the open alerts in step with the view; True when any began or ended."""
         self._refresh()
         found = conditions(view, self._rules, self._pause_limits, now)
@@ -82,13 +69,13 @@ class AlertWatch:
             uow.commit()
         return alert_plain(target)
 
-    def plain(self) -> list[dict[str, Any]]:
+    def plain(self) -> tuple[OpenAlert, ...]:
         """The open alerts, the most severe and oldest first."""
         ordered = sorted(
             self.open.values(),
             key=lambda a: (a.severity.value != "critical", a.raised_at or datetime.min, a.id or 0),
         )
-        return [alert_plain(a) for a in ordered]
+        return tuple(OpenAlert.of(a) for a in ordered)
 
     def _refresh(self) -> None:
         if time.monotonic() - self._loaded < self._refresh_s:

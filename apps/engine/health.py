@@ -1,7 +1,8 @@
 """How the engine host is doing, told to operators (GEN-03): the age of its last completed step,
 the parts that fail now (with their last error), how often each failed, and the journal's backlog.
 
-The host publishes this on ``kc.engine.health`` every second (its heartbeat); web nodes keep the
+The host publishes this on ``kc.engine.health`` every second (its heartbeat, the message
+``kc_domain.messages.EngineHeartbeat``); web nodes keep the
 newest one (``apps.web.engine_watch``) for ``/readyz`` and the supervisor's page, and
 ``kc check-config`` reads it too. A failing part is logged with its cause the first time, then
 once every ``LOG_EVERY_S`` while it goes on failing, and once when it works again.
@@ -15,6 +16,9 @@ import time
 from collections import Counter
 from datetime import datetime
 from typing import Any
+
+from kc_domain.errors import ValidationFailed
+from kc_domain.messages import EngineHeartbeat
 
 log = logging.getLogger("kc.engine")
 HEALTH_CHANNEL = "kc.engine.health"
@@ -88,18 +92,22 @@ class EngineHealth:
     def step_age_s(self) -> float | None:
         return None if self.last_step is None else time.monotonic() - self.last_step
 
-    def plain(self, now: datetime) -> dict[str, Any]:
+    def heartbeat(self, now: datetime) -> EngineHeartbeat:
         """The heartbeat's message."""
         age = self.step_age_s()
         with self._lock:
-            return {
-                "at": now.isoformat(),
-                "step_age_s": None if age is None else round(age, 3),
-                "up_s": round(time.monotonic() - self.started, 1),
-                "problems": dict(self.problems),
-                "failures": dict(self.failures),
-                **self.gauges,
-            }
+            return EngineHeartbeat(
+                at=now,
+                step_age_s=None if age is None else round(age, 3),
+                up_s=round(time.monotonic() - self.started, 1),
+                problems=dict(self.problems),
+                failures=dict(self.failures),
+                gauges=dict(self.gauges),
+            )
+
+    def plain(self, now: datetime) -> dict[str, Any]:
+        """The heartbeat's wire form, as published on HEALTH_CHANNEL."""
+        return self.heartbeat(now).to_wire()
 
 
 STOP_WAIT_S = 20.0  # how long a stop waits for each of the host's threads
@@ -116,7 +124,7 @@ def joined(thread: threading.Thread, name: str, timeout: float = STOP_WAIT_S) ->
     return True
 
 
-def judge(heartbeat: dict[str, Any] | None, received_age_s: float | None) -> tuple[str, list[str]]:
+def judge(heartbeat: EngineHeartbeat | None, received_age_s: float | None) -> tuple[str, list[str]]:
     """A heartbeat as operators read it: ``ok``, ``degraded`` (working, some part failing: calls
     are still routed) or ``down`` (no heartbeat, a stale one, or the engine's step failing), with
     the reasons in words."""
@@ -124,11 +132,20 @@ def judge(heartbeat: dict[str, Any] | None, received_age_s: float | None) -> tup
         return "down", ["no heartbeat from the engine"]
     if received_age_s > STALE_AFTER_S:
         return "down", [f"the engine's last heartbeat is {received_age_s:.0f} s old"]
-    step_age = heartbeat.get("step_age_s")
+    step_age = heartbeat.step_age_s
     if step_age is None or step_age > STALE_AFTER_S:
         return "down", ["the engine has not completed a step for over 10 s"]
-    problems = heartbeat.get("problems") or {}
+    problems = heartbeat.problems
     reasons = [f"{PARTS.get(part, part)}: {error}" for part, error in sorted(problems.items())]
     if "engine" in problems:
         return "down", reasons
     return ("degraded", reasons) if reasons else ("ok", [])
+
+
+def read_heartbeat(message: Any) -> EngineHeartbeat | None:
+    """A heartbeat read off the bus; one that does not fit is logged and taken as none."""
+    try:
+        return EngineHeartbeat.from_wire(message)
+    except ValidationFailed as error:
+        log.warning("a heartbeat that does not fit was ignored: %s", error)
+        return None

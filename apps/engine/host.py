@@ -33,11 +33,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import attrs
+
 from apps.engine.alerting import AlertWatch
 from apps.engine.health import HEALTH_CHANNEL, HEARTBEAT_EVERY_S, EngineHealth, joined
 from apps.engine.outbox import JournalOutbox
 from apps.engine.publisher import Publisher
 from kc_domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from kc_domain.messages import AgentView, LiveView, PanelUpdate
 from kc_domain.plain import to_plain
 from kc_domain.routing import events as ev
 from kc_domain.routing.agent import AgentState
@@ -342,7 +345,7 @@ class EngineHost:
         self.health.gauge("bus_backlog", self._publisher.backlog())
         self.health.gauge("bus_dropped", self._publisher.dropped)  # beyond the waiting limit
         self.health.gauge("handoff_backlog", self._handoffs.backlog())
-        self._publisher.publish(HEALTH_CHANNEL, self.health.plain(self._clock.now()))
+        self._publisher.publish(HEALTH_CHANNEL, self.health.heartbeat(self._clock.now()).to_wire())
 
     def step(self) -> None:
         if not self._publisher.running and time.monotonic() - self._reloaded > self._reload_s:
@@ -481,7 +484,7 @@ class EngineHost:
             view = engine.view_of(agent_id)
             if self._desktops.get(agent_id) != view:
                 self._desktops[agent_id] = view
-                self._publisher.publish(DESKTOP_CHANNEL, {"agent": view})
+                self._publisher.publish(DESKTOP_CHANNEL, AgentView(view).to_wire())
         changed = sorted(
             set(engine.agents)
             if everyone
@@ -490,15 +493,18 @@ class EngineHost:
         entries = [panel_entry(engine.agents[a]) for a in changed if a in engine.agents]
         entries += engine.drain_device_changes()
         if entries:  # only what changed: every open desktop gets it, 300 of them in a big centre
-            self._publisher.publish(PANEL_CHANNEL, {"panel_update": entries})
+            self._publisher.publish(PANEL_CHANNEL, PanelUpdate(entries).to_wire())
 
     def live_view(self) -> dict[str, Any]:
+        """The live view's wire form (the answer to the command ``live``)."""
+        return self.live_message().to_wire()
+
+    def live_message(self) -> LiveView:
         """The live view with the open alerts (RT-06), checked against it, and how the engine is
         doing (``engine``: its heartbeat). The alerts are stored outside the engine's lock."""
         with self.lock:
             now = self._clock.now()
-            view = snapshot(self.engine, self.counters, now)
-        view["engine"] = self.health.plain(now)
+            view = LiveView.of(snapshot(self.engine, self.counters, now), engine=self.health.heartbeat(now))
         if self._alerts is not None:
             with self._alerts_lock:
                 try:
@@ -507,7 +513,7 @@ class EngineHost:
                 except Exception as error:  # the database is away: the open alerts stay as they are
                     self.health.failed("alerts", error)
                 self._alerts_checked = time.monotonic()
-                view["alerts"] = self._alerts.plain()
+                view = attrs.evolve(view, alerts=self._alerts.plain())
         return view
 
     def publish(self, force: bool = False) -> None:
@@ -522,11 +528,11 @@ class EngineHost:
         if not due and not alerts_due:
             return
         self._changed = False
-        view = self.live_view()
+        view = self.live_message()
         if due or self._alerts_changed:
             self._alerts_changed = False
             self._published = time.monotonic()
-            self._publisher.publish(LIVE_CHANNEL, view)
+            self._publisher.publish(LIVE_CHANNEL, view.to_wire())
 
     def _acknowledge(self, message: dict[str, Any]) -> dict[str, Any]:
         if self._alerts is None:

@@ -12,14 +12,15 @@
 
 from __future__ import annotations
 
-import json
+import logging
 import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
+from simple_websocket import Server
 
 from apps.engine.client import raise_refusal
 from apps.engine.host import DESKTOP_CHANNEL, PANEL_CHANNEL
@@ -32,7 +33,9 @@ from kc_domain.audit.model import Outcome
 from kc_domain.contacts.model import category_refusal
 from kc_domain.errors import DomainError, FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission, Role
+from kc_domain.messages import AgentView, DesktopState, ErrorFrame, PanelUpdate
 
+log = logging.getLogger(__name__)
 bp = Blueprint("desktop", __name__, url_prefix="/desktop")
 api = Blueprint("desktop_api", __name__, url_prefix="/api/v1/desktop")
 
@@ -104,16 +107,16 @@ COMMANDS: dict[str, tuple[str, tuple[tuple[str, Parser], ...]]] = {
 class DesktopHub:
     """One per web process: a single subscription to the agents' views and one to the panel, handed
     to the sockets open in this process (an agent may have several tabs), so that 300 desktops
-    cost two bus subscriptions, not 600."""
+    cost two bus subscriptions, not 600. A message that does not fit is logged and dropped."""
 
     def __init__(self, bus: Any) -> None:
         self._bus = bus
         self._lock = threading.Lock()
-        self._sockets: dict[int, set[queue.Queue[dict[str, Any]]]] = {}
+        self._sockets: dict[int, set[queue.Queue[AgentView | PanelUpdate]]] = {}
         self._subscriptions: list[Any] = []
 
-    def open(self, agent_id: int) -> queue.Queue[dict[str, Any]]:
-        news: queue.Queue[dict[str, Any]] = queue.Queue()
+    def open(self, agent_id: int) -> queue.Queue[AgentView | PanelUpdate]:
+        news: queue.Queue[AgentView | PanelUpdate] = queue.Queue()
         with self._lock:
             if not self._subscriptions:
                 self._subscriptions = [
@@ -123,23 +126,38 @@ class DesktopHub:
             self._sockets.setdefault(agent_id, set()).add(news)
         return news
 
-    def close(self, agent_id: int, news: queue.Queue[dict[str, Any]]) -> None:
+    def close(self, agent_id: int, news: queue.Queue[AgentView | PanelUpdate]) -> None:
         with self._lock:
             self._sockets.get(agent_id, set()).discard(news)
 
-    def _agent(self, message: dict[str, Any]) -> None:
-        view = message.get("agent")
-        agent_id = view.get("agent_id") if isinstance(view, dict) else None
+    def _agent(self, message: Any) -> None:
+        view = _read(AgentView, message)
+        if view is None or view.agent_id is None:
+            return
         with self._lock:
-            targets = list(self._sockets.get(agent_id, ())) if isinstance(agent_id, int) else []
+            targets = list(self._sockets.get(view.agent_id, ()))
         for news in targets:
-            news.put(message)
+            news.put(view)
 
-    def _panel(self, message: dict[str, Any]) -> None:
+    def _panel(self, message: Any) -> None:
+        update = _read(PanelUpdate, message)
+        if update is None:
+            return
         with self._lock:
             targets = [news for sockets in self._sockets.values() for news in sockets]
         for news in targets:
-            news.put(message)
+            news.put(update)
+
+
+M = TypeVar("M", AgentView, PanelUpdate)
+
+
+def _read(kind: type[M], message: Any) -> M | None:
+    try:
+        return kind.from_wire(message)
+    except ValidationFailed as error:
+        log.warning("a %s that does not fit was dropped: %s", kind.name, error)
+        return None
 
 
 _HUB_LOCK = threading.Lock()
@@ -186,13 +204,12 @@ def send(command: str, **fields: Any) -> Any:
     return reply.get("result")
 
 
-def state() -> dict[str, Any]:
+def state() -> DesktopState:
     """The agent's live view and the transfer panel, straight from the engine, with the server's
     time, by which the page runs its timers (the agent's PC clock may be off)."""
     agent = send("desktop_view")
     panel = _kc().engine_client().send("panel")
-    now = _kc().clock().now().isoformat()
-    return {"agent": agent, "panel": panel.get("result") or [], "server_time": now}
+    return DesktopState(agent=agent, panel=panel.get("result") or [], server_time=_kc().clock().now())
 
 
 @bp.route("/")
@@ -225,13 +242,12 @@ def _url_if(endpoint: str) -> str | None:
     return url_for(endpoint) if endpoint in current_app.view_functions else None
 
 
-@bp.route("/ws", websocket=True)
-@requires(Permission.AGENT_DESKTOP)
-def live() -> Response:
+@live_sockets.route(bp, "/ws", requires(Permission.AGENT_DESKTOP))
+def live(ws: Server) -> None:
     """Pushes the agent's live state and the panel; the permission is checked at the handshake and
     again every few seconds, with the limits of every live socket (``apps.web.live``)."""
     agent_id, desktops = _me(), hub()
-    socket = live_sockets.accept()
+    socket = live_sockets.accept(ws)
     news = desktops.open(agent_id)
     try:
         _push_state(socket)
@@ -241,10 +257,9 @@ def live() -> Response:
     finally:
         desktops.close(agent_id, news)
         socket.finish()
-    return live_sockets.socket_response(socket)
 
 
-def _relay(socket: live_sockets.LiveSocket, news: queue.Queue[dict[str, Any]]) -> None:
+def _relay(socket: live_sockets.LiveSocket, news: queue.Queue[AgentView | PanelUpdate]) -> None:
     """Send what arrives: the agent's own view at once (only the newest of a burst), the panel's
     changes merged and at most every PANEL_EVERY_S, so that 300 agents changing state do not cost
     300 messages to each of 300 desktops."""
@@ -253,21 +268,21 @@ def _relay(socket: live_sockets.LiveSocket, news: queue.Queue[dict[str, Any]]) -
     while socket.connected:
         wait = PUSH_WAIT_S if not panel else max(0.0, panel_due - time.monotonic())
         try:
-            message: dict[str, Any] | None = news.get(timeout=wait)
+            message: AgentView | PanelUpdate | None = news.get(timeout=wait)
         except queue.Empty:
             message = None
         newest = None
         while message is not None:
-            if "panel_update" in message:
-                for entry in message["panel_update"]:  # an agent by id, a line by its number
+            if isinstance(message, PanelUpdate):
+                for entry in message.panel_update:  # an agent by id, a line by its number
                     panel[entry.get("agent_id") or entry["device"]] = entry
             else:
                 newest = message
             message = news.get_nowait() if not news.empty() else None
         if newest is not None:
-            socket.send(json.dumps(newest))
+            socket.send(newest)
         if panel and time.monotonic() >= panel_due:
-            socket.send(json.dumps({"panel_update": list(panel.values())}))
+            socket.send(PanelUpdate(list(panel.values())))
             panel, panel_due = {}, time.monotonic() + PANEL_EVERY_S
         if socket.asked_to_sync():
             _push_state(socket)
@@ -275,9 +290,9 @@ def _relay(socket: live_sockets.LiveSocket, news: queue.Queue[dict[str, Any]]) -
 
 def _push_state(socket: live_sockets.LiveSocket) -> None:
     try:
-        socket.send(json.dumps(state()))
+        socket.send(state())
     except DomainError as error:  # the engine is away: the page shows it and asks again later
-        socket.send(json.dumps({"error": str(error)}))
+        socket.send(ErrorFrame(str(error)))
 
 
 @api.route("/state")
@@ -287,7 +302,7 @@ def api_state() -> dict[str, Any]:
     admin = kc.admin()
     pause_codes = admin.list("pause_code")
     return {
-        **state(),
+        **state().fields(),
         "pause_codes": [
             {"code": p.code, "name": p.name, "kind": p.kind.value} for p in pause_codes if p.active
         ],

@@ -1,6 +1,7 @@
 """The engine's heartbeat as a web node sees it (GEN-03): the newest message on
-``kc.engine.health`` and when it came, for ``/readyz``; one subscription per process, made when
-the app is created and again later if the bus was away then."""
+``kc.engine.health`` (``EngineHeartbeat``) and when it came, for ``/readyz``; one subscription per
+process, made when the app is created and again later if the bus was away then. A message that
+does not fit is logged and ignored (the previous heartbeat stays, and ages)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from apps.engine.health import HEALTH_CHANNEL, judge
+from apps.engine.health import HEALTH_CHANNEL, judge, read_heartbeat
+from kc_domain.messages import EngineHeartbeat
 
 KEY = "kc.engine_watch"
 
@@ -21,7 +23,7 @@ class EngineWatch:
         self._bus = bus
         self._lock = threading.Lock()
         self._subscription: Any = None
-        self._newest: dict[str, Any] | None = None
+        self._newest: EngineHeartbeat | None = None
         self._received: float | None = None
 
     def ensure_subscribed(self) -> None:
@@ -30,14 +32,17 @@ class EngineWatch:
             if self._subscription is None:
                 self._subscription = self._bus.subscribe(HEALTH_CHANNEL, self._heard)
 
-    def _heard(self, message: dict[str, Any]) -> None:
-        self._newest, self._received = message, time.monotonic()
+    def _heard(self, message: Any) -> None:
+        beat = read_heartbeat(message)
+        if beat is not None:
+            self._newest, self._received = beat, time.monotonic()
 
     def state(self) -> tuple[str, list[str], dict[str, Any] | None]:
         """``ok``, ``degraded`` or ``down``, the reasons in words, and the newest heartbeat."""
         age = None if self._received is None else time.monotonic() - self._received
-        state, reasons = judge(self._newest, age)
-        return state, reasons, self._newest
+        newest = self._newest
+        state, reasons = judge(newest, age)
+        return state, reasons, None if newest is None else newest.to_wire()
 
 
 def init_app(app: Flask) -> None:

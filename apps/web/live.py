@@ -5,15 +5,25 @@ The engine host publishes the whole view (``kc_domain.routing.live.snapshot``) a
 250 ms while something changes and at least every 5 s. A socket gets the newest view only (a slow
 screen skips the ones it missed); a page just opened asks the engine for the view at once.
 
-The rules of every live WebSocket (the desktop's, the supervisor's, the wallboards'; docs/api.md,
-"Live WebSockets") are kept here, once:
+The messages are typed (``kc_domain.messages``, docs/messages.md): the view on the bus is a
+``LiveView``, what a page gets a ``LiveFrame`` (or an ``ErrorFrame``).
 
+The rules of every live WebSocket (the desktop's, the supervisor's, the wallboards'; docs/api.md,
+"Live WebSockets") are kept here, once; flask-sock (``sock``) makes the handshake and the answer:
+
+- a socket's route is declared with ``route(bp, rule, *guards)``: the guards (``requires`` or
+  ``public``, then the page's ``before_upgrade`` checks) run before the upgrade, so a refusal is an
+  ordinary HTTP answer;
 - the handshake of a browser page from another origin is refused with 403 before the upgrade, and
   audited (``init_app``: every route declared with ``websocket=True``);
-- a socket is a ``LiveSocket`` (``accept``): a message bigger than ``MAX_MESSAGE_BYTES`` or more
-  than ``MAX_PENDING`` messages not yet read close it, and are logged;
-- every ``RECHECK_S`` it checks again what the handshake checked: the session (the account still
-  active, not signed out, no new password, within its lifetime) and the route's permissions, plus
+- simple_websocket's reader thread of every socket is a ``Reader`` (flask-sock's
+  ``SOCK_SERVER_OPTIONS``): a message bigger than ``MAX_MESSAGE_BYTES`` or more than ``MAX_PENDING``
+  messages not yet read close the socket, and are logged;
+- a message from the page that does not fit (``kc_domain.messages.from_page``) is answered with an
+  ``ErrorFrame`` naming the field, and changes nothing;
+- every ``RECHECK_S`` a ``LiveSocket`` (``accept``) checks again what the handshake checked: the
+  session (the account still active, not signed out, no new password, within its lifetime) and the
+  route's permissions, plus
   what the page adds (a wallboard still there, a kiosk token not revoked); the first that fails
   closes the socket with a code the page acts on (``SESSION_ENDED``: it reloads and lands on the
   sign-in page).
@@ -29,10 +39,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, request, session
+from flask import Blueprint, Flask, abort, current_app, request, session
+from flask_sock import Sock
 from simple_websocket import ConnectionClosed, Server
 from wsproto.events import CloseConnection
 from wsproto.utilities import LocalProtocolError
@@ -41,7 +53,8 @@ from apps.engine.host import LIVE_CHANNEL
 from apps.web.logs import logged_path
 from apps.web.security import actor, now_s
 from kc_domain.audit.model import Outcome
-from kc_domain.errors import DomainError
+from kc_domain.errors import DomainError, ValidationFailed
+from kc_domain.messages import ErrorFrame, LiveView, Message, SyncRequest, from_page
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +85,9 @@ SOCKET_GONE = (ConnectionClosed, OSError, LocalProtocolError)
 Check = Callable[[], Ending | None]
 """A check made again every RECHECK_S: None while the socket may stay open."""
 
+sock = Sock()
+"""flask-sock: it upgrades the request, runs a socket's handler and answers as the server expects."""
+
 
 class LiveHub:
     """Fans the live view out to the sockets of this process; keeps the newest one."""
@@ -79,28 +95,33 @@ class LiveHub:
     def __init__(self, bus: Any) -> None:
         self._bus = bus
         self._lock = threading.Lock()
-        self._sockets: set[queue.Queue[dict[str, Any]]] = set()
+        self._sockets: set[queue.Queue[LiveView]] = set()
         self._subscription: Any = None
-        self.latest: dict[str, Any] | None = None
+        self.latest: LiveView | None = None
 
-    def open(self) -> queue.Queue[dict[str, Any]]:
-        news: queue.Queue[dict[str, Any]] = queue.Queue()
+    def open(self) -> queue.Queue[LiveView]:
+        news: queue.Queue[LiveView] = queue.Queue()
         with self._lock:
             if self._subscription is None:
                 self._subscription = self._bus.subscribe(LIVE_CHANNEL, self._view)
             self._sockets.add(news)
         return news
 
-    def close(self, news: queue.Queue[dict[str, Any]]) -> None:
+    def close(self, news: queue.Queue[LiveView]) -> None:
         with self._lock:
             self._sockets.discard(news)
 
-    def _view(self, message: dict[str, Any]) -> None:
+    def _view(self, message: Any) -> None:
+        try:
+            view = LiveView.from_wire(message)
+        except ValidationFailed as error:  # another version of the engine, or a bug: not shown
+            log.warning("a live view that does not fit was dropped: %s", error)
+            return
         with self._lock:
-            self.latest = message
+            self.latest = view
             targets = list(self._sockets)
         for news in targets:
-            news.put(message)
+            news.put(view)
 
 
 _HUB_LOCK = threading.Lock()
@@ -115,33 +136,32 @@ def hub() -> LiveHub:
     return found
 
 
-def current_view() -> dict[str, Any]:
+def current_view() -> LiveView:
     """The live view now, from the engine (raises ``EngineUnavailable`` when it does not answer)."""
     from apps.engine.client import raise_refusal
 
     reply: dict[str, Any] = current_app.extensions["kc"].engine_client().send("live")
     raise_refusal(reply)
-    view: dict[str, Any] = reply["result"]
-    return view
+    return LiveView.from_wire(reply["result"])
 
 
-def serve(socket: LiveSocket, shape: Callable[[dict[str, Any]], dict[str, Any]]) -> Response:
-    """Send ``{"live": shape(view)}`` for the view now and for every newer one until the client
-    goes; ``shape`` keeps what this page may see. The client may send ``"sync"`` to get the view
-    again at once (after it reconnected)."""
+def serve(socket: LiveSocket, shape: Callable[[LiveView], Message]) -> None:
+    """Send ``shape(view)`` (a ``LiveFrame``: what this page may see) for the view now and for every
+    newer one until the client goes. The client may send ``sync`` to get the view again at once
+    (after it reconnected)."""
     hub_ = hub()
     news = hub_.open()
     try:
         _send_now(socket, shape)
         while socket.connected:
             try:
-                view: dict[str, Any] | None = news.get(timeout=PUSH_WAIT_S)
+                view: LiveView | None = news.get(timeout=PUSH_WAIT_S)
             except queue.Empty:
                 view = None
             while not news.empty():  # only the newest of a burst
                 view = news.get_nowait()
             if view is not None:
-                socket.send(json.dumps({"live": shape(view)}))
+                socket.send(shape(view))
             if socket.asked_to_sync():
                 _send_now(socket, shape)
     except SOCKET_GONE:
@@ -149,52 +169,125 @@ def serve(socket: LiveSocket, shape: Callable[[dict[str, Any]], dict[str, Any]])
     finally:
         hub_.close(news)
         socket.finish()
-    return socket_response(socket)
 
 
-def _send_now(server: Server, shape: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+def _send_now(socket: LiveSocket, shape: Callable[[LiveView], Message]) -> None:
     try:
-        server.send(json.dumps({"live": shape(current_view())}))
+        socket.send(shape(current_view()))
     except DomainError as error:  # the engine is away: the page says so and keeps the socket
-        server.send(json.dumps({"error": str(error)}))
+        socket.send(ErrorFrame(str(error)))
 
 
 # -- the rules of every live socket ---------------------------------------------------------------
 
+View = TypeVar("View", bound=Callable[..., Any])
+Guard = Callable[[Any], Any]
+"""A decorator put around a socket's view, run before the upgrade: ``requires``, ``public``,
+``before_upgrade(...)``."""
 
-class LiveSocket(Server):
-    """A live page's WebSocket: simple_websocket's ``Server`` with KC's limits and re-checks.
 
-    The reader thread (simple_websocket's) closes the socket on a message over ``MAX_MESSAGE_BYTES``
-    (1009, counted while it arrives, so it is never held whole) and when more than ``MAX_PENDING``
-    messages wait to be read (1008); the socket's loop calls ``asked_to_sync`` about every second,
-    which makes the checks again when ``RECHECK_S`` has passed, and ``finish`` when it is over.
-    """
+def route(bp: Blueprint, rule: str, *guards: Guard) -> Callable[[View], View]:
+    """Declare a live socket's handler (``handler(ws, **route_arguments)``, ``ws`` the upgraded
+    ``simple_websocket.Server``) on ``bp``: flask-sock's ``sock.route``, with ``guards`` (outermost
+    first) around flask-sock's view, so that they run before the upgrade; the view's endpoint is the
+    handler's name."""
 
-    def __init__(self, environ: dict[str, Any], checks: Sequence[Check], **options: Any) -> None:
-        self.abuse: Ending | None = None  # set by the reader thread (before the handshake's events)
-        self._checks = list(checks)
-        self._checked = time.monotonic()
-        super().__init__(environ, **{**options, "max_message_size": MAX_MESSAGE_BYTES})
+    def decorate(handler: View) -> View:
+        sock.route(rule, bp=_Guarded(bp, guards))(handler)
+        return handler
 
-    def _handle_events(self) -> bool:  # in the reader thread
-        keep_going: bool = super()._handle_events()
-        if self.max_message_size and self.incoming_message_len > self.max_message_size:
+    return decorate
+
+
+class _Guarded:
+    """What ``sock.route`` registers its view on: ``bp``, the guards put around the view first."""
+
+    def __init__(self, bp: Blueprint, guards: Sequence[Guard]) -> None:
+        self._bp, self._guards = bp, guards
+
+    def route(self, rule: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
+        def register(view: Callable[..., Any]) -> Any:
+            for guard in reversed(self._guards):
+                view = guard(view)
+            return self._bp.route(rule, **options)(view)
+
+        return register
+
+
+def before_upgrade(check: Callable[..., object]) -> Guard:
+    """A guard that calls ``check`` with the route's arguments before the upgrade; it refuses by
+    aborting (e.g. 404 for a wallboard that is not there)."""
+
+    def guard(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            check(**kwargs)
+            return view(*args, **kwargs)
+
+        return checked
+
+    return guard
+
+
+class Reader(threading.Thread):
+    """simple_websocket's reader thread of a live socket (flask-sock builds every ``Server`` with it:
+    ``SOCK_SERVER_OPTIONS["thread_class"]``, set by ``init_app``), with KC's limits.
+
+    It closes the socket on a message over ``MAX_MESSAGE_BYTES`` (1009, sent by simple_websocket
+    with ``max_message_size``, counted while it arrives, so it is never held whole) and when more
+    than ``MAX_PENDING`` messages wait to be read (1008); ``abuse`` tells the socket's loop why."""
+
+    def __init__(self, target: Callable[[], None]) -> None:
+        super().__init__(target=target)
+        self.abuse: Ending | None = None
+        self._server: Server = getattr(target, "__self__")  # noqa: B009 - the socket whose reader it is
+        self._handle = self._server._handle_events
+        self._server._handle_events = self._handle_events  # before the thread starts
+
+    def _handle_events(self) -> bool:
+        server = self._server
+        keep_going = bool(self._handle())
+        if server.max_message_size and server.incoming_message_len > server.max_message_size:
             self.abuse = TOO_BIG  # simple_websocket has sent its 1009 and stops reading
             return False
-        if len(self.input_buffer) > MAX_PENDING:
+        if len(server.input_buffer) > MAX_PENDING:
             self.abuse = TOO_MANY
-            self.input_buffer.clear()
+            server.input_buffer.clear()
             with contextlib.suppress(*SOCKET_GONE):
-                self.sock.send(self.ws.send(CloseConnection(TOO_MANY.code, TOO_MANY.reason)))
-            self.event.set()
+                server.sock.send(server.ws.send(CloseConnection(TOO_MANY.code, TOO_MANY.reason)))
+            server.event.set()
             return False  # the reader stops and closes the connection
         return keep_going
 
+
+class LiveSocket:
+    """A live page's WebSocket: the upgraded socket with the checks made again every ``RECHECK_S``.
+
+    The socket's loop calls ``asked_to_sync`` about every second, which makes the checks again when
+    ``RECHECK_S`` has passed and reads what the page sent, and ``finish`` when it is over."""
+
+    def __init__(self, server: Server, checks: Sequence[Check]) -> None:
+        self.server = server
+        self._checks = list(checks)
+        self._checked = time.monotonic()
+
+    @property
+    def connected(self) -> bool:
+        return bool(self.server.connected)
+
+    @property
+    def abuse(self) -> Ending | None:
+        reader = self.server.thread
+        return reader.abuse if isinstance(reader, Reader) else None
+
+    def send(self, message: Message) -> None:
+        self.server.send(json.dumps(message.to_wire()))
+
     def asked_to_sync(self) -> bool:
-        """Whether the client asked for ``"sync"`` since the last call (every message waiting is
-        read; several syncs are one). First, once ``RECHECK_S`` has passed, the checks: the first
-        that fails closes the socket with its code, and ``ConnectionClosed`` is raised."""
+        """Whether the page asked for ``sync`` since the last call (every message waiting is read;
+        several syncs are one; a message that does not fit is answered with an ``ErrorFrame``). First,
+        once ``RECHECK_S`` has passed, the checks: the first that fails closes the socket with its
+        code, and ``ConnectionClosed`` is raised."""
         if time.monotonic() - self._checked >= RECHECK_S:
             self._checked = time.monotonic()
             ending = self._recheck()
@@ -202,8 +295,12 @@ class LiveSocket(Server):
                 self.end(ending)
                 raise ConnectionClosed(ending.code, ending.reason)
         asked = False
-        while (message := self.receive(timeout=0)) is not None:
-            asked = asked or message == "sync"
+        while (text := self.server.receive(timeout=0)) is not None:
+            try:
+                asked = isinstance(from_page(text), SyncRequest) or asked
+            except ValidationFailed as error:
+                log.info("live socket %s: a message refused: %s", logged_path(), error)
+                self.send(ErrorFrame.refusing(error))
         return asked
 
     def _recheck(self) -> Ending | None:
@@ -217,7 +314,7 @@ class LiveSocket(Server):
         """Close the socket with ``ending``'s code and reason (the page acts on them)."""
         log.info("live socket %s closed: %s", logged_path(), ending.reason)
         with contextlib.suppress(*SOCKET_GONE):
-            self.close(ending.code, ending.reason)
+            self.server.close(ending.code, ending.reason)
 
     def finish(self) -> None:
         """The socket's loop is over: closed if still open; an abuse is logged."""
@@ -226,14 +323,13 @@ class LiveSocket(Server):
             log.warning("live socket %s closed for abuse: %s (from %s)", logged_path(), reason, source)
         with contextlib.suppress(*SOCKET_GONE):
             if self.connected:
-                self.close()
+                self.server.close()
 
 
-def accept(*checks: Check) -> LiveSocket:
-    """Upgrade this request (its origin checked already, ``init_app``) to a ``LiveSocket`` that makes
-    the session's and the route's checks again every RECHECK_S, then ``checks`` in their order."""
-    options = current_app.config.get("SOCK_SERVER_OPTIONS", {})
-    return LiveSocket(request.environ, [_session_check(), *checks], **options)
+def accept(server: Server, *checks: Check) -> LiveSocket:
+    """The upgraded ``server`` (its origin checked already, ``init_app``) as a ``LiveSocket`` that
+    makes the session's and the route's checks again every RECHECK_S, then ``checks`` in order."""
+    return LiveSocket(server, [_session_check(), *checks])
 
 
 def _session_check() -> Check:
@@ -268,6 +364,13 @@ def _session_check() -> Check:
 
 
 def init_app(app: Flask) -> None:
+    options = app.config.get("SOCK_SERVER_OPTIONS", {})
+    app.config["SOCK_SERVER_OPTIONS"] = {
+        **options,
+        "max_message_size": MAX_MESSAGE_BYTES,
+        "thread_class": Reader,
+    }
+    sock.init_app(app)
     app.before_request(_refuse_other_origins)
 
 
@@ -341,23 +444,3 @@ def _forwarded(header: str, proxies: int) -> str | None:
     """The value the ``proxies``-th proxy from us added to ``header`` (as ProxyFix reads it)."""
     values = [v.strip() for v in request.headers.get(header, "").split(",") if v.strip()]
     return values[-proxies] if len(values) >= proxies else None
-
-
-class _SocketDone(Response):
-    """What a view returns once its WebSocket is over, as the server that ran it expects."""
-
-    mode = ""
-
-    def __call__(self, environ: Any, start_response: Any) -> Any:
-        if self.mode == "gunicorn":
-            raise StopIteration()
-        if self.mode == "werkzeug":
-            return super().__call__(environ, start_response)
-        return []
-
-
-def socket_response(server: Server) -> Response:
-    """What a WebSocket view returns when its socket is over."""
-    done = _SocketDone()
-    done.mode = server.mode
-    return done

@@ -24,8 +24,9 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from simple_websocket import Server
 
 from apps.engine.client import raise_refusal
 from apps.web import live
@@ -38,6 +39,7 @@ from apps.web.sight import SocketSight, check_agent, check_queue, refuse, sight
 from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.identity.sight import Sight
+from kc_domain.messages import LiveFrame
 from kc_domain.supervision.model import AlertKind
 from kc_domain.supervision.sighted import sees_alert, supervisor_view
 
@@ -91,14 +93,13 @@ def index() -> str:
     )
 
 
-@bp.route("/ws", websocket=True)
-@requires(Permission.SUPERVISE)
-def socket() -> Response:
+@live.route(bp, "/ws", requires(Permission.SUPERVISE))
+def socket(ws: Server) -> None:
     """The live view, as the engine publishes it, narrowed to the supervisor's sight; the permission
     is checked at the handshake and again every few seconds (``live.accept``), and the sight is
     computed again then (a report-access filter changed meanwhile applies within seconds)."""
     seen = SocketSight()
-    return live.serve(live.accept(seen.refresh), lambda view: supervisor_view(view, seen.now))
+    live.serve(live.accept(ws, seen.refresh), lambda view: LiveFrame(supervisor_view(view, seen.now)))
 
 
 @api.route("/state")

@@ -3,8 +3,8 @@
 - ``GET /wallboard/`` the active wallboards (VIEW_WALLBOARD); managers (MANAGE_WALLBOARDS) also
   issue and revoke kiosk tokens there.
 - ``GET /wallboard/<id>`` the screen; ``GET /wallboard/<id>/ws`` its WebSocket (VIEW_WALLBOARD,
-  checked at the handshake and every few seconds), which pushes ``{"live": wallboard_view(...)}`` on
-  every live view.
+  checked at the handshake and every few seconds), which pushes a ``LiveFrame`` carrying the
+  ``WallboardView`` (docs/messages.md) on every live view.
 - ``POST /wallboard/<id>/kiosk-token`` issues a token (shown once, only its SHA-256 is stored);
   ``POST /wallboard/<id>/kiosk-token/revoke`` revokes it. Both audited.
 - ``GET /wallboard/kiosk/<token>`` and ``.../ws``: the screen for a kiosk without a sign-in. An
@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+import attrs
 from flask import (
     Blueprint,
     Response,
@@ -36,13 +37,15 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from simple_websocket import Server
 
-from apps.web.live import GONE, Ending, accept, serve
+from apps.web.live import GONE, Ending, accept, before_upgrade, route, serve
 from apps.web.security import actor, current_user, public, requires
 from apps.web.sight import SocketSight
 from kc_domain.audit.model import Outcome
 from kc_domain.audit.service import Actor
 from kc_domain.identity.roles import Permission
+from kc_domain.messages import LiveFrame, LiveView, WallboardView
 from kc_domain.supervision.model import Wallboard
 from kc_domain.supervision.wallboards import by_token, layouts, new_kiosk_token, wallboard_view
 
@@ -55,7 +58,9 @@ def _kc() -> Any:
     return current_app.extensions["kc"]
 
 
-def _load(wallboard_id: int) -> Wallboard | None:
+def _load(wallboard_id: int | None) -> Wallboard | None:
+    if wallboard_id is None:
+        return None
     with _kc().uow_factory()() as uow:
         found: Wallboard | None = uow.wallboards.get(wallboard_id)
         return found
@@ -102,11 +107,9 @@ def screen(wallboard_id: int) -> str:
     return _screen(wallboard, url_for("wallboard.live", wallboard_id=wallboard_id))
 
 
-@bp.route("/<int:wallboard_id>/ws", websocket=True)
-@requires(Permission.VIEW_WALLBOARD)
-def live(wallboard_id: int) -> Response:
-    wallboard = _active(wallboard_id)
-    return _serve(wallboard, lambda w: w.active, SocketSight())
+@route(bp, "/<int:wallboard_id>/ws", requires(Permission.VIEW_WALLBOARD), before_upgrade(_active))
+def live(ws: Server, wallboard_id: int) -> None:
+    _serve(ws, lambda: _load(wallboard_id), lambda w: w.active, SocketSight())
 
 
 @bp.route("/<int:wallboard_id>/kiosk-token", methods=["POST"])
@@ -171,14 +174,6 @@ def kiosk(token: str) -> str:
     return _screen(wallboard, url_for("wallboard.kiosk_live", token=token))
 
 
-@bp.route("/kiosk/<token>/ws", websocket=True)
-@public
-def kiosk_live(token: str) -> Response:
-    wallboard = _kiosk_wallboard(token)
-    digest = wallboard.kiosk_token_hash
-    return _serve(wallboard, lambda w: w.active and w.kiosk_token_hash == digest)
-
-
 def _kiosk_actor() -> Actor:
     return Actor("kiosk", request.remote_addr or "")
 
@@ -202,6 +197,13 @@ def _kiosk_wallboard(token: str) -> Wallboard:
     return wallboard
 
 
+@route(bp, "/kiosk/<token>/ws", public, before_upgrade(_kiosk_wallboard))
+def kiosk_live(ws: Server, token: str) -> None:
+    found = _by_token(token)  # None: revoked since the handshake's check (then closed at once, GONE)
+    wallboard_id, digest = (found.id, found.kiosk_token_hash) if found is not None else (None, "")
+    _serve(ws, lambda: _load(wallboard_id), lambda w: bool(digest) and w.kiosk_token_hash == digest)
+
+
 def _screen(wallboard: Wallboard, socket_url: str) -> str:
     """The screen; the socket's address is given as a path (the page picks ws: or wss: as it was
     loaded, behind a TLS proxy too)."""
@@ -215,28 +217,35 @@ def _screen(wallboard: Wallboard, socket_url: str) -> str:
 
 
 def _serve(
-    wallboard: Wallboard, still_valid: Callable[[Wallboard], bool], seen: SocketSight | None = None
-) -> Response:
-    """Push the wallboard's view of every live view, of the queues within ``seen`` (a signed-in user's
-    sight; a kiosk has none). With the checks of every live socket (``apps.web.live``), every few
-    seconds the wallboard is read again (its settings apply), the sight too, and the socket closes
-    (``GONE``) when the wallboard is no longer valid (deactivated, deleted, token revoked)."""
-    wallboard_id = wallboard.id
-    assert wallboard_id is not None
-    state = {"wallboard": wallboard}
+    ws: Server,
+    load: Callable[[], Wallboard | None],
+    still_valid: Callable[[Wallboard], bool],
+    seen: SocketSight | None = None,
+) -> None:
+    """Push the wallboard's view (``WallboardView``) of every live view, of the queues within
+    ``seen`` (a signed-in user's sight; a kiosk has none). With the checks of every live socket
+    (``apps.web.live``), every few seconds the wallboard is read again (``load``: its settings apply),
+    the sight too, and the socket closes (``GONE``) when the wallboard is no longer valid (inactive,
+    deleted, token revoked)."""
+    state: dict[str, Wallboard | None] = {"wallboard": None}
 
     def recheck() -> Ending | None:
-        fresh = _load(wallboard_id)
-        if fresh is None or not still_valid(fresh):
+        fresh = load()
+        if fresh is None or not fresh.active or not still_valid(fresh):
             return GONE
         state["wallboard"] = fresh
         return None
 
-    def shape(view: dict[str, Any]) -> dict[str, Any]:
+    def shape(view: LiveView) -> LiveFrame:
         if seen is not None:
-            queues = [q for q in view.get("queues", ()) if seen.now.sees_queue(q["queue_id"])]
-            view = {**view, "queues": queues}
-        return wallboard_view(view, state["wallboard"])
+            view = attrs.evolve(view, queues=[q for q in view.queues if seen.now.sees_queue(q["queue_id"])])
+        wallboard = state["wallboard"]
+        assert wallboard is not None  # the socket is closed (recheck) before a view is shaped
+        return LiveFrame(WallboardView.from_wire(wallboard_view(view.to_wire(), wallboard)).fields())
 
     checks = [recheck] if seen is None else [recheck, seen.refresh]
-    return serve(accept(*checks), shape)
+    socket = accept(ws, *checks)
+    if recheck() is not None:  # gone between the handshake's check and now
+        socket.end(GONE)
+        return
+    serve(socket, shape)

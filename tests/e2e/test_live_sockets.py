@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -96,6 +97,14 @@ def first_message(socket: SocketClient) -> str:
     message = socket.receive(timeout=30)
     assert isinstance(message, str), "the socket sends what it has at once"
     return message
+
+
+def next_of(socket: SocketClient, types: set[str]) -> dict[str, Any]:
+    """The next message of one of ``types`` (the live views pushed meanwhile are skipped)."""
+    while (message := json.loads(first_message(socket)))["type"] not in types:
+        pass
+    found: dict[str, Any] = message
+    return found
 
 
 def close_code(socket: SocketClient, within_s: float) -> int | None:
@@ -291,3 +300,29 @@ def test_a_supervisor_limited_to_kkc_gets_only_its_queues_and_agents_and_a_lifte
         return prochazka in agents
 
     assert eventually(everything, live.RECHECK_S + 3)
+
+
+@pytest.mark.req("SEC-02")
+@pytest.mark.parametrize("path", ["/desktop/ws", "/supervisor/ws"])
+def test_a_message_that_does_not_fit_gets_an_error_naming_the_field_and_changes_nothing(
+    app, server, host, path
+):
+    _, supervisor = cookie_of(app, "supervizor")  # an agent too (the group KKC): both sockets open
+    socket = connect(server, path, supervisor)
+    first_message(socket)
+
+    answers = []
+    for bad in ("hello", '{"type": "reload"}', '{"type": "sync", "v": 7}', '["sync"]'):
+        socket.send(bad)
+        answers.append(next_of(socket, {"error"}))
+
+    assert [(a["type"], a["field"], a["code"]) for a in answers] == [
+        ("error", "type", "not_json"),
+        ("error", "type", "unknown_message"),
+        ("error", "v", "unsupported_version"),
+        ("error", "type", "unknown_message"),
+    ]
+    assert all(a["error"].startswith("message refused") for a in answers)
+    socket.send('{"type": "sync", "v": 1}')  # the socket goes on, and a well-formed sync is answered
+    assert next_of(socket, {"desktop_state", "live"})
+    assert close_code(socket, 0.5) is None

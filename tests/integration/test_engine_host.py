@@ -110,13 +110,14 @@ def test_administered_caller_rules_reach_the_engine(host, container):
 @pytest.mark.req("AG-12")
 def test_a_lines_presence_reaches_the_panel_without_a_journal_entry(host, container):
     from apps.engine.host import PANEL_CHANNEL
+    from kc_domain.messages import PanelUpdate
     from kc_domain.routing import pbx_events as pbx
 
     seen: list[dict] = []
     host._bus.subscribe(PANEL_CHANNEL, seen.append)
     host.apply(lambda e: e.on_pbx(pbx.DeviceStateChanged(MONDAY_10, "", "2410", "ringing")))
     host.apply(lambda e: e.on_pbx(pbx.DeviceStateChanged(MONDAY_10, "", "2410", "ringing")))  # no change
-    assert seen == [{"panel_update": [{"device": "2410", "state": "ringing"}]}]
+    assert [PanelUpdate.from_wire(m) for m in seen] == [PanelUpdate([{"device": "2410", "state": "ringing"}])]
     assert host.command({"command": "panel"})["result"][-1] == {"device": "2410", "state": "ringing"}
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from kc_domain.messages import LiveView
 from kc_domain.supervision.alerts import Changes, Condition, acknowledge, conditions, reconcile
 from kc_domain.supervision.model import Alert, AlertKind, AlertRule, Severity
 
@@ -71,10 +72,8 @@ def agent(
     }
 
 
-def view(
-    queues: list[dict[str, Any]] | None = None, agents: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
-    return {"at": NOW.isoformat(), "queues": queues or [], "total": {}, "agents": agents or []}
+def view(queues: list[dict[str, Any]] | None = None, agents: list[dict[str, Any]] | None = None) -> LiveView:
+    return LiveView(at=NOW, queues=queues or [], total={}, agents=agents or [])
 
 
 def rule(kind: AlertKind, limit: int, queue_id: int | None = None, rule_id: int = 1, **kw: Any) -> AlertRule:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
+import attrs
 import pytest
 from click.testing import CliRunner
 from dependency_injector import providers
@@ -62,10 +63,11 @@ def test_readyz_checks_database_bus_and_the_engines_heartbeat(client, container)
 def test_an_old_heartbeat_or_a_stalled_step_means_the_engine_is_down():
     health = EngineHealth()
     health.stepped()
-    beat = health.plain(datetime.now(UTC))
+    beat = health.heartbeat(datetime.now(UTC))
     assert judge(beat, 0.5) == ("ok", [])
     assert judge(beat, 11.0) == ("down", ["the engine's last heartbeat is 11 s old"])
-    assert judge({**beat, "step_age_s": 12.0}, 0.5)[0] == "down"  # the loop hangs, the heartbeat goes on
+    stalled = attrs.evolve(beat, step_age_s=12.0)
+    assert judge(stalled, 0.5)[0] == "down"  # the loop hangs, the heartbeat goes on
 
 
 def test_wrong_settings_name_the_variable_and_the_allowed_values():

@@ -19,6 +19,7 @@ from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.routing.agent import Agent
 from kc_domain.routing.config import QueueRouting
 from kc_domain.routing.rules import CallerRule
+from kc_domain.wire import wire_fields
 
 WIRE_VERSION = 1  # the ``v`` of a command on the bus; bumped when a field changes meaning
 
@@ -306,29 +307,6 @@ WIRE_COMMANDS: dict[str, type[Command]] = {
 QUERIES = (DesktopView, Panel)
 
 
-def _value(command: str, field: str, kind: str, value: Any) -> Any:
-    """One field of a wire command, checked against its declared type (as a string annotation)."""
-    optional = kind.endswith("| None")
-    if value is None and optional:
-        return None
-    base = kind.removesuffix("| None").strip()
-    if base == "int" and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if base == "str" and isinstance(value, str):
-        return value
-    if base == "bool" and isinstance(value, bool):
-        return value
-    if base == "datetime":
-        if isinstance(value, datetime):
-            return value
-        if isinstance(value, str):
-            try:
-                return datetime.fromisoformat(value)
-            except ValueError:
-                pass
-    raise ValidationFailed([FieldError(field, "invalid_type", {"expected": base, "command": command})])
-
-
 def from_wire(message: Mapping[str, Any]) -> Command:
     """The typed command a bus or page message carries (``{"command": name, "v": 1, ...fields}``);
     refused, naming the field, when the name is unknown, a field is missing, of the wrong type, or
@@ -340,18 +318,8 @@ def from_wire(message: Mapping[str, Any]) -> Command:
     version = message.get("v", WIRE_VERSION)
     if version != WIRE_VERSION:
         raise ValidationFailed([FieldError("v", "unsupported_version", {"value": str(version)[:16]})])
-    known = {"command", "v", "request_id", "reply_to"}
-    fields = attrs.fields(kind)
-    unexpected = sorted(set(message) - known - {f.name for f in fields})
-    if unexpected:
-        raise ValidationFailed([FieldError(f, "unexpected_field", {"command": name}) for f in unexpected])
-    values: dict[str, Any] = {}
-    for f in fields:
-        if f.name in message:
-            values[f.name] = _value(name, f.name, str(f.type), message[f.name])
-        elif f.default is attrs.NOTHING:
-            raise ValidationFailed([FieldError(f.name, "required", {"command": name})])
-    return kind(**values)
+    known = frozenset({"command", "v", "request_id", "reply_to"})
+    return kind(**wire_fields(kind, message, {"command": name}, known))
 
 
 def to_wire(command: Command) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from kc_domain.messages import LiveView
 from kc_domain.supervision.model import AGENT_KINDS, Alert, AlertKind, AlertRule, Severity
 
 _PLACES = 4  # rounding of percentages before comparing them, against float noise (0.57 * 100)
@@ -43,15 +44,16 @@ class Changes:
 
 
 def conditions(
-    view: Mapping[str, Any], rules: Iterable[AlertRule], pause_limits_s: Mapping[str, int], now: datetime
+    view: LiveView, rules: Iterable[AlertRule], pause_limits_s: Mapping[str, int], now: datetime
 ) -> list[Condition]:
-    """Every active rule checked against the live view (``live.snapshot``); sorted by (rule_id,
+    """Every active rule checked against the live view (its queues and agents as ``live.snapshot``
+    makes them, docs/messages.md); sorted by (rule_id,
     subject), each subject at most once per rule. Limits are crossed strictly: a wait of exactly
     the limit, or a service level exactly at it, does not alert. Rules not yet stored (no id) are
     skipped, as an alert could not refer to them."""
     found: dict[tuple[int, str], Condition] = {}
-    queues: list[Mapping[str, Any]] = list(view.get("queues", []))
-    agents: list[Mapping[str, Any]] = [a for a in view.get("agents", []) if a.get("state") != "logged_out"]
+    queues: list[Mapping[str, Any]] = list(view.queues)
+    agents: list[Mapping[str, Any]] = [a for a in view.agents if a.get("state") != "logged_out"]
     for rule in rules:
         if not rule.active or rule.id is None:
             continue

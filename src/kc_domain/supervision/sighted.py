@@ -2,8 +2,8 @@
 her ``Sight``, the calls of those agents she may see, the alerts concerning them, and the total of
 the queues shown (not of the whole centre, which would tell the figures of queues she may not see).
 
-Pure: the caller passes the engine's live view (``kc_domain.routing.live.snapshot`` with its
-``alerts``) and the sight; the result has the view's shape, so the page draws it as it is.
+Pure: the caller passes the engine's live view (``kc_domain.messages.LiveView``) and the sight;
+the result has the view's wire shape, so the page draws it as it is.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kc_domain.identity.sight import Sight
+from kc_domain.messages import LiveView
 from kc_domain.supervision.wallboards import sum_today, today_figures
 
 
@@ -21,8 +22,10 @@ def sees_alert(sight: Sight, queue_id: int | None, agent_id: int | None) -> bool
     return sight.sees_agent(agent_id) if agent_id is not None else sight.sees_queue(queue_id)
 
 
-def supervisor_view(view: Mapping[str, Any], sight: Sight) -> dict[str, Any]:
-    """``view`` narrowed to ``sight`` (the view itself when the sight has no limit)."""
+def supervisor_view(live: LiveView | Mapping[str, Any], sight: Sight) -> dict[str, Any]:
+    """``live`` (or its wire form) narrowed to ``sight``, in the view's wire form (the view itself
+    when the sight has no limit)."""
+    view = live.to_wire() if isinstance(live, LiveView) else live
     if sight.everything:
         return dict(view)
     queues = [q for q in view.get("queues", ()) if sight.sees_queue(q.get("queue_id"))]
