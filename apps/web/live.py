@@ -117,11 +117,9 @@ def hub() -> LiveHub:
 
 def current_view() -> dict[str, Any]:
     """The live view now, from the engine (raises ``EngineUnavailable`` when it does not answer)."""
-    from apps.engine.client import raise_refusal
+    from kc_domain.commanding.wire import LiveView
 
-    reply: dict[str, Any] = current_app.extensions["kc"].engine_client().send("live")
-    raise_refusal(reply)
-    view: dict[str, Any] = reply["result"]
+    view: dict[str, Any] = current_app.extensions["kc"].engine_client().send(LiveView()).result_or_raise()
     return view
 
 
