@@ -99,21 +99,25 @@ def json_body() -> dict[str, Any]:
 
 
 def carry_out(
-    kind: type[Command],
+    commands: Mapping[str, type[Command]],
+    name: str,
     implied: Mapping[str, Any],
-    audit_action: str,
+    audit_prefix: str,
     object_type: str,
     within: Callable[[Mapping[str, Any]], None] | None = None,
 ) -> tuple[dict[str, Any], int]:
-    """A JSON command of a page: read from the body, ``within`` (the user's sight: 403, nothing
-    audited as the command nor sent) checked once the fields are read, carried out and audited as
-    ``audit_action``; the engine's refusal raised as the domain error it was."""
+    """A page's JSON command ``name`` (404 when not one of ``commands``): read from the body,
+    ``within`` (the user's sight: 403, nothing audited as the command nor sent) checked once the
+    fields are read, carried out and audited as ``<audit_prefix>.<name>``; the engine's refusal
+    raised as the domain error it was."""
+    if name not in commands:
+        return {"error": "unknown command"}, 404
     body = json_body()
-    command = read(kind, body, implied, READERS)
+    command = read(commands[name], body, implied, READERS)
     if within is not None and not command.errors:
         within(command.values)
     object_id = next((str(body[k])[:64] for k in ("call_id", "agent_id", "alert_id") if body.get(k)), "")
-    audited = Audited(audit_action, object_type, object_id, frozenset(implied), safe(body))
+    audited = Audited(f"{audit_prefix}.{name}", object_type, object_id, frozenset(implied), safe(body))
     reply: Reply = service().carry_out(actor(), command, audited)
     return {"ok": True, "result": reply.result_or_raise()}, 200
 

@@ -155,11 +155,7 @@ def _links() -> dict[str, str]:
 @requires(Permission.SUPERVISE)
 def api_command(command: str) -> tuple[dict[str, Any], int]:
     """An action of the signed-in supervisor, audited as ``supervise.<command>`` (``apps.web.commands``)."""
-    if command not in COMMANDS:
-        return {"error": "unknown command"}, 404
-    return carry_out(
-        COMMANDS[command], {"supervisor_id": _me()}, f"supervise.{command}", "supervision", _within_sight
-    )
+    return carry_out(COMMANDS, command, {"supervisor_id": _me()}, "supervise", "supervision", _within_sight)
 
 
 def _within_sight(fields: Mapping[str, Any]) -> None:
