@@ -22,6 +22,7 @@ from kc_adapters.voicemail import FileVoicemailStore, check_wav
 from kc_domain.admin.service import AdminService
 from kc_domain.audit.service import AuditTrail
 from kc_domain.clients.service import ClientService
+from kc_domain.commanding.service import CommandService
 from kc_domain.contacts.service import ContactService
 from kc_domain.identity.password import LockoutPolicy, PasswordPolicy
 from kc_domain.identity.service import SignInService
@@ -76,6 +77,7 @@ class Container(containers.DeclarativeContainer):
     recording_search = providers.Singleton(SqlRecordingSearch, database.provided.engine)
     evaluation_search = providers.Singleton(SqlEvaluationSearch, database.provided.engine)
     contacts = providers.Singleton(ContactService, uow_factory, clock, audit, journal)
+    commands = providers.Singleton(CommandService, uow_factory, audit, engine_client)
     clients = providers.Singleton(ClientService, uow_factory, clock, audit)
     sign_in = providers.Singleton(
         SignInService, uow_factory, clock, hasher, password_policy, lockout_policy, audit

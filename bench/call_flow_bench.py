@@ -35,9 +35,8 @@ from kc_domain.callbacks.model import CallbackRequest
 from kc_domain.ivr.model import HangUp, IvrTree, Menu, Prompt, RouteToQueue, SetTag
 from kc_domain.routing import pbx_events as pbx
 from kc_domain.routing.agent import Agent, Skill
-from kc_domain.routing.config import QueueRouting
+from kc_domain.routing.config import IvrDirectory, QueueRouting
 from kc_domain.routing.engine import RoutingEngine
-from kc_domain.routing.config import IvrDirectory
 
 AGENTS, QUEUES, WAITING, IN_IVR, CALLBACKS = 1000, 100, 5000, 2000, 5000
 START = datetime(2025, 3, 4, 8, 0, tzinfo=UTC)

@@ -13,9 +13,8 @@ from kc_domain.callbacks.model import CallbackRequest
 from kc_domain.ivr.model import Prompt
 from kc_domain.organisation.model import Announcement
 from kc_domain.routing.agent import Agent, Skill
-from kc_domain.routing.config import QueueRouting
+from kc_domain.routing.config import IvrDirectory, QueueRouting
 from kc_domain.routing.engine import RoutingEngine
-from kc_domain.routing.config import IvrDirectory
 from kc_domain.routing.rules import CallerRule
 from kc_ports.system import Clock
 from kc_ports.telephony import CallControl

@@ -1,9 +1,11 @@
 """Commands to the engine from web nodes: request/reply over the bus.
 
-``send`` publishes the command on ``kc.engine.commands`` with the client's own reply channel as
-``reply_to`` and a ``request_id``, and waits for the engine host's answer (``{"ok": True, ...}`` or
-``{"ok": False, "error": ...}``) carrying that id. The reply channel is subscribed before the first
-command: the memory bus calls handlers inside ``publish``, so a reply may arrive before it returns.
+``send`` publishes a typed command (``kc_domain.routing.commands``) in its wire form on
+``kc.engine.commands`` with the client's own reply channel as ``reply_to`` and a ``request_id``, and
+waits for the engine host's answer carrying that id, returned typed (``Accepted`` or ``Refused``,
+``kc_domain.commanding.replies``): the bus adapter of the ``EngineCommands`` port. The reply channel
+is subscribed before the first command: the memory bus calls handlers inside ``publish``, so a reply
+may arrive before it returns.
 """
 
 from __future__ import annotations
@@ -13,11 +15,19 @@ import uuid
 from typing import Any
 
 from apps.engine.host import COMMANDS_CHANNEL
-from kc_domain.errors import DomainError, FieldError, Forbidden, NotFound, ValidationFailed
+from kc_domain.commanding.replies import (
+    UNAVAILABLE,
+    EngineRefused,
+    EngineUnavailable,
+    Refused,
+    Reply,
+    reply_from_wire,
+)
+from kc_domain.routing.commands import Command, to_wire
 from kc_ports.bus import EventBus, Subscription
 
 REPLY_PREFIX = "kc.engine.reply."
-UNAVAILABLE = "engine_unavailable"
+__all__ = ["UNAVAILABLE", "EngineClient", "EngineRefused", "EngineUnavailable"]
 
 
 class EngineClient:
@@ -32,24 +42,24 @@ class EngineClient:
         self._lock = threading.Lock()
         self._subscription: Subscription | None = None
 
-    def send(self, command: str, **fields: Any) -> dict[str, Any]:
-        """The engine's reply, or ``{"ok": False, "error": "engine_unavailable"}`` after the timeout."""
+    def send(self, command: Command) -> Reply:
+        """The engine's typed reply, or ``Refused`` of kind ``unavailable`` after the timeout."""
         self._subscribe()
         request_id = uuid.uuid4().hex
-        arrived, replies = slot = (threading.Event(), [])
+        replies: list[dict[str, Any]] = []
+        arrived = threading.Event()
+        slot = (arrived, replies)
         with self._lock:
             self._waiting[request_id] = slot
         try:
-            message = {"command": command, **fields, "reply_to": self._channel, "request_id": request_id}
+            message = {**to_wire(command), "reply_to": self._channel, "request_id": request_id}
             self._bus.publish(COMMANDS_CHANNEL, message)
             if not arrived.wait(self._timeout_s):
-                return {"ok": False, "error": UNAVAILABLE}
+                return Refused.of(EngineUnavailable())
         finally:
             with self._lock:
                 self._waiting.pop(request_id, None)
-        reply = dict(replies[0])
-        reply.pop("request_id", None)
-        return reply
+        return reply_from_wire(replies[0])
 
     def close(self) -> None:
         with self._lock:
@@ -68,42 +78,3 @@ class EngineClient:
         if slot is not None and not slot[0].is_set():
             slot[1].append(message)
             slot[0].set()
-
-
-def raise_refusal(reply: dict[str, Any]) -> None:
-    """Turn a refused command back into the domain error the engine raised, so that the web's
-    error handlers explain it like any other (422 with every field, 403, 404, 409)."""
-    if reply.get("ok"):
-        return
-    kind = reply.get("kind")
-    if kind == "validation":
-        raise ValidationFailed(
-            [
-                FieldError(str(e["field"]), str(e["code"]), dict(e.get("params") or {}))
-                for e in reply["errors"]
-            ]
-        )
-    if kind == "forbidden":
-        raise Forbidden(str(reply.get("error", "")))
-    if kind == "not_found":
-        raise NotFound(str(reply.get("object", "object")), reply.get("key", ""))
-    if reply.get("error") == UNAVAILABLE:
-        raise EngineUnavailable()
-    raise EngineRefused(str(reply.get("error", "refused")), reply.get("state"))
-
-
-class EngineUnavailable(DomainError):
-    """The routing engine did not answer in time; nothing was changed."""
-
-    def __init__(self) -> None:
-        super().__init__(UNAVAILABLE)
-
-
-class EngineRefused(DomainError):
-    """The engine refused the command in the current state (e.g. a pause during a call); ``state``
-    is that state when the engine said it (``busy``, ``dialling``), for the page to name it. The
-    message is the engine's own text, for the log."""
-
-    def __init__(self, message: str, state: str | None = None) -> None:
-        super().__init__(message)
-        self.state = state

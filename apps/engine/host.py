@@ -1,10 +1,12 @@
 """Runs the engine: one lock around it, a journal write and a live publication after each step.
 
-Web nodes send agents' commands on the bus channel ``kc.engine.commands``; a command carrying
-``reply_to`` gets the engine's answer (``{"ok": true, "result": ...}`` or ``{"ok": false, "error":
-...}``) published on that channel (see apps.engine.client). The live view goes out on ``kc.live``
-whenever something changed, at most every LIVE_EVERY_S, and at least every LIVE_IDLE_S; the
-command ``live`` answers with it at once.
+Web nodes send typed commands in their wire form on the bus channel ``kc.engine.commands``
+(``kc_domain.commanding.wire``: the engine's, run by ``RoutingEngine.handle``, and the host's own,
+``live`` and ``alert_ack``); a command carrying ``reply_to`` gets the typed reply in its wire form
+(``{"ok": true, "result": ...}`` or ``{"ok": false, "error": ..., "kind": ...}``) published on that
+channel (see apps.engine.client). A message that does not fit is refused naming the field. The live
+view goes out on ``kc.live`` whenever something changed, at most every LIVE_EVERY_S, and at least
+every LIVE_IDLE_S; the command ``live`` answers with it at once.
 
 Nothing outside the engine's memory is ever waited on under its lock (GEN-03): the journal is
 written first to a local file and by a thread of its own (``apps.engine.outbox``), messages go out
@@ -39,9 +41,10 @@ from apps.engine.alerting import AlertWatch
 from apps.engine.health import HEALTH_CHANNEL, HEARTBEAT_EVERY_S, EngineHealth, joined
 from apps.engine.outbox import JournalOutbox
 from apps.engine.publisher import Publisher
-from kc_domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from kc_domain.commanding.replies import Accepted, Refused, Reply, reply_to_wire
+from kc_domain.commanding.wire import AcknowledgeAlert, AskLiveView, from_wire
+from kc_domain.errors import DomainError, ValidationFailed
 from kc_domain.messages import AgentView, LiveView, PanelUpdate
-from kc_domain.plain import to_plain
 from kc_domain.routing import events as ev
 from kc_domain.routing.agent import AgentState
 from kc_domain.routing.engine import RoutingEngine
@@ -58,79 +61,6 @@ DESKTOP_CHANNEL, PANEL_CHANNEL = "kc.desktop", "kc.panel"  # agents' views (by a
 LIVE_EVERY_S = 0.25  # the live view goes out at most this often while things change (WB-01: < 1 s)
 LIVE_IDLE_S = 5.0  # and at least this often, so that waiting times and timers move on screens
 ALERTS_EVERY_S = 1.0  # alerts are checked this often even when nothing happens (RT-06)
-
-# command name -> (engine method, the message fields it takes, in order)
-COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "log_in": ("log_in", ("agent_id",)),
-    "log_out": ("log_out", ("agent_id",)),
-    "ready": ("ready", ("agent_id",)),
-    "pause": ("pause", ("agent_id", "code")),
-    "extend_wrap_up": ("extend_wrap_up", ("agent_id", "seconds")),
-    "sign_in": ("sign_in", ("agent_id", "queue_id")),
-    "sign_out": ("sign_out", ("agent_id", "queue_id")),
-    "transfer": ("transfer", ("call_id", "kind", "target")),
-    "callback_request": ("request_callback", ("caller", "queue_id", "preferred_at", "note")),
-    "callback_assign": ("assign_callback", ("callback_id", "agent_id")),
-    "callback_dial": ("dial_callback", ("callback_id", "agent_id")),
-    "callback_done": ("callback_done", ("callback_id", "agent_id", "note")),
-    "callback_cancel": ("cancel_callback", ("callback_id", "agent_id", "reason")),
-    # the agent desktop (AG-01, IN-05, IN-15, IN-16, REC-01): always for the signed-in agent's own calls
-    "desktop_view": ("view_of", ("agent_id",)),
-    "panel": ("panel", ()),
-    "answer": ("answer_call", ("agent_id", "call_id")),
-    "hang_up": ("hang_up_call", ("agent_id", "call_id")),
-    "hold": ("hold_call", ("agent_id", "call_id", "held")),
-    "consult": ("consult", ("agent_id", "call_id", "target")),
-    "end_consultation": ("end_consultation", ("agent_id", "call_id")),
-    "complete_transfer": ("complete_transfer", ("agent_id", "call_id")),
-    "conference": ("conference", ("agent_id", "call_id")),
-    "blind_transfer": ("blind_transfer", ("agent_id", "call_id", "target")),
-    "dial": ("dial", ("agent_id", "number")),
-    "recording": ("set_recording", ("agent_id", "call_id", "record")),
-    "device": ("use_device", ("agent_id", "device")),
-    # the supervisor (IN-17, RT-01, RT-07): always on the signed-in supervisor's behalf
-    "monitor": ("monitor", ("supervisor_id", "call_id", "mode")),
-    "stop_monitor": ("stop_monitor", ("supervisor_id", "call_id")),
-    "force_pause": ("force_pause", ("supervisor_id", "agent_id", "code")),
-    "force_log_out": ("force_log_out", ("supervisor_id", "agent_id")),
-    "supervisor_sign_in": ("supervisor_sign_in", ("supervisor_id", "agent_id", "queue_id")),
-    "supervisor_sign_out": ("supervisor_sign_out", ("supervisor_id", "agent_id", "queue_id")),
-}
-
-
-def refusal_details(error: Exception) -> dict[str, Any]:
-    """Enough of a refused command for the web to explain it: the kind of refusal and, for bad
-    input, every field with its code and parameters (see ``apps.engine.client.raise_refusal``)."""
-    match error:
-        case ValidationFailed():
-            fields = [{"field": e.field, "code": e.code, "params": to_plain(e.params)} for e in error.errors]
-            return {"kind": "validation", "errors": fields}
-        case Forbidden():
-            return {"kind": "forbidden"}
-        case NotFound():
-            return {"kind": "not_found", "object": error.kind, "key": str(error.key)}
-        case Conflict():
-            return {"kind": "conflict"}
-    details: dict[str, Any] = {"kind": "refused"}
-    state = getattr(error, "state", None)  # the object's present state did not allow the action
-    if state is not None:
-        details["state"] = str(getattr(state, "value", state))
-    holder = getattr(error, "holder_id", None)  # another agent has it (a callback request)
-    if isinstance(holder, int):
-        details["holder_id"] = holder
-    return details
-
-
-def _argument(field: str, value: Any) -> Any:
-    """Message values as the engine takes them: ``*_at`` fields are ISO 8601 times ("" for none)."""
-    if field.endswith("_at"):
-        if value in ("", None):
-            return None
-        parsed = datetime.fromisoformat(str(value))
-        if parsed.tzinfo is None:
-            raise ValueError(f"{field} must carry a UTC offset: {value!r}")
-        return parsed
-    return value
 
 
 class EngineFailed(RuntimeError):
@@ -312,7 +242,7 @@ class EngineHost:
 
     def _subscribe(self) -> Any:
         try:
-            subscription = self._bus.subscribe(COMMANDS_CHANNEL, self.command)
+            subscription = self._bus.subscribe(COMMANDS_CHANNEL, self._arrived)
         except Exception as error:  # the bus is away: tried again at the next step
             self.health.failed("commands", error)
             return None
@@ -415,6 +345,9 @@ class EngineHost:
             finally:
                 self.flush()
 
+    def _arrived(self, message: dict[str, Any]) -> None:
+        self.command(message)
+
     def command(self, message: dict[str, Any]) -> dict[str, Any]:
         """An agent's or supervisor's command as a message; the reply says ok or why not."""
         reply = self._run_command(message)
@@ -424,24 +357,23 @@ class EngineHost:
         return reply
 
     def _run_command(self, message: dict[str, Any]) -> dict[str, Any]:
-        name = str(message.get("command", ""))
-        if name == "live":  # the live view now, for a supervisor's page or a wallboard just opened
-            return {"ok": True, "result": self.live_view()}
-        if name == "alert_ack":
-            return self._acknowledge(message)
-        if name not in COMMANDS:
-            return {"ok": False, "error": f"unknown command {name!r}; known: {', '.join(sorted(COMMANDS))}"}
-        method, fields = COMMANDS[name]
-        missing = [f for f in fields if f not in message]
-        if missing:
-            return {"ok": False, "error": f"{name}: missing {', '.join(missing)}"}
         try:
-            arguments = [_argument(f, message[f]) for f in fields]
-            result = self.apply(lambda engine: getattr(engine, method)(*arguments))
-        except (DomainError, TypeError, ValueError) as error:
-            log.info("command %s refused: %s", name, error)
-            return {"ok": False, "error": str(error), **refusal_details(error)}
-        return {"ok": True, "result": result} if result is not None else {"ok": True}
+            command = from_wire(message)
+        except ValidationFailed as error:  # unknown, malformed: refused naming the field, nothing run
+            log.info("command %s refused: %s", str(message.get("command"))[:64], error)
+            return reply_to_wire(Refused.of(error))
+        match command:
+            case AskLiveView():
+                reply: Reply = Accepted(self.live_view())
+            case AcknowledgeAlert():
+                reply = self._acknowledge(command)
+            case _:
+                try:
+                    reply = Accepted(self.apply(lambda engine: engine.handle(command)))
+                except (DomainError, TypeError, ValueError) as error:
+                    log.info("command %s refused: %s", command.name, error)
+                    reply = Refused.of(error)
+        return reply_to_wire(reply)
 
     def flush(self) -> None:
         """Hand what the engine did on: the journal first (``JournalOutbox``), then the pages."""
@@ -534,16 +466,13 @@ class EngineHost:
             self._published = time.monotonic()
             self._publisher.publish(LIVE_CHANNEL, view.to_wire())
 
-    def _acknowledge(self, message: dict[str, Any]) -> dict[str, Any]:
+    def _acknowledge(self, command: AcknowledgeAlert) -> Reply:
         if self._alerts is None:
-            return {"ok": False, "error": "alerts are not kept by this engine", "kind": "refused"}
-        alert_id, user_id = message.get("alert_id"), message.get("supervisor_id")
-        if not isinstance(alert_id, int) or not isinstance(user_id, int):
-            return {"ok": False, "error": "alert_ack: alert_id and supervisor_id must be numbers"}
+            return Refused("alerts are not kept by this engine")
         try:
             with self._alerts_lock:
-                result = self._alerts.acknowledge(alert_id, user_id, self._clock.now())
+                result = self._alerts.acknowledge(command.alert_id, command.supervisor_id, self._clock.now())
         except DomainError as error:
-            return {"ok": False, "error": str(error), **refusal_details(error)}
+            return Refused.of(error)
         self.publish(force=True)
-        return {"ok": True, "result": result}
+        return Accepted(result)

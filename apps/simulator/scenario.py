@@ -27,9 +27,8 @@ from apps.simulator.checks import ScenarioError
 from apps.simulator.parse import parse_scenario
 from kc_domain.ivr.model import IvrTree
 from kc_domain.routing.agent import Agent, Skill
-from kc_domain.routing.config import QueueRouting
+from kc_domain.routing.config import IvrDirectory, QueueRouting
 from kc_domain.routing.engine import PRAGUE
-from kc_domain.routing.config import IvrDirectory
 from kc_domain.routing.policy import Strategy
 
 __all__ = [

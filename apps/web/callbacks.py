@@ -1,9 +1,10 @@
 """Callback requests (IN-09, AG-17, IN-26) with each caller's contact history (AG-05).
 
 The engine owns callback requests: this page reads what it saved and sends every change to it as a
-command over the bus (``EngineClient``); it never writes a request itself. Input is checked here
-first, so bad input gets a field error and nothing reaches the engine. Every action is audited,
-refusals included. The same lives under /api/v1/callbacks as JSON.
+typed command the one way of every page's command (``apps.web.commands``, ``CommandService``); it
+never writes a request itself. Input is checked first, so bad input gets a field error and nothing
+reaches the engine. Every action is audited, refusals included. The same lives under
+/api/v1/callbacks as JSON.
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from apps.web.commands import Reader, read, service
 from apps.web.errors import validation_payload
 from apps.web.messages import CALL_ENDS, CALLBACK_STATES, refusal_text
 from apps.web.query_args import int_problem
 from apps.web.security import actor, current_user, requires
 from apps.web.sight import check_queue, queue_list
-from kc_domain.audit.model import Outcome
-from kc_domain.audit.service import error_params
 from kc_domain.callbacks.model import (
     ACTIVE_STATES,
     FINAL_STATES,
@@ -32,9 +32,13 @@ from kc_domain.callbacks.model import (
     CallbackRequest,
     CallbackState,
 )
+from kc_domain.commanding.replies import UNAVAILABLE, Accepted, Refused, Reply, reply_to_wire
+from kc_domain.commanding.service import Audited, CommandRequest
 from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.plain import to_plain
+from kc_domain.routing import commands as c
+from kc_domain.routing.commands import Command
 from kc_domain.routing.projection import Interaction
 from kc_domain.validation import phone_number
 
@@ -43,7 +47,6 @@ api = Blueprint("callbacks_api", __name__, url_prefix="/api/v1/callbacks")
 
 HISTORY = 5  # calls of the caller shown with each request
 NOTE_MAX = 2000
-UNAVAILABLE = "engine_unavailable"
 
 STATES = CALLBACK_STATES
 STATE_FILTERS = {
@@ -59,12 +62,12 @@ OUTCOMES = {
     AttemptOutcome.FAILED: _l("Call failed"),
 }
 
-# action in the URL -> (engine command, audit action, extra form/JSON field sent with it)
-ACTIONS: dict[str, tuple[str, str, str]] = {
-    "assign": ("callback_assign", "callback.assign", ""),
-    "dial": ("callback_dial", "callback.dial", ""),
-    "done": ("callback_done", "callback.done", "note"),
-    "cancel": ("callback_cancel", "callback.cancel", "reason"),
+# action in the URL (audited as ``callback.<action>``) -> the engine's command
+ACTIONS: dict[str, type[Command]] = {
+    "assign": c.AssignCallback,
+    "dial": c.DialCallback,
+    "done": c.CallbackDone,
+    "cancel": c.CancelCallback,
 }
 CONFIRMATIONS = {
     "assign": _l("The callback is assigned to you."),
@@ -167,98 +170,89 @@ def _page(form: Mapping[str, str] | None = None, errors: dict[str, str] | None =
     return (html, 422) if errors else html
 
 
-# -- actions ------------------------------------------------------------------------------------
-def _text(values: Mapping[str, Any], field: str, errors: list[FieldError], required: bool = False) -> str:
-    raw = values.get(field)
-    text = "" if raw is None else str(raw).strip()
-    if required and not text:
-        errors.append(FieldError(field, "required"))
-    elif len(text) > NOTE_MAX:
-        errors.append(FieldError(field, "too_long", {"max": NOTE_MAX}))
+# -- actions ----------------------------------------------------------------------------------
+def _note(values: Mapping[str, Any], field: str) -> str:
+    text = "" if values.get(field) is None else str(values.get(field)).strip()
+    if len(text) > NOTE_MAX:
+        raise ValidationFailed([FieldError(field, "too_long", {"max": NOTE_MAX})])
     return text
 
 
-def _preferred(raw: Any, errors: list[FieldError]) -> str:
-    """ISO 8601 in UTC, or "" for as soon as possible; a time without a zone is Prague time."""
-    text = "" if raw is None else str(raw).strip()
+def _reason(values: Mapping[str, Any], field: str) -> str:
+    text = _note(values, field)
     if not text:
-        return ""
+        raise ValidationFailed([FieldError(field, "required")])
+    return text
+
+
+READERS: dict[str, Reader] = {"note": _note, "reason": _reason}
+
+
+def _preferred(values: Mapping[str, Any], field: str) -> datetime | None:
+    """UTC, or None for as soon as possible; a time without a zone is Prague time."""
+    text = "" if values.get(field) is None else str(values.get(field)).strip()
+    if not text:
+        return None
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        errors.append(FieldError("preferred_at", "bad_datetime", {"value": text}))
-        return ""
+        raise ValidationFailed([FieldError(field, "bad_datetime", {"value": text})]) from None
     if value.tzinfo is None or value.utcoffset() is None:
         value = value.replace(tzinfo=ZoneInfo(current_app.config["KC_TIMEZONE"]))
-    return value.astimezone(UTC).isoformat()
+    return value.astimezone(UTC)
 
 
-def new_request_fields(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``callback_request`` fields from a form or JSON; raises ``ValidationFailed`` listing all."""
+def _caller(values: Mapping[str, Any], field: str) -> str:
+    caller = "".join(str(values.get(field) or "").split())  # "+420 777 123 456" is fine
     errors: list[FieldError] = []
-    caller = "".join(str(values.get("caller") or "").split())  # "+420 777 123 456" is fine
     if not caller:
-        errors.append(FieldError("caller", "required"))
+        errors.append(FieldError(field, "required"))
     else:
-        phone_number(errors, "caller", caller, external=True)
-    raw_queue = values.get("queue_id")
-    queue_id: int | None = None
-    if raw_queue in (None, ""):
-        errors.append(FieldError("queue_id", "required"))
-    else:
-        try:
-            queue_id = int(raw_queue)
-        except (TypeError, ValueError):
-            errors.append(FieldError("queue_id", "not_a_number"))
-        else:
-            if queue_id not in {q.id for q in _kc().admin().list("queue") if q.active}:
-                errors.append(FieldError("queue_id", "unknown_reference", {"id": queue_id}))
-    preferred_at = _preferred(values.get("preferred_at"), errors)
-    note = _text(values, "note", errors)
+        phone_number(errors, field, caller, external=True)
     if errors:
         raise ValidationFailed(errors)
-    return {"caller": caller, "queue_id": queue_id, "preferred_at": preferred_at, "note": note}
+    return caller
 
 
-def _audit(action: str, object_id: str, params: dict[str, Any], outcome: Outcome = Outcome.OK) -> None:
-    kc = _kc()
-    kc.audit().record_alone(
-        kc.uow_factory(),
-        actor(),
-        action,
-        object_type="callback",
-        object_id=object_id,
-        params=params,
-        outcome=outcome,
-    )
+def _queue(values: Mapping[str, Any], field: str) -> int:
+    raw = values.get(field)
+    if raw in (None, ""):
+        raise ValidationFailed([FieldError(field, "required")])
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise ValidationFailed([FieldError(field, "not_a_number")]) from None
 
 
-def _send(audit_action: str, object_id: str, command: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """Send the command to the engine and audit what came of it; the engine's reply."""
-    reply: dict[str, Any] = _kc().engine_client().send(command, **fields)
-    if reply.get("ok"):
-        result = reply.get("result")  # callback_request: the id of the (new or merged) request
-        found = result if command == "callback_request" and isinstance(result, str) else object_id
-        _audit(audit_action, found, fields)
-    else:
-        error = str(reply.get("error") or UNAVAILABLE)
-        outcome = Outcome.FAILED if error == UNAVAILABLE else Outcome.REJECTED
-        _audit(audit_action, object_id, {**fields, "error": error}, outcome)
-    return reply
+NEW_REQUEST: dict[str, Reader] = {
+    "caller": _caller,
+    "queue_id": _queue,
+    "preferred_at": _preferred,
+    "note": _note,
+}
 
 
-def _refusal(reply: dict[str, Any]) -> str:
-    error = str(reply.get("error") or UNAVAILABLE)
-    if error == UNAVAILABLE:
+def new_request(values: Mapping[str, Any]) -> CommandRequest:
+    """A callback entered by hand, from a form or JSON (whether its queue is an active one is the
+    domain's rule: ``CommandService``)."""
+    return read(c.RequestCallback, values, {"agent_id": _me()}, NEW_REQUEST)
+
+
+def _carry_out(action: str, object_id: str, command: CommandRequest) -> Reply:
+    """The command checked, sent to the engine and audited as ``callback.<action>``; its reply."""
+    audited = Audited(f"callback.{action}", "callback", object_id, request=to_plain(dict(command.values)))
+    return service().carry_out(actor(), command, audited)
+
+
+def _refusal(reply: Refused) -> str:
+    if reply.kind == "unavailable":
         return str(_("The routing engine is not answering; nothing was changed. Try again in a moment."))
-    if reply.get("kind") == "not_found":
-        key = str(reply.get("key", ""))
-        return str(_("The callback request “%(id)s” no longer exists; nothing was changed.", id=key))
-    holder = reply.get("holder_id")
-    if isinstance(holder, int):
-        name = _names()[1].get(holder) or str(_("another agent"))
+    if reply.kind == "not_found":
+        return str(_("The callback request “%(id)s” no longer exists; nothing was changed.", id=reply.key))
+    if reply.holder_id is not None:
+        name = _names()[1].get(reply.holder_id) or str(_("another agent"))
         return str(_("%(name)s has this callback request; nothing was changed.", name=name))
-    return refusal_text(reply.get("state"))
+    return refusal_text(reply.state)
 
 
 def _within_sight(callback_id: str) -> None:
@@ -271,18 +265,10 @@ def _within_sight(callback_id: str) -> None:
         check_queue(found.queue_id)
 
 
-def _action_fields(action: str, callback_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
+def _action(action: str, callback_id: str, values: Mapping[str, Any]) -> Reply:
     _within_sight(callback_id)
-    _command, audit_action, extra = ACTIONS[action]
-    fields: dict[str, Any] = {"callback_id": callback_id, "agent_id": _me()}
-    if extra:
-        errors: list[FieldError] = []
-        fields[extra] = _text(values, extra, errors, required=extra == "reason")
-        if errors:
-            error = ValidationFailed(errors)
-            _audit(audit_action, callback_id, {**fields, **error_params(error)}, Outcome.REJECTED)
-            raise error
-    return fields
+    implied = {"callback_id": callback_id, "agent_id": _me()}
+    return _carry_out(action, callback_id, read(ACTIONS[action], values, implied, READERS))
 
 
 def _flash_invalid(error: ValidationFailed) -> None:
@@ -298,27 +284,25 @@ def _back() -> ResponseReturnValue:
 def _page_action(action: str) -> Callable[[str], ResponseReturnValue]:
     def view(callback_id: str) -> ResponseReturnValue:
         try:
-            fields = _action_fields(action, callback_id, request.form)
+            reply = _action(action, callback_id, request.form)
         except ValidationFailed as error:
             _flash_invalid(error)
             return _back()
-        command, audit_action, _extra = ACTIONS[action]
-        reply = _send(audit_action, callback_id, command, fields)
-        if reply.get("ok"):
-            flash(str(CONFIRMATIONS[action]), "success")
-        else:
+        if isinstance(reply, Refused):
             flash(_refusal(reply), "error")
+        else:
+            flash(str(CONFIRMATIONS[action]), "success")
         return _back()
 
     view.__name__ = action
     return view
 
 
-for _action in ACTIONS:
+for _name in ACTIONS:
     bp.add_url_rule(
-        f"/<callback_id>/{_action}",
-        endpoint=_action,
-        view_func=requires(Permission.HANDLE_CALLBACKS)(_page_action(_action)),
+        f"/<callback_id>/{_name}",
+        endpoint=_name,
+        view_func=requires(Permission.HANDLE_CALLBACKS)(_page_action(_name)),
         methods=["POST"],
     )
 
@@ -326,19 +310,19 @@ for _action in ACTIONS:
 @bp.route("/new", methods=["POST"])
 @requires(Permission.HANDLE_CALLBACKS)
 def create() -> ResponseReturnValue:
+    command = new_request(request.form)
     try:
-        fields = new_request_fields(request.form)
+        if not command.errors:
+            check_queue(command.values["queue_id"])  # ADM-06: only for a queue the user may see
+        reply = _carry_out("request", "", command)
     except ValidationFailed as error:
-        _audit("callback.request", "", error_params(error), Outcome.REJECTED)
         messages = {str(e["field"]): str(e["message"]) for e in validation_payload(error)}
         return _page(request.form, messages)
-    check_queue(fields["queue_id"])  # ADM-06: a request only for a queue the user may see
-    reply = _send("callback.request", "", "callback_request", {**fields, "agent_id": _me()})
-    if reply.get("ok"):
-        flash(str(CONFIRMATIONS["request"]), "success")
-        return _back()
-    flash(_refusal(reply), "error")
-    return _page(request.form, {})
+    if isinstance(reply, Refused):
+        flash(_refusal(reply), "error")
+        return _page(request.form, {})
+    flash(str(CONFIRMATIONS["request"]), "success")
+    return _back()
 
 
 # -- JSON API -----------------------------------------------------------------------------------
@@ -426,11 +410,10 @@ def _json_body() -> dict[str, Any]:
     return body
 
 
-def _api_reply(reply: dict[str, Any], status: int = 200) -> tuple[dict[str, Any], int]:
-    if reply.get("ok"):
-        return reply, status
-    error = str(reply.get("error") or UNAVAILABLE)
-    if error == UNAVAILABLE:
+def _api_reply(reply: Reply, status: int = 200) -> tuple[dict[str, Any], int]:
+    if isinstance(reply, Accepted):
+        return reply_to_wire(reply), status
+    if reply.kind == "unavailable":
         return {"error": _refusal(reply), "code": UNAVAILABLE}, 503
     return {"error": _refusal(reply), "code": "refused"}, 409  # in words; the engine's text is audited
 
@@ -438,13 +421,10 @@ def _api_reply(reply: dict[str, Any], status: int = 200) -> tuple[dict[str, Any]
 @api.route("", methods=["POST"])
 @requires(Permission.HANDLE_CALLBACKS)
 def api_create() -> tuple[dict[str, Any], int]:
-    try:
-        fields = new_request_fields(_json_body())
-    except ValidationFailed as error:
-        _audit("callback.request", "", error_params(error), Outcome.REJECTED)
-        raise
-    check_queue(fields["queue_id"])  # ADM-06: a request only for a queue the user may see
-    return _api_reply(_send("callback.request", "", "callback_request", {**fields, "agent_id": _me()}), 201)
+    command = new_request(_json_body())
+    if not command.errors:
+        check_queue(command.values["queue_id"])  # ADM-06: only for a queue the user may see
+    return _api_reply(_carry_out("request", "", command), 201)
 
 
 @api.route("/<callback_id>/<action>", methods=["POST"])
@@ -452,6 +432,4 @@ def api_create() -> tuple[dict[str, Any], int]:
 def api_action(callback_id: str, action: str) -> tuple[dict[str, Any], int]:
     if action not in ACTIONS:
         return {"error": _("Not found.")}, 404
-    fields = _action_fields(action, callback_id, _json_body())
-    command, audit_action, _extra = ACTIONS[action]
-    return _api_reply(_send(audit_action, callback_id, command, fields))
+    return _api_reply(_action(action, callback_id, _json_body()))

@@ -18,11 +18,13 @@ from apps.web.query_args import day_arg, int_arg, int_problem, whole_number
 from apps.web.recordings import recording_links
 from apps.web.security import actor, current_user, requires
 from apps.web.sight import check_agent, refuse, sight
+from kc_domain.commanding.replies import Accepted
 from kc_domain.contacts.model import NOTE_MAX
 from kc_domain.contacts.service import CallRecord, CallSummary, ContactService
 from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.plain import to_plain
+from kc_domain.routing.commands import DesktopView
 from kc_domain.routing.live import live_interaction
 from kc_domain.routing.projection import Interaction
 
@@ -96,8 +98,8 @@ def _my_live_call(call_id: str) -> Interaction | None:
     """The signed-in agent's live call, when it is ``call_id``, as the engine has it: the desktop
     learns of a new call a moment before the journal has written it."""
     me, _supervise = _me()
-    reply = current_app.extensions["kc"].engine_client().send("desktop_view", agent_id=me)
-    call = (reply.get("result") or {}).get("call") if reply.get("ok") else None
+    reply = current_app.extensions["kc"].engine_client().send(DesktopView(me))
+    call = (reply.result or {}).get("call") if isinstance(reply, Accepted) else None
     if not isinstance(call, dict) or call.get("call_id") != call_id:
         return None
     return live_interaction(call)

@@ -7,7 +7,8 @@
   call categories, transfer-panel lines and groups.
 - ``POST /api/v1/desktop/<command>`` an action of the signed-in agent, always on their own behalf
   (the agent id is never taken from the request); the engine checks that the call is theirs.
-  Every action is audited (``desk.<command>``); refusals are explained like any bad input.
+  Every action is audited (``desk.<command>``); refusals are explained like any bad input. The
+  command goes the one way of every page's command (``apps.web.commands``).
 """
 
 from __future__ import annotations
@@ -16,24 +17,23 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, url_for
 from simple_websocket import Server
 
-from apps.engine.client import raise_refusal
 from apps.engine.host import DESKTOP_CHANNEL, PANEL_CHANNEL
 from apps.web import live as live_sockets
 from apps.web.callbacks import plain_missed
+from apps.web.commands import carry_out
 from apps.web.messages import pause_names
-from apps.web.query_args import whole_number
-from apps.web.security import actor, current_user, requires
-from kc_domain.audit.model import Outcome
+from apps.web.security import current_user, requires
+from kc_domain.commanding.replies import Accepted, Reply
 from kc_domain.contacts.model import category_refusal
-from kc_domain.errors import DomainError, FieldError, ValidationFailed
+from kc_domain.errors import DomainError, ValidationFailed
 from kc_domain.identity.roles import Permission, Role
 from kc_domain.messages import AgentView, DesktopState, ErrorFrame, PanelUpdate
+from kc_domain.routing import commands as c
 
 log = logging.getLogger(__name__)
 bp = Blueprint("desktop", __name__, url_prefix="/desktop")
@@ -44,63 +44,26 @@ PUSH_WAIT_S = 1.0  # how long the socket loop waits for news before it looks at 
 PANEL_EVERY_S = 0.25  # the transfer panel's changes go out at most this often to each desktop
 
 
-def _text(body: dict[str, Any], field: str, max_length: int = 64) -> str:
-    value = body.get(field)
-    if not isinstance(value, str) or not value.strip() or len(value) > max_length:
-        raise ValidationFailed(
-            [FieldError(field, "required" if not value else "too_long", {"max": max_length})]
-        )
-    return value.strip()
-
-
-def _int(body: dict[str, Any], field: str) -> int:
-    return whole_number(body.get(field), field)
-
-
-def _device(body: dict[str, Any], field: str) -> str:
-    """IN-28: the mobile number to ring instead of the desk phone, or "" for the desk phone."""
-    value = body.get(field, "")
-    if not isinstance(value, str) or len(value) > 32:
-        raise ValidationFailed([FieldError(field, "bad_external_number")])
-    return value
-
-
-def _pause_code(body: dict[str, Any], field: str) -> str:
-    """AG-10: only the administered, active pause codes."""
-    code = _text(body, field)
-    if code not in {p.code for p in _kc().admin().list("pause_code") if p.active}:
-        raise ValidationFailed([FieldError(field, "invalid_choice", {"value": code})])
-    return code
-
-
-def _bool(body: dict[str, Any], field: str) -> bool:
-    value = body.get(field)
-    if not isinstance(value, bool):
-        raise ValidationFailed([FieldError(field, "invalid_choice", {"value": str(value)})])
-    return value
-
-
-# command -> (engine command, the body's fields with their parsers)
-Parser = Callable[[dict[str, Any], str], Any]
-COMMANDS: dict[str, tuple[str, tuple[tuple[str, Parser], ...]]] = {
-    "log_in": ("log_in", ()),
-    "log_out": ("log_out", ()),
-    "ready": ("ready", ()),
-    "pause": ("pause", (("code", _pause_code),)),
-    "extend_wrap_up": ("extend_wrap_up", (("seconds", _int),)),
-    "sign_in": ("sign_in", (("queue_id", _int),)),
-    "sign_out": ("sign_out", (("queue_id", _int),)),
-    "answer": ("answer", (("call_id", _text),)),
-    "hang_up": ("hang_up", (("call_id", _text),)),
-    "hold": ("hold", (("call_id", _text), ("held", _bool))),
-    "consult": ("consult", (("call_id", _text), ("target", _text))),
-    "end_consultation": ("end_consultation", (("call_id", _text),)),
-    "complete_transfer": ("complete_transfer", (("call_id", _text),)),
-    "conference": ("conference", (("call_id", _text),)),
-    "transfer": ("blind_transfer", (("call_id", _text), ("target", _text))),
-    "dial": ("dial", (("number", _text),)),
-    "recording": ("recording", (("call_id", _text), ("record", _bool))),
-    "device": ("device", (("device", _device),)),
+# the command in the URL -> the engine's command; the agent is always the signed-in user (agent_id)
+COMMANDS: dict[str, type[c.Command]] = {
+    "log_in": c.LogIn,
+    "log_out": c.LogOut,
+    "ready": c.Ready,
+    "pause": c.Pause,
+    "extend_wrap_up": c.ExtendWrapUp,
+    "sign_in": c.SignIn,
+    "sign_out": c.SignOut,
+    "answer": c.Answer,
+    "hang_up": c.HangUp,
+    "hold": c.Hold,
+    "consult": c.Consult,
+    "end_consultation": c.EndConsultation,
+    "complete_transfer": c.CompleteTransfer,
+    "conference": c.Conference,
+    "transfer": c.BlindTransfer,
+    "dial": c.Dial,
+    "recording": c.SetRecording,
+    "device": c.UseDevice,
 }
 
 
@@ -182,34 +145,19 @@ def _me() -> int:
     return user.user_id
 
 
-def _audit(
-    action: str, object_id: str, params: dict[str, Any], outcome: Outcome, object_type: str = "call"
-) -> None:
-    kc = _kc()
-    kc.audit().record_alone(
-        kc.uow_factory(),
-        actor(),
-        action,
-        object_type=object_type,
-        object_id=object_id,
-        params=params,
-        outcome=outcome,
-    )
-
-
-def send(command: str, **fields: Any) -> Any:
-    """Send an engine command for the signed-in agent; the result, or the refusal raised as an error."""
-    reply: dict[str, Any] = _kc().engine_client().send(command, agent_id=_me(), **fields)
-    raise_refusal(reply)
-    return reply.get("result")
+def send(command: c.Command) -> Any:
+    """A query or command to the engine; its result, or the refusal raised as the domain error."""
+    reply: Reply = _kc().engine_client().send(command)
+    return reply.result_or_raise()
 
 
 def state() -> DesktopState:
     """The agent's live view and the transfer panel, straight from the engine, with the server's
     time, by which the page runs its timers (the agent's PC clock may be off)."""
-    agent = send("desktop_view")
-    panel = _kc().engine_client().send("panel")
-    return DesktopState(agent=agent, panel=panel.get("result") or [], server_time=_kc().clock().now())
+    agent = send(c.DesktopView(_me()))
+    panel = _kc().engine_client().send(c.Panel())
+    panel_entries = (panel.result if isinstance(panel, Accepted) else None) or []
+    return DesktopState(agent=agent, panel=panel_entries, server_time=_kc().clock().now())
 
 
 @bp.route("/")
@@ -348,36 +296,5 @@ def _supervisors(admin: Any) -> list[dict[str, Any]]:
 @api.route("/<command>", methods=["POST"])
 @requires(Permission.AGENT_DESKTOP)
 def api_command(command: str) -> tuple[dict[str, Any], int]:
-    return carry_out(command, COMMANDS, send, "desk", "call")
-
-
-def carry_out(
-    command: str,
-    commands: dict[str, tuple[str, tuple[tuple[str, Parser], ...]]],
-    sender: Callable[..., Any],
-    audit_prefix: str,
-    object_type: str,
-) -> tuple[dict[str, Any], int]:
-    """A page's command: its fields parsed from the JSON body (bad input is refused naming the
-    field), sent to the engine by ``sender``, and audited as ``<audit_prefix>.<command>`` either way."""
-    if command not in commands:
-        return {"error": "unknown command"}, 404
-    engine_command, fields = commands[command]
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        body = {}
-    object_id = next((str(body[k])[:64] for k in ("call_id", "agent_id", "alert_id") if body.get(k)), "")
-    try:
-        values = {name: parse(body, name) for name, parse in fields}
-        result = sender(engine_command, **values)
-    except DomainError as error:
-        params = {**_safe(body), "error": str(error)}
-        _audit(f"{audit_prefix}.{command}", object_id, params, Outcome.REJECTED, object_type)
-        raise
-    _audit(f"{audit_prefix}.{command}", object_id or str(result or ""), values, Outcome.OK, object_type)
-    return {"ok": True, "result": result}, 200
-
-
-def _safe(body: dict[str, Any]) -> dict[str, Any]:
-    """What of a refused request goes into the audit log: short scalar values only."""
-    return {k: v for k, v in body.items() if isinstance(v, str | int | bool) and len(str(v)) <= 64}
+    """An action of the signed-in agent, audited as ``desk.<command>`` (``apps.web.commands``)."""
+    return carry_out(COMMANDS, command, {"agent_id": _me()}, "desk", "call")

@@ -138,11 +138,10 @@ def hub() -> LiveHub:
 
 def current_view() -> LiveView:
     """The live view now, from the engine (raises ``EngineUnavailable`` when it does not answer)."""
-    from apps.engine.client import raise_refusal
+    from kc_domain.commanding.wire import AskLiveView
 
-    reply: dict[str, Any] = current_app.extensions["kc"].engine_client().send("live")
-    raise_refusal(reply)
-    return LiveView.from_wire(reply["result"])
+    reply = current_app.extensions["kc"].engine_client().send(AskLiveView())
+    return LiveView.from_wire(reply.result_or_raise())
 
 
 def serve(socket: LiveSocket, shape: Callable[[LiveView], Message]) -> None:

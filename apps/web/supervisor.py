@@ -28,18 +28,20 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from simple_websocket import Server
 
-from apps.engine.client import raise_refusal
 from apps.web import live
+from apps.web.commands import carry_out
 from apps.web.contacts import day_period
-from apps.web.desktop import Parser, _int, _pause_code, _text, carry_out
 from apps.web.errors import validation_payload
 from apps.web.messages import pause_names
 from apps.web.security import current_user, requires
 from apps.web.sight import SocketSight, check_agent, check_queue, refuse, sight
-from kc_domain.errors import FieldError, ValidationFailed
+from kc_domain.commanding.wire import AcknowledgeAlert
+from kc_domain.errors import ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.identity.sight import Sight
 from kc_domain.messages import LiveFrame
+from kc_domain.routing import commands as c
+from kc_domain.routing.commands import Command
 from kc_domain.supervision.model import AlertKind
 from kc_domain.supervision.sighted import sees_alert, supervisor_view
 
@@ -55,23 +57,16 @@ ALERT_KINDS = {
 }
 
 
-def _mode(body: dict[str, Any], field: str) -> str:
-    value = body.get(field)
-    if value not in ("listen", "whisper", "barge"):
-        raise ValidationFailed([FieldError(field, "invalid_choice", {"value": str(value)})])
-    return str(value)
-
-
-# command -> (engine command, the body's fields with their parsers); the supervisor is always the
-# signed-in user, never taken from the request
-COMMANDS: dict[str, tuple[str, tuple[tuple[str, Parser], ...]]] = {
-    "monitor": ("monitor", (("call_id", _text), ("mode", _mode))),
-    "stop_monitor": ("stop_monitor", (("call_id", _text),)),
-    "force_pause": ("force_pause", (("agent_id", _int), ("code", _pause_code))),
-    "force_log_out": ("force_log_out", (("agent_id", _int),)),
-    "sign_in": ("supervisor_sign_in", (("agent_id", _int), ("queue_id", _int))),
-    "sign_out": ("supervisor_sign_out", (("agent_id", _int), ("queue_id", _int))),
-    "alert_ack": ("alert_ack", (("alert_id", _int),)),
+# the command in the URL -> the engine's command; the supervisor is always the signed-in user
+# (supervisor_id), never taken from the request
+COMMANDS: dict[str, type[Command]] = {
+    "monitor": c.Monitor,
+    "stop_monitor": c.StopMonitor,
+    "force_pause": c.ForcePause,
+    "force_log_out": c.ForceLogOut,
+    "sign_in": c.SupervisorSignIn,
+    "sign_out": c.SupervisorSignOut,
+    "alert_ack": AcknowledgeAlert,
 }
 
 
@@ -160,15 +155,8 @@ def _links() -> dict[str, str]:
 @api.route("/<command>", methods=["POST"])
 @requires(Permission.SUPERVISE)
 def api_command(command: str) -> tuple[dict[str, Any], int]:
-    return carry_out(command, COMMANDS, _send, "supervise", "supervision")
-
-
-def _send(command: str, **fields: Any) -> Any:
-    """An engine command on behalf of the signed-in supervisor; the result, or the refusal raised."""
-    _within_sight(fields)
-    reply: dict[str, Any] = _kc().engine_client().send(command, supervisor_id=_me(), **fields)
-    raise_refusal(reply)
-    return reply.get("result")
+    """An action of the signed-in supervisor, audited as ``supervise.<command>`` (``apps.web.commands``)."""
+    return carry_out(COMMANDS, command, {"supervisor_id": _me()}, "supervise", "supervision", _within_sight)
 
 
 def _within_sight(fields: Mapping[str, Any]) -> None:

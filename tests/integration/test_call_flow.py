@@ -168,7 +168,7 @@ def test_commands_with_reply_to_are_answered_on_the_bus(container):
         {"command": "callback_dial", "callback_id": "nope", "agent_id": 1, "reply_to": "kc.reply.test"}
     )
     assert replies[0]["ok"] and isinstance(replies[0]["result"], str)
-    assert not replies[1]["ok"] and "offset" in replies[1]["error"]
+    assert not replies[1]["ok"] and replies[1]["errors"][0]["field"] == "preferred_at"  # named
     assert not replies[2]["ok"]
     with container.uow_factory()() as uow:
         (stored,) = uow.callbacks.active()

@@ -70,11 +70,24 @@ def test_commands_and_a_call_end_up_in_the_journal_and_the_live_view(host, conta
 
 def test_bad_commands_get_a_clear_answer_and_change_nothing(host, container):
     novakova = _user(container, "novakova").id
-    assert host.command({"command": "dance"})["error"].startswith("unknown command 'dance'")
-    assert host.command({"command": "pause", "agent_id": novakova}) == {
-        "ok": False,
-        "error": "pause: missing code",
-    }
+
+    def refused(message):
+        reply = host.command(message)
+        assert reply["ok"] is False and reply["kind"] == "validation"
+        return [(e["field"], e["code"]) for e in reply["errors"]]
+
+    assert refused({"command": "dance"}) == [("command", "unknown_command")]
+    assert refused({"command": "pause", "agent_id": novakova}) == [("code", "required")]
+    assert refused({"command": "pause", "agent_id": str(novakova), "code": "OBED"}) == [
+        ("agent_id", "invalid_type")
+    ]
+    assert refused({"command": "ready", "agent_id": novakova, "code": "OBED"}) == [
+        ("code", "unexpected_field")
+    ]
+    assert refused({"command": "alert_ack", "alert_id": "1", "supervisor_id": novakova}) == [
+        ("alert_id", "invalid_type")
+    ]
+    assert refused({"command": "live", "v": 2}) == [("v", "unsupported_version")]
     assert (
         "cannot become ready while logged_out"
         in host.command({"command": "ready", "agent_id": novakova})["error"]

@@ -38,7 +38,8 @@ class FakeEngine:
         self.subscription = self.bus.subscribe(COMMANDS_CHANNEL, self.handle)
 
     def handle(self, message: dict[str, Any]) -> None:
-        self.seen.append({k: v for k, v in message.items() if k not in ("reply_to", "request_id")})
+        envelope = ("reply_to", "request_id", "v")  # the wire version: kc_domain.routing.commands
+        self.seen.append({k: v for k, v in message.items() if k not in envelope})
         if self.reply is not None:
             self.bus.publish(message["reply_to"], {**self.reply, "request_id": message["request_id"]})
 
@@ -346,7 +347,7 @@ def test_the_api_creates_and_acts_and_reports_field_errors(client, container, st
         "command": "callback_request",
         "caller": "+420777888999",
         "queue_id": q["Obecná linka"],
-        "preferred_at": "",
+        "preferred_at": None,
         "note": "",
         "agent_id": me,
     }

@@ -180,6 +180,7 @@ class RequestCallback(Command):
     queue_id: int
     preferred_at: datetime | None = None
     note: str = ""
+    agent_id: int | None = None  # who entered it by hand (the engine does not need it)
 
 
 @attrs.frozen
