@@ -13,7 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from dependency_injector import providers
 
-from apps.web.reports.schedules import send_due
+from apps.worker.reports import send_due
 from kc_adapters.mail import SmtpMailer
 from kc_adapters.system import FixedClock
 from kc_domain.audit.service import AuditQuery
@@ -85,9 +85,9 @@ def test_a_scheduled_report_is_mailed_with_its_file_when_due(client, container, 
     assert created.status_code == 302
     (plan,) = stored(container)
     assert plan.next_run_at == datetime(2026, 11, 24, 6, 0, tzinfo=UTC)  # 7:00 in Prague
-    assert send_due(container, app) == {"due": 0, "sent": 0}
+    assert send_due(container) == {"due": 0, "sent": 0}
     clock.advance(hours=1)
-    assert send_due(container, app) == {"due": 1, "sent": 1}
+    assert send_due(container) == {"due": 1, "sent": 1}
     (message,) = inbox.messages
     assert message["To"] == "vedouci@ozp.example, kvalita@ozp.example"
     assert "Přehled hovorů" in str(email.header.make_header(email.header.decode_header(message["Subject"])))
@@ -110,7 +110,7 @@ def test_a_failed_sending_is_shown_and_retried(client, container, app, setup):
     client.login("supervizor")
     client.post("/reports/schedules/", schedule_form(format="pdf"))
     clock.advance(hours=1)
-    assert send_due(container, app) == {"due": 1, "sent": 0}
+    assert send_due(container) == {"due": 1, "sent": 0}
     (plan,) = stored(container)
     assert plan.failures == 1 and "127.0.0.1" in plan.last_error
     assert plan.next_run_at == clock.now() + timedelta(minutes=5)
