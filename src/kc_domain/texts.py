@@ -19,7 +19,7 @@ class Wording(Protocol):
     def locale(self) -> str:
         """Babel's name of the language (``cs``, ``en``)."""
 
-    def text(self, msgid: str, **params: object) -> str:
+    def gettext(self, msgid: str, **params: object) -> str:
         """The msgid translated, ``%(name)s`` placeholders filled from ``params``."""
 
     def full_date(self, day: date) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import email
 import socket
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 
@@ -131,3 +133,46 @@ def test_bad_schedules_are_refused_and_nothing_is_stored_or_sent(client, contain
     client.login("novakova")  # an agent: only the agents' reports
     assert client.post("/reports/schedules/", schedule_form(report="lost_calls")).status_code == 422
     assert stored(container) == [] and inbox.messages == []
+
+
+def attached(message: Message) -> tuple[str, bytes]:
+    part = next(p for p in message.walk() if p.get_filename())
+    return part.get_filename(), part.get_payload(decode=True)
+
+
+@pytest.mark.req("REP-21", "REP-05")
+@pytest.mark.parametrize("fmt", ["csv", "csv-semicolon"])
+def test_the_mailed_report_is_the_file_the_page_exports_for_the_same_report_and_filters(
+    client, container, smtp, setup, fmt
+):
+    """The worker makes the file without the web; the recipient gets what the export link gives the
+    schedule's owner: the same name, the same bytes (columns, figures, Czech words)."""
+    inbox, _port = smtp
+    clock = setup
+    query = "preset=yesterday&queue=1&interval=30"
+    client.login("supervizor")
+    assert (
+        client.post(
+            "/reports/schedules/", schedule_form(report="hourly", query=query, format=fmt)
+        ).status_code
+        == 302
+    )
+    clock.advance(hours=1)
+    assert send_due(container) == {"due": 1, "sent": 1}
+    exported = client.http.get(f"/reports/hourly/export/{fmt}?{query}")
+    assert exported.status_code == 200
+    name, body = attached(inbox.messages[0])
+    assert f'filename="{name}"' in exported.headers["Content-Disposition"]
+    assert body == exported.data and "Hovory podle denní doby".encode() in body
+
+
+@pytest.mark.req("REP-21")
+def test_the_worker_makes_reports_without_the_web_or_flask():
+    """The worker loads neither the web nor Flask: no app, no request context (issue 18)."""
+    code = (
+        "import sys, apps.worker, apps.worker.reports; "
+        "found = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'flask_babel') "
+        "or m.startswith('apps.web')); print(found); sys.exit(1 if found else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr

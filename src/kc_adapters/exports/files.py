@@ -31,7 +31,7 @@ def export_file(document: Document, key: str, fmt: str, zone: tzinfo, words: Wor
     report's ``key`` and the time it was made."""
     if fmt not in EXPORTS:
         raise ValueError(f"no such export format: {fmt!r}")
-    labels = {name: words.text(msgid) for name, msgid in LABELS.items()}
+    labels = {name: words.gettext(msgid) for name, msgid in LABELS.items()}
     if fmt == "xlsx":
         from .xlsx import to_xlsx
 

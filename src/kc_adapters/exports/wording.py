@@ -24,7 +24,7 @@ class BabelWording:
     def locale(self) -> str:
         return self._locale
 
-    def text(self, msgid: str, **params: object) -> str:
+    def gettext(self, msgid: str, **params: object) -> str:
         found = self._translations.gettext(msgid)
         return found % params if params else found
 

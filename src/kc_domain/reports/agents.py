@@ -45,18 +45,18 @@ def activity(ctx: Context) -> Built:
         codes |= set(spent.pauses)
     S, N = ColumnKind.SECONDS, ColumnKind.INT
     table = Table(
-        ctx.t("Agent activity"),
+        ctx.gettext("Agent activity"),
         (
-            Column("agent", ctx.t("Agent")),
-            Column("logged_in", ctx.t("Logged in"), S),
-            Column("ready", ctx.t("Free"), S),
-            Column("busy", ctx.t("On calls"), S),
-            Column("wrap_up", ctx.t("Wrap-up"), S),
-            Column("paused", ctx.t("Paused"), S),
-            Column("pauses", ctx.t("Pauses"), N),
-            Column("answered", ctx.t("Answered"), N),
-            Column("handling", ctx.t("Average handling time"), S),
-            Column("utilisation", ctx.t("Utilisation"), ColumnKind.PERCENT),
+            Column("agent", ctx.gettext("Agent")),
+            Column("logged_in", ctx.gettext("Logged in"), S),
+            Column("ready", ctx.gettext("Free"), S),
+            Column("busy", ctx.gettext("On calls"), S),
+            Column("wrap_up", ctx.gettext("Wrap-up"), S),
+            Column("paused", ctx.gettext("Paused"), S),
+            Column("pauses", ctx.gettext("Pauses"), N),
+            Column("answered", ctx.gettext("Answered"), N),
+            Column("handling", ctx.gettext("Average handling time"), S),
+            Column("utilisation", ctx.gettext("Utilisation"), ColumnKind.PERCENT),
         ),
         tuple(rows),
         drill=tuple(drill),
@@ -65,8 +65,8 @@ def activity(ctx: Context) -> Built:
     names = {c: pause_name(c, known) for c in codes}  # headed by name, not by code
     ordered = sorted(codes, key=lambda c: names[c].casefold())
     breaks = Table(
-        ctx.t("Time in each pause"),
-        (Column("agent", ctx.t("Agent")), *(Column(c, names[c], S) for c in ordered)),
+        ctx.gettext("Time in each pause"),
+        (Column("agent", ctx.gettext("Agent")), *(Column(c, names[c], S) for c in ordered)),
         tuple((ctx.agent_name(a), *(p.get(c, 0.0) for c in ordered)) for a, p in pauses.items()),
     )
     return Built((table, breaks))

@@ -29,7 +29,9 @@ def _by_queue(ctx: Context) -> list[tuple[str, CallFigures, str]]:
     keys = sorted(found, key=lambda q: (ctx.queue_names.get(q, "") if q is not None else "~", q or 0))
     return [
         (
-            ctx.queue_names.get(q) or ctx.t("Deleted queue") if q is not None else ctx.t("No queue"),
+            ctx.queue_names.get(q) or ctx.gettext("Deleted queue")
+            if q is not None
+            else ctx.gettext("No queue"),
             found[q],
             ctx.drill(queue=q),
         )
@@ -42,8 +44,8 @@ def _answered_and_lost(
 ) -> list[tuple[str, list[float]]]:
     """The chart's two series over the rows."""
     return [
-        (ctx.t("Answered"), [f.answered for _key, f, _url in rows]),
-        (ctx.t("Lost"), [f.lost for _key, f, _url in rows]),
+        (ctx.gettext("Answered"), [f.answered for _key, f, _url in rows]),
+        (ctx.gettext("Lost"), [f.lost for _key, f, _url in rows]),
     ]
 
 
@@ -72,7 +74,7 @@ def overview(ctx: Context) -> Built:
     ]
     table = ctx.figure_table(N_("Calls by queue"), N_("Queue"), rows, names, ctx.total())
     chart = ctx.bars(
-        ctx.t("Answered and lost calls by queue"),
+        ctx.gettext("Answered and lost calls by queue"),
         [label for label, _f, _u in rows],
         _answered_and_lost(ctx, rows),
     )
@@ -122,7 +124,7 @@ def hourly(ctx: Context) -> Built:
     names = ["calls", "inbound", "answered", "lost", "outbound"]
     table = ctx.figure_table(N_("Calls by time of day"), N_("From"), rows, names, ctx.total())
     chart = ctx.bars(
-        ctx.t("Calls by time of day"), [label for label, _f, _u in rows], _answered_and_lost(ctx, rows)
+        ctx.gettext("Calls by time of day"), [label for label, _f, _u in rows], _answered_and_lost(ctx, rows)
     )
     return Built((table,), (chart,))
 
@@ -138,7 +140,7 @@ def distribution(ctx: Context) -> Built:
     weekdays = ctx.figures("weekday")
     names = ["calls", "inbound", "answered", "lost", "service_level"]
     by_day = [(d, days[d], ctx.drill(since=d.isoformat(), until=d.isoformat())) for d in sorted(days)]
-    by_weekday = [(ctx.t(WEEKDAYS[w]), weekdays[w], ctx.drill(weekday=w)) for w in sorted(weekdays)]
+    by_weekday = [(ctx.gettext(WEEKDAYS[w]), weekdays[w], ctx.drill(weekday=w)) for w in sorted(weekdays)]
     months: dict[tuple[int, int], CallFigures] = {}
     month_days: dict[int, CallFigures] = {}
     for d, figures in days.items():
@@ -153,9 +155,9 @@ def distribution(ctx: Context) -> Built:
         N_("Calls by day of the month"), N_("Day of the month"), by_month_day, names
     )
     chart = ctx.bars(
-        ctx.t("Inbound calls by day"),
+        ctx.gettext("Inbound calls by day"),
         [_short(ctx, d) for d, _f, _u in by_day],
-        [(ctx.t("Inbound"), [f.inbound for _d, f, _u in by_day])],
+        [(ctx.gettext("Inbound"), [f.inbound for _d, f, _u in by_day])],
     )
     return Built((day_table, weekday_table, month_table, month_day_table), (chart,))
 

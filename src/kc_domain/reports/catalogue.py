@@ -18,33 +18,39 @@ NOTES = (
 def build_document(report: Report, ctx: Context) -> Document:
     built = report.build(ctx)
     return Document(
-        ctx.t(report.title),
+        ctx.gettext(report.title),
         filter_words(ctx),
         ctx.now,
         built.tables,
         built.charts,
-        tuple(ctx.t(note) for note in NOTES),
+        tuple(ctx.gettext(note) for note in NOTES),
     )
 
 
 def filter_words(ctx: Context) -> tuple[tuple[str, str], ...]:
     """The filters as (label, value) in words, for the header of the page and of every format."""
     w, words = ctx.wanted, ctx.words
-    found = [(ctx.t("Period"), f"{words.full_date(w.since)} – {words.full_date(w.until)}")]
+    found = [(ctx.gettext("Period"), f"{words.full_date(w.since)} – {words.full_date(w.until)}")]
     if w.weekdays:
         found.append(
-            (ctx.t("Days of the week"), ", ".join(ctx.t(calls.WEEKDAYS[d]) for d in sorted(w.weekdays)))
+            (
+                ctx.gettext("Days of the week"),
+                ", ".join(ctx.gettext(calls.WEEKDAYS[d]) for d in sorted(w.weekdays)),
+            )
         )
     if w.minutes is not None:
         start, end = w.minutes
         found.append(
-            (ctx.t("Time of day"), f"{start // 60:02d}:{start % 60:02d} – {end // 60:02d}:{end % 60:02d}")
+            (
+                ctx.gettext("Time of day"),
+                f"{start // 60:02d}:{start % 60:02d} – {end // 60:02d}:{end % 60:02d}",
+            )
         )
     if w.queue_ids:
         found.append(
-            (ctx.t("Queues"), ", ".join(sorted(ctx.queue_names.get(q, str(q)) for q in w.queue_ids)))
+            (ctx.gettext("Queues"), ", ".join(sorted(ctx.queue_names.get(q, str(q)) for q in w.queue_ids)))
         )
     if ctx.agents:
         names = sorted(ctx.agent_names.get(a, str(a)) for a in ctx.agents if a > 0)
-        found.append((ctx.t("Agents"), ", ".join(names)))
+        found.append((ctx.gettext("Agents"), ", ".join(names)))
     return tuple(found)

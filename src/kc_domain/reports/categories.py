@@ -12,14 +12,14 @@ def categories(ctx: Context) -> Built:
 
     def path(category_id: int | None) -> str:
         if category_id is None:
-            return ctx.t("Without a category")
+            return ctx.gettext("Without a category")
         names, seen = [], set()
         current = known.get(category_id)
         while current is not None and current.id not in seen:
             seen.add(current.id)
             names.append(current.name)
             current = known.get(current.parent_id) if current.parent_id is not None else None
-        return " › ".join(reversed(names)) or ctx.t("Deleted category")
+        return " › ".join(reversed(names)) or ctx.gettext("Deleted category")
 
     def drill(category_id: int | None) -> str:  # no filter selects the calls without a category
         return "" if category_id is None else ctx.drill(category=category_id)

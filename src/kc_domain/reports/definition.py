@@ -44,12 +44,12 @@ class Context:
     pause_names: Callable[[], Mapping[str, str]] = dict  # pause code -> its name (KC's own too)
     categories: Callable[[], Mapping[int, CallCategory]] = dict  # call category id -> category
 
-    def t(self, msgid: str, **params: object) -> str:
-        return self.words.text(msgid, **params)
+    def gettext(self, msgid: str, **params: object) -> str:
+        return self.words.gettext(msgid, **params)
 
     def agent_name(self, agent_id: int) -> str:
         """An agent's name; one deleted since is said to be, never shown by id."""
-        return self.agent_names.get(agent_id) or self.t("Deleted agent")
+        return self.agent_names.get(agent_id) or self.gettext("Deleted agent")
 
     def figures(self, group: str) -> dict[Any, CallFigures]:
         return dict(self.journal.figures(self.wanted, group, self.thresholds, self.agents))
@@ -74,11 +74,11 @@ class Context:
     ) -> Table:
         """A table of figures (``title`` and ``key_label`` msgids): one row per (label, figures, drill
         URL), the chosen figure columns and an optional total row."""
-        figures = tuple(Column(name, self.t(FIGURES[name].label), FIGURES[name].kind) for name in names)
-        columns = (Column("key", self.t(key_label), key_kind), *figures)
+        figures = tuple(Column(name, self.gettext(FIGURES[name].label), FIGURES[name].kind) for name in names)
+        columns = (Column("key", self.gettext(key_label), key_kind), *figures)
         listed = list(rows)
         return Table(
-            self.t(title),
+            self.gettext(title),
             columns,
             tuple((label, *(FIGURES[n].value(f) for n in names)) for label, f, _url in listed),
             None if total is None else ("", *(FIGURES[n].value(total) for n in names)),

@@ -27,16 +27,16 @@ def ivr(ctx: Context) -> Built:
         tables.append(_table(ctx, name, rows))
         charts.append(
             ctx.bars(
-                ctx.t("IVR %(tree)s: callers per node", tree=name),
+                ctx.gettext("IVR %(tree)s: callers per node", tree=name),
                 [str(r[0]).strip("· ") for r in rows],
                 [
-                    (ctx.t("Reached"), [float(r[2]) for r in rows]),
-                    (ctx.t("Hung up"), [float(r[7]) for r in rows]),
+                    (ctx.gettext("Reached"), [float(r[2]) for r in rows]),
+                    (ctx.gettext("Hung up"), [float(r[7]) for r in rows]),
                 ],
             )
         )
     if not tables:
-        tables.append(_table(ctx, ctx.t("No caller went through an IVR in this period"), []))
+        tables.append(_table(ctx, ctx.gettext("No caller went through an IVR in this period"), []))
     return Built(tuple(tables), tuple(charts))
 
 
@@ -52,7 +52,7 @@ def _order(ctx: Context, tree: IvrTree | None, nodes: dict[str, NodeTotals]) -> 
         listed.append(
             (
                 f"{'· ' * row.depth}{row.node_id}",
-                ctx.t(TYPE_NAMES[row.type]) if row.type in TYPE_NAMES else row.type,
+                ctx.gettext(TYPE_NAMES[row.type]) if row.type in TYPE_NAMES else row.type,
                 row.node_id,
             )
         )
@@ -82,16 +82,16 @@ def _table(ctx: Context, title: str, rows: list[tuple[Any, ...]]) -> Table:
     return Table(
         title,
         (
-            Column("node", ctx.t("Node")),
-            Column("type", ctx.t("Type")),
-            Column("calls", ctx.t("Callers"), N),
-            Column("entries", ctx.t("Entries"), N),
-            Column("exits", ctx.t("Went on"), N),
-            Column("timeouts", ctx.t("No key pressed"), N),
-            Column("invalid", ctx.t("Invalid key"), N),
-            Column("abandons", ctx.t("Hung up"), N),
-            Column("abandon_share", ctx.t("Hung up of callers"), ColumnKind.PERCENT),
-            Column("choices", ctx.t("Keys pressed")),
+            Column("node", ctx.gettext("Node")),
+            Column("type", ctx.gettext("Type")),
+            Column("calls", ctx.gettext("Callers"), N),
+            Column("entries", ctx.gettext("Entries"), N),
+            Column("exits", ctx.gettext("Went on"), N),
+            Column("timeouts", ctx.gettext("No key pressed"), N),
+            Column("invalid", ctx.gettext("Invalid key"), N),
+            Column("abandons", ctx.gettext("Hung up"), N),
+            Column("abandon_share", ctx.gettext("Hung up of callers"), ColumnKind.PERCENT),
+            Column("choices", ctx.gettext("Keys pressed")),
         ),
         tuple(rows),
     )

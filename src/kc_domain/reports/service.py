@@ -116,7 +116,7 @@ class ReportService:
             words,
             drill,
             self._trees,  # read only by the reports that need them
-            lambda: pause_names(self._admin.list("pause_code"), words.text),
+            lambda: pause_names(self._admin.list("pause_code"), words.gettext),
             lambda: {c.id: c for c in self._admin.list("category")},
         )
 
@@ -239,10 +239,10 @@ class ScheduleService:
         or the report is gone; ``ValidationFailed`` for filters no longer valid)."""
         reader = self._reports.owner_scope(plan.owner_id)
         if reader is None:
-            raise ScheduleFailed(words.text("The schedule's owner may no longer see reports."))
+            raise ScheduleFailed(words.gettext("The schedule's owner may no longer see reports."))
         report = REPORTS.get(plan.report)
         if report is None:
-            raise ScheduleFailed(words.text("The report no longer exists."))
+            raise ScheduleFailed(words.gettext("The report no longer exists."))
         wanted = self._reports.filter(plan.report, parse_qs(plan.query), reader)
         return self._reports.document(report, wanted, words)
 
@@ -288,6 +288,6 @@ class ScheduleService:
 
 def mail_text(plan: ReportSchedule, document: Document, words: Wording) -> tuple[str, str]:
     """The subject and body of a mailed report: its title and period, its filters and the schedule."""
-    period = dict(document.filters).get(words.text("Period"), "")
+    period = dict(document.filters).get(words.gettext("Period"), "")
     lines = [document.title, "", *(f"{label}: {value}" for label, value in document.filters), "", plan.name]
     return f"KC: {document.title} ({period})", "\n".join(lines)
