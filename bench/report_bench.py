@@ -22,18 +22,16 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from apps.container import Container  # noqa: E402
 from apps.settings import Settings  # noqa: E402
-from apps.web import create_app  # noqa: E402
-from apps.web.reports import REPORTS  # noqa: E402
-from apps.web.reports.views import build_document, make_context  # noqa: E402
+from apps.worker.reports import report_service, wording  # noqa: E402
 from kc_adapters.persistence.journal import fill_report_columns  # noqa: E402
 from kc_adapters.persistence.rollups import unroll  # noqa: E402
+from kc_domain.reports.catalogue import REPORTS  # noqa: E402
 from kc_domain.reports.figures import sl_thresholds  # noqa: E402
 from kc_domain.reports.filters import ReportFilter  # noqa: E402
 
@@ -54,8 +52,7 @@ def run(url: str, until: date, months: int, keys: list[str] | None = None) -> di
     thresholds = sl_thresholds(container.admin().list("queue"))
     rolled = container.journal().roll_up(thresholds, container.clock().now())
     rollup_s = time.perf_counter() - started
-    app = create_app(container)
-    zone = ZoneInfo("Europe/Prague")
+    reports, words = report_service(container), wording("cs")
     day = until - timedelta(days=1)
     periods = {
         "six_months": ReportFilter(_months_before(until, months), until),
@@ -63,23 +60,22 @@ def run(url: str, until: date, months: int, keys: list[str] | None = None) -> di
         "one_day_from_calls": ReportFilter(day, day),
     }
     figures: dict[str, Any] = {}
-    with app.test_request_context("/"):
-        for name, wanted in periods.items():
-            if name == "one_day_from_calls":
-                with container.database().engine.begin() as connection:
-                    unroll(connection, [day])
-            for key, report in REPORTS.items():
-                if keys and key not in keys:
-                    continue
-                timings = []
-                for _ in range(2 if name == "six_months" else 4):
-                    start = time.perf_counter()
-                    build_document(report, make_context(container, wanted, zone))
-                    timings.append((time.perf_counter() - start) * 1000)
-                figures.setdefault(name, {})[key] = {
-                    "cold_ms": round(timings[0], 1),
-                    "warm_ms": round(min(timings[1:]), 1),  # best of the runs after the first
-                }
+    for name, wanted in periods.items():
+        if name == "one_day_from_calls":
+            with container.database().engine.begin() as connection:
+                unroll(connection, [day])
+        for key, report in REPORTS.items():
+            if keys and key not in keys:
+                continue
+            timings = []
+            for _ in range(2 if name == "six_months" else 4):
+                start = time.perf_counter()
+                reports.document(report, wanted, words)
+                timings.append((time.perf_counter() - start) * 1000)
+            figures.setdefault(name, {})[key] = {
+                "cold_ms": round(timings[0], 1),
+                "warm_ms": round(min(timings[1:]), 1),  # best of the runs after the first
+            }
     container.journal().roll_up(thresholds, container.clock().now())  # the day again, as it was
     with container.database().engine.connect() as connection:
         import sqlalchemy as sa

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import attrs
 import yaml
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,15 +18,8 @@ from kc_domain.errors import FieldError, NotFound, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.ivr.catalogue import IvrCatalogue
 from kc_domain.ivr.diagram import layout
-from kc_domain.ivr.model import (
-    GotoTree,
-    IvrTree,
-    Node,
-    RouteToQueue,
-    node_to_plain,
-    references,
-    tree_from_plain,
-)
+from kc_domain.ivr.model import tree_from_plain
+from kc_domain.ivr.outline import outline
 from kc_domain.ivr.validation import problems
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
@@ -39,49 +31,6 @@ Page = Response | str | tuple[str, int]
 def catalogue() -> IvrCatalogue:
     found: IvrCatalogue = current_app.extensions["kc"].ivr()
     return found
-
-
-@attrs.frozen
-class OutlineRow:
-    depth: int
-    via: str
-    node_id: str
-    type: str
-    detail: str
-    repeated: bool
-
-
-def outline(tree: IvrTree) -> list[OutlineRow]:
-    """The tree as an indented outline from its start node; a node reached again is shown once more
-    without its children."""
-    rows: list[OutlineRow] = []
-    seen: set[str] = set()
-
-    def walk(node_id: str, via: str, depth: int) -> None:
-        node = tree.node(node_id)
-        if node is None:
-            rows.append(OutlineRow(depth, via, node_id, "?", "", False))
-            return
-        repeated = node_id in seen
-        rows.append(
-            OutlineRow(depth, via, node_id, str(node_to_plain(node)["type"]), _detail(node), repeated)
-        )
-        if repeated:
-            return
-        seen.add(node_id)
-        for field, target in references(node):
-            walk(target, field, depth + 1)
-
-    walk(tree.start, "", 0)
-    return rows
-
-
-def _detail(node: Node) -> str:
-    if isinstance(node, RouteToQueue):
-        return ", ".join(str(q) for q in node.queue_ids)
-    if isinstance(node, GotoTree):
-        return node.tree
-    return ""
 
 
 # -- pages ---------------------------------------------------------------------------------------------

@@ -28,24 +28,11 @@ from kc_domain.ivr.model import (
     Node,
     Prompt,
 )
+from kc_domain.ivr.outline import TYPE_NAMES
 
 MAX_NODES = 500
 
-# The same msgids as the diagram (templates/ivr/_diagram.html).
-TYPE_LABELS = {
-    "menu": _l("Menu"),
-    "play": _l("Play"),
-    "collect_digits": _l("Collect digits"),
-    "condition": _l("Condition"),
-    "lookup": _l("Lookup"),
-    "set_tag": _l("Set tag"),
-    "route_to_queue": _l("Route to queue"),
-    "transfer": _l("Transfer"),
-    "voicemail": _l("Voicemail"),
-    "callback": _l("Callback"),
-    "goto_tree": _l("Go to tree"),
-    "hang_up": _l("Hang up"),
-}
+TYPE_LABELS = {kind: _l(name) for kind, name in TYPE_NAMES.items()}  # kc_domain.ivr.outline
 
 FIELD_LABELS = {
     "id": _l("Node id"),

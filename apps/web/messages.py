@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import gettext
@@ -12,6 +12,7 @@ from kc_domain.callbacks.model import CallbackState
 from kc_domain.errors import FieldError
 from kc_domain.identity.roles import Role
 from kc_domain.plain import capped
+from kc_domain.reports import activity
 
 ERRORS = {
     "required": _l("This field is required."),
@@ -223,23 +224,9 @@ OUTCOMES = {
 }
 
 # pauses KC sets by itself (kc_domain.routing.agent), not administered pause codes
-SYSTEM_PAUSES = {
-    "LOGIN": _l("After logging in"),
-    "RONA": _l("Call not answered"),
-    "?": _l("Pause without a code"),
-}
-
-
 def pause_names(pause_codes: Iterable[Any]) -> dict[str, str]:
-    """Each pause code, administered (active or not) or KC's own, by the name people know it by."""
-    names = {code: str(name) for code, name in SYSTEM_PAUSES.items()}
-    names.update({p.code: p.name for p in pause_codes})
-    return names
-
-
-def pause_name(code: str, names: Mapping[str, str]) -> str:
-    """A pause's name; a code no longer administered (deleted since) has no other name than itself."""
-    return names.get(code) or code
+    """Each pause code by its name in the reader's language (``kc_domain.reports.activity``)."""
+    return activity.pause_names(pause_codes, gettext)
 
 
 # how a call ended (kc_domain.routing.call.CallEnd), as lists and histories show it

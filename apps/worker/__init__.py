@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
 
 import attrs
 
 from apps.audit_checkpoints import take_checkpoint
 from apps.container import Container
+from apps.worker.reports import send_due
 
 log = logging.getLogger("kc.worker")
 
@@ -33,18 +33,9 @@ def _checkpoint_audit(container: Container) -> str:
     return str(take_checkpoint(container))
 
 
-_APPS: dict[int, Any] = {}
-
-
 def _send_reports(container: Container) -> dict[str, int]:
-    """Scheduled reports that are due (REP-21); the web app renders them (texts, templates)."""
-    from apps.web import create_app
-    from apps.web.reports.schedules import send_due
-
-    app = _APPS.get(id(container))
-    if app is None:
-        app = _APPS[id(container)] = create_app(container)
-    return send_due(container, app)
+    """Scheduled reports that are due (REP-21), made and mailed without the web (``reports``)."""
+    return send_due(container)
 
 
 def _purge_recordings(container: Container) -> dict[str, int]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import email
 import socket
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 
@@ -13,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from dependency_injector import providers
 
-from apps.web.reports.schedules import send_due
+from apps.worker.reports import send_due
 from kc_adapters.mail import SmtpMailer
 from kc_adapters.system import FixedClock
 from kc_domain.audit.service import AuditQuery
@@ -85,9 +87,9 @@ def test_a_scheduled_report_is_mailed_with_its_file_when_due(client, container, 
     assert created.status_code == 302
     (plan,) = stored(container)
     assert plan.next_run_at == datetime(2026, 11, 24, 6, 0, tzinfo=UTC)  # 7:00 in Prague
-    assert send_due(container, app) == {"due": 0, "sent": 0}
+    assert send_due(container) == {"due": 0, "sent": 0}
     clock.advance(hours=1)
-    assert send_due(container, app) == {"due": 1, "sent": 1}
+    assert send_due(container) == {"due": 1, "sent": 1}
     (message,) = inbox.messages
     assert message["To"] == "vedouci@ozp.example, kvalita@ozp.example"
     assert "Přehled hovorů" in str(email.header.make_header(email.header.decode_header(message["Subject"])))
@@ -110,7 +112,7 @@ def test_a_failed_sending_is_shown_and_retried(client, container, app, setup):
     client.login("supervizor")
     client.post("/reports/schedules/", schedule_form(format="pdf"))
     clock.advance(hours=1)
-    assert send_due(container, app) == {"due": 1, "sent": 0}
+    assert send_due(container) == {"due": 1, "sent": 0}
     (plan,) = stored(container)
     assert plan.failures == 1 and "127.0.0.1" in plan.last_error
     assert plan.next_run_at == clock.now() + timedelta(minutes=5)
@@ -131,3 +133,46 @@ def test_bad_schedules_are_refused_and_nothing_is_stored_or_sent(client, contain
     client.login("novakova")  # an agent: only the agents' reports
     assert client.post("/reports/schedules/", schedule_form(report="lost_calls")).status_code == 422
     assert stored(container) == [] and inbox.messages == []
+
+
+def attached(message: Message) -> tuple[str, bytes]:
+    part = next(p for p in message.walk() if p.get_filename())
+    return part.get_filename(), part.get_payload(decode=True)
+
+
+@pytest.mark.req("REP-21", "REP-05")
+@pytest.mark.parametrize("fmt", ["csv", "csv-semicolon"])
+def test_the_mailed_report_is_the_file_the_page_exports_for_the_same_report_and_filters(
+    client, container, smtp, setup, fmt
+):
+    """The worker makes the file without the web; the recipient gets what the export link gives the
+    schedule's owner: the same name, the same bytes (columns, figures, Czech words)."""
+    inbox, _port = smtp
+    clock = setup
+    query = "preset=yesterday&queue=1&interval=30"
+    client.login("supervizor")
+    assert (
+        client.post(
+            "/reports/schedules/", schedule_form(report="hourly", query=query, format=fmt)
+        ).status_code
+        == 302
+    )
+    clock.advance(hours=1)
+    assert send_due(container) == {"due": 1, "sent": 1}
+    exported = client.http.get(f"/reports/hourly/export/{fmt}?{query}")
+    assert exported.status_code == 200
+    name, body = attached(inbox.messages[0])
+    assert f'filename="{name}"' in exported.headers["Content-Disposition"]
+    assert body == exported.data and "Hovory podle denní doby".encode() in body
+
+
+@pytest.mark.req("REP-21")
+def test_the_worker_makes_reports_without_the_web_or_flask():
+    """The worker loads neither the web nor Flask: no app, no request context (issue 18)."""
+    code = (
+        "import sys, apps.worker, apps.worker.reports; "
+        "found = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'flask_babel') "
+        "or m.startswith('apps.web')); print(found); sys.exit(1 if found else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr

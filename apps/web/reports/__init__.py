@@ -1,10 +1,8 @@
-"""Historical reports (issue 7): every report is a ``Report`` in one of the modules listed here."""
+"""Historical reports (issue 7) on the web: the pages and exports (``views``) and the schedules
+(``schedules``). The reports themselves are ``kc_domain.reports.catalogue.REPORTS``."""
 
 from __future__ import annotations
 
-from apps.web.reports import activity, calls, categories, ivr
-from apps.web.reports.base import Report
+from kc_domain.reports.catalogue import REPORTS
 
-REPORTS: dict[str, Report] = {
-    r.key: r for module in (calls, activity, categories, ivr) for r in module.REPORTS
-}
+__all__ = ["REPORTS"]

@@ -8,6 +8,9 @@ see, each report with its filter form, tables, charts and exports, and the calls
 - ``GET /reports/calls`` the calls behind a figure (drill-down), the same filters plus ``hour``;
 - ``GET /api/v1/reports/<key>`` the report as JSON.
 
+What a report is (its filters, figures, tables, charts, words) is ``kc_domain.reports``; this module
+only parses the request, asks the domain and renders the page or the file (``kc_adapters.exports``).
+
 Who sees what (ADM-06): users with report rights see the reports, queues and groups of their report
 access filters (none assigned: everything); an agent without report rights sees the reports made
 for agents, with their own figures only. Anything else asked for explicitly is a 403.
@@ -16,37 +19,36 @@ for agents, with their own figures only. Anything else asked for explicitly is a
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_translations
 
 from apps.web.errors import validation_payload
 from apps.web.i18n import locale_code
-from apps.web.messages import CALL_ENDS, DIRECTIONS, pause_names
+from apps.web.messages import CALL_ENDS, DIRECTIONS
 from apps.web.recordings import recording_links
-from apps.web.reports import REPORTS
-from apps.web.reports.base import Context, Report
 from apps.web.security import audit_denied, current_user, may, requires
-from kc_adapters.exports import date_text, format_cell
+from apps.worker.reports import report_service
+from kc_adapters.exports import format_cell
+from kc_adapters.exports.files import EXPORTS, export_file
+from kc_adapters.exports.wording import BabelWording
 from kc_domain.errors import Forbidden, ValidationFailed
 from kc_domain.identity.roles import Permission
-from kc_domain.identity.sight import granted
-from kc_domain.reports.document import Document
-from kc_domain.reports.figures import report_times, selected, sl_thresholds
-from kc_domain.reports.filters import PRESETS, ReportFilter, Scope, parse_filter, restrict
+from kc_domain.reports.catalogue import REPORTS
+from kc_domain.reports.definition import Context, Report
+from kc_domain.reports.document import ColumnKind, Document
+from kc_domain.reports.figures import report_times, selected
+from kc_domain.reports.filters import PRESETS, ReportFilter, Scope
+from kc_domain.reports.service import ReportService, scope_of
+
+__all__ = ["EXPORTS", "scope_of"]
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 api = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
 
 CALLS_LIMIT = 1000  # calls listed behind a figure at most
-EXPORTS = {  # format -> content type, the end of the file name
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-    "csv": ("text/csv; charset=utf-8", "csv"),
-    "csv-semicolon": ("text/csv; charset=utf-8", "excel-cs.csv"),  # not the plain CSV's name
-    "pdf": ("application/pdf", "pdf"),
-}
 
 
 def _kc() -> Any:
@@ -57,6 +59,13 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["KC_TIMEZONE"])
 
 
+def service() -> ReportService:
+    return report_service(_kc())
+
+
+def words() -> BabelWording:
+    """The reader's language, for the domain's texts and the exports."""
+    return BabelWording(get_translations(), locale_code())
 
 
 def scope() -> Scope:
@@ -65,32 +74,15 @@ def scope() -> Scope:
     assert user is not None
     found = scope_of(_kc().admin(), user.user_id, user.permissions)
     if found is None:
-        audit_denied(user)
-        abort(403)
+        _denied()
     return found
 
 
-def scope_of(admin: Any, user_id: int, permissions: frozenset[Permission]) -> Scope | None:
-    """What a user may see in the reports (ADM-06): with report rights, the reports, queues and
-    groups of the report-access filters assigned to the account (none: everything; several add up);
-    an agent, the agents' reports with their own figures; anyone else nothing (None)."""
-    if Permission.VIEW_REPORTS in permissions:
-        # the same grant as every other page's sight (kc_domain.identity.sight, apps/web/sight.py)
-        return Scope(*granted(admin.get("user", user_id), admin.list("report_filter")))
-    if Permission.AGENT_DESKTOP in permissions:
-        mine = frozenset(r.key for r in REPORTS.values() if r.for_agents)
-        return Scope(reports=mine, own_agent_id=user_id)
-    return None
-
-
-def known_ids(admin: Any) -> dict[str, set[int]]:
-    """What a report filter may name: the ids of queues, users, groups and call categories."""
-    return {
-        "queues": {q.id for q in admin.list("queue")},
-        "agents": {u.id for u in admin.list("user")},
-        "groups": {g.id for g in admin.list("group")},
-        "categories": {c.id for c in admin.list("category")},
-    }
+def _denied() -> NoReturn:
+    user = current_user()
+    assert user is not None
+    audit_denied(user)
+    abort(403)
 
 
 def _report(key: str, reader: Scope) -> Report:
@@ -98,23 +90,19 @@ def _report(key: str, reader: Scope) -> Report:
     if report is None:
         abort(404)
     if not reader.allows(key):
-        audit_denied(current_user())
-        abort(403)
+        _denied()
     return report
 
 
 def _filter(key: str, reader: Scope) -> ReportFilter:
-    admin = _kc().admin()
-    today = _kc().clock().now().astimezone(_zone()).date()
-    wanted = parse_filter(request.args.to_dict(flat=False), today, **known_ids(admin))
     try:
-        return restrict(key, wanted, reader)
+        return service().filter(key, request.args.to_dict(flat=False), reader)
     except Forbidden:
-        audit_denied(current_user())
-        abort(403)
+        _denied()
 
 
-def _context(wanted: ReportFilter, key: str = "") -> Context:
+def _drill(key: str = "") -> Any:
+    """The URL of the calls behind a figure: the page's filters and the figure's own."""
     skip = ("queue", "agent", "hour", "report")
     base = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in skip}
 
@@ -128,91 +116,16 @@ def _context(wanted: ReportFilter, key: str = "") -> Context:
             args.pop("preset", None)
         return url_for("reports.calls", report=key, **args) if key else url_for("reports.calls", **args)
 
-    return make_context(_kc(), wanted, _zone(), drill)
+    return drill
 
 
-def make_context(kc: Any, wanted: ReportFilter, zone: ZoneInfo, drill: Any = None) -> Context:
-    """A report's context from the container: names, thresholds, the groups' agents resolved."""
-    admin = kc.admin()
-    users = admin.list("user")
-    queues = admin.list("queue")
-    agents = wanted.agent_ids
-    if wanted.group_ids:
-        members = frozenset(u.id for u in users if u.group_id in wanted.group_ids)
-        agents = (agents & members if agents else members) or frozenset({-1})  # -1: nobody
-    return Context(
-        wanted,
-        agents,
-        kc.journal(),
-        sl_thresholds(queues),
-        {q.id: q.name for q in queues},
-        {u.id: u.full_name for u in users},
-        zone,
-        kc.clock().now(),
-        drill or (lambda **_extra: ""),
-        lambda: _ivr_trees(kc),
-        lambda: pause_names(admin.list("pause_code")),  # read only by the report that needs them
-    )
-
-
-def _ivr_trees(kc: Any) -> dict[str, Any]:
-    """Each IVR tree by name: its active version, else its newest."""
-    catalogue = kc.ivr()
-    found = {}
-    for name in catalogue.names():
-        versions = catalogue.versions(name)
-        chosen = next((v for v in versions if v.active), None) or (versions[-1] if versions else None)
-        if chosen is not None:
-            found[name] = chosen.tree()
-    return found
-
-
-def build_document(report: Report, ctx: Context) -> Document:
-    built = report.build(ctx)
-    return Document(
-        str(report.title),
-        _filter_words(ctx),
-        ctx.now,
-        built.tables,
-        built.charts,
-        (
-            _("Service level: calls answered within the queue's threshold among answered and lost calls."),
-            _("Lost within 5 s: callers who hung up within 5 seconds of calling (short abandons)."),
-        ),
-    )
-
-
-def _filter_words(ctx: Context) -> tuple[tuple[str, str], ...]:
-    w = ctx.wanted
-    found = [(_("Period"), f"{date_text(w.since, locale_code())} – {date_text(w.until, locale_code())}")]
-    if w.weekdays:
-        from apps.web.reports.calls import WEEKDAYS
-
-        found.append((_("Days of the week"), ", ".join(str(WEEKDAYS[d]) for d in sorted(w.weekdays))))
-    if w.minutes is not None:
-        start, end = w.minutes
-        found.append(
-            (_("Time of day"), f"{start // 60:02d}:{start % 60:02d} – {end // 60:02d}:{end % 60:02d}")
-        )
-    if w.queue_ids:
-        found.append((_("Queues"), ", ".join(sorted(ctx.queue_names.get(q, str(q)) for q in w.queue_ids))))
-    if ctx.agents:
-        found.append(
-            (_("Agents"), ", ".join(sorted(ctx.agent_names.get(a, str(a)) for a in ctx.agents if a > 0)))
-        )
-    return tuple(found)
-
-
-def _clock(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
-def _labels() -> dict[str, str]:
-    return {"generated": _("Generated"), "total": _("Total"), "empty": _("No data")}
+def _document(key: str, reader: Scope) -> Document:
+    report = _report(key, reader)
+    return service().document(report, _filter(key, reader), words(), _drill(key))
 
 
 @bp.app_template_filter("report_cell")
-def report_cell(value: Any, kind: Any) -> str:
+def report_cell(value: Any, kind: ColumnKind) -> str:
     return format_cell(kind, value, _zone(), locale_code())
 
 
@@ -244,9 +157,8 @@ def _form_choices(reader: Scope) -> dict[str, Any]:
 def show(key: str) -> tuple[str, int] | str:
     reader = scope()
     report = _report(key, reader)
-    errors: dict[str, str] = {}
     try:
-        wanted = _filter(key, reader)
+        document = _document(key, reader)
     except ValidationFailed as error:
         errors = {str(e["field"]): str(e["message"]) for e in validation_payload(error)}
         html = render_template(
@@ -258,12 +170,11 @@ def show(key: str) -> tuple[str, int] | str:
             **_form_choices(reader),
         )
         return html, 422
-    document = build_document(report, _context(wanted, key))
     return render_template(
         "reports/report.html",
         report=report,
         document=document,
-        errors=errors,
+        errors={},
         args=request.args,
         exports=list(EXPORTS),
         **_form_choices(reader),
@@ -274,37 +185,13 @@ def show(key: str) -> tuple[str, int] | str:
 @requires()
 def export(key: str, fmt: str) -> Response:
     reader = scope()
-    report = _report(key, reader)
+    _report(key, reader)
     if fmt not in EXPORTS:
         abort(404)
-    document = build_document(report, _context(_filter(key, reader), key))
-    body, mimetype, filename = render(document, key, fmt, _zone())
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    made = export_file(_document(key, reader), key, fmt, _zone(), words())
+    response = Response(made.body, mimetype=made.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{made.filename}"'
     return response
-
-
-def render(document: Document, key: str, fmt: str, zone: ZoneInfo) -> tuple[bytes, str, str]:
-    """The document as a file in ``fmt`` (EXPORTS): its bytes, content type and file name."""
-    if fmt == "xlsx":
-        from kc_adapters.exports.xlsx import to_xlsx
-
-        body = to_xlsx(document, zone, _labels(), locale_code())
-    elif fmt == "pdf":
-        from kc_adapters.exports.pdf import to_pdf
-
-        body = to_pdf(document, zone, _labels(), locale_code())
-    elif fmt == "csv-semicolon":  # for Czech Excel: semicolons and decimal commas
-        from kc_adapters.exports.csv import to_csv
-
-        body = to_csv(document, zone, ";", _labels(), czech_excel=True)
-    else:
-        from kc_adapters.exports.csv import to_csv
-
-        body = to_csv(document, zone, ",", _labels())
-    mimetype, extension = EXPORTS[fmt]
-    day = document.generated_at.astimezone(zone).strftime("%Y%m%d-%H%M")
-    return body, mimetype, f"kc-{key}-{day}.{extension}"
 
 
 @bp.route("/calls")
@@ -315,7 +202,7 @@ def calls() -> tuple[str, int] | str:
     key = request.args.get("report", "calls_overview")
     report = _report(key, reader)
     wanted = _filter(key, reader)
-    ctx = _context(wanted)
+    ctx: Context = service().context(wanted, words(), _drill())
     hour = request.args.get("hour", "")
     if hour and (not hour.isdecimal() or int(hour) > 23):
         raise ValidationFailed.one("hour", "out_of_range", min=0, max=23)
@@ -354,6 +241,4 @@ def calls() -> tuple[str, int] | str:
 @api.route("/<key>")
 @requires()
 def api_report(key: str) -> dict[str, Any]:
-    reader = scope()
-    report = _report(key, reader)
-    return build_document(report, _context(_filter(key, reader), key)).plain()
+    return _document(key, scope()).plain()

@@ -5,12 +5,14 @@ is ringing, on a call and wrap-up; *utilisation* is working time over logged-in 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 import attrs
 
 from kc_domain.routing.projection import StateInterval
+from kc_domain.texts import N_
 
 WORKING = ("ringing", "busy", "wrap_up")
 
@@ -80,3 +82,23 @@ def agent_times(
         a: AgentTime(a, seconds[a], dict(sorted(pauses.get(a, {}).items())), counts.get(a, 0))
         for a in seconds
     }
+
+
+# the pause codes KC sets itself (msgids of their names)
+SYSTEM_PAUSES = {
+    "LOGIN": N_("After logging in"),
+    "RONA": N_("Call not answered"),
+    "?": N_("Pause without a code"),
+}
+
+
+def pause_names(pause_codes: Iterable[Any], translate: Callable[[str], str]) -> dict[str, str]:
+    """Each pause code, administered (active or not) or KC's own, by the name people know it by."""
+    names = {code: translate(msgid) for code, msgid in SYSTEM_PAUSES.items()}
+    names.update({p.code: p.name for p in pause_codes})
+    return names
+
+
+def pause_name(code: str, names: Mapping[str, str]) -> str:
+    """A pause's name; a code no longer administered (deleted since) has no other name than itself."""
+    return names.get(code) or code

@@ -5,6 +5,7 @@ after 5, 15 and 60 minutes, then waits for the next regular run; every try is sh
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
@@ -20,6 +21,10 @@ EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
+def _addresses(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 class Frequency(StrEnum):
     DAILY = "daily"
     WEEKLY = "weekly"  # on ``weekday`` (0 Monday)
@@ -33,7 +38,7 @@ class ReportSchedule:
     report: str  # the report's key
     query: str = ""  # the report's filters as a query string, e.g. "preset=yesterday&queue=3"
     format: str = "xlsx"
-    recipients: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    recipients: tuple[str, ...] = attrs.field(default=(), converter=_addresses)
     frequency: Frequency = attrs.field(default=Frequency.DAILY, converter=Frequency)
     weekday: int = 0
     day: int = 1

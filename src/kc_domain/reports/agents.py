@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask_babel import lazy_gettext as _l
-
-from apps.web.messages import pause_name
-from apps.web.reports.base import Built, Context, Report
+from kc_domain.reports.activity import pause_name
+from kc_domain.reports.definition import Built, Context, Report
 from kc_domain.reports.document import Column, ColumnKind, Table
+from kc_domain.texts import N_
 
 
 def activity(ctx: Context) -> Built:
@@ -46,18 +45,18 @@ def activity(ctx: Context) -> Built:
         codes |= set(spent.pauses)
     S, N = ColumnKind.SECONDS, ColumnKind.INT
     table = Table(
-        str(_l("Agent activity")),
+        ctx.gettext("Agent activity"),
         (
-            Column("agent", str(_l("Agent"))),
-            Column("logged_in", str(_l("Logged in")), S),
-            Column("ready", str(_l("Free")), S),
-            Column("busy", str(_l("On calls")), S),
-            Column("wrap_up", str(_l("Wrap-up")), S),
-            Column("paused", str(_l("Paused")), S),
-            Column("pauses", str(_l("Pauses")), N),
-            Column("answered", str(_l("Answered")), N),
-            Column("handling", str(_l("Average handling time")), S),
-            Column("utilisation", str(_l("Utilisation")), ColumnKind.PERCENT),
+            Column("agent", ctx.gettext("Agent")),
+            Column("logged_in", ctx.gettext("Logged in"), S),
+            Column("ready", ctx.gettext("Free"), S),
+            Column("busy", ctx.gettext("On calls"), S),
+            Column("wrap_up", ctx.gettext("Wrap-up"), S),
+            Column("paused", ctx.gettext("Paused"), S),
+            Column("pauses", ctx.gettext("Pauses"), N),
+            Column("answered", ctx.gettext("Answered"), N),
+            Column("handling", ctx.gettext("Average handling time"), S),
+            Column("utilisation", ctx.gettext("Utilisation"), ColumnKind.PERCENT),
         ),
         tuple(rows),
         drill=tuple(drill),
@@ -66,11 +65,11 @@ def activity(ctx: Context) -> Built:
     names = {c: pause_name(c, known) for c in codes}  # headed by name, not by code
     ordered = sorted(codes, key=lambda c: names[c].casefold())
     breaks = Table(
-        str(_l("Time in each pause")),
-        (Column("agent", str(_l("Agent"))), *(Column(c, names[c], S) for c in ordered)),
+        ctx.gettext("Time in each pause"),
+        (Column("agent", ctx.gettext("Agent")), *(Column(c, names[c], S) for c in ordered)),
         tuple((ctx.agent_name(a), *(p.get(c, 0.0) for c in ordered)) for a, p in pauses.items()),
     )
     return Built((table, breaks))
 
 
-REPORTS = (Report("agent_activity", _l("Agent activity"), activity, for_agents=True),)
+REPORTS = (Report("agent_activity", N_("Agent activity"), activity, for_agents=True),)

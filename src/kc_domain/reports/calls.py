@@ -8,21 +8,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
-from apps.web.reports.base import Built, Context, Report, figure_table
-from apps.web.reports.chart import bars, day_label
+from kc_domain.reports.definition import Built, Context, Report
 from kc_domain.reports.document import ColumnKind
 from kc_domain.reports.figures import CallFigures
+from kc_domain.texts import N_
 
-WEEKDAYS = (
-    _l("Monday"),
-    _l("Tuesday"),
-    _l("Wednesday"),
-    _l("Thursday"),
-    _l("Friday"),
-    _l("Saturday"),
-    _l("Sunday"),
+WEEKDAYS = (  # msgids
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
 )
 
 
@@ -31,7 +29,9 @@ def _by_queue(ctx: Context) -> list[tuple[str, CallFigures, str]]:
     keys = sorted(found, key=lambda q: (ctx.queue_names.get(q, "") if q is not None else "~", q or 0))
     return [
         (
-            ctx.queue_names.get(q) or str(_l("Deleted queue")) if q is not None else str(_l("No queue")),
+            ctx.queue_names.get(q) or ctx.gettext("Deleted queue")
+            if q is not None
+            else ctx.gettext("No queue"),
             found[q],
             ctx.drill(queue=q),
         )
@@ -39,11 +39,13 @@ def _by_queue(ctx: Context) -> list[tuple[str, CallFigures, str]]:
     ]
 
 
-def _answered_and_lost(rows: list[tuple[Any, CallFigures, str]]) -> list[tuple[str, list[float]]]:
+def _answered_and_lost(
+    ctx: Context, rows: list[tuple[Any, CallFigures, str]]
+) -> list[tuple[str, list[float]]]:
     """The chart's two series over the rows."""
     return [
-        (str(_l("Answered")), [f.answered for _key, f, _url in rows]),
-        (str(_l("Lost")), [f.lost for _key, f, _url in rows]),
+        (ctx.gettext("Answered"), [f.answered for _key, f, _url in rows]),
+        (ctx.gettext("Lost"), [f.lost for _key, f, _url in rows]),
     ]
 
 
@@ -70,11 +72,11 @@ def overview(ctx: Context) -> Built:
         "average_outbound_talk",
         "talk",
     ]
-    table = figure_table(_l("Calls by queue"), _l("Queue"), rows, names, ctx.total())
-    chart = bars(
-        str(_l("Answered and lost calls by queue")),
+    table = ctx.figure_table(N_("Calls by queue"), N_("Queue"), rows, names, ctx.total())
+    chart = ctx.bars(
+        ctx.gettext("Answered and lost calls by queue"),
         [label for label, _f, _u in rows],
-        _answered_and_lost(rows),
+        _answered_and_lost(ctx, rows),
     )
     return Built((table,), (chart,))
 
@@ -89,7 +91,7 @@ def lost_calls(ctx: Context) -> Built:
         "short_abandons",
         "answered",
     ]
-    table = figure_table(_l("Lost calls by stage"), _l("Queue"), _by_queue(ctx), names, ctx.total())
+    table = ctx.figure_table(N_("Lost calls by stage"), N_("Queue"), _by_queue(ctx), names, ctx.total())
     return Built((table,))
 
 
@@ -99,14 +101,14 @@ def wait_times(ctx: Context) -> Built:
     total = ctx.total()
     return Built(
         (
-            figure_table(
-                _l("Wait from arrival to pick-up, by queue"), _l("Queue"), _by_queue(ctx), waits, total
+            ctx.figure_table(
+                N_("Wait from arrival to pick-up, by queue"), N_("Queue"), _by_queue(ctx), waits, total
             ),
-            figure_table(
-                _l("Wait from arrival to pick-up, by agent"), _l("Agent"), _by_agent(ctx), waits, total
+            ctx.figure_table(
+                N_("Wait from arrival to pick-up, by agent"), N_("Agent"), _by_agent(ctx), waits, total
             ),
-            figure_table(_l("Ringing to pick-up, by queue"), _l("Queue"), _by_queue(ctx), rings, total),
-            figure_table(_l("Ringing to pick-up, by agent"), _l("Agent"), _by_agent(ctx), rings, total),
+            ctx.figure_table(N_("Ringing to pick-up, by queue"), N_("Queue"), _by_queue(ctx), rings, total),
+            ctx.figure_table(N_("Ringing to pick-up, by agent"), N_("Agent"), _by_agent(ctx), rings, total),
         )
     )
 
@@ -120,8 +122,10 @@ def hourly(ctx: Context) -> Built:
         for m in sorted(found)
     ]
     names = ["calls", "inbound", "answered", "lost", "outbound"]
-    table = figure_table(_l("Calls by time of day"), _l("From"), rows, names, ctx.total())
-    chart = bars(str(_l("Calls by time of day")), [label for label, _f, _u in rows], _answered_and_lost(rows))
+    table = ctx.figure_table(N_("Calls by time of day"), N_("From"), rows, names, ctx.total())
+    chart = ctx.bars(
+        ctx.gettext("Calls by time of day"), [label for label, _f, _u in rows], _answered_and_lost(ctx, rows)
+    )
     return Built((table,), (chart,))
 
 
@@ -136,7 +140,7 @@ def distribution(ctx: Context) -> Built:
     weekdays = ctx.figures("weekday")
     names = ["calls", "inbound", "answered", "lost", "service_level"]
     by_day = [(d, days[d], ctx.drill(since=d.isoformat(), until=d.isoformat())) for d in sorted(days)]
-    by_weekday = [(str(WEEKDAYS[w]), weekdays[w], ctx.drill(weekday=w)) for w in sorted(weekdays)]
+    by_weekday = [(ctx.gettext(WEEKDAYS[w]), weekdays[w], ctx.drill(weekday=w)) for w in sorted(weekdays)]
     months: dict[tuple[int, int], CallFigures] = {}
     month_days: dict[int, CallFigures] = {}
     for d, figures in days.items():
@@ -144,16 +148,16 @@ def distribution(ctx: Context) -> Built:
         month_days[d.day] = month_days.get(d.day, CallFigures()) + figures
     by_month = [(f"{m:02d}/{y}", months[(y, m)], _month_drill(ctx, y, m)) for y, m in sorted(months)]
     by_month_day = [(f"{n}.", month_days[n], "") for n in sorted(month_days)]
-    day_table = figure_table(_l("Calls by day"), _l("Day"), by_day, names, ctx.total(), ColumnKind.DATE)
-    weekday_table = figure_table(_l("Calls by day of the week"), _l("Day of the week"), by_weekday, names)
-    month_table = figure_table(_l("Calls by month"), _l("Month"), by_month, names)
-    month_day_table = figure_table(
-        _l("Calls by day of the month"), _l("Day of the month"), by_month_day, names
+    day_table = ctx.figure_table(N_("Calls by day"), N_("Day"), by_day, names, ctx.total(), ColumnKind.DATE)
+    weekday_table = ctx.figure_table(N_("Calls by day of the week"), N_("Day of the week"), by_weekday, names)
+    month_table = ctx.figure_table(N_("Calls by month"), N_("Month"), by_month, names)
+    month_day_table = ctx.figure_table(
+        N_("Calls by day of the month"), N_("Day of the month"), by_month_day, names
     )
-    chart = bars(
-        str(_l("Inbound calls by day")),
-        [_short(d) for d, _f, _u in by_day],
-        [(str(_l("Inbound")), [f.inbound for _d, f, _u in by_day])],
+    chart = ctx.bars(
+        ctx.gettext("Inbound calls by day"),
+        [_short(ctx, d) for d, _f, _u in by_day],
+        [(ctx.gettext("Inbound"), [f.inbound for _d, f, _u in by_day])],
     )
     return Built((day_table, weekday_table, month_table, month_day_table), (chart,))
 
@@ -170,9 +174,9 @@ def service_levels(ctx: Context) -> Built:
     total = ctx.total()
     return Built(
         (
-            figure_table(_l("By queue"), _l("Queue"), _by_queue(ctx), names, total),
-            figure_table(
-                _l("By agent"), _l("Agent"), _by_agent(ctx), ["answered", "lost_share", "average_talk"], total
+            ctx.figure_table(N_("By queue"), N_("Queue"), _by_queue(ctx), names, total),
+            ctx.figure_table(
+                N_("By agent"), N_("Agent"), _by_agent(ctx), ["answered", "lost_share", "average_talk"], total
             ),
         )
     )
@@ -181,15 +185,15 @@ def service_levels(ctx: Context) -> Built:
 AGENT_SLA = ["answered", "lost_share", "average_talk"]
 
 
-def _short(day: Any) -> str:
-    return day_label(day) if isinstance(day, date) else str(day)
+def _short(ctx: Context, day: Any) -> str:
+    return ctx.words.short_day(day) if isinstance(day, date) else str(day)
 
 
 REPORTS = (
-    Report("calls_overview", _l("Calls overview"), overview, for_agents=True),
-    Report("lost_calls", _l("Lost calls"), lost_calls),
-    Report("wait_times", _l("Waiting times"), wait_times, for_agents=True),
-    Report("hourly", _l("Hourly breakdown"), hourly, for_agents=True),
-    Report("distribution", _l("Peaks and distribution"), distribution),
-    Report("service_level", _l("Service level and lost calls"), service_levels, for_agents=True),
+    Report("calls_overview", N_("Calls overview"), overview, for_agents=True),
+    Report("lost_calls", N_("Lost calls"), lost_calls),
+    Report("wait_times", N_("Waiting times"), wait_times, for_agents=True),
+    Report("hourly", N_("Hourly breakdown"), hourly, for_agents=True),
+    Report("distribution", N_("Peaks and distribution"), distribution),
+    Report("service_level", N_("Service level and lost calls"), service_levels, for_agents=True),
 )

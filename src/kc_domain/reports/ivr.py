@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
-from apps.web.reports.base import Built, Context, Report
-from apps.web.reports.chart import bars
+from kc_domain.ivr.model import IvrTree
+from kc_domain.ivr.outline import TYPE_NAMES, outline
 from kc_domain.ivr.stats import NodeTotals, empty_totals
+from kc_domain.reports.definition import Built, Context, Report
 from kc_domain.reports.document import Column, ColumnKind, Table
+from kc_domain.texts import N_
 
 
 def ivr(ctx: Context) -> Built:
@@ -22,30 +22,27 @@ def ivr(ctx: Context) -> Built:
     for name, nodes in found.items():
         rows = [
             _row(label, kind, nodes.get(node_id, empty_totals()))
-            for label, kind, node_id in _order(trees.get(name), nodes)
+            for label, kind, node_id in _order(ctx, trees.get(name), nodes)
         ]
-        tables.append(_table(name, rows))
+        tables.append(_table(ctx, name, rows))
         charts.append(
-            bars(
-                str(_l("IVR %(tree)s: callers per node", tree=name)),
+            ctx.bars(
+                ctx.gettext("IVR %(tree)s: callers per node", tree=name),
                 [str(r[0]).strip("· ") for r in rows],
                 [
-                    (str(_l("Reached")), [float(r[2]) for r in rows]),
-                    (str(_l("Hung up")), [float(r[7]) for r in rows]),
+                    (ctx.gettext("Reached"), [float(r[2]) for r in rows]),
+                    (ctx.gettext("Hung up"), [float(r[7]) for r in rows]),
                 ],
             )
         )
     if not tables:
-        tables.append(_table(str(_l("No caller went through an IVR in this period")), []))
+        tables.append(_table(ctx, ctx.gettext("No caller went through an IVR in this period"), []))
     return Built(tuple(tables), tuple(charts))
 
 
-def _order(tree: Any, nodes: dict[str, NodeTotals]) -> list[tuple[str, str, str]]:
+def _order(ctx: Context, tree: IvrTree | None, nodes: dict[str, NodeTotals]) -> list[tuple[str, str, str]]:
     """(label, node type, node id): the tree's nodes as its outline (indented by depth, a node reached
     again listed once), then the nodes counted that the tree no longer has."""
-    from apps.web.ivr import outline
-    from apps.web.ivr_editor import TYPE_LABELS
-
     listed: list[tuple[str, str, str]] = []
     seen: set[str] = set()
     for row in outline(tree) if tree is not None else []:
@@ -53,7 +50,11 @@ def _order(tree: Any, nodes: dict[str, NodeTotals]) -> list[tuple[str, str, str]
             continue
         seen.add(row.node_id)
         listed.append(
-            (f"{'· ' * row.depth}{row.node_id}", str(TYPE_LABELS.get(row.type, row.type)), row.node_id)
+            (
+                f"{'· ' * row.depth}{row.node_id}",
+                ctx.gettext(TYPE_NAMES[row.type]) if row.type in TYPE_NAMES else row.type,
+                row.node_id,
+            )
         )
     listed += [(node_id, "", node_id) for node_id in nodes if node_id not in seen]
     return listed
@@ -76,24 +77,24 @@ def _row(label: str, kind: str, totals: NodeTotals) -> tuple[Any, ...]:
     )
 
 
-def _table(title: str, rows: list[tuple[Any, ...]]) -> Table:
+def _table(ctx: Context, title: str, rows: list[tuple[Any, ...]]) -> Table:
     N = ColumnKind.INT
     return Table(
         title,
         (
-            Column("node", str(_l("Node"))),
-            Column("type", str(_l("Type"))),
-            Column("calls", str(_l("Callers")), N),
-            Column("entries", str(_l("Entries")), N),
-            Column("exits", str(_l("Went on")), N),
-            Column("timeouts", str(_l("No key pressed")), N),
-            Column("invalid", str(_l("Invalid key")), N),
-            Column("abandons", str(_l("Hung up")), N),
-            Column("abandon_share", str(_l("Hung up of callers")), ColumnKind.PERCENT),
-            Column("choices", str(_l("Keys pressed"))),
+            Column("node", ctx.gettext("Node")),
+            Column("type", ctx.gettext("Type")),
+            Column("calls", ctx.gettext("Callers"), N),
+            Column("entries", ctx.gettext("Entries"), N),
+            Column("exits", ctx.gettext("Went on"), N),
+            Column("timeouts", ctx.gettext("No key pressed"), N),
+            Column("invalid", ctx.gettext("Invalid key"), N),
+            Column("abandons", ctx.gettext("Hung up"), N),
+            Column("abandon_share", ctx.gettext("Hung up of callers"), ColumnKind.PERCENT),
+            Column("choices", ctx.gettext("Keys pressed")),
         ),
         tuple(rows),
     )
 
 
-REPORTS = (Report("ivr", _l("IVR by node"), ivr),)
+REPORTS = (Report("ivr", N_("IVR by node"), ivr),)

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from flask import current_app
-from flask_babel import lazy_gettext as _l
-
-from apps.web.reports.base import Built, Context, Report, figure_table
+from kc_domain.reports.definition import Built, Context, Report
+from kc_domain.texts import N_
 
 
 def categories(ctx: Context) -> Built:
     found = ctx.figures("category")
-    known = {c.id: c for c in current_app.extensions["kc"].admin().list("category")}
+    known = ctx.categories()
 
     def path(category_id: int | None) -> str:
         if category_id is None:
-            return str(_l("Without a category"))
+            return ctx.gettext("Without a category")
         names, seen = [], set()
         current = known.get(category_id)
         while current is not None and current.id not in seen:
             seen.add(current.id)
             names.append(current.name)
             current = known.get(current.parent_id) if current.parent_id is not None else None
-        return " › ".join(reversed(names)) or str(_l("Deleted category"))
+        return " › ".join(reversed(names)) or ctx.gettext("Deleted category")
 
     def drill(category_id: int | None) -> str:  # no filter selects the calls without a category
         return "" if category_id is None else ctx.drill(category=category_id)
@@ -30,7 +28,7 @@ def categories(ctx: Context) -> Built:
         ((path(k), f, drill(k)) for k, f in found.items()), key=lambda r: (r[0].startswith("~"), r[0])
     )
     names = ["calls", "inbound", "answered", "outbound", "average_talk", "talk"]
-    return Built((figure_table(_l("Calls by category"), _l("Category"), rows, names, ctx.total()),))
+    return Built((ctx.figure_table(N_("Calls by category"), N_("Category"), rows, names, ctx.total()),))
 
 
-REPORTS = (Report("categories", _l("Call categories"), categories),)
+REPORTS = (Report("categories", N_("Call categories"), categories),)

@@ -1,24 +1,24 @@
-"""Charts rendered on the server as SVG (REP-05): the page and the PDF show the same drawing, its
-numbers in the reader's language (``1,25`` in Czech)."""
+"""Charts drawn as SVG (REP-05): the page and the PDF show the same drawing, its numbers in the
+reader's language (``1,25`` in Czech), written by the ``number`` the caller passes (``Wording.number``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
 from html import escape
-
-from babel.dates import format_skeleton
-from babel.numbers import format_decimal
-
-from apps.web.i18n import locale_code
 
 WIDTH, HEIGHT = 900, 280
 LEFT, BOTTOM, TOP = 48, 40, 28
 COLOURS = ("#2f6fb0", "#c8463d", "#5f9e4f", "#c99a2e")
 
 
-def bars(title: str, categories: Sequence[str], series: Sequence[tuple[str, Sequence[float]]]) -> str:
-    """Grouped columns: one group per category, one column per series (name, values)."""
+def bars(
+    title: str,
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    number: Callable[[float], str],
+) -> str:
+    """Grouped columns: one group per category, one column per series (name, values); ``number``
+    writes an axis or bar value in the reader's language."""
     top = max((v for _name, values in series for v in values), default=0) or 1
     scale = 4 * _nice(top / 4)  # four whole steps of 1, 2 or 5 times a power of ten: 0, 2, 4, 6, 8
     plot_w, plot_h = WIDTH - LEFT - 10, HEIGHT - BOTTOM - TOP
@@ -33,7 +33,7 @@ def bars(title: str, categories: Sequence[str], series: Sequence[tuple[str, Sequ
         value = scale * step / 4
         y = TOP + plot_h - plot_h * step / 4
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_number(value)}</text>')
+        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{number(value)}</text>')
     label_every = max(1, len(categories) // 24)
     for i, category in enumerate(categories):
         x0 = LEFT + i * group_w + group_w * 0.1
@@ -44,7 +44,7 @@ def bars(title: str, categories: Sequence[str], series: Sequence[tuple[str, Sequ
             colour = COLOURS[j % len(COLOURS)]
             parts.append(
                 f'<rect x="{x:.1f}" y="{TOP + plot_h - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-                f'fill="{colour}"><title>{escape(category)}: {_number(value)}</title></rect>'
+                f'fill="{colour}"><title>{escape(category)}: {number(value)}</title></rect>'
             )
         if i % label_every == 0:
             parts.append(
@@ -70,14 +70,3 @@ def _nice(top: float) -> float:
         if step * magnitude >= top:
             return step * magnitude
     return 10 * magnitude
-
-
-def day_label(day: date) -> str:
-    """A day under a column, short, in the reader's language: ``23. 11.`` in Czech, ``11/23`` in English."""
-    return format_skeleton("Md", day, locale=locale_code())
-
-
-def _number(value: float) -> str:
-    """An axis or bar value in the reader's language: ``1,25`` and ``12 500`` in Czech, ``1.25`` and
-    ``12,500`` in English (up to two decimals, none when whole)."""
-    return format_decimal(value, "#,##0.##", locale=locale_code())
