@@ -326,6 +326,11 @@ class AlertingUnit(ReportingUnit, OrganisationUnit, Protocol):
 
 
 @runtime_checkable
+class EngineUnit(CallbacksUnit, AlertingUnit, Protocol):
+    """What the routing engine's process keeps besides its journal: callbacks and alerts."""
+
+
+@runtime_checkable
 class ContactDeskUnit(ContactsUnit, CallbacksUnit, OrganisationUnit, Protocol):
     """An agent's record of a call: contacts and clients, open callbacks, categories, queues, users."""
 

@@ -22,6 +22,7 @@ SPANS = (
     units.VoicemailUnit,
     units.EvaluationUnit,
     units.AlertingUnit,
+    units.EngineUnit,
     units.ContactDeskUnit,
     units.RecordingSearchUnit,
     units.AdministrationUnit,
