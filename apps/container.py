@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from dependency_injector import containers, providers
@@ -30,6 +31,7 @@ from kc_domain.ivr.catalogue import IvrCatalogue
 from kc_domain.recordings.evaluation_service import EvaluationService
 from kc_domain.recordings.service import RecordingService
 from kc_domain.voicemail import VoicemailService
+from kc_ports.journal import ContactHistory, EventLog, JournalUpkeep, ReportFigures
 
 
 def _bus(url: str) -> MemoryBus | RedisBus:
@@ -49,6 +51,12 @@ class Container(containers.DeclarativeContainer):
     journal = providers.Singleton(
         SqlJournal, database.provided.engine, providers.Factory(ZoneInfo, settings.provided.timezone)
     )
+    # One journal (a ContactJournal), seen through the narrow port a consumer uses (kc_ports.journal):
+    # the same provider under each name, so the same object and the same overrides.
+    event_log = cast("providers.Provider[EventLog]", journal)
+    contact_history = cast("providers.Provider[ContactHistory]", journal)
+    report_figures = cast("providers.Provider[ReportFigures]", journal)
+    journal_upkeep = cast("providers.Provider[JournalUpkeep]", journal)
     engine_client = providers.Singleton(EngineClient, bus)
 
     password_policy = providers.Singleton(
@@ -76,7 +84,7 @@ class Container(containers.DeclarativeContainer):
     evaluations = providers.Singleton(EvaluationService, uow_factory, clock, audit)
     recording_search = providers.Singleton(SqlRecordingSearch, database.provided.engine)
     evaluation_search = providers.Singleton(SqlEvaluationSearch, database.provided.engine)
-    contacts = providers.Singleton(ContactService, uow_factory, clock, audit, journal)
+    contacts = providers.Singleton(ContactService, uow_factory, clock, audit, contact_history)
     commands = providers.Singleton(CommandService, uow_factory, audit, engine_client)
     clients = providers.Singleton(ClientService, uow_factory, clock, audit)
     sign_in = providers.Singleton(

@@ -16,7 +16,7 @@ from kc_domain.recordings.evaluation import Criterion, Scale
 from kc_domain.supervision.model import AlertKind, Severity, WallboardLayout
 
 if TYPE_CHECKING:
-    from kc_ports.persistence import UnitOfWorkFactory
+    from kc_ports.persistence import ContactsUnit, UnitFactory
 
 DEMO_PASSWORD = "Kontakt-2026"
 
@@ -888,7 +888,7 @@ DEMO_CLIENTS: list[tuple[ClientKind, str, str, str, str, str, str, tuple[str, ..
 ]
 
 
-def seed_clients(uow_factory: UnitOfWorkFactory, audit: AuditTrail, now: datetime) -> int:
+def seed_clients(uow_factory: UnitFactory[ContactsUnit], audit: AuditTrail, now: datetime) -> int:
     """The client card's fields and the demo clients, once (nothing when fields already exist), in one
     unit of work audited as ``client.seed``; returns how many clients were created."""
     with uow_factory() as uow:

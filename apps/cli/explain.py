@@ -17,7 +17,7 @@ from kc_domain.routing.events import event_to_plain
 def explain(call_id: str) -> None:
     """Why a call went where it went: its timeline and every routing decision with its candidates."""
     container = _container()
-    journal, zone = container.journal(), ZoneInfo(container.settings().timezone)
+    journal, zone = container.contact_history(), ZoneInfo(container.settings().timezone)
     row = journal.interaction(call_id)
     if row is None:
         click.echo(f"no call {call_id!r} in the journal", err=True)
@@ -55,7 +55,7 @@ def missed(hours: int, queues: tuple[int, ...]) -> None:
     container = _container()
     zone = ZoneInfo(container.settings().timezone)
     until = container.clock().now()
-    for row in container.journal().missed_calls(until - timedelta(hours=hours), until, queues):
+    for row in container.contact_history().missed_calls(until - timedelta(hours=hours), until, queues):
         assert row.arrived_at is not None
         waited = (row.ended_at - row.arrived_at).total_seconds() if row.ended_at else 0
         click.echo(

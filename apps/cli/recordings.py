@@ -43,7 +43,7 @@ def verify(days: int) -> None:
     PBX recorded in the last DAYS has audio, that nothing waits in the spool and that no partial
     file was left behind; exit 1 on a problem."""
     container = _container()
-    problems = container.recordings().verify(container.journal(), days)
+    problems = container.recordings().verify(container.contact_history(), days)
     for problem in problems:
         click.echo(_line(problem), err=True)
     if problems:

@@ -18,7 +18,7 @@ from kc_domain.errors import NotFound
 from kc_domain.messages import LiveView, OpenAlert
 from kc_domain.supervision.alerts import acknowledge, conditions, reconcile
 from kc_domain.supervision.model import Alert, AlertRule
-from kc_ports.persistence import UnitOfWorkFactory
+from kc_ports.persistence import AlertingUnit, UnitFactory
 
 log = logging.getLogger("kc.alerts")
 
@@ -29,7 +29,7 @@ def alert_plain(alert: Alert) -> dict[str, Any]:
 
 
 class AlertWatch:
-    def __init__(self, uow_factory: UnitOfWorkFactory, refresh_s: float = 10.0) -> None:
+    def __init__(self, uow_factory: UnitFactory[AlertingUnit], refresh_s: float = 10.0) -> None:
         self._uow_factory, self._refresh_s = uow_factory, refresh_s
         self._rules: list[AlertRule] = []
         self._pause_limits: dict[str, int] = {}
@@ -86,9 +86,9 @@ class AlertWatch:
         self._loaded = time.monotonic()
 
     @staticmethod
-    def _store(uow: Any, alert: Alert) -> None:
+    def _store(uow: AlertingUnit, alert: Alert) -> None:
         """Write an alert the host holds (loaded in another unit) onto its stored row."""
-        stored = uow.alerts.get(alert.id)
+        stored = None if alert.id is None else uow.alerts.get(alert.id)
         if stored is None:
             return
         stored.cleared_at = alert.cleared_at

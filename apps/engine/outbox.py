@@ -4,7 +4,7 @@ Each step's events and decisions are one numbered batch. ``put`` appends the bat
 write-ahead file (one JSON line, handed to the operating system at once, so a killed process loses
 nothing; the writer thread syncs it to disk) and queues it; the writer thread copies batches into
 the journal in order, several per transaction when they pile up, and the journal keeps the number
-of the last batch in the same transaction (``ContactJournal.recorded_through``). While the
+of the last batch in the same transaction (``EventLog.recorded_through``). While the
 database is away the batches wait in memory and in the file, and go in, in order, once it is back;
 after a crash ``recover`` replays the file's batches the journal lacks, so none is lost and none is
 written twice. The file is emptied whenever the journal has caught up.
@@ -29,8 +29,8 @@ from apps.engine.health import EngineHealth, joined
 from kc_domain.callbacks.model import CallbackRequest
 from kc_domain.routing.events import Event, event_from_plain, event_to_plain
 from kc_domain.routing.policy import Decision, decision_from_plain, decision_to_plain
-from kc_ports.journal import ContactJournal
-from kc_ports.persistence import UnitOfWorkFactory
+from kc_ports.journal import EventLog
+from kc_ports.persistence import CallbacksUnit, UnitFactory
 
 log = logging.getLogger("kc.engine")
 JOURNAL_BATCH = 5000  # events written in one transaction at most, when writes fall behind
@@ -89,10 +89,10 @@ def read_wal(path: Path) -> list[tuple[int, list[Event], list[Decision]]]:
 class JournalOutbox:
     def __init__(
         self,
-        journal: ContactJournal,
+        journal: EventLog,
         health: EngineHealth,
         wal: Path | None = None,
-        uow_factory: UnitOfWorkFactory | None = None,
+        uow_factory: UnitFactory[CallbacksUnit] | None = None,
     ) -> None:
         self._journal, self._health, self._wal_path = journal, health, wal
         self._uow_factory = uow_factory

@@ -22,7 +22,7 @@ from kc_adapters.simulated_pbx import SimulatedPbx
 from kc_domain.routing import events as ev
 from kc_domain.routing.call import Call
 from kc_domain.routing.engine import RoutingEngine
-from kc_ports.journal import ContactJournal
+from kc_ports.journal import EventLog
 
 DRAIN_HOURS = 24
 FLUSH_EVERY = 5_000  # events per journal transaction
@@ -111,7 +111,7 @@ def simulate(
     *,
     record_events: bool = False,
     record_commands: bool = False,
-    journal: ContactJournal | None = None,
+    journal: EventLog | None = None,
 ) -> Simulation:
     """Run the scenario to its end; deterministic for a given scenario and seed.
 

@@ -39,7 +39,7 @@ def missed() -> str:
     queue_id = int_arg(request.args, "queue")
     since = datetime.combine(day, time(), zone)
     shown = queue_list([queue_id] if queue_id else [])  # ADM-06: only the queues the user may see
-    rows = [] if shown is None else kc.journal().missed_calls(since, since + timedelta(days=1), shown)
+    rows = [] if shown is None else kc.contact_history().missed_calls(since, since + timedelta(days=1), shown)
     queues = {q.id: q.name for q in kc.admin().list("queue") if sight().sees_queue(q.id)}
     agents = {u.id: u.full_name for u in kc.admin().list("user")}  # the agent rung, by name
     return render_template(

@@ -16,7 +16,7 @@ from kc_domain.audit.service import SYSTEM, Actor, AuditTrail
 from kc_domain.errors import NotFound, ValidationFailed
 
 if TYPE_CHECKING:
-    from kc_ports.persistence import UnitOfWork, UnitOfWorkFactory
+    from kc_ports.persistence import UnitFactory, VoicemailUnit
     from kc_ports.system import Clock
     from kc_ports.voicemail import VoicemailStore
 
@@ -57,7 +57,7 @@ class Voicemail:
 
 class VoicemailService:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, audit: AuditTrail, store: VoicemailStore
+        self, uow_factory: UnitFactory[VoicemailUnit], clock: Clock, audit: AuditTrail, store: VoicemailStore
     ) -> None:
         self._uow_factory, self._clock, self._audit, self._store = uow_factory, clock, audit, store
 
@@ -81,7 +81,7 @@ class VoicemailService:
     def audio(self, actor: Actor, voicemail_id: int) -> bytes:
         """The WAV audio of a message; every playback is audited."""
 
-        def read(uow: UnitOfWork) -> tuple[bytes, dict[str, Any]]:
+        def read(uow: VoicemailUnit) -> tuple[bytes, dict[str, Any]]:
             message = _get(uow, voicemail_id)
             return self._store.load(message.audio_name), {"audio_name": message.audio_name}
 
@@ -98,7 +98,7 @@ class VoicemailService:
     ) -> Voicemail:
         """Store a message left by ``caller``; the audio is validated and stored first."""
 
-        def change(uow: UnitOfWork) -> tuple[Voicemail, dict[str, Any]]:
+        def change(uow: VoicemailUnit) -> tuple[Voicemail, dict[str, Any]]:
             errors = ValidationFailed.one  # shorthand
             if not isinstance(caller, str) or not caller.strip() or len(caller) > CALLER_MAX:
                 raise errors("caller", "required" if not caller else "too_long", max=CALLER_MAX)
@@ -125,7 +125,7 @@ class VoicemailService:
     def assign_to_self(self, actor: Actor, agent_id: int, voicemail_id: int) -> Voicemail:
         """The agent takes a message; one done or taken by another agent is refused."""
 
-        def change(uow: UnitOfWork) -> tuple[Voicemail, dict[str, Any]]:
+        def change(uow: VoicemailUnit) -> tuple[Voicemail, dict[str, Any]]:
             message = _get(uow, voicemail_id)
             if message.state == VoicemailState.DONE:
                 raise ValidationFailed.one("state", "voicemail_done")
@@ -143,7 +143,7 @@ class VoicemailService:
         another agent unless a supervisor closes it. The message is credited to who closed it (the
         agent it was assigned to is kept in the audit record)."""
 
-        def change(uow: UnitOfWork) -> tuple[Voicemail, dict[str, Any]]:
+        def change(uow: VoicemailUnit) -> tuple[Voicemail, dict[str, Any]]:
             message = _get(uow, voicemail_id)
             if message.state == VoicemailState.DONE:
                 raise ValidationFailed.one("state", "voicemail_done")
@@ -165,12 +165,12 @@ class VoicemailService:
         actor: Actor,
         action: str,
         object_id: str,
-        change: Callable[[UnitOfWork], tuple[E, dict[str, Any]]],
+        change: Callable[[VoicemailUnit], tuple[E, dict[str, Any]]],
     ) -> E:
         return self._audit.run(self._uow_factory, actor, action, "voicemail", object_id, change)
 
 
-def _get(uow: UnitOfWork, voicemail_id: int) -> Voicemail:
+def _get(uow: VoicemailUnit, voicemail_id: int) -> Voicemail:
     found = uow.voicemails.get(voicemail_id)
     if found is None:
         raise NotFound("voicemail", voicemail_id)

@@ -1,10 +1,14 @@
-"""The engine's journal: everything the ACD did, kept for reports, explanations and replay."""
+"""The engine's journal: everything the ACD did, kept for reports, explanations and replay.
+
+One store, four ports by concern: the engine appends to the ``EventLog``; desktops, explanations and
+recordings read the ``ContactHistory``; reports read ``ReportFigures``; the worker runs the
+``JournalUpkeep``. ``ContactJournal`` is their union, for the adapters and the container."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from kc_domain.contacts.stats import CallTally
 from kc_domain.ivr.stats import NodeTotals
@@ -16,7 +20,10 @@ from kc_domain.routing.policy import Decision
 from kc_domain.routing.projection import Interaction, StateInterval
 
 
-class ContactJournal(Protocol):
+@runtime_checkable
+class EventLog(Protocol):
+    """The engine's side: append what happened, and find where a restarted engine resumes."""
+
     def record(self, events: Sequence[Event], decisions: Sequence[Decision], *, through: int = 0) -> None:
         """Append events and decisions and update the projections from them, all or nothing;
         ``through`` (when above 0): the number of the engine's last batch in them, kept in the same
@@ -35,6 +42,11 @@ class ContactJournal(Protocol):
 
     def last_event_at(self) -> datetime | None:
         """The time of the newest event recorded (None: none yet)."""
+
+
+@runtime_checkable
+class ContactHistory(Protocol):
+    """Reading calls back: one call's story, a caller's or an agent's calls, and their counts."""
 
     def events_for(self, call_id: str) -> list[Event]:
         """The call's events in the order they happened."""
@@ -84,6 +96,11 @@ class ContactJournal(Protocol):
         """Counts of the calls arrived in [since, until) matching the filters, by queue id (AG-08);
         ``thresholds``: queue id -> service-level threshold in seconds. As ``stats.tally_rows``."""
 
+
+@runtime_checkable
+class ReportFigures(Protocol):
+    """The sums reports show, computed from the journal (or its roll-ups) in one place."""
+
     def figures(
         self,
         wanted: ReportFilter,
@@ -104,7 +121,18 @@ class ContactJournal(Protocol):
         """Per-node IVR counts ``{tree: {node: totals}}`` of the walks that ended on the days
         ``wanted`` selects (dates and weekdays), as ``kc_domain.ivr.stats.sum_node_stats`` (REP-09)."""
 
+
+@runtime_checkable
+class JournalUpkeep(Protocol):
+    """Keeping the journal fit for reading: the roll-ups reports read instead of the calls."""
+
     def roll_up(self, thresholds: Mapping[int, int], now: datetime) -> dict[str, int]:
         """Keep the sums of the days finished before ``now`` that reports read instead of the
         calls (``thresholds``: the queues' service-level seconds); what was done, e.g. ``{"days": 3}``.
         Reports give the same figures before and after."""
+
+
+@runtime_checkable
+class ContactJournal(EventLog, ContactHistory, ReportFigures, JournalUpkeep, Protocol):
+    """The whole journal, as one adapter keeps it: what the container provides. Consumers take the
+    narrowest of the ports above that they use."""

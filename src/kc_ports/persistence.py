@@ -1,11 +1,17 @@
-"""Repositories, the audit store and the unit of work that commits them together."""
+"""Repositories, the audit store and the units of work that commit them together.
+
+One transaction, narrow views: ``AuditedUnit`` (the audit store and the transaction) is in every
+unit; each bounded area has its unit (``OrganisationUnit``, ``IvrUnit``, ``ContactsUnit``,
+``CallbacksUnit``, ``QualityUnit``, ``ReportingUnit``); a use case reaching several areas names them
+(``ContactDeskUnit``...); ``UnitOfWork`` is the union the adapters implement. A service takes a
+``UnitFactory`` of the narrowest unit it uses, so mypy shows it reaches nothing else."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self, TypeVar
+from typing import Protocol, Self, TypeAlias, TypeVar, runtime_checkable
 
 from kc_domain.audit.model import AuditRecord
 from kc_domain.callbacks.model import CallbackRequest, CallbackState
@@ -183,35 +189,15 @@ class ContactRepository(Protocol):
         record names one of ``client_ids``."""
 
 
-class UnitOfWork(Protocol):
-    """One transaction over every repository; leaving the block without commit rolls back."""
+@runtime_checkable
+class AuditedUnit(Protocol):
+    """One transaction with the audit log in it; leaving the block without commit rolls back.
 
-    users: Repository[User]
-    groups: Repository[AgentGroup]
-    queues: Repository[Queue]
-    skills: Repository[AgentSkill]
-    pause_codes: Repository[PauseCode]
-    categories: Repository[CallCategory]
-    transfer_groups: Repository[TransferLineGroup]
-    transfer_lines: Repository[TransferLine]
-    report_filters: Repository[ReportAccessFilter]
-    caller_rules: Repository[CallerRule]
-    announcements: Repository[Announcement]
-    ivr_trees: Repository[IvrTreeVersion]
-    ivr_numbers: Repository[IvrNumber]
-    voicemails: Repository[Voicemail]
-    callbacks: CallbackRepository
-    client_fields: Repository[ClientField]
-    alert_rules: Repository[AlertRule]
-    alerts: Repository[Alert]
-    wallboards: Repository[Wallboard]
-    report_schedules: Repository[ReportSchedule]
-    recordings: Repository[Recording]
-    evaluation_forms: Repository[EvaluationForm]
-    evaluations: Repository[Evaluation]
-    clients: ClientRepository
-    contacts: ContactRepository
-    audit: AuditStore
+    Every narrow unit below is one, because every use case audits in the transaction of its change.
+    """
+
+    @property
+    def audit(self) -> AuditStore: ...
 
     def __enter__(self) -> Self: ...
 
@@ -226,8 +212,159 @@ class UnitOfWork(Protocol):
         """Forget every change since the last commit."""
 
 
-class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
+# -- one unit per bounded area ----------------------------------------------------------------------
+# Read-only properties, so that an adapter's own repository classes (subtypes) satisfy them.
+
+
+@runtime_checkable
+class OrganisationUnit(AuditedUnit, Protocol):
+    """Who works where and how calls are sorted: the organisation every other area refers to."""
+
+    @property
+    def users(self) -> Repository[User]: ...
+    @property
+    def groups(self) -> Repository[AgentGroup]: ...
+    @property
+    def queues(self) -> Repository[Queue]: ...
+    @property
+    def skills(self) -> Repository[AgentSkill]: ...
+    @property
+    def pause_codes(self) -> Repository[PauseCode]: ...
+    @property
+    def categories(self) -> Repository[CallCategory]: ...
+    @property
+    def transfer_groups(self) -> Repository[TransferLineGroup]: ...
+    @property
+    def transfer_lines(self) -> Repository[TransferLine]: ...
+    @property
+    def caller_rules(self) -> Repository[CallerRule]: ...
+    @property
+    def announcements(self) -> Repository[Announcement]: ...
+
+
+@runtime_checkable
+class IvrUnit(AuditedUnit, Protocol):
+    """The IVR trees (every version) and the numbers that start them."""
+
+    @property
+    def ivr_trees(self) -> Repository[IvrTreeVersion]: ...
+    @property
+    def ivr_numbers(self) -> Repository[IvrNumber]: ...
+
+
+@runtime_checkable
+class ContactsUnit(AuditedUnit, Protocol):
+    """Contacts and clients: the customer database, its fields, and what agents record about calls."""
+
+    @property
+    def clients(self) -> ClientRepository: ...
+    @property
+    def client_fields(self) -> Repository[ClientField]: ...
+    @property
+    def contacts(self) -> ContactRepository: ...
+
+
+@runtime_checkable
+class CallbacksUnit(AuditedUnit, Protocol):
+    """What callers left to be returned: callback requests and voicemails."""
+
+    @property
+    def callbacks(self) -> CallbackRepository: ...
+    @property
+    def voicemails(self) -> Repository[Voicemail]: ...
+
+
+@runtime_checkable
+class QualityUnit(AuditedUnit, Protocol):
+    """Quality: call recordings, evaluation forms and the evaluations made with them."""
+
+    @property
+    def recordings(self) -> Repository[Recording]: ...
+    @property
+    def evaluation_forms(self) -> Repository[EvaluationForm]: ...
+    @property
+    def evaluations(self) -> Repository[Evaluation]: ...
+
+
+@runtime_checkable
+class ReportingUnit(AuditedUnit, Protocol):
+    """Reporting and supervision: who sees which figures, scheduled reports, wallboards and alerts."""
+
+    @property
+    def report_filters(self) -> Repository[ReportAccessFilter]: ...
+    @property
+    def report_schedules(self) -> Repository[ReportSchedule]: ...
+    @property
+    def wallboards(self) -> Repository[Wallboard]: ...
+    @property
+    def alert_rules(self) -> Repository[AlertRule]: ...
+    @property
+    def alerts(self) -> Repository[Alert]: ...
+
+
+# -- use cases that span areas: the areas they reach, named ------------------------------------------
+
+
+@runtime_checkable
+class IvrSetupUnit(IvrUnit, OrganisationUnit, Protocol):
+    """IVR trees and numbers, with the queues a tree may send calls to."""
+
+
+@runtime_checkable
+class VoicemailUnit(CallbacksUnit, OrganisationUnit, Protocol):
+    """Voicemails, with the queues whose agents may hear them."""
+
+
+@runtime_checkable
+class EvaluationUnit(QualityUnit, OrganisationUnit, Protocol):
+    """Evaluations of recordings, with the users who evaluate and are evaluated."""
+
+
+@runtime_checkable
+class AlertingUnit(ReportingUnit, OrganisationUnit, Protocol):
+    """Alert rules and the alerts they raise, with the pause codes rules may watch."""
+
+
+@runtime_checkable
+class EngineUnit(CallbacksUnit, AlertingUnit, Protocol):
+    """What the routing engine's process keeps besides its journal: callbacks and alerts."""
+
+
+@runtime_checkable
+class ContactDeskUnit(ContactsUnit, CallbacksUnit, OrganisationUnit, Protocol):
+    """An agent's record of a call: contacts and clients, open callbacks, categories, queues, users."""
+
+
+@runtime_checkable
+class RecordingSearchUnit(QualityUnit, ContactsUnit, OrganisationUnit, Protocol):
+    """Finding recordings by their call's record, evaluations, queue, category and agent."""
+
+
+@runtime_checkable
+class AdministrationUnit(OrganisationUnit, ContactsUnit, QualityUnit, ReportingUnit, Protocol):
+    """Every kind the administration pages edit (``kc_domain.admin.kinds``); reached by name."""
+
+
+@runtime_checkable
+class UnitOfWork(
+    OrganisationUnit, IvrUnit, ContactsUnit, CallbacksUnit, QualityUnit, ReportingUnit, Protocol
+):
+    """One transaction over every repository: what the adapters implement. Consumers take the
+    narrowest unit above that they use."""
+
+
+U_co = TypeVar("U_co", bound=AuditedUnit, covariant=True)
+
+
+class UnitFactory(Protocol[U_co]):
+    """Opens units of one kind: ``with factory() as uow``."""
+
+    def __call__(self) -> U_co:
+        """A new unit of work (its transaction begins with the ``with`` block)."""
 
     def ping(self) -> None:
         """Raise if the store cannot be reached (readiness check)."""
+
+
+UnitOfWorkFactory: TypeAlias = UnitFactory[UnitOfWork]
+"""A factory of units over every repository (the one the container builds)."""

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from kc_adapters.memory.journal import MemoryJournal
 from kc_adapters.memory.persistence import MemoryUnitOfWorkFactory
 from kc_adapters.persistence import Database
+from kc_adapters.persistence.journal import SqlJournal
+from kc_ports.journal import ContactJournal
 from kc_ports.persistence import UnitOfWorkFactory
 from tests.databases import fresh_postgres_url, sqlite_url
 
@@ -44,6 +47,19 @@ def uow_factory(backend: str, tmp_path: Path) -> Iterator[UnitOfWorkFactory]:
     database, drop = open_database(backend, tmp_path)
     try:
         yield database.uow_factory()
+    finally:
+        database.dispose()
+        drop()
+
+
+@pytest.fixture
+def journal(backend: str, tmp_path: Path) -> Iterator[ContactJournal]:
+    if backend == "memory":
+        yield MemoryJournal()
+        return
+    database, drop = open_database(backend, tmp_path)
+    try:
+        yield SqlJournal(database.engine)
     finally:
         database.dispose()
         drop()

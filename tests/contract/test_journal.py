@@ -3,37 +3,18 @@ decisions are kept, and the interaction and agent-interval projections fold them
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from kc_adapters.memory.journal import MemoryJournal
-from kc_adapters.persistence.journal import SqlJournal
 from kc_domain.routing import events as ev
 from kc_domain.routing.policy import Candidate, Decision
-from kc_ports.journal import ContactJournal
-from tests.contract.conftest import open_database
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def journal(backend: str, tmp_path: Path) -> Iterator[ContactJournal]:
-    if backend == "memory":
-        yield MemoryJournal()
-        return
-    database, drop = open_database(backend, tmp_path)
-    try:
-        yield SqlJournal(database.engine)
-    finally:
-        database.dispose()
-        drop()
 
 
 def answered_call(call_id: str = "c1", agent: int = 7) -> list[ev.Event]:

@@ -283,6 +283,8 @@ def test_every_adapter_offers_every_repository_of_the_port():
     from kc_adapters.persistence.uow import OTHER_REPOSITORIES as SQL_OTHER
     from kc_adapters.persistence.uow import REPOSITORIES as SQL
     from kc_ports.persistence import UnitOfWork
+    from tests.contract.ports import protocol_members, returns
 
-    declared = {n for n, t in UnitOfWork.__annotations__.items() if n != "audit" and "Repository" in str(t)}
+    members = protocol_members(UnitOfWork) - {"audit"}
+    declared = {n for n in members if "Repository" in returns(UnitOfWork, n)}
     assert declared == set(MEMORY) | set(MEMORY_OTHER) == set(SQL) | set(SQL_OTHER)

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 import attrs
 
@@ -16,9 +16,33 @@ from kc_adapters.memory.clients import MemoryClientRepository
 from kc_adapters.memory.contacts import ContactRows, MemoryContactRepository
 from kc_domain.audit.model import GENESIS, AuditRecord
 from kc_domain.callbacks.model import ACTIVE_STATES, CallbackRequest, CallbackState
-from kc_domain.clients.model import Client
+from kc_domain.clients.model import Client, ClientField
 from kc_domain.errors import Conflict
+from kc_domain.identity.model import User
+from kc_domain.ivr.catalogue import IvrNumber, IvrTreeVersion
+from kc_domain.organisation.model import (
+    AgentGroup,
+    AgentSkill,
+    Announcement,
+    CallCategory,
+    CallerRule,
+    PauseCode,
+    Queue,
+    ReportAccessFilter,
+    TransferLine,
+    TransferLineGroup,
+)
+from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
+from kc_domain.recordings.model import Recording
+from kc_domain.reports.schedule import ReportSchedule
+from kc_domain.supervision.model import Alert, AlertRule, Wallboard
+from kc_domain.voicemail import Voicemail
 from kc_ports.persistence import AuditFilter
+
+if TYPE_CHECKING:
+    from kc_ports.persistence import UnitOfWorkFactory
+
+T = TypeVar("T")
 
 REPOSITORIES = (
     "users",
@@ -62,24 +86,25 @@ class _State:
     anchor: tuple[int, str] = (0, GENESIS)
 
 
-class MemoryRepository:
+class MemoryRepository(Generic[T]):
     def __init__(self, state: _State, name: str) -> None:
         self._state, self._rows = state, state.rows[name]
 
-    def add(self, entity: Any) -> Any:
-        entity.id = self._state.next_id
+    def add(self, entity: T) -> T:
+        entity.id = self._state.next_id  # type: ignore[attr-defined]
         self._state.next_id += 1
-        self._rows[entity.id] = entity
+        self._rows[entity.id] = entity  # type: ignore[attr-defined]
         return entity
 
-    def get(self, entity_id: int) -> Any:
-        return self._rows.get(entity_id)
+    def get(self, entity_id: int) -> T | None:
+        found: T | None = self._rows.get(entity_id)
+        return found
 
-    def list(self) -> list[Any]:
+    def list(self) -> list[T]:
         return [self._rows[k] for k in sorted(self._rows)]
 
-    def delete(self, entity: Any) -> None:
-        self._rows.pop(entity.id, None)
+    def delete(self, entity: T) -> None:
+        self._rows.pop(entity.id, None)  # type: ignore[attr-defined]
 
 
 class MemoryCallbackRepository:
@@ -174,6 +199,35 @@ def _matches(record: AuditRecord, where: AuditFilter) -> bool:
 
 
 class MemoryUnitOfWork:
+    """Implements ``kc_ports.persistence.UnitOfWork``, hence every narrow unit in it."""
+
+    users: MemoryRepository[User]
+    groups: MemoryRepository[AgentGroup]
+    queues: MemoryRepository[Queue]
+    skills: MemoryRepository[AgentSkill]
+    pause_codes: MemoryRepository[PauseCode]
+    categories: MemoryRepository[CallCategory]
+    transfer_groups: MemoryRepository[TransferLineGroup]
+    transfer_lines: MemoryRepository[TransferLine]
+    report_filters: MemoryRepository[ReportAccessFilter]
+    caller_rules: MemoryRepository[CallerRule]
+    announcements: MemoryRepository[Announcement]
+    ivr_trees: MemoryRepository[IvrTreeVersion]
+    ivr_numbers: MemoryRepository[IvrNumber]
+    voicemails: MemoryRepository[Voicemail]
+    client_fields: MemoryRepository[ClientField]
+    alert_rules: MemoryRepository[AlertRule]
+    alerts: MemoryRepository[Alert]
+    wallboards: MemoryRepository[Wallboard]
+    report_schedules: MemoryRepository[ReportSchedule]
+    recordings: MemoryRepository[Recording]
+    evaluation_forms: MemoryRepository[EvaluationForm]
+    evaluations: MemoryRepository[Evaluation]
+    callbacks: MemoryCallbackRepository
+    clients: MemoryClientRepository
+    contacts: MemoryContactRepository
+    audit: MemoryAuditStore
+
     def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
         self._factory = factory
 
@@ -213,3 +267,9 @@ class MemoryUnitOfWorkFactory:
 
     def ping(self) -> None:
         return None
+
+
+if TYPE_CHECKING:
+
+    def _implements(factory: MemoryUnitOfWorkFactory) -> UnitOfWorkFactory:
+        return factory  # mypy checks the memory unit against the union of every narrow unit

@@ -9,8 +9,8 @@ from typing import Any
 from kc_domain.recordings.evaluation import Evaluation
 from kc_domain.recordings.model import Recording
 from kc_domain.routing.projection import Interaction
-from kc_ports.journal import ContactJournal
-from kc_ports.persistence import UnitOfWork, UnitOfWorkFactory
+from kc_ports.journal import ContactHistory
+from kc_ports.persistence import EvaluationUnit, RecordingSearchUnit, UnitFactory
 from kc_ports.recording_search import (
     NOTE_PREVIEW,
     AgentScore,
@@ -34,7 +34,7 @@ _SORT_KEYS: dict[str, Callable[[RecordingRow, str | None], Any]] = {
 
 
 class MemoryRecordingSearch:
-    def __init__(self, uow_factory: UnitOfWorkFactory, journal: ContactJournal) -> None:
+    def __init__(self, uow_factory: UnitFactory[RecordingSearchUnit], journal: ContactHistory) -> None:
         self._uow_factory, self._journal = uow_factory, journal
 
     def search(self, query: RecordingQuery) -> tuple[int, list[RecordingRow]]:
@@ -84,7 +84,9 @@ class MemoryRecordingSearch:
 class _Joined:
     """What a recording's row joins: the call's interaction, agent, queue, record and latest note."""
 
-    def __init__(self, uow: UnitOfWork, call_ids: Collection[str], calls: dict[str, Interaction]) -> None:
+    def __init__(
+        self, uow: RecordingSearchUnit, call_ids: Collection[str], calls: dict[str, Interaction]
+    ) -> None:
         self.calls = calls
         self.users = {u.id: u for u in uow.users.list()}
         self.queues = {q.id: q for q in uow.queues.list()}
@@ -145,7 +147,7 @@ def _nulls_last(value: Any, descending: bool) -> tuple[bool, Any]:
 
 
 class MemoryEvaluationSearch:
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+    def __init__(self, uow_factory: UnitFactory[EvaluationUnit]) -> None:
         self._uow_factory = uow_factory
 
     def search(self, wanted: EvaluationQuery) -> list[EvaluationRow]:
@@ -197,7 +199,7 @@ class MemoryEvaluationSearch:
         return sorted(scores, key=lambda s: (s.agent_name, s.agent_id))
 
 
-def _evaluations(uow: UnitOfWork, wanted: EvaluationQuery) -> list[Evaluation]:
+def _evaluations(uow: EvaluationUnit, wanted: EvaluationQuery) -> list[Evaluation]:
     """The evaluations in the query's period, of its agents."""
     since, until, agent_id, agent_ids = wanted.since, wanted.until, wanted.agent_id, wanted.agent_ids
     return [

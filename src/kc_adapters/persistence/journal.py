@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -498,3 +498,10 @@ def _interval(row: Any) -> StateInterval:
     return StateInterval(
         row.agent_id, row.state, row.started_at, row.ended_at, row.pause_code, row.call_id, row.id
     )
+
+
+if TYPE_CHECKING:
+    from kc_ports.journal import ContactJournal
+
+    def _implements(journal: SqlJournal) -> ContactJournal:
+        return journal  # mypy checks the journal against the union of every narrow journal port

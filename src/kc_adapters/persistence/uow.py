@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +37,9 @@ from .clients import SqlClientRepository
 from .contacts import SqlContactRepository
 from .mapping import start_mappers
 from .repository import SqlRepository
+
+if TYPE_CHECKING:
+    from kc_ports.persistence import UnitOfWorkFactory
 
 READ_ONLY = "kc_read_only"
 """Connection execution option: on SQLite, begin with a plain (deferred) BEGIN that takes no write lock."""
@@ -83,6 +86,7 @@ class SqlUnitOfWork:
     readable after the session is gone (views render them after the unit closed). All columns are
     loaded eagerly (no relationships, no deferred columns), so a detached entity never lazy-loads.
     After an explicit ``rollback()`` the session expires its entities; reload them inside the block.
+    Implements ``kc_ports.persistence.UnitOfWork``, hence every narrow unit in it.
     """
 
     users: SqlRepository[User]
@@ -160,3 +164,9 @@ class SqlUnitOfWorkFactory:
         # A readiness probe must not queue behind a writer for SQLite's write lock.
         with self.engine.connect().execution_options(**{READ_ONLY: True}) as connection:
             connection.execute(sa.text("SELECT 1"))
+
+
+if TYPE_CHECKING:
+
+    def _implements(factory: SqlUnitOfWorkFactory) -> UnitOfWorkFactory:
+        return factory  # mypy checks the SQL unit against the union of every narrow unit

@@ -16,7 +16,7 @@ from kc_domain.identity.roles import Role
 from kc_domain.plain import to_plain
 
 if TYPE_CHECKING:
-    from kc_ports.persistence import Repository, UnitOfWork, UnitOfWorkFactory
+    from kc_ports.persistence import AdministrationUnit, Repository, UnitFactory
     from kc_ports.system import Clock, PasswordHasher
 
 
@@ -27,7 +27,7 @@ def _key(value: Any) -> Any:
 class AdminService:
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitFactory[AdministrationUnit],
         clock: Clock,
         hasher: PasswordHasher,
         policy: PasswordPolicy,
@@ -65,7 +65,7 @@ class AdminService:
         spec = KINDS[kind]
         unread = tuple(unreadable)
 
-        def change(uow: UnitOfWork) -> tuple[Any, dict[str, Any]]:
+        def change(uow: AdministrationUnit) -> tuple[Any, dict[str, Any]]:
             _check_fields(spec, values, creating=True, unreadable=unread)
             entity = spec.cls(**values)
             extra = self._set_password(entity, password, required=True) if spec.name == "user" else []
@@ -88,7 +88,7 @@ class AdminService:
         spec = KINDS[kind]
         unread = tuple(unreadable)
 
-        def change(uow: UnitOfWork) -> tuple[Any, dict[str, Any]]:
+        def change(uow: AdministrationUnit) -> tuple[Any, dict[str, Any]]:
             _check_fields(spec, values, creating=False, unreadable=unread)
             entity = _get(uow, spec, entity_id)
             before = self.plain(kind, entity)
@@ -113,7 +113,7 @@ class AdminService:
     def delete(self, actor: Actor, kind: str, entity_id: int) -> None:
         spec = KINDS[kind]
 
-        def change(uow: UnitOfWork) -> tuple[Any, dict[str, Any]]:
+        def change(uow: AdministrationUnit) -> tuple[Any, dict[str, Any]]:
             entity = _get(uow, spec, entity_id)
             if spec.name == "user" and entity.id == self._acting_user_id(uow, actor):
                 raise ValidationFailed.one("id", "cannot_delete_self")
@@ -135,13 +135,13 @@ class AdminService:
         spec: Kind,
         verb: str,
         entity_id: int | None,
-        change: Callable[[UnitOfWork], tuple[Any, dict[str, Any]]],
+        change: Callable[[AdministrationUnit], tuple[Any, dict[str, Any]]],
     ) -> Any:
         return self._audit.run(self._uow_factory, actor, f"{spec.name}.{verb}", spec.name, entity_id, change)
 
     def _check(
         self,
-        uow: UnitOfWork,
+        uow: AdministrationUnit,
         spec: Kind,
         entity: Any,
         extra: builtins.list[FieldError],
@@ -174,16 +174,16 @@ class AdminService:
         return problems
 
     @staticmethod
-    def _acting_user_id(uow: UnitOfWork, actor: Actor) -> int | None:
+    def _acting_user_id(uow: AdministrationUnit, actor: Actor) -> int | None:
         return next((u.id for u in uow.users.list() if u.username == actor.name), None)
 
 
-def _repo(uow: UnitOfWork, spec: Kind) -> Repository[Any]:
+def _repo(uow: AdministrationUnit, spec: Kind) -> Repository[Any]:
     repo: Repository[Any] = getattr(uow, spec.repo)
     return repo
 
 
-def _get(uow: UnitOfWork, spec: Kind, entity_id: int) -> Any:
+def _get(uow: AdministrationUnit, spec: Kind, entity_id: int) -> Any:
     entity = _repo(uow, spec).get(entity_id)
     if entity is None:
         raise NotFound(spec.name, entity_id)
@@ -200,9 +200,7 @@ def _check_fields(
     }
     errors = [FieldError(name, "unknown_field") for name in values if name not in settable]
     missing = [
-        name
-        for name, f in settable.items()
-        if creating and f.default is attrs.NOTHING and name not in values
+        name for name, f in settable.items() if creating and f.default is attrs.NOTHING and name not in values
     ]
     skipped = {e.field for e in unreadable}
     errors += [FieldError(name, "required") for name in missing if name not in skipped]
@@ -220,7 +218,7 @@ def _missing(spec: Kind, entity: Any) -> list[FieldError]:
     ]
 
 
-def _reference_problems(uow: UnitOfWork, spec: Kind, entity: Any) -> list[FieldError]:
+def _reference_problems(uow: AdministrationUnit, spec: Kind, entity: Any) -> list[FieldError]:
     errors = []
     for ref in spec.refs:
         target = _repo(uow, KINDS[ref.kind])
@@ -230,7 +228,7 @@ def _reference_problems(uow: UnitOfWork, spec: Kind, entity: Any) -> list[FieldE
     return errors
 
 
-def _uniqueness_problems(uow: UnitOfWork, spec: Kind, entity: Any) -> list[FieldError]:
+def _uniqueness_problems(uow: AdministrationUnit, spec: Kind, entity: Any) -> list[FieldError]:
     """A key another object already has, reported on the key's last field with the value and, for a
     key of one field, who has it (``by``), for a key of several fields the whole key (``key``)."""
     errors = []
@@ -259,7 +257,7 @@ def _describe(spec: Kind, entity: Any) -> str:
     return spec.label(entity)
 
 
-def _users_using(uow: UnitOfWork, spec: Kind, entity_id: int) -> list[str]:
+def _users_using(uow: AdministrationUnit, spec: Kind, entity_id: int) -> list[str]:
     """Labels of the objects that refer to this one and so forbid deleting it."""
     found = []
     for other in KINDS.values():
@@ -273,7 +271,7 @@ def _users_using(uow: UnitOfWork, spec: Kind, entity_id: int) -> list[str]:
     return sorted(set(found))
 
 
-def _category_cycle(uow: UnitOfWork, category: Any) -> list[FieldError]:
+def _category_cycle(uow: AdministrationUnit, category: Any) -> list[FieldError]:
     parents = {c.id: c.parent_id for c in uow.categories.list()}
     seen, current = set(), category.parent_id
     while current is not None and current not in seen:

@@ -25,8 +25,10 @@ from kc_domain.plain import capped
 from kc_domain.throttle import source_key
 
 if TYPE_CHECKING:
-    from kc_ports.persistence import UnitOfWork, UnitOfWorkFactory
+    from kc_ports.persistence import AuditedUnit
     from kc_ports.system import Clock
+
+    AuditedUnits = Callable[[], AuditedUnit]  # any unit factory: the audit log is in every unit
 
 
 @attrs.frozen
@@ -39,6 +41,7 @@ class Actor:
 
 SYSTEM = Actor("system", "kc")
 T = TypeVar("T")
+U = TypeVar("U", bound="AuditedUnit")  # the unit a change works in: the narrowest its service uses
 
 
 @attrs.frozen
@@ -64,7 +67,7 @@ class AuditTrail:
 
     def record(
         self,
-        uow: UnitOfWork,
+        uow: AuditedUnit,
         actor: Actor,
         action: str,
         *,
@@ -90,12 +93,12 @@ class AuditTrail:
 
     def run(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: Callable[[], U],
         actor: Actor,
         action: str,
         object_type: str,
         object_id: object,
-        change: Callable[[UnitOfWork], tuple[T, Mapping[str, Any]]],
+        change: Callable[[U], tuple[T, Mapping[str, Any]]],
     ) -> T:
         """Carry out ``change`` in one unit of work and audit it there, all or nothing; when it raises a
         DomainError, nothing is saved and the refusal is audited on its own. The success is recorded
@@ -119,7 +122,7 @@ class AuditTrail:
             )
             raise
 
-    def record_alone(self, uow_factory: UnitOfWorkFactory, actor: Actor, action: str, **kwargs: Any) -> None:
+    def record_alone(self, uow_factory: AuditedUnits, actor: Actor, action: str, **kwargs: Any) -> None:
         """Record in a transaction of its own (e.g. a rejected change after its rollback)."""
         with uow_factory() as uow:
             self.record(uow, actor, action, **kwargs)
@@ -127,7 +130,7 @@ class AuditTrail:
 
     def record_denial(
         self,
-        uow: UnitOfWork,
+        uow: AuditedUnit,
         actor: Actor,
         action: str,
         *,
@@ -154,14 +157,14 @@ class AuditTrail:
         return self.record(uow, actor, action, outcome=outcome, **fields)
 
     def record_denial_alone(
-        self, uow_factory: UnitOfWorkFactory, actor: Actor, action: str, **kwargs: Any
+        self, uow_factory: AuditedUnits, actor: Actor, action: str, **kwargs: Any
     ) -> None:
         """``record_denial`` in a transaction of its own."""
         with uow_factory() as uow:
             self.record_denial(uow, actor, action, **kwargs)
             uow.commit()
 
-    def flush_denials(self, uow_factory: UnitOfWorkFactory, *, everything: bool = False) -> int:
+    def flush_denials(self, uow_factory: AuditedUnits, *, everything: bool = False) -> int:
         """Record the counts of repeated refusals whose window is over (``everything``: all counts,
         e.g. before a process ends); how many records were written. Cheap when there are none, so
         that a web process may call it before every request."""
@@ -176,7 +179,7 @@ class AuditTrail:
                 raise
         return len(summaries)
 
-    def _record_summaries(self, uow: UnitOfWork, summaries: list[DenialSummary]) -> None:
+    def _record_summaries(self, uow: AuditedUnit, summaries: list[DenialSummary]) -> None:
         for summary in summaries:
             self.record(
                 uow,
@@ -188,31 +191,29 @@ class AuditTrail:
             )
 
     def search(
-        self, uow_factory: UnitOfWorkFactory, query: AuditQuery, limit: int, offset: int = 0
+        self, uow_factory: AuditedUnits, query: AuditQuery, limit: int, offset: int = 0
     ) -> list[AuditRecord]:
         """Matching records, newest first."""
         with uow_factory() as uow:
             return uow.audit.query(query, limit, offset)
 
-    def verify(
-        self, uow_factory: UnitOfWorkFactory, checkpoints: Iterable[Checkpoint] = ()
-    ) -> list[ChainProblem]:
+    def verify(self, uow_factory: AuditedUnits, checkpoints: Iterable[Checkpoint] = ()) -> list[ChainProblem]:
         """Every place where the chain does not hold; empty when the log is intact."""
         return self.examine(uow_factory, checkpoints).problems
 
-    def examine(self, uow_factory: UnitOfWorkFactory, checkpoints: Iterable[Checkpoint] = ()) -> ChainReport:
+    def examine(self, uow_factory: AuditedUnits, checkpoints: Iterable[Checkpoint] = ()) -> ChainReport:
         """The problems (the chain, its head against the purge records, its tail against the
         ``checkpoints`` kept elsewhere), how many records predate the key, and the newest record."""
         with uow_factory() as uow:
             return examine(uow.audit.ordered(), uow.audit.anchor(), self._key, checkpoints)
 
-    def checkpoint(self, uow_factory: UnitOfWorkFactory) -> Checkpoint:
+    def checkpoint(self, uow_factory: AuditedUnits) -> Checkpoint:
         """The newest record's seq and MAC (the anchor's when the log is empty), to keep elsewhere."""
         with uow_factory() as uow:
             newest = uow.audit.last()
             return Checkpoint(newest.seq, newest.hash) if newest else Checkpoint(*uow.audit.anchor())
 
-    def purge(self, uow_factory: UnitOfWorkFactory, retention_days: int) -> int:
+    def purge(self, uow_factory: AuditedUnits, retention_days: int) -> int:
         """Drop records older than the retention period; the purge itself is audited, naming the new
         anchor, so that a head cut off without it shows (``examine``)."""
         cutoff = self._clock.now() - timedelta(days=retention_days)

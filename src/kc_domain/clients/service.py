@@ -22,7 +22,7 @@ from kc_domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from kc_domain.plain import to_plain
 
 if TYPE_CHECKING:
-    from kc_ports.persistence import UnitOfWork, UnitOfWorkFactory
+    from kc_ports.persistence import ContactsUnit, UnitFactory
     from kc_ports.system import Clock
 
 E = TypeVar("E")
@@ -38,7 +38,7 @@ READS_CHECKED = 1000
 
 
 class ClientService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, audit: AuditTrail) -> None:
+    def __init__(self, uow_factory: UnitFactory[ContactsUnit], clock: Clock, audit: AuditTrail) -> None:
         self._uow_factory, self._clock, self._audit = uow_factory, clock, audit
 
     # -- reading -------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ class ClientService:
     def create(self, actor: Actor, values: Mapping[str, Any]) -> Client:
         """A client entered by hand, e.g. a caller not found by number (IN-11)."""
 
-        def change(uow: UnitOfWork) -> tuple[Client, dict[str, Any]]:
+        def change(uow: ContactsUnit) -> tuple[Client, dict[str, Any]]:
             now = self._clock.now()
             client = Client(created_at=now, updated_at=now, version=1)
             self._apply(uow, client, values, creating=True)
@@ -104,7 +104,7 @@ class ClientService:
         """Change the given fields of a client (AG-19); ``version`` is the one the agent saw, and a
         client changed meanwhile is a Conflict. Fields not given keep their values."""
 
-        def change(uow: UnitOfWork) -> tuple[Client, dict[str, Any]]:
+        def change(uow: ContactsUnit) -> tuple[Client, dict[str, Any]]:
             client = _get(uow, client_id)
             if client.version != version:
                 raise Conflict(f"client {client_id} is at version {client.version}, not {version}")
@@ -119,7 +119,7 @@ class ClientService:
         return self._run(actor, "client.update", client_id, change)
 
     # -- internals -----------------------------------------------------------------------------
-    def _apply(self, uow: UnitOfWork, client: Client, values: Mapping[str, Any], *, creating: bool) -> None:
+    def _apply(self, uow: ContactsUnit, client: Client, values: Mapping[str, Any], *, creating: bool) -> None:
         """Set ``values`` on ``client``, or raise every problem at once (the client is then discarded)."""
         if not isinstance(values, Mapping):
             raise ValidationFailed.one("body", "not_json")
@@ -151,17 +151,17 @@ class ClientService:
         actor: Actor,
         action: str,
         object_id: int | None,
-        change: Callable[[UnitOfWork], tuple[E, dict[str, Any]]],
+        change: Callable[[ContactsUnit], tuple[E, dict[str, Any]]],
     ) -> E:
         return self._audit.run(self._uow_factory, actor, action, "client", object_id, change)
 
 
-def _fields(uow: UnitOfWork, *, active_only: bool) -> builtins.list[ClientField]:
+def _fields(uow: ContactsUnit, *, active_only: bool) -> builtins.list[ClientField]:
     found = [f for f in uow.client_fields.list() if f.active or not active_only]
     return sorted(found, key=lambda f: (f.position, f.key))
 
 
-def _get(uow: UnitOfWork, client_id: int) -> Client:
+def _get(uow: ContactsUnit, client_id: int) -> Client:
     found = uow.clients.get(client_id)
     if found is None:
         raise NotFound("client", client_id)
@@ -219,7 +219,7 @@ def _set_values(
     return errors
 
 
-def _identifier_taken(uow: UnitOfWork, client: Client) -> builtins.list[FieldError]:
+def _identifier_taken(uow: ContactsUnit, client: Client) -> builtins.list[FieldError]:
     if not client.identifier:
         return []
     others = [c for c in uow.clients.search(client.identifier, 50) if c.identifier == client.identifier]

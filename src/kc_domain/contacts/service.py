@@ -26,8 +26,8 @@ from kc_domain.errors import Forbidden, NotFound, ValidationFailed
 from kc_domain.routing.projection import Interaction, missed_by, still_missed
 
 if TYPE_CHECKING:
-    from kc_ports.journal import ContactJournal
-    from kc_ports.persistence import UnitOfWork, UnitOfWorkFactory
+    from kc_ports.journal import ContactHistory
+    from kc_ports.persistence import ContactDeskUnit, UnitFactory
     from kc_ports.system import Clock
 
 T = TypeVar("T")
@@ -80,10 +80,10 @@ class CallSummary:
 class ContactService:
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitFactory[ContactDeskUnit],
         clock: Clock,
         audit: AuditTrail,
-        journal: ContactJournal,
+        journal: ContactHistory,
         client_ids_matching: Callable[[str], set[int]] | None = None,
     ) -> None:
         self._uow_factory, self._clock, self._audit, self._journal = uow_factory, clock, audit, journal
@@ -254,7 +254,7 @@ class ContactService:
     ) -> CallRecord:
         """Categorise the call (AG-13) with an active call category; may be changed later (audited)."""
 
-        def change(uow: UnitOfWork, record: ContactRecord, _phase: CallPhase) -> dict[str, Any]:
+        def change(uow: ContactDeskUnit, record: ContactRecord, _phase: CallPhase) -> dict[str, Any]:
             if category_id is not None:
                 if not isinstance(category_id, int) or isinstance(category_id, bool):
                     raise ValidationFailed.one("category_id", "not_a_number")
@@ -271,7 +271,7 @@ class ContactService:
     ) -> CallRecord:
         """Name the client the call was with (IN-12), or None when not identified."""
 
-        def change(uow: UnitOfWork, record: ContactRecord, _phase: CallPhase) -> dict[str, Any]:
+        def change(uow: ContactDeskUnit, record: ContactRecord, _phase: CallPhase) -> dict[str, Any]:
             if client_id is not None:
                 if not isinstance(client_id, int) or isinstance(client_id, bool):
                     raise ValidationFailed.one("client_id", "not_a_number")
@@ -288,7 +288,7 @@ class ContactService:
     ) -> CallRecord:
         """Keep the agent's "do not record" choice on the call (REC-01)."""
 
-        def change(uow: UnitOfWork, record: ContactRecord, _phase: CallPhase) -> dict[str, Any]:
+        def change(uow: ContactDeskUnit, record: ContactRecord, _phase: CallPhase) -> dict[str, Any]:
             if not isinstance(opt_out, bool):
                 raise ValidationFailed.one("recording_opt_out", "invalid_type", expected="true/false")
             before, record.recording_opt_out = record.recording_opt_out, opt_out
@@ -307,7 +307,7 @@ class ContactService:
         amend: bool,
         may_supervise: bool,
     ) -> CallRecord:
-        def change(uow: UnitOfWork, record: ContactRecord, phase: CallPhase) -> dict[str, Any]:
+        def change(uow: ContactDeskUnit, record: ContactRecord, phase: CallPhase) -> dict[str, Any]:
             versions = uow.contacts.notes(call_id)
             author = uow.users.get(agent_id)
             note = write_note(
@@ -335,14 +335,14 @@ class ContactService:
         call_id: str,
         action: str,
         may_supervise: bool,
-        apply: Callable[[UnitOfWork, ContactRecord, CallPhase], dict[str, Any]],
+        apply: Callable[[ContactDeskUnit, ContactRecord, CallPhase], dict[str, Any]],
     ) -> CallRecord:
         # The journal is read before the unit of work begins: on SQLite a second connection would
         # wait for the unit's write lock.
         found = self._journal.interaction(call_id)
         phase = CallPhase.FINISHED if found is None else self._phase(found)
 
-        def change(uow: UnitOfWork) -> tuple[CallRecord, dict[str, Any]]:
+        def change(uow: ContactDeskUnit) -> tuple[CallRecord, dict[str, Any]]:
             if found is None:
                 raise NotFound("call", call_id)
             if found.agent_id != agent_id and not may_supervise:

@@ -16,7 +16,7 @@ from kc_domain.identity.roles import Permission, Role
 from kc_domain.throttle import Throttle, source_key
 
 if TYPE_CHECKING:
-    from kc_ports.persistence import UnitOfWorkFactory
+    from kc_ports.persistence import OrganisationUnit, UnitFactory
     from kc_ports.system import Clock, PasswordHasher
 
 
@@ -46,7 +46,7 @@ class SignInService:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitFactory[OrganisationUnit],
         clock: Clock,
         hasher: PasswordHasher,
         policy: PasswordPolicy,

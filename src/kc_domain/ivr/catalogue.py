@@ -17,7 +17,7 @@ from kc_domain.ivr.validation import problems
 from kc_domain.validation import phone_number, text
 
 if TYPE_CHECKING:
-    from kc_ports.persistence import UnitOfWork, UnitOfWorkFactory
+    from kc_ports.persistence import IvrSetupUnit, UnitFactory
     from kc_ports.system import Clock
 
 E = TypeVar("E")
@@ -66,7 +66,7 @@ def _name_problems(name: str) -> list[FieldError]:
 
 
 class IvrCatalogue:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, audit: AuditTrail) -> None:
+    def __init__(self, uow_factory: UnitFactory[IvrSetupUnit], clock: Clock, audit: AuditTrail) -> None:
         self._uow_factory, self._clock, self._audit = uow_factory, clock, audit
 
     # -- reading -------------------------------------------------------------------------------
@@ -110,7 +110,7 @@ class IvrCatalogue:
         raw_name = plain_definition.get("name") if isinstance(plain_definition, dict) else None
         name = raw_name if isinstance(raw_name, str) else ""
 
-        def change(uow: UnitOfWork) -> tuple[IvrTreeVersion, dict[str, Any]]:
+        def change(uow: IvrSetupUnit) -> tuple[IvrTreeVersion, dict[str, Any]]:
             tree = tree_from_plain(plain_definition)
             errors = _name_problems(tree.name)
             existing = _versions(uow, tree.name)
@@ -134,7 +134,7 @@ class IvrCatalogue:
     def activate(self, actor: Actor, name: str, version: int) -> IvrTreeVersion:
         """Make ``version`` the only active version of ``name``, if it still validates."""
 
-        def change(uow: UnitOfWork) -> tuple[IvrTreeVersion, dict[str, Any]]:
+        def change(uow: IvrSetupUnit) -> tuple[IvrTreeVersion, dict[str, Any]]:
             versions = _versions(uow, name)
             target = next((v for v in versions if v.version == version), None)
             if target is None:
@@ -152,7 +152,7 @@ class IvrCatalogue:
     def assign_number(self, actor: Actor, number: str, tree_name: str) -> IvrNumber:
         """Map ``number`` to ``tree_name``; a number already mapped elsewhere is moved."""
 
-        def change(uow: UnitOfWork) -> tuple[IvrNumber, dict[str, Any]]:
+        def change(uow: IvrSetupUnit) -> tuple[IvrNumber, dict[str, Any]]:
             errors = number_problems(number)
             if tree_name not in _tree_names(uow):
                 errors.append(FieldError("tree_name", "unknown_tree", {"tree": tree_name}))
@@ -169,7 +169,7 @@ class IvrCatalogue:
         return self._run(actor, "ivr.number.assign", number, change)
 
     def unassign_number(self, actor: Actor, number: str) -> None:
-        def change(uow: UnitOfWork) -> tuple[IvrNumber, dict[str, Any]]:
+        def change(uow: IvrSetupUnit) -> tuple[IvrNumber, dict[str, Any]]:
             mapped = _number(uow, number)
             if mapped is None:
                 raise NotFound("ivr_number", number)
@@ -184,22 +184,22 @@ class IvrCatalogue:
         actor: Actor,
         action: str,
         object_id: str,
-        change: Callable[[UnitOfWork], tuple[E, dict[str, Any]]],
+        change: Callable[[IvrSetupUnit], tuple[E, dict[str, Any]]],
     ) -> E:
         return self._audit.run(self._uow_factory, actor, action, "ivr", object_id, change)
 
 
-def _versions(uow: UnitOfWork, name: str) -> list[IvrTreeVersion]:
+def _versions(uow: IvrSetupUnit, name: str) -> list[IvrTreeVersion]:
     return sorted((v for v in uow.ivr_trees.list() if v.name == name), key=lambda v: v.version)
 
 
-def _tree_names(uow: UnitOfWork) -> set[str]:
+def _tree_names(uow: IvrSetupUnit) -> set[str]:
     return {v.name for v in uow.ivr_trees.list()}
 
 
-def _queue_ids(uow: UnitOfWork) -> set[int]:
+def _queue_ids(uow: IvrSetupUnit) -> set[int]:
     return {q.id for q in uow.queues.list() if q.id is not None}
 
 
-def _number(uow: UnitOfWork, number: str) -> IvrNumber | None:
+def _number(uow: IvrSetupUnit, number: str) -> IvrNumber | None:
     return next((n for n in uow.ivr_numbers.list() if n.number == number), None)

@@ -15,12 +15,12 @@ from kc_domain.plain import to_plain
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm, Scoring, score
 
 if TYPE_CHECKING:
-    from kc_ports.persistence import UnitOfWork, UnitOfWorkFactory
+    from kc_ports.persistence import EvaluationUnit, UnitFactory
     from kc_ports.system import Clock
 
 
 class EvaluationService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, audit: AuditTrail) -> None:
+    def __init__(self, uow_factory: UnitFactory[EvaluationUnit], clock: Clock, audit: AuditTrail) -> None:
         self._uow_factory, self._clock, self._audit = uow_factory, clock, audit
 
     def active_forms(self) -> list[EvaluationForm]:
@@ -43,7 +43,7 @@ class EvaluationService:
         """A new evaluation of a recording with an active form. The agent evaluated is the
         recording's, or ``call_agent_id`` (the call's agent from the journal) when it has none."""
 
-        def change(uow: UnitOfWork) -> tuple[Evaluation, dict[str, Any]]:
+        def change(uow: EvaluationUnit) -> tuple[Evaluation, dict[str, Any]]:
             recording = uow.recordings.get(recording_id)
             if recording is None:
                 raise NotFound("recording", recording_id)
@@ -81,7 +81,7 @@ class EvaluationService:
         """Score an evaluation again, against the criteria it was first scored with. Only its author
         (``editor_id`` is the user editing) may: the evaluation names its evaluator (Forbidden)."""
 
-        def change(uow: UnitOfWork) -> tuple[Evaluation, dict[str, Any]]:
+        def change(uow: EvaluationUnit) -> tuple[Evaluation, dict[str, Any]]:
             evaluation = _get(uow, evaluation_id)
             if evaluation.evaluator_id != editor_id:
                 raise Forbidden(f"evaluation {evaluation_id} is another evaluator's")
@@ -109,7 +109,7 @@ class EvaluationService:
         )
 
 
-def _get(uow: UnitOfWork, evaluation_id: int) -> Evaluation:
+def _get(uow: EvaluationUnit, evaluation_id: int) -> Evaluation:
     found = uow.evaluations.get(evaluation_id)
     if found is None:
         raise NotFound("evaluation", evaluation_id)

@@ -21,7 +21,7 @@ from kc_domain.recordings.model import Recording, RecordingMissing
 from kc_domain.recordings.spool import PendingRecording, RecordingNotStored, Stretch, reason_of
 
 if TYPE_CHECKING:
-    from kc_ports.persistence import UnitOfWork, UnitOfWorkFactory
+    from kc_ports.persistence import QualityUnit, UnitFactory
     from kc_ports.recordings import RecordingStore
     from kc_ports.system import Clock
 
@@ -33,7 +33,7 @@ class RecordingIntake:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitFactory[QualityUnit],
         clock: Clock,
         audit: AuditTrail,
         store: RecordingStore,
@@ -70,7 +70,7 @@ class RecordingIntake:
         measured = self._duration_of(audio)
         sha256 = hashlib.sha256(audio).hexdigest()
 
-        def change(uow: UnitOfWork) -> tuple[Recording, dict[str, Any]]:
+        def change(uow: QualityUnit) -> tuple[Recording, dict[str, Any]]:
             params: dict[str, Any] = {"call_id": call_id}
             if retried is not None:
                 params |= {"spooled_at": retried.failed_at.isoformat(), "attempts": retried.attempts + 1}
@@ -94,7 +94,7 @@ class RecordingIntake:
         return self._audit.run(self._uow_factory, SYSTEM, "recording.store", "recording", "", change)
 
     def _put(
-        self, uow: UnitOfWork, call_id: str, started_at: datetime, audio: bytes, sha256: str
+        self, uow: QualityUnit, call_id: str, started_at: datetime, audio: bytes, sha256: str
     ) -> tuple[str, int]:
         name = f"{_safe(call_id)}-{started_at:%H%M%S}"  # a call's stretches start at different times
         try:
@@ -106,7 +106,7 @@ class RecordingIntake:
             stored = self._store.put(started_at.date(), f"{name}-{uuid.uuid4().hex[:8]}.wav", audio)
         return stored.path, stored.size
 
-    def _orphan(self, uow: UnitOfWork, path: str, sha256: str) -> bool:
+    def _orphan(self, uow: QualityUnit, path: str, sha256: str) -> bool:
         try:
             if self._store.checksum(path) != sha256:
                 return False  # another recording's file: never replaced
@@ -193,7 +193,7 @@ class RecordingIntake:
         """An operator abandons the spooled audio of a call (or one spool entry by its key): audited
         (``recording.given_up``), then deleted; how many were given up (``NotFound`` when none)."""
 
-        def change(uow: UnitOfWork) -> tuple[list[PendingRecording], dict[str, Any]]:
+        def change(uow: QualityUnit) -> tuple[list[PendingRecording], dict[str, Any]]:
             chosen = [p for p in self._spool.waiting() if call_or_key in (p.call_id, p.key)]
             if not chosen:
                 raise NotFound("pending recording", call_or_key)
@@ -246,7 +246,7 @@ class RecordingIntake:
         return state
 
 
-def _same(uow: UnitOfWork, call_id: str, started_at: datetime, sha256: str) -> Recording | None:
+def _same(uow: QualityUnit, call_id: str, started_at: datetime, sha256: str) -> Recording | None:
     return next(
         (
             r

@@ -17,8 +17,8 @@ from kc_domain.recordings.model import Recording, RecordingMissing, due_for_purg
 from kc_domain.routing.events import CallRecorded
 
 if TYPE_CHECKING:
-    from kc_ports.journal import ContactJournal
-    from kc_ports.persistence import UnitOfWork
+    from kc_ports.journal import ContactHistory
+    from kc_ports.persistence import QualityUnit
 
 HOLD_REASON_MAX = 200
 AUDIT_WINDOW = timedelta(minutes=10)  # a listen or download is audited once per user and recording in it
@@ -54,7 +54,7 @@ class RecordingService(RecordingIntake):
         always audited."""
         action = f"recording.{purpose}"
 
-        def read(uow: UnitOfWork) -> tuple[tuple[Recording, bytes], dict[str, Any]]:
+        def read(uow: QualityUnit) -> tuple[tuple[Recording, bytes], dict[str, Any]]:
             recording = _get(uow, recording_id)
             if not recording.available:
                 raise ValidationFailed.one("recording", "recording_purged")
@@ -73,7 +73,7 @@ class RecordingService(RecordingIntake):
             pass  # audited below, as every refusal is
         return self._audit.run(self._uow_factory, actor, action, "recording", recording_id, read)
 
-    def _audited_lately(self, uow: UnitOfWork, actor: Actor, action: str, recording_id: int) -> bool:
+    def _audited_lately(self, uow: QualityUnit, actor: Actor, action: str, recording_id: int) -> bool:
         since = self._clock.now() - AUDIT_WINDOW
         query = AuditQuery(
             since=since, actor=actor.name, action=action, object_type="recording", outcome="ok"
@@ -89,7 +89,7 @@ class RecordingService(RecordingIntake):
     def hold(self, actor: Actor, recording_id: int, on: bool, reason: str = "") -> Recording:
         """Set or lift the legal hold that keeps a recording from retention (REC-03)."""
 
-        def change(uow: UnitOfWork) -> tuple[Recording, dict[str, Any]]:
+        def change(uow: QualityUnit) -> tuple[Recording, dict[str, Any]]:
             recording = _get(uow, recording_id)
             if on and not reason.strip():
                 raise ValidationFailed.one("reason", "required")
@@ -106,7 +106,7 @@ class RecordingService(RecordingIntake):
         """Delete the audio of recordings past retention and not on hold; the rows stay, marked."""
         now = self._clock.now()
 
-        def change(uow: UnitOfWork) -> tuple[dict[str, int], dict[str, Any]]:
+        def change(uow: QualityUnit) -> tuple[dict[str, int], dict[str, Any]]:
             due = due_for_purge(uow.recordings.list(), now, retention_days)
             missing = 0
             for recording in due:
@@ -119,7 +119,7 @@ class RecordingService(RecordingIntake):
 
         return self._audit.run(self._uow_factory, SYSTEM, "recording.purge", "recording", "retention", change)
 
-    def verify(self, journal: ContactJournal | None = None, days: int = 2) -> list[Problem]:
+    def verify(self, journal: ContactHistory | None = None, days: int = 2) -> list[Problem]:
         """Every kept recording's file is there and unchanged; nothing waits in the spool; no
         partial file was left behind; and, given the ``journal``, every call of the last ``days``
         the PBX recorded has audio (``kc recordings verify``)."""
@@ -142,7 +142,7 @@ class RecordingService(RecordingIntake):
             return Problem(recording.id, recording.path, "missing", recording.call_id)
         return None
 
-    def _unrecorded(self, journal: ContactJournal, known: set[str], days: int) -> list[Problem]:
+    def _unrecorded(self, journal: ContactHistory, known: set[str], days: int) -> list[Problem]:
         """Answered calls with a ``CallRecorded`` event and no recording, waiting or given up. A
         call with one stretch stored and another lost is not seen here (its failure is audited)."""
         now = self._clock.now()
@@ -158,7 +158,7 @@ class RecordingService(RecordingIntake):
         ]
 
 
-def _get(uow: UnitOfWork, recording_id: int) -> Recording:
+def _get(uow: QualityUnit, recording_id: int) -> Recording:
     found = uow.recordings.get(recording_id)
     if found is None:
         raise NotFound("recording", recording_id)
