@@ -16,6 +16,10 @@ from kc_domain.reports import activity
 
 ERRORS = {
     "required": _l("This field is required."),
+    "unknown_command": _l("This command does not exist."),
+    "unknown_message": _l("This message is not one the page may send."),
+    "unexpected_field": _l("This field does not belong to the command."),
+    "unsupported_version": _l("This version of the message is not supported; reload the page."),
     "too_long": _l("At most %(max)s characters."),
     "out_of_range": _l("Must be between %(min)s and %(max)s."),
     "not_a_number": _l("Must be a whole number."),
