@@ -40,12 +40,19 @@ class Skill:
     priority: int = 5  # 1 first .. 10 last
 
 
-@attrs.define(eq=False)
-class Capacity:
-    """How many contacts of each medium an agent may hold at once; chats will run beside a call."""
+VOICE = "call"  # the medium of calls, which the agent's state machine itself tracks
 
-    calls: int = 1
-    chats: int = 0
+
+@attrs.frozen
+class Capacity:
+    """How many work items of each medium an agent may hold at once beside her call (chats, an
+    outbound preview...); a medium not named gets none. Calls are one at a time: her state says
+    whether she has one."""
+
+    limits: dict[str, int] = attrs.field(factory=dict)
+
+    def room(self, medium: str, holding: int) -> bool:
+        return holding < self.limits.get(medium, 0)
 
 
 @attrs.define(eq=False)
@@ -68,6 +75,7 @@ class Agent:
     idle_since: datetime | None = None  # when the agent last became ready after work
     handled: int = 0
     talk_s: float = 0.0
+    holding: dict[str, set[str]] = attrs.field(factory=dict)  # medium -> items she holds (not calls)
 
     # -- transitions -------------------------------------------------------------------------------
     def log_in(self, at: datetime) -> AgentState:
@@ -159,6 +167,23 @@ class Agent:
     def on_call(self) -> bool:
         """Ringing, talking or holding a call (a consultation too): a log-out or pause must wait."""
         return self.state in (AgentState.RINGING, AgentState.BUSY) or self.call_id != ""
+
+    def free_for(self, medium: str) -> bool:
+        """Whether she may take one more item of ``medium``: a call when ready; another medium's
+        item when logged in and not paused, within her capacity for it."""
+        if medium == VOICE:
+            return self.state == AgentState.READY
+        working = self.state not in (AgentState.LOGGED_OUT, AgentState.PAUSED)
+        return working and self.capacity.room(medium, len(self.holding.get(medium, ())))
+
+    def take(self, medium: str, item_id: str) -> None:
+        """She holds an item of a medium beside calls (offered or accepted)."""
+        if not self.free_for(medium):
+            raise IllegalTransition(self.agent_id, self.state, f"take a {medium} item")
+        self.holding.setdefault(medium, set()).add(item_id)
+
+    def put_down(self, medium: str, item_id: str) -> None:
+        self.holding.get(medium, set()).discard(item_id)
 
     def can_take(self, queue_id: int) -> bool:
         return self.state == AgentState.READY and queue_id in self.signed_in and queue_id in self.skills

@@ -2,13 +2,14 @@
 carries it out, and every timer kind to the handler of its expiry. ``RoutingEngine.handle`` and
 ``RoutingEngine.tick`` look handlers up here and nowhere else.
 
-A new medium (an outbound campaign's attempt, a chat) adds its message types and handlers to these
-tables (``register``); the engine's core does not change.
+A new medium (an outbound campaign's attempt, a chat) brings its message types and timer kinds with
+their handlers (``work.Medium``); an engine built with it handles them from its own copy of these
+tables (``tables``), and the engine's core does not change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from kc_domain.routing import events as ev
 from kc_domain.routing import pbx_events as pbx
 from kc_domain.routing.live import agent_view, panel_view
 from kc_domain.routing.state import RoutingState
+from kc_domain.routing.work import Medium
 
 Handler = Callable[[RoutingState, Any], Any]
 TimerHandler = Callable[[RoutingState, str, datetime], None]
@@ -105,7 +107,7 @@ def tick(s: RoutingState) -> None:
     now = s.now()
     while (due := s.timers.pop_due(now)) is not None:
         kind, key = due
-        TIMERS[kind](s, key, now)
+        s.timer_handlers[kind](s, key, now)
     if len(s.callbacks) and now >= s.next_sweep:
         dialback.dispatch_callbacks(s)  # a safety net; due times and free agents dispatch at once
     if s.rejected > s.rejected_journaled and now - s.rejected_at >= REJECTED_EVERY:
@@ -114,14 +116,17 @@ def tick(s: RoutingState) -> None:
         s.emit(ev.PbxEventsRejected(now, count, s.ignored[-1][1] if s.ignored else ""))
 
 
-def register(message: type, handler: Handler) -> None:
-    """Add a message type of a new medium; a type already handled is refused (one handler each)."""
-    if message in HANDLERS:
-        raise ValueError(f"{message.__name__} already has a handler")
-    HANDLERS[message] = handler
-
-
-def register_timer(kind: str, handler: TimerHandler) -> None:
-    if kind in TIMERS:
-        raise ValueError(f"timer {kind!r} already has a handler")
-    TIMERS[kind] = handler
+def tables(media: Sequence[Medium]) -> tuple[dict[type, Handler], dict[str, TimerHandler]]:
+    """The calls' tables with every medium's added (an engine's own tables); a message type or a
+    timer kind claimed twice is refused: one handler each."""
+    handlers, timers = dict(HANDLERS), dict(TIMERS)
+    for medium in media:
+        for message, handler in medium.handlers.items():
+            if message in handlers:
+                raise ValueError(f"{message.__name__} of medium {medium.name!r} already has a handler")
+            handlers[message] = handler
+        for kind, timer in medium.timers.items():
+            if kind in timers:
+                raise ValueError(f"timer {kind!r} of medium {medium.name!r} already has a handler")
+            timers[kind] = timer
+    return handlers, timers

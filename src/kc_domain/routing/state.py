@@ -30,6 +30,7 @@ from kc_domain.routing.config import IvrDirectory, LookupResult, QueueRouting, n
 from kc_domain.routing.policy import Decision
 from kc_domain.routing.rules import CallerRule
 from kc_domain.routing.timers import Timers
+from kc_domain.routing.work import WorkItem
 
 if TYPE_CHECKING:  # the ports the engine is given (the domain never imports them at run time)
     from kc_ports.system import Clock
@@ -131,6 +132,9 @@ class RoutingState:
         self.new_id = new_id
         self.changed_callbacks: dict[str, CallbackRequest] = {}
         self.next_sweep = self.clock.now()  # the first tick looks at every queue
+        # work items of media beside calls (``work``), and the engine's handler tables (``handlers``)
+        self.items: dict[str, WorkItem] = {}
+        self.timer_handlers: dict[str, Callable[..., None]] = {}
         # live administration (reconfigure)
         self.closing: set[int] = set()  # queues taking no new calls, left until their calls are over
         self.retired: set[int] = set()  # agents no longer administered, left until logged out
