@@ -13,6 +13,7 @@ from kc_domain.callbacks.model import CallbackRequest
 from kc_domain.ivr.model import Prompt
 from kc_domain.organisation.model import Announcement
 from kc_domain.routing.agent import Agent, Skill
+from kc_domain.routing.commands import Reconfigure
 from kc_domain.routing.config import IvrDirectory, QueueRouting
 from kc_domain.routing.engine import RoutingEngine
 from kc_domain.routing.rules import CallerRule
@@ -74,23 +75,20 @@ def queues_of(container: Container) -> list[QueueRouting]:
     return [QueueRouting.of(q) for q in container.admin().list("queue") if q.active]
 
 
-def reload_configuration(container: Container) -> Callable[[], Callable[[RoutingEngine], None]]:
+def reload_configuration(container: Container) -> Callable[[], Reconfigure]:
     """What the engine host runs every ``reload_s`` seconds: read queues, agents and skills, caller
-    rules, IVR trees and announcements, and return the change that hands them to the running engine
+    rules, IVR trees and announcements into one ``Reconfigure`` message for the running engine
     (ADM-02, ADM-10). The host reads outside the engine's lock (a slow database never holds up a
-    call) and applies under it; a failed read leaves the engine as it was."""
+    call) and hands the message to the engine under it; a failed read leaves the engine as it was."""
 
-    def read() -> Callable[[RoutingEngine], None]:
-        queues, agents, rules = queues_of(container), agents_of(container), caller_rules_of(container)
-        ivr = ivr_directory_of(container)
-        announcements = GeneralAnnouncements(container.admin().list("announcement"))
-
-        def apply(engine: RoutingEngine) -> None:
-            engine.reconfigure(queues, agents, rules)
-            engine.use_ivr(ivr)
-            engine.use_general_prompts(announcements)
-
-        return apply
+    def read() -> Reconfigure:
+        return Reconfigure(
+            tuple(queues_of(container)),
+            tuple(agents_of(container)),
+            tuple(caller_rules_of(container)),
+            ivr=ivr_directory_of(container),
+            general_prompts=GeneralAnnouncements(container.admin().list("announcement")),
+        )
 
     return read
 

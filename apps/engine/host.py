@@ -47,6 +47,7 @@ from kc_domain.errors import DomainError, ValidationFailed
 from kc_domain.messages import AgentView, LiveView, PanelUpdate
 from kc_domain.routing import events as ev
 from kc_domain.routing.agent import AgentState
+from kc_domain.routing.commands import Reconfigure
 from kc_domain.routing.engine import RoutingEngine
 from kc_domain.routing.live import LiveCounters, panel_entry, snapshot
 from kc_domain.routing.reconcile import DOWN_CAUSE, close_left_open
@@ -132,7 +133,7 @@ class EngineHost:
         uow_factory: UnitOfWorkFactory | None = None,
         on_voicemail: Callable[[ev.CallVoicemailLeft], None] | None = None,
         on_recording: Callable[[ev.CallRecorded], None] | None = None,
-        reload: Callable[[], Callable[[RoutingEngine], None]] | None = None,
+        reload: Callable[[], Reconfigure] | None = None,
         reload_s: float = 10.0,
         wal: Path | None = None,
         closes_on_stop: bool = False,
@@ -314,9 +315,9 @@ class EngineHost:
         if self._reload is None:
             return
         try:
-            change = self._reload()
+            message = self._reload()
             with self.lock:
-                change(self.engine)
+                self.engine.handle(message)
                 self.counters.thresholds = self._thresholds()
             self.health.ok("reload")
         except Exception as error:  # a broken reload must not stop the calls

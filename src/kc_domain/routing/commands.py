@@ -9,15 +9,16 @@ Queries (``DesktopView``, ``Panel``) travel the same way and change nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
 import attrs
 
 from kc_domain.errors import FieldError, ValidationFailed
+from kc_domain.ivr.model import Prompt
 from kc_domain.routing.agent import Agent
-from kc_domain.routing.config import QueueRouting
+from kc_domain.routing.config import IvrDirectory, QueueRouting
 from kc_domain.routing.rules import CallerRule
 from kc_domain.wire import wire_fields
 
@@ -292,6 +293,8 @@ class Reconfigure(Command):
     queues: tuple[QueueRouting, ...]
     agents: tuple[Agent, ...]
     rules: tuple[CallerRule, ...]
+    ivr: IvrDirectory | None = None  # None: the trees stay as they are
+    general_prompts: Callable[[str, datetime], list[Prompt]] | None = None  # None: as they are
 
 
 WIRE_COMMANDS: dict[str, type[Command]] = {

@@ -68,7 +68,7 @@ HANDLERS: dict[type, Handler] = {
     c.Panel: lambda s, m: panel_view(s),
     # the host
     c.Tick: lambda s, m: tick(s),
-    c.Reconfigure: lambda s, m: reconfigure.reconfigure(s, m.queues, m.agents, m.rules),
+    c.Reconfigure: reconfigure.apply,
     # what the PBX reports (the same for a call handled at the desk phone or the web)
     pbx.CallReachedPbx: lambda s, e: calls.call_arrived(s, e.call_id, e.caller, e.dialled),
     pbx.PhonePickedUp: lambda s, e: calls.call_answered(s, e.call_id, e.agent_id),

@@ -29,11 +29,23 @@ from kc_domain.routing import agents, queueing
 from kc_domain.routing import events as ev
 from kc_domain.routing.agent import Agent, AgentState
 from kc_domain.routing.call import CallStage
+from kc_domain.routing.commands import Reconfigure
 from kc_domain.routing.config import QueueRouting
 from kc_domain.routing.rules import CallerRule
 from kc_domain.routing.state import RoutingState
 
 BY_ADMINISTRATION = 0  # AgentForced.supervisor_id when the administration, not a supervisor, acted
+
+
+def apply(s: RoutingState, message: Reconfigure) -> None:
+    """The administration read again: queues, agents and rules (``reconfigure``); the IVR trees for
+    calls arriving from now on (callers already in a tree finish the version they started); the
+    general announcements for calls arriving from now on."""
+    reconfigure(s, message.queues, message.agents, message.rules)
+    if message.ivr is not None:
+        s.directory = message.ivr
+    if message.general_prompts is not None:
+        s.general_prompts = message.general_prompts
 
 
 def reconfigure(
