@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from apps.container import Container
 from kc_domain.callbacks.model import CallbackRequest
+from kc_domain.identity.staff import Staff
 from kc_domain.ivr.model import Prompt
 from kc_domain.organisation.model import Announcement
 from kc_domain.routing.agent import Agent, Skill
@@ -24,13 +25,11 @@ from kc_ports.telephony import CallControl
 def agents_of(container: Container) -> list[Agent]:
     """Every active user with the agent role (own or from the group) or with a skill in some queue."""
     admin = container.admin()
-    group_roles = {g.id: g.roles for g in admin.list("group")}
-    skills = admin.list("skill")
+    staff = Staff.of(admin.list("user"), admin.list("group"), admin.list("skill"))
     agents = []
-    for user in admin.list("user"):
-        own = [s for s in skills if s.user_id == user.id]
-        if not user.takes_calls(group_roles.get(user.group_id, frozenset()), bool(own)):
-            continue
+    for user in staff.agents():
+        assert user.id is not None
+        own = staff.skills_of(user)
         agents.append(
             Agent(
                 user.id,

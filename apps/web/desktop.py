@@ -31,7 +31,8 @@ from apps.web.security import current_user, requires
 from kc_domain.commanding.replies import Accepted, Reply
 from kc_domain.contacts.model import category_refusal
 from kc_domain.errors import DomainError, ValidationFailed
-from kc_domain.identity.roles import Permission, Role
+from kc_domain.identity.roles import Permission
+from kc_domain.identity.staff import Staff
 from kc_domain.messages import AgentView, DesktopState, ErrorFrame, PanelUpdate
 from kc_domain.routing import commands as c
 
@@ -168,9 +169,10 @@ def index() -> str | tuple[str, int]:
     callbacks = Permission.HANDLE_CALLBACKS in user.permissions
     with _kc().uow_factory()() as uow:
         me = uow.users.get(user.user_id)
-        group = uow.groups.get(me.group_id) if me is not None and me.group_id is not None else None
-        has_skill = any(s.user_id == user.user_id for s in uow.skills.list())
-    if me is None or not me.takes_calls(group.roles if group else frozenset(), has_skill):
+        staff = Staff.of(
+            [me] if me else [], uow.groups.list(), [s for s in uow.skills.list() if s.user_id == user.user_id]
+        )
+    if me is None or not staff.takes_calls(me):
         # the routing engine does not know the user (an administrator may open every page):
         # a page that says so, not the engine's error
         return render_template("not_an_agent.html"), 200
@@ -285,11 +287,9 @@ def api_missed() -> dict[str, Any]:
 def _supervisors(admin: Any) -> list[dict[str, Any]]:
     """Supervisors to consult or transfer to by their extension (IN-15, AG-12); those who also
     take calls in the queues are in the panel with their live state already."""
-    groups = {g.id: g.roles for g in admin.list("group")}
+    staff = Staff.of(admin.list("user"), admin.list("group"), ())
     return [
-        {"user_id": u.id, "name": u.full_name, "number": u.agent_number}
-        for u in admin.list("user")
-        if u.active and u.agent_number and Role.SUPERVISOR in (u.roles | groups.get(u.group_id, frozenset()))
+        {"user_id": u.id, "name": u.full_name, "number": u.agent_number} for u in staff.supervisors_on_lines()
     ]
 
 
