@@ -82,16 +82,6 @@ def cancel_callback(s: RoutingState, callback_id: str, agent_id: int, reason: st
     callback_changed(s, request, request.cancel(reason or f"cancelled by {agent_id}", s.now()))
 
 
-def restore(s: RoutingState) -> None:
-    """The open requests the engine starts with: one being worked when the engine stopped goes back
-    to its place, and each due later wakes its queue then."""
-    for request in s.callbacks.open_list():
-        if request.state != CallbackState.OPEN:
-            request.state, request.agent_id = CallbackState.OPEN, None
-            s.changed_callbacks[request.id] = request
-        arm_due(s, request)
-
-
 def drain_callback_changes(s: RoutingState) -> list[CallbackRequest]:
     """Requests changed since the last drain, for the host to store; final ones leave the book."""
     changed, s.changed_callbacks = list(s.changed_callbacks.values()), {}
@@ -111,16 +101,7 @@ def callback_changed(s: RoutingState, request: CallbackRequest, *events: Callbac
     for event in events:
         s.emit(event)
     s.changed_callbacks[request.id] = request
-    arm_due(s, request)
-
-
-def arm_due(s: RoutingState, request: CallbackRequest) -> None:
-    """A request due later (preferred or retry time) wakes its queue then."""
-    due = request.due_at
-    if request.state == CallbackState.OPEN and due is not None and due > s.now():
-        s.timers.arm("callback", request.id, due)
-    else:
-        s.timers.disarm("callback", request.id)
+    s.arm_callback_due(request)
 
 
 def on_callback(s: RoutingState, callback_id: str, now: datetime) -> None:

@@ -23,13 +23,12 @@ from kc_domain.routing import events as ev
 from kc_domain.routing import pbx_events as pbx
 from kc_domain.routing.agent import Agent
 from kc_domain.routing.config import IvrDirectory, QueueRouting
-from kc_domain.routing.handlers import tables
+from kc_domain.routing.handlers import HANDLERS, TIMERS
 from kc_domain.routing.live import device_entry
 from kc_domain.routing.menu import IvrPosition
 from kc_domain.routing.policy import Decision
 from kc_domain.routing.rules import CallerRule
 from kc_domain.routing.state import PRAGUE, RoutingState
-from kc_domain.routing.work import Medium
 
 __all__ = ["PRAGUE", "RoutingEngine"]
 ENDED_KEPT = 50_000  # ids of ended calls remembered after they are forgotten (late recordings)
@@ -40,12 +39,10 @@ DEFAULT_WRAP_UP_S = calls.DEFAULT_WRAP_UP_S
 
 
 class RoutingEngine(RoutingState):
-    def __init__(self, *args: Any, media: Sequence[Medium] = (), **options: Any) -> None:
-        """As ``RoutingState``: the clock, the queues, the agents, the PBX and the options there;
-        ``media``: media beside calls whose messages this engine handles too (``work.Medium``)."""
-        super().__init__(*args, **options)
-        self.handlers, self.timer_handlers = tables(media)
-        dialback.restore(self)
+    """Built as ``RoutingState`` is: the clock, the queues, the agents, the PBX and the options."""
+
+    BASE_HANDLERS = HANDLERS
+    BASE_TIMERS = TIMERS
 
     # == messages ===================================================================================
     def handle(self, message: object) -> Any:

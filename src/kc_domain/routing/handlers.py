@@ -4,12 +4,12 @@ carries it out, and every timer kind to the handler of its expiry. ``RoutingEngi
 
 A new medium (an outbound campaign's attempt, a chat) brings its message types and timer kinds with
 their handlers (``work.Medium``); an engine built with it handles them from its own copy of these
-tables (``tables``), and the engine's core does not change.
+tables (``work.tables``), and the engine's core does not change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +19,6 @@ from kc_domain.routing import events as ev
 from kc_domain.routing import pbx_events as pbx
 from kc_domain.routing.live import agent_view, panel_view
 from kc_domain.routing.state import RoutingState
-from kc_domain.routing.work import Medium
 
 Handler = Callable[[RoutingState, Any], Any]
 TimerHandler = Callable[[RoutingState, str, datetime], None]
@@ -114,19 +113,3 @@ def tick(s: RoutingState) -> None:
         count = s.rejected - s.rejected_journaled
         s.rejected_journaled, s.rejected_at = s.rejected, now
         s.emit(ev.PbxEventsRejected(now, count, s.ignored[-1][1] if s.ignored else ""))
-
-
-def tables(media: Sequence[Medium]) -> tuple[dict[type, Handler], dict[str, TimerHandler]]:
-    """The calls' tables with every medium's added (an engine's own tables); a message type or a
-    timer kind claimed twice is refused: one handler each."""
-    handlers, timers = dict(HANDLERS), dict(TIMERS)
-    for medium in media:
-        for message, handler in medium.handlers.items():
-            if message in handlers:
-                raise ValueError(f"{message.__name__} of medium {medium.name!r} already has a handler")
-            handlers[message] = handler
-        for kind, timer in medium.timers.items():
-            if kind in timers:
-                raise ValueError(f"timer {kind!r} of medium {medium.name!r} already has a handler")
-            timers[kind] = timer
-    return handlers, timers

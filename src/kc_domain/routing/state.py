@@ -13,12 +13,12 @@ import heapq
 import logging
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from datetime import date, datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from kc_domain.callbacks.model import CallbackRequest
+from kc_domain.callbacks.model import CallbackRequest, CallbackState
 from kc_domain.callbacks.queue import CallbackBook
 from kc_domain.errors import NotFound
 from kc_domain.ivr import interpreter
@@ -30,7 +30,7 @@ from kc_domain.routing.config import IvrDirectory, LookupResult, QueueRouting, n
 from kc_domain.routing.policy import Decision
 from kc_domain.routing.rules import CallerRule
 from kc_domain.routing.timers import Timers
-from kc_domain.routing.work import WorkItem
+from kc_domain.routing.work import Medium, WorkItem, tables
 
 if TYPE_CHECKING:  # the ports the engine is given (the domain never imports them at run time)
     from kc_ports.system import Clock
@@ -66,6 +66,10 @@ class EventTime:
 
 
 class RoutingState:
+    # the calls' handler tables (``handlers.HANDLERS``, ``TIMERS``), given by ``RoutingEngine``
+    BASE_HANDLERS: ClassVar[Mapping[type, Callable[..., Any]]] = {}
+    BASE_TIMERS: ClassVar[Mapping[str, Callable[..., None]]] = {}
+
     def __init__(
         self,
         clock: Clock,
@@ -84,11 +88,12 @@ class RoutingState:
         callbacks: Iterable[CallbackRequest] = (),
         new_id: Callable[[], str] = uuid_ids,
         record_internal: bool = True,
+        media: Sequence[Medium] = (),
     ) -> None:
         """``ivr``: the active IVR trees by dialled number and name; ``general_prompts``: the general
         announcements (IN-20) for a dialled number at a time; ``lookup``: data for the IVR's lookup
-        nodes (source, key); ``callbacks``: the open callback requests to continue with (their due
-        times are armed by ``dialback.restore``)."""
+        nodes (source, key); ``callbacks``: the open callback requests to continue with; ``media``:
+        media beside calls whose messages this engine handles too (``work.Medium``)."""
         self.clock = EventTime(clock)
         self.pbx, self.rules, self.zone = pbx, tuple(rules), zone
         self.holidays = holidays
@@ -134,13 +139,26 @@ class RoutingState:
         self.next_sweep = self.clock.now()  # the first tick looks at every queue
         # work items of media beside calls (``work``), and the engine's handler tables (``handlers``)
         self.items: dict[str, WorkItem] = {}
-        self.timer_handlers: dict[str, Callable[..., None]] = {}
+        self.handlers, self.timer_handlers = tables(self.BASE_HANDLERS, self.BASE_TIMERS, media)
         # live administration (reconfigure)
         self.closing: set[int] = set()  # queues taking no new calls, left until their calls are over
         self.retired: set[int] = set()  # agents no longer administered, left until logged out
+        for request in self.callbacks.open_list():  # one being worked when the engine stopped:
+            if request.state != CallbackState.OPEN:  # back to its place
+                request.state, request.agent_id = CallbackState.OPEN, None
+                self.changed_callbacks[request.id] = request
+            self.arm_callback_due(request)
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def arm_callback_due(self, request: CallbackRequest) -> None:
+        """A request due later (preferred or retry time) wakes its queue then."""
+        due = request.due_at
+        if request.state == CallbackState.OPEN and due is not None and due > self.now():
+            self.timers.arm("callback", request.id, due)
+        else:
+            self.timers.disarm("callback", request.id)
 
     def opening(self, queue_id: int, now: datetime) -> tuple[bool, datetime | None]:
         """Whether the queue is open now by its hours and, when closed, when it opens next: what

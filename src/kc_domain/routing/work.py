@@ -14,7 +14,7 @@ sets the final stage (``close``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -88,3 +88,23 @@ class Medium:
     name: str
     handlers: Mapping[type, Callable[..., Any]] = attrs.field(factory=dict)
     timers: Mapping[str, Callable[..., None]] = attrs.field(factory=dict)
+
+
+def tables(
+    handlers: Mapping[type, Callable[..., Any]],
+    timers: Mapping[str, Callable[..., None]],
+    media: Sequence[Medium],
+) -> tuple[dict[type, Callable[..., Any]], dict[str, Callable[..., None]]]:
+    """The calls' tables with every medium's added (an engine's own tables); a message type or a
+    timer kind claimed twice is refused: one handler each."""
+    all_handlers, all_timers = dict(handlers), dict(timers)
+    for medium in media:
+        for message, handler in medium.handlers.items():
+            if message in all_handlers:
+                raise ValueError(f"{message.__name__} of medium {medium.name!r} already has a handler")
+            all_handlers[message] = handler
+        for kind, timer in medium.timers.items():
+            if kind in all_timers:
+                raise ValueError(f"timer {kind!r} of medium {medium.name!r} already has a handler")
+            all_timers[kind] = timer
+    return all_handlers, all_timers
