@@ -198,14 +198,14 @@ def seed(admin: AdminService) -> dict[str, Any]:
 
     experts = make("transfer_group", "experts", {"name": "Expertní pracoviště", "position": 1})
     branches = make("transfer_group", "branches", {"name": "Pobočky", "position": 2})
-    for name, number, group in [
+    for name, number, group_id in [
         ("Platby – expert", "2410", experts),
         ("Právní oddělení", "2450", experts),
         ("Revizní lékař", "2460", experts),
         ("Pobočka Praha", "+420261105100", branches),
         ("Pobočka Brno", "+420541105200", branches),
     ]:
-        make("transfer_line", name, {"name": name, "number": number, "group_id": group})
+        make("transfer_line", name, {"name": name, "number": number, "group_id": group_id})
 
     make(
         "caller_rule",
@@ -895,9 +895,11 @@ def seed_clients(uow_factory: UnitFactory[ContactsUnit], audit: AuditTrail, now:
         if uow.client_fields.list():
             return 0
         fields = {}
-        for position, (key, label, kind, choices, required, listed) in enumerate(CLIENT_FIELDS, start=1):
+        for position, (key, label, field_type, choices, required, listed) in enumerate(
+            CLIENT_FIELDS, start=1
+        ):
             fields[key] = uow.client_fields.add(
-                ClientField(key, label, kind, choices, position * 10, required, show_in_list=listed)
+                ClientField(key, label, field_type, choices, position * 10, required, show_in_list=listed)
             )
         for kind, ident, icis, title, first, surname, company, phones, email, raw in DEMO_CLIENTS:
             values = {}

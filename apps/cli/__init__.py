@@ -90,7 +90,12 @@ def _say_engine(container: Any, wait_s: float) -> None:
 
     heard: list[dict[str, Any]] = []
     came = threading.Event()
-    subscription = container.bus().subscribe(HEALTH_CHANNEL, lambda m: (heard.append(m), came.set()))
+
+    def hear(message: dict[str, Any]) -> None:
+        heard.append(message)
+        came.set()
+
+    subscription = container.bus().subscribe(HEALTH_CHANNEL, hear)
     try:
         started = time.monotonic()
         came.wait(wait_s)

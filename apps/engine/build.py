@@ -94,7 +94,8 @@ def reload_configuration(container: Container) -> Callable[[], Reconfigure]:
 
 def open_callbacks(container: Container) -> list[CallbackRequest]:
     with container.uow_factory()() as uow:
-        return uow.callbacks.active()
+        found: list[CallbackRequest] = uow.callbacks.active()
+    return found
 
 
 def build_engine(

@@ -9,6 +9,7 @@ phones, and most customers answer them."""
 from __future__ import annotations
 
 import array
+import functools
 import heapq
 import itertools
 import logging
@@ -27,6 +28,7 @@ from kc_adapters.speech.audio import telephony_wav
 from kc_domain.ivr.model import CollectDigits, Menu
 from kc_domain.routing.agent import AgentState
 from kc_domain.routing.call import CallStage
+from kc_domain.routing.engine import RoutingEngine
 from kc_domain.routing.pbx_events import PbxEvent
 
 log = logging.getLogger("kc.traffic")
@@ -57,6 +59,12 @@ def new_call_id() -> str:
     return f"demo-{uuid.uuid4().hex}"
 
 
+def _log_in_ready(engine: RoutingEngine, agent_id: int) -> None:
+    """A robot agent signs in, ready for calls."""
+    engine.log_in(agent_id)
+    engine.ready(agent_id)
+
+
 class LiveTraffic:
     def __init__(self, host: EngineHost, pbx: SimulatedPbx, profile: TrafficProfile, seed: int = 7) -> None:
         self._host, self._pbx, self._profile = host, pbx, profile
@@ -74,7 +82,7 @@ class LiveTraffic:
 
     def start(self, stop: threading.Event) -> threading.Thread:
         for agent_id in self._profile.robots:
-            self._host.apply(lambda e, a=agent_id: (e.log_in(a), e.ready(a)))
+            self._host.apply(functools.partial(_log_in_ready, agent_id=agent_id))
         for queue_id, rate in self._profile.calls_per_hour.items():
             if rate > 0 and self._numbers.get(queue_id):
                 self._after(self._rng.expovariate(rate / 3600), self._arrive, queue_id)

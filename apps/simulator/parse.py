@@ -467,20 +467,22 @@ def _choices(r: Reader, raw: dict[str, Any], tree: IvrTree, path: str) -> dict[s
             out[node.id] = {"keys": ((NO_KEY, 1.0),), "digits": ""}
     for node_id, table in raw.items():
         where = f"{path}.{node_id}"
-        node = tree.node(node_id)
-        if node is None:
+        named = tree.node(node_id)
+        if named is None:
             r.problem(where, f"no node {node_id!r} in tree {tree.name!r}")
             continue
-        if not isinstance(node, Menu | CollectDigits):
+        if not isinstance(named, Menu | CollectDigits):
             r.problem(
-                where, f"is a {type(node).__name__} node; choices are for menu and collect_digits nodes"
+                where, f"is a {type(named).__name__} node; choices are for menu and collect_digits nodes"
             )
             continue
         if not isinstance(table, dict):
             r.problem(where, 'must be a table such as { "1" = 0.6, "2" = 0.3, none = 0.05, hangup = 0.05 }')
             continue
         parsed = (
-            _menu_choices(r, table, node, where) if isinstance(node, Menu) else _digits(r, table, node, where)
+            _menu_choices(r, table, named, where)
+            if isinstance(named, Menu)
+            else _digits(r, table, named, where)
         )
         if parsed is not None:
             out[node_id] = parsed

@@ -44,7 +44,7 @@ def create_app(container: Container | None = None) -> Flask:
     )
     if settings.trusted_proxies:  # the client's address from X-Forwarded-For, set by our own proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Czech text stays readable
+    app.json.ensure_ascii = False  # Czech text stays readable
     app.extensions["kc"] = container
     logs.init_app(app)  # first, so that every later hook and error has a request id
     CSRFProtect(app)

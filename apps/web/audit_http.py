@@ -12,11 +12,13 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response as BaseResponse
 
 from apps.audit_checkpoints import configured_checkpoints
 from apps.web.messages import OUTCOMES
 from apps.web.query_args import int_arg
 from apps.web.security import requires
+from apps.web.services import services
 from kc_adapters.exports.csv import safe_row
 from kc_domain.audit.model import Outcome
 from kc_domain.audit.service import AuditQuery
@@ -58,16 +60,12 @@ def _query() -> tuple[AuditQuery, dict[str, str]]:
     ), args
 
 
-def _kc():  # type: ignore[no-untyped-def]
-    return current_app.extensions["kc"]
-
-
 @bp.route("/")
 @requires(Permission.VIEW_AUDIT)
 def index() -> str:
     query, args = _query()
     page = max(1, int_arg(request.args, "page", 1) or 1)
-    records = _kc().audit().search(_kc().uow_factory(), query, PAGE + 1, (page - 1) * PAGE)
+    records = services().audit().search(services().uow_factory(), query, PAGE + 1, (page - 1) * PAGE)
     return render_template(
         "audit.html",
         records=records[:PAGE],
@@ -82,7 +80,7 @@ def index() -> str:
 @requires(Permission.VIEW_AUDIT)
 def export() -> Response:
     query, _args = _query()
-    records = _kc().audit().search(_kc().uow_factory(), query, EXPORT_LIMIT)
+    records = services().audit().search(services().uow_factory(), query, EXPORT_LIMIT)
     zone = ZoneInfo(current_app.config["KC_TIMEZONE"])
 
     def rows() -> Iterator[str]:
@@ -147,13 +145,13 @@ SHOWN_PROBLEMS = 10
 
 @bp.route("/verify", methods=["POST"])
 @requires(Permission.VIEW_AUDIT)
-def verify() -> Response:
+def verify() -> BaseResponse:
     try:
-        checkpoints = configured_checkpoints(_kc())
+        checkpoints = configured_checkpoints(services().container)
     except ValueError as error:
         flash(_("The checkpoint file cannot be read: %(error)s", error=str(error)), "error")
         checkpoints = []
-    report = _kc().audit().examine(_kc().uow_factory(), checkpoints)
+    report = services().audit().examine(services().uow_factory(), checkpoints)
     problems = report.problems
     if problems:
         flash(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from apps.web.errors import validation_payload
 from apps.web.messages import SIGN_IN_REFUSALS
 from apps.web.security import current_user, public, renew_session_epoch, requires, sign_in_session
+from apps.web.services import services
 from kc_domain.errors import AuthenticationFailed, FieldError, ValidationFailed
 
 bp = Blueprint("auth", __name__)
@@ -33,7 +34,7 @@ def login() -> Response | str | tuple[str, int]:
     username = request.form.get("username", "")
     password = request.form.get("password", "")
     try:
-        user = current_app.extensions["kc"].sign_in().sign_in(username, password, request.remote_addr or "")
+        user = services().sign_in().sign_in(username, password, request.remote_addr or "")
     except AuthenticationFailed as refused:
         return render_template("login.html", error=SIGN_IN_REFUSALS[refused.reason], username=username), 401
     sign_in_session(user)
@@ -48,7 +49,7 @@ def login() -> Response | str | tuple[str, int]:
 def logout() -> Response:
     user = current_user()
     assert user is not None
-    current_app.extensions["kc"].sign_in().sign_out(user.user_id, request.remote_addr or "")
+    services().sign_in().sign_out(user.user_id, request.remote_addr or "")
     session.clear()  # and every other session of the user has ended with it
     flash(_("You have been signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -66,7 +67,7 @@ def password() -> Response | str | tuple[str, int]:
         if new != request.form.get("password_again", ""):
             raise ValidationFailed([FieldError("password_again", "password_mismatch")])
         current = request.form.get("current_password", "")
-        sign_in = current_app.extensions["kc"].sign_in()
+        sign_in = services().sign_in()
         changed = sign_in.change_own_password(user.user_id, current, new, request.remote_addr or "")
     except ValidationFailed as error:
         errors: dict[str, list[str]] = {}

@@ -24,6 +24,7 @@ from apps.web.errors import validation_payload
 from apps.web.messages import CALL_ENDS, CALLBACK_STATES, refusal_text
 from apps.web.query_args import int_problem
 from apps.web.security import actor, current_user, requires
+from apps.web.services import services
 from apps.web.sight import check_queue, queue_list
 from kc_domain.callbacks.model import (
     ACTIVE_STATES,
@@ -79,10 +80,6 @@ CONFIRMATIONS = {
 
 
 # -- reading ------------------------------------------------------------------------------------
-def _kc() -> Any:
-    return current_app.extensions["kc"]
-
-
 def _me() -> int:
     user = current_user()
     assert user is not None  # guaranteed by @requires
@@ -114,7 +111,7 @@ def _requests(filters: dict[str, Any]) -> list[CallbackRequest]:
     shown = queue_list([queue_id] if queue_id is not None else [])  # ADM-06: the queues one may see
     if shown is None:
         return []
-    with _kc().uow_factory()() as uow:
+    with services().uow_factory()() as uow:
         found: list[CallbackRequest] = uow.callbacks.search(
             states=_states(filters["state"]),
             queue_ids=shown or None,
@@ -124,7 +121,7 @@ def _requests(filters: dict[str, Any]) -> list[CallbackRequest]:
 
 
 def _histories(requests: list[CallbackRequest]) -> dict[str, list[Interaction]]:
-    journal = _kc().journal()
+    journal = services().journal()
     histories: dict[str, list[Interaction]] = {}
     for item in requests:
         if item.caller not in histories:
@@ -133,7 +130,7 @@ def _histories(requests: list[CallbackRequest]) -> dict[str, list[Interaction]]:
 
 
 def _names() -> tuple[dict[int, str], dict[int, str]]:
-    admin = _kc().admin()
+    admin = services().admin()
     queues = {q.id: q.name for q in admin.list("queue")}
     agents = {u.id: u.full_name for u in admin.list("user")}
     return queues, agents
@@ -149,7 +146,7 @@ def _page(form: Mapping[str, str] | None = None, errors: dict[str, str] | None =
     filters = _filters(request.args)
     requests = _requests(filters)
     queues, agents = _names()
-    active_queues = {q.id: q.name for q in _kc().admin().list("queue") if q.active}
+    active_queues = {q.id: q.name for q in services().admin().list("queue") if q.active}
     html = render_template(
         "callbacks/index.html",
         requests=requests,
@@ -259,7 +256,7 @@ def _within_sight(callback_id: str) -> None:
     """A callback of a queue outside the user's sight is refused (403, audited as denied) before any
     action reaches the engine, as the list leaves it out (SEC-04, ADM-06). One that does not exist
     is for the engine to refuse, as before."""
-    with _kc().uow_factory()() as uow:
+    with services().uow_factory()() as uow:
         found: CallbackRequest | None = uow.callbacks.get(callback_id)
     if found is not None:
         check_queue(found.queue_id)
@@ -376,7 +373,7 @@ def api_missed() -> dict[str, Any]:
     shown = queue_list(queue_ids)  # ADM-06: only the queues the user may see
     if shown is None:
         return {"items": []}
-    missed = _kc().contacts().missed_of_queues(shown, int(hours))
+    missed = services().contacts().missed_of_queues(shown, int(hours))
     return {"items": [plain_missed(m.call, m.history) for m in missed]}
 
 

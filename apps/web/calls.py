@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from apps.web.query_args import int_arg
 from apps.web.security import requires
+from apps.web.services import services
 from apps.web.sight import queue_list, sight
 from kc_domain.identity.roles import Permission
 
@@ -27,7 +28,7 @@ STAGES = {
 @bp.route("/missed")
 @requires(Permission.HANDLE_CALLBACKS)
 def missed() -> str:
-    kc = current_app.extensions["kc"]
+    kc = services()
     zone = ZoneInfo(current_app.config["KC_TIMEZONE"])
     today = kc.clock().now().astimezone(zone).date()
     raw = request.args.get("day", "").strip()

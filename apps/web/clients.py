@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -17,6 +17,7 @@ from apps.web.contacts import service as contacts_service
 from apps.web.errors import validation_payload
 from apps.web.query_args import int_arg
 from apps.web.security import actor, may, requires
+from apps.web.services import services
 from apps.web.sight import refuse
 from kc_domain.clients.model import Client, ClientField, ClientKind, FieldType, icis_link, masked
 from kc_domain.clients.service import TEXT_FIELDS, ClientService
@@ -40,12 +41,12 @@ Page = Response | str | tuple[str, int]
 
 
 def service() -> ClientService:
-    found: ClientService = current_app.extensions["kc"].clients()
+    found: ClientService = services().clients()
     return found
 
 
 def _template() -> str:
-    return str(current_app.extensions["kc"].settings().icis_url_template)
+    return str(services().settings().icis_url_template)
 
 
 # -- JSON shapes --------------------------------------------------------------------------------

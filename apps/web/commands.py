@@ -9,10 +9,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
-from flask import current_app, request
+from flask import request
 
 from apps.web.query_args import whole_number
 from apps.web.security import actor
+from apps.web.services import services
 from kc_domain.commanding.replies import Reply
 from kc_domain.commanding.service import Audited, CommandRequest, CommandService
 from kc_domain.errors import FieldError, ValidationFailed
@@ -89,7 +90,7 @@ def read(
 
 
 def service() -> CommandService:
-    found: CommandService = current_app.extensions["kc"].commands()
+    found: CommandService = services().commands()
     return found
 
 

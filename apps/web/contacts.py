@@ -17,6 +17,7 @@ from apps.web.messages import CALL_ENDS, DIRECTIONS
 from apps.web.query_args import day_arg, int_arg, int_problem, whole_number
 from apps.web.recordings import recording_links
 from apps.web.security import actor, current_user, requires
+from apps.web.services import services
 from apps.web.sight import check_agent, refuse, sight
 from kc_domain.commanding.replies import Accepted
 from kc_domain.contacts.model import NOTE_MAX
@@ -50,7 +51,7 @@ CALL_FIELDS = (
 
 
 def service() -> ContactService:
-    found: ContactService = current_app.extensions["kc"].contacts()
+    found: ContactService = services().contacts()
     return found
 
 
@@ -98,7 +99,7 @@ def _my_live_call(call_id: str) -> Interaction | None:
     """The signed-in agent's live call, when it is ``call_id``, as the engine has it: the desktop
     learns of a new call a moment before the journal has written it."""
     me, _supervise = _me()
-    reply = current_app.extensions["kc"].engine_client().send(DesktopView(me))
+    reply = services().engine_client().send(DesktopView(me))
     call = (reply.result or {}).get("call") if isinstance(reply, Accepted) else None
     if not isinstance(call, dict) or call.get("call_id") != call_id:
         return None
@@ -113,7 +114,7 @@ def stats() -> dict[str, Any]:
     me, _supervise = _me()
     queue_ids = _queue_ids(request.args.getlist("queue"))
     if queue_ids is None:
-        with current_app.extensions["kc"].uow_factory()() as uow:
+        with services().uow_factory()() as uow:
             queue_ids = [s.queue_id for s in uow.skills.list() if s.user_id == me]
     elif not all(sight().sees_queue(q) for q in queue_ids):  # ADM-06: only queues she may see
         refuse()
@@ -201,11 +202,11 @@ def history() -> ResponseReturnValue:
     agent_name = ""
     raw_agent = request.args.get("agent", "").strip()
     if raw_agent:
-        agent = _kc_user(raw_agent) if supervise else None
+        agent = _agent(raw_agent) if supervise else None
         if agent is None:
             abort(404)
-        check_agent(agent.id)  # ADM-06: a supervisor limited by report access sees her agents only
-        me, agent_name = agent.id, agent.full_name
+        check_agent(agent[0])  # ADM-06: a supervisor limited by report access sees her agents only
+        me, agent_name = agent
     try:
         since, until, text = day_period(request.args)
     except ValidationFailed as error:
@@ -228,7 +229,7 @@ def history() -> ResponseReturnValue:
 def history_context(items: list[CallSummary]) -> dict[str, Any]:
     """What ``contacts/_calls.html`` needs to show a list of calls in words: queue and category names,
     outcomes, directions and the recordings the signed-in user may hear."""
-    with current_app.extensions["kc"].uow_factory()() as uow:
+    with services().uow_factory()() as uow:
         queues = {q.id: q.name for q in uow.queues.list()}
         categories = {c.id: c.name for c in uow.categories.list()}
     return {
@@ -241,13 +242,14 @@ def history_context(items: list[CallSummary]) -> dict[str, Any]:
     }
 
 
-def _kc_user(raw: str) -> Any:
-    """The user with the id ``raw``, or None."""
-    number, problem = int_problem(raw, "agent")
-    if problem is not None:
+def _agent(raw: str) -> tuple[int, str] | None:
+    """The id and the name of the user with the id ``raw``, or None."""
+    number, _problem = int_problem(raw, "agent")
+    if number is None:
         return None  # not a number, or beyond any id: nobody
-    with current_app.extensions["kc"].uow_factory()() as uow:
-        return uow.users.get(number)
+    with services().uow_factory()() as uow:
+        user = uow.users.get(number)
+    return None if user is None else (number, user.full_name)
 
 
 # -- input -----------------------------------------------------------------------------------------
@@ -277,7 +279,7 @@ def day_period(args: Mapping[str, str]) -> tuple[datetime, datetime, str]:
     """[since, until) in UTC from the days ``since`` and ``until`` (YYYY-MM-DD in the configured zone,
     both included; default: the last 7 days up to today) and the search text ``q``."""
     zone = ZoneInfo(current_app.config["KC_TIMEZONE"])
-    today = current_app.extensions["kc"].clock().now().astimezone(zone).date()
+    today = services().clock().now().astimezone(zone).date()
     errors: list[FieldError] = []
     first = day_arg(args, "since", today - timedelta(days=6), errors)
     last = day_arg(args, "until", today, errors)

@@ -28,6 +28,7 @@ from apps.web.callbacks import plain_missed
 from apps.web.commands import carry_out
 from apps.web.messages import pause_names
 from apps.web.security import current_user, requires
+from apps.web.services import services
 from kc_domain.commanding.replies import Accepted, Reply
 from kc_domain.contacts.model import category_refusal
 from kc_domain.errors import DomainError, ValidationFailed
@@ -131,13 +132,9 @@ def hub() -> DesktopHub:
     extensions = current_app.extensions
     with _HUB_LOCK:
         if "kc.desktop_hub" not in extensions:
-            extensions["kc.desktop_hub"] = DesktopHub(_kc().bus())
+            extensions["kc.desktop_hub"] = DesktopHub(services().bus())
         found: DesktopHub = extensions["kc.desktop_hub"]
     return found
-
-
-def _kc() -> Any:
-    return current_app.extensions["kc"]
 
 
 def _me() -> int:
@@ -148,7 +145,7 @@ def _me() -> int:
 
 def send(command: c.Command) -> Any:
     """A query or command to the engine; its result, or the refusal raised as the domain error."""
-    reply: Reply = _kc().engine_client().send(command)
+    reply: Reply = services().engine_client().send(command)
     return reply.result_or_raise()
 
 
@@ -156,9 +153,9 @@ def state() -> DesktopState:
     """The agent's live view and the transfer panel, straight from the engine, with the server's
     time, by which the page runs its timers (the agent's PC clock may be off)."""
     agent = send(c.DesktopView(_me()))
-    panel = _kc().engine_client().send(c.Panel())
+    panel = services().engine_client().send(c.Panel())
     panel_entries = (panel.result if isinstance(panel, Accepted) else None) or []
-    return DesktopState(agent=agent, panel=panel_entries, server_time=_kc().clock().now())
+    return DesktopState(agent=agent, panel=panel_entries, server_time=services().clock().now())
 
 
 @bp.route("/")
@@ -167,7 +164,7 @@ def index() -> str | tuple[str, int]:
     user = current_user()
     assert user is not None
     callbacks = Permission.HANDLE_CALLBACKS in user.permissions
-    with _kc().uow_factory()() as uow:
+    with services().uow_factory()() as uow:
         me = uow.users.get(user.user_id)
         staff = Staff.of(
             [me] if me else [], uow.groups.list(), [s for s in uow.skills.list() if s.user_id == user.user_id]
@@ -248,7 +245,7 @@ def _push_state(socket: live_sockets.LiveSocket) -> None:
 @api.route("/state")
 @requires(Permission.AGENT_DESKTOP)
 def api_state() -> dict[str, Any]:
-    kc = _kc()
+    kc = services()
     admin = kc.admin()
     pause_codes = admin.list("pause_code")
     return {
@@ -278,9 +275,9 @@ def api_missed() -> dict[str, Any]:
     """The calls the signed-in agent should return (AG-17, IN-26): those she missed and the missed
     calls of her queues, still to return; no callback role needed to see and call them back."""
     me = _me()
-    with _kc().uow_factory()() as uow:
+    with services().uow_factory()() as uow:
         queue_ids = [s.queue_id for s in uow.skills.list() if s.user_id == me]
-    missed = _kc().contacts().missed_to_return(me, queue_ids, MISSED_HOURS)
+    missed = services().contacts().missed_to_return(me, queue_ids, MISSED_HOURS)
     return {"items": [plain_missed(m.call, m.history) for m in missed]}
 
 

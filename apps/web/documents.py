@@ -55,13 +55,13 @@ def load_json(text: str | bytes, field: str = "body", **kwargs: Any) -> Any:
     return data
 
 
-class _Refused(yaml.YAMLError):
+class _Refused(yaml.YAMLError):  # type: ignore[misc]  # PyYAML ships no types
     def __init__(self, code: str, mark: Any) -> None:
         super().__init__(code)
         self.code, self.mark = code, mark
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
     """``SafeLoader`` that refuses anchors and aliases and counts the nesting while composing, so a
     deep document stops at ``MAX_DEPTH`` instead of at the end of the stack."""
 

@@ -10,9 +10,11 @@ import threading
 import time
 from typing import Any
 
-from flask import Flask, current_app
+from flask import current_app
+from flask.sansio.app import App
 
 from apps.engine.health import HEALTH_CHANNEL, judge, read_heartbeat
+from apps.web.services import services
 from kc_domain.messages import EngineHeartbeat
 
 KEY = "kc.engine_watch"
@@ -45,8 +47,8 @@ class EngineWatch:
         return state, reasons, None if newest is None else newest.to_wire()
 
 
-def init_app(app: Flask) -> None:
-    watch = EngineWatch(app.extensions["kc"].bus())
+def init_app(app: App) -> None:
+    watch = EngineWatch(services(app).bus())
     app.extensions[KEY] = watch
     with contextlib.suppress(Exception):  # the bus is away now: /readyz says so, subscribes later
         watch.ensure_subscribed()

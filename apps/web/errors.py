@@ -13,12 +13,15 @@ from apps.web.messages import error_text, parameter_label, refusal_text
 from kc_domain.errors import Conflict, Forbidden, InUse, NotFound, ValidationFailed
 from kc_domain.plain import capped
 
+# the body (JSON for /api, else the error page) and the status
+ErrorReply = tuple[dict[str, object] | str, int]
+
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _reply(status: int, message: str, **extra: object) -> tuple[object, int]:
+def _reply(status: int, message: str, **extra: object) -> ErrorReply:
     if _wants_json():
         return {"error": message, **extra}, status
     refused = extra.get("errors")
@@ -36,17 +39,17 @@ def validation_payload(error: ValidationFailed) -> list[dict[str, object]]:
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(ValidationFailed)
-    def invalid(error: ValidationFailed) -> tuple[object, int]:
+    def invalid(error: ValidationFailed) -> ErrorReply:
         return _reply(
             422, _("The input was not accepted; nothing was changed."), errors=validation_payload(error)
         )
 
     @app.errorhandler(NotFound)
-    def not_found(error: NotFound) -> tuple[object, int]:
+    def not_found(error: NotFound) -> ErrorReply:
         return _reply(404, _("Not found."))
 
     @app.errorhandler(InUse)
-    def in_use(error: InUse) -> tuple[object, int]:
+    def in_use(error: InUse) -> ErrorReply:
         return _reply(
             409,
             _("It cannot be deleted: it is still used by %(users)s.", users=used_by_text(error.used_by)),
@@ -54,7 +57,7 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(Conflict)
-    def conflict(error: Conflict) -> tuple[object, int]:
+    def conflict(error: Conflict) -> ErrorReply:
         return _reply(
             409,
             _(
@@ -64,25 +67,25 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(EngineUnavailable)
-    def engine_unavailable(error: EngineUnavailable) -> tuple[object, int]:
+    def engine_unavailable(error: EngineUnavailable) -> ErrorReply:
         return _reply(
             503, _("The routing engine is not answering; nothing was changed. Try again in a moment.")
         )
 
     @app.errorhandler(EngineRefused)
-    def engine_refused(error: EngineRefused) -> tuple[object, int]:
+    def engine_refused(error: EngineRefused) -> ErrorReply:
         return _reply(409, refusal_text(error.state))
 
     @app.errorhandler(Forbidden)
-    def forbidden(error: Forbidden) -> tuple[object, int]:
+    def forbidden(error: Forbidden) -> ErrorReply:
         return _reply(403, _("You do not have the right to do this."))
 
     @app.errorhandler(CSRFError)
-    def csrf(error: CSRFError) -> tuple[object, int]:
+    def csrf(error: CSRFError) -> ErrorReply:
         return _reply(400, _("The form has expired. Reload the page and try again."))
 
     @app.errorhandler(HTTPException)
-    def http(error: HTTPException) -> tuple[object, int]:
+    def http(error: HTTPException) -> ErrorReply:
         messages = {
             403: _("You do not have the right to do this."),
             404: _("Not found."),

@@ -24,6 +24,7 @@ from werkzeug.datastructures import MultiDict
 from apps.web.errors import validation_payload
 from apps.web.query_args import day_arg, whole_arg
 from apps.web.security import audit_denied, current_user, may, requires
+from apps.web.services import services
 from apps.web.sight import check_agent, sight
 from kc_adapters.exports.csv import safe_row
 from kc_domain.errors import FieldError, ValidationFailed
@@ -40,12 +41,12 @@ PER_PAGE = 50
 
 
 def service() -> EvaluationService:
-    found: EvaluationService = current_app.extensions["kc"].evaluations()
+    found: EvaluationService = services().evaluations()
     return found
 
 
 def searched() -> EvaluationSearch:
-    found: EvaluationSearch = current_app.extensions["kc"].evaluation_search()
+    found: EvaluationSearch = services().evaluation_search()
     return found
 
 
@@ -127,14 +128,14 @@ def field_label(field: str, criteria: tuple[Criterion, ...]) -> str:
     if number.isdecimal() and 0 < int(number) <= len(criteria):
         label = criteria[int(number) - 1].label
     if name == "score":
-        return _("Criterion %(number)s “%(label)s”", number=number, label=label)
+        return str(_("Criterion %(number)s “%(label)s”", number=number, label=label))
     if name == "score_comment":
-        return _("Comment on criterion %(number)s “%(label)s”", number=number, label=label)
+        return str(_("Comment on criterion %(number)s “%(label)s”", number=number, label=label))
     if name == "note" and rest.endswith("offset"):
-        return _("Note %(number)s: moment", number=number)
+        return str(_("Note %(number)s: moment", number=number))
     if name == "note" and rest.endswith("text"):
-        return _("Note %(number)s: text", number=number)
-    labels = {
+        return str(_("Note %(number)s: text", number=number))
+    labels: dict[str, str] = {
         "form_id": _("Evaluation form"),
         "comment": _("Overall comment"),
         "recording": _("Recording"),
@@ -217,7 +218,7 @@ def _render_list(
     more: bool = False,
 ) -> str:
     def page_url(number: int) -> str:
-        kept = {k: v for k, v in args.items() if v and k != "page"}
+        kept: dict[str, Any] = {k: v for k, v in args.items() if v and k != "page"}  # url_for takes Any
         return url_for("evaluations.index", **kept, page=number)
 
     return render_template(
@@ -298,7 +299,7 @@ def _zone() -> ZoneInfo:
 
 
 def _today() -> date:
-    today: date = current_app.extensions["kc"].clock().now().astimezone(_zone()).date()
+    today: date = services().clock().now().astimezone(_zone()).date()
     return today
 
 
@@ -324,7 +325,7 @@ def _by_field(errors: list[FieldError]) -> dict[str, list[str]]:
 
 def _agents() -> list[Any]:
     seen = sight()  # before the unit of work: it reads in one of its own
-    with current_app.extensions["kc"].uow_factory()() as uow:
+    with services().uow_factory()() as uow:
         return sorted((u for u in uow.users.list() if seen.sees_agent(u.id)), key=lambda u: u.full_name)
 
 

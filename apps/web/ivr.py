@@ -7,13 +7,15 @@ import json
 from typing import Any
 
 import yaml
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from apps.web.documents import MAX_DOCUMENT_CHARS, check_size, load_json, load_yaml
 from apps.web.errors import validation_payload
 from apps.web.ivr_editor import TreeForm, editor_view, merge_errors
 from apps.web.security import actor, requires
+from apps.web.services import services
 from kc_domain.errors import FieldError, NotFound, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.ivr.catalogue import IvrCatalogue
@@ -25,11 +27,11 @@ from kc_domain.ivr.validation import problems
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
 api = Blueprint("ivr_api", __name__, url_prefix="/api/v1/ivr")
 
-Page = Response | str | tuple[str, int]
+Page = BaseResponse | str | tuple[str, int]
 
 
 def catalogue() -> IvrCatalogue:
-    found: IvrCatalogue = current_app.extensions["kc"].ivr()
+    found: IvrCatalogue = services().ivr()
     return found
 
 
@@ -100,7 +102,7 @@ def import_tree() -> Page:
 
 @bp.route("/<name>/<int:version>/activate", methods=["POST"])
 @requires(Permission.MANAGE_QUEUES)
-def activate(name: str, version: int) -> Response:
+def activate(name: str, version: int) -> BaseResponse:
     try:
         catalogue().activate(actor(), name, version)
     except ValidationFailed as error:
@@ -196,7 +198,7 @@ def _preview(plain: dict[str, Any], form_errors: list[FieldError]) -> list[Field
 
 
 def _queues() -> dict[int, str]:
-    return {q.id: q.name for q in current_app.extensions["kc"].admin().list("queue") if q.id is not None}
+    return {q.id: q.name for q in services().admin().list("queue") if q.id is not None}
 
 
 def _editor(
@@ -228,7 +230,7 @@ def assign_number() -> Page:
 
 @bp.route("/numbers/delete", methods=["POST"])
 @requires(Permission.MANAGE_QUEUES)
-def unassign_number() -> Response:
+def unassign_number() -> BaseResponse:
     number = request.form.get("number", "")
     catalogue().unassign_number(actor(), number)
     flash(_("The number %(number)s is no longer mapped.", number=number), "success")

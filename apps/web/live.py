@@ -52,6 +52,7 @@ from wsproto.utilities import LocalProtocolError
 from apps.engine.host import LIVE_CHANNEL
 from apps.web.logs import logged_path
 from apps.web.security import actor, now_s
+from apps.web.services import services
 from kc_domain.audit.model import Outcome
 from kc_domain.errors import DomainError, ValidationFailed
 from kc_domain.messages import ErrorFrame, LiveView, Message, SyncRequest, from_page
@@ -131,7 +132,7 @@ def hub() -> LiveHub:
     extensions = current_app.extensions
     with _HUB_LOCK:
         if "kc.live_hub" not in extensions:
-            extensions["kc.live_hub"] = LiveHub(extensions["kc"].bus())
+            extensions["kc.live_hub"] = LiveHub(services().bus())
         found: LiveHub = extensions["kc.live_hub"]
     return found
 
@@ -140,7 +141,7 @@ def current_view() -> LiveView:
     """The live view now, from the engine (raises ``EngineUnavailable`` when it does not answer)."""
     from kc_domain.commanding.wire import AskLiveView
 
-    reply = current_app.extensions["kc"].engine_client().send(AskLiveView())
+    reply = services().engine_client().send(AskLiveView())
     return LiveView.from_wire(reply.result_or_raise())
 
 
@@ -352,7 +353,7 @@ def _session_check() -> Check:
     def check() -> Ending | None:
         if not isinstance(uid, int) or not isinstance(since, int) or now_s() - since > lifetime:
             return SESSION_ENDED
-        user = app.extensions["kc"].sign_in().identity(uid, epoch if isinstance(epoch, int) else None)
+        user = services(app).sign_in().identity(uid, epoch if isinstance(epoch, int) else None)
         if user is None:
             return SESSION_ENDED
         if not permissions <= user.permissions:
@@ -387,7 +388,7 @@ def _refuse_other_origins() -> None:
     if own is not None and _origin_key(origin) == own:
         return
     log.warning("WebSocket handshake from origin %r refused on %s", origin[:200], logged_path())
-    kc = current_app.extensions["kc"]
+    kc = services()
     kc.audit().record_denial_alone(
         kc.uow_factory(),
         actor(),
@@ -432,7 +433,7 @@ def _own_origin() -> tuple[str, str, int] | None:
     the scheme and host the nearest trusted proxy forwards (X-Forwarded-Proto, X-Forwarded-Host),
     as the browser sees them (a page's script cannot set these headers on a WebSocket)."""
     scheme, host = request.scheme, request.host
-    proxies = current_app.extensions["kc"].settings().trusted_proxies
+    proxies = services().settings().trusted_proxies
     if proxies:
         scheme = _forwarded("X-Forwarded-Proto", proxies) or scheme
         host = _forwarded("X-Forwarded-Host", proxies) or host

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 from apps.web import engine_watch
 from apps.web.security import public
+from apps.web.services import services
 
 bp = Blueprint("ops", __name__)
 bp.record_once(lambda state: engine_watch.init_app(state.app))
@@ -27,13 +28,18 @@ def readyz() -> tuple[dict[str, object], int]:
     """Ready to serve: the database and the event bus answer, and the engine's heartbeat is fresh
     (``engine``: ok, degraded — working, with a part failing, e.g. the journal waiting for the
     database — or down). 503 when any is not."""
-    kc = current_app.extensions["kc"]
+    kc = services()
     watch = engine_watch.watch()
     checks: dict[str, str] = {}
-    for name, ping in (
-        ("database", lambda: kc.uow_factory().ping()),
-        ("bus", lambda: (kc.bus().ping(), watch.ensure_subscribed())),
-    ):
+
+    def database() -> None:
+        kc.uow_factory().ping()
+
+    def bus() -> None:
+        kc.bus().ping()
+        watch.ensure_subscribed()
+
+    for name, ping in (("database", database), ("bus", bus)):
         try:
             ping()
             checks[name] = "ok"
@@ -42,21 +48,20 @@ def readyz() -> tuple[dict[str, object], int]:
             checks[name] = "unavailable"
     state, reasons, heartbeat = watch.state()
     checks["engine"] = state
-    recordings = _recordings()
-    checks["recordings"] = recordings.get("state", "unavailable")
+    checks["recordings"], recordings = _recordings()
     ready = all(v in ("ok", "degraded") for v in checks.values())
     engine = {"state": state, "reasons": reasons, "heartbeat": heartbeat}
     body = {"status": "ok" if ready else "unavailable", "checks": checks, "engine": engine}
     return {**body, "recordings": recordings}, 200 if ready else 503
 
 
-def _recordings() -> dict[str, object]:
-    """The recordings' store: ``degraded`` (still ready) when its free space is under the threshold
-    or recordings wait in the spool to be stored again (REC-02, GEN-03)."""
+def _recordings() -> tuple[str, dict[str, object]]:
+    """The recordings' store's state and what /readyz tells of it: ``degraded`` (still ready) when its
+    free space is under the threshold or recordings wait in the spool to be stored again (REC-02, GEN-03)."""
     try:
-        storage = current_app.extensions["kc"].recordings().storage()
+        storage = services().recordings().storage()
     except Exception as error:
         log.warning("readiness check recordings failed: %s", error)
-        return {"state": "degraded", "error": str(error)[:200]}
-    low = storage["space"] == "low" or storage["waiting"] > 0
-    return {"state": "degraded" if low else "ok", **storage}
+        return "degraded", {"state": "degraded", "error": str(error)[:200]}
+    state = "degraded" if storage["space"] == "low" or storage["waiting"] > 0 else "ok"
+    return state, {"state": state, **storage}

@@ -35,6 +35,7 @@ from apps.web.errors import validation_payload
 from apps.web.i18n import percent
 from apps.web.query_args import day_arg, int_arg, whole_arg
 from apps.web.security import actor, current_user, may, requires
+from apps.web.services import services
 from apps.web.sight import check_agent, check_queue, refuse, sight
 from kc_adapters.exports.mp3 import wav_to_mp3
 from kc_domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
@@ -91,12 +92,12 @@ FILTER_KEYS = (
 
 
 def service() -> RecordingService:
-    found: RecordingService = current_app.extensions["kc"].recordings()
+    found: RecordingService = services().recordings()
     return found
 
 
 def searched() -> RecordingSearch:
-    found: RecordingSearch = current_app.extensions["kc"].recording_search()
+    found: RecordingSearch = services().recording_search()
     return found
 
 
@@ -142,7 +143,7 @@ def parse_filters(args: Mapping[str, str]) -> tuple[dict[str, Any], int]:
     with every bad field."""
     errors: list[FieldError] = []
     zone = ZoneInfo(current_app.config["KC_TIMEZONE"])
-    today = current_app.extensions["kc"].clock().now().astimezone(zone).date()
+    today = services().clock().now().astimezone(zone).date()
     # a link to one call's recordings (``?call=``, from histories and reports) finds them however old
     one_call = bool(args.get("call")) and not args.get("since") and not args.get("until")
     since_default = EARLIEST if one_call else today - timedelta(days=DEFAULT_DAYS - 1)
@@ -193,7 +194,8 @@ def parse_filters(args: Mapping[str, str]) -> tuple[dict[str, Any], int]:
 def _render_index(
     args: dict[str, str], errors: dict[str, list[str]], total: int, rows: list[RecordingRow], page: int
 ) -> str:
-    kept = {key: value for key, value in args.items() if value and key in (*FILTER_KEYS, "sort", "dir")}
+    # url_for takes its values as Any
+    kept: dict[str, Any] = {k: v for k, v in args.items() if v and k in (*FILTER_KEYS, "sort", "dir")}
     sort = args.get("sort") or "started_at"
     ascending = args.get("dir") == "asc"
 
@@ -206,7 +208,7 @@ def _render_index(
         return url_for("recordings.index", **kept, page=number)
 
     seen = sight()  # only the agents and queues the user may see are offered
-    with current_app.extensions["kc"].uow_factory()() as uow:
+    with services().uow_factory()() as uow:
         agents = sorted((u for u in uow.users.list() if seen.sees_agent(u.id)), key=lambda u: u.full_name)
         queues = sorted((q for q in uow.queues.list() if seen.sees_queue(q.id)), key=lambda q: q.name)
         categories = sorted(uow.categories.list(), key=lambda c: c.name)
@@ -238,7 +240,7 @@ def _render_index(
 
 def _today() -> date:
     zone = ZoneInfo(current_app.config["KC_TIMEZONE"])
-    today: date = current_app.extensions["kc"].clock().now().astimezone(zone).date()
+    today: date = services().clock().now().astimezone(zone).date()
     return today
 
 

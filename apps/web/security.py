@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
 
+from apps.web.services import services
 from kc_domain.audit.model import Outcome
 from kc_domain.audit.service import Actor
 from kc_domain.identity.roles import Permission
@@ -65,7 +66,8 @@ def requires(*permissions: Permission) -> Callable[[F], F]:
 
 
 def current_user() -> SignedIn | None:
-    return g.get("user")
+    found: SignedIn | None = g.get("user")
+    return found
 
 
 def may(permission: Permission) -> bool:
@@ -82,7 +84,7 @@ def actor() -> Actor:
 def audit_denied(user: SignedIn) -> None:
     """A signed-in user refused a page: audited; repeats of one route from one address within a
     minute as one count (``AuditTrail.record_denial``)."""
-    container = current_app.extensions["kc"]
+    container = services()
     container.audit().record_denial_alone(
         container.uow_factory(),
         actor(),
@@ -140,7 +142,7 @@ def _load_user() -> None:
     if g.get("session_expired"):
         session.clear()
         return
-    user = current_app.extensions["kc"].sign_in().identity(uid, epoch)
+    user = services().sign_in().identity(uid, epoch)
     if user is None:  # signed out elsewhere, a new password, deactivated: say so at the sign-in
         g.session_expired = "ended"
         session.clear()
@@ -155,7 +157,7 @@ def _flush_denials() -> None:
     failed write keeps the counts for a later request and does not fail this one."""
     if request.endpoint == "static":
         return
-    container = current_app.extensions["kc"]
+    container = services()
     try:
         container.audit().flush_denials(container.uow_factory())
     except Exception:

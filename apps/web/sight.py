@@ -6,11 +6,11 @@ outside the sight."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from flask import abort, current_app, g
+from flask import abort, g
 
 from apps.web.security import audit_denied, current_user
+from apps.web.services import Services, services
 from kc_domain.identity.roles import Permission
 from kc_domain.identity.sight import NOTHING, Sight, sight_of
 
@@ -20,16 +20,12 @@ def sight() -> Sight:
     found: Sight | None = g.get("kc_sight")
     if found is None:
         user = current_user()
-        found = (
-            NOTHING
-            if user is None
-            else user_sight(current_app.extensions["kc"], user.user_id, user.permissions)
-        )
+        found = NOTHING if user is None else user_sight(services(), user.user_id, user.permissions)
         g.kc_sight = found
     return found
 
 
-def user_sight(kc: Any, user_id: int, permissions: frozenset[Permission]) -> Sight:
+def user_sight(kc: Services, user_id: int, permissions: frozenset[Permission]) -> Sight:
     with kc.uow_factory()() as uow:
         user = uow.users.get(user_id)
         if user is None:
@@ -90,7 +86,7 @@ class SocketSight:
     which closes it as every failed check does."""
 
     def __init__(self) -> None:
-        self._kc = current_app.extensions["kc"]
+        self._kc = services()
         self._user = current_user()
         self.now = sight()
 

@@ -34,6 +34,7 @@ from apps.web.contacts import day_period
 from apps.web.errors import validation_payload
 from apps.web.messages import pause_names
 from apps.web.security import current_user, requires
+from apps.web.services import services
 from apps.web.sight import SocketSight, check_agent, check_queue, refuse, sight
 from kc_domain.commanding.wire import AcknowledgeAlert
 from kc_domain.errors import ValidationFailed
@@ -70,10 +71,6 @@ COMMANDS: dict[str, type[Command]] = {
 }
 
 
-def _kc() -> Any:
-    return current_app.extensions["kc"]
-
-
 def _me() -> int:
     user = current_user()
     assert user is not None  # @requires let the request in
@@ -100,7 +97,7 @@ def socket(ws: Server) -> None:
 @api.route("/state")
 @requires(Permission.SUPERVISE)
 def api_state() -> dict[str, Any]:
-    admin = _kc().admin()
+    admin = services().admin()
     seen = sight()
     groups = {g.id: g.name for g in admin.list("group")}
     users = admin.list("user")
@@ -121,7 +118,7 @@ def api_state() -> dict[str, Any]:
         # who acknowledged an alert: the users who are no agents, and the agents she may see
         "supervisors": {str(u.id): u.full_name for u in users if not u.agent_number or seen.sees_agent(u.id)},
         "links": _links(),
-        "server_time": _kc().clock().now().isoformat(),
+        "server_time": services().clock().now().isoformat(),
         "me": _me(),
     }
 
@@ -135,7 +132,7 @@ def _links() -> dict[str, str]:
     """Pages one click away from an agent or a queue (RT-02), those installed; ``{id}`` is filled in
     by the page."""
     found = {}
-    for name, endpoint, values, arg in [
+    links: list[tuple[str, str, dict[str, Any], str]] = [  # url_for takes its values as Any
         ("agent_calls", "contacts.history", {}, "agent"),
         ("agent_report", "reports.show", {"key": "agent_activity", "preset": "today"}, "agent"),
         ("agent_recordings", "recordings.index", {}, "agent"),
@@ -143,7 +140,8 @@ def _links() -> dict[str, str]:
         ("queue_missed", "calls.missed", {}, "queue"),
         ("queue_callbacks", "callbacks.index", {}, "queue"),
         ("queue_recordings", "recordings.index", {}, "queue"),
-    ]:
+    ]
+    for name, endpoint, values, arg in links:
         if endpoint == "recordings.index" and Permission.LISTEN_RECORDINGS not in _permissions():
             continue  # a supervisor without the right to listen gets no link to a refusal
         if endpoint in current_app.view_functions:
@@ -171,7 +169,7 @@ def _within_sight(fields: Mapping[str, Any]) -> None:
     if "call_id" in fields and not _sees_call(seen, fields["call_id"]):
         refuse()
     if "alert_id" in fields:
-        with _kc().uow_factory()() as uow:
+        with services().uow_factory()() as uow:
             alert = uow.alerts.get(fields["alert_id"])
         if alert is not None and not sees_alert(seen, alert.queue_id, alert.agent_id):
             refuse()
@@ -193,7 +191,7 @@ def alerts() -> tuple[str, int] | str:
     except ValidationFailed as error:
         errors = {str(e["field"]): str(e["message"]) for e in validation_payload(error)}
         since, until, _text_filter = day_period({})
-    with _kc().uow_factory()() as uow:
+    with services().uow_factory()() as uow:
         seen = sight()
         found = [
             a

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response as BaseResponse
 
 from apps.web.errors import validation_payload
 from apps.web.security import actor, current_user, may, requires
+from apps.web.services import services
 from apps.web.sight import refuse, sight
 from kc_domain.errors import ValidationFailed
 from kc_domain.identity.roles import Permission
@@ -24,7 +26,7 @@ STATES = {
 
 
 def service() -> VoicemailService:
-    found: VoicemailService = current_app.extensions["kc"].voicemail()
+    found: VoicemailService = services().voicemail()
     return found
 
 
@@ -37,7 +39,7 @@ def _agent_id() -> int:
 @bp.route("/")
 @requires(Permission.HANDLE_CALLBACKS)
 def index() -> str:
-    kc = current_app.extensions["kc"]
+    kc = services()
     raw = request.args.get("state", "")
     state = next((s for s in VoicemailState if s.value == raw), None)
     seen = sight()  # ADM-06, GEN-06: messages of the queues and agents the user may see
@@ -69,7 +71,7 @@ def audio(voicemail_id: int) -> Response:
 
 @bp.route("/<int:voicemail_id>/assign", methods=["POST"])
 @requires(Permission.HANDLE_CALLBACKS)
-def assign(voicemail_id: int) -> Response:
+def assign(voicemail_id: int) -> BaseResponse:
     _visible(voicemail_id)
     try:
         service().assign_to_self(actor(), _agent_id(), voicemail_id)
@@ -82,7 +84,7 @@ def assign(voicemail_id: int) -> Response:
 
 @bp.route("/<int:voicemail_id>/done", methods=["POST"])
 @requires(Permission.HANDLE_CALLBACKS)
-def done(voicemail_id: int) -> Response:
+def done(voicemail_id: int) -> BaseResponse:
     _visible(voicemail_id)
     try:
         service().mark_done(
@@ -115,7 +117,7 @@ def _refused(error: ValidationFailed) -> None:
     flash(_("The change was refused: %(details)s", details=details), "error")
 
 
-def _back() -> Response:
+def _back() -> BaseResponse:
     state = request.form.get("state", "")
     target = url_for("voicemail.index", state=state) if state else url_for("voicemail.index")
     return redirect(target)

@@ -29,7 +29,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -38,9 +37,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from simple_websocket import Server
+from werkzeug.wrappers import Response as BaseResponse
 
 from apps.web.live import GONE, Ending, accept, before_upgrade, route, serve
 from apps.web.security import actor, current_user, public, requires
+from apps.web.services import services
 from apps.web.sight import SocketSight
 from kc_domain.audit.model import Outcome
 from kc_domain.audit.service import Actor
@@ -54,14 +55,10 @@ bp = Blueprint("wallboard", __name__, url_prefix="/wallboard")
 KIOSK_PATH = "/wallboard/kiosk/"
 
 
-def _kc() -> Any:
-    return current_app.extensions["kc"]
-
-
 def _load(wallboard_id: int | None) -> Wallboard | None:
     if wallboard_id is None:
         return None
-    with _kc().uow_factory()() as uow:
+    with services().uow_factory()() as uow:
         found: Wallboard | None = uow.wallboards.get(wallboard_id)
         return found
 
@@ -74,7 +71,7 @@ def _active(wallboard_id: int) -> Wallboard:
 
 
 def _by_token(token: str) -> Wallboard | None:
-    with _kc().uow_factory()() as uow:
+    with services().uow_factory()() as uow:
         return by_token(uow.wallboards.list(), token)
 
 
@@ -95,7 +92,7 @@ def _hide_token(response: Response) -> Response:
 @bp.route("/")
 @requires(Permission.VIEW_WALLBOARD)
 def index() -> str:
-    with _kc().uow_factory()() as uow:
+    with services().uow_factory()() as uow:
         boards = sorted((w for w in uow.wallboards.list() if w.active), key=lambda w: (w.name, w.id))
     return render_template("wallboard/index.html", wallboards=boards, manage=_can_manage())
 
@@ -116,7 +113,7 @@ def live(ws: Server, wallboard_id: int) -> None:
 @requires(Permission.MANAGE_WALLBOARDS)
 def issue_token(wallboard_id: int) -> str:
     _active(wallboard_id)
-    kc = _kc()
+    kc = services()
     token, digest = new_kiosk_token()
 
     def change(uow: Any) -> tuple[Wallboard, dict[str, Any]]:
@@ -137,10 +134,10 @@ def issue_token(wallboard_id: int) -> str:
 
 @bp.route("/<int:wallboard_id>/kiosk-token/revoke", methods=["POST"])
 @requires(Permission.MANAGE_WALLBOARDS)
-def revoke_token(wallboard_id: int) -> Response:
+def revoke_token(wallboard_id: int) -> BaseResponse:
     if _load(wallboard_id) is None:
         abort(404)
-    kc = _kc()
+    kc = services()
 
     def change(uow: Any) -> tuple[Wallboard, dict[str, Any]]:
         wallboard = uow.wallboards.get(wallboard_id)
@@ -162,7 +159,7 @@ def revoke_token(wallboard_id: int) -> Response:
 @public
 def kiosk(token: str) -> str:
     wallboard = _kiosk_wallboard(token)
-    kc = _kc()
+    kc = services()
     kc.audit().record_alone(
         kc.uow_factory(),
         _kiosk_actor(),
@@ -183,7 +180,7 @@ def _kiosk_wallboard(token: str) -> Wallboard:
     address as a count per minute) and a 404."""
     wallboard = _by_token(token) if len(token) <= 128 else None
     if wallboard is None:
-        kc = _kc()
+        kc = services()
         kc.audit().record_denial_alone(
             kc.uow_factory(),
             _kiosk_actor(),

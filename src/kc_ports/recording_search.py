@@ -105,6 +105,10 @@ class RecordingQuery:
             raise ValueError(f"unknown kind {self.kind!r}")
 
 
+def _optional_ids(ids: Iterable[int] | None) -> frozenset[int] | None:
+    return None if ids is None else frozenset(ids)
+
+
 @attrs.frozen
 class EvaluationQuery:
     """Evaluations made in [since, until) (None: no bound) matching the filters, at most ``limit``
@@ -114,9 +118,7 @@ class EvaluationQuery:
     until: datetime | None = None
     agent_id: int | None = None
     recording_id: int | None = None
-    agent_ids: frozenset[int] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(frozenset)
-    )
+    agent_ids: frozenset[int] | None = attrs.field(default=None, converter=_optional_ids)
     limit: int = 500
     offset: int = 0
 

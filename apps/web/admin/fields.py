@@ -107,34 +107,37 @@ class Field:
         if not isinstance(value, expected[self.kind]) or (self.kind == "int" and isinstance(value, bool)):
             errors.append(FieldError(self.name, "not_a_number" if self.kind == "int" else "invalid_choice"))
             return None
-        if self.kind == "int":
+        # the shape is checked above; each isinstance below only tells the type checker so
+        if self.kind == "int" and isinstance(value, int):
             return _checked(self.name, value, errors)
-        if self.kind == "choice":
+        if self.kind == "choice" and isinstance(value, str):
             return self._member(value, errors)
-        if self.kind == "multi":
-            return frozenset(self._member(str(v), errors) for v in value) - {None}
-        if self.kind == "list":
-            if not all(isinstance(v, str) for v in value):
-                errors.append(FieldError(self.name, "invalid_choice"))
-            return frozenset(str(v).strip() for v in value if str(v).strip())
-        if self.kind == "lines":
-            if not all(isinstance(v, str) for v in value):
-                errors.append(FieldError(self.name, "invalid_choice"))
-            return tuple(str(v).strip() for v in value if str(v).strip())
-        if self.kind == "refs":
-            if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-                errors.append(FieldError(self.name, "not_a_number"))
-                return frozenset(value)
-            return frozenset(_checked(self.name, v, errors) for v in value) - {None}
-        if self.kind == "hours":
-            try:
-                return OpeningHours.from_plain(value)
-            except (BadInterval, ValueError, KeyError, TypeError, AttributeError) as bad:
-                errors.append(FieldError("hours", "bad_interval", {"value": str(bad)}))
-                return None
-        if self.kind == "overflow":
-            kind = self._member(str(value.get("kind", "hangup")), errors, OverflowKind, "overflow_kind")
-            return OverflowTarget(kind or OverflowKind.HANGUP, str(value.get("target", "")))
+        if isinstance(value, list):
+            if self.kind == "multi":
+                return frozenset(self._member(str(v), errors) for v in value) - {None}
+            if self.kind == "list":
+                if not all(isinstance(v, str) for v in value):
+                    errors.append(FieldError(self.name, "invalid_choice"))
+                return frozenset(str(v).strip() for v in value if str(v).strip())
+            if self.kind == "lines":
+                if not all(isinstance(v, str) for v in value):
+                    errors.append(FieldError(self.name, "invalid_choice"))
+                return tuple(str(v).strip() for v in value if str(v).strip())
+            if self.kind == "refs":
+                if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+                    errors.append(FieldError(self.name, "not_a_number"))
+                    return frozenset(value)
+                return frozenset(_checked(self.name, v, errors) for v in value) - {None}
+        if isinstance(value, dict):
+            if self.kind == "hours":
+                try:
+                    return OpeningHours.from_plain(value)
+                except (BadInterval, ValueError, KeyError, TypeError, AttributeError) as bad:
+                    errors.append(FieldError("hours", "bad_interval", {"value": str(bad)}))
+                    return None
+            if self.kind == "overflow":
+                kind = self._member(str(value.get("kind", "hangup")), errors, OverflowKind, "overflow_kind")
+                return OverflowTarget(kind or OverflowKind.HANGUP, str(value.get("target", "")))
         return value.strip() if isinstance(value, str) else value
 
     # -- showing -------------------------------------------------------------------------------------
@@ -142,22 +145,24 @@ class Field:
         """What the edit form shows for this field."""
         value = getattr(entity, self.name, None)
         if self.kind == "hours":
-            hours: OpeningHours = value
-            shown = {f"hours_{d}": format_intervals(iv) for d, iv in zip(WEEKDAYS, hours.weekly, strict=True)}
+            assert isinstance(value, OpeningHours)  # every entity with hours has them
+            shown: dict[str, str | bool] = {
+                f"hours_{d}": format_intervals(iv) for d, iv in zip(WEEKDAYS, value.weekly, strict=True)
+            }
             shown["exceptions"] = "\n".join(
                 f"{e.day.isoformat()} {format_intervals(e.intervals) or '-'} {e.note}".strip()
-                for e in hours.exceptions
+                for e in value.exceptions
             )
-            shown["closed_on_holidays"] = hours.closed_on_holidays
+            shown["closed_on_holidays"] = value.closed_on_holidays
             return shown
         if self.kind == "overflow":
+            assert isinstance(value, OverflowTarget)  # every entity with an overflow has one
             return {"overflow_kind": value.kind.value, "overflow_target": value.target}
         if self.kind == "criteria":
             return criteria.form_value(value)
-        if self.kind in ("multi", "refs"):
-            return {str(to_plain(v)) for v in value}
-        if self.kind == "list":
-            return "\n".join(sorted(value))
+        if self.kind in ("multi", "refs", "list"):
+            assert value is not None  # a set on every entity with such a field
+            return "\n".join(sorted(value)) if self.kind == "list" else {str(to_plain(v)) for v in value}
         if self.kind == "lines":
             return "\n".join(value or ())
         if self.kind == "datetime":

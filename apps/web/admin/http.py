@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -24,6 +24,7 @@ from apps.web.admin.service import (
 )
 from apps.web.errors import validation_payload
 from apps.web.security import actor, current_user, requires
+from apps.web.services import services
 from kc_domain.errors import Conflict, InUse, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.organisation.hours import WEEKDAYS
@@ -159,7 +160,7 @@ def _holidays(resource: Resource) -> str:
     """This year's Czech public holidays, shown beside the “closed on holidays” switch."""
     if resource.kind != "queue":
         return ""
-    kc = current_app.extensions["kc"]
+    kc = services()
     year = kc.clock().now().year
     return ", ".join(f"{d.day}. {d.month}." for d in kc.holidays().holidays_in(year))
 

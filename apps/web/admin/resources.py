@@ -6,11 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from apps.web.admin.fields import Field
 from apps.web.messages import ROLE_LABELS
+from apps.web.services import services
 from kc_domain.clients.model import FieldType
 from kc_domain.identity.roles import Permission, Role
 from kc_domain.organisation.model import REPORTS, CategoryKind, OverflowKind, PauseKind, RoutingStrategy
@@ -34,7 +34,7 @@ class Resource:
 
 def _refs(kind: str) -> Callable[[], list[tuple[str, str]]]:
     def choices() -> list[tuple[str, str]]:
-        admin = current_app.extensions["kc"].admin()
+        admin = services().admin()
         return [(str(e.id), _label(e)) for e in admin.list(kind)]
 
     return choices

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import attrs
-from flask import abort, current_app
+from flask import abort
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -16,7 +16,9 @@ from werkzeug.datastructures import MultiDict
 from apps.web.admin.fields import Field
 from apps.web.admin.resources import RESOURCES, Resource
 from apps.web.security import audit_denied, current_user
+from apps.web.services import services
 from kc_domain.admin.kinds import KINDS
+from kc_domain.admin.service import AdminService
 from kc_domain.errors import FieldError, ValidationFailed
 
 
@@ -125,8 +127,8 @@ def defaults(resource: Resource) -> dict[str, object]:
     return shown
 
 
-def admin() -> Any:
-    return current_app.extensions["kc"].admin()
+def admin() -> AdminService:
+    return services().admin()
 
 
 def name_of(resource: Resource, entity: Any) -> str:

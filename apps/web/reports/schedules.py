@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from apps.web.messages import error_text
 from apps.web.reports.views import scope, words
 from apps.web.security import actor, current_user, requires
+from apps.web.services import services
 from apps.worker.reports import schedule_service, send
 from kc_domain.errors import NotFound, ValidationFailed
 from kc_domain.reports.catalogue import REPORTS
@@ -37,7 +38,7 @@ FREQUENCIES = {
 
 
 def _schedules() -> ScheduleService:
-    return schedule_service(current_app.extensions["kc"])
+    return schedule_service(services().container)
 
 
 def _user_id() -> int:
@@ -101,8 +102,8 @@ def delete(schedule_id: int) -> ResponseReturnValue:
 def send_now(schedule_id: int) -> ResponseReturnValue:
     """Send it at once (e.g. to try the recipients), in the reader's language; the regular times stay."""
     plan = _own(schedule_id)
-    kc = current_app.extensions["kc"]
-    if send(kc, plan, kc.clock().now(), words(), keep_schedule=True):
+    kc = services()
+    if send(kc.container, plan, kc.clock().now(), words(), keep_schedule=True):
         flash(_("The report was sent."), "success")
     else:
         flash(_("The report could not be sent: %(error)s", error=plan.last_error), "error")

@@ -30,6 +30,7 @@ from apps.web.i18n import locale_code
 from apps.web.messages import CALL_ENDS, DIRECTIONS
 from apps.web.recordings import recording_links
 from apps.web.security import audit_denied, current_user, may, requires
+from apps.web.services import services
 from apps.worker.reports import report_service
 from kc_adapters.exports import format_cell
 from kc_adapters.exports.files import EXPORTS, export_file
@@ -51,16 +52,12 @@ api = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
 CALLS_LIMIT = 1000  # calls listed behind a figure at most
 
 
-def _kc() -> Any:
-    return current_app.extensions["kc"]
-
-
 def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["KC_TIMEZONE"])
 
 
 def service() -> ReportService:
-    return report_service(_kc())
+    return report_service(services().container)
 
 
 def words() -> BabelWording:
@@ -72,7 +69,7 @@ def scope() -> Scope:
     """The signed-in reader's scope; 403 for a user with neither report rights nor a desktop."""
     user = current_user()
     assert user is not None
-    found = scope_of(_kc().admin(), user.user_id, user.permissions)
+    found = scope_of(services().admin(), user.user_id, user.permissions)
     if found is None:
         _denied()
     return found
@@ -138,7 +135,7 @@ def index() -> str:
 
 
 def _form_choices(reader: Scope) -> dict[str, Any]:
-    admin = _kc().admin()
+    admin = services().admin()
     queues = [q for q in admin.list("queue") if not reader.queue_ids or q.id in reader.queue_ids]
     groups = [g for g in admin.list("group") if not reader.group_ids or g.id in reader.group_ids]
     agents = [] if reader.own_agent_id is not None else [u for u in admin.list("user") if u.agent_number]
@@ -212,7 +209,7 @@ def calls() -> tuple[str, int] | str:
     candidates = ctx.journal.interactions(since, until, queue_ids=wanted.queue_ids)
     categories: dict[str, int | None] = {}
     if wanted.category_ids:  # the calls' categories, from their contact records
-        with _kc().uow_factory()() as uow:
+        with services().uow_factory()() as uow:
             found = uow.contacts.records_of([r.call_id for r in candidates])
         categories = {call_id: record.category_id for call_id, record in found.items()}
     rows = []

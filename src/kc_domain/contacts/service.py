@@ -228,7 +228,7 @@ class ContactService:
         actor: Actor,
         agent_id: int,
         call_id: str,
-        text: str,
+        text: object,
         *,
         final: bool = False,
         may_supervise: bool = False,
@@ -238,7 +238,7 @@ class ContactService:
         return self._note(actor, agent_id, call_id, text, final, False, may_supervise)
 
     def amend_note(
-        self, actor: Actor, agent_id: int, call_id: str, text: str, *, may_supervise: bool = False
+        self, actor: Actor, agent_id: int, call_id: str, text: object, *, may_supervise: bool = False
     ) -> CallRecord:
         """A new sealed version (or the open draft sealed with this text); earlier versions stay."""
         return self._note(actor, agent_id, call_id, text, True, True, may_supervise)
@@ -302,7 +302,7 @@ class ContactService:
         actor: Actor,
         agent_id: int,
         call_id: str,
-        text: str,
+        text: object,
         final: bool,
         amend: bool,
         may_supervise: bool,
