@@ -121,7 +121,7 @@ def _requests(filters: dict[str, Any]) -> list[CallbackRequest]:
 
 
 def _histories(requests: list[CallbackRequest]) -> dict[str, list[Interaction]]:
-    journal = services().journal()
+    journal = services().contact_history()
     histories: dict[str, list[Interaction]] = {}
     for item in requests:
         if item.caller not in histories:

@@ -25,7 +25,7 @@ from kc_domain.recordings.service import RecordingService
 from kc_domain.voicemail import VoicemailService
 from kc_ports.bus import EventBus
 from kc_ports.engine import EngineCommands
-from kc_ports.journal import ContactJournal
+from kc_ports.journal import ContactHistory, ReportFigures
 from kc_ports.persistence import UnitOfWorkFactory
 from kc_ports.recording_search import EvaluationSearch, RecordingSearch
 from kc_ports.system import Clock, HolidayCalendar
@@ -54,8 +54,11 @@ class Services:
     def bus(self) -> EventBus:
         return self.container.bus()
 
-    def journal(self) -> ContactJournal:
-        return self.container.journal()
+    def contact_history(self) -> ContactHistory:
+        return self.container.contact_history()
+
+    def report_figures(self) -> ReportFigures:
+        return self.container.report_figures()
 
     def engine_client(self) -> EngineCommands:
         return self.container.engine_client()

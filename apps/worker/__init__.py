@@ -55,7 +55,7 @@ def _roll_up_reports(container: Container) -> dict[str, int]:
     from kc_domain.reports.figures import sl_thresholds
 
     queues = container.admin().list("queue")
-    return dict(container.journal().roll_up(sl_thresholds(queues), container.clock().now()))
+    return dict(container.journal_upkeep().roll_up(sl_thresholds(queues), container.clock().now()))
 
 
 JOBS = (
