@@ -10,9 +10,10 @@ every LIVE_IDLE_S; the command ``live`` answers with it at once.
 
 Nothing outside the engine's memory is ever waited on under its lock (GEN-03): the journal is
 written first to a local file and by a thread of its own (``apps.engine.outbox``), messages go out
-through a thread of their own (``apps.engine.publisher``), recordings and voicemail are handed to
-their services by another (``Handoffs``), and the live view with its alerts is made and sent by
-another again. A part that fails is caught, counted and shown (``apps.engine.health``, the
+through a thread of their own (``apps.engine.publisher``; agents' views as they change:
+``apps.engine.desktops``), recordings and voicemail are handed to their services by another
+(``apps.engine.handoffs``), and the live view with its alerts is made and sent by another again.
+A part that fails is caught, counted and shown (``apps.engine.health``, the
 heartbeat on ``kc.engine.health`` every second); the calls go on. Only when the engine's own step
 keeps failing does ``run`` raise ``EngineFailed``, so that the process ends non-zero and its
 supervisor (systemd's ``Restart=``) starts a new one, which replays the journal's file and closes
@@ -26,7 +27,6 @@ runs (queues, agents, skills, caller rules, IVR trees, announcements:
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -38,18 +38,20 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from apps.engine.alerting import AlertWatch
+from apps.engine.desktops import Desktops
+from apps.engine.handoffs import Handoffs
 from apps.engine.health import HEALTH_CHANNEL, HEARTBEAT_EVERY_S, EngineHealth, joined
 from apps.engine.outbox import JournalOutbox
 from apps.engine.publisher import Publisher
 from kc_domain.commanding.replies import Accepted, Refused, Reply, reply_to_wire
 from kc_domain.commanding.wire import AcknowledgeAlert, AskLiveView, from_wire
 from kc_domain.errors import DomainError, ValidationFailed
-from kc_domain.messages import AgentView, LiveView, PanelUpdate
+from kc_domain.messages import LiveView
 from kc_domain.routing import events as ev
 from kc_domain.routing.agent import AgentState
 from kc_domain.routing.commands import Reconfigure
 from kc_domain.routing.engine import RoutingEngine
-from kc_domain.routing.live import LiveCounters, panel_entry, snapshot
+from kc_domain.routing.live import LiveCounters, snapshot
 from kc_domain.routing.reconcile import DOWN_CAUSE, close_left_open
 from kc_ports.bus import EventBus
 from kc_ports.journal import ContactJournal
@@ -58,7 +60,6 @@ from kc_ports.system import Clock
 
 log = logging.getLogger("kc.engine")
 COMMANDS_CHANNEL, LIVE_CHANNEL = "kc.engine.commands", "kc.live"
-DESKTOP_CHANNEL, PANEL_CHANNEL = "kc.desktop", "kc.panel"  # agents' views (by agent_id); the panel
 LIVE_EVERY_S = 0.25  # the live view goes out at most this often while things change (WB-01: < 1 s)
 LIVE_IDLE_S = 5.0  # and at least this often, so that waiting times and timers move on screens
 ALERTS_EVERY_S = 1.0  # alerts are checked this often even when nothing happens (RT-06)
@@ -70,55 +71,6 @@ class EngineFailed(RuntimeError):
 
 
 FATAL_AFTER = 25  # consecutive failed steps of the engine itself (about 5 s)
-
-
-class Handoffs:
-    """Events whose data leaves the engine for a service (a voicemail, a call's recording), handed
-    over in order by a thread of their own, so that audio and disks never hold up a call. Not
-    started (tests, tools): at once. A failed handover is logged and shown as the part's problem."""
-
-    def __init__(
-        self, handlers: dict[type[ev.Event], tuple[str, Callable[[Any], None]]], health: EngineHealth
-    ):
-        self._handlers, self._health = handlers, health
-        self._queue: queue.Queue[ev.Event] = queue.Queue()
-        self._thread: threading.Thread | None = None
-
-    def put(self, events: list[ev.Event]) -> None:
-        for event in events:
-            if type(event) in self._handlers:
-                if self._thread is None:
-                    self._hand_over(event)
-                else:
-                    self._queue.put(event)
-
-    def start(self, stop: threading.Event) -> None:
-        self._thread = threading.Thread(target=self._run, args=(stop,), name="kc-handoff", daemon=True)
-        self._thread.start()
-
-    def join(self) -> None:
-        if self._thread is not None:
-            joined(self._thread, "handing over recordings and voicemail")
-            self._thread = None
-
-    def backlog(self) -> int:
-        return self._queue.qsize()
-
-    def _run(self, stop: threading.Event) -> None:
-        while not (stop.is_set() and self._queue.empty()):
-            try:
-                self._hand_over(self._queue.get(timeout=0.2))
-            except queue.Empty:
-                continue
-
-    def _hand_over(self, event: ev.Event) -> None:
-        part, handler = self._handlers[type(event)]
-        try:
-            handler(event)
-            self._health.ok(part)
-        except Exception as error:  # e.g. bad audio or a full disk: the calls go on
-            log.error("%s of call %s could not be stored", event.name, getattr(event, "call_id", ""))
-            self._health.failed(part, error)
 
 
 class EngineHost:
@@ -166,7 +118,7 @@ class EngineHost:
         self._started = False
         self._failed_steps = 0
         self._resend = False  # the bus is back: every desktop gets its state again
-        self._desktops: dict[int, dict[str, Any]] = {}  # what each agent's desktop was last sent
+        self._desktops = Desktops(self._publisher)  # agents' views and the panel, as they change
 
     # -- running -----------------------------------------------------------------------------------
     def start(self) -> tuple[int, int]:
@@ -298,8 +250,7 @@ class EngineHost:
                 self.flush()
             if self._resend:
                 self._resend = False
-                self._desktops.clear()
-                self._publish_desktops([], everyone=True)
+                self._desktops.publish(self.engine, [], everyone=True)
             if time.monotonic() - self._pruned > 60:
                 self.engine.forget_ended(self._clock.now() - timedelta(minutes=10))  # journaled already
                 self._pruned = time.monotonic()
@@ -385,48 +336,14 @@ class EngineHost:
         if events or decisions:
             self.counters.apply(events)
             self._changed = True
-            self._publish_desktops(events)
+            self._desktops.publish(self.engine, events)
         elif self.engine.devices_changed:  # a line's presence: the panel only, nothing to journal
-            self._publish_desktops([])
+            self._desktops.publish(self.engine, [])
         if events:
             self._handoffs.put(events)
 
     def _bus_back(self) -> None:
         self._resend = True
-
-    def _publish_desktops(self, events: list[ev.Event], everyone: bool = False) -> None:
-        """Push the changed agent views to their desktops and the panel when a state changed; only
-        agents touched by the events (their own, their calls', their queues') are looked at, or
-        ``everyone``'s (the bus is back after an outage)."""
-        engine = self.engine
-        agents: set[int] = set(engine.agents) if everyone else set()
-        queues: set[int] = set()
-        for event in events:
-            agent_id = getattr(event, "agent_id", None)
-            if isinstance(agent_id, int):
-                agents.add(agent_id)
-            queue_id = getattr(event, "queue_id", None)
-            if isinstance(queue_id, int):
-                queues.add(queue_id)
-            call = engine.calls.get(getattr(event, "call_id", "") or "")
-            if call is not None:
-                agents.update(a for a in (call.agent_id, call.consult_agent_id) if a is not None)
-        for queue_id in queues:
-            agents.update(engine.skilled_in(queue_id))
-        for agent_id in sorted(agents & engine.agents.keys()):
-            view = engine.view_of(agent_id)
-            if self._desktops.get(agent_id) != view:
-                self._desktops[agent_id] = view
-                self._publisher.publish(DESKTOP_CHANNEL, AgentView(view).to_wire())
-        changed = sorted(
-            set(engine.agents)
-            if everyone
-            else {e.agent_id for e in events if isinstance(e, ev.AgentStateChanged)}
-        )
-        entries = [panel_entry(engine.agents[a]) for a in changed if a in engine.agents]
-        entries += engine.drain_device_changes()
-        if entries:  # only what changed: every open desktop gets it, 300 of them in a big centre
-            self._publisher.publish(PANEL_CHANNEL, PanelUpdate(entries).to_wire())
 
     def live_view(self) -> dict[str, Any]:
         """The live view's wire form (the answer to the command ``live``)."""

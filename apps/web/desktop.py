@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, current_app, render_template, url_for
 from simple_websocket import Server
 
-from apps.engine.host import DESKTOP_CHANNEL, PANEL_CHANNEL
+from apps.engine.desktops import DESKTOP_CHANNEL, PANEL_CHANNEL
 from apps.web import live as live_sockets
 from apps.web.callbacks import plain_missed
 from apps.web.commands import carry_out

@@ -122,7 +122,7 @@ def test_administered_caller_rules_reach_the_engine(host, container):
 
 @pytest.mark.req("AG-12")
 def test_a_lines_presence_reaches_the_panel_without_a_journal_entry(host, container):
-    from apps.engine.host import PANEL_CHANNEL
+    from apps.engine.desktops import PANEL_CHANNEL
     from kc_domain.messages import PanelUpdate
     from kc_domain.routing import pbx_events as pbx
 

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from apps.engine.build import build_engine
+from apps.engine.desktops import DESKTOP_CHANNEL
 from apps.engine.health import HEALTH_CHANNEL
-from apps.engine.host import DESKTOP_CHANNEL, EngineFailed, EngineHost
+from apps.engine.host import EngineFailed, EngineHost
 from apps.engine.outbox import read_wal
 from kc_adapters.memory.bus import MemoryBus
 from kc_adapters.simulated_pbx import SimulatedPbx

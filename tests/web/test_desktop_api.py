@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from apps.engine.build import build_engine
-from apps.engine.host import COMMANDS_CHANNEL, DESKTOP_CHANNEL, PANEL_CHANNEL, EngineHost
+from apps.engine.desktops import DESKTOP_CHANNEL, PANEL_CHANNEL
+from apps.engine.host import COMMANDS_CHANNEL, EngineHost
 from kc_adapters.memory.bus import MemoryBus
 from kc_adapters.simulated_pbx import SimulatedPbx
 from kc_adapters.system import FixedClock
