@@ -12,7 +12,7 @@ from kc_domain.routing import events as ev
 from kc_domain.routing.agent import Agent, AgentState
 from kc_domain.routing.call import Call, CallEnd, CallStage
 from kc_domain.routing.config import QueueRouting
-from kc_domain.routing.policy import Decision, candidate, explain, shortlist
+from kc_domain.routing.policy import Candidate, Decision, candidate, explain, shortlist
 from kc_domain.routing.state import RoutingState
 
 MAX_OVERFLOW_HOPS = 3
@@ -114,7 +114,9 @@ def became_ready(s: RoutingState, agent: Agent) -> None:
         offer(s, call, agent, "agent_ready", (candidate(agent, call.queue_id, now),), reason)
 
 
-def offer(s: RoutingState, call: Call, agent: Agent, rule: str, pool: tuple, reason: str) -> None:  # type: ignore[type-arg]
+def offer(
+    s: RoutingState, call: Call, agent: Agent, rule: str, pool: tuple[Candidate, ...], reason: str
+) -> None:
     now = s.now()
     assert call.queue_id is not None
     s.not_ready(agent)
