@@ -37,4 +37,7 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
 fi
 redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis is not reachable on 127.0.0.1:6379" >&2; exit 1; }
-echo "services ready: chromium $(chromium --version 2>/dev/null | awk '{print $2}'), PostgreSQL, Redis"
+# The telephony tests' real Asterisk: built once per machine into a cache outside the repository
+bash "$(dirname "${BASH_SOURCE[0]}")/asterisk-build.sh"
+
+echo "services ready: chromium $(chromium --version 2>/dev/null | awk '{print $2}'), PostgreSQL, Redis, Asterisk"

@@ -1,0 +1,1 @@
+"""Asterisk: KC's AMI client (the CallControl adapter over it comes next)."""

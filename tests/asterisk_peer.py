@@ -1,0 +1,230 @@
+"""A real Asterisk 22 for the telephony tests, on loopback, configured in a temporary directory.
+
+The binary and its modules come from the build ``scripts/asterisk-build.sh`` keeps in a cache outside
+the repository (``KC_ASTERISK_HOME``, default ``${XDG_CACHE_HOME:-~/.cache}/kc/asterisk-22.10.1``).
+Everything else (configuration, run directory and control socket, logs, spool) lives in the
+temporary directory, so an instance never touches another Asterisk on the machine. AMI listens on a
+free port of 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+VERSION = "22.10.1"
+USERNAME = "kc"
+CONTEXT = "kc-test"
+START_TIMEOUT_S = 60.0
+
+# Only what KC's telephony needs; Local channels and the manager are part of the core.
+MODULES = (
+    "pbx_config", "app_dial", "app_originate", "app_playback", "app_read", "app_record",
+    "app_mixmonitor", "app_chanspy", "app_echo", "app_senddtmf", "app_verbose", "res_agi",
+    "res_speech", "res_musiconhold", "bridge_simple", "bridge_softmix", "bridge_holding",
+    "bridge_builtin_features", "format_wav", "format_sln", "format_pcm", "codec_ulaw", "codec_alaw",
+    "codec_resample", "func_channel", "func_callerid", "func_strings", "func_devstate", "res_timing_timerfd",
+    "res_manager_devicestate",
+)
+
+# A small dialplan for the tests: 100 answers and stays up for 30 s, 101 for 2 s.
+DIALPLAN = f"""\
+[{CONTEXT}]
+exten => 100,1,Answer()
+ same => n,Wait(30)
+ same => n,Hangup()
+exten => 101,1,Answer()
+ same => n,Wait(2)
+ same => n,Hangup()
+"""
+
+
+class AsteriskUnavailable(RuntimeError):
+    """The test Asterisk is not built, or did not start."""
+
+
+def asterisk_home() -> Path:
+    configured = os.environ.get("KC_ASTERISK_HOME")
+    if configured:
+        return Path(configured)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "kc" / f"asterisk-{VERSION}"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class AsteriskPeer:
+    """One running Asterisk: where its AMI listens and how to log in."""
+
+    directory: Path
+    home: Path
+    host: str = "127.0.0.1"
+    port: int = 0
+    username: str = USERNAME
+    secret: str = ""
+    context: str = CONTEXT
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def binary(self) -> Path:
+        return self.home / "sbin" / "asterisk"
+
+    @property
+    def log_path(self) -> Path:
+        return self.directory / "asterisk.out"
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no output)"
+
+    def write_config(self) -> Path:
+        etc = self.directory / "etc"
+        for sub in ("etc", "run", "log", "spool", "lib", "db", "keys", "data/sounds", "agi-bin", "monitor"):
+            (self.directory / sub).mkdir(parents=True, exist_ok=True)
+        modules_dir = self.home / "lib" / "asterisk" / "modules"
+        # The data directory is ours (sounds KC puts there); the built documentation (which Asterisk
+        # must read at start) and ARI's API descriptions are linked from the build.
+        for shared in ("documentation", "rest-api", "static-http"):
+            link = self.directory / "data" / shared
+            if not link.exists():
+                link.symlink_to(self.home / "var" / "lib" / "asterisk" / shared)
+        conf = etc / "asterisk.conf"
+        conf.write_text(
+            "[directories]\n"
+            f"astetcdir => {etc}\n"
+            f"astmoddir => {modules_dir}\n"
+            f"astvarlibdir => {self.directory / 'lib'}\n"
+            f"astdbdir => {self.directory / 'db'}\n"
+            f"astkeydir => {self.directory / 'keys'}\n"
+            f"astdatadir => {self.directory / 'data'}\n"
+            f"astagidir => {self.directory / 'agi-bin'}\n"
+            f"astspooldir => {self.directory / 'spool'}\n"
+            f"astrundir => {self.directory / 'run'}\n"
+            f"astlogdir => {self.directory / 'log'}\n"
+            f"astsbindir => {self.home / 'sbin'}\n"
+            "[options]\n"
+            "verbose = 0\n"
+            "debug = 0\n"
+            "nocolor = yes\n"
+            "hideconnect = yes\n"
+        )
+        (etc / "modules.conf").write_text(
+            "[modules]\nautoload = no\n" + "".join(f"load => {name}.so\n" for name in MODULES)
+        )
+        (etc / "manager.conf").write_text(
+            "[general]\n"
+            "enabled = yes\n"
+            "webenabled = no\n"
+            f"port = {self.port}\n"
+            f"bindaddr = {self.host}\n"
+            f"[{self.username}]\n"
+            f"secret = {self.secret}\n"
+            "deny = 0.0.0.0/0.0.0.0\n"
+            "permit = 127.0.0.1/255.255.255.255\n"
+            "read = system,call,agent,user,dtmf,reporting,cdr,dialplan,originate\n"
+            "write = system,call,agent,user,command,reporting,originate\n"
+        )
+        (etc / "extensions.conf").write_text("[general]\nstatic = yes\nwriteprotect = yes\n\n" + DIALPLAN)
+        (etc / "logger.conf").write_text("[general]\n[logfiles]\nconsole => notice,warning,error\n")
+        (etc / "musiconhold.conf").write_text("[general]\n")
+        for quiet in ("cdr", "cel", "features", "indications", "acl", "udptl", "ccss", "stasis"):
+            (etc / f"{quiet}.conf").write_text("[general]\n")
+        return conf
+
+    def start(self) -> None:
+        if not self.binary.is_file():
+            raise AsteriskUnavailable(
+                f"no Asterisk built at {self.home} (run scripts/asterisk-build.sh, or set KC_ASTERISK_HOME)"
+            )
+        self.port = self.port or free_port()
+        self.secret = self.secret or secrets.token_hex(12)
+        conf = self.write_config()
+        with self.log_path.open("wb") as out:
+            self.process = subprocess.Popen(
+                [str(self.binary), "-f", "-n", "-C", str(conf)],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=self.directory,
+                start_new_session=True,  # a Ctrl-C in the test run never reaches it half-way
+            )
+        try:
+            self.wait_until_booted()
+        except BaseException:
+            self.stop()
+            raise
+
+    def wait_until_booted(self) -> None:
+        """Until AMI accepts our login and Asterisk says FullyBooted."""
+        deadline = time.monotonic() + START_TIMEOUT_S
+        last_error = "no answer"
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise AsteriskUnavailable(
+                    f"Asterisk exited with status {self.process.returncode}:\n{self.log_tail()}"
+                )
+            try:
+                if self._fully_booted():
+                    return
+                last_error = "not fully booted yet"
+            except OSError as exc:
+                last_error = str(exc)
+            time.sleep(0.1)
+        raise AsteriskUnavailable(
+            f"Asterisk's AMI on {self.host}:{self.port} did not answer within {START_TIMEOUT_S} s "
+            f"({last_error}):\n{self.log_tail()}"
+        )
+
+    def _fully_booted(self) -> bool:
+        with socket.create_connection((self.host, self.port), timeout=2) as sock:
+            sock.sendall(
+                f"Action: Login\r\nUsername: {self.username}\r\nSecret: {self.secret}\r\n\r\n".encode()
+            )
+            received = b""
+            while b"Event: FullyBooted" not in received:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    return False
+                received += chunk
+                if b"Response: Error" in received:
+                    return False
+            sock.sendall(b"Action: Logoff\r\n\r\n")
+            return True
+
+    def stop(self) -> None:
+        """Terminate, then kill; always leaves no process behind."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+def start_asterisk(directory: Path) -> AsteriskPeer:
+    """A started Asterisk in ``directory`` (created); raises AsteriskUnavailable with the reason."""
+    directory.mkdir(parents=True, exist_ok=True)
+    peer = AsteriskPeer(directory=directory, home=asterisk_home())
+    peer.start()
+    return peer

@@ -1,0 +1,64 @@
+"""The telephony tier: KC against a real Asterisk 22 (built once per machine, see docs/asterisk.md).
+
+Nothing here skips: when the build is missing or Asterisk does not start, the tests fail with the
+reason. Tests that stop or break Asterisk start an instance of their own (``own_asterisk``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kc_adapters.asterisk.ami import AmiClient
+from tests.asterisk_peer import AsteriskPeer, AsteriskUnavailable, start_asterisk
+
+
+def _started(directory: Path) -> AsteriskPeer:
+    try:
+        return start_asterisk(directory)
+    except AsteriskUnavailable as exc:
+        pytest.fail(f"the test Asterisk is unavailable: {exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsteriskPeer]:
+    """One Asterisk for the session, on a free loopback port, stopped at the end."""
+    peer = _started(tmp_path_factory.mktemp("asterisk"))
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture
+def own_asterisk(tmp_path: Path) -> Iterator[AsteriskPeer]:
+    """An Asterisk of the test's own, for tests that stop or break it."""
+    peer = _started(tmp_path / "asterisk")
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture
+def ami_factory(asterisk: AsteriskPeer) -> Iterator[Callable[..., AmiClient]]:
+    """Clients to the session Asterisk (not yet connected), all closed after the test."""
+    made: list[AmiClient] = []
+
+    def make(**overrides: object) -> AmiClient:
+        settings: dict[str, object] = {
+            "host": asterisk.host, "port": asterisk.port, "username": asterisk.username,
+            "secret": asterisk.secret, "timeout_s": 5.0,
+        }
+        client = AmiClient(**{**settings, **overrides})  # type: ignore[arg-type]
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def ami(ami_factory: Callable[..., AmiClient]) -> AmiClient:
+    client = ami_factory()
+    client.connect()
+    return client
