@@ -74,6 +74,7 @@ def seed(admin: AdminService) -> dict[str, Any]:
                 "roles": roles,
                 "group_id": ids.get(f"group:{group}"),
                 "agent_number": number,
+                "endpoint": f"PJSIP/{number}" if number else "",  # the desk phone (simulated in the demo)
                 "email": f"{username}@ozp.example",
             },
             password=DEMO_PASSWORD,

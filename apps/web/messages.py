@@ -40,6 +40,9 @@ ERRORS = {
     "bad_username": _l("Only letters, digits and . _ - @ are allowed."),
     "bad_email": _l("Not a valid e-mail address."),
     "bad_internal_number": _l("An internal number has 2 to 8 digits."),
+    "bad_endpoint": _l(
+        "An endpoint is a dial string such as PJSIP/1001 or Local/2101@kc-phones, or a device number."
+    ),
     "bad_external_number": _l("An external number is written as +420 and 9 digits (E.164)."),
     "must_be_empty": _l("Leave empty for this kind of target."),
     "overflow_to_itself": _l("A queue cannot overflow to itself."),

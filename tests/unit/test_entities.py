@@ -309,3 +309,25 @@ def test_user_fields_are_checked_together() -> None:
 def test_email_and_agent_number_are_optional() -> None:
     assert User("jnovak", "Jan Novák", {Role.AGENT}, email="", agent_number="").problems() == []
     assert User("jnovak", "Jan Novák", {Role.AGENT}, language="en").problems() == []
+
+
+@pytest.mark.req("INT-04")
+@pytest.mark.parametrize(
+    ("endpoint", "ok"),
+    [
+        ("", True),
+        ("PJSIP/1001", True),
+        ("IAX2/desk-12", True),
+        ("Local/2101@kc-phones", True),
+        ("SIP/2101", True),
+        ("2101", True),  # a Mitel device number
+        ("PJSIP/", False),
+        ("pjsip/1001", False),
+        ("PJSIP/1001 & Dial(...)", False),
+        ("Local/2101@kc-phones/n,Hangup", False),
+        ("https://example.com", False),
+    ],
+)
+def test_an_agents_endpoint_is_a_dial_string_or_a_device_number(endpoint: str, ok: bool) -> None:
+    problems = fields_and_codes(User("jnovak", "Jan Novák", {Role.AGENT}, endpoint=endpoint).problems())
+    assert problems == ([] if ok else [("endpoint", "bad_endpoint")])

@@ -96,3 +96,26 @@ def test_a_change_colliding_with_a_concurrent_one_is_a_409_in_czech(admin_client
     response = admin_client.api("POST", "/api/v1/pause_code", {"code": "X", "name": "Souběh"})
     assert response.status_code == 409
     assert response.get_json()["error"].startswith("Někdo jiný ve stejné chvíli změnil stejná data")
+
+
+@pytest.mark.req("INT-04")
+def test_a_users_phone_endpoint_is_administered_with_the_account(admin_client):
+    created = admin_client.api(
+        "POST",
+        "/api/v1/user",
+        {
+            "username": "vdolezal",
+            "full_name": "Vít Doležal",
+            "roles": ["agent"],
+            "agent_number": "2301",
+            "endpoint": "PJSIP/2301",
+            "password": "Dlouhé-heslo-2026!",
+        },
+    )
+    assert created.status_code == 201, created.get_json()
+    user_id = created.get_json()["id"]
+    assert admin_client.api("GET", f"/api/v1/user/{user_id}").get_json()["endpoint"] == "PJSIP/2301"
+    bad = admin_client.api("PATCH", f"/api/v1/user/{user_id}", {"endpoint": "PJSIP/2301,Hangup"})
+    assert bad.status_code == 422
+    assert [(e["field"], e["code"]) for e in bad.get_json()["errors"]] == [("endpoint", "bad_endpoint")]
+    assert admin_client.api("GET", f"/api/v1/user/{user_id}").get_json()["endpoint"] == "PJSIP/2301"

@@ -130,6 +130,14 @@ RESOURCES: dict[str, Resource] = {
                     help=_l("Internal number of the agent's line, 2-8 digits."),
                     in_list=True,
                 ),
+                Field(
+                    "endpoint",
+                    _l("Phone endpoint"),
+                    help=_l(
+                        "The phone that rings for the agent at the PBX, e.g. PJSIP/1001; "
+                        "empty: the line of the agent number."
+                    ),
+                ),
                 Field("email", _l("E-mail")),
                 Field("group_id", _l("Group (workplace)"), "ref", _refs("group"), in_list=True),
                 Field("roles", _l("Roles"), "multi", _enum(ROLE_LABELS), Role, in_list=True),

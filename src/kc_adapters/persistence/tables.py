@@ -239,6 +239,8 @@ users = sa.Table(
     # Sessions carry the epoch they began in; sign-out and a new password raise it (0021).
     sa.Column("session_epoch", sa.Integer, nullable=False, server_default="0"),
     sa.Column("report_filter_ids", IntSet(), nullable=False),
+    # The phone that rings for the agent at the PBX (INT-04, 0023).
+    sa.Column("endpoint", sa.String(96), nullable=False, server_default=""),
     # An agent number is optional, so only the users that have one must differ (0020).
     sa.Index(
         "uq_users_agent_number",

@@ -9,7 +9,7 @@ import attrs
 from kc_domain.errors import FieldError
 from kc_domain.identity.password import LockoutPolicy
 from kc_domain.identity.roles import Permission, Role, permissions_of
-from kc_domain.validation import INTERNAL_NUMBER, text
+from kc_domain.validation import ENDPOINT, INTERNAL_NUMBER, text
 
 
 @attrs.define(slots=False, eq=False)
@@ -28,6 +28,7 @@ class User:
     locked_until: datetime | None = None
     session_epoch: int = 0  # sessions carry the epoch they began in; raising it ends them all
     report_filter_ids: frozenset[int] = attrs.field(factory=frozenset, converter=frozenset)
+    endpoint: str = ""  # the phone that rings for the agent at the PBX (PJSIP/1001...); "": the agent number
     id: int | None = None
 
     def permissions(self, group_roles: frozenset[Role] = frozenset()) -> frozenset[Permission]:
@@ -50,6 +51,8 @@ class User:
             errors.append(FieldError("email", "bad_email"))
         if self.agent_number and not INTERNAL_NUMBER.match(self.agent_number):
             errors.append(FieldError("agent_number", "bad_internal_number"))
+        if self.endpoint and not ENDPOINT.match(self.endpoint):
+            errors.append(FieldError("endpoint", "bad_endpoint"))
         if not self.roles:
             errors.append(FieldError("roles", "required"))
         if self.language not in ("cs", "en"):
