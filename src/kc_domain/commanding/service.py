@@ -27,7 +27,7 @@ from kc_domain.routing import commands as c
 
 if TYPE_CHECKING:
     from kc_ports.engine import EngineCommands
-    from kc_ports.persistence import UnitOfWork, UnitOfWorkFactory
+    from kc_ports.persistence import OrganisationUnit, UnitFactory
 
 
 @attrs.frozen
@@ -53,7 +53,7 @@ class Audited:
     request: Mapping[str, Any] = attrs.field(factory=dict)
 
 
-def rule_errors(uow: UnitOfWork, request: CommandRequest) -> list[FieldError]:
+def rule_errors(uow: OrganisationUnit, request: CommandRequest) -> list[FieldError]:
     """What the administered data says against the request's values (only those that could be read)."""
     values, errors = request.values, []
     pausing = request.kind in (c.Pause, c.ForcePause) and "code" in values
@@ -66,7 +66,9 @@ def rule_errors(uow: UnitOfWork, request: CommandRequest) -> list[FieldError]:
 
 
 class CommandService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, audit: AuditTrail, engine: EngineCommands) -> None:
+    def __init__(
+        self, uow_factory: UnitFactory[OrganisationUnit], audit: AuditTrail, engine: EngineCommands
+    ) -> None:
         self._uow_factory, self._audit, self._engine = uow_factory, audit, engine
 
     def carry_out(self, actor: Actor, request: CommandRequest, audited: Audited) -> Reply:
@@ -88,7 +90,7 @@ class CommandService:
         return reply
 
     def _record_reply(
-        self, uow: UnitOfWork, actor: Actor, audited: Audited, command: c.Command, reply: Reply
+        self, uow: OrganisationUnit, actor: Actor, audited: Audited, command: c.Command, reply: Reply
     ) -> None:
         if isinstance(reply, Accepted):
             values = {f.name: getattr(command, f.name) for f in attrs.fields(type(command))}
@@ -102,7 +104,7 @@ class CommandService:
 
     def _record(
         self,
-        uow: UnitOfWork,
+        uow: OrganisationUnit,
         actor: Actor,
         audited: Audited,
         object_id: str,
