@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from kc_adapters.asterisk.ari import AriError
 from kc_adapters.asterisk.pbx import NOT_SUPPORTED
 from kc_adapters.speech.memory import MemorySpeech
 from kc_adapters.system import SystemClock
@@ -128,6 +129,26 @@ def test_a_missing_prompt_or_a_refused_command_is_reported_and_the_call_goes_on(
     h.pbx.play(call_id, "file:vitejte")
     h.wait_for(pbx.PromptFinished, call_id)
     assert len(h.adapter.rejected) == 4
+
+
+def test_a_key_press_is_reported_and_cuts_off_what_plays(h: AsteriskHarness):
+    call_id = h.incoming()
+    h.pbx.answer(call_id)
+    for _ in range(3):
+        h.pbx.play(call_id, "file:vitejte")
+    h.wait_for(pbx.PromptFinished, call_id)  # the first prompt plays out
+    cut_off = list(h.state(call_id).playbacks)
+    assert len(cut_off) == 2
+    caller = h.channel_name(call_id).removesuffix(";2") + ";1"
+    h.ami.action("PlayDTMF", Channel=caller, Digit="5", Duration="100")  # sent towards KC
+    assert h.wait_for(pbx.DigitsPressed, call_id).digits == "5"
+    for playback in cut_off:  # stopped: Asterisk no longer knows them
+        with pytest.raises(AriError, match="404"):
+            h.ari.request("GET", f"/playbacks/{playback}")
+    h.pbx.play(call_id, "file:vitejte")  # a new prompt after the key plays and is reported
+    h.wait_for(pbx.PromptFinished, call_id)
+    assert [type(e) for e in h.seen].count(pbx.PromptFinished) == 2
+    assert h.problems() == []
 
 
 def test_hold_plays_music_and_retrieve_bridges_the_caller_again(h: AsteriskHarness):

@@ -478,6 +478,27 @@ class AsteriskPbx:
         self._finish(call, cause)
         self._emit(pbx.CallHungUpAtPbx, call_id, cause=cause)
 
+    def _dtmf(self, event: AriEvent) -> None:
+        """The caller pressed a key: what plays is cut off (barge-in, no PromptFinished for it)."""
+        channel_id = str(_channel(event).get("id", ""))
+        known = self._channels.get(channel_id)
+        digit = str(event.get("digit", ""))
+        if known is None or known[1] != "customer" or not digit:
+            log.info(
+                "ARI ChannelDtmfReceived ignored: channel %s is no caller of KC's (digit %r)",
+                channel_id,
+                digit,
+            )
+            return
+        call = self.calls.get(known[0])
+        if call is None or call.state == Leg.ENDED:
+            return
+        while call.playbacks:
+            playback = call.playbacks.popleft()
+            self._playbacks.pop(playback, None)
+            self._rest_quietly("DELETE", f"/playbacks/{playback}")
+        self._emit(pbx.DigitsPressed, call.call_id, digits=digit)
+
     def _playback_finished(self, event: AriEvent) -> None:
         playback = event.get("playback") or {}
         playback_id = str(playback.get("id", ""))
@@ -502,6 +523,7 @@ class AsteriskPbx:
         "StasisEnd": _channel_gone,
         "ChannelDestroyed": _channel_gone,
         "PlaybackFinished": _playback_finished,
+        "ChannelDtmfReceived": _dtmf,
     }
 
     # == internals ==================================================================================
