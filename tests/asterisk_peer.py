@@ -9,11 +9,15 @@ free port of 127.0.0.1 only.
 
 from __future__ import annotations
 
+import array
+import io
+import math
 import os
 import secrets
 import socket
 import subprocess
 import time
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +34,19 @@ MODULES = (
     "bridge_builtin_features", "format_wav", "format_sln", "format_pcm", "codec_ulaw", "codec_alaw",
     "codec_resample", "func_channel", "func_callerid", "func_strings", "func_devstate", "res_timing_timerfd",
     "res_manager_devicestate",
+    # ARI: KC's control path (docs/adr/0006-asterisk-control-path.md)
+    "res_sorcery_config", "res_sorcery_memory", "res_http_websocket", "res_websocket_client", "res_stasis",
+    "res_ari", "res_ari_model", "res_ari_channels", "res_ari_bridges",
+    "res_ari_playbacks", "res_ari_events", "res_ari_applications", "res_ari_asterisk", "res_stasis_answer",
+    "res_stasis_playback", "app_stasis", "res_stasis_snoop", "res_stasis_recording", "res_ari_recordings",
+    "res_ari_device_states", "res_stasis_device_state", "res_ari_sounds", "res_ari_endpoints",
 )
+APP = "kc"  # the Stasis application KC registers
+IN_CONTEXT = "kc-in"  # KC's context: a call sent here is handed to KC
+PHONES_CONTEXT = "kc-test-phones"  # agents' stand-in phones: ring until told to answer
+ANSWERING_CONTEXT = "kc-test-answering"  # stand-in phones that answer at once
+OUTSIDE_CONTEXT = "kc-test-outside"  # numbers KC dials or transfers to: answer and stay up
+MOH_CLASS = "default"
 
 # A small dialplan for the tests: 100 answers and stays up for 30 s, 101 for 2 s.
 DIALPLAN = f"""\
@@ -40,6 +56,30 @@ exten => 100,1,Answer()
  same => n,Hangup()
 exten => 101,1,Answer()
  same => n,Wait(2)
+ same => n,Hangup()
+
+; KC's context: every number dialled here goes to KC's ARI application
+[{IN_CONTEXT}]
+exten => _[+0-9].,1,Stasis({APP})
+ same => n,Hangup()
+
+; an agent's phone (Local/agent7@...): rings until the test redirects it to "answer"
+[{PHONES_CONTEXT}]
+exten => _age[n]t.,1,Ringing()
+ same => n,Wait(120)
+ same => n,Hangup()
+exten => answer,1,Answer()
+ same => n,Wait(120)
+ same => n,Hangup()
+
+[{ANSWERING_CONTEXT}]
+exten => _age[n]t.,1,Answer()
+ same => n,Wait(120)
+ same => n,Hangup()
+
+[{OUTSIDE_CONTEXT}]
+exten => _[+0-9].,1,Answer()
+ same => n,Wait(120)
  same => n,Hangup()
 """
 
@@ -71,6 +111,7 @@ class AsteriskPeer:
     home: Path
     host: str = "127.0.0.1"
     port: int = 0
+    http_port: int = 0  # ARI (REST and its events WebSocket), loopback only
     username: str = USERNAME
     secret: str = ""
     context: str = CONTEXT
@@ -139,7 +180,19 @@ class AsteriskPeer:
         )
         (etc / "extensions.conf").write_text("[general]\nstatic = yes\nwriteprotect = yes\n\n" + DIALPLAN)
         (etc / "logger.conf").write_text("[general]\n[logfiles]\nconsole => notice,warning,error\n")
-        (etc / "musiconhold.conf").write_text("[general]\n")
+        moh = self.directory / "moh"
+        moh.mkdir(exist_ok=True)
+        (moh / "tone.wav").write_bytes(_tone_wav())
+        (etc / "musiconhold.conf").write_text(
+            f"[general]\n[{MOH_CLASS}]\nmode = files\ndirectory = {moh}\n"
+        )
+        (etc / "http.conf").write_text(
+            f"[general]\nenabled = yes\nbindaddr = {self.host}\nbindport = {self.http_port}\n"
+        )
+        (etc / "ari.conf").write_text(
+            "[general]\nenabled = yes\n"
+            f"[{self.username}]\ntype = user\nread_only = no\npassword = {self.secret}\n"
+        )
         for quiet in ("cdr", "cel", "features", "indications", "acl", "udptl", "ccss", "stasis"):
             (etc / f"{quiet}.conf").write_text("[general]\n")
         return conf
@@ -150,6 +203,7 @@ class AsteriskPeer:
                 f"no Asterisk built at {self.home} (run scripts/asterisk-build.sh, or set KC_ASTERISK_HOME)"
             )
         self.port = self.port or free_port()
+        self.http_port = self.http_port or free_port()
         self.secret = self.secret or secrets.token_hex(12)
         conf = self.write_config()
         with self.log_path.open("wb") as out:
@@ -220,6 +274,18 @@ class AsteriskPeer:
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+
+def _tone_wav() -> bytes:
+    """One second of a quiet 425 Hz tone, 8 kHz 16-bit mono: the test's music on hold."""
+    frames = array.array("h", (int(3000 * math.sin(2 * math.pi * 425 * n / 8000)) for n in range(8000)))
+    out = io.BytesIO()
+    with wave.open(out, "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(8000)
+        writer.writeframes(frames.tobytes())
+    return out.getvalue()
 
 
 def start_asterisk(directory: Path) -> AsteriskPeer:

@@ -18,6 +18,7 @@ from apps.container import Container
 from apps.seed import DEMO_PASSWORD, seed, seed_clients
 from apps.settings import Settings
 from kc_adapters.system import Argon2Hasher
+from tests.asterisk_peer import AsteriskPeer, AsteriskUnavailable, start_asterisk
 
 FAST_HASHER = Argon2Hasher(time_cost=1, memory_cost=1024)  # same algorithm, test-sized cost
 
@@ -108,3 +109,20 @@ def client(app: Flask) -> Client:
 def admin_client(client: Client) -> Client:
     assert client.login("admin").status_code == 302
     return client
+
+
+def started_asterisk(directory: Path) -> AsteriskPeer:
+    """A started test Asterisk, or the test fails (never skips) with the reason."""
+    try:
+        return start_asterisk(directory)
+    except AsteriskUnavailable as exc:
+        pytest.fail(f"the test Asterisk is unavailable: {exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsteriskPeer]:
+    """The test Asterisk (tests/asterisk_peer.py), one for the session, on free loopback ports, stopped
+    at the end; here rather than in tests/telephony so that tests/contract can use it too."""
+    peer = started_asterisk(tmp_path_factory.mktemp("asterisk"))
+    yield peer
+    peer.stop()

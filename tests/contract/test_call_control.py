@@ -2,22 +2,27 @@
 
 Each adapter joins through ``make_adapter``, which returns a *harness*: the adapter plus the few
 driver hooks a test needs to play the outside world (a call comes in, an agent lifts the phone)
-and to observe the PBX's state. Today the simulated PBX (strict: unknown calls raise; lenient:
-they are reported); the Asterisk (AMI/ARI) and CSTA adapters will add a harness on a fake switch.
+and to observe the PBX's state: the simulated PBX (strict: unknown calls raise; lenient: they are
+reported) and the Asterisk adapter on the real test Asterisk (tests/asterisk_harness.py), with the same
+assertions. Commands the Asterisk adapter does not support yet (``ASTERISK_NOT_YET``) are reported as
+such (tested below); the tests that need them run on the simulated PBX only.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
 
+from kc_adapters.asterisk.pbx import NOT_SUPPORTED
 from kc_adapters.simulated_pbx import COMMANDS, LegState, SimulatedPbx
 from kc_ports.telephony import CallControl
+from tests.asterisk_harness import AsteriskHarness
 
-pytestmark = pytest.mark.req("IN-01")
+pytestmark = pytest.mark.req("IN-01", "INT-04")  # INT-04: the same contract on the real Asterisk
 
 AGENT, OTHER_AGENT, SUPERVISOR = 7, 8, 90
 
@@ -73,20 +78,51 @@ class SimulatedHarness:
         return dict(self.sim.state(call_id).monitors)
 
 
-ADAPTERS: dict[str, Callable[[], Harness]] = {
-    "simulated": lambda: SimulatedHarness(strict=True),
-    "simulated-lenient": lambda: SimulatedHarness(strict=False),
-}
-
-
-@pytest.fixture(params=sorted(ADAPTERS))
-def make_adapter(request: pytest.FixtureRequest) -> Callable[[], Harness]:
-    return ADAPTERS[request.param]
+SIMULATED = ["simulated", "simulated-lenient"]
+ADAPTERS = [*SIMULATED, "asterisk"]
+# Not yet carried out by the Asterisk adapter (reported as "not supported yet", see docs/asterisk.md):
+# recording (MixMonitor and CallAudio), monitoring (ChanSpy or snoop), consultation and conference,
+# voicemail recording, answering at the phone from the web. Their tests run on the simulated PBX only.
+ASTERISK_NOT_YET = frozenset(
+    {
+        "record_voicemail",
+        "answer_at_phone",
+        "consult",
+        "complete_transfer",
+        "conference",
+        "start_recording",
+        "stop_recording",
+        "monitor",
+        "stop_monitor",
+    }
+)
 
 
 @pytest.fixture
-def harness(make_adapter: Callable[[], Harness]) -> Harness:
-    return make_adapter()
+def make_adapter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], Harness]]:
+    """Builds the harness of an adapter by name; the Asterisk one on the session's test Asterisk."""
+    made: list[AsteriskHarness] = []
+
+    def make(name: str) -> Harness:
+        if name == "asterisk":
+            made.append(AsteriskHarness(request.getfixturevalue("asterisk"), tmp_path / f"kc-{len(made)}"))
+            return made[-1]
+        return SimulatedHarness(strict=name == "simulated")
+
+    yield make
+    for harness in made:
+        harness.close()
+
+
+@pytest.fixture(params=ADAPTERS)
+def harness(request: pytest.FixtureRequest, make_adapter: Callable[[str], Harness]) -> Harness:
+    return make_adapter(str(request.param))
+
+
+@pytest.fixture(params=SIMULATED)
+def simulated_harness(request: pytest.FixtureRequest, make_adapter: Callable[[str], Harness]) -> Harness:
+    """For what the Asterisk adapter does not support yet (``ASTERISK_NOT_YET``)."""
+    return make_adapter(str(request.param))
 
 
 # -- states a command needs, and the command with its arguments ----------------------------------------
@@ -152,12 +188,27 @@ def test_the_contract_covers_every_command_of_the_port():
     assert declared == set(COMMANDS) == set(SETUP)
 
 
-@pytest.mark.parametrize("command", sorted(SETUP))
-def test_every_command_is_accepted_for_a_known_call(harness: Harness, command: str):
+@pytest.mark.parametrize(
+    ("adapter", "command"),
+    [(a, c) for a in ADAPTERS for c in sorted(SETUP) if a in SIMULATED or c not in ASTERISK_NOT_YET],
+)
+def test_every_command_is_accepted_for_a_known_call(
+    make_adapter: Callable[[str], Harness], adapter: str, command: str
+):
+    harness = make_adapter(adapter)
     prepare, args = SETUP[command]
     call_id = prepare(harness)
     getattr(harness.pbx, command)(call_id, *args)
     assert harness.problems() == []
+
+
+@pytest.mark.parametrize("command", sorted(ASTERISK_NOT_YET))
+def test_asterisk_reports_what_it_does_not_support_yet(make_adapter: Callable[[str], Harness], command: str):
+    harness = make_adapter("asterisk")
+    _prepare, args = SETUP[command]
+    call_id = _connected(harness)
+    getattr(harness.pbx, command)(call_id, *args)
+    assert harness.problems() == [f"{command}{(call_id, *args)}: {NOT_SUPPORTED}"]
 
 
 @pytest.mark.parametrize("command", sorted(set(SETUP) - {"originate", "route_agent"}))
@@ -181,7 +232,8 @@ def test_hold_and_retrieve_are_reflected_in_the_call_state(harness: Harness):
     assert harness.problems() == []
 
 
-def test_recording_toggles_are_reflected_in_the_call_state(harness: Harness):
+def test_recording_toggles_are_reflected_in_the_call_state(simulated_harness: Harness):
+    harness = simulated_harness
     call_id = _connected(harness)
     harness.pbx.start_recording(call_id)
     assert harness.recording(call_id)
@@ -191,7 +243,8 @@ def test_recording_toggles_are_reflected_in_the_call_state(harness: Harness):
     assert harness.recording(call_id)
 
 
-def test_a_consultation_holds_the_caller_and_a_conference_takes_them_off_hold(harness: Harness):
+def test_a_consultation_holds_the_caller_and_a_conference_takes_them_off_hold(simulated_harness: Harness):
+    harness = simulated_harness
     call_id = _consulting(harness)
     assert harness.held(call_id)
     harness.pbx.conference(call_id)
@@ -244,7 +297,8 @@ def test_races_with_a_caller_who_hung_up_are_harmless(harness: Harness):
     assert harness.problems() == []
 
 
-def test_monitor_modes(harness: Harness):
+def test_monitor_modes(simulated_harness: Harness):
+    harness = simulated_harness
     call_id = _connected(harness)
     for mode in ("listen", "whisper", "barge"):
         harness.pbx.monitor(call_id, SUPERVISOR, mode)

@@ -1,7 +1,8 @@
 """The telephony tier: KC against a real Asterisk 22 (built once per machine, see docs/asterisk.md).
 
 Nothing here skips: when the build is missing or Asterisk does not start, the tests fail with the
-reason. Tests that stop or break Asterisk start an instance of their own (``own_asterisk``).
+reason. The session's Asterisk (``asterisk``) is in tests/conftest.py, for tests/contract too.
+Tests that stop or break Asterisk start an instance of their own (``own_asterisk``).
 """
 
 from __future__ import annotations
@@ -12,28 +13,14 @@ from pathlib import Path
 import pytest
 
 from kc_adapters.asterisk.ami import AmiClient
-from tests.asterisk_peer import AsteriskPeer, AsteriskUnavailable, start_asterisk
-
-
-def _started(directory: Path) -> AsteriskPeer:
-    try:
-        return start_asterisk(directory)
-    except AsteriskUnavailable as exc:
-        pytest.fail(f"the test Asterisk is unavailable: {exc}", pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsteriskPeer]:
-    """One Asterisk for the session, on a free loopback port, stopped at the end."""
-    peer = _started(tmp_path_factory.mktemp("asterisk"))
-    yield peer
-    peer.stop()
+from tests.asterisk_peer import AsteriskPeer
+from tests.conftest import started_asterisk
 
 
 @pytest.fixture
 def own_asterisk(tmp_path: Path) -> Iterator[AsteriskPeer]:
     """An Asterisk of the test's own, for tests that stop or break it."""
-    peer = _started(tmp_path / "asterisk")
+    peer = started_asterisk(tmp_path / "asterisk")
     yield peer
     peer.stop()
 

@@ -203,6 +203,15 @@ class _Manager(pyst.Manager):  # type: ignore[misc]
             if not self._closing:
                 self._on_lost()
 
+    def _receive_data(self) -> None:
+        """pyst2's reader; a socket file closed under it by ``shut()`` ends it quietly (pyst2 catches
+        only socket.error, and the ValueError of a closed file would escape as a thread exception)."""
+        try:
+            super()._receive_data()
+        except (ValueError, OSError, AttributeError):
+            self._connected.clear()
+            self._message_queue.put(None)
+
     def write(self, frame: bytes) -> None:
         try:
             self._sock.write(frame)

@@ -1,0 +1,729 @@
+"""``AsteriskPbx``: KC's ``CallControl`` over a real Asterisk, through ARI (``docs/adr/0006``).
+
+A call sent to KC's dialplan context enters the Stasis application (``Stasis(kc)``) and is reported
+as ``CallReachedPbx``; its KC call id is the ARI id of the caller's channel. Ringing an agent
+originates the agent's endpoint into the application; when the endpoint answers it enters Stasis,
+is bridged with the caller and ``PhonePickedUp`` is reported. Hold takes the caller out of the
+bridge onto music on hold. Hang-ups on either side are reported as ``CallHungUpAtPbx``.
+
+Events from Asterisk arrive on the ARI client's reader thread; commands on the engine's thread. The
+state is guarded by one lock; listeners are called outside it, in the order the events came, and
+must queue what they hear (as with the simulated PBX, a listener must not call back into the PBX).
+
+Commands are never raised: a command for an unknown call, in the wrong state, refused by Asterisk
+(HTTP 4xx) or not supported yet is logged and recorded in ``rejected`` as ``(command, args, reason)``,
+the same shape the simulated PBX uses, so the engine host can show it. Unknown, duplicate and
+out-of-order events are ignored with a logged reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+import re
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from kc_adapters.asterisk.ari import AriClient, AriError, AriEvent
+from kc_adapters.simulated_pbx import LegState as Leg  # the same states a call goes through
+from kc_adapters.speech.audio import write_atomically
+from kc_adapters.system import SystemClock
+from kc_domain.routing import pbx_events as pbx
+from kc_ports.speech import SpeechSynthesis
+from kc_ports.system import Clock
+
+log = logging.getLogger(__name__)
+
+NOT_SUPPORTED = "not supported yet by the Asterisk adapter"
+PROMPT_NAME = re.compile(r"[a-z0-9_-]{1,64}")
+DIALLABLE = re.compile(r"[+]?[0-9A-Za-z*#_.-]{1,64}")
+# Q.850 causes as KC words; others become "cause_<n>"
+CAUSES = {
+    0: "normal",
+    16: "normal",
+    17: "busy",
+    18: "no_answer",
+    19: "no_answer",
+    21: "rejected",
+    1: "unallocated",
+    34: "congestion",
+    38: "congestion",
+    41: "congestion",
+    42: "congestion",
+}
+# KC's hang-up causes as ARI's ``reason`` of DELETE /channels/{id}
+ARI_REASONS = {"busy": "busy", "no_answer": "no_answer", "rejected": "normal", "congestion": "congestion"}
+RING_TIMEOUT_S = 120  # Asterisk's own limit; the engine cancels ring-no-answer much sooner
+
+
+@attrs.define(eq=False)
+class AriCall:
+    call_id: str
+    caller: str = ""
+    dialled: str = ""
+    state: Leg = Leg.INCOMING
+    customer: str = ""  # the caller's channel (inbound: the call id; outbound: the dialled number's)
+    agent_leg: str = ""  # the agent's channel, ringing or bridged
+    agent_leg_name: str = ""  # its channel name (Local/agent7@phones-00000003;1)
+    agent_id: int | None = None
+    bridge: str = ""
+    held: bool = False
+    outbound: bool = False
+    answered_by_pbx: bool = False
+    playbacks: deque[str] = attrs.field(factory=deque)  # playback ids, oldest first
+    hangup_cause: int | None = None  # the cause Asterisk gave when the caller's side hung up
+    end_cause: str = ""
+
+
+@attrs.frozen
+class AsteriskSettings:
+    """What the adapter needs to reach Asterisk and KC's endpoints."""
+
+    endpoints: Mapping[int, str]  # agent id -> dial string (PJSIP/1001, Local/agent7@phones/n)
+    outside: str  # dial string for a number, with {number}: PJSIP/{number}@trunk, Local/{number}@ctx/n
+    transfer_context: str  # the dialplan context a blind transfer continues in
+    prompts_dir: Path  # KC's prompts as <name>.wav, readable by Asterisk (same path on its host)
+    moh_class: str = "default"
+    caller_id: str = ""  # outbound caller id (the queue's or office's number, OUT-17)
+
+
+class AsteriskPbx:
+    def __init__(
+        self,
+        ari: AriClient,
+        settings: AsteriskSettings,
+        *,
+        speech: SpeechSynthesis | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.ari, self.settings, self._speech = ari, settings, speech
+        self._clock: Clock = clock or SystemClock()
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[pbx.PbxEvent], None]] = []
+        self._outbox: deque[pbx.PbxEvent] = deque()
+        self._emitting = threading.RLock()  # a listener's command flushes too
+        self.calls: dict[str, AriCall] = {}
+        self._channels: dict[str, tuple[str, str]] = {}  # channel id -> (call id, role)
+        self._playbacks: dict[str, str] = {}  # playback id -> call id
+        self.endpoints: dict[int, str] = {}  # agent id -> the call ringing or connected there
+        self.devices: dict[int, str] = {}  # agent id -> the mobile number they work on (IN-28)
+        self.rejected: list[tuple[str, tuple[Any, ...], str]] = []
+        self._ids = itertools.count(1)
+
+    # == life cycle =================================================================================
+    def start(self) -> None:
+        """Open ARI's events socket; calls reaching KC's context are reported from then on."""
+        self.ari.connect(self._on_event)
+
+    def close(self) -> None:
+        self.ari.close()
+
+    def listen(self, listener: Callable[[pbx.PbxEvent], None]) -> None:
+        """Receive the PBX's events (``kc_domain.routing.pbx_events``), on ARI's reader thread."""
+        self._listeners.append(listener)
+
+    def call(self, call_id: str) -> AriCall | None:
+        with self._lock:
+            return self.calls.get(call_id)
+
+    # == CallControl ================================================================================
+    def answer(self, call_id: str) -> None:
+        with self._lock:
+            call = self._live("answer", (call_id,))
+            if call is None:
+                return
+            if call.outbound:
+                return self._reject("answer", (call_id,), "an outbound call is answered by the called party")
+            if self._rest("answer", (call_id,), "POST", f"/channels/{call.customer}/answer") is not None:
+                call.answered_by_pbx = True
+        self._flush()
+
+    def play(self, call_id: str, prompt: str) -> None:
+        args = (call_id, prompt)
+        with self._lock:
+            call = self._live("play", args)
+            if call is None:
+                return
+            media = self._media("play", args, prompt)
+            if media is None:
+                return
+            playback = f"{call_id}-play-{next(self._ids)}"
+            self._playbacks[playback] = call_id
+            call.playbacks.append(playback)
+            if (
+                self._rest(
+                    "play", args, "POST", f"/channels/{call.customer}/play", media=media, playbackId=playback
+                )
+                is None
+            ):
+                call.playbacks.remove(playback)
+                self._playbacks.pop(playback, None)
+        self._flush()
+
+    def ring_agent(self, call_id: str, agent_id: int) -> None:
+        args = (call_id, agent_id)
+        with self._lock:
+            call = self._live("ring_agent", args)
+            if call is None:
+                return
+            if call.state != Leg.INCOMING:
+                return self._reject("ring_agent", args, f"call is {call.state.value}")
+            if not self._phone_free("ring_agent", args, agent_id):
+                return
+            endpoint = self._endpoint("ring_agent", args, agent_id)
+            if endpoint is None:
+                return
+            if self._dial_agent("ring_agent", args, call, agent_id, endpoint, call.caller):
+                self._emit(pbx.PhoneRinging, call_id, agent_id=agent_id)
+        self._flush()
+
+    def route_agent(self, agent_id: int, device: str) -> None:
+        with self._lock:
+            if device:
+                self.devices[agent_id] = device
+            else:
+                self.devices.pop(agent_id, None)
+
+    def cancel_ring(self, call_id: str, agent_id: int) -> None:
+        args = (call_id, agent_id)
+        with self._lock:
+            call = self._known("cancel_ring", args)
+            if call is None or call.state == Leg.ENDED or call.agent_id != agent_id:
+                return  # the phone stopped ringing by itself (the caller left, another agent took it)
+            if call.state != Leg.RINGING:
+                return self._reject("cancel_ring", args, f"call is {call.state.value}")
+            leg = self._drop_agent_leg(call)
+            call.state = Leg.INCOMING
+            self._hang_up_channel("cancel_ring", args, leg, "normal")
+        self._flush()
+
+    def hold(self, call_id: str) -> None:
+        with self._lock:
+            call = self._connected("hold", (call_id,))
+            if call is None or call.held:
+                return
+            if (
+                call.bridge
+                and self._rest(
+                    "hold", (call_id,), "POST", f"/bridges/{call.bridge}/removeChannel", channel=call.customer
+                )
+                is None
+            ):
+                return
+            if (
+                self._rest(
+                    "hold",
+                    (call_id,),
+                    "POST",
+                    f"/channels/{call.customer}/moh",
+                    mohClass=self.settings.moh_class,
+                )
+                is not None
+            ):
+                call.held = True
+                self._emit(pbx.CallHeldAtPbx, call_id, held=True)
+        self._flush()
+
+    def retrieve(self, call_id: str) -> None:
+        with self._lock:
+            call = self._connected("retrieve", (call_id,))
+            if call is None or not call.held:
+                return
+            if self._rest("retrieve", (call_id,), "DELETE", f"/channels/{call.customer}/moh") is None:
+                return
+            if (
+                call.bridge
+                and self._rest(
+                    "retrieve",
+                    (call_id,),
+                    "POST",
+                    f"/bridges/{call.bridge}/addChannel",
+                    channel=call.customer,
+                )
+                is None
+            ):
+                return
+            call.held = False
+            self._emit(pbx.CallHeldAtPbx, call_id, held=False)
+        self._flush()
+
+    def transfer(self, call_id: str, target: str) -> None:
+        args = (call_id, target)
+        with self._lock:
+            call = self._live("transfer", args)
+            if call is None:
+                return
+            if not DIALLABLE.fullmatch(target):
+                return self._reject("transfer", args, f"target {target!r} is not a number or extension")
+            if not call.customer:
+                return self._reject("transfer", args, "the called party has not answered")
+            if (
+                self._rest(
+                    "transfer",
+                    args,
+                    "POST",
+                    f"/channels/{call.customer}/continue",
+                    context=self.settings.transfer_context,
+                    extension=target,
+                    priority=1,
+                )
+                is None
+            ):
+                return
+            self._finish(call, f"transferred to {target}", keep_customer=True)
+        self._flush()
+
+    def hang_up(self, call_id: str, cause: str) -> None:
+        args = (call_id, cause)
+        with self._lock:
+            call = self._known("hang_up", args)
+            if call is None or call.state == Leg.ENDED:
+                return  # both sides hung up at once: nothing left to end
+            self._finish(call, cause)
+        self._flush()
+
+    def originate(self, call_id: str, agent_id: int, number: str) -> None:
+        args = (call_id, agent_id, number)
+        with self._lock:
+            if call_id in self.calls:
+                return self._reject("originate", args, "a call with this id exists already")
+            if not DIALLABLE.fullmatch(number):
+                return self._reject("originate", args, f"{number!r} is not a number")
+            if not self._phone_free("originate", args, agent_id):
+                return
+            endpoint = self._endpoint("originate", args, agent_id)
+            if endpoint is None:
+                return
+            call = AriCall(call_id, caller="", dialled=number, outbound=True)
+            self.calls[call_id] = call
+            if self._dial_agent("originate", args, call, agent_id, endpoint, number):
+                self._emit(pbx.PhoneRinging, call_id, agent_id=agent_id)
+            else:
+                call.state = Leg.ENDED
+        self._flush()
+
+    # -- not supported yet: reported, never silently accepted ----------------------------------------
+    def record_voicemail(self, call_id: str, box: str) -> None:
+        self._unsupported("record_voicemail", (call_id, box))
+
+    def answer_at_phone(self, call_id: str, agent_id: int) -> None:
+        self._unsupported("answer_at_phone", (call_id, agent_id))
+
+    def consult(self, call_id: str, target: str) -> None:
+        self._unsupported("consult", (call_id, target))
+
+    def complete_transfer(self, call_id: str) -> None:
+        self._unsupported("complete_transfer", (call_id,))
+
+    def conference(self, call_id: str) -> None:
+        self._unsupported("conference", (call_id,))
+
+    def start_recording(self, call_id: str) -> None:
+        self._unsupported("start_recording", (call_id,))
+
+    def stop_recording(self, call_id: str) -> None:
+        self._unsupported("stop_recording", (call_id,))
+
+    def monitor(self, call_id: str, supervisor_id: int, mode: str) -> None:
+        self._unsupported("monitor", (call_id, supervisor_id, mode))
+
+    def stop_monitor(self, call_id: str, supervisor_id: int) -> None:
+        self._unsupported("stop_monitor", (call_id, supervisor_id))
+
+    def _unsupported(self, command: str, args: tuple[Any, ...]) -> None:
+        with self._lock:
+            if self._known(command, args) is not None:
+                self._reject(command, args, NOT_SUPPORTED)
+
+    # == ARI events =================================================================================
+    def _on_event(self, event: AriEvent) -> None:
+        kind = str(event.get("type"))
+        handler = self._HANDLERS.get(kind)
+        if handler is None:
+            log.debug("ARI %s ignored: not an event KC acts on", kind)
+            return
+        with self._lock:
+            handler(self, event)
+        self._flush()
+
+    def _stasis_start(self, event: AriEvent) -> None:
+        channel = _channel(event)
+        channel_id = str(channel.get("id", ""))
+        if not channel_id:
+            log.warning("ARI StasisStart ignored: no channel id")
+            return
+        known = self._channels.get(channel_id)
+        if known is not None:
+            call_id, role = known
+            return self._leg_answered(call_id, role, channel_id)
+        if event.get("args"):
+            log.warning(
+                "ARI StasisStart ignored: channel %s with arguments %r is not one of KC's legs",
+                channel_id,
+                event.get("args"),
+            )
+            return self._hang_up_channel("stasis_start", (channel_id,), channel_id, "normal")
+        if channel_id in self.calls:
+            log.info("ARI StasisStart ignored: call %s is known already (duplicate)", channel_id)
+            return
+        caller = channel.get("caller") or {}
+        dialplan = channel.get("dialplan") or {}
+        call = AriCall(
+            channel_id,
+            caller=str(caller.get("number", "")),
+            dialled=str(dialplan.get("exten", "")),
+            customer=channel_id,
+        )
+        self.calls[channel_id] = call
+        self._channels[channel_id] = (channel_id, "customer")
+        self._emit(pbx.CallReachedPbx, channel_id, caller=call.caller, dialled=call.dialled)
+
+    def _leg_answered(self, call_id: str, role: str, channel_id: str) -> None:
+        """One of KC's own legs (an agent's endpoint, a dialled number) answered and entered Stasis."""
+        call = self.calls.get(call_id)
+        if call is None or call.state == Leg.ENDED:
+            log.info("ARI: leg %s of call %s answered after the call ended; hung up", channel_id, call_id)
+            return self._hang_up_channel("leg_answered", (call_id,), channel_id, "normal")
+        if role == "agent":
+            if call.state != Leg.RINGING or call.agent_leg != channel_id or call.agent_id is None:
+                log.info(
+                    "ARI: agent leg %s of call %s answered out of turn (%s); hung up",
+                    channel_id,
+                    call_id,
+                    call.state.value,
+                )
+                return self._hang_up_channel("leg_answered", (call_id,), channel_id, "normal")
+            agent_id = call.agent_id
+            if call.outbound:
+                call.state = Leg.DIALLING
+                self._emit(pbx.PhonePickedUp, call_id, agent_id=agent_id)
+                self._dial_outside(call)
+                return
+            call.state = Leg.CONNECTED
+            if not call.answered_by_pbx:
+                path = f"/channels/{call.customer}/answer"
+                call.answered_by_pbx = self._rest("answer", (call_id,), "POST", path) is not None
+            self._bridge(call, call.customer, channel_id)
+            self._emit(pbx.PhonePickedUp, call_id, agent_id=agent_id)
+        elif role == "customer" and call.outbound:
+            if call.state != Leg.DIALLING:
+                log.info(
+                    "ARI: called party of %s answered out of turn (%s); ignored", call_id, call.state.value
+                )
+                return
+            call.state = Leg.CONNECTED
+            self._bridge(call, call.agent_leg, channel_id)
+            self._emit(pbx.CalledPartyAnswered, call_id)
+        else:
+            log.info(
+                "ARI StasisStart ignored: channel %s (%s) of call %s is known already (duplicate)",
+                channel_id,
+                role,
+                call_id,
+            )
+
+    def _hangup_request(self, event: AriEvent) -> None:
+        channel_id = str(_channel(event).get("id", ""))
+        known = self._channels.get(channel_id)
+        if known is None:
+            return
+        call = self.calls.get(known[0])
+        if call is not None and known[1] == "customer" and isinstance(event.get("cause"), int):
+            call.hangup_cause = int(event["cause"])
+
+    def _channel_gone(self, event: AriEvent) -> None:
+        """StasisEnd or ChannelDestroyed: a leg left; which one decides what happened to the call."""
+        channel_id = str(_channel(event).get("id", ""))
+        known = self._channels.pop(channel_id, None)
+        if known is None:
+            log.debug(
+                "ARI %s ignored: channel %s is none of KC's (or gone already)", event.get("type"), channel_id
+            )
+            return
+        call_id, role = known
+        call = self.calls.get(call_id)
+        if call is None or call.state == Leg.ENDED:
+            return
+        raw_cause = event.get("cause")
+        cause_number = int(raw_cause) if isinstance(raw_cause, int) else call.hangup_cause
+        if role == "agent" and call.state in (Leg.RINGING,) and call.agent_leg == channel_id:
+            # the endpoint did not answer (busy, rejected, unreachable): the engine's ring timer decides
+            log.info(
+                "ARI: agent %s's endpoint for call %s gave up ringing (cause %s)",
+                call.agent_id,
+                call_id,
+                cause_number,
+            )
+            self._drop_agent_leg(call)
+            call.agent_leg = ""
+            if call.outbound:
+                self._finish(call, cause_text(cause_number), hang_up_legs=False)
+                self._emit(pbx.CallHungUpAtPbx, call_id, cause=cause_text(cause_number))
+            else:
+                call.state = Leg.INCOMING
+            return
+        if role == "agent" and call.agent_leg != channel_id:
+            return  # a cancelled ring, gone at last
+        if role == "customer":
+            call.customer = ""
+        else:
+            call.agent_leg = ""
+        cause = cause_text(cause_number)
+        self._finish(call, cause)
+        self._emit(pbx.CallHungUpAtPbx, call_id, cause=cause)
+
+    def _dtmf(self, event: AriEvent) -> None:
+        """The caller pressed a key: what plays is cut off (barge-in, no PromptFinished for it)."""
+        channel_id = str(_channel(event).get("id", ""))
+        known = self._channels.get(channel_id)
+        digit = str(event.get("digit", ""))
+        if known is None or known[1] != "customer" or not digit:
+            log.info(
+                "ARI ChannelDtmfReceived ignored: channel %s is no caller of KC's (digit %r)",
+                channel_id,
+                digit,
+            )
+            return
+        call = self.calls.get(known[0])
+        if call is None or call.state == Leg.ENDED:
+            return
+        while call.playbacks:
+            playback = call.playbacks.popleft()
+            self._playbacks.pop(playback, None)
+            self._rest_quietly("DELETE", f"/playbacks/{playback}")
+        self._emit(pbx.DigitsPressed, call.call_id, digits=digit)
+
+    def _playback_finished(self, event: AriEvent) -> None:
+        playback = event.get("playback") or {}
+        playback_id = str(playback.get("id", ""))
+        call_id = self._playbacks.pop(playback_id, None)
+        call = self.calls.get(call_id) if call_id else None
+        if call is None or playback_id not in call.playbacks:
+            log.info(
+                "ARI PlaybackFinished ignored: playback %r is none of KC's (or reported already)", playback_id
+            )
+            return
+        if call.playbacks[0] != playback_id:
+            log.info(
+                "ARI PlaybackFinished for %s came before an older prompt's; reported in order", playback_id
+            )
+        call.playbacks.remove(playback_id)
+        if call.state != Leg.ENDED:
+            self._emit(pbx.PromptFinished, call.call_id)
+
+    _HANDLERS: dict[str, Callable[[AsteriskPbx, AriEvent], None]] = {
+        "StasisStart": _stasis_start,
+        "ChannelHangupRequest": _hangup_request,
+        "StasisEnd": _channel_gone,
+        "ChannelDestroyed": _channel_gone,
+        "PlaybackFinished": _playback_finished,
+        "ChannelDtmfReceived": _dtmf,
+    }
+
+    # == internals ==================================================================================
+    def _dial_agent(
+        self, command: str, args: tuple[Any, ...], call: AriCall, agent_id: int, endpoint: str, caller_id: str
+    ) -> bool:
+        leg = f"{call.call_id}-agent{agent_id}-{next(self._ids)}"
+        self._channels[leg] = (call.call_id, "agent")
+        params: dict[str, str | int] = {
+            "endpoint": endpoint,
+            "app": self.ari.app,
+            "appArgs": "agent",
+            "channelId": leg,
+            "timeout": RING_TIMEOUT_S,
+        }
+        if caller_id:
+            params["callerId"] = caller_id
+        answer = self._rest(command, args, "POST", "/channels", **params)
+        if answer is None:
+            self._channels.pop(leg, None)
+            return False
+        call.state, call.agent_id, call.agent_leg = Leg.RINGING, agent_id, leg
+        call.agent_leg_name = str(answer.get("name", "")) if isinstance(answer, dict) else ""
+        self.endpoints[agent_id] = call.call_id
+        return True
+
+    def _dial_outside(self, call: AriCall) -> None:
+        leg = f"{call.call_id}-out-{next(self._ids)}"
+        self._channels[leg] = (call.call_id, "customer")
+        params: dict[str, str | int] = {
+            "endpoint": self.settings.outside.format(number=call.dialled),
+            "app": self.ari.app,
+            "appArgs": "outside",
+            "channelId": leg,
+            "timeout": RING_TIMEOUT_S,
+        }
+        if self.settings.caller_id:
+            params["callerId"] = self.settings.caller_id
+        args = (call.call_id, call.agent_id, call.dialled)
+        if self._rest("originate", args, "POST", "/channels", **params) is None:
+            self._channels.pop(leg, None)
+            self._finish(call, "congestion")
+            self._emit(pbx.CallHungUpAtPbx, call.call_id, cause="congestion")
+            return
+        call.customer = leg
+
+    def _bridge(self, call: AriCall, *channels: str) -> None:
+        bridge = f"{call.call_id}-bridge-{next(self._ids)}"
+        args = (call.call_id,)
+        if self._rest("bridge", args, "POST", f"/bridges/{bridge}", type="mixing") is None:
+            return
+        call.bridge = bridge
+        self._rest("bridge", args, "POST", f"/bridges/{bridge}/addChannel", channel=",".join(channels))
+
+    def _finish(
+        self, call: AriCall, cause: str, *, keep_customer: bool = False, hang_up_legs: bool = True
+    ) -> None:
+        """The call is over for KC: every leg still up is hung up, the bridge destroyed, the phone freed."""
+        call.state, call.end_cause, call.held = Leg.ENDED, cause, False
+        for playback in call.playbacks:
+            self._playbacks.pop(playback, None)
+        call.playbacks.clear()
+        leg = self._drop_agent_leg(call)
+        reason = ARI_REASONS.get(cause, "normal")
+        if hang_up_legs and leg:
+            self._hang_up_channel("hang_up", (call.call_id,), leg, "normal")
+        if call.customer:
+            self._channels.pop(call.customer, None)
+            if hang_up_legs and not keep_customer:
+                self._hang_up_channel("hang_up", (call.call_id, cause), call.customer, reason)
+        if call.bridge:
+            bridge, call.bridge = call.bridge, ""
+            self._rest_quietly("DELETE", f"/bridges/{bridge}")
+
+    def _drop_agent_leg(self, call: AriCall) -> str:
+        leg = call.agent_leg
+        if leg:
+            self._channels.pop(leg, None)
+        if call.agent_id is not None and self.endpoints.get(call.agent_id) == call.call_id:
+            del self.endpoints[call.agent_id]
+        call.agent_id = None if call.state != Leg.ENDED else call.agent_id
+        call.agent_leg = ""
+        return leg
+
+    def _hang_up_channel(self, command: str, args: tuple[Any, ...], channel: str, reason: str) -> None:
+        try:
+            self.ari.request("DELETE", f"/channels/{channel}", reason=reason)
+        except AriError as exc:
+            if exc.status == 404:  # it hung up on its own meanwhile: the race is harmless
+                log.debug("ARI: channel %s was gone already (%s)", channel, command)
+                return
+            self._reject(command, args, f"Asterisk refused to hang up {channel}: {exc}")
+
+    def _rest_quietly(self, method: str, path: str) -> None:
+        try:
+            self.ari.request(method, path)
+        except AriError as exc:
+            log.info("ARI %s %s: %s (ignored, cleaning up)", method, path, exc)
+
+    def _rest(self, command: str, args: tuple[Any, ...], method: str, path: str, **params: str | int) -> Any:
+        """One REST call for a command: its answer (True for an empty one); None when refused (reported)."""
+        try:
+            answer = self.ari.request(method, path, **params)
+        except AriError as exc:
+            self._reject(command, args, f"Asterisk refused: {exc}")
+            return None
+        return True if answer is None else answer
+
+    def _media(self, command: str, args: tuple[Any, ...], prompt: str) -> str | None:
+        if prompt.startswith("tts:"):
+            return self._tts(command, args, prompt.removeprefix("tts:"))
+        name = prompt.removeprefix("file:").removesuffix(".wav")
+        if not PROMPT_NAME.fullmatch(name):
+            self._reject(command, args, f"prompt name {name!r} is not 1 to 64 of a-z, 0-9, '_' and '-'")
+            return None
+        path = self.settings.prompts_dir / f"{name}.wav"
+        if not path.is_file():
+            self._reject(command, args, f"no prompt {name!r} in the prompts directory")
+            return None
+        return f"sound:{path.with_suffix('')}"
+
+    def _tts(self, command: str, args: tuple[Any, ...], text: str) -> str | None:
+        if self._speech is None:
+            self._reject(command, args, "no speech synthesis configured for tts prompts")
+            return None
+        digest = hashlib.sha256(text.encode()).hexdigest()[:24]
+        path = self.settings.prompts_dir / "tts" / f"{digest}.wav"
+        if not path.is_file():
+            try:
+                audio = self._speech.synthesise(text)
+            except Exception as exc:
+                self._reject(command, args, f"speech synthesis failed: {exc}")
+                return None
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, audio)
+        return f"sound:{path.with_suffix('')}"
+
+    def _endpoint(self, command: str, args: tuple[Any, ...], agent_id: int) -> str | None:
+        device = self.devices.get(agent_id)
+        if device:
+            return self.settings.outside.format(number=device)
+        endpoint = self.settings.endpoints.get(agent_id)
+        if endpoint is None:
+            self._reject(command, args, f"no endpoint configured for agent {agent_id}")
+        return endpoint
+
+    def _phone_free(self, command: str, args: tuple[Any, ...], agent_id: int) -> bool:
+        if agent_id in self.endpoints:
+            self._reject(command, args, f"agent's phone is busy with {self.endpoints[agent_id]}")
+            return False
+        return True
+
+    def _known(self, command: str, args: tuple[Any, ...]) -> AriCall | None:
+        call = self.calls.get(args[0])
+        if call is None:
+            self._reject(command, args, "unknown call")
+        return call
+
+    def _live(self, command: str, args: tuple[Any, ...]) -> AriCall | None:
+        call = self._known(command, args)
+        if call is not None and call.state == Leg.ENDED:
+            self._reject(command, args, "call has ended")
+            return None
+        return call
+
+    def _connected(self, command: str, args: tuple[Any, ...]) -> AriCall | None:
+        call = self._known(command, args)
+        if call is not None and call.state != Leg.CONNECTED:
+            self._reject(command, args, f"call is {call.state.value}, not connected")
+            return None
+        return call
+
+    def _reject(self, command: str, args: tuple[Any, ...], reason: str) -> None:
+        log.warning("Asterisk adapter: %s%r rejected: %s", command, args, reason)
+        self.rejected.append((command, args, reason))
+
+    def _emit(self, kind: type[pbx.PbxEvent], call_id: str, **fields: Any) -> None:
+        self._outbox.append(kind(at=self._clock.now(), call_id=call_id, **fields))
+
+    def _flush(self) -> None:
+        """Hand queued events to the listeners, outside the state lock and in order."""
+        with self._emitting:
+            while True:
+                with self._lock:
+                    if not self._outbox:
+                        return
+                    event = self._outbox.popleft()
+                for listener in list(self._listeners):
+                    try:
+                        listener(event)
+                    except Exception:
+                        log.exception("PBX event listener failed on %s", type(event).__name__)
+
+
+def cause_text(cause: int | None) -> str:
+    if cause is None:
+        return "normal"
+    return CAUSES.get(cause, f"cause_{cause}")
+
+
+def _channel(event: AriEvent) -> Mapping[str, Any]:
+    channel = event.get("channel")
+    return channel if isinstance(channel, Mapping) else {}

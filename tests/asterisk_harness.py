@@ -1,0 +1,164 @@
+"""KC's Asterisk adapter on the test Asterisk, with the driver hooks tests need to play the world.
+
+A caller is a Local channel originated over AMI into KC's context (its other half waits, as a caller
+would); an agent's phone is a Local channel into the stand-in phones' context, which rings until the
+test redirects it to answer. Every wait is on an event with a timeout, never a sleep.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from kc_adapters.asterisk.ami import AmiClient, AmiEvent
+from kc_adapters.asterisk.ari import AriClient
+from kc_adapters.asterisk.pbx import AriCall, AsteriskPbx, AsteriskSettings, Leg
+from kc_domain.routing import pbx_events as pbx
+from kc_ports.telephony import CallControl
+from tests.asterisk_peer import (
+    APP,
+    IN_CONTEXT,
+    OUTSIDE_CONTEXT,
+    PHONES_CONTEXT,
+    AsteriskPeer,
+    _tone_wav,
+)
+
+CALLER, DIALLED = "+420602123456", "800123456"
+AGENTS = (7, 8)
+WAIT_S = 10.0
+E = TypeVar("E", bound=pbx.PbxEvent)
+
+
+def agent_endpoints(context: str = PHONES_CONTEXT) -> dict[int, str]:
+    """``/n``: Asterisk must not optimise the Local channel away, so its id stays KC's to follow."""
+    return {agent: f"Local/agent{agent}@{context}/n" for agent in AGENTS}
+
+
+class AsteriskHarness:
+    unknown_calls = "report"  # a real PBX cannot raise into the engine: refusals are reported
+
+    def __init__(self, peer: AsteriskPeer, directory: Path, endpoints: dict[int, str] | None = None) -> None:
+        self.peer = peer
+        prompts = directory / "prompts"
+        prompts.mkdir(parents=True, exist_ok=True)
+        (prompts / "vitejte.wav").write_bytes(_tone_wav())
+        self.ami = AmiClient(peer.host, peer.port, peer.username, peer.secret, timeout_s=5.0)
+        self._ringing_phones: set[str] = set()  # stand-in phones waiting in the dialplan (AMI Newexten)
+        self._channels_changed = threading.Condition()
+        self.ami.subscribe(self._on_ami)
+        self.ami.connect()
+        self.ari = AriClient(peer.host, peer.http_port, peer.username, peer.secret, app=APP)
+        self.settings = AsteriskSettings(
+            endpoints=endpoints or agent_endpoints(),
+            outside=f"Local/{{number}}@{OUTSIDE_CONTEXT}/n",
+            transfer_context=OUTSIDE_CONTEXT,
+            prompts_dir=prompts,
+        )
+        self.adapter = AsteriskPbx(self.ari, self.settings)
+        self.pbx: CallControl = self.adapter  # mypy proves here that AsteriskPbx is a CallControl
+        self.events: queue.Queue[pbx.PbxEvent] = queue.Queue()
+        self.seen: list[pbx.PbxEvent] = []  # every event the adapter reported, in order
+        self._pending: list[pbx.PbxEvent] = []
+        self.feed: Callable[[pbx.PbxEvent], None] | None = None  # e.g. a RoutingEngine's on_pbx
+        self.adapter.listen(self.events.put)
+        self.adapter.start()
+
+    def close(self) -> None:
+        try:
+            self.ami.action("Command", Command="channel request hangup all")
+        finally:
+            self.adapter.close()
+            self.ami.close()
+
+    # -- the outside world ------------------------------------------------------------------------
+    def incoming(self) -> str:
+        """A caller dials KC's number; returns KC's call id once the adapter reported the call."""
+        self.ami.action(
+            "Originate",
+            Channel=f"Local/{DIALLED}@{IN_CONTEXT}",
+            Application="Wait",
+            Data="120",
+            CallerID=CALLER,
+            Async="true",
+        )
+        return self.wait_for(pbx.CallReachedPbx).call_id
+
+    def picks_up(self, call_id: str, agent_id: int) -> None:
+        """The agent's ringing phone answers; returns once KC reported the pick-up (and bridged)."""
+        call = self.state(call_id)
+        assert call.state in (Leg.RINGING,) and call.agent_id == agent_id, (call.state, call.agent_id)
+        phone = call.agent_leg_name.removesuffix(";1") + ";2"
+        # Asterisk dials the endpoint after it answered KC's request. Redirecting the phone's half
+        # before it runs its dialplan makes Asterisk start a second PBX on it (and crash): wait until
+        # it waits in the ringing context.
+        with self._channels_changed:
+            assert self._channels_changed.wait_for(lambda: phone in self._ringing_phones, WAIT_S), phone
+        self.ami.action("Redirect", Channel=phone, Context=PHONES_CONTEXT, Exten="answer", Priority="1")
+        self.wait_for(pbx.PhonePickedUp, call_id)
+
+    def caller_hangs_up(self, call_id: str) -> None:
+        """The caller's own half (the Local channel's ;1) hangs up."""
+        call = self.state(call_id)
+        name = self.channel_name(call.customer)
+        self.ami.action("Hangup", Channel=name.removesuffix(";2") + ";1")
+
+    def _on_ami(self, event: AmiEvent) -> None:
+        if event.name == "Newexten" and event.get("Application") == "Wait":
+            with self._channels_changed:
+                self._ringing_phones.add(event.get("Channel"))
+                self._channels_changed.notify_all()
+
+    def channel_name(self, channel_id: str) -> str:
+        answer: Any = self.ari.request("GET", f"/channels/{channel_id}")
+        return str(answer["name"])
+
+    def wait_for(self, kind: type[E], call_id: str | None = None, timeout_s: float = WAIT_S) -> E:
+        """The next event of ``kind`` (for ``call_id``), earlier others kept for later waits; every
+        event taken from the adapter is handed to ``feed`` first, in the order the adapter sent them."""
+        for event in self._pending:
+            if isinstance(event, kind) and call_id in (None, event.call_id):
+                self._pending.remove(event)
+                return event
+        while True:
+            try:
+                event = self.events.get(timeout=timeout_s)
+            except queue.Empty:
+                raise AssertionError(
+                    f"no {kind.__name__} for {call_id or 'any call'} within {timeout_s} s; "
+                    f"seen {self.seen}; rejected {self.adapter.rejected}"
+                ) from None
+            self.seen.append(event)
+            if self.feed is not None:
+                self.feed(event)
+            if isinstance(event, kind) and call_id in (None, event.call_id):
+                return event
+            self._pending.append(event)
+
+    # -- observing --------------------------------------------------------------------------------
+    def state(self, call_id: str) -> AriCall:
+        call = self.adapter.call(call_id)
+        assert call is not None, f"the adapter knows no call {call_id}"
+        return call
+
+    def problems(self) -> list[str]:
+        return [f"{command}{args}: {reason}" for command, args, reason in self.adapter.rejected]
+
+    def held(self, call_id: str) -> bool:
+        return self.state(call_id).held
+
+    def recording(self, call_id: str) -> bool:
+        return False  # recording is not supported yet: never on
+
+    def ended(self, call_id: str) -> bool:
+        return self.state(call_id).state == Leg.ENDED
+
+    def ringing_at(self, call_id: str) -> int | None:
+        call = self.state(call_id)
+        return call.agent_id if call.state == Leg.RINGING else None
+
+    def monitors(self, call_id: str) -> dict[int, str]:
+        return {}  # monitoring is not supported yet
