@@ -266,6 +266,21 @@ OPTIONS = (
     ),
     Option("KC_MAIL_FROM", "kc@localhost", "Sender of KC's e-mail.", _text, "an e-mail address"),
     Option(
+        "KC_ASTERISK_HOME",
+        "",
+        "The test Asterisk's installation (scripts/asterisk-build.sh, the telephony tests); empty: "
+        "~/.cache/kc/asterisk-22.10.1.",
+        _text,
+        "empty, or a directory outside the repository",
+    ),
+    Option(
+        "KC_ASTERISK_SOURCE",
+        "",
+        "The Asterisk source tarball the test build uses; empty: the vendored one (docs/asterisk.md).",
+        _text,
+        "empty, or a path to asterisk-22.10.1.tar.gz",
+    ),
+    Option(
         "KC_ICIS_URL_TEMPLATE",
         "",
         "Link from the client card into ICIS; empty: no links (CHAT-05, AG-18).",
@@ -308,6 +323,8 @@ class Settings:
     recording_retention_days: int
     record_internal: bool
     mail_from: str
+    asterisk_home: str
+    asterisk_source: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
