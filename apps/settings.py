@@ -7,6 +7,7 @@ docs/configuration.md lists the same table; tests/unit/test_settings.py keeps bo
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,25 @@ def _icis_template(raw: str) -> str:
     return raw
 
 
+def _word(raw: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", raw):
+        raise ValueError
+    return raw
+
+
+def _host(raw: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9.:-]{1,253}", raw):
+        raise ValueError
+    return raw
+
+
+def _dial_template(raw: str) -> str:
+    """A dial string with ``{number}`` where the number goes (PJSIP/{number}@trunk)."""
+    if "{number}" not in raw or not re.fullmatch(r"[A-Za-z0-9_./@{}+-]{3,120}", raw):
+        raise ValueError
+    return raw
+
+
 def _smtp_url(raw: str) -> str:
     if raw and raw.split("://", 1)[0] not in ("smtp", "smtps"):
         raise ValueError
@@ -94,6 +114,7 @@ def _smtp_url(raw: str) -> str:
 
 VAR = Path("var")
 SECRETS = ("KC_SECRET_KEY", "KC_AUDIT_KEY")  # checked for length, masked by `kc check-config`
+MASKED = (*SECRETS, "KC_ASTERISK_SECRET")  # never printed
 
 OPTIONS = (
     Option(
@@ -266,6 +287,57 @@ OPTIONS = (
     ),
     Option("KC_MAIL_FROM", "kc@localhost", "Sender of KC's e-mail.", _text, "an e-mail address"),
     Option(
+        "KC_ASTERISK_HOST",
+        "127.0.0.1",
+        "With KC_TELEPHONY=asterisk: the Asterisk host; its ARI (http.conf, ari.conf) must be reachable.",
+        _host,
+        "a host name or IP address",
+    ),
+    Option(
+        "KC_ASTERISK_ARI_PORT",
+        "8088",
+        "Asterisk's HTTP port for ARI (http.conf bindport).",
+        _int(1, 65535),
+        "1..65535",
+    ),
+    Option("KC_ASTERISK_USER", "kc", "KC's ARI user (ari.conf).", _word, "letters, digits, _ and -"),
+    Option(
+        "KC_ASTERISK_SECRET",
+        "",
+        "KC's ARI password (ari.conf); required with KC_TELEPHONY=asterisk.",
+        _text,
+        "any string; `kc asterisk config` proposes one",
+    ),
+    Option("KC_ASTERISK_APP", "kc", "KC's Stasis application name.", _word, "letters, digits, _ and -"),
+    Option(
+        "KC_ASTERISK_CONTEXT",
+        "kc-in",
+        "The dialplan context whose calls Asterisk hands to KC (see `kc asterisk config`).",
+        _word,
+        "letters, digits, _ and -",
+    ),
+    Option(
+        "KC_ASTERISK_OUTSIDE",
+        "PJSIP/{number}@trunk",
+        "How Asterisk dials an outside number (callbacks, manual calls, mobile phones: IN-28).",
+        _dial_template,
+        "a dial string containing {number}",
+    ),
+    Option(
+        "KC_ASTERISK_TRANSFER_CONTEXT",
+        "from-internal",
+        "The dialplan context a blind transfer to a number continues in.",
+        _word,
+        "letters, digits, _ and -",
+    ),
+    Option(
+        "KC_ASTERISK_PROMPTS_DIR",
+        "var/prompts",
+        "KC's prompts as WAV files; Asterisk must read them under the same path.",
+        _text,
+        "a directory",
+    ),
+    Option(
         "KC_ASTERISK_HOME",
         "",
         "The test Asterisk's installation (scripts/asterisk-build.sh, the telephony tests); empty: "
@@ -323,6 +395,15 @@ class Settings:
     recording_retention_days: int
     record_internal: bool
     mail_from: str
+    asterisk_host: str
+    asterisk_ari_port: int
+    asterisk_user: str
+    asterisk_secret: str
+    asterisk_app: str
+    asterisk_context: str
+    asterisk_outside: str
+    asterisk_transfer_context: str
+    asterisk_prompts_dir: str
     asterisk_home: str
     asterisk_source: str
 

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from apps.container import Container, build_container
-from apps.settings import OPTIONS, SECRETS, Settings, SettingsError
+from apps.settings import MASKED, OPTIONS, Settings, SettingsError
 
 
 def _container() -> Container:
@@ -63,7 +63,7 @@ def check_config(engine_wait: float) -> None:
     settings = container.settings()
     for option in OPTIONS:
         value = getattr(settings, option.name[3:].lower())
-        shown = "***" if option.name in SECRETS and value else value
+        shown = "***" if option.name in MASKED and value else value
         click.echo(f"{option.name:28} {shown}")
     failed = False
     for name, ping in (
@@ -109,6 +109,6 @@ def _say_engine(container: Any, wait_s: float) -> None:
     click.echo(f"engine: {state}{waited}" + "".join(f"\n  - {r}" for r in reasons))
 
 
-from apps.cli import audit, explain, recordings, serve, simulate, users  # noqa: E402  (subcommands register on main)
+from apps.cli import asterisk, audit, explain, recordings, serve, simulate, users  # noqa: E402  (subcommands register on main)
 
-__all__ = ["audit", "explain", "main", "recordings", "serve", "simulate", "users"]
+__all__ = ["asterisk", "audit", "explain", "main", "recordings", "serve", "simulate", "users"]

@@ -1,0 +1,56 @@
+"""What an Asterisk needs for KC (``kc asterisk config``, docs/asterisk.md): ARI over HTTP for KC's
+user, a dialplan context whose calls go to KC's Stasis application, and the modules these use. KC
+adds these and leaves everything else alone: trunks, phones, other contexts, voicemail of its own."""
+
+from __future__ import annotations
+
+import attrs
+
+# the modules KC's adapter uses (autoload loads them; with ``autoload = no`` they must be listed)
+NEEDED_MODULES = (
+    "res_http_websocket", "res_stasis", "res_ari", "res_ari_model", "res_ari_channels", "res_ari_bridges",
+    "res_ari_playbacks", "res_ari_events", "res_ari_applications", "res_ari_recordings", "res_ari_asterisk",
+    "res_stasis_answer", "res_stasis_playback", "res_stasis_recording", "res_stasis_snoop", "app_stasis",
+    "res_musiconhold", "bridge_simple", "bridge_softmix", "bridge_holding", "format_wav", "format_pcm",
+    "format_sln", "codec_resample", "res_timing_timerfd",
+)  # fmt: skip
+
+
+@attrs.frozen
+class KcAtAsterisk:
+    host: str  # where ARI listens for KC (http.conf bindaddr)
+    port: int  # http.conf bindport
+    user: str  # ari.conf user
+    secret: str  # its password
+    app: str  # the Stasis application
+    context: str  # the dialplan context whose calls are KC's
+
+
+def snippets(kc: KcAtAsterisk) -> str:
+    """The lines to add, file by file, with what each is for."""
+    modules = "\n".join(f"load => {name}.so" for name in NEEDED_MODULES)
+    return f"""\
+; ---- http.conf: ARI is served over Asterisk's HTTP server
+[general]
+enabled = yes
+bindaddr = {kc.host}
+bindport = {kc.port}
+
+; ---- ari.conf: KC's user (KC_ASTERISK_USER, KC_ASTERISK_SECRET)
+[general]
+enabled = yes
+
+[{kc.user}]
+type = user
+read_only = no
+password = {kc.secret}
+
+; ---- extensions.conf: send the numbers KC answers (its queues' and IVRs' numbers) into this
+; context; KC's Stasis application takes every call that enters it
+[{kc.context}]
+exten => _[+0-9].,1,Stasis({kc.app})
+ same => n,Hangup()
+
+; ---- modules.conf: only if it says `autoload = no` (else these load already)
+{modules}
+"""
