@@ -317,6 +317,13 @@ OPTIONS = (
         "letters, digits, _ and -",
     ),
     Option(
+        "KC_ASTERISK_PHONE",
+        "PJSIP/{number}",
+        "An agent's phone when the account has no endpoint: a dial string with the agent number.",
+        _dial_template,
+        "a dial string containing {number}",
+    ),
+    Option(
         "KC_ASTERISK_OUTSIDE",
         "PJSIP/{number}@trunk",
         "How Asterisk dials an outside number (callbacks, manual calls, mobile phones: IN-28).",
@@ -401,6 +408,7 @@ class Settings:
     asterisk_secret: str
     asterisk_app: str
     asterisk_context: str
+    asterisk_phone: str
     asterisk_outside: str
     asterisk_transfer_context: str
     asterisk_prompts_dir: str
