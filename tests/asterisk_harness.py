@@ -7,6 +7,7 @@ test redirects it to answer. Every wait is on an event with a timeout, never a s
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 from collections.abc import Callable
@@ -14,17 +15,18 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kc_adapters.asterisk.ami import AmiClient, AmiEvent
-from kc_adapters.asterisk.ari import AriClient
+from kc_adapters.asterisk.ari import AriClient, AriEvent
 from kc_adapters.asterisk.pbx import AriCall, AsteriskPbx, AsteriskSettings, Leg
 from kc_domain.routing import pbx_events as pbx
 from kc_ports.telephony import CallControl
 from tests.asterisk_peer import (
     APP,
+    CALLERS_CONTEXT,
     IN_CONTEXT,
     OUTSIDE_CONTEXT,
     PHONES_CONTEXT,
     AsteriskPeer,
-    _tone_wav,
+    tone_wav,
 )
 
 CALLER, DIALLED = "+420602123456", "800123456"
@@ -38,6 +40,35 @@ def agent_endpoints(context: str = PHONES_CONTEXT) -> dict[int, str]:
     return {agent: f"Local/agent{agent}@{context}/n" for agent in AGENTS}
 
 
+class ObservedAri(AriClient):
+    """KC's ARI client, whose events the test sees too (after the adapter): what Asterisk does that
+    KC reports nothing of yet, e.g. a recording has begun (``RecordingStarted``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen: list[AriEvent] = []
+        self.changed = threading.Condition()
+
+    def connect(self, on_event: Callable[[AriEvent], None]) -> None:
+        def observed(event: AriEvent) -> None:
+            on_event(event)
+            with self.changed:
+                self.seen.append(event)
+                self.changed.notify_all()
+
+        super().connect(observed)
+
+    def wait_for(self, kind: str, test: Callable[[AriEvent], bool], timeout_s: float = WAIT_S) -> AriEvent:
+        def found() -> AriEvent | None:
+            return next((e for e in self.seen if e.get("type") == kind and test(e)), None)
+
+        with self.changed:
+            assert self.changed.wait_for(lambda: found() is not None, timeout_s), (kind, self.seen[-5:])
+            event = found()
+            assert event is not None
+            return event
+
+
 class AsteriskHarness:
     unknown_calls = "report"  # a real PBX cannot raise into the engine: refusals are reported
 
@@ -45,13 +76,14 @@ class AsteriskHarness:
         self.peer = peer
         prompts = directory / "prompts"
         prompts.mkdir(parents=True, exist_ok=True)
-        (prompts / "vitejte.wav").write_bytes(_tone_wav())
+        (prompts / "vitejte.wav").write_bytes(tone_wav())
+        self._messages = itertools.count(1)
         self.ami = AmiClient(peer.host, peer.port, peer.username, peer.secret, timeout_s=5.0)
         self._ringing_phones: set[str] = set()  # stand-in phones waiting in the dialplan (AMI Newexten)
         self._channels_changed = threading.Condition()
         self.ami.subscribe(self._on_ami)
         self.ami.connect()
-        self.ari = AriClient(peer.host, peer.http_port, peer.username, peer.secret, app=APP)
+        self.ari = ObservedAri(peer.host, peer.http_port, peer.username, peer.secret, app=APP)
         self.settings = AsteriskSettings(
             endpoints=endpoints or agent_endpoints(),
             outside=f"Local/{{number}}@{OUTSIDE_CONTEXT}/n",
@@ -75,17 +107,33 @@ class AsteriskHarness:
             self.ami.close()
 
     # -- the outside world ------------------------------------------------------------------------
-    def incoming(self) -> str:
-        """A caller dials KC's number; returns KC's call id once the adapter reported the call."""
+    def incoming(self, *, speaks: bool = False) -> str:
+        """A caller dials KC's number; returns KC's call id once the adapter reported the call. A caller
+        who ``speaks`` waits in the callers' context until ``leaves_message`` (their own dialplan)."""
+        where: dict[str, str] = (
+            {"Context": CALLERS_CONTEXT, "Exten": "caller", "Priority": "1"}
+            if speaks
+            else {"Application": "Wait", "Data": "120"}
+        )
         self.ami.action(
-            "Originate",
-            Channel=f"Local/{DIALLED}@{IN_CONTEXT}",
-            Application="Wait",
-            Data="120",
-            CallerID=CALLER,
-            Async="true",
+            "Originate", Channel=f"Local/{DIALLED}@{IN_CONTEXT}", CallerID=CALLER, Async="true", **where
         )
         return self.wait_for(pbx.CallReachedPbx).call_id
+
+    def leaves_message(self, call_id: str, audio: bytes, *, then: str = "hash") -> None:
+        """Once KC records the caller's message (after its beep), the caller plays ``audio`` (a WAV)
+        towards KC, then presses # (``then="hash"``) or hangs up (``then="hangup"``)."""
+        name = self.state(call_id).voicemail
+        assert name, f"KC records no message of {call_id}"
+        self.ari.wait_for("RecordingStarted", lambda e: e["recording"]["name"] == name)
+        message = self.settings.prompts_dir / f"message-{next(self._messages)}.wav"
+        message.write_bytes(audio)
+        caller = self.channel_name(call_id).removesuffix(";2") + ";1"
+        with self._channels_changed:  # the caller's half waits in its dialplan (see picks_up)
+            assert self._channels_changed.wait_for(lambda: caller in self._ringing_phones, WAIT_S), caller
+        self.ami.action("Setvar", Channel=caller, Variable="MESSAGE", Value=str(message.with_suffix("")))
+        exten = "speak-hash" if then == "hash" else "speak"
+        self.ami.action("Redirect", Channel=caller, Context=CALLERS_CONTEXT, Exten=exten, Priority="1")
 
     def picks_up(self, call_id: str, agent_id: int) -> None:
         """The agent's ringing phone answers; returns once KC reported the pick-up (and bridged)."""
@@ -151,7 +199,7 @@ class AsteriskHarness:
         return self.state(call_id).held
 
     def recording(self, call_id: str) -> bool:
-        return False  # recording is not supported yet: never on
+        return bool(self.state(call_id).recording)
 
     def ended(self, call_id: str) -> bool:
         return self.state(call_id).state == Leg.ENDED

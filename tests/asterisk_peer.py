@@ -40,12 +40,14 @@ MODULES = (
     "res_ari_playbacks", "res_ari_events", "res_ari_applications", "res_ari_asterisk", "res_stasis_answer",
     "res_stasis_playback", "app_stasis", "res_stasis_snoop", "res_stasis_recording", "res_ari_recordings",
     "res_ari_device_states", "res_stasis_device_state", "res_ari_sounds", "res_ari_endpoints",
+    "chan_bridge_media",  # the Recorder channel of a bridge recording
 )
 APP = "kc"  # the Stasis application KC registers
 IN_CONTEXT = "kc-in"  # KC's context: a call sent here is handed to KC
 PHONES_CONTEXT = "kc-test-phones"  # agents' stand-in phones: ring until told to answer
 ANSWERING_CONTEXT = "kc-test-answering"  # stand-in phones that answer at once
 OUTSIDE_CONTEXT = "kc-test-outside"  # numbers KC dials or transfers to: answer and stay up
+CALLERS_CONTEXT = "kc-test-callers"  # callers' own halves: wait, until told to speak (a message)
 MOH_CLASS = "default"
 
 # A small dialplan for the tests: 100 answers and stays up for 30 s, 101 for 2 s.
@@ -80,6 +82,18 @@ exten => _age[n]t.,1,Answer()
 [{OUTSIDE_CONTEXT}]
 exten => _[+0-9].,1,Answer()
  same => n,Wait(120)
+ same => n,Hangup()
+
+; a caller's half (Local/...;1): waits until the test redirects it to "speak", which plays the sound
+; file in the channel variable MESSAGE towards KC, then presses # ("speak-hash") or hangs up
+[{CALLERS_CONTEXT}]
+exten => caller,1,Wait(120)
+ same => n,Hangup()
+exten => speak,1,Playback(${{MESSAGE}})
+ same => n,Hangup()
+exten => speak-hash,1,Playback(${{MESSAGE}})
+ same => n,SendDTMF(#)
+ same => n,Wait(5)
  same => n,Hangup()
 """
 
@@ -133,7 +147,8 @@ class AsteriskPeer:
 
     def write_config(self) -> Path:
         etc = self.directory / "etc"
-        for sub in ("etc", "run", "log", "spool", "lib", "db", "keys", "data/sounds", "agi-bin", "monitor"):
+        subs = ("etc", "run", "log", "spool/recording", "lib", "db", "keys", "data/sounds", "agi-bin")
+        for sub in (*subs, "monitor"):  # spool/recording: ARI recordings (Asterisk does not create it)
             (self.directory / sub).mkdir(parents=True, exist_ok=True)
         modules_dir = self.home / "lib" / "asterisk" / "modules"
         # The data directory is ours (sounds KC puts there); the built documentation (which Asterisk
@@ -178,14 +193,14 @@ class AsteriskPeer:
             "read = system,call,agent,user,dtmf,reporting,cdr,dialplan,originate\n"
             "write = system,call,agent,user,command,reporting,originate\n"
         )
+        # the beep before a voicemail message (Asterisk's core sounds have one; this instance has none)
+        (self.directory / "data" / "sounds" / "beep.wav").write_bytes(tone_wav(1000, 0.25))
         (etc / "extensions.conf").write_text("[general]\nstatic = yes\nwriteprotect = yes\n\n" + DIALPLAN)
         (etc / "logger.conf").write_text("[general]\n[logfiles]\nconsole => notice,warning,error\n")
         moh = self.directory / "moh"
         moh.mkdir(exist_ok=True)
-        (moh / "tone.wav").write_bytes(_tone_wav())
-        (etc / "musiconhold.conf").write_text(
-            f"[general]\n[{MOH_CLASS}]\nmode = files\ndirectory = {moh}\n"
-        )
+        (moh / "tone.wav").write_bytes(tone_wav())
+        (etc / "musiconhold.conf").write_text(f"[general]\n[{MOH_CLASS}]\nmode = files\ndirectory = {moh}\n")
         (etc / "http.conf").write_text(
             f"[general]\nenabled = yes\nbindaddr = {self.host}\nbindport = {self.http_port}\n"
         )
@@ -276,9 +291,12 @@ class AsteriskPeer:
         return self.process is not None and self.process.poll() is None
 
 
-def _tone_wav() -> bytes:
-    """One second of a quiet 425 Hz tone, 8 kHz 16-bit mono: the test's music on hold."""
-    frames = array.array("h", (int(3000 * math.sin(2 * math.pi * 425 * n / 8000)) for n in range(8000)))
+def tone_wav(hertz: float = 425, seconds: float = 1.0, silence_before_s: float = 0.0) -> bytes:
+    """A quiet tone, 8 kHz 16-bit mono (by default one second of 425 Hz: the test's music on hold),
+    after ``silence_before_s`` of silence."""
+    silence = [0] * int(8000 * silence_before_s)
+    tone = (int(3000 * math.sin(2 * math.pi * hertz * n / 8000)) for n in range(int(8000 * seconds)))
+    frames = array.array("h", [*silence, *tone])
     out = io.BytesIO()
     with wave.open(out, "wb") as writer:
         writer.setnchannels(1)

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import threading
+import time
+import wave
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,12 +18,13 @@ from kc_adapters.asterisk.ari import AriError
 from kc_adapters.asterisk.pbx import NOT_SUPPORTED
 from kc_adapters.speech.memory import MemorySpeech
 from kc_adapters.system import SystemClock
+from kc_domain.errors import NotFound
 from kc_domain.ivr.model import Prompt
 from kc_domain.routing import events as ev
 from kc_domain.routing import pbx_events as pbx
 from kc_domain.routing.engine import RoutingEngine
 from tests.asterisk_harness import CALLER, DIALLED, AsteriskHarness
-from tests.asterisk_peer import OUTSIDE_CONTEXT, AsteriskPeer
+from tests.asterisk_peer import OUTSIDE_CONTEXT, AsteriskPeer, tone_wav
 from tests.unit.routing.fakes import agent, queue
 
 pytestmark = pytest.mark.req("INT-04")
@@ -77,19 +82,24 @@ def test_a_caller_reaches_kc_hears_a_prompt_is_offered_to_agent_7_talks_and_hang
     h.picks_up(call_id, AGENT)
 
     bridge = h.state(call_id).bridge
-    assert bridges(h).get(bridge) == 2, bridges(h)
+    assert h.recording(call_id)  # the engine records every answered call (REC-01): Asterisk's
+    # Recorder channel is the bridge's third (CoreShowChannels does not list it)
+    assert bridges(h).get(bridge) == 3, bridges(h)
     in_bridge = [c for c, item in channels(h).items() if item.get("BridgeId") == bridge]
     assert sorted(c.split("/")[1].split("@")[0] for c in in_bridge) == ["800123456", f"agent{AGENT}"]
 
     h.caller_hangs_up(call_id)
     hung_up = h.wait_for(pbx.CallHungUpAtPbx, call_id)
     assert hung_up.cause == "normal"
-    assert h.ended(call_id) and bridge not in bridges(h)
-    # the engine records every answered call (REC-01); recording through Asterisk is not done yet
-    assert h.problems() == [f"start_recording{(call_id,)}: {NOT_SUPPORTED}"]
+    assert h.ended(call_id)
+    h.wait_for(pbx.RecordingReady, call_id)  # the stretch ends with the call
+    # the bridge goes once Asterisk's Recorder channel has left it
+    h.ari.wait_for("BridgeDestroyed", lambda e: e["bridge"]["id"] == bridge)
+    assert h.problems() == []
 
     seen = [type(e) for e in engine.events if getattr(e, "call_id", None) == call_id]
-    for kind in (ev.CallArrived, ev.CallAnnounced, ev.CallOffered, ev.CallAnswered, ev.CallEnded):
+    kinds = (ev.CallArrived, ev.CallAnnounced, ev.CallOffered, ev.CallAnswered, ev.CallEnded, ev.CallRecorded)
+    for kind in kinds:
         assert kind in seen, (kind.__name__, seen)
     assert seen.index(ev.CallArrived) < seen.index(ev.CallOffered) < seen.index(ev.CallAnswered)
     assert seen[-1] is ev.CallEnded or ev.CallEnded in seen[seen.index(ev.CallAnswered) :]
@@ -202,12 +212,106 @@ def test_originate_rings_the_agent_first_then_dials_the_number(h: AsteriskHarnes
 
 def test_what_is_not_supported_yet_is_reported(h: AsteriskHarness):
     call_id = h.incoming()
-    h.pbx.start_recording(call_id)
     h.pbx.monitor(call_id, 90, "listen")
-    assert [(c, r) for c, _a, r in h.adapter.rejected] == [
-        ("start_recording", NOT_SUPPORTED),
-        ("monitor", NOT_SUPPORTED),
-    ]
+    assert [(c, r) for c, _a, r in h.adapter.rejected] == [("monitor", NOT_SUPPORTED)]
+
+
+def wav_seconds(audio: bytes) -> float:
+    with wave.open(io.BytesIO(audio)) as wav:
+        assert (wav.getframerate(), wav.getsampwidth(), wav.getnchannels()) == (8000, 2, 1)
+        return wav.getnframes() / wav.getframerate()
+
+
+def wav_peak(audio: bytes) -> int:
+    with wave.open(io.BytesIO(audio)) as wav:
+        frames = wav.readframes(wav.getnframes())
+    samples = memoryview(frames).cast("h")
+    return max((abs(x) for x in samples), default=0)
+
+
+def talk(seconds: float) -> float:
+    """The agent and the caller talk for ``seconds`` (the talk itself, not a wait for Asterisk)."""
+    began = time.monotonic()
+    threading.Event().wait(seconds)
+    return time.monotonic() - began
+
+
+@pytest.mark.req("REC-01")
+def test_a_talk_of_two_seconds_is_recorded_as_a_wav_within_half_a_second_of_it(h: AsteriskHarness):
+    call_id = h.incoming()
+    h.pbx.ring_agent(call_id, AGENT)
+    h.picks_up(call_id, AGENT)
+    began = time.monotonic()
+    h.pbx.start_recording(call_id)
+    assert h.recording(call_id)
+    talk(2.0)
+    h.caller_hangs_up(call_id)
+    h.wait_for(pbx.CallHungUpAtPbx, call_id)
+    talked = time.monotonic() - began
+    ready = h.wait_for(pbx.RecordingReady, call_id)
+    audio = h.adapter.recording(ready.recording)
+    print(f"talk {talked:.3f} s, WAV {wav_seconds(audio):.3f} s, reported {ready.duration_s:.3f} s")
+    assert wav_seconds(audio) == pytest.approx(talked, abs=0.5)
+    assert ready.duration_s == pytest.approx(talked, abs=0.5)
+    assert h.problems() == []
+
+
+@pytest.mark.req("REC-01", "REC-02")
+def test_stop_and_start_give_two_stretches_each_with_its_own_wav(h: AsteriskHarness):
+    call_id = h.incoming()
+    h.pbx.ring_agent(call_id, AGENT)
+    h.picks_up(call_id, AGENT)
+    h.pbx.start_recording(call_id)
+    talk(1.0)
+    h.pbx.stop_recording(call_id)
+    assert not h.recording(call_id)
+    first = h.wait_for(pbx.RecordingReady, call_id)
+    talk(0.5)  # not recorded: the agent opted out for a while
+    h.pbx.start_recording(call_id)
+    talk(1.5)
+    h.pbx.hang_up(call_id, "normal")
+    second = h.wait_for(pbx.RecordingReady, call_id)
+    assert first.recording != second.recording
+    assert first.started_at < second.started_at
+    assert wav_seconds(h.adapter.recording(first.recording)) == pytest.approx(1.0, abs=0.5)
+    assert wav_seconds(h.adapter.recording(second.recording)) == pytest.approx(1.5, abs=0.5)
+    assert h.problems() == []
+
+
+@pytest.mark.req("REC-01")
+def test_a_blind_transfer_ends_the_recorded_stretch(h: AsteriskHarness):
+    call_id = h.incoming()
+    h.pbx.ring_agent(call_id, AGENT)
+    h.picks_up(call_id, AGENT)
+    h.pbx.start_recording(call_id)
+    h.pbx.transfer(call_id, "+420800111222")
+    ready = h.wait_for(pbx.RecordingReady, call_id)
+    assert wav_seconds(h.adapter.recording(ready.recording)) < 1.0
+    assert h.problems() == []
+
+
+@pytest.mark.req("INT-04")
+def test_an_unknown_or_malformed_recording_is_not_found(h: AsteriskHarness):
+    for reference in ("kc-rec-none-1", "../../etc/passwd", ""):
+        with pytest.raises(NotFound) as refused:
+            h.adapter.recording(reference)
+        assert (refused.value.kind, refused.value.key) == ("recording", reference)
+
+
+@pytest.mark.req("IN-08")
+@pytest.mark.parametrize("then", ["hash", "hangup"])
+def test_a_voicemail_left_by_a_caller_comes_back_with_its_audio(h: AsteriskHarness, then: str):
+    call_id = h.incoming(speaks=True)
+    h.pbx.answer(call_id)
+    h.pbx.record_voicemail(call_id, "reklamace")
+    h.leaves_message(call_id, tone_wav(600, 1.5, silence_before_s=0.5), then=then)
+    message = h.wait_for(pbx.VoicemailRecorded, call_id)
+    assert message.box == "reklamace"
+    audio = h.adapter.recording(message.recording)
+    print(f"message 2.0 s, WAV {wav_seconds(audio):.3f} s, reported {message.duration_s:.3f} s ({then})")
+    assert wav_seconds(audio) == pytest.approx(2.0, abs=0.6)
+    assert wav_peak(audio) > 1000  # the caller's tone, not silence
+    assert h.problems() == []
 
 
 def test_unknown_duplicate_and_out_of_order_events_are_ignored(

@@ -60,17 +60,25 @@ class AriClient:
 
     def request(self, method: str, path: str, **params: str | int) -> Any:
         """One REST call; the decoded JSON answer, or None for an empty one (204)."""
+        body = self._call(method, path, params)
+        return json.loads(body) if body else None
+
+    def fetch(self, path: str) -> bytes:
+        """A GET whose answer is not JSON (a stored recording's file): its bytes."""
+        return self._call("GET", path, {})
+
+    def _call(self, method: str, path: str, params: Mapping[str, str | int]) -> bytes:
         query = urllib.parse.urlencode({k: str(v) for k, v in params.items()})
         url = f"{self.base_url}{path}" + (f"?{query}" if query else "")
         request = urllib.request.Request(url, method=method, headers={"Authorization": self._auth})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as answer:
-                body = answer.read()
+                body: bytes = answer.read()
+                return body
         except urllib.error.HTTPError as refused:
             raise AriError(method, path, refused.code, _message(refused.read())) from None
         except (urllib.error.URLError, OSError) as exc:
             raise AriConnectionError(method, path, f"Asterisk's ARI unreachable: {exc}") from None
-        return json.loads(body) if body else None
 
     # -- events ---------------------------------------------------------------------------------
     def connect(self, on_event: Callable[[AriEvent], None]) -> None:

@@ -6,6 +6,12 @@ originates the agent's endpoint into the application; when the endpoint answers 
 is bridged with the caller and ``PhonePickedUp`` is reported. Hold takes the caller out of the
 bridge onto music on hold. Hang-ups on either side are reported as ``CallHungUpAtPbx``.
 
+A call is recorded on its bridge (ARI ``POST /bridges/{id}/record``: both parties mixed, the caller
+on hold not); each stretch ends (stop, hang-up, transfer) with ``RecordingReady`` once Asterisk
+reports the file complete. A voicemail message is recorded on the caller's channel after a beep,
+until # or hang-up (``VoicemailRecorded``). Both are fetched by name through ``recording``
+(``CallAudio``): ARI ``GET /recordings/stored/{name}/file``, 8 kHz 16-bit mono WAV.
+
 Events from Asterisk arrive on the ARI client's reader thread; commands on the engine's thread. The
 state is guarded by one lock; listeners are called outside it, in the order the events came, and
 must queue what they hear (as with the simulated PBX, a listener must not call back into the PBX).
@@ -25,6 +31,7 @@ import re
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +41,7 @@ from kc_adapters.asterisk.ari import AriClient, AriError, AriEvent
 from kc_adapters.simulated_pbx import LegState as Leg  # the same states a call goes through
 from kc_adapters.speech.audio import write_atomically
 from kc_adapters.system import SystemClock
+from kc_domain.errors import NotFound
 from kc_domain.routing import pbx_events as pbx
 from kc_ports.speech import SpeechSynthesis
 from kc_ports.system import Clock
@@ -60,6 +68,8 @@ CAUSES = {
 # KC's hang-up causes as ARI's ``reason`` of DELETE /channels/{id}
 ARI_REASONS = {"busy": "busy", "no_answer": "no_answer", "rejected": "normal", "congestion": "congestion"}
 RING_TIMEOUT_S = 120  # Asterisk's own limit; the engine cancels ring-no-answer much sooner
+VOICEMAIL_MAX_S = 300  # a voicemail message is cut off after five minutes
+RECORDING_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")  # KC's recording names: a file in Asterisk's spool
 
 
 @attrs.define(eq=False)
@@ -79,6 +89,18 @@ class AriCall:
     playbacks: deque[str] = attrs.field(factory=deque)  # playback ids, oldest first
     hangup_cause: int | None = None  # the cause Asterisk gave when the caller's side hung up
     end_cause: str = ""
+    recording: str = ""  # the live recording of the bridge (its name), "" when not recording
+    voicemail: str = ""  # the live voicemail recording of the caller's channel
+
+
+@attrs.define(eq=False)
+class LiveRecording:
+    """A recording KC started, until Asterisk reports it finished (or failed)."""
+
+    call_id: str
+    started_at: datetime  # when KC asked for it: the stretch's start for the engine
+    box: str | None = None  # the voicemail box; None for a recording of the call
+    recording_since: datetime | None = None  # when Asterisk began writing (RecordingStarted)
 
 
 @attrs.frozen
@@ -111,6 +133,7 @@ class AsteriskPbx:
         self.calls: dict[str, AriCall] = {}
         self._channels: dict[str, tuple[str, str]] = {}  # channel id -> (call id, role)
         self._playbacks: dict[str, str] = {}  # playback id -> call id
+        self._recordings: dict[str, LiveRecording] = {}  # recording name -> what it records
         self.endpoints: dict[int, str] = {}  # agent id -> the call ringing or connected there
         self.devices: dict[int, str] = {}  # agent id -> the mobile number they work on (IN-28)
         self.rejected: list[tuple[str, tuple[Any, ...], str]] = []
@@ -308,9 +331,82 @@ class AsteriskPbx:
                 call.state = Leg.ENDED
         self._flush()
 
-    # -- not supported yet: reported, never silently accepted ----------------------------------------
     def record_voicemail(self, call_id: str, box: str) -> None:
-        self._unsupported("record_voicemail", (call_id, box))
+        args = (call_id, box)
+        with self._lock:
+            call = self._live("record_voicemail", args)
+            if call is None:
+                return
+            if call.outbound or call.state != Leg.INCOMING:
+                return self._reject("record_voicemail", args, f"call is {call.state.value}")
+            if call.voicemail:
+                return self._reject("record_voicemail", args, "a message is being recorded already")
+            name = self._recording_name("vm", call_id)
+            self._recordings[name] = LiveRecording(call_id, self._clock.now(), box=box)
+            answer = self._rest(
+                "record_voicemail",
+                args,
+                "POST",
+                f"/channels/{call.customer}/record",
+                name=name,
+                format="wav",
+                beep="true",
+                terminateOn="#",
+                maxDurationSeconds=VOICEMAIL_MAX_S,
+                ifExists="overwrite",
+            )
+            if answer is None:
+                self._recordings.pop(name, None)
+                return
+            call.voicemail, call.answered_by_pbx = name, True
+        self._flush()
+
+    def start_recording(self, call_id: str) -> None:
+        with self._lock:
+            call = self._live("start_recording", (call_id,))
+            if call is None or call.recording:
+                return
+            if not call.bridge:
+                return self._reject(
+                    "start_recording", (call_id,), f"call is {call.state.value}, not connected"
+                )
+            name = self._recording_name("rec", call_id)
+            self._recordings[name] = LiveRecording(call_id, self._clock.now())
+            answer = self._rest(
+                "start_recording",
+                (call_id,),
+                "POST",
+                f"/bridges/{call.bridge}/record",
+                name=name,
+                format="wav",
+                ifExists="overwrite",
+            )
+            if answer is None:
+                self._recordings.pop(name, None)
+                return
+            call.recording = name
+        self._flush()
+
+    def stop_recording(self, call_id: str) -> None:
+        with self._lock:
+            call = self._live("stop_recording", (call_id,))
+            if call is not None:
+                self._stop_recording(call)
+        self._flush()
+
+    # == CallAudio ==================================================================================
+    def recording(self, reference: str) -> bytes:
+        """A recorded stretch or voicemail message as WAV; ``NotFound`` when Asterisk has none."""
+        if not RECORDING_NAME.fullmatch(reference):
+            raise NotFound("recording", reference)
+        try:
+            return self.ari.fetch(f"/recordings/stored/{reference}/file")
+        except AriError as exc:
+            if exc.status == 404:
+                raise NotFound("recording", reference) from None
+            raise
+
+    # -- not supported yet: reported, never silently accepted ----------------------------------------
 
     def answer_at_phone(self, call_id: str, agent_id: int) -> None:
         self._unsupported("answer_at_phone", (call_id, agent_id))
@@ -323,12 +419,6 @@ class AsteriskPbx:
 
     def conference(self, call_id: str) -> None:
         self._unsupported("conference", (call_id,))
-
-    def start_recording(self, call_id: str) -> None:
-        self._unsupported("start_recording", (call_id,))
-
-    def stop_recording(self, call_id: str) -> None:
-        self._unsupported("stop_recording", (call_id,))
 
     def monitor(self, call_id: str, supervisor_id: int, mode: str) -> None:
         self._unsupported("monitor", (call_id, supervisor_id, mode))
@@ -517,6 +607,49 @@ class AsteriskPbx:
         if call.state != Leg.ENDED:
             self._emit(pbx.PromptFinished, call.call_id)
 
+    def _recording_started(self, event: AriEvent) -> None:
+        live = self._recordings.get(_recording(event))
+        if live is not None and live.recording_since is None:
+            live.recording_since = self._clock.now()
+
+    def _recording_finished(self, event: AriEvent) -> None:
+        """The file is complete: the stretch (``RecordingReady``) or the message (``VoicemailRecorded``)."""
+        name = _recording(event)
+        live = self._recordings.pop(name, None)
+        if live is None:
+            log.info("ARI RecordingFinished ignored: %r is none of KC's (or reported already)", name)
+            return
+        now = self._clock.now()
+        duration = round((now - (live.recording_since or live.started_at)).total_seconds(), 2)
+        call = self.calls.get(live.call_id)
+        if call is not None:
+            if call.recording == name:
+                call.recording = ""
+            if call.voicemail == name:
+                call.voicemail = ""
+        if live.box is not None:
+            self._emit(pbx.VoicemailRecorded, live.call_id, box=live.box, recording=name, duration_s=duration)
+        else:
+            self._emit(
+                pbx.RecordingReady,
+                live.call_id,
+                recording=name,
+                started_at=live.started_at,
+                duration_s=duration,
+            )
+
+    def _recording_failed(self, event: AriEvent) -> None:
+        name = _recording(event)
+        live = self._recordings.pop(name, None)
+        if live is None:
+            return
+        recording = event.get("recording") or {}
+        log.warning("Asterisk could not record %s of call %s: %s", name, live.call_id, recording.get("cause"))
+        call = self.calls.get(live.call_id)
+        if call is not None:
+            call.recording = "" if call.recording == name else call.recording
+            call.voicemail = "" if call.voicemail == name else call.voicemail
+
     _HANDLERS: dict[str, Callable[[AsteriskPbx, AriEvent], None]] = {
         "StasisStart": _stasis_start,
         "ChannelHangupRequest": _hangup_request,
@@ -524,6 +657,9 @@ class AsteriskPbx:
         "ChannelDestroyed": _channel_gone,
         "PlaybackFinished": _playback_finished,
         "ChannelDtmfReceived": _dtmf,
+        "RecordingStarted": _recording_started,
+        "RecordingFinished": _recording_finished,
+        "RecordingFailed": _recording_failed,
     }
 
     # == internals ==================================================================================
@@ -586,6 +722,7 @@ class AsteriskPbx:
         for playback in call.playbacks:
             self._playbacks.pop(playback, None)
         call.playbacks.clear()
+        self._stop_recording(call)
         leg = self._drop_agent_leg(call)
         reason = ARI_REASONS.get(cause, "normal")
         if hang_up_legs and leg:
@@ -597,6 +734,15 @@ class AsteriskPbx:
         if call.bridge:
             bridge, call.bridge = call.bridge, ""
             self._rest_quietly("DELETE", f"/bridges/{bridge}")
+
+    def _stop_recording(self, call: AriCall) -> None:
+        """The stretch being recorded ends; ``RecordingReady`` follows when Asterisk closed the file."""
+        name, call.recording = call.recording, ""
+        if name:
+            self._rest_quietly("POST", f"/recordings/live/{name}/stop")
+
+    def _recording_name(self, kind: str, call_id: str) -> str:
+        return f"kc-{kind}-{re.sub(r'[^A-Za-z0-9_-]', '_', call_id)}-{next(self._ids)}"
 
     def _drop_agent_leg(self, call: AriCall) -> str:
         leg = call.agent_leg
@@ -722,6 +868,11 @@ def cause_text(cause: int | None) -> str:
     if cause is None:
         return "normal"
     return CAUSES.get(cause, f"cause_{cause}")
+
+
+def _recording(event: AriEvent) -> str:
+    recording = event.get("recording")
+    return str(recording.get("name", "")) if isinstance(recording, Mapping) else ""
 
 
 def _channel(event: AriEvent) -> Mapping[str, Any]:
