@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -18,7 +19,7 @@ from apps.settings import VAR
 from apps.simulator.live_traffic import TrafficProfile
 from kc_adapters.simulated_pbx import SimulatedPbx
 from kc_domain.routing import events as ev
-from kc_ports.telephony import CallAudio
+from kc_ports.telephony import CallAudio, CallControl
 
 
 def demo_server(app: Any, host: str, port: int) -> Any:
@@ -156,6 +157,8 @@ def engine(traffic: bool) -> None:
     except EngineFailed as error:
         click.echo(f"kc engine: {error}; exiting for a restart", err=True)
         sys.exit(1)
+    finally:
+        stop_telephony(host)
     click.echo("kc engine: stopped")
 
 
@@ -194,27 +197,73 @@ def _start_engine_with_traffic(container: Container, stop: threading.Event) -> T
 
 
 def start_engine(container: Container, pbx: SimulatedPbx | None = None) -> EngineHost:
-    """The engine host on the configured PBX; only the simulated PBX exists so far."""
+    """The engine host on the configured PBX (``KC_TELEPHONY``): the simulated PBX (``pbx``, or a
+    new one whose calls come from a driver), or Asterisk (``apps.engine.telephony``: started here,
+    its events flowing into the engine; closed by ``stop_telephony``)."""
+    settings = container.settings()
+    if settings.telephony == "asterisk":
+        return _start_on_asterisk(container)
+    if settings.telephony != "simulated":
+        click.echo(
+            f"KC_TELEPHONY={settings.telephony}: this PBX adapter is not available yet; "
+            "use KC_TELEPHONY=simulated or asterisk",
+            err=True,
+        )
+        sys.exit(2)
+    pbx = pbx or SimulatedPbx(strict=False)  # calls come from the PBX
+    return _host(container, pbx, pbx, closes_on_stop=True)  # the simulated PBX's calls end with the engine
+
+
+def _start_on_asterisk(container: Container) -> EngineHost:
+    from apps.engine.telephony import PbxInbox, TelephonyNotConfigured, asterisk_pbx, refresh_endpoints
+
+    try:
+        adapter, endpoints = asterisk_pbx(container)
+    except TelephonyNotConfigured as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+    host = _host(container, adapter, adapter, refresh=lambda: refresh_endpoints(container, endpoints))
+    inbox = PbxInbox(host)
+    adapter.listen(inbox.put)
+    host.start()  # the journal's file replayed and what an earlier run left open closed, before any call
+    inbox.start()
+    adapter.start()  # calls reaching KC's context are routed from now on
+    _TELEPHONY[id(host)] = (adapter.close, inbox.close)
+    return host
+
+
+_TELEPHONY: dict[int, tuple[Callable[[], None], ...]] = {}  # a host -> what stops its PBX connection
+
+
+def stop_telephony(host: EngineHost) -> None:
+    """Close the connection to a real PBX (its calls go on there; the next start adopts or closes
+    them) and hand the events heard so far to the engine."""
+    for close in _TELEPHONY.pop(id(host), ()):
+        try:
+            close()
+        except Exception:
+            logging.getLogger("kc.engine").exception("closing the PBX connection failed")
+
+
+def _host(
+    container: Container,
+    pbx: CallControl,
+    call_audio: CallAudio,
+    *,
+    closes_on_stop: bool = False,
+    refresh: Callable[[], None] | None = None,
+) -> EngineHost:
     from zoneinfo import ZoneInfo
 
     from apps.engine.build import build_engine, reload_configuration
     from apps.engine.host import EngineHost
 
     settings = container.settings()
-    if settings.telephony != "simulated":
-        click.echo(
-            f"KC_TELEPHONY={settings.telephony}: this PBX adapter is not available yet; "
-            "use KC_TELEPHONY=simulated",
-            err=True,
-        )
-        sys.exit(2)
-    pbx = pbx or SimulatedPbx(strict=False)  # calls come from the PBX
     engine = build_engine(container, pbx)
     voicemail = container.voicemail()
-    call_audio: CallAudio = pbx  # what the PBX recorded, fetched through the port
 
     def store_voicemail(event: ev.CallVoicemailLeft) -> None:
-        audio = call_audio.recording(event.recording)
+        audio = call_audio.recording(event.recording)  # what the PBX recorded, through the port
         voicemail.receive(event.caller, event.box, event.queue_id, audio)
 
     recordings = container.recordings()
@@ -223,6 +272,11 @@ def start_engine(container: Container, pbx: SimulatedPbx | None = None) -> Engin
         audio = call_audio.recording(event.recording)
         recordings.receive(event.call_id, event.agent_id, event.started_at, event.duration_s, audio)
 
+    def upkeep() -> dict[str, int]:
+        if refresh is not None:
+            refresh()
+        return _recordings_upkeep(recordings)
+
     return EngineHost(
         engine,
         container.journal(),
@@ -230,8 +284,8 @@ def start_engine(container: Container, pbx: SimulatedPbx | None = None) -> Engin
         container.clock(),
         ZoneInfo(settings.timezone),
         wal=VAR / "engine" / "journal.wal",
-        upkeep=lambda: _recordings_upkeep(recordings),
-        closes_on_stop=True,  # the simulated PBX's calls end with the engine
+        upkeep=upkeep,
+        closes_on_stop=closes_on_stop,
         uow_factory=container.uow_factory(),
         on_voicemail=store_voicemail,
         on_recording=store_recording,

@@ -9,8 +9,13 @@ from kc_domain.errors import FieldError
 E164 = re.compile(r"^\+[1-9][0-9]{7,14}\Z")
 INTERNAL_NUMBER = re.compile(r"^[0-9]{2,8}\Z")
 # a phone's endpoint at the PBX, as its dial string names it: PJSIP/1001, IAX2/desk-12, SIP/2101,
-# Local/2101@kc-phones (Asterisk), or the device number of a Mitel extension (CSTA: digits)
-ENDPOINT = re.compile(r"^(?:(?:PJSIP|SIP|IAX2|DAHDI|Local)/[A-Za-z0-9_.+@-]{1,80}|[0-9]{2,16})\Z")
+# Local/2101@kc-phones[/n] (Asterisk; /n keeps the Local channel from being optimised away), or the
+# device number of a Mitel extension (CSTA: digits)
+ENDPOINT = re.compile(
+    r"^(?:(?:PJSIP|SIP|IAX2|DAHDI)/[A-Za-z0-9_.+@-]{1,80}"
+    r"|Local/[A-Za-z0-9_.+@-]{1,80}(?:/[nj]{1,2})?"
+    r"|[0-9]{2,16})\Z"
+)
 
 
 def text(errors: list[FieldError], field: str, value: str, *, max_length: int, required: bool = True) -> None:

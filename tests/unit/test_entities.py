@@ -319,9 +319,11 @@ def test_email_and_agent_number_are_optional() -> None:
         ("PJSIP/1001", True),
         ("IAX2/desk-12", True),
         ("Local/2101@kc-phones", True),
+        ("Local/agent7@kc-phones/n", True),
         ("SIP/2101", True),
         ("2101", True),  # a Mitel device number
         ("PJSIP/", False),
+        ("PJSIP/1001/n", False),
         ("pjsip/1001", False),
         ("PJSIP/1001 & Dial(...)", False),
         ("Local/2101@kc-phones/n,Hangup", False),

@@ -1,0 +1,133 @@
+"""``kc engine`` with ``KC_TELEPHONY=asterisk``: KC takes a real call through the real Asterisk, from
+the administration (a queue, an agent with her phone's endpoint) to the journal (INT-04, IN-01)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from apps.cli import main
+from apps.cli.serve import start_engine, stop_telephony
+from apps.container import Container
+from apps.engine.host import EngineHost
+from kc_adapters.asterisk.ami import AmiClient
+from kc_domain.audit.service import SYSTEM
+from kc_domain.identity.roles import Role
+from kc_domain.organisation.hours import OpeningHours
+from tests.asterisk_peer import ANSWERING_CONTEXT, APP, IN_CONTEXT, OUTSIDE_CONTEXT, AsteriskPeer
+from tests.conftest import make_container
+
+pytestmark = pytest.mark.req("INT-04")
+NUMBER = "+420261100999"  # the queue's number, sent into KC's context
+CALLER = "+420602123456"
+WAIT_S = 15.0
+
+
+def wait_for(condition: Callable[[], object], what: str) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        assert time.monotonic() < deadline, f"waited in vain for {what}"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def kc_on_asterisk(
+    asterisk: AsteriskPeer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Container]:
+    monkeypatch.chdir(tmp_path)  # var/: the engine's write-ahead file and the speech cache
+    container = make_container(
+        f"sqlite:///{tmp_path / 'kc.sqlite3'}",
+        KC_RECORDINGS_DIR=str(tmp_path / "recordings"),
+        KC_TELEPHONY="asterisk",
+        KC_ASTERISK_HOST=asterisk.host,
+        KC_ASTERISK_ARI_PORT=str(asterisk.http_port),
+        KC_ASTERISK_USER=asterisk.username,
+        KC_ASTERISK_SECRET=asterisk.secret,
+        KC_ASTERISK_APP=APP,
+        KC_ASTERISK_CONTEXT=IN_CONTEXT,
+        KC_ASTERISK_OUTSIDE=f"Local/{{number}}@{OUTSIDE_CONTEXT}/n",
+        KC_ASTERISK_TRANSFER_CONTEXT=OUTSIDE_CONTEXT,
+        KC_ASTERISK_PROMPTS_DIR=str(tmp_path / "prompts"),
+    )
+    yield container
+    container.database().dispose()
+
+
+class Running:
+    def __init__(self, host: EngineHost) -> None:
+        self.host, self.stop = host, threading.Event()
+        self.thread = threading.Thread(target=host.run, args=(self.stop,), daemon=True)
+
+    def __enter__(self) -> Running:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop.set()
+        self.thread.join(30)
+        stop_telephony(self.host)
+
+
+def test_kc_engine_on_asterisk_routes_a_real_call_to_the_agents_phone_and_journals_it(
+    kc_on_asterisk: Container, asterisk: AsteriskPeer
+) -> None:
+    admin = kc_on_asterisk.admin()
+    queue = admin.create(
+        SYSTEM, "queue", {"name": "Zkušební linka", "number": NUMBER, "hours": OpeningHours.always_open()}
+    )
+    agent = admin.create(
+        SYSTEM,
+        "user",
+        {
+            "username": "novakova",
+            "full_name": "Marie Nováková",
+            "roles": {Role.AGENT, Role.ADMIN},  # the first account must be able to administer KC
+            "agent_number": "2101",
+            "endpoint": f"Local/agent7@{ANSWERING_CONTEXT}/n",  # her stand-in phone answers at once
+        },
+        password="Dlouhe-heslo-2026!",
+    )
+    admin.create(SYSTEM, "skill", {"user_id": agent.id, "queue_id": queue.id, "level": 5})
+    host = start_engine(kc_on_asterisk)
+    ami = AmiClient(asterisk.host, asterisk.port, asterisk.username, asterisk.secret, timeout_s=5.0)
+    ami.connect()
+    try:
+        with Running(host):
+            host.apply(lambda engine: (engine.log_in(agent.id), engine.ready(agent.id)))
+            ami.action("Originate", Channel=f"Local/{NUMBER}@{IN_CONTEXT}", CallerID=CALLER,
+                       Application="Wait", Data="60", Async="true")  # fmt: skip
+            calls = host.engine.calls
+            wait_for(
+                lambda: any(c.stage.value == "answered" for c in list(calls.values())), "the agent's answer"
+            )
+            call = next(c for c in list(calls.values()) if c.stage.value == "answered")
+            assert (call.caller, call.dialled, call.agent_id) == (CALLER, NUMBER, agent.id)
+            channels = [e.headers.get("Channel", "") for e in ami.list_action("CoreShowChannels").events]
+            caller_half = next(c for c in channels if c.startswith(f"Local/{NUMBER}@") and c.endswith(";1"))
+            ami.action("Hangup", Channel=caller_half)  # the caller hangs up
+            wait_for(lambda: call.stage.value == "ended", "the call's end")
+        journal = kc_on_asterisk.journal()
+        wait_for(lambda: journal.interaction(call.call_id) is not None, "the journal")
+        names = [e.name for e in journal.events_for(call.call_id)]
+        assert names[:4] == ["CallArrived", "CallQueued", "CallOffered", "CallAnswered"], names
+        assert "CallEnded" in names
+        assert host.engine.agents[agent.id].state.value in ("wrap_up", "ready")
+    finally:
+        ami.close()
+
+
+def test_kc_engine_refuses_asterisk_without_its_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KC_DATABASE_URL", f"sqlite:///{tmp_path / 'kc.sqlite3'}")
+    monkeypatch.setenv("KC_TELEPHONY", "asterisk")
+    monkeypatch.delenv("KC_ASTERISK_SECRET", raising=False)
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(main, ["engine"])
+    assert result.exit_code == 2 and "KC_ASTERISK_SECRET" in result.output
