@@ -25,12 +25,14 @@ from tests.asterisk_peer import (
     IN_CONTEXT,
     OUTSIDE_CONTEXT,
     PHONES_CONTEXT,
+    SUPERVISORS_CONTEXT,
     AsteriskPeer,
     tone_wav,
 )
 
 CALLER, DIALLED = "+420602123456", "800123456"
 AGENTS = (7, 8)
+SUPERVISORS = (90,)
 WAIT_S = 10.0
 E = TypeVar("E", bound=pbx.PbxEvent)
 
@@ -89,6 +91,8 @@ class AsteriskHarness:
             outside=f"Local/{{number}}@{OUTSIDE_CONTEXT}/n",
             transfer_context=OUTSIDE_CONTEXT,
             prompts_dir=prompts,
+            supervisors={s: f"Local/supervisor{s}@{SUPERVISORS_CONTEXT}/n" for s in SUPERVISORS},
+            auto_answer={"KC_AUTO_ANSWER": "yes"},  # the stand-in phones' word for SIP's answer-after
         )
         self.adapter = AsteriskPbx(self.ari, self.settings)
         self.pbx: CallControl = self.adapter  # mypy proves here that AsteriskPbx is a CallControl
@@ -147,6 +151,22 @@ class AsteriskHarness:
             assert self._channels_changed.wait_for(lambda: phone in self._ringing_phones, WAIT_S), phone
         self.ami.action("Redirect", Channel=phone, Context=PHONES_CONTEXT, Exten="answer", Priority="1")
         self.wait_for(pbx.PhonePickedUp, call_id)
+
+    def consulted_picks_up(self, call_id: str) -> None:
+        """The consulted agent's ringing phone answers; returns once Asterisk bridged her leg."""
+        call = self.state(call_id)
+        leg, name = call.consult_leg, call.consult_leg_name
+        assert leg and name, f"no consultation ringing on {call_id}"
+        phone = name.removesuffix(";1") + ";2"
+        with self._channels_changed:  # as in picks_up: only once it waits in the ringing context
+            assert self._channels_changed.wait_for(lambda: phone in self._ringing_phones, WAIT_S), phone
+        self.ami.action("Redirect", Channel=phone, Context=PHONES_CONTEXT, Exten="answer", Priority="1")
+        self.ari.wait_for("ChannelEnteredBridge", lambda e: e["channel"]["id"] == leg)
+
+    def caller_talks(self, call_id: str) -> None:
+        """The caller's own half speaks (a tone, CALLER_TONE_HZ) towards KC until hung up."""
+        caller = self.channel_name(self.state(call_id).customer).removesuffix(";2") + ";1"
+        self.ami.action("Redirect", Channel=caller, Context=CALLERS_CONTEXT, Exten="talk", Priority="1")
 
     def caller_hangs_up(self, call_id: str) -> None:
         """The caller's own half (the Local channel's ;1) hangs up."""
@@ -209,4 +229,4 @@ class AsteriskHarness:
         return call.agent_id if call.state == Leg.RINGING else None
 
     def monitors(self, call_id: str) -> dict[int, str]:
-        return {}  # monitoring is not supported yet
+        return {supervisor: m.mode for supervisor, m in self.state(call_id).monitors.items()}

@@ -48,6 +48,9 @@ PHONES_CONTEXT = "kc-test-phones"  # agents' stand-in phones: ring until told to
 ANSWERING_CONTEXT = "kc-test-answering"  # stand-in phones that answer at once
 OUTSIDE_CONTEXT = "kc-test-outside"  # numbers KC dials or transfers to: answer and stay up
 CALLERS_CONTEXT = "kc-test-callers"  # callers' own halves: wait, until told to speak (a message)
+SUPERVISORS_CONTEXT = "kc-test-supervisors"  # supervisors' stand-in phones: answer and play a tone
+SUPERVISOR_TONE_HZ = 1400  # what a supervisor's stand-in phone "says" (the music on hold is 425 Hz)
+CALLER_TONE_HZ = 600  # what a caller who talks "says"
 MOH_CLASS = "default"
 
 # A small dialplan for the tests: 100 answers and stays up for 30 s, 101 for 2 s.
@@ -66,8 +69,10 @@ exten => _[+0-9].,1,Stasis({APP})
  same => n,Hangup()
 
 ; an agent's phone (Local/agent7@...): rings until the test redirects it to "answer"
+; a leg KC dials with KC_AUTO_ANSWER=yes (a pick-up from the web) answers at once
 [{PHONES_CONTEXT}]
-exten => _age[n]t.,1,Ringing()
+exten => _age[n]t.,1,GotoIf($["${{KC_AUTO_ANSWER}}" = "yes"]?answer,1)
+ same => n,Ringing()
  same => n,Wait(120)
  same => n,Hangup()
 exten => answer,1,Answer()
@@ -79,18 +84,27 @@ exten => _age[n]t.,1,Answer()
  same => n,Wait(120)
  same => n,Hangup()
 
+; a supervisor's phone (Local/supervisor90@...): answers and speaks (a tone) until hung up
+[{SUPERVISORS_CONTEXT}]
+exten => _super[v]isor.,1,Answer()
+ same => n(speak),Playback(supervisor-tone)
+ same => n,Goto(speak)
+
 [{OUTSIDE_CONTEXT}]
 exten => _[+0-9].,1,Answer()
  same => n,Wait(120)
  same => n,Hangup()
 
 ; a caller's half (Local/...;1): waits until the test redirects it to "speak", which plays the sound
-; file in the channel variable MESSAGE towards KC, then presses # ("speak-hash") or hangs up
+; file in the channel variable MESSAGE towards KC, then presses # ("speak-hash") or hangs up; or
+; "talk"s (a 600 Hz tone) until hung up
 [{CALLERS_CONTEXT}]
 exten => caller,1,Wait(120)
  same => n,Hangup()
 exten => speak,1,Playback(${{MESSAGE}})
  same => n,Hangup()
+exten => talk,1,Playback(caller-voice)
+ same => n,Goto(talk,1)
 exten => speak-hash,1,Playback(${{MESSAGE}})
  same => n,SendDTMF(#)
  same => n,Wait(5)
@@ -195,6 +209,8 @@ class AsteriskPeer:
         )
         # the beep before a voicemail message (Asterisk's core sounds have one; this instance has none)
         (self.directory / "data" / "sounds" / "beep.wav").write_bytes(tone_wav(1000, 0.25))
+        (self.directory / "data" / "sounds" / "supervisor-tone.wav").write_bytes(tone_wav(SUPERVISOR_TONE_HZ))
+        (self.directory / "data" / "sounds" / "caller-voice.wav").write_bytes(tone_wav(CALLER_TONE_HZ))
         (etc / "extensions.conf").write_text("[general]\nstatic = yes\nwriteprotect = yes\n\n" + DIALPLAN)
         (etc / "logger.conf").write_text("[general]\n[logfiles]\nconsole => notice,warning,error\n")
         moh = self.directory / "moh"

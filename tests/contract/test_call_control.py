@@ -4,8 +4,7 @@ Each adapter joins through ``make_adapter``, which returns a *harness*: the adap
 driver hooks a test needs to play the outside world (a call comes in, an agent lifts the phone)
 and to observe the PBX's state: the simulated PBX (strict: unknown calls raise; lenient: they are
 reported) and the Asterisk adapter on the real test Asterisk (tests/asterisk_harness.py), with the same
-assertions. Commands the Asterisk adapter does not support yet (``ASTERISK_NOT_YET``) are reported as
-such (tested below); the tests that need them run on the simulated PBX only.
+assertions for every command.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from typing import Any, Protocol
 
 import pytest
 
-from kc_adapters.asterisk.pbx import NOT_SUPPORTED
 from kc_adapters.simulated_pbx import COMMANDS, LegState, SimulatedPbx
 from kc_ports.telephony import CallControl
 from tests.asterisk_harness import AsteriskHarness
@@ -80,19 +78,6 @@ class SimulatedHarness:
 
 SIMULATED = ["simulated", "simulated-lenient"]
 ADAPTERS = [*SIMULATED, "asterisk"]
-# Not yet carried out by the Asterisk adapter (reported as "not supported yet", see docs/asterisk.md):
-# monitoring (ChanSpy or snoop), consultation and conference, answering at the phone from the web.
-# Their tests run on the simulated PBX only.
-ASTERISK_NOT_YET = frozenset(
-    {
-        "answer_at_phone",
-        "consult",
-        "complete_transfer",
-        "conference",
-        "monitor",
-        "stop_monitor",
-    }
-)
 
 
 @pytest.fixture
@@ -113,12 +98,6 @@ def make_adapter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cal
 
 @pytest.fixture(params=ADAPTERS)
 def harness(request: pytest.FixtureRequest, make_adapter: Callable[[str], Harness]) -> Harness:
-    return make_adapter(str(request.param))
-
-
-@pytest.fixture(params=SIMULATED)
-def simulated_harness(request: pytest.FixtureRequest, make_adapter: Callable[[str], Harness]) -> Harness:
-    """For what the Asterisk adapter does not support yet (``ASTERISK_NOT_YET``)."""
     return make_adapter(str(request.param))
 
 
@@ -187,7 +166,7 @@ def test_the_contract_covers_every_command_of_the_port():
 
 @pytest.mark.parametrize(
     ("adapter", "command"),
-    [(a, c) for a in ADAPTERS for c in sorted(SETUP) if a in SIMULATED or c not in ASTERISK_NOT_YET],
+    [(a, c) for a in ADAPTERS for c in sorted(SETUP)],
 )
 def test_every_command_is_accepted_for_a_known_call(
     make_adapter: Callable[[str], Harness], adapter: str, command: str
@@ -197,15 +176,6 @@ def test_every_command_is_accepted_for_a_known_call(
     call_id = prepare(harness)
     getattr(harness.pbx, command)(call_id, *args)
     assert harness.problems() == []
-
-
-@pytest.mark.parametrize("command", sorted(ASTERISK_NOT_YET))
-def test_asterisk_reports_what_it_does_not_support_yet(make_adapter: Callable[[str], Harness], command: str):
-    harness = make_adapter("asterisk")
-    _prepare, args = SETUP[command]
-    call_id = _connected(harness)
-    getattr(harness.pbx, command)(call_id, *args)
-    assert harness.problems() == [f"{command}{(call_id, *args)}: {NOT_SUPPORTED}"]
 
 
 @pytest.mark.parametrize("command", sorted(set(SETUP) - {"originate", "route_agent"}))
@@ -239,8 +209,7 @@ def test_recording_toggles_are_reflected_in_the_call_state(harness: Harness):
     assert harness.recording(call_id)
 
 
-def test_a_consultation_holds_the_caller_and_a_conference_takes_them_off_hold(simulated_harness: Harness):
-    harness = simulated_harness
+def test_a_consultation_holds_the_caller_and_a_conference_takes_them_off_hold(harness: Harness):
     call_id = _consulting(harness)
     assert harness.held(call_id)
     harness.pbx.conference(call_id)
@@ -293,8 +262,7 @@ def test_races_with_a_caller_who_hung_up_are_harmless(harness: Harness):
     assert harness.problems() == []
 
 
-def test_monitor_modes(simulated_harness: Harness):
-    harness = simulated_harness
+def test_monitor_modes(harness: Harness):
     call_id = _connected(harness)
     for mode in ("listen", "whisper", "barge"):
         harness.pbx.monitor(call_id, SUPERVISOR, mode)

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from kc_adapters.asterisk.ari import AriError
-from kc_adapters.asterisk.pbx import NOT_SUPPORTED
 from kc_adapters.speech.memory import MemorySpeech
 from kc_adapters.system import SystemClock
 from kc_domain.errors import NotFound
@@ -208,12 +207,6 @@ def test_originate_rings_the_agent_first_then_dials_the_number(h: AsteriskHarnes
     assert bridges(h)[h.state("out-1").bridge] == 2
     h.pbx.hang_up("out-1", "normal")
     assert h.ended("out-1") and h.problems() == []
-
-
-def test_what_is_not_supported_yet_is_reported(h: AsteriskHarness):
-    call_id = h.incoming()
-    h.pbx.monitor(call_id, 90, "listen")
-    assert [(c, r) for c, _a, r in h.adapter.rejected] == [("monitor", NOT_SUPPORTED)]
 
 
 def wav_seconds(audio: bytes) -> float:

@@ -6,6 +6,13 @@ originates the agent's endpoint into the application; when the endpoint answers 
 is bridged with the caller and ``PhonePickedUp`` is reported. Hold takes the caller out of the
 bridge onto music on hold. Hang-ups on either side are reported as ``CallHungUpAtPbx``.
 
+A consultation puts the caller on hold and dials the consulted party (an agent's endpoint, a line or
+number through ``outside``), who joins the call's bridge with the agent; a conference brings the
+caller back into that bridge; a transfer after consultation hangs up the first agent's leg (to an
+agent of KC the consulted leg becomes the agent's, to a line the call leaves KC). A supervisor's
+phone is called for ``monitor``: listening and whispering go through an ARI snoop channel on the
+agent's leg (whisper only into what the agent hears), barging joins the call's bridge.
+
 A call is recorded on its bridge (ARI ``POST /bridges/{id}/record``: both parties mixed, the caller
 on hold not); each stretch ends (stop, hang-up, transfer) with ``RecordingReady`` once Asterisk
 reports the file complete. A voicemail message is recorded on the caller's channel after a beep,
@@ -16,8 +23,8 @@ Events from Asterisk arrive on the ARI client's reader thread; commands on the e
 state is guarded by one lock; listeners are called outside it, in the order the events came, and
 must queue what they hear (as with the simulated PBX, a listener must not call back into the PBX).
 
-Commands are never raised: a command for an unknown call, in the wrong state, refused by Asterisk
-(HTTP 4xx) or not supported yet is logged and recorded in ``rejected`` as ``(command, args, reason)``,
+Commands are never raised: a command for an unknown call, in the wrong state or refused by Asterisk
+(HTTP 4xx) is logged and recorded in ``rejected`` as ``(command, args, reason)``,
 the same shape the simulated PBX uses, so the engine host can show it. Unknown, duplicate and
 out-of-order events are ignored with a logged reason.
 """
@@ -48,7 +55,7 @@ from kc_ports.system import Clock
 
 log = logging.getLogger(__name__)
 
-NOT_SUPPORTED = "not supported yet by the Asterisk adapter"
+MONITOR_MODES = frozenset({"listen", "whisper", "barge"})
 PROMPT_NAME = re.compile(r"[a-z0-9_-]{1,64}")
 DIALLABLE = re.compile(r"[+]?[0-9A-Za-z*#_.-]{1,64}")
 # Q.850 causes as KC words; others become "cause_<n>"
@@ -73,6 +80,18 @@ RECORDING_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")  # KC's recording names: a 
 
 
 @attrs.define(eq=False)
+class Monitor:
+    """A supervisor on a call: listening or whispering through a snoop channel on the agent's leg, in
+    a bridge of their own with it, or barged into the call's bridge."""
+
+    mode: str
+    leg: str  # the supervisor's phone, ringing or up
+    answered: bool = False
+    snoop: str = ""  # listen and whisper: the snoop channel on the agent's leg
+    bridge: str = ""  # listen and whisper: the supervisor's bridge with the snoop channel
+
+
+@attrs.define(eq=False)
 class AriCall:
     call_id: str
     caller: str = ""
@@ -91,6 +110,14 @@ class AriCall:
     end_cause: str = ""
     recording: str = ""  # the live recording of the bridge (its name), "" when not recording
     voicemail: str = ""  # the live voicemail recording of the caller's channel
+    consulting: str = ""  # the consulted party (agent:8, 2201, +420...), while a consultation is open
+    consult_leg: str = ""  # its channel, ringing or in the bridge ("" once it hung up)
+    consult_leg_name: str = ""
+    consult_agent: int | None = None  # the consulted agent of KC, whose phone is busy with the call
+    joining: str = ""  # a leg that joins the call's bridge when it answers (the consulted party)
+    conference: bool = False
+    handed: list[str] = attrs.field(factory=list)  # after a transfer to a number: the two talking
+    monitors: dict[int, Monitor] = attrs.field(factory=dict)  # supervisor id -> how they are on the call
 
 
 @attrs.define(eq=False)
@@ -113,6 +140,12 @@ class AsteriskSettings:
     prompts_dir: Path  # KC's prompts as <name>.wav, readable by Asterisk (same path on its host)
     moh_class: str = "default"
     caller_id: str = ""  # outbound caller id (the queue's or office's number, OUT-17)
+    supervisors: Mapping[int, str] = attrs.field(factory=dict)  # supervisor id -> dial string
+    # channel variables of a leg that asks the agent's phone to answer by itself (a pick-up from the
+    # web); what a phone understands varies: Call-Info answer-after=0 is the common one
+    auto_answer: Mapping[str, str] = attrs.field(
+        factory=lambda: {"PJSIP_HEADER(add,Call-Info)": "<sip:kc>;answer-after=0"}
+    )
 
 
 class AsteriskPbx:
@@ -231,48 +264,20 @@ class AsteriskPbx:
             call = self._connected("hold", (call_id,))
             if call is None or call.held:
                 return
-            if (
-                call.bridge
-                and self._rest(
-                    "hold", (call_id,), "POST", f"/bridges/{call.bridge}/removeChannel", channel=call.customer
-                )
-                is None
-            ):
-                return
-            if (
-                self._rest(
-                    "hold",
-                    (call_id,),
-                    "POST",
-                    f"/channels/{call.customer}/moh",
-                    mohClass=self.settings.moh_class,
-                )
-                is not None
-            ):
-                call.held = True
+            if self._hold_caller("hold", (call_id,), call):
                 self._emit(pbx.CallHeldAtPbx, call_id, held=True)
         self._flush()
 
     def retrieve(self, call_id: str) -> None:
+        """Off hold; back from a consultation (or a conference), whose consulted party is hung up."""
         with self._lock:
             call = self._connected("retrieve", (call_id,))
-            if call is None or not call.held:
+            if call is None or not (call.held or call.consulting):
                 return
-            if self._rest("retrieve", (call_id,), "DELETE", f"/channels/{call.customer}/moh") is None:
+            if call.consulting:
+                self._end_consultation(call)
+            if call.held and not self._unhold_caller("retrieve", (call_id,), call):
                 return
-            if (
-                call.bridge
-                and self._rest(
-                    "retrieve",
-                    (call_id,),
-                    "POST",
-                    f"/bridges/{call.bridge}/addChannel",
-                    channel=call.customer,
-                )
-                is None
-            ):
-                return
-            call.held = False
             self._emit(pbx.CallHeldAtPbx, call_id, held=False)
         self._flush()
 
@@ -406,30 +411,232 @@ class AsteriskPbx:
                 raise NotFound("recording", reference) from None
             raise
 
-    # -- not supported yet: reported, never silently accepted ----------------------------------------
-
-    def answer_at_phone(self, call_id: str, agent_id: int) -> None:
-        self._unsupported("answer_at_phone", (call_id, agent_id))
-
+    # == consultation ===============================================================================
     def consult(self, call_id: str, target: str) -> None:
-        self._unsupported("consult", (call_id, target))
+        """The caller waits on music, out of the bridge; the consulted party is dialled from the
+        agent's side and joins the bridge (the agent's) when they answer."""
+        args = (call_id, target)
+        with self._lock:
+            call = self._connected("consult", args)
+            if call is None:
+                return
+            if call.consulting:
+                return self._reject("consult", args, f"a consultation with {call.consulting} is open")
+            colleague = _colleague(target)
+            if colleague is not None:
+                if not self._phone_free("consult", args, colleague):
+                    return
+                endpoint = self._endpoint("consult", args, colleague)
+                if endpoint is None:
+                    return
+            elif DIALLABLE.fullmatch(target):
+                endpoint = self.settings.outside.format(number=target)
+            else:
+                return self._reject("consult", args, f"target {target!r} is not an agent, line or number")
+            leg = f"{call_id}-consult-{next(self._ids)}"
+            self._channels[leg] = (call_id, "consult")
+            answer = self._rest(
+                "consult",
+                args,
+                "POST",
+                "/channels",
+                endpoint=endpoint,
+                app=self.ari.app,
+                appArgs="consult",
+                channelId=leg,
+                timeout=RING_TIMEOUT_S,
+            )
+            if answer is None:
+                self._channels.pop(leg, None)
+                return
+            if not call.held and not self._hold_caller("consult", args, call):
+                self._channels.pop(leg, None)
+                self._hang_up_channel("consult", args, leg, "normal")
+                return
+            call.consulting, call.consult_leg, call.joining = target, leg, leg
+            call.consult_leg_name = str(answer.get("name", "")) if isinstance(answer, dict) else ""
+            if colleague is not None:
+                call.consult_agent = colleague
+                self.endpoints[colleague] = call_id
+        self._flush()
 
     def complete_transfer(self, call_id: str) -> None:
-        self._unsupported("complete_transfer", (call_id,))
+        """The caller joins the consulted party; the first agent's leg is hung up. To an agent of KC
+        the call goes on with them (their leg becomes the agent's); to a line or number it leaves KC
+        (the two stay bridged until one of them hangs up)."""
+        args = (call_id,)
+        with self._lock:
+            call = self._consulting("complete_transfer", args)
+            if call is None:
+                return
+            if not call.consult_leg:
+                return self._reject("complete_transfer", args, "the consulted party has hung up")
+            if call.held and not self._unhold_caller("complete_transfer", args, call):
+                return
+            old_leg = self._drop_agent_leg(call)
+            if old_leg:
+                self._hang_up_channel("complete_transfer", args, old_leg, "normal")
+            colleague, target = call.consult_agent, call.consulting
+            if colleague is not None:
+                call.agent_id, call.agent_leg, call.agent_leg_name = (
+                    colleague,
+                    call.consult_leg,
+                    call.consult_leg_name,
+                )
+                self._channels[call.consult_leg] = (call_id, "agent")
+                self.endpoints[colleague] = call_id
+                self._clear_consultation(call)
+                for supervisor_id, monitor in call.monitors.items():
+                    if monitor.snoop:  # the snoop followed the first agent's leg: it follows the call
+                        self._snoop(call, supervisor_id, monitor)
+            else:
+                self._hand_over(call, f"transferred to {target}")
+        self._flush()
 
     def conference(self, call_id: str) -> None:
-        self._unsupported("conference", (call_id,))
+        """The caller joins the bridge of the agent and the consulted party: one mix of the three."""
+        args = (call_id,)
+        with self._lock:
+            call = self._consulting("conference", args)
+            if call is None:
+                return
+            if call.held and not self._unhold_caller("conference", args, call):
+                return
+            call.conference = True
+        self._flush()
 
+    # == pick-up from the web ======================================================================
+    def answer_at_phone(self, call_id: str, agent_id: int) -> None:
+        """Picked up from the web: the ringing leg is replaced by one that asks the phone to answer by
+        itself (``auto_answer``: SIP Call-Info answer-after=0 by default); ``PhonePickedUp`` follows
+        when it has, as when the agent lifts the handset."""
+        args = (call_id, agent_id)
+        with self._lock:
+            call = self._live("answer_at_phone", args)
+            if call is None:
+                return
+            if call.state != Leg.RINGING or call.agent_id != agent_id:
+                return self._reject("answer_at_phone", args, f"call is {call.state.value}, not ringing there")
+            endpoint = self._endpoint("answer_at_phone", args, agent_id)
+            if endpoint is None:
+                return
+            ringing = self._drop_agent_leg(call)
+            caller_id = call.dialled if call.outbound else call.caller
+            variables = dict(self.settings.auto_answer)
+            if not self._dial_agent("answer_at_phone", args, call, agent_id, endpoint, caller_id, variables):
+                call.state = Leg.INCOMING  # nothing rings now; the engine's ring timer decides
+            self._hang_up_channel("answer_at_phone", args, ringing, "normal")
+        self._flush()
+
+    # == supervision ================================================================================
     def monitor(self, call_id: str, supervisor_id: int, mode: str) -> None:
-        self._unsupported("monitor", (call_id, supervisor_id, mode))
+        """The supervisor's phone is called; once it answers: ``listen`` hears both parties through a
+        snoop channel on the agent's leg (spy both), ``whisper`` also speaks into what the agent hears
+        only (whisper out), ``barge`` joins the call's bridge. A new mode for a supervisor on the call
+        re-snoops (or moves their leg between the bridges); their phone stays up."""
+        args = (call_id, supervisor_id, mode)
+        with self._lock:
+            call = self._connected("monitor", args)
+            if call is None:
+                return
+            if mode not in MONITOR_MODES:
+                return self._reject(
+                    "monitor", args, f"mode must be one of {', '.join(sorted(MONITOR_MODES))}"
+                )
+            current = call.monitors.get(supervisor_id)
+            if current is not None:
+                if current.mode != mode:
+                    previous, current.mode = current.mode, mode
+                    if current.answered:
+                        self._place_supervisor(call, supervisor_id, current, previous)
+                return self._flush()
+            endpoint = self.settings.supervisors.get(supervisor_id)
+            if endpoint is None:
+                return self._reject("monitor", args, f"no endpoint configured for supervisor {supervisor_id}")
+            leg = f"{call_id}-supervisor{supervisor_id}-{next(self._ids)}"
+            self._channels[leg] = (call_id, f"supervisor:{supervisor_id}")
+            params: dict[str, str | int] = {
+                "endpoint": endpoint,
+                "app": self.ari.app,
+                "appArgs": "supervisor",
+                "channelId": leg,
+                "timeout": RING_TIMEOUT_S,
+            }
+            if self._rest("monitor", args, "POST", "/channels", **params) is None:
+                self._channels.pop(leg, None)
+                return
+            call.monitors[supervisor_id] = Monitor(mode, leg)
+        self._flush()
 
     def stop_monitor(self, call_id: str, supervisor_id: int) -> None:
-        self._unsupported("stop_monitor", (call_id, supervisor_id))
-
-    def _unsupported(self, command: str, args: tuple[Any, ...]) -> None:
+        args = (call_id, supervisor_id)
         with self._lock:
-            if self._known(command, args) is not None:
-                self._reject(command, args, NOT_SUPPORTED)
+            call = self._known("stop_monitor", args)
+            if call is None or call.state == Leg.ENDED:
+                return  # the call ended first: the supervisor is out already
+            monitor = call.monitors.pop(supervisor_id, None)
+            if monitor is None:
+                return self._reject("stop_monitor", args, "the supervisor is not on the call")
+            self._drop_monitor(monitor)
+        self._flush()
+
+    def _place_supervisor(
+        self, call: AriCall, supervisor_id: int, monitor: Monitor, previous: str | None
+    ) -> None:
+        """Puts the supervisor's answered leg where ``monitor.mode`` wants it."""
+        args = (call.call_id, supervisor_id, monitor.mode)
+        if monitor.mode == "barge":
+            self._drop_snoop(monitor)
+            if monitor.bridge:
+                self._rest_quietly("POST", f"/bridges/{monitor.bridge}/removeChannel", channel=monitor.leg)
+            if call.bridge:
+                self._rest("monitor", args, "POST", f"/bridges/{call.bridge}/addChannel", channel=monitor.leg)
+            return
+        if previous == "barge" and call.bridge:
+            self._rest_quietly("POST", f"/bridges/{call.bridge}/removeChannel", channel=monitor.leg)
+        if not monitor.bridge:
+            bridge = f"{call.call_id}-monitor{supervisor_id}-{next(self._ids)}"
+            if self._rest("monitor", args, "POST", f"/bridges/{bridge}", type="mixing") is None:
+                return
+            monitor.bridge = bridge
+        self._rest("monitor", args, "POST", f"/bridges/{monitor.bridge}/addChannel", channel=monitor.leg)
+        self._snoop(call, supervisor_id, monitor)
+
+    def _snoop(self, call: AriCall, supervisor_id: int, monitor: Monitor) -> None:
+        """A fresh snoop channel on the agent's leg for the monitor's mode (the old one hung up)."""
+        self._drop_snoop(monitor)
+        if not call.agent_leg:
+            return
+        snoop = f"{call.call_id}-snoop{supervisor_id}-{next(self._ids)}"
+        self._channels[snoop] = (call.call_id, f"snoop:{supervisor_id}")
+        params: dict[str, str | int] = {
+            "spy": "both",
+            "app": self.ari.app,
+            "appArgs": "snoop",
+            "snoopId": snoop,
+        }
+        if monitor.mode == "whisper":
+            params["whisper"] = "out"  # into what the agent's phone receives: the caller never hears it
+        args = (call.call_id, supervisor_id, monitor.mode)
+        if self._rest("monitor", args, "POST", f"/channels/{call.agent_leg}/snoop", **params) is None:
+            self._channels.pop(snoop, None)
+            return
+        monitor.snoop = snoop
+
+    def _drop_snoop(self, monitor: Monitor) -> None:
+        snoop, monitor.snoop = monitor.snoop, ""
+        if snoop:
+            self._channels.pop(snoop, None)
+            self._hang_up_channel("stop_monitor", (snoop,), snoop, "normal")
+
+    def _drop_monitor(self, monitor: Monitor) -> None:
+        self._drop_snoop(monitor)
+        if monitor.leg:
+            self._channels.pop(monitor.leg, None)
+            self._hang_up_channel("stop_monitor", (monitor.leg,), monitor.leg, "normal")
+        if monitor.bridge:
+            bridge, monitor.bridge = monitor.bridge, ""
+            self._rest_quietly("DELETE", f"/bridges/{bridge}")
 
     # == ARI events =================================================================================
     def _on_event(self, event: AriEvent) -> None:
@@ -477,6 +684,13 @@ class AsteriskPbx:
     def _leg_answered(self, call_id: str, role: str, channel_id: str) -> None:
         """One of KC's own legs (an agent's endpoint, a dialled number) answered and entered Stasis."""
         call = self.calls.get(call_id)
+        if call is not None and channel_id == call.joining:  # the consulted party answered
+            call.joining = ""
+            if call.bridge:
+                self._rest(
+                    "consult", (call_id,), "POST", f"/bridges/{call.bridge}/addChannel", channel=channel_id
+                )
+            return
         if call is None or call.state == Leg.ENDED:
             log.info("ARI: leg %s of call %s answered after the call ended; hung up", channel_id, call_id)
             return self._hang_up_channel("leg_answered", (call_id,), channel_id, "normal")
@@ -501,6 +715,8 @@ class AsteriskPbx:
                 call.answered_by_pbx = self._rest("answer", (call_id,), "POST", path) is not None
             self._bridge(call, call.customer, channel_id)
             self._emit(pbx.PhonePickedUp, call_id, agent_id=agent_id)
+        elif role.startswith(("supervisor:", "snoop:")):
+            self._monitor_leg_answered(call, role, channel_id)
         elif role == "customer" and call.outbound:
             if call.state != Leg.DIALLING:
                 log.info(
@@ -517,6 +733,29 @@ class AsteriskPbx:
                 role,
                 call_id,
             )
+
+    def _monitor_leg_answered(self, call: AriCall, role: str, channel_id: str) -> None:
+        kind, _, supervisor = role.partition(":")
+        monitor = call.monitors.get(int(supervisor))
+        if (
+            monitor is not None
+            and kind == "supervisor"
+            and monitor.leg == channel_id
+            and not monitor.answered
+        ):
+            monitor.answered = True
+            return self._place_supervisor(call, int(supervisor), monitor, None)
+        if monitor is not None and kind == "snoop" and monitor.snoop == channel_id and monitor.bridge:
+            self._rest(
+                "monitor",
+                (call.call_id,),
+                "POST",
+                f"/bridges/{monitor.bridge}/addChannel",
+                channel=channel_id,
+            )
+            return
+        log.info("ARI: %s %s of call %s is no longer wanted; hung up", kind, channel_id, call.call_id)
+        self._hang_up_channel("monitor", (call.call_id,), channel_id, "normal")
 
     def _hangup_request(self, event: AriEvent) -> None:
         channel_id = str(_channel(event).get("id", ""))
@@ -538,8 +777,18 @@ class AsteriskPbx:
             return
         call_id, role = known
         call = self.calls.get(call_id)
+        if call is not None and role == "handed":  # after a transfer to a number: the other one goes too
+            for leg in call.handed:
+                if self._channels.pop(leg, None) is not None:
+                    self._hang_up_channel("transfer", (call_id,), leg, "normal")
+            if call.bridge:
+                bridge, call.bridge = call.bridge, ""
+                self._rest_quietly("DELETE", f"/bridges/{bridge}")
+            return
         if call is None or call.state == Leg.ENDED:
             return
+        if role != "agent" and role != "customer":
+            return self._side_leg_gone(call, role, channel_id)
         raw_cause = event.get("cause")
         cause_number = int(raw_cause) if isinstance(raw_cause, int) else call.hangup_cause
         if role == "agent" and call.state in (Leg.RINGING,) and call.agent_leg == channel_id:
@@ -567,6 +816,25 @@ class AsteriskPbx:
         cause = cause_text(cause_number)
         self._finish(call, cause)
         self._emit(pbx.CallHungUpAtPbx, call_id, cause=cause)
+
+    def _side_leg_gone(self, call: AriCall, role: str, channel_id: str) -> None:
+        """The consulted party, a supervisor or a snoop channel left; the call goes on."""
+        if role == "consult" and channel_id == call.consult_leg:
+            log.info("ARI: the consulted party of call %s (%s) hung up", call.call_id, call.consulting)
+            if call.consult_agent is not None and self.endpoints.get(call.consult_agent) == call.call_id:
+                del self.endpoints[call.consult_agent]
+            call.consult_leg = call.joining = ""
+            return
+        kind, _, supervisor = role.partition(":")
+        monitor = call.monitors.get(int(supervisor)) if supervisor.isdecimal() else None
+        if monitor is None:
+            return
+        if kind == "supervisor" and monitor.leg == channel_id:
+            log.info("ARI: supervisor %s hung up on call %s", supervisor, call.call_id)
+            monitor.leg = ""
+            self._drop_monitor(call.monitors.pop(int(supervisor)))
+        elif kind == "snoop" and monitor.snoop == channel_id:
+            monitor.snoop = ""
 
     def _dtmf(self, event: AriEvent) -> None:
         """The caller pressed a key: what plays is cut off (barge-in, no PromptFinished for it)."""
@@ -664,7 +932,14 @@ class AsteriskPbx:
 
     # == internals ==================================================================================
     def _dial_agent(
-        self, command: str, args: tuple[Any, ...], call: AriCall, agent_id: int, endpoint: str, caller_id: str
+        self,
+        command: str,
+        args: tuple[Any, ...],
+        call: AriCall,
+        agent_id: int,
+        endpoint: str,
+        caller_id: str,
+        variables: Mapping[str, str] | None = None,
     ) -> bool:
         leg = f"{call.call_id}-agent{agent_id}-{next(self._ids)}"
         self._channels[leg] = (call.call_id, "agent")
@@ -677,7 +952,8 @@ class AsteriskPbx:
         }
         if caller_id:
             params["callerId"] = caller_id
-        answer = self._rest(command, args, "POST", "/channels", **params)
+        body = {"variables": dict(variables)} if variables else None
+        answer = self._rest(command, args, "POST", "/channels", body=body, **params)
         if answer is None:
             self._channels.pop(leg, None)
             return False
@@ -723,6 +999,10 @@ class AsteriskPbx:
             self._playbacks.pop(playback, None)
         call.playbacks.clear()
         self._stop_recording(call)
+        self._end_consultation(call)
+        for monitor in call.monitors.values():
+            self._drop_monitor(monitor)
+        call.monitors.clear()
         leg = self._drop_agent_leg(call)
         reason = ARI_REASONS.get(cause, "normal")
         if hang_up_legs and leg:
@@ -734,6 +1014,61 @@ class AsteriskPbx:
         if call.bridge:
             bridge, call.bridge = call.bridge, ""
             self._rest_quietly("DELETE", f"/bridges/{bridge}")
+
+    def _hold_caller(self, command: str, args: tuple[Any, ...], call: AriCall) -> bool:
+        """The caller leaves the bridge for music on hold."""
+        if call.bridge and (
+            self._rest(command, args, "POST", f"/bridges/{call.bridge}/removeChannel", channel=call.customer)
+            is None
+        ):
+            return False
+        moh = f"/channels/{call.customer}/moh"
+        if self._rest(command, args, "POST", moh, mohClass=self.settings.moh_class) is None:
+            return False
+        call.held = True
+        return True
+
+    def _unhold_caller(self, command: str, args: tuple[Any, ...], call: AriCall) -> bool:
+        """The caller's music stops and they join the bridge again."""
+        if self._rest(command, args, "DELETE", f"/channels/{call.customer}/moh") is None:
+            return False
+        if call.bridge and (
+            self._rest(command, args, "POST", f"/bridges/{call.bridge}/addChannel", channel=call.customer)
+            is None
+        ):
+            return False
+        call.held = False
+        return True
+
+    def _end_consultation(self, call: AriCall) -> None:
+        """The consulted party leaves: their leg is hung up, their phone free again."""
+        leg = call.consult_leg
+        if call.consulting:
+            self._clear_consultation(call)
+        if leg:
+            self._channels.pop(leg, None)
+            self._hang_up_channel("retrieve", (call.call_id,), leg, "normal")
+
+    def _clear_consultation(self, call: AriCall) -> None:
+        other = call.consult_agent
+        if other is not None and other != call.agent_id and self.endpoints.get(other) == call.call_id:
+            del self.endpoints[other]
+        if call.joining == call.consult_leg and call.consult_agent != call.agent_id:
+            call.joining = ""
+        call.consulting, call.consult_leg, call.consult_leg_name = "", "", ""
+        call.consult_agent, call.conference = None, False
+
+    def _hand_over(self, call: AriCall, cause: str) -> None:
+        """The call leaves KC with the caller and the consulted party still talking in its bridge; when
+        one of them hangs up, the other is hung up and the bridge destroyed."""
+        call.handed = [leg for leg in (call.customer, call.consult_leg) if leg]
+        for leg in call.handed:
+            self._channels[leg] = (call.call_id, "handed")
+        call.consult_leg = ""  # kept in ``handed``: _finish must not hang it up
+        bridge, call.bridge = call.bridge, ""
+        customer, call.customer = call.customer, ""
+        self._finish(call, cause)
+        call.bridge, call.customer = bridge, customer
 
     def _stop_recording(self, call: AriCall) -> None:
         """The stretch being recorded ends; ``RecordingReady`` follows when Asterisk closed the file."""
@@ -763,16 +1098,25 @@ class AsteriskPbx:
                 return
             self._reject(command, args, f"Asterisk refused to hang up {channel}: {exc}")
 
-    def _rest_quietly(self, method: str, path: str) -> None:
+    def _rest_quietly(self, method: str, path: str, **params: str | int) -> None:
         try:
-            self.ari.request(method, path)
+            self.ari.request(method, path, **params)
         except AriError as exc:
             log.info("ARI %s %s: %s (ignored, cleaning up)", method, path, exc)
 
-    def _rest(self, command: str, args: tuple[Any, ...], method: str, path: str, **params: str | int) -> Any:
+    def _rest(
+        self,
+        command: str,
+        args: tuple[Any, ...],
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        **params: str | int,
+    ) -> Any:
         """One REST call for a command: its answer (True for an empty one); None when refused (reported)."""
         try:
-            answer = self.ari.request(method, path, **params)
+            answer = self.ari.request(method, path, body=body, **params)
         except AriError as exc:
             self._reject(command, args, f"Asterisk refused: {exc}")
             return None
@@ -842,6 +1186,13 @@ class AsteriskPbx:
             return None
         return call
 
+    def _consulting(self, command: str, args: tuple[Any, ...]) -> AriCall | None:
+        call = self._connected(command, args)
+        if call is not None and not call.consulting:
+            self._reject(command, args, "no consultation is open")
+            return None
+        return call
+
     def _reject(self, command: str, args: tuple[Any, ...], reason: str) -> None:
         log.warning("Asterisk adapter: %s%r rejected: %s", command, args, reason)
         self.rejected.append((command, args, reason))
@@ -862,6 +1213,12 @@ class AsteriskPbx:
                         listener(event)
                     except Exception:
                         log.exception("PBX event listener failed on %s", type(event).__name__)
+
+
+def _colleague(target: str) -> int | None:
+    """The agent of ``agent:<id>``; None for a line or number."""
+    kind, _, rest = target.partition(":")
+    return int(rest) if kind == "agent" and rest.isdecimal() else None
 
 
 def cause_text(cause: int | None) -> str:
