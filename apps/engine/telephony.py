@@ -20,6 +20,7 @@ from apps.engine.host import EngineHost
 from kc_adapters.asterisk.ari import AriClient
 from kc_adapters.asterisk.pbx import AsteriskPbx, AsteriskSettings
 from kc_adapters.speech.espeak import EspeakSynthesis
+from kc_domain.identity.roles import Role
 from kc_domain.identity.staff import Staff
 from kc_domain.routing import pbx_events as pbx
 from kc_domain.routing.engine import RoutingEngine
@@ -33,13 +34,14 @@ class TelephonyNotConfigured(Exception):
 
 
 def endpoints_of(container: Container, phone: str) -> dict[int, str]:
-    """Every agent's phone at the PBX: the endpoint administered with the account, else ``phone``
-    (a dial string with ``{number}``) for the agent number; agents with neither have none (a ring
-    for them is refused, and the refusal is shown)."""
+    """Every agent's and supervisor's phone at the PBX (by user id): the endpoint administered with
+    the account, else ``phone`` (a dial string with ``{number}``) for the agent number; users with
+    neither have none (a ring for them, or their monitoring, is refused, and the refusal is shown)."""
     admin = container.admin()
     staff = Staff.of(admin.list("user"), admin.list("group"), admin.list("skill"))
     found: dict[int, str] = {}
-    for user in staff.agents():
+    supervisors = [u for u in staff.users if u.active and Role.SUPERVISOR in staff.roles_of(u)]
+    for user in [*staff.agents(), *supervisors]:
         if user.id is None:
             continue
         if user.endpoint:
@@ -72,6 +74,7 @@ def asterisk_pbx(container: Container) -> tuple[AsteriskPbx, dict[int, str]]:
             outside=settings.asterisk_outside,
             transfer_context=settings.asterisk_transfer_context,
             prompts_dir=Path(settings.asterisk_prompts_dir),
+            supervisors=endpoints,  # the same live table: supervisors are users with phones too
         ),
         speech=EspeakSynthesis(VAR / "tts-cache"),
         clock=container.clock(),
