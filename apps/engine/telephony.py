@@ -20,7 +20,6 @@ from apps.engine.host import EngineHost
 from kc_adapters.asterisk.ari import AriClient
 from kc_adapters.asterisk.pbx import AsteriskPbx, AsteriskSettings
 from kc_adapters.speech.espeak import EspeakSynthesis
-from kc_domain.identity.roles import Role
 from kc_domain.identity.staff import Staff
 from kc_domain.routing import pbx_events as pbx
 from kc_domain.routing.engine import RoutingEngine
@@ -40,8 +39,7 @@ def endpoints_of(container: Container, phone: str) -> dict[int, str]:
     admin = container.admin()
     staff = Staff.of(admin.list("user"), admin.list("group"), admin.list("skill"))
     found: dict[int, str] = {}
-    supervisors = [u for u in staff.users if u.active and Role.SUPERVISOR in staff.roles_of(u)]
-    for user in [*staff.agents(), *supervisors]:
+    for user in [*staff.agents(), *staff.supervisors()]:
         if user.id is None:
             continue
         if user.endpoint:

@@ -131,3 +131,33 @@ def test_kc_engine_refuses_asterisk_without_its_secret(
     assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
     result = runner.invoke(main, ["engine"])
     assert result.exit_code == 2 and "KC_ASTERISK_SECRET" in result.output
+
+
+def test_the_phones_kc_rings_are_the_administered_endpoints_else_the_agent_numbers(tmp_path: Path) -> None:
+    from apps.engine.telephony import endpoints_of, refresh_endpoints
+
+    container = make_container(f"sqlite:///{tmp_path / 'kc.sqlite3'}")
+    admin = container.admin()
+
+    def user(name: str, roles: set[Role], number: str = "", endpoint: str = "") -> int:
+        values = {
+            "username": name,
+            "full_name": name,
+            "roles": roles,
+            "agent_number": number,
+            "endpoint": endpoint,
+        }
+        return int(admin.create(SYSTEM, "user", values, password="Dlouhe-heslo-2026!").id)
+
+    boss = user("spravce", {Role.ADMIN})
+    novakova = user("novakova", {Role.AGENT}, "2101", "PJSIP/desk-7")
+    horak = user("horak", {Role.AGENT}, "2102")
+    cerna = user("cerna", {Role.AGENT})  # neither: a ring for her is refused and shown
+    svoboda = user("svoboda", {Role.SUPERVISOR}, "2001")
+    phones = endpoints_of(container, "PJSIP/{number}")
+    assert phones == {novakova: "PJSIP/desk-7", horak: "PJSIP/2102", svoboda: "PJSIP/2001"}
+    assert boss not in phones and cerna not in phones
+    admin.update(SYSTEM, "user", horak, {"endpoint": "IAX2/horak"})
+    refresh_endpoints(container, phones)  # the live table the adapter holds, changed in place
+    assert phones[horak] == "IAX2/horak"
+    container.database().dispose()

@@ -50,4 +50,6 @@ def test_supervisors_on_lines_are_active_supervisors_with_an_extension_by_own_or
         user(4, Role.SUPERVISOR, number="2004", active=False),
         user(5, Role.AGENT, number="2101"),
     ]
-    assert [u.id for u in Staff.of(users, [KKC, VEDENI], ()).supervisors_on_lines()] == [1, 2]
+    staff = Staff.of(users, [KKC, VEDENI], ())
+    assert [u.id for u in staff.supervisors_on_lines()] == [1, 2]
+    assert [u.id for u in staff.supervisors()] == [1, 2, 3]  # monitoring needs no extension

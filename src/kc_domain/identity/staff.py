@@ -46,6 +46,10 @@ class Staff:
     def agents(self) -> list[User]:
         return [u for u in self.users if self.takes_calls(u)]
 
+    def supervisors(self) -> list[User]:
+        """Active users with the supervisor role (own or the group's)."""
+        return [u for u in self.users if u.active and Role.SUPERVISOR in self.roles_of(u)]
+
     def supervisors_on_lines(self) -> list[User]:
         """Active supervisors with an extension, whom agents may consult or transfer to (IN-15)."""
-        return [u for u in self.users if u.active and u.agent_number and Role.SUPERVISOR in self.roles_of(u)]
+        return [u for u in self.supervisors() if u.agent_number]
