@@ -33,7 +33,7 @@ MODULES = (
     "res_speech", "res_musiconhold", "bridge_simple", "bridge_softmix", "bridge_holding",
     "bridge_builtin_features", "format_wav", "format_sln", "format_pcm", "codec_ulaw", "codec_alaw",
     "codec_resample", "func_channel", "func_callerid", "func_strings", "func_devstate", "res_timing_timerfd",
-    "res_manager_devicestate",
+    "res_manager_devicestate", "func_rand",
     # ARI: KC's control path (docs/adr/0006-asterisk-control-path.md)
     "res_sorcery_config", "res_sorcery_memory", "res_http_websocket", "res_websocket_client", "res_stasis",
     "res_ari", "res_ari_model", "res_ari_channels", "res_ari_bridges",
@@ -46,6 +46,7 @@ APP = "kc"  # the Stasis application KC registers
 IN_CONTEXT = "kc-in"  # KC's context: a call sent here is handed to KC
 PHONES_CONTEXT = "kc-test-phones"  # agents' stand-in phones: ring until told to answer
 ANSWERING_CONTEXT = "kc-test-answering"  # stand-in phones that answer at once
+SLOW_CONTEXT = "kc-test-slow"  # stand-in phones that answer after 1-5 s and hang up 5-15 s later
 OUTSIDE_CONTEXT = "kc-test-outside"  # numbers KC dials or transfers to: answer and stay up
 CALLERS_CONTEXT = "kc-test-callers"  # callers' own halves: wait, until told to speak (a message)
 MOH_CLASS = "default"
@@ -77,6 +78,14 @@ exten => answer,1,Answer()
 [{ANSWERING_CONTEXT}]
 exten => _age[n]t.,1,Answer()
  same => n,Wait(120)
+ same => n,Hangup()
+
+; a stand-in phone with a person at it (bench/asterisk_bench.py): rings 1-5 s, talks 5-15 s, hangs up
+[{SLOW_CONTEXT}]
+exten => _age[n]t.,1,Ringing()
+ same => n,Wait(${{RAND(1,5)}})
+ same => n,Answer()
+ same => n,Wait(${{RAND(5,15)}})
  same => n,Hangup()
 
 [{OUTSIDE_CONTEXT}]
