@@ -74,6 +74,7 @@ bench: $(STAMP) translations services
 	$(PY) bench/call_flow_bench.py
 	$(PY) bench/desktop_bench.py
 	$(PY) bench/wallboard_bench.py
+	$(PY) bench/asterisk_bench.py
 
 ## make bench-theory: the simulator against Erlang C averaged over many seeds (several minutes)
 bench-theory: $(STAMP)

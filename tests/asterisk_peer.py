@@ -28,24 +28,68 @@ START_TIMEOUT_S = 60.0
 
 # Only what KC's telephony needs; Local channels and the manager are part of the core.
 MODULES = (
-    "pbx_config", "app_dial", "app_originate", "app_playback", "app_read", "app_record",
-    "app_mixmonitor", "app_chanspy", "app_echo", "app_senddtmf", "app_verbose", "res_agi",
-    "res_speech", "res_musiconhold", "bridge_simple", "bridge_softmix", "bridge_holding",
-    "bridge_builtin_features", "format_wav", "format_sln", "format_pcm", "codec_ulaw", "codec_alaw",
-    "codec_resample", "func_channel", "func_callerid", "func_strings", "func_devstate", "res_timing_timerfd",
+    "pbx_config",
+    "app_dial",
+    "app_originate",
+    "app_playback",
+    "app_read",
+    "app_record",
+    "app_mixmonitor",
+    "app_chanspy",
+    "app_echo",
+    "app_senddtmf",
+    "app_verbose",
+    "res_agi",
+    "res_speech",
+    "res_musiconhold",
+    "bridge_simple",
+    "bridge_softmix",
+    "bridge_holding",
+    "bridge_builtin_features",
+    "format_wav",
+    "format_sln",
+    "format_pcm",
+    "codec_ulaw",
+    "codec_alaw",
+    "codec_resample",
+    "func_channel",
+    "func_callerid",
+    "func_strings",
+    "func_devstate",
+    "res_timing_timerfd",
     "res_manager_devicestate",
+    "func_rand",
     # ARI: KC's control path (docs/adr/0006-asterisk-control-path.md)
-    "res_sorcery_config", "res_sorcery_memory", "res_http_websocket", "res_websocket_client", "res_stasis",
-    "res_ari", "res_ari_model", "res_ari_channels", "res_ari_bridges",
-    "res_ari_playbacks", "res_ari_events", "res_ari_applications", "res_ari_asterisk", "res_stasis_answer",
-    "res_stasis_playback", "app_stasis", "res_stasis_snoop", "res_stasis_recording", "res_ari_recordings",
-    "res_ari_device_states", "res_stasis_device_state", "res_ari_sounds", "res_ari_endpoints",
+    "res_sorcery_config",
+    "res_sorcery_memory",
+    "res_http_websocket",
+    "res_websocket_client",
+    "res_stasis",
+    "res_ari",
+    "res_ari_model",
+    "res_ari_channels",
+    "res_ari_bridges",
+    "res_ari_playbacks",
+    "res_ari_events",
+    "res_ari_applications",
+    "res_ari_asterisk",
+    "res_stasis_answer",
+    "res_stasis_playback",
+    "app_stasis",
+    "res_stasis_snoop",
+    "res_stasis_recording",
+    "res_ari_recordings",
+    "res_ari_device_states",
+    "res_stasis_device_state",
+    "res_ari_sounds",
+    "res_ari_endpoints",
     "chan_bridge_media",  # the Recorder channel of a bridge recording
 )
 APP = "kc"  # the Stasis application KC registers
 IN_CONTEXT = "kc-in"  # KC's context: a call sent here is handed to KC
 PHONES_CONTEXT = "kc-test-phones"  # agents' stand-in phones: ring until told to answer
 ANSWERING_CONTEXT = "kc-test-answering"  # stand-in phones that answer at once
+SLOW_CONTEXT = "kc-test-slow"  # stand-in phones that answer after 1-5 s and hang up 5-15 s later
 OUTSIDE_CONTEXT = "kc-test-outside"  # numbers KC dials or transfers to: answer and stay up
 CALLERS_CONTEXT = "kc-test-callers"  # callers' own halves: wait, until told to speak (a message)
 SUPERVISORS_CONTEXT = "kc-test-supervisors"  # supervisors' stand-in phones: answer and play a tone
@@ -89,6 +133,14 @@ exten => _age[n]t.,1,Answer()
 exten => _super[v]isor.,1,Answer()
  same => n(speak),Playback(supervisor-tone)
  same => n,Goto(speak)
+
+; a stand-in phone with a person at it (bench/asterisk_bench.py): rings 1-5 s, talks 5-15 s, hangs up
+[{SLOW_CONTEXT}]
+exten => _age[n]t.,1,Ringing()
+ same => n,Wait(${{RAND(1,5)}})
+ same => n,Answer()
+ same => n,Wait(${{RAND(5,15)}})
+ same => n,Hangup()
 
 [{OUTSIDE_CONTEXT}]
 exten => _[+0-9].,1,Answer()
@@ -328,3 +380,21 @@ def start_asterisk(directory: Path) -> AsteriskPeer:
     peer = AsteriskPeer(directory=directory, home=asterisk_home())
     peer.start()
     return peer
+
+
+def kc_settings(peer: AsteriskPeer, workdir: Path) -> dict[str, str]:
+    """The ``KC_*`` settings that point KC's engine at this peer (``KC_TELEPHONY=asterisk``), with
+    its prompts and recordings under ``workdir``."""
+    return {
+        "KC_RECORDINGS_DIR": str(workdir / "recordings"),
+        "KC_TELEPHONY": "asterisk",
+        "KC_ASTERISK_HOST": peer.host,
+        "KC_ASTERISK_ARI_PORT": str(peer.http_port),
+        "KC_ASTERISK_USER": peer.username,
+        "KC_ASTERISK_SECRET": peer.secret,
+        "KC_ASTERISK_APP": APP,
+        "KC_ASTERISK_CONTEXT": IN_CONTEXT,
+        "KC_ASTERISK_OUTSIDE": f"Local/{{number}}@{OUTSIDE_CONTEXT}/n",
+        "KC_ASTERISK_TRANSFER_CONTEXT": OUTSIDE_CONTEXT,
+        "KC_ASTERISK_PROMPTS_DIR": str(workdir / "prompts"),
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apps.container import Container
@@ -80,7 +81,7 @@ def answered_between(
 
 
 def missing_events(
-    journal: ContactJournal, batches: list[tuple[int, list[ev.Event], list]]
+    journal: ContactJournal, batches: list[tuple[int, list[ev.Event], list[Any]]]
 ) -> list[ev.Event]:
     """The calls' events of write-ahead batches (``read_wal``) that the journal lacks."""
     return [

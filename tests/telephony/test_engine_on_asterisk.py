@@ -19,7 +19,7 @@ from kc_adapters.asterisk.ami import AmiClient
 from kc_domain.audit.service import SYSTEM
 from kc_domain.identity.roles import Role
 from kc_domain.organisation.hours import OpeningHours
-from tests.asterisk_peer import ANSWERING_CONTEXT, APP, IN_CONTEXT, OUTSIDE_CONTEXT, AsteriskPeer
+from tests.asterisk_peer import ANSWERING_CONTEXT, IN_CONTEXT, AsteriskPeer, kc_settings
 from tests.conftest import make_container
 
 pytestmark = pytest.mark.req("INT-04")
@@ -42,17 +42,7 @@ def kc_on_asterisk(
     monkeypatch.chdir(tmp_path)  # var/: the engine's write-ahead file and the speech cache
     container = make_container(
         f"sqlite:///{tmp_path / 'kc.sqlite3'}",
-        KC_RECORDINGS_DIR=str(tmp_path / "recordings"),
-        KC_TELEPHONY="asterisk",
-        KC_ASTERISK_HOST=asterisk.host,
-        KC_ASTERISK_ARI_PORT=str(asterisk.http_port),
-        KC_ASTERISK_USER=asterisk.username,
-        KC_ASTERISK_SECRET=asterisk.secret,
-        KC_ASTERISK_APP=APP,
-        KC_ASTERISK_CONTEXT=IN_CONTEXT,
-        KC_ASTERISK_OUTSIDE=f"Local/{{number}}@{OUTSIDE_CONTEXT}/n",
-        KC_ASTERISK_TRANSFER_CONTEXT=OUTSIDE_CONTEXT,
-        KC_ASTERISK_PROMPTS_DIR=str(tmp_path / "prompts"),
+        **kc_settings(asterisk, tmp_path),
     )
     yield container
     container.database().dispose()
