@@ -223,11 +223,11 @@ def _start_on_asterisk(container: Container) -> EngineHost:
         click.echo(str(error), err=True)
         sys.exit(2)
     host = _host(container, adapter, adapter, refresh=lambda: refresh_endpoints(container, endpoints))
-    inbox = PbxInbox(host)
+    inbox = PbxInbox(host, lambda: adapter.ari.connected)
     adapter.listen(inbox.put)
     host.start()  # the journal's file replayed and what an earlier run left open closed, before any call
-    inbox.start()
-    adapter.start()  # calls reaching KC's context are routed from now on
+    adapter.start()  # calls reaching KC's context are heard from now on (queued in the inbox)
+    inbox.start()  # and routed, in order; a lost connection shows as the engine's `pbx` problem
     _TELEPHONY[id(host)] = (adapter.close, inbox.close)
     return host
 

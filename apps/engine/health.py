@@ -39,7 +39,9 @@ PARTS = {
     "voicemail": "storing voicemail",
     "commands": "receiving commands from the pages (bus)",
     "upkeep": "upkeep (recordings waiting in the spool)",
+    "pbx": "the connection to the PBX (no new call reaches KC)",
 }
+DOWN_PARTS = frozenset({"engine", "pbx"})  # without these no call is routed: the engine is down
 
 
 class EngineHealth:
@@ -126,8 +128,8 @@ def joined(thread: threading.Thread, name: str, timeout: float = STOP_WAIT_S) ->
 
 def judge(heartbeat: EngineHeartbeat | None, received_age_s: float | None) -> tuple[str, list[str]]:
     """A heartbeat as operators read it: ``ok``, ``degraded`` (working, some part failing: calls
-    are still routed) or ``down`` (no heartbeat, a stale one, or the engine's step failing), with
-    the reasons in words."""
+    are still routed) or ``down`` (no heartbeat, a stale one, the engine's step failing, or the
+    connection to the PBX lost), with the reasons in words."""
     if heartbeat is None or received_age_s is None:
         return "down", ["no heartbeat from the engine"]
     if received_age_s > STALE_AFTER_S:
@@ -137,7 +139,7 @@ def judge(heartbeat: EngineHeartbeat | None, received_age_s: float | None) -> tu
         return "down", ["the engine has not completed a step for over 10 s"]
     problems = heartbeat.problems
     reasons = [f"{PARTS.get(part, part)}: {error}" for part, error in sorted(problems.items())]
-    if "engine" in problems:
+    if DOWN_PARTS & problems.keys():
         return "down", reasons
     return ("degraded", reasons) if reasons else ("ok", [])
 

@@ -12,6 +12,7 @@ import functools
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from apps.container import Container
@@ -88,15 +89,22 @@ def refresh_endpoints(container: Container, endpoints: dict[int, str]) -> None:
         endpoints.update(fresh)
 
 
+def _lost() -> ConnectionError:
+    return ConnectionError("the PBX's event connection is closed; calls do not reach KC")
+
+
 def _heard(engine: RoutingEngine, event: pbx.PbxEvent) -> None:
     engine.on_pbx(event)
 
 
 class PbxInbox:
-    """A real PBX's events, in the order heard, handed to the engine by a thread of their own."""
+    """A real PBX's events, in the order heard, handed to the engine by a thread of their own, which
+    also watches the connection (``connected``): lost, it is the engine's ``pbx`` problem at once
+    (the health check says the engine is down, the supervisors' page says why), back, it is cleared."""
 
-    def __init__(self, host: EngineHost) -> None:
-        self._host = host
+    def __init__(self, host: EngineHost, connected: Callable[[], bool] = lambda: True) -> None:
+        self._host, self._connected = host, connected
+        self._was_connected: bool | None = None
         self._queue: queue.Queue[pbx.PbxEvent] = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -120,6 +128,7 @@ class PbxInbox:
 
     def _run(self) -> None:
         while not (self._stop.is_set() and self._queue.empty()):
+            self._watch()
             try:
                 event = self._queue.get(timeout=0.2)
             except queue.Empty:
@@ -128,3 +137,12 @@ class PbxInbox:
                 self._host.apply(functools.partial(_heard, event=event))
             except Exception:  # the engine's own failures are counted by the host; never stop hearing
                 log.exception("the PBX event %s could not be handled", type(event).__name__)
+
+    def _watch(self) -> None:
+        connected = self._connected()
+        if connected != self._was_connected:
+            self._was_connected = connected
+            if connected:
+                self._host.health.ok("pbx")
+            else:
+                self._host.health.failed("pbx", _lost())

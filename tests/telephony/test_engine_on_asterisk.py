@@ -151,3 +151,20 @@ def test_the_phones_kc_rings_are_the_administered_endpoints_else_the_agent_numbe
     refresh_endpoints(container, phones)  # the live table the adapter holds, changed in place
     assert phones[horak] == "IAX2/horak"
     container.database().dispose()
+
+
+def test_a_lost_connection_to_asterisk_shows_at_once_as_the_engine_being_down(
+    kc_on_asterisk: Container,
+) -> None:
+    from apps.engine.health import judge
+    from kc_adapters.asterisk.pbx import AsteriskPbx
+
+    host = start_engine(kc_on_asterisk)
+    adapter = host.engine.pbx
+    assert isinstance(adapter, AsteriskPbx)
+    with Running(host):
+        assert "pbx" not in host.health.problems  # connected: nothing to show
+        adapter.ari.close()  # the events socket gone, as a network fault or an Asterisk restart does
+        wait_for(lambda: "pbx" in host.health.problems, "the problem shown")
+        state, reasons = judge(host.health.heartbeat(kc_on_asterisk.clock().now()), 0.0)
+        assert state == "down" and any("PBX" in r for r in reasons), reasons

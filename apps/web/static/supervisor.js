@@ -310,9 +310,8 @@ function renderEngine() {
   const problems = Object.keys(S.view?.engine?.problems || {}).sort();
   const banner = $("sup-engine");
   banner.hidden = problems.length === 0;
-  banner.textContent = problems.length
-    ? t("engine_problems", { parts: problems.map((p) => t(`part.${p}`)).join(", ") })
-    : "";
+  const words = problems.map((p) => t(`part.${p}`)).join(", ");
+  banner.textContent = problems.includes("pbx") ? t("pbx_down") : problems.length ? t("engine_problems", { parts: words }) : "";
 }
 
 // ---------------------------------------------------------------------------------- live
