@@ -73,6 +73,7 @@ def test_a_user_becomes_a_dict_of_its_fields_with_enums_as_values_and_sets_sorte
         "locked_until": None,
         "session_epoch": 0,
         "report_filter_ids": [2, 5, 9],
+        "endpoint": "",
         "id": 12,
     }
 
@@ -90,6 +91,7 @@ def test_omitted_fields_are_left_out() -> None:
         "active",
         "language",
         "report_filter_ids",
+        "endpoint",
         "id",
     }
 
