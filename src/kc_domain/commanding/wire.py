@@ -10,7 +10,6 @@ from typing import Any, ClassVar
 
 import attrs
 
-from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.routing import commands
 from kc_domain.routing.commands import Command
 
@@ -32,25 +31,10 @@ class AcknowledgeAlert(Command):
 
 
 HOST_COMMANDS: dict[str, type[Command]] = {c.name: c for c in (AskLiveView, AcknowledgeAlert)}
-ENVELOPE = frozenset({"command", "v", "request_id", "reply_to"})
+ALL_COMMANDS: dict[str, type[Command]] = {**commands.WIRE_COMMANDS, **HOST_COMMANDS}
 
 
 def from_wire(message: Mapping[str, Any]) -> Command:
-    """The typed command of a bus message; ``ValidationFailed`` naming the field when it does not fit."""
-    kind = HOST_COMMANDS.get(str(message.get("command")))
-    if kind is None:
-        return commands.from_wire(message)
-    version = message.get("v", commands.WIRE_VERSION)
-    if version != commands.WIRE_VERSION:
-        raise ValidationFailed([FieldError("v", "unsupported_version", {"value": str(version)[:16]})])
-    known = {f.name for f in attrs.fields(kind)}
-    unexpected = sorted(set(message) - ENVELOPE - known)
-    if unexpected:
-        params = {"command": kind.name}
-        raise ValidationFailed([FieldError(f, "unexpected_field", params) for f in unexpected])
-    for field in sorted(known):  # the host's commands carry ids only
-        value = message.get(field)
-        if not isinstance(value, int) or isinstance(value, bool):
-            code = "required" if field not in message else "invalid_type"
-            raise ValidationFailed([FieldError(field, code, {"command": kind.name})])
-    return kind(**{f: message[f] for f in known})
+    """The typed command of a bus message, the engine's or the host's; ``ValidationFailed`` naming
+    the field when it does not fit (``kc_domain.routing.commands.from_wire``)."""
+    return commands.from_wire(message, ALL_COMMANDS)

@@ -23,6 +23,7 @@ from kc_domain.routing.rules import CallerRule
 from kc_domain.wire import wire_fields
 
 WIRE_VERSION = 1  # the ``v`` of a command on the bus; bumped when a field changes meaning
+ENVELOPE = frozenset({"command", "v", "request_id", "reply_to"})  # around a command's own fields
 
 
 @attrs.frozen
@@ -311,19 +312,18 @@ WIRE_COMMANDS: dict[str, type[Command]] = {
 QUERIES = (DesktopView, Panel)
 
 
-def from_wire(message: Mapping[str, Any]) -> Command:
-    """The typed command a bus or page message carries (``{"command": name, "v": 1, ...fields}``);
-    refused, naming the field, when the name is unknown, a field is missing, of the wrong type, or
-    not one of the command's."""
+def from_wire(message: Mapping[str, Any], kinds: Mapping[str, type[Command]] = WIRE_COMMANDS) -> Command:
+    """The typed command a bus or page message carries (``{"command": name, "v": 1, ...fields}``),
+    one of ``kinds``; refused, naming the field, when the name is unknown, a field is missing, of the
+    wrong type, or not one of the command's."""
     name = message.get("command")
-    kind = WIRE_COMMANDS.get(name) if isinstance(name, str) else None
+    kind = kinds.get(name) if isinstance(name, str) else None
     if kind is None or not isinstance(name, str):
         raise ValidationFailed([FieldError("command", "unknown_command", {"value": str(name)[:64]})])
     version = message.get("v", WIRE_VERSION)
     if version != WIRE_VERSION:
         raise ValidationFailed([FieldError("v", "unsupported_version", {"value": str(version)[:16]})])
-    known = frozenset({"command", "v", "request_id", "reply_to"})
-    return kind(**wire_fields(kind, message, {"command": name}, known))
+    return kind(**wire_fields(kind, message, {"command": name}, ENVELOPE))
 
 
 def to_wire(command: Command) -> dict[str, Any]:
