@@ -51,14 +51,14 @@ class ObservedAri(AriClient):
         self.seen: list[AriEvent] = []
         self.changed = threading.Condition()
 
-    def connect(self, on_event: Callable[[AriEvent], None]) -> None:
+    def connect(self, on_event: Callable[[AriEvent], None], *args: Any, **kwargs: Any) -> None:
         def observed(event: AriEvent) -> None:
             on_event(event)
             with self.changed:
                 self.seen.append(event)
                 self.changed.notify_all()
 
-        super().connect(observed)
+        super().connect(observed, *args, **kwargs)
 
     def wait_for(self, kind: str, test: Callable[[AriEvent], bool], timeout_s: float = WAIT_S) -> AriEvent:
         def found() -> AriEvent | None:
@@ -74,7 +74,14 @@ class ObservedAri(AriClient):
 class AsteriskHarness:
     unknown_calls = "report"  # a real PBX cannot raise into the engine: refusals are reported
 
-    def __init__(self, peer: AsteriskPeer, directory: Path, endpoints: dict[int, str] | None = None) -> None:
+    def __init__(
+        self,
+        peer: AsteriskPeer,
+        directory: Path,
+        endpoints: dict[int, str] | None = None,
+        *,
+        ari_port: int | None = None,  # ARI through a relay a test can cut (tests/cut_proxy.py)
+    ) -> None:
         self.peer = peer
         prompts = directory / "prompts"
         prompts.mkdir(parents=True, exist_ok=True)
@@ -85,7 +92,7 @@ class AsteriskHarness:
         self._channels_changed = threading.Condition()
         self.ami.subscribe(self._on_ami)
         self.ami.connect()
-        self.ari = ObservedAri(peer.host, peer.http_port, peer.username, peer.secret, app=APP)
+        self.ari = ObservedAri(peer.host, ari_port or peer.http_port, peer.username, peer.secret, app=APP)
         self.settings = AsteriskSettings(
             endpoints=endpoints or agent_endpoints(),
             outside=f"Local/{{number}}@{OUTSIDE_CONTEXT}/n",
@@ -109,6 +116,15 @@ class AsteriskHarness:
         finally:
             self.adapter.close()
             self.ami.close()
+
+    def reconnect_ami(self) -> None:
+        """A new AMI connection (after Asterisk restarted: the old one died with it)."""
+        self.ami.close()
+        self.ami = AmiClient(
+            self.peer.host, self.peer.port, self.peer.username, self.peer.secret, timeout_s=5.0
+        )
+        self.ami.subscribe(self._on_ami)
+        self.ami.connect()
 
     # -- the outside world ------------------------------------------------------------------------
     def incoming(self, *, speaks: bool = False) -> str:

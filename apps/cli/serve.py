@@ -226,7 +226,10 @@ def _start_on_asterisk(container: Container) -> EngineHost:
     inbox = PbxInbox(host, lambda: adapter.ari.connected)
     adapter.listen(inbox.put)
     host.start()  # the journal's file replayed and what an earlier run left open closed, before any call
-    adapter.start()  # calls reaching KC's context are heard from now on (queued in the inbox)
+    # calls reaching KC's context are heard from now on (queued in the inbox), and what an earlier
+    # run left at Asterisk is taken over; Asterisk away: KC keeps trying, with backoff, as it does
+    # whenever the connection is lost (and catches up each time it is back)
+    adapter.start(keep_trying=True)
     inbox.start()  # and routed, in order; a lost connection shows as the engine's `pbx` problem
     _TELEPHONY[id(host)] = (adapter.close, inbox.close)
     return host

@@ -405,8 +405,12 @@ class AmiClient:
             if got == action_id:
                 return message
             # pyst2 hands responses out in arrival order: anything not ours is stale or stray.
-            log.warning("AMI response dropped, it is not for %s (ActionID %r): %r", action_id, got,
-                        dict(list(message.headers.items())[:4]))
+            log.warning(
+                "AMI response dropped, it is not for %s (ActionID %r): %r",
+                action_id,
+                got,
+                dict(list(message.headers.items())[:4]),
+            )
 
     # -- events ---------------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ from typing import Any
 
 import attrs
 
+from kc_adapters.asterisk import resync
 from kc_adapters.asterisk.ari import AriClient, AriError, AriEvent
 from kc_adapters.simulated_pbx import LegState as Leg  # the same states a call goes through
 from kc_adapters.speech.audio import write_atomically
@@ -171,11 +172,28 @@ class AsteriskPbx:
         self.devices: dict[int, str] = {}  # agent id -> the mobile number they work on (IN-28)
         self.rejected: list[tuple[str, tuple[Any, ...], str]] = []
         self._ids = itertools.count(1)
+        self._resynced: set[str] = set()  # legs found answered while catching up (their StasisStart is late)
+        self._strays: dict[str, set[str]] = {}  # a bridge an earlier run left talking -> its channels
 
     # == life cycle =================================================================================
-    def start(self) -> None:
-        """Open ARI's events socket; calls reaching KC's context are reported from then on."""
-        self.ari.connect(self._on_event)
+    def start(self, *, keep_trying: bool = False) -> None:
+        """Open ARI's events socket; calls reaching KC's context are reported from then on, and what
+        an earlier run left in KC's application is taken over (``resync``). A socket lost later is
+        opened again and followed by ``resync``. Asterisk unreachable now: ``AriConnectionError``,
+        or with ``keep_trying`` the client keeps trying in the background (``ari.connected``)."""
+        self.ari.connect(self._on_event, on_reconnect=self.resync, keep_trying=keep_trying)
+        if self.ari.connected:
+            self.resync()
+
+    def resync(self) -> None:
+        """Catch up with what happened at Asterisk while the events socket was down
+        (``kc_adapters.asterisk.resync``)."""
+        found = resync.snapshot(self)
+        if found is None:
+            return
+        with self._lock:
+            resync.catch_up(self, *found)
+        self._flush()
 
     def close(self) -> None:
         self.ari.close()
@@ -656,6 +674,10 @@ class AsteriskPbx:
             log.warning("ARI StasisStart ignored: no channel id")
             return
         known = self._channels.get(channel_id)
+        if known is not None and channel_id in self._resynced:
+            self._resynced.discard(channel_id)
+            log.info("ARI StasisStart of %s ignored: handled already while catching up", channel_id)
+            return
         if known is not None:
             call_id, role = known
             return self._leg_answered(call_id, role, channel_id)
@@ -669,17 +691,46 @@ class AsteriskPbx:
         if channel_id in self.calls:
             log.info("ARI StasisStart ignored: call %s is known already (duplicate)", channel_id)
             return
+        self._caller_arrived(channel_id, channel)
+
+    def _caller_arrived(self, call_id: str, channel: Mapping[str, Any]) -> None:
+        """A caller's channel in KC's application is a call for the engine (``CallReachedPbx``)."""
         caller = channel.get("caller") or {}
         dialplan = channel.get("dialplan") or {}
+        channel_id = str(channel["id"])
         call = AriCall(
-            channel_id,
+            call_id,
             caller=str(caller.get("number", "")),
             dialled=str(dialplan.get("exten", "")),
             customer=channel_id,
+            answered_by_pbx=channel.get("state") == "Up",
         )
-        self.calls[channel_id] = call
-        self._channels[channel_id] = (channel_id, "customer")
-        self._emit(pbx.CallReachedPbx, channel_id, caller=call.caller, dialled=call.dialled)
+        self.calls[call_id] = call
+        self._channels[channel_id] = (call_id, "customer")
+        self._emit(pbx.CallReachedPbx, call_id, caller=call.caller, dialled=call.dialled)
+
+    def _adopt_caller(self, channel: Mapping[str, Any]) -> None:
+        """A caller an earlier run left waiting in KC's application is a new call for the engine
+        (the earlier one was closed in the journal); its id tells the two apart."""
+        self._caller_arrived(f"{channel['id']}-again-{next(self._ids)}", channel)
+
+    def _bridges_known(self) -> set[str]:
+        """The bridges of KC's calls (the call's own and the supervisors')."""
+        known = {call.bridge for call in self.calls.values() if call.bridge}
+        known |= {m.bridge for call in self.calls.values() for m in call.monitors.values() if m.bridge}
+        return known
+
+    def _stray_gone(self, bridge: str, channel_id: str) -> None:
+        """A party of a call an earlier run left talking hung up: the others are hung up with it."""
+        members = self._strays.pop(bridge, set())
+        members.discard(channel_id)
+        log.info("ARI: %s of %s, left by an earlier run, hung up; the call is ended", channel_id, bridge)
+        for other in members:
+            self._channels.pop(other, None)
+            self._hang_up_channel("resync", (bridge,), other, "normal")
+        for agent_id in [a for a, c in self.endpoints.items() if c == bridge]:
+            del self.endpoints[agent_id]
+        self._rest_quietly("DELETE", f"/bridges/{bridge}")
 
     def _leg_answered(self, call_id: str, role: str, channel_id: str) -> None:
         """One of KC's own legs (an agent's endpoint, a dialled number) answered and entered Stasis."""
@@ -776,6 +827,8 @@ class AsteriskPbx:
             )
             return
         call_id, role = known
+        if role == "stray":
+            return self._stray_gone(call_id, channel_id)
         call = self.calls.get(call_id)
         if call is not None and role == "handed":  # after a transfer to a number: the other one goes too
             for leg in call.handed:
@@ -882,13 +935,19 @@ class AsteriskPbx:
 
     def _recording_finished(self, event: AriEvent) -> None:
         """The file is complete: the stretch (``RecordingReady``) or the message (``VoicemailRecorded``)."""
-        name = _recording(event)
+        self._recording_done(_recording(event), None)
+
+    def _recording_done(self, name: str, duration_s: float | None) -> None:
+        """A recording's file is complete; its length ``duration_s`` if known, else measured from
+        when Asterisk began writing it."""
         live = self._recordings.pop(name, None)
         if live is None:
             log.info("ARI RecordingFinished ignored: %r is none of KC's (or reported already)", name)
             return
         now = self._clock.now()
-        duration = round((now - (live.recording_since or live.started_at)).total_seconds(), 2)
+        duration = duration_s
+        if duration is None:
+            duration = round((now - (live.recording_since or live.started_at)).total_seconds(), 2)
         call = self.calls.get(live.call_id)
         if call is not None:
             if call.recording == name:
