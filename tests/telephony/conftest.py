@@ -15,6 +15,7 @@ import pytest
 from kc_adapters.asterisk.ami import AmiClient
 from tests.asterisk_peer import AsteriskPeer
 from tests.conftest import started_asterisk
+from tests.fake_ami import FakeAmi, Script
 
 
 @pytest.fixture
@@ -49,3 +50,19 @@ def ami(ami_factory: Callable[..., AmiClient]) -> AmiClient:
     client = ami_factory()
     client.connect()
     return client
+
+
+@pytest.fixture
+def fake_ami() -> Iterator[Callable[..., FakeAmi]]:
+    """Fake AMI servers (tests/fake_ami.py), one script per connection; closed after the test, which
+    fails if a script failed."""
+    made: list[FakeAmi] = []
+
+    def make(*scripts: Script) -> FakeAmi:
+        made.append(FakeAmi(*scripts))
+        return made[-1]
+
+    yield make
+    for server in made:
+        server.close()
+        assert server.error is None, server.error

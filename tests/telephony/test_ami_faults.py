@@ -4,65 +4,11 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from kc_adapters.asterisk.ami import AmiClient, AmiConnectionError, AmiEvent
-
-
-class FakeAmi:
-    """Accepts one client, answers its Login, then runs ``script(connection, read_action)``."""
-
-    def __init__(self, script: Callable[[socket.socket, Callable[[], dict[str, str]]], None]) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self._listener.getsockname()[1]
-        self._script = script
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        try:
-            connection, _ = self._listener.accept()
-            with connection:
-                reader = connection.makefile("rb")
-
-                def read_action() -> dict[str, str]:
-                    headers: dict[str, str] = {}
-                    for line in reader:
-                        text = line.decode().rstrip("\r\n")
-                        if not text:
-                            return headers
-                        key, _, value = text.partition(":")
-                        headers[key] = value.strip()
-                    return headers
-
-                connection.sendall(b"Asterisk Call Manager/11.0.0\r\n")
-                login = read_action()
-                connection.sendall(f"Response: Success\r\nActionID: {login['ActionID']}\r\n"
-                                   "Message: Authentication accepted\r\n\r\n".encode())
-                self._script(connection, read_action)
-        except BaseException as exc:  # reported by the test
-            self.error = exc
-
-    def close(self) -> None:
-        self._listener.close()
-        self._thread.join(timeout=5)
-
-
-@pytest.fixture
-def fake_ami() -> Iterator[Callable[..., FakeAmi]]:
-    made: list[FakeAmi] = []
-
-    def make(script: Callable[[socket.socket, Callable[[], dict[str, str]]], None]) -> FakeAmi:
-        made.append(FakeAmi(script))
-        return made[-1]
-
-    yield make
-    for server in made:
-        server.close()
-        assert server.error is None, server.error
 
 
 def test_garbage_stray_responses_and_odd_headers_do_not_break_the_client(fake_ami) -> None:
