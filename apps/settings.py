@@ -300,7 +300,20 @@ OPTIONS = (
         _int(1, 65535),
         "1..65535",
     ),
-    Option("KC_ASTERISK_USER", "kc", "KC's ARI user (ari.conf).", _word, "letters, digits, _ and -"),
+    Option(
+        "KC_ASTERISK_AMI_PORT",
+        "5038",
+        "Asterisk's manager port (manager.conf): the presence of phones and lines.",
+        _int(1, 65535),
+        "1..65535",
+    ),
+    Option(
+        "KC_ASTERISK_USER",
+        "kc",
+        "KC's ARI user (ari.conf) and manager user (manager.conf).",
+        _word,
+        "letters, digits, _ and -",
+    ),
     Option(
         "KC_ASTERISK_SECRET",
         "",
@@ -404,6 +417,7 @@ class Settings:
     mail_from: str
     asterisk_host: str
     asterisk_ari_port: int
+    asterisk_ami_port: int
     asterisk_user: str
     asterisk_secret: str
     asterisk_app: str

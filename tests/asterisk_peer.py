@@ -390,6 +390,7 @@ def kc_settings(peer: AsteriskPeer, workdir: Path) -> dict[str, str]:
         "KC_TELEPHONY": "asterisk",
         "KC_ASTERISK_HOST": peer.host,
         "KC_ASTERISK_ARI_PORT": str(peer.http_port),
+        "KC_ASTERISK_AMI_PORT": str(peer.port),
         "KC_ASTERISK_USER": peer.username,
         "KC_ASTERISK_SECRET": peer.secret,
         "KC_ASTERISK_APP": APP,

@@ -17,7 +17,7 @@ def asterisk() -> None:
 
 @asterisk.command("config")
 def config() -> None:
-    """Print the http.conf, ari.conf, extensions.conf and modules.conf lines KC needs, from the
+    """Print the http.conf, ari.conf, manager.conf, extensions.conf and modules.conf lines KC needs, from the
     KC_ASTERISK_* settings; with no KC_ASTERISK_SECRET yet, a new random one to set on both sides."""
     settings = _container().settings()
     secret = settings.asterisk_secret
@@ -27,6 +27,7 @@ def config() -> None:
     kc = KcAtAsterisk(
         settings.asterisk_host,
         settings.asterisk_ari_port,
+        settings.asterisk_ami_port,
         settings.asterisk_user,
         secret,
         settings.asterisk_app,

@@ -215,7 +215,13 @@ def start_engine(container: Container, pbx: SimulatedPbx | None = None) -> Engin
 
 
 def _start_on_asterisk(container: Container) -> EngineHost:
-    from apps.engine.telephony import PbxInbox, TelephonyNotConfigured, asterisk_pbx, refresh_endpoints
+    from apps.engine.telephony import (
+        PbxInbox,
+        TelephonyNotConfigured,
+        asterisk_pbx,
+        presence_watch,
+        refresh_endpoints,
+    )
 
     try:
         adapter, endpoints = asterisk_pbx(container)
@@ -223,15 +229,18 @@ def _start_on_asterisk(container: Container) -> EngineHost:
         click.echo(str(error), err=True)
         sys.exit(2)
     host = _host(container, adapter, adapter, refresh=lambda: refresh_endpoints(container, endpoints))
-    inbox = PbxInbox(host, lambda: adapter.ari.connected)
+    presence = presence_watch(container, lambda event: inbox.put(event))
+    watched = {"pbx": lambda: adapter.ari.connected, "presence": lambda: presence.connected}
+    inbox = PbxInbox(host, watched)
     adapter.listen(inbox.put)
     host.start()  # the journal's file replayed and what an earlier run left open closed, before any call
     # calls reaching KC's context are heard from now on (queued in the inbox), and what an earlier
     # run left at Asterisk is taken over; Asterisk away: KC keeps trying, with backoff, as it does
     # whenever the connection is lost (and catches up each time it is back)
     adapter.start(keep_trying=True)
+    presence.start()  # phones' and lines' states (AG-12), on a thread of its own, reconnecting too
     inbox.start()  # and routed, in order; a lost connection shows as the engine's `pbx` problem
-    _TELEPHONY[id(host)] = (adapter.close, inbox.close)
+    _TELEPHONY[id(host)] = (adapter.close, presence.close, inbox.close)
     return host
 
 

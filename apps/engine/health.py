@@ -40,6 +40,7 @@ PARTS = {
     "commands": "receiving commands from the pages (bus)",
     "upkeep": "upkeep (recordings waiting in the spool)",
     "pbx": "the connection to the PBX (no new call reaches KC)",
+    "presence": "the presence of phones and lines (PBX manager connection)",
 }
 DOWN_PARTS = frozenset({"engine", "pbx"})  # without these no call is routed: the engine is down
 

@@ -12,7 +12,7 @@ import functools
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from apps.container import Container
@@ -20,6 +20,7 @@ from apps.engine.health import joined
 from apps.engine.host import EngineHost
 from kc_adapters.asterisk.ari import AriClient
 from kc_adapters.asterisk.pbx import AsteriskPbx, AsteriskSettings
+from kc_adapters.asterisk.presence import AmiSettings, DevicePresence
 from kc_adapters.speech.espeak import EspeakSynthesis
 from kc_domain.identity.staff import Staff
 from kc_domain.routing import pbx_events as pbx
@@ -89,8 +90,19 @@ def refresh_endpoints(container: Container, endpoints: dict[int, str]) -> None:
         endpoints.update(fresh)
 
 
-def _lost() -> ConnectionError:
-    return ConnectionError("the PBX's event connection is closed; calls do not reach KC")
+def presence_watch(container: Container, listener: Callable[[pbx.PbxEvent], None]) -> DevicePresence:
+    """The watcher of phones' and lines' states at Asterisk (AG-12), over AMI with KC's user."""
+    settings = container.settings()
+    ami = AmiSettings(
+        settings.asterisk_host, settings.asterisk_ami_port, settings.asterisk_user, settings.asterisk_secret
+    )
+    return DevicePresence(ami, listener, container.clock())
+
+
+LOST = {
+    "pbx": "the PBX's event connection is closed; calls do not reach KC",
+    "presence": "the PBX's manager connection is closed; phones and lines show their last known state",
+}
 
 
 def _heard(engine: RoutingEngine, event: pbx.PbxEvent) -> None:
@@ -99,12 +111,14 @@ def _heard(engine: RoutingEngine, event: pbx.PbxEvent) -> None:
 
 class PbxInbox:
     """A real PBX's events, in the order heard, handed to the engine by a thread of their own, which
-    also watches the connection (``connected``): lost, it is the engine's ``pbx`` problem at once
-    (the health check says the engine is down, the supervisors' page says why), back, it is cleared."""
+    also watches the connections (``watched``: the health part -> whether it is connected): the
+    call control's lost is the engine's ``pbx`` problem at once (the health check says the engine is
+    down, the supervisors' page says why), the presence watcher's its ``presence`` problem (shown,
+    calls go on); back, the problem is cleared."""
 
-    def __init__(self, host: EngineHost, connected: Callable[[], bool] = lambda: True) -> None:
-        self._host, self._connected = host, connected
-        self._was_connected: bool | None = None
+    def __init__(self, host: EngineHost, watched: Mapping[str, Callable[[], bool]] | None = None) -> None:
+        self._host, self._watched = host, dict(watched or {})
+        self._was_connected: dict[str, bool] = {}
         self._queue: queue.Queue[pbx.PbxEvent] = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -139,10 +153,11 @@ class PbxInbox:
                 log.exception("the PBX event %s could not be handled", type(event).__name__)
 
     def _watch(self) -> None:
-        connected = self._connected()
-        if connected != self._was_connected:
-            self._was_connected = connected
-            if connected:
-                self._host.health.ok("pbx")
-            else:
-                self._host.health.failed("pbx", _lost())
+        for part, connected in self._watched.items():
+            now = connected()
+            if now != self._was_connected.get(part):
+                self._was_connected[part] = now
+                if now:
+                    self._host.health.ok(part)
+                else:
+                    self._host.health.failed(part, ConnectionError(LOST.get(part, part)))

@@ -311,3 +311,14 @@ def test_kc_engine_restarting_closes_the_talking_call_in_the_journal_and_leaves_
             lambda: not ami.list_action("CoreShowChannels").events, "the agent's leg hung up with the caller"
         )
         assert call_id not in second.host.engine.calls  # and the new run never counted it again
+
+
+@pytest.mark.req("AG-12")
+def test_kc_engine_hears_the_lines_of_asterisk_change_state(kc: Container, ami: AmiClient) -> None:
+    with Engine(kc) as running:
+        devices = running.host.engine.devices
+        ami.action("Command", Command="devstate change Custom:2410 INUSE")
+        wait_until(lambda: devices.get("2410") == "busy", "line 2410 busy")
+        ami.action("Command", Command="devstate change Custom:2410 NOT_INUSE")
+        wait_until(lambda: devices.get("2410") == "free", "line 2410 free again")
+        assert not {"pbx", "presence"} & running.host.health.problems.keys()

@@ -1,6 +1,7 @@
 """What an Asterisk needs for KC (``kc asterisk config``, docs/asterisk.md): ARI over HTTP for KC's
-user, a dialplan context whose calls go to KC's Stasis application, and the modules these use. KC
-adds these and leaves everything else alone: trunks, phones, other contexts, voicemail of its own."""
+user, the manager interface (AMI) for the same user, a dialplan context whose calls go to KC's
+Stasis application, and the modules these use. KC adds these and leaves everything else alone:
+trunks, phones, other contexts, voicemail of its own."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ NEEDED_MODULES = (
     "res_ari_playbacks", "res_ari_events", "res_ari_applications", "res_ari_recordings", "res_ari_asterisk",
     "res_stasis_answer", "res_stasis_playback", "res_stasis_recording", "res_stasis_snoop", "app_stasis",
     "res_musiconhold", "bridge_simple", "bridge_softmix", "bridge_holding", "format_wav", "format_pcm",
-    "format_sln", "codec_resample", "res_timing_timerfd",
+    "format_sln", "codec_resample", "res_timing_timerfd", "res_manager_devicestate", "func_devstate",
 )  # fmt: skip
 
 
@@ -20,6 +21,7 @@ NEEDED_MODULES = (
 class KcAtAsterisk:
     host: str  # where ARI listens for KC (http.conf bindaddr)
     port: int  # http.conf bindport
+    ami_port: int  # manager.conf port
     user: str  # ari.conf user
     secret: str  # its password
     app: str  # the Stasis application
@@ -44,6 +46,18 @@ enabled = yes
 type = user
 read_only = no
 password = {kc.secret}
+
+; ---- manager.conf: KC's manager user, the same name and password (the presence of phones and
+; lines: DeviceStateChange events and DeviceStateList)
+[general]
+enabled = yes
+port = {kc.ami_port}
+bindaddr = {kc.host}
+
+[{kc.user}]
+secret = {kc.secret}
+read = call,system
+write = call,reporting
 
 ; ---- extensions.conf: send the numbers KC answers (its queues' and IVRs' numbers) into this
 ; context; KC's Stasis application takes every call that enters it
