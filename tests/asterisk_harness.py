@@ -196,6 +196,12 @@ class AsteriskHarness:
                 self._ringing_phones.add(event.get("Channel"))
                 self._channels_changed.notify_all()
 
+    def ringing_phones(self) -> set[str]:
+        """The channels seen waiting in the dialplan (AMI Newexten of Wait): stand-in phones ringing,
+        callers' halves waiting, callers trying KC's application again."""
+        with self._channels_changed:
+            return set(self._ringing_phones)
+
     def channel_name(self, channel_id: str) -> str:
         answer: Any = self.ari.request("GET", f"/channels/{channel_id}")
         return str(answer["name"])

@@ -21,6 +21,8 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
+from kc_adapters.asterisk.config import kc_context
+
 VERSION = "22.10.1"
 USERNAME = "kc"
 CONTEXT = "kc-test"
@@ -108,10 +110,7 @@ exten => 101,1,Answer()
  same => n,Hangup()
 
 ; KC's context: every number dialled here goes to KC's ARI application
-[{IN_CONTEXT}]
-exten => _[+0-9].,1,Stasis({APP})
- same => n,Hangup()
-
+{kc_context(IN_CONTEXT, APP)}
 ; an agent's phone (Local/agent7@...): rings until the test redirects it to "answer"
 ; a leg KC dials with KC_AUTO_ANSWER=yes (a pick-up from the web) answers at once
 [{PHONES_CONTEXT}]

@@ -22,7 +22,7 @@ def test_the_config_names_kcs_ari_user_context_and_modules_from_the_settings(mon
     text = result.output
     assert "bindaddr = 10.20.0.5\nbindport = 8089" in text
     assert "[kc-ozp]\ntype = user\nread_only = no\npassword = Tajne-heslo-pro-ARI" in text
-    assert "[ozp-kc]\nexten => _[+0-9].,1,Stasis(ozp)" in text
+    assert "[ozp-kc]\nexten => _[+0-9].,1,Set(KC_TRIES=0)\n same => n(enter),Stasis(ozp)" in text
     manager = "port = 5038\nbindaddr = 10.20.0.5\n\n[kc-ozp]\nsecret = Tajne-heslo-pro-ARI\nread = call"
     assert manager in text
     assert "load => res_ari.so" in text and "load => app_stasis.so" in text

@@ -21,7 +21,7 @@ from kc_domain.audit.service import SYSTEM
 from kc_domain.identity.roles import Role
 from kc_domain.organisation.hours import OpeningHours
 from kc_domain.routing import pbx_events as pbx
-from tests.asterisk_harness import WAIT_S, AsteriskHarness
+from tests.asterisk_harness import DIALLED, WAIT_S, AsteriskHarness
 from tests.asterisk_peer import ANSWERING_CONTEXT, APP, IN_CONTEXT, AsteriskPeer, kc_settings
 from tests.conftest import make_container
 from tests.cut_proxy import CutProxy
@@ -98,12 +98,17 @@ def test_a_cut_socket_is_opened_again_and_what_happened_meanwhile_is_caught_up(
     wait_until(lambda: gone(ari, f"/playbacks/{playback}"), "the welcome to finish at Asterisk")
     wait_until(lambda: gone(ari, f"/channels/{talking}"), "the caller's channel to go")
     assert h.adapter.call(talking) is not None and not h.ended(talking)  # KC could not hear it yet
+    h.ami.action("Originate", Channel=f"Local/{DIALLED}@{IN_CONTEXT}", CallerID="+420777000111",
+                 Application="Wait", Data="60", Async="true")  # fmt: skip
+    arriving = f"Local/{DIALLED}@{IN_CONTEXT}"  # a new caller cannot enter KC's inactive application:
+    wait_until(lambda: any(c.startswith(arriving) for c in h.ringing_phones()), "the caller to try again")
 
     proxy.up()
     wait_until(lambda: h.ari.connected, "the socket to be opened again")
     assert h.ari.reconnects == 1
     assert h.wait_for(pbx.CallHungUpAtPbx, talking).cause == "normal"
     h.wait_for(pbx.PromptFinished, greeted)
+    assert h.wait_for(pbx.CallReachedPbx).caller == "+420777000111"  # the new caller entered at last
     assert h.ended(talking)
     wait_until(lambda: gone(ari, f"/channels/{agent_leg}"), "the agent's leg to be hung up")
     wait_until(lambda: gone(ari, f"/bridges/{bridge}"), "the bridge to be destroyed")

@@ -8,7 +8,7 @@ reader thread; a callback that raises is logged and the reader goes on.
 
 The events socket is kept open: a socket Asterisk closes (a restart, a network fault) or that stops
 answering pings (a cut that sends nothing, found within two ``ping_interval_s``) is opened again by
-the reader, after 0.5 s, then doubling up to ``BACKOFF_MAX_S`` between tries, until ``close``. While
+the reader: at once, then after 0.5 s, doubling up to ``BACKOFF_MAX_S`` between tries, until ``close``. While
 it is closed Asterisk deactivates KC's application: its events are lost and new calls cannot enter
 it. Once the socket is open again and before any new event is read, ``on_reconnect`` is called (the
 adapter asks Asterisk what happened meanwhile). ``connected`` is False while the socket is down.
@@ -185,8 +185,8 @@ class AriClient:
 
     def _reopen(self) -> simple_websocket.Client | None:
         """The events socket, opened again with a growing pause between tries; None when closing."""
-        delay, tries = BACKOFF_FIRST_S, 0
-        while not self._stopping.wait(delay):
+        delay, pause, tries = BACKOFF_FIRST_S, 0.0, 0
+        while not self._stopping.wait(pause):  # the first try at once: most losses are a blip
             tries += 1
             try:
                 ws = self._open()
@@ -196,9 +196,9 @@ class AriClient:
                     "ARI reconnection %d failed (%s); next try in %.1f s",
                     tries,
                     exc.message,
-                    min(delay * 2, BACKOFF_MAX_S),
+                    delay,
                 )
-                delay = min(delay * 2, BACKOFF_MAX_S)
+                pause, delay = delay, min(delay * 2, BACKOFF_MAX_S)
                 continue
             if self._stopping.is_set():
                 ws.close()

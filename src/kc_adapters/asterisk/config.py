@@ -17,6 +17,26 @@ NEEDED_MODULES = (
 )  # fmt: skip
 
 
+ENTRY_TRIES = 10  # a call finding KC's application inactive tries again every second, this often
+
+
+def kc_context(context: str, app: str) -> str:
+    """The dialplan context of KC's calls: each enters KC's application; while that is inactive (KC
+    is reconnecting) the caller keeps ringing and tries again every second, ``ENTRY_TRIES`` times,
+    so a short outage loses no call."""
+    return f"""\
+[{context}]
+exten => _[+0-9].,1,Set(KC_TRIES=0)
+ same => n(enter),Stasis({app})
+ same => n,GotoIf($["${{STASISSTATUS}}" != "FAILED"]?out)
+ same => n,Set(KC_TRIES=$[${{KC_TRIES}} + 1])
+ same => n,GotoIf($[${{KC_TRIES}} > {ENTRY_TRIES}]?out)
+ same => n,Wait(1)
+ same => n,Goto(enter)
+ same => n(out),Hangup()
+"""
+
+
 @attrs.frozen
 class KcAtAsterisk:
     host: str  # where ARI listens for KC (http.conf bindaddr)
@@ -60,11 +80,9 @@ read = call,system
 write = call,reporting
 
 ; ---- extensions.conf: send the numbers KC answers (its queues' and IVRs' numbers) into this
-; context; KC's Stasis application takes every call that enters it
-[{kc.context}]
-exten => _[+0-9].,1,Stasis({kc.app})
- same => n,Hangup()
-
+; context; KC's Stasis application takes every call that enters it (while KC reconnects, a call
+; keeps ringing and tries again every second, {ENTRY_TRIES} times)
+{kc_context(kc.context, kc.app)}
 ; ---- modules.conf: only if it says `autoload = no` (else these load already)
 {modules}
 """
