@@ -28,9 +28,11 @@ How each figure is measured (the bench watches; KC's behaviour is unchanged):
 - ``cpu_s``: the KC side is this process's CPU time minus the bench's AMI client threads and its
   driving thread (``/proc/self/task``); Asterisk's from ``/proc/<pid>/stat`` of the peer.
 - ``--reconnect``: the adapter's ARI events socket is cut (its TCP socket shut down) half-way
-  through the load. The adapter does not reconnect yet: the figures say what becomes of the calls
-  (heard or not, how long Asterisk kept the later ones, left open in the engine and the journal,
-  agents stuck) and what starting the engine again closes.
+  through the load. ``cut`` says whether the socket was opened again and when the adapter had
+  caught up with Asterisk (``caught_up_after_ms``: from the cut to the end of ``resync``), how
+  many calls were originated after the cut and how many of them KC heard (callers arriving while
+  KC's application is inactive try again every second), and how many of the calls up at the cut
+  are still open; ``lost_or_open`` must stay all zero.
 """
 
 from __future__ import annotations
@@ -343,12 +345,10 @@ def load(
 
     def settled() -> bool:
         state = engine_state(host)
-        if args.reconnect:  # KC cannot settle: wait for Asterisk's side of every call to end
-            return channels_at(ami) == 0
         return len(probe.heard) >= args.calls and not state["engine_calls_open"] and channels_at(ami) == 0
 
-    done = wait_until(settled, SETTLE_S if not args.reconnect else CALLER_WAIT_S + 30.0)
-    wait_until(lambda: not engine_state(host)["agents_not_ready"], 0 if args.reconnect else 5.0)
+    done = wait_until(settled, SETTLE_S)
+    wait_until(lambda: not engine_state(host)["agents_not_ready"], 5.0)
     window = time.monotonic() - began
     cpu = {
         "window_s": round(window, 1),
@@ -402,10 +402,7 @@ def load(
         "cpu_s": cpu,
     }
     if args.reconnect:
-        result["reconnect"] = "not supported yet"
-        seen = after_cut(probe, cut, originated, rows)
-        result["cut"] = {**cut, **seen}
-        result["cut"]["restart"] = restart(container, journal, since)
+        result["cut"] = {**cut, **after_cut(probe, cut, originated, rows)}
     return result
 
 
@@ -413,10 +410,25 @@ def cut_ari(adapter: AsteriskPbx, n: int) -> dict[str, Any]:
     """The adapter's ARI events socket cut under it, as a network fault would (TCP shut down)."""
     ws = adapter.ari._ws
     assert ws is not None
+    caught_up: list[float] = []
+    resync = adapter.resync
+
+    def timed_resync() -> None:
+        resync()
+        caught_up.append(time.monotonic())
+
+    adapter.resync = timed_resync  # type: ignore[method-assign]
+    reconnects = adapter.ari.reconnects
+    began, at = time.monotonic(), time.time()
     ws.sock.shutdown(socket.SHUT_RDWR)
-    at = time.time()
-    gone = wait_until(lambda: not adapter.ari.connected, 5.0)
-    return {"socket": "ARI events", "at_call": n, "at": at, "adapter_noticed": gone}
+    back = wait_until(lambda: adapter.ari.reconnects > reconnects and bool(caught_up), 30.0)
+    return {
+        "socket": "ARI events",
+        "at_call": n,
+        "at": at,
+        "reconnected": back,
+        "caught_up_after_ms": round(1000 * (caught_up[0] - began), 1) if caught_up else None,
+    }
 
 
 def after_cut(probe: Probe, cut: dict[str, Any], originated: list[float], rows: list[Any]) -> dict[str, Any]:
@@ -434,29 +446,10 @@ def after_cut(probe: Probe, cut: dict[str, Any], originated: list[float], rows: 
     return {
         "calls_after_lifetime_ms": percentiles([1000 * s for s in lived]),
         "calls_after_hangup_causes": _count(probe.hung_up[u][1] for u in callers if u in probe.hung_up),
-        "resynchronised_after_s": None,
         "calls_originated_after": len(later),
         "calls_after_heard_by_kc": heard_later,
         "calls_before_still_open_in_journal": sum(r.ended_at is None for r in up_at_cut),
     }
-
-
-def restart(container: Container, journal: Any, since: datetime) -> dict[str, Any]:
-    """What KC offers today: ``kc engine`` started again closes what it cannot know about."""
-    open_before = len(journal.open_calls())
-    began = time.monotonic()
-    host = start_engine(container)  # replays the write-ahead file, reconciles, connects ARI again
-    ready_s = time.monotonic() - began
-    try:
-        return {
-            "journal_open_before": open_before,
-            "journal_open_after": len(journal.open_calls()),
-            "ready_s": round(ready_s, 2),
-            "ari_connected": isinstance(host.engine.pbx, AsteriskPbx) and host.engine.pbx.ari.connected,
-            "journal_problems": journal_problems(journal, since)[:5],
-        }
-    finally:
-        stop_telephony(host)
 
 
 def latency(probe: Probe, waited: set[str]) -> dict[str, Any]:
