@@ -317,7 +317,7 @@ OPTIONS = (
     Option(
         "KC_ASTERISK_SECRET",
         "",
-        "KC's ARI password (ari.conf); required with KC_TELEPHONY=asterisk.",
+        "KC's ARI and manager password (ari.conf, manager.conf); required with KC_TELEPHONY=asterisk.",
         _text,
         "any string; `kc asterisk config` proposes one",
     ),

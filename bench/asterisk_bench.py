@@ -59,6 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from apps.cli.serve import start_engine, stop_telephony
 from apps.container import Container
 from apps.engine.host import EngineHost
+from kc_adapters.asterisk import resync
 from kc_adapters.asterisk.ami import AmiClient, AmiEvent
 from kc_adapters.asterisk.ari import AriEvent
 from kc_adapters.asterisk.pbx import AsteriskPbx
@@ -411,13 +412,13 @@ def cut_ari(adapter: AsteriskPbx, n: int) -> dict[str, Any]:
     ws = adapter.ari._ws
     assert ws is not None
     caught_up: list[float] = []
-    resync = adapter.resync
+    catch_up = resync.catch_up
 
-    def timed_resync() -> None:
-        resync()
+    def timed_catch_up(*args: Any) -> None:
+        catch_up(*args)
         caught_up.append(time.monotonic())
 
-    adapter.resync = timed_resync  # type: ignore[method-assign]
+    resync.catch_up = timed_catch_up  # type: ignore[assignment]  # the adapter calls it through the module
     reconnects = adapter.ari.reconnects
     began, at = time.monotonic(), time.time()
     ws.sock.shutdown(socket.SHUT_RDWR)
