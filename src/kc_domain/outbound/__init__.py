@@ -1,0 +1,1 @@
+"""Outbound work: campaigns, their contact lists, dialling and call scripts (OUT-*)."""

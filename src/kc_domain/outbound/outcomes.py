@@ -1,0 +1,24 @@
+"""How an outbound attempt ended (OUT-12, OUT-13): set by the agent (success, refused, callback, wrong
+number), by the PBX (no answer, busy, answering machine, invalid number) or by the dialler
+(abandoned: the callee answered and no agent was there within the connect time)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    SUCCESS = "success"
+    REFUSED = "refused"
+    CALLBACK = "callback"  # the callee agreed a time to be called again
+    WRONG_NUMBER = "wrong_number"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    ANSWERING_MACHINE = "answering_machine"
+    ABANDONED = "abandoned"
+    INVALID = "invalid"  # the number does not exist
+
+
+FINAL_OUTCOMES = frozenset({Outcome.SUCCESS, Outcome.REFUSED, Outcome.WRONG_NUMBER, Outcome.INVALID})
+BY_AGENT = frozenset({Outcome.SUCCESS, Outcome.REFUSED, Outcome.CALLBACK, Outcome.WRONG_NUMBER})
+LIVE = BY_AGENT | {Outcome.ABANDONED}  # a person answered
