@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from apps.container import Container
 from kc_adapters.asterisk.ami import AmiClient
-from tests.asterisk_peer import AsteriskPeer
-from tests.conftest import started_asterisk
+from tests.asterisk_engine import KcOnAsterisk
+from tests.asterisk_harness import ObservedAri
+from tests.asterisk_peer import AsteriskPeer, kc_settings
+from tests.conftest import make_container, started_asterisk
 
 
 @pytest.fixture
@@ -49,3 +52,33 @@ def ami(ami_factory: Callable[..., AmiClient]) -> AmiClient:
     client = ami_factory()
     client.connect()
     return client
+
+
+@pytest.fixture
+def kc_on_asterisk(
+    asterisk: AsteriskPeer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Container]:
+    """KC's services (a fresh database) with the settings of ``kc engine`` on the session Asterisk."""
+    monkeypatch.chdir(tmp_path)  # var/: the engine's write-ahead file, the speech cache, voicemail
+    container = make_container(f"sqlite:///{tmp_path / 'kc.sqlite3'}", **kc_settings(asterisk, tmp_path))
+    yield container
+    container.database().dispose()
+
+
+@pytest.fixture
+def kc_engine(
+    kc_on_asterisk: Container, asterisk: AsteriskPeer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[], KcOnAsterisk]]:
+    """Starts ``kc engine`` on the session Asterisk (once the test administered what it needs: the
+    engine reads the configuration as it starts), with the world around it; stopped after the test.
+    Its ARI client is observed (``ObservedAri``), so the test can wait on what Asterisk reports."""
+    monkeypatch.setattr("apps.engine.telephony.AriClient", ObservedAri)
+    started: list[KcOnAsterisk] = []
+
+    def start() -> KcOnAsterisk:
+        started.append(KcOnAsterisk(kc_on_asterisk, asterisk, tmp_path / "world"))
+        return started[-1]
+
+    yield start
+    for kc in started:
+        kc.close()
