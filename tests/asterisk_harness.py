@@ -7,16 +7,21 @@ test redirects it to answer. Every wait is on an event with a timeout, never a s
 
 from __future__ import annotations
 
+import array
 import itertools
+import math
 import queue
 import threading
-from collections.abc import Callable
+import time
+import wave
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 from kc_adapters.asterisk.ami import AmiClient, AmiEvent
 from kc_adapters.asterisk.ari import AriClient, AriEvent
-from kc_adapters.asterisk.pbx import AriCall, AsteriskPbx, AsteriskSettings, Leg
+from kc_adapters.asterisk.pbx import AriCall, AsteriskPbx, AsteriskSettings
+from kc_adapters.simulated_pbx import LegState as Leg
 from kc_domain.routing import pbx_events as pbx
 from kc_ports.telephony import CallControl
 from tests.asterisk_peer import (
@@ -25,6 +30,7 @@ from tests.asterisk_peer import (
     IN_CONTEXT,
     OUTSIDE_CONTEXT,
     PHONES_CONTEXT,
+    SUPERVISOR_TONE_HZ,
     SUPERVISORS_CONTEXT,
     AsteriskPeer,
     tone_wav,
@@ -35,6 +41,16 @@ AGENTS = (7, 8)
 SUPERVISORS = (90,)
 WAIT_S = 10.0
 E = TypeVar("E", bound=pbx.PbxEvent)
+T = TypeVar("T")
+
+
+def wait_for(condition: Callable[[], T | None], what: str, timeout_s: float = WAIT_S) -> T:
+    """The first true value of ``condition``, asked every 50 ms; fails naming ``what`` after the timeout."""
+    deadline = time.monotonic() + timeout_s
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"waited in vain for {what} ({timeout_s} s)"
+        time.sleep(0.05)
+    return found
 
 
 def agent_endpoints(context: str = PHONES_CONTEXT) -> dict[int, str]:
@@ -71,6 +87,174 @@ class ObservedAri(AriClient):
             return event
 
 
+def caller_half(name: str) -> str:
+    """The caller's own half of the Local channel sent into KC's context (whose ;2 KC handles)."""
+    return name.removesuffix(";2") + ";1"
+
+
+def phone_half(name: str) -> str:
+    """The stand-in phone's half of the Local channel KC dialled (whose ;1 KC handles)."""
+    return name.removesuffix(";1") + ";2"
+
+
+class Outside:
+    """The world around KC at the test Asterisk, played over AMI: callers' own halves (the ;1 of the
+    Local channel sent into KC's context) and agents' stand-in phones (the ;2 of a leg KC dials)."""
+
+    def __init__(self, peer: AsteriskPeer, messages_dir: Path) -> None:
+        self.messages_dir = messages_dir  # what callers say, as WAVs Asterisk reads
+        self._messages = itertools.count(1)
+        self._waiting: set[str] = set()  # channels waiting in their dialplan (AMI Newexten of Wait)
+        self._changed = threading.Condition()
+        self.ami = AmiClient(peer.host, peer.port, peer.username, peer.secret, timeout_s=5.0)
+        self.ami.subscribe(self._on_ami)
+        self.ami.connect()
+
+    def close(self) -> None:
+        self.ami.close()
+
+    def waiting(self) -> set[str]:
+        """The channels seen waiting in their dialplan: stand-in phones ringing, callers' halves
+        waiting, callers trying KC's application again."""
+        with self._changed:
+            return set(self._waiting)
+
+    def hang_up_everything(self) -> None:
+        self.ami.action("Command", Command="channel request hangup all")
+
+    def dials(self, number: str, caller: str, *, speaks: bool = False) -> None:
+        """A caller dials ``number`` into KC's context. A caller who ``speaks`` waits in the callers'
+        context (their own dialplan: ``speaks``, ``talks``); otherwise their half only waits."""
+        where: dict[str, Any] = (
+            {"Context": CALLERS_CONTEXT, "Exten": "caller", "Priority": "1"}
+            if speaks
+            else {"Application": "Wait", "Data": "120"}
+        )
+        where |= {"Channel": f"Local/{number}@{IN_CONTEXT}", "CallerID": caller, "Async": "true"}
+        self.ami.action("Originate", **where)
+
+    def waits(self, channel: str) -> None:
+        """Until ``channel`` waits in its dialplan. Redirecting a half before it runs its dialplan
+        makes Asterisk start a second PBX on it (and crash)."""
+        with self._changed:
+            assert self._changed.wait_for(lambda: channel in self._waiting, WAIT_S), channel
+
+    def answers(self, phone: str) -> None:
+        """A stand-in phone ringing in the phones' context answers."""
+        self.waits(phone)
+        self.ami.action("Redirect", Channel=phone, Context=PHONES_CONTEXT, Exten="answer", Priority="1")
+
+    def speaks(self, caller: str, audio: bytes, *, then: str = "hash") -> None:
+        """The caller's half plays ``audio`` (a WAV) towards KC, then presses # (``then="hash"``) or
+        hangs up (``then="hangup"``)."""
+        message = self.messages_dir / f"message-{next(self._messages)}.wav"
+        message.write_bytes(audio)
+        self.waits(caller)
+        self.ami.action("Setvar", Channel=caller, Variable="MESSAGE", Value=str(message.with_suffix("")))
+        exten = "speak-hash" if then == "hash" else "speak"
+        self.ami.action("Redirect", Channel=caller, Context=CALLERS_CONTEXT, Exten=exten, Priority="1")
+
+    def talks(self, caller: str) -> None:
+        """The caller's half speaks (a tone, CALLER_TONE_HZ) towards KC until hung up."""
+        self.ami.action("Redirect", Channel=caller, Context=CALLERS_CONTEXT, Exten="talk", Priority="1")
+
+    def presses(self, caller: str, keys: str) -> None:
+        """The caller's half sends the keys (DTMF) towards KC, one after another."""
+        for key in keys:
+            self.ami.action("PlayDTMF", Channel=caller, Digit=key, Duration="100")
+
+    def hangs_up(self, channel: str) -> None:
+        self.ami.action("Hangup", Channel=channel)
+
+    def _on_ami(self, event: AmiEvent) -> None:
+        if event.name == "Newexten" and event.get("Application") == "Wait":
+            with self._changed:
+                self._waiting.add(event.get("Channel"))
+                self._changed.notify_all()
+
+
+# -- supervision by ear: where the supervisor's voice (the stand-in's tone) is heard ---------------------
+def tone_level(path: Path, hertz: float = SUPERVISOR_TONE_HZ, block_s: float = 0.2) -> float:
+    """The amplitude of ``hertz`` in a WAV: ~0 without it, ~1000s with. Goertzel over each block of
+    ``block_s``, averaged: a looped sound (a stand-in's Playback, again and again) jumps in phase
+    where it starts again, and over the whole file those pieces would partly cancel out."""
+    with wave.open(str(path)) as wav:
+        rate = wav.getframerate()
+        samples = array.array("h", wav.readframes(wav.getnframes()))
+    size = min(len(samples), int(rate * block_s))
+    if not size:
+        return 0.0
+    blocks = [samples[start : start + size] for start in range(0, len(samples) - size + 1, size)]
+    return sum(goertzel(block, hertz, rate) for block in blocks) / len(blocks)
+
+
+def goertzel(samples: array.array[int], hertz: float, rate: int) -> float:
+    coefficient = 2 * math.cos(2 * math.pi * hertz / rate)
+    previous = before = 0.0
+    for sample in samples:
+        previous, before = sample + coefficient * previous - before, previous
+    power = previous**2 + before**2 - coefficient * previous * before
+    return 2 * math.sqrt(max(power, 0.0)) / len(samples)
+
+
+class Ears:
+    """What the caller and the agent hear, recorded at their phones' own halves (``phones``: who ->
+    channel): MixMonitor's read feed there is what KC's side sends them, with what the supervisor
+    whispers mixed in already (a spy on KC's side of the agent's leg would see the frames before the
+    whisper is added)."""
+
+    def __init__(self, ami: AmiClient, phones: Mapping[str, str], directory: Path) -> None:
+        self.ami, self.phones, self.directory = ami, dict(phones), directory
+
+    def listen(self, seconds: float, label: str) -> dict[str, float]:
+        """The supervisor's tone level in what each heard for ``seconds``."""
+        files = {who: self.directory / f"{label}-{who}.wav" for who in self.phones}
+        for who, phone in self.phones.items():
+            mixed = self.directory / f"{label}-{who}-both.wav"
+            self.ami.action("MixMonitor", Channel=phone, File=str(mixed), Options=f"r({files[who]})")
+        threading.Event().wait(seconds)  # the supervisor speaks meanwhile
+        for phone in self.phones.values():
+            self.ami.action("StopMixMonitor", Channel=phone)
+        for path in files.values():  # MixMonitor closes its files on its own thread
+            closed(path)
+        return {who: tone_level(path) for who, path in files.items()}
+
+
+def supervisor_in_place(
+    ari: ObservedAri, adapter: AsteriskPbx, call_id: str, supervisor_id: int, mode: str
+) -> None:
+    """Until the supervisor's leg (and, listening or whispering, the snoop channel) is bridged."""
+    call = adapter.call(call_id)
+    assert call is not None, call_id
+    monitor = call.monitors[supervisor_id]
+    ari.wait_for("StasisStart", lambda e: e["channel"]["id"] == monitor.leg)  # their phone answered
+    if mode == "barge":
+        bridge = call.bridge
+        ari.wait_for(
+            "ChannelEnteredBridge",
+            lambda e: e["channel"]["id"] == monitor.leg and e["bridge"]["id"] == bridge,
+        )
+    else:
+        snoop = monitor.snoop
+        assert snoop, monitor
+        ari.wait_for("ChannelEnteredBridge", lambda e: e["channel"]["id"] == snoop)
+
+
+def closed(path: Path, timeout_s: float = 5.0) -> None:
+    """Until the WAV's header counts every sample in it (written when MixMonitor closes the file)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with wave.open(str(path)) as wav:
+                counted = wav.getnframes() * wav.getsampwidth()
+            if counted and path.stat().st_size == 44 + counted:
+                return
+        except (OSError, EOFError, wave.Error):
+            pass
+        assert time.monotonic() < deadline, f"{path.name} was not closed within {timeout_s} s"
+        threading.Event().wait(0.05)
+
+
 class AsteriskHarness:
     unknown_calls = "report"  # a real PBX cannot raise into the engine: refusals are reported
 
@@ -86,12 +270,8 @@ class AsteriskHarness:
         prompts = directory / "prompts"
         prompts.mkdir(parents=True, exist_ok=True)
         (prompts / "vitejte.wav").write_bytes(tone_wav())
-        self._messages = itertools.count(1)
-        self.ami = AmiClient(peer.host, peer.port, peer.username, peer.secret, timeout_s=5.0)
-        self._ringing_phones: set[str] = set()  # stand-in phones waiting in the dialplan (AMI Newexten)
-        self._channels_changed = threading.Condition()
-        self.ami.subscribe(self._on_ami)
-        self.ami.connect()
+        self.outside = Outside(peer, prompts)
+        self.ami = self.outside.ami
         self.ari = ObservedAri(peer.host, ari_port or peer.http_port, peer.username, peer.secret, app=APP)
         self.settings = AsteriskSettings(
             endpoints=endpoints or agent_endpoints(),
@@ -112,32 +292,16 @@ class AsteriskHarness:
 
     def close(self) -> None:
         try:
-            self.ami.action("Command", Command="channel request hangup all")
+            self.outside.hang_up_everything()
         finally:
             self.adapter.close()
-            self.ami.close()
-
-    def reconnect_ami(self) -> None:
-        """A new AMI connection (after Asterisk restarted: the old one died with it)."""
-        self.ami.close()
-        self.ami = AmiClient(
-            self.peer.host, self.peer.port, self.peer.username, self.peer.secret, timeout_s=5.0
-        )
-        self.ami.subscribe(self._on_ami)
-        self.ami.connect()
+            self.outside.close()
 
     # -- the outside world ------------------------------------------------------------------------
     def incoming(self, *, speaks: bool = False) -> str:
         """A caller dials KC's number; returns KC's call id once the adapter reported the call. A caller
         who ``speaks`` waits in the callers' context until ``leaves_message`` (their own dialplan)."""
-        where: dict[str, str] = (
-            {"Context": CALLERS_CONTEXT, "Exten": "caller", "Priority": "1"}
-            if speaks
-            else {"Application": "Wait", "Data": "120"}
-        )
-        self.ami.action(
-            "Originate", Channel=f"Local/{DIALLED}@{IN_CONTEXT}", CallerID=CALLER, Async="true", **where
-        )
+        self.outside.dials(DIALLED, CALLER, speaks=speaks)
         return self.wait_for(pbx.CallReachedPbx).call_id
 
     def leaves_message(self, call_id: str, audio: bytes, *, then: str = "hash") -> None:
@@ -146,26 +310,13 @@ class AsteriskHarness:
         name = self.state(call_id).voicemail
         assert name, f"KC records no message of {call_id}"
         self.ari.wait_for("RecordingStarted", lambda e: e["recording"]["name"] == name)
-        message = self.settings.prompts_dir / f"message-{next(self._messages)}.wav"
-        message.write_bytes(audio)
-        caller = self.channel_name(call_id).removesuffix(";2") + ";1"
-        with self._channels_changed:  # the caller's half waits in its dialplan (see picks_up)
-            assert self._channels_changed.wait_for(lambda: caller in self._ringing_phones, WAIT_S), caller
-        self.ami.action("Setvar", Channel=caller, Variable="MESSAGE", Value=str(message.with_suffix("")))
-        exten = "speak-hash" if then == "hash" else "speak"
-        self.ami.action("Redirect", Channel=caller, Context=CALLERS_CONTEXT, Exten=exten, Priority="1")
+        self.outside.speaks(caller_half(self.channel_name(call_id)), audio, then=then)
 
     def picks_up(self, call_id: str, agent_id: int) -> None:
         """The agent's ringing phone answers; returns once KC reported the pick-up (and bridged)."""
         call = self.state(call_id)
         assert call.state in (Leg.RINGING,) and call.agent_id == agent_id, (call.state, call.agent_id)
-        phone = call.agent_leg_name.removesuffix(";1") + ";2"
-        # Asterisk dials the endpoint after it answered KC's request. Redirecting the phone's half
-        # before it runs its dialplan makes Asterisk start a second PBX on it (and crash): wait until
-        # it waits in the ringing context.
-        with self._channels_changed:
-            assert self._channels_changed.wait_for(lambda: phone in self._ringing_phones, WAIT_S), phone
-        self.ami.action("Redirect", Channel=phone, Context=PHONES_CONTEXT, Exten="answer", Priority="1")
+        self.outside.answers(phone_half(call.agent_leg_name))
         self.wait_for(pbx.PhonePickedUp, call_id)
 
     def consulted_picks_up(self, call_id: str) -> None:
@@ -173,34 +324,31 @@ class AsteriskHarness:
         call = self.state(call_id)
         leg, name = call.consult_leg, call.consult_leg_name
         assert leg and name, f"no consultation ringing on {call_id}"
-        phone = name.removesuffix(";1") + ";2"
-        with self._channels_changed:  # as in picks_up: only once it waits in the ringing context
-            assert self._channels_changed.wait_for(lambda: phone in self._ringing_phones, WAIT_S), phone
-        self.ami.action("Redirect", Channel=phone, Context=PHONES_CONTEXT, Exten="answer", Priority="1")
+        self.outside.answers(phone_half(name))
         self.ari.wait_for("ChannelEnteredBridge", lambda e: e["channel"]["id"] == leg)
 
     def caller_talks(self, call_id: str) -> None:
         """The caller's own half speaks (a tone, CALLER_TONE_HZ) towards KC until hung up."""
-        caller = self.channel_name(self.state(call_id).customer).removesuffix(";2") + ";1"
-        self.ami.action("Redirect", Channel=caller, Context=CALLERS_CONTEXT, Exten="talk", Priority="1")
+        self.outside.talks(caller_half(self.channel_name(self.state(call_id).customer)))
+
+    def reconnect_ami(self) -> None:
+        """A new AMI connection (after Asterisk restarted: the old one died with it)."""
+        self.outside.close()
+        self.outside = Outside(self.peer, self.outside.messages_dir)
+        self.ami = self.outside.ami
 
     def caller_hangs_up(self, call_id: str) -> None:
         """The caller's own half (the Local channel's ;1) hangs up."""
+        self.outside.hangs_up(caller_half(self.channel_name(self.state(call_id).customer)))
+
+    def ears(self, call_id: str, directory: Path) -> Ears:
+        """What the caller and the agent of ``call_id`` hear, recorded at their own halves."""
         call = self.state(call_id)
-        name = self.channel_name(call.customer)
-        self.ami.action("Hangup", Channel=name.removesuffix(";2") + ";1")
-
-    def _on_ami(self, event: AmiEvent) -> None:
-        if event.name == "Newexten" and event.get("Application") == "Wait":
-            with self._channels_changed:
-                self._ringing_phones.add(event.get("Channel"))
-                self._channels_changed.notify_all()
-
-    def ringing_phones(self) -> set[str]:
-        """The channels seen waiting in the dialplan (AMI Newexten of Wait): stand-in phones ringing,
-        callers' halves waiting, callers trying KC's application again."""
-        with self._channels_changed:
-            return set(self._ringing_phones)
+        phones = {
+            "caller": caller_half(self.channel_name(call.customer)),
+            "agent": phone_half(call.agent_leg_name),
+        }
+        return Ears(self.ami, phones, directory)
 
     def channel_name(self, channel_id: str) -> str:
         answer: Any = self.ari.request("GET", f"/channels/{channel_id}")

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from apps.container import Container
 from kc_adapters.asterisk.ami import AmiClient
-from tests.asterisk_peer import AsteriskPeer
-from tests.conftest import started_asterisk
+from tests.asterisk_engine import KcOnAsterisk
+from tests.asterisk_harness import ObservedAri
+from tests.asterisk_peer import AsteriskPeer, kc_settings
+from tests.conftest import make_container, started_asterisk
 from tests.fake_ami import FakeAmi, Script
 
 
@@ -33,8 +36,11 @@ def ami_factory(asterisk: AsteriskPeer) -> Iterator[Callable[..., AmiClient]]:
 
     def make(**overrides: object) -> AmiClient:
         settings: dict[str, object] = {
-            "host": asterisk.host, "port": asterisk.port, "username": asterisk.username,
-            "secret": asterisk.secret, "timeout_s": 5.0,
+            "host": asterisk.host,
+            "port": asterisk.port,
+            "username": asterisk.username,
+            "secret": asterisk.secret,
+            "timeout_s": 5.0,
         }
         client = AmiClient(**{**settings, **overrides})  # type: ignore[arg-type]
         made.append(client)
@@ -66,3 +72,33 @@ def fake_ami() -> Iterator[Callable[..., FakeAmi]]:
     for server in made:
         server.close()
         assert server.error is None, server.error
+
+
+@pytest.fixture
+def kc_on_asterisk(
+    asterisk: AsteriskPeer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Container]:
+    """KC's services (a fresh database) with the settings of ``kc engine`` on the session Asterisk."""
+    monkeypatch.chdir(tmp_path)  # var/: the engine's write-ahead file, the speech cache, voicemail
+    container = make_container(f"sqlite:///{tmp_path / 'kc.sqlite3'}", **kc_settings(asterisk, tmp_path))
+    yield container
+    container.database().dispose()
+
+
+@pytest.fixture
+def kc_engine(
+    kc_on_asterisk: Container, asterisk: AsteriskPeer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[], KcOnAsterisk]]:
+    """Starts ``kc engine`` on the session Asterisk (once the test administered what it needs: the
+    engine reads the configuration as it starts), with the world around it; stopped after the test.
+    Its ARI client is observed (``ObservedAri``), so the test can wait on what Asterisk reports."""
+    monkeypatch.setattr("apps.engine.telephony.AriClient", ObservedAri)
+    started: list[KcOnAsterisk] = []
+
+    def start() -> KcOnAsterisk:
+        started.append(KcOnAsterisk(kc_on_asterisk, asterisk, tmp_path / "world"))
+        return started[-1]
+
+    yield start
+    for kc in started:
+        kc.close()

@@ -3,11 +3,6 @@ Asterisk: the adapter's bridges and snoop channels, and with KC's routing engine
 
 from __future__ import annotations
 
-import array
-import math
-import threading
-import time
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,8 +13,8 @@ from kc_domain.routing import commands as cmd
 from kc_domain.routing import events as ev
 from kc_domain.routing import pbx_events as pbx
 from kc_domain.routing.engine import RoutingEngine
-from tests.asterisk_harness import DIALLED, AsteriskHarness
-from tests.asterisk_peer import SUPERVISOR_TONE_HZ, AsteriskPeer
+from tests.asterisk_harness import DIALLED, AsteriskHarness, supervisor_in_place
+from tests.asterisk_peer import AsteriskPeer
 from tests.unit.routing.fakes import agent, queue
 
 pytestmark = pytest.mark.req("INT-04", "IN-15", "IN-17")
@@ -141,91 +136,18 @@ def test_a_transfer_to_a_line_after_consultation_leaves_the_two_talking_until_on
 
 
 # -- supervision: where the supervisor's voice (the stand-in's tone) is heard ---------------------------
-def tone_level(path: Path, hertz: float = SUPERVISOR_TONE_HZ) -> float:
-    """The amplitude of ``hertz`` in a WAV (Goertzel over the whole file): ~0 without it, ~1000s with."""
-    with wave.open(str(path)) as wav:
-        rate = wav.getframerate()
-        samples = array.array("h", wav.readframes(wav.getnframes()))
-    if not samples:
-        return 0.0
-    coefficient = 2 * math.cos(2 * math.pi * hertz / rate)
-    previous = before = 0.0
-    for sample in samples:
-        previous, before = sample + coefficient * previous - before, previous
-    power = previous**2 + before**2 - coefficient * previous * before
-    return 2 * math.sqrt(max(power, 0.0)) / len(samples)
-
-
-class Ears:
-    """What the caller and the agent hear, recorded at their phones' own halves: MixMonitor's read
-    feed there is what KC's side sends them, with what the supervisor whispers mixed in already
-    (a spy on KC's side of the agent's leg would see the frames before the whisper is added)."""
-
-    def __init__(self, h: AsteriskHarness, call_id: str, directory: Path) -> None:
-        self.h, self.directory = h, directory
-        call = h.state(call_id)
-        self.phones = {
-            "caller": h.channel_name(call.customer).removesuffix(";2") + ";1",
-            "agent": call.agent_leg_name.removesuffix(";1") + ";2",
-        }
-
-    def listen(self, seconds: float, label: str) -> dict[str, float]:
-        """The supervisor's tone level in what each heard for ``seconds``."""
-        files = {who: self.directory / f"{label}-{who}.wav" for who in self.phones}
-        for who, phone in self.phones.items():
-            mixed = self.directory / f"{label}-{who}-both.wav"
-            self.h.ami.action("MixMonitor", Channel=phone, File=str(mixed), Options=f"r({files[who]})")
-        threading.Event().wait(seconds)  # the supervisor speaks meanwhile
-        for phone in self.phones.values():
-            self.h.ami.action("StopMixMonitor", Channel=phone)
-        for path in files.values():  # MixMonitor closes its files on its own thread
-            closed(path)
-        return {who: tone_level(path) for who, path in files.items()}
-
-
-def closed(path: Path, timeout_s: float = 5.0) -> None:
-    """Until the WAV's header counts every sample in it (written when MixMonitor closes the file)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            with wave.open(str(path)) as wav:
-                counted = wav.getnframes() * wav.getsampwidth()
-            if counted and path.stat().st_size == 44 + counted:
-                return
-        except (OSError, EOFError, wave.Error):
-            pass
-        assert time.monotonic() < deadline, f"{path.name} was not closed within {timeout_s} s"
-        threading.Event().wait(0.05)
-
-
-def supervisor_in_place(h: AsteriskHarness, call_id: str, mode: str) -> None:
-    """Until the supervisor's leg (and, listening or whispering, the snoop channel) is bridged."""
-    monitor = h.state(call_id).monitors[SUPERVISOR]
-    h.ari.wait_for("StasisStart", lambda e: e["channel"]["id"] == monitor.leg)  # their phone answered
-    if mode == "barge":
-        bridge = h.state(call_id).bridge
-        h.ari.wait_for(
-            "ChannelEnteredBridge",
-            lambda e: e["channel"]["id"] == monitor.leg and e["bridge"]["id"] == bridge,
-        )
-    else:
-        snoop = monitor.snoop
-        assert snoop, monitor
-        h.ari.wait_for("ChannelEnteredBridge", lambda e: e["channel"]["id"] == snoop)
-
-
 @pytest.mark.req("IN-17", "RT-07")
 def test_a_whisper_is_heard_by_the_agent_only_listening_by_nobody_barging_by_both(
     h: AsteriskHarness, tmp_path: Path
 ):
     call_id = connected(h)
     h.caller_talks(call_id)  # as on a real call, audio flows through the bridge all the time
-    ears = Ears(h, call_id, tmp_path)
+    ears = h.ears(call_id, tmp_path)
     levels = {}
     for mode in ("listen", "whisper", "barge"):
         h.pbx.monitor(call_id, SUPERVISOR, mode)
         assert h.monitors(call_id) == {SUPERVISOR: mode}
-        supervisor_in_place(h, call_id, mode)
+        supervisor_in_place(h.ari, h.adapter, call_id, SUPERVISOR, mode)
         levels[mode] = ears.listen(1.5, mode)
     print(levels)
     heard, silent = 200.0, 20.0  # the tone is ~850 where it is heard

@@ -5,6 +5,7 @@ counts twice, a call that is up at Asterisk."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from apps.cli.serve import start_engine
+from apps.cli.serve import start_engine, stop_telephony
 from apps.container import Container
 from apps.engine.health import judge
 from kc_adapters.asterisk.ami import AmiClient
@@ -25,7 +26,6 @@ from tests.asterisk_harness import DIALLED, WAIT_S, AsteriskHarness
 from tests.asterisk_peer import ANSWERING_CONTEXT, APP, IN_CONTEXT, AsteriskPeer, kc_settings
 from tests.conftest import make_container
 from tests.cut_proxy import CutProxy
-from tests.telephony.test_engine_on_asterisk import Running
 
 pytestmark = pytest.mark.req("INT-04")
 
@@ -101,7 +101,7 @@ def test_a_cut_socket_is_opened_again_and_what_happened_meanwhile_is_caught_up(
     h.ami.action("Originate", Channel=f"Local/{DIALLED}@{IN_CONTEXT}", CallerID="+420777000111",
                  Application="Wait", Data="60", Async="true")  # fmt: skip
     arriving = f"Local/{DIALLED}@{IN_CONTEXT}"  # a new caller cannot enter KC's inactive application:
-    wait_until(lambda: any(c.startswith(arriving) for c in h.ringing_phones()), "the caller to try again")
+    wait_until(lambda: any(c.startswith(arriving) for c in h.outside.waiting()), "the caller to try again")
 
     proxy.up()
     wait_until(lambda: h.ari.connected, "the socket to be opened again")
@@ -234,12 +234,23 @@ def kc(
     container.database().dispose()
 
 
-class Engine(Running):
+class Engine:
     """``kc engine`` on Asterisk, run on a thread until the block ends; when it ends the engine stops
     as a crash would leave it: its calls stay up at Asterisk and open in the journal."""
 
     def __init__(self, container: Container) -> None:
-        super().__init__(start_engine(container))
+        self.host = start_engine(container)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.host.run, args=(self.stop,), daemon=True)
+
+    def __enter__(self) -> Engine:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop.set()
+        self.thread.join(30)
+        stop_telephony(self.host)  # the connection closed, nothing hung up
 
     def agent_ready(self) -> int:
         agent_id = next(iter(self.host.engine.agents))

@@ -3,68 +3,29 @@ the administration (a queue, an agent with her phone's endpoint) to the journal 
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from apps.cli import main
-from apps.cli.serve import start_engine, stop_telephony
 from apps.container import Container
-from apps.engine.host import EngineHost
-from kc_adapters.asterisk.ami import AmiClient
 from kc_domain.audit.service import SYSTEM
 from kc_domain.identity.roles import Role
 from kc_domain.organisation.hours import OpeningHours
-from tests.asterisk_peer import ANSWERING_CONTEXT, IN_CONTEXT, AsteriskPeer, kc_settings
+from tests.asterisk_engine import KcOnAsterisk
+from tests.asterisk_harness import wait_for
+from tests.asterisk_peer import ANSWERING_CONTEXT
 from tests.conftest import make_container
 
 pytestmark = pytest.mark.req("INT-04")
 NUMBER = "+420261100999"  # the queue's number, sent into KC's context
 CALLER = "+420602123456"
-WAIT_S = 15.0
-
-
-def wait_for(condition: Callable[[], object], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        assert time.monotonic() < deadline, f"waited in vain for {what}"
-        time.sleep(0.05)
-
-
-@pytest.fixture
-def kc_on_asterisk(
-    asterisk: AsteriskPeer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Container]:
-    monkeypatch.chdir(tmp_path)  # var/: the engine's write-ahead file and the speech cache
-    container = make_container(
-        f"sqlite:///{tmp_path / 'kc.sqlite3'}",
-        **kc_settings(asterisk, tmp_path),
-    )
-    yield container
-    container.database().dispose()
-
-
-class Running:
-    def __init__(self, host: EngineHost) -> None:
-        self.host, self.stop = host, threading.Event()
-        self.thread = threading.Thread(target=host.run, args=(self.stop,), daemon=True)
-
-    def __enter__(self) -> Running:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop.set()
-        self.thread.join(30)
-        stop_telephony(self.host)
 
 
 def test_kc_engine_on_asterisk_routes_a_real_call_to_the_agents_phone_and_journals_it(
-    kc_on_asterisk: Container, asterisk: AsteriskPeer
+    kc_on_asterisk: Container, kc_engine: Callable[[], KcOnAsterisk]
 ) -> None:
     admin = kc_on_asterisk.admin()
     queue = admin.create(
@@ -83,32 +44,21 @@ def test_kc_engine_on_asterisk_routes_a_real_call_to_the_agents_phone_and_journa
         password="Dlouhe-heslo-2026!",
     )
     admin.create(SYSTEM, "skill", {"user_id": agent.id, "queue_id": queue.id, "level": 5})
-    host = start_engine(kc_on_asterisk)
-    ami = AmiClient(asterisk.host, asterisk.port, asterisk.username, asterisk.secret, timeout_s=5.0)
-    ami.connect()
-    try:
-        with Running(host):
-            host.apply(lambda engine: (engine.log_in(agent.id), engine.ready(agent.id)))
-            ami.action("Originate", Channel=f"Local/{NUMBER}@{IN_CONTEXT}", CallerID=CALLER,
-                       Application="Wait", Data="60", Async="true")  # fmt: skip
-            calls = host.engine.calls
-            wait_for(
-                lambda: any(c.stage.value == "answered" for c in list(calls.values())), "the agent's answer"
-            )
-            call = next(c for c in list(calls.values()) if c.stage.value == "answered")
-            assert (call.caller, call.dialled, call.agent_id) == (CALLER, NUMBER, agent.id)
-            channels = [e.headers.get("Channel", "") for e in ami.list_action("CoreShowChannels").events]
-            caller_half = next(c for c in channels if c.startswith(f"Local/{NUMBER}@") and c.endswith(";1"))
-            ami.action("Hangup", Channel=caller_half)  # the caller hangs up
-            wait_for(lambda: call.stage.value == "ended", "the call's end")
-        journal = kc_on_asterisk.journal()
-        wait_for(lambda: journal.interaction(call.call_id) is not None, "the journal")
-        names = [e.name for e in journal.events_for(call.call_id)]
-        assert names[:4] == ["CallArrived", "CallQueued", "CallOffered", "CallAnswered"], names
-        assert "CallEnded" in names
-        assert host.engine.agents[agent.id].state.value in ("wrap_up", "ready")
-    finally:
-        ami.close()
+    kc = kc_engine()
+    kc.command("log_in", agent_id=agent.id)
+    kc.command("ready", agent_id=agent.id)
+    call_id = kc.dials(NUMBER, CALLER)
+    call = kc.call(call_id)
+    wait_for(lambda: call.stage.value == "answered", "the agent's answer")
+    assert (call.caller, call.dialled, call.agent_id) == (CALLER, NUMBER, agent.id)
+    kc.hangs_up(call_id)  # the caller
+    wait_for(lambda: call.stage.value == "ended", "the call's end")
+    journal = kc_on_asterisk.journal()
+    wait_for(lambda: journal.interaction(call_id) is not None, "the journal")
+    names = [e.name for e in journal.events_for(call_id)]
+    assert names[:4] == ["CallArrived", "CallQueued", "CallOffered", "CallAnswered"], names
+    assert "CallEnded" in names
+    assert kc.host.engine.agents[agent.id].state.value in ("wrap_up", "ready")
 
 
 def test_kc_engine_refuses_asterisk_without_its_secret(
@@ -154,17 +104,13 @@ def test_the_phones_kc_rings_are_the_administered_endpoints_else_the_agent_numbe
 
 
 def test_a_lost_connection_to_asterisk_shows_at_once_as_the_engine_being_down(
-    kc_on_asterisk: Container,
+    kc_on_asterisk: Container, kc_engine: Callable[[], KcOnAsterisk]
 ) -> None:
     from apps.engine.health import judge
-    from kc_adapters.asterisk.pbx import AsteriskPbx
 
-    host = start_engine(kc_on_asterisk)
-    adapter = host.engine.pbx
-    assert isinstance(adapter, AsteriskPbx)
-    with Running(host):
-        assert "pbx" not in host.health.problems  # connected: nothing to show
-        adapter.ari.close()  # the events socket gone, as a network fault or an Asterisk restart does
-        wait_for(lambda: "pbx" in host.health.problems, "the problem shown")
-        state, reasons = judge(host.health.heartbeat(kc_on_asterisk.clock().now()), 0.0)
-        assert state == "down" and any("PBX" in r for r in reasons), reasons
+    kc = kc_engine()
+    assert "pbx" not in kc.host.health.problems  # connected: nothing to show
+    kc.adapter.ari.close()  # the events socket gone, as a network fault or an Asterisk restart does
+    wait_for(lambda: "pbx" in kc.host.health.problems, "the problem shown")
+    state, reasons = judge(kc.host.health.heartbeat(kc_on_asterisk.clock().now()), 0.0)
+    assert state == "down" and any("PBX" in r for r in reasons), reasons
