@@ -8,7 +8,7 @@ unit; each bounded area has its unit (``OrganisationUnit``, ``IvrUnit``, ``Conta
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self, TypeAlias, TypeVar, runtime_checkable
@@ -31,6 +31,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.outbound.campaigns import Campaign, DoNotCall, ListEntry, Progress
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
 from kc_domain.recordings.model import Recording
 from kc_domain.reports.schedule import ReportSchedule
@@ -189,6 +190,29 @@ class ContactRepository(Protocol):
         record names one of ``client_ids``."""
 
 
+class CampaignListRepository(Protocol):
+    """A campaign's list of contacts: many rows, written at once, read a page or a due batch at a
+    time. The entries returned are live in the unit (their changes are written at its commit)."""
+
+    def add_many(self, entries: Sequence[ListEntry]) -> int:
+        """Store new entries (ids are given here); how many."""
+
+    def get(self, entry_id: int) -> ListEntry | None: ...
+
+    def of_campaign(
+        self, campaign_id: int, *, open_only: bool = False, limit: int | None = None, offset: int = 0
+    ) -> list[ListEntry]:
+        """In list order; ``open_only``: those that may still be called (not done, not removed)."""
+
+    def due(self, campaign_id: int, now: datetime, limit: int) -> list[ListEntry]:
+        """Open entries due at ``now`` (or with no due time), highest priority and fewest attempts first."""
+
+    def phones(self, campaign_id: int) -> dict[str, int]:
+        """The list's numbers (not removed) -> the entry's id."""
+
+    def progress(self, campaign_id: int) -> Progress: ...
+
+
 @runtime_checkable
 class AuditedUnit(Protocol):
     """One transaction with the audit log in it; leaving the block without commit rolls back.
@@ -287,6 +311,18 @@ class QualityUnit(AuditedUnit, Protocol):
 
 
 @runtime_checkable
+class OutboundUnit(AuditedUnit, Protocol):
+    """Outbound campaigns: the campaigns, their lists of contacts and the do-not-call list."""
+
+    @property
+    def campaigns(self) -> Repository[Campaign]: ...
+    @property
+    def campaign_lists(self) -> CampaignListRepository: ...
+    @property
+    def do_not_call(self) -> Repository[DoNotCall]: ...
+
+
+@runtime_checkable
 class ReportingUnit(AuditedUnit, Protocol):
     """Reporting and supervision: who sees which figures, scheduled reports, wallboards and alerts."""
 
@@ -303,6 +339,11 @@ class ReportingUnit(AuditedUnit, Protocol):
 
 
 # -- use cases that span areas: the areas they reach, named ------------------------------------------
+
+
+@runtime_checkable
+class CampaignSetupUnit(OutboundUnit, OrganisationUnit, Protocol):
+    """Campaigns, with the queues they belong to and the agents who work them."""
 
 
 @runtime_checkable
@@ -347,7 +388,7 @@ class AdministrationUnit(OrganisationUnit, ContactsUnit, QualityUnit, ReportingU
 
 @runtime_checkable
 class UnitOfWork(
-    OrganisationUnit, IvrUnit, ContactsUnit, CallbacksUnit, QualityUnit, ReportingUnit, Protocol
+    OrganisationUnit, IvrUnit, ContactsUnit, CallbacksUnit, QualityUnit, ReportingUnit, OutboundUnit, Protocol
 ):
     """One transaction over every repository: what the adapters implement. Consumers take the
     narrowest unit above that they use."""

@@ -75,9 +75,7 @@ def to_csv(
     writer.writerow([safe_text(document.title)])
     for label, value in document.filters:
         writer.writerow([safe_text(label), safe_text(value)])
-    writer.writerow(
-        [safe_text(words["generated"]), write(ColumnKind.DATETIME, document.generated_at, zone)]
-    )
+    writer.writerow([safe_text(words["generated"]), write(ColumnKind.DATETIME, document.generated_at, zone)])
     for table in document.tables:
         kinds = tuple(column.kind for column in table.columns)
         writer.writerow([])

@@ -50,9 +50,7 @@ def _inline_svg(svg: str) -> str:
     return _PROLOGUE.sub("", svg, count=1)
 
 
-def _cells(
-    columns: tuple[Column, ...], cells: tuple[Cell, ...], zone: tzinfo, tag: str, locale: str
-) -> str:
+def _cells(columns: tuple[Column, ...], cells: tuple[Cell, ...], zone: tzinfo, tag: str, locale: str) -> str:
     parts = []
     for column, value in zip(columns, cells, strict=False):
         css = _NUM if column.kind in NUMERIC and not isinstance(value, str) else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
@@ -32,6 +32,8 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.outbound.campaigns import Campaign, DoNotCall, ListEntry, Progress
+from kc_domain.outbound.outcomes import Outcome
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
 from kc_domain.recordings.model import Recording
 from kc_domain.reports.schedule import ReportSchedule
@@ -67,12 +69,15 @@ REPOSITORIES = (
     "recordings",
     "evaluation_forms",
     "evaluations",
+    "campaigns",
+    "do_not_call",
 )
 """Repositories of id-numbered entities (``MemoryRepository``)."""
 
-OTHER_REPOSITORIES = ("callbacks", "clients", "contacts")
+OTHER_REPOSITORIES = ("callbacks", "clients", "contacts", "campaign_lists")
 """Repositories with their own class and keys: ``callbacks`` (``MemoryCallbackRepository``),
-``clients`` (``MemoryClientRepository``), ``contacts`` (``MemoryContactRepository``)."""
+``clients`` (``MemoryClientRepository``), ``contacts`` (``MemoryContactRepository``), ``campaign_lists``
+(``MemoryCampaignListRepository``)."""
 
 
 @attrs.define
@@ -81,6 +86,7 @@ class _State:
     callbacks: dict[str, CallbackRequest] = attrs.field(factory=dict)
     clients: dict[int, Client] = attrs.field(factory=dict)
     contacts: ContactRows = attrs.field(factory=ContactRows)
+    campaign_entries: dict[int, ListEntry] = attrs.field(factory=dict)
     next_id: int = 1
     audit: list[AuditRecord] = attrs.field(factory=list)
     anchor: tuple[int, str] = (0, GENESIS)
@@ -223,6 +229,9 @@ class MemoryUnitOfWork:
     recordings: MemoryRepository[Recording]
     evaluation_forms: MemoryRepository[EvaluationForm]
     evaluations: MemoryRepository[Evaluation]
+    campaigns: MemoryRepository[Campaign]
+    do_not_call: MemoryRepository[DoNotCall]
+    campaign_lists: MemoryCampaignListRepository
     callbacks: MemoryCallbackRepository
     clients: MemoryClientRepository
     contacts: MemoryContactRepository
@@ -248,6 +257,7 @@ class MemoryUnitOfWork:
         self.callbacks = MemoryCallbackRepository(self._state)
         self.clients = MemoryClientRepository(self._state)
         self.contacts = MemoryContactRepository(self._state.contacts)
+        self.campaign_lists = MemoryCampaignListRepository(self._state)
         self.audit = MemoryAuditStore(self._state)
 
     def commit(self) -> None:
@@ -273,3 +283,52 @@ if TYPE_CHECKING:
 
     def _implements(factory: MemoryUnitOfWorkFactory) -> UnitOfWorkFactory:
         return factory  # mypy checks the memory unit against the union of every narrow unit
+
+
+class MemoryCampaignListRepository:
+    """``SqlCampaignListRepository``'s behaviour over the unit's copy of the rows."""
+
+    def __init__(self, state: _State) -> None:
+        self._state, self._rows = state, state.campaign_entries
+
+    def add_many(self, entries: Sequence[ListEntry]) -> int:
+        for entry in entries:
+            entry.id = self._state.next_id
+            self._state.next_id += 1
+            self._rows[entry.id] = entry
+        return len(entries)
+
+    def get(self, entry_id: int) -> ListEntry | None:
+        return self._rows.get(entry_id)
+
+    def of_campaign(
+        self, campaign_id: int, *, open_only: bool = False, limit: int | None = None, offset: int = 0
+    ) -> list[ListEntry]:
+        found = [
+            e
+            for _, e in sorted(self._rows.items())
+            if e.campaign_id == campaign_id and not (open_only and (e.done or e.removed))
+        ]
+        return found[offset:] if limit is None else found[offset : offset + limit]
+
+    def due(self, campaign_id: int, now: datetime, limit: int) -> list[ListEntry]:
+        found = [
+            e
+            for e in self.of_campaign(campaign_id, open_only=True)
+            if e.next_try_at is None or e.next_try_at <= now
+        ]
+        return sorted(found, key=lambda e: (-e.priority, e.attempts, e.id or 0))[:limit]
+
+    def phones(self, campaign_id: int) -> dict[str, int]:
+        return {e.phone: e.id for e in self.of_campaign(campaign_id) if not e.removed and e.id is not None}
+
+    def progress(self, campaign_id: int) -> Progress:
+        listed = self.of_campaign(campaign_id)
+        live = [e for e in listed if not e.removed]
+        return Progress(
+            total=len(live),
+            done=sum(e.done for e in live),
+            attempted=sum(e.attempts > 0 for e in live),
+            successful=sum(e.last_outcome == Outcome.SUCCESS for e in live),
+            removed=len(listed) - len(live),
+        )

@@ -30,6 +30,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.outbound.campaigns import Campaign, DoNotCall, ListEntry
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
 from kc_domain.recordings.model import Recording
 from kc_domain.reports.schedule import ReportSchedule
@@ -63,6 +64,9 @@ MAPPED: dict[type, sa.Table] = {
     Recording: tables.recordings,
     EvaluationForm: tables.evaluation_forms,
     Evaluation: tables.evaluations,
+    Campaign: tables.campaigns,
+    ListEntry: tables.campaign_entries,
+    DoNotCall: tables.do_not_call,
 }
 
 _lock = threading.Lock()

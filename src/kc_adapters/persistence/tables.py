@@ -15,6 +15,8 @@ from kc_domain.callbacks.model import CallbackSource, CallbackState
 from kc_domain.clients.model import ClientKind, FieldType
 from kc_domain.identity.roles import Role
 from kc_domain.organisation.model import CategoryKind, PauseKind, RoutingStrategy
+from kc_domain.outbound.campaigns import CampaignState, DialMode
+from kc_domain.outbound.outcomes import Outcome as Outcome_
 from kc_domain.recordings.evaluation import Criterion, Score, TimelineNote
 from kc_domain.reports.schedule import Frequency
 from kc_domain.supervision.model import AlertKind, Severity, WallboardLayout
@@ -26,6 +28,7 @@ from .types import (
     IntSet,
     OpeningHoursJson,
     OverflowTargetJson,
+    RetryRulesJson,
     StrSet,
     StrTuple,
     UTCDateTime,
@@ -727,4 +730,57 @@ ivr_choice_days = sa.Table(
     sa.Column("node", sa.Text, primary_key=True),
     sa.Column("key", sa.Text, primary_key=True),  # the menu key pressed
     sa.Column("count", sa.Integer, nullable=False),
+)
+
+# Outbound campaigns (OUT-01..OUT-13, migration 0024): the campaign, its list (one row per contact,
+# indexed for the dialler's "who is due" and the supervisor's progress), and the do-not-call list.
+campaigns = sa.Table(
+    "campaigns",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(120), nullable=False, unique=True),
+    sa.Column("queue_id", sa.Integer, sa.ForeignKey("queues.id"), nullable=False, index=True),
+    sa.Column("mode", EnumText(DialMode), nullable=False),
+    sa.Column("hours", OpeningHoursJson(), nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("abandon_cap", sa.Float, nullable=False),
+    sa.Column("max_attempts", sa.Integer, nullable=False),
+    sa.Column("ring_s", sa.Integer, nullable=False),
+    sa.Column("caller_id", sa.String(32), nullable=False),
+    sa.Column("officer_caller_id", sa.Boolean, nullable=False),
+    sa.Column("record", sa.Boolean, nullable=False),
+    sa.Column("intro_prompt", sa.String(64), nullable=False),
+    sa.Column("script_id", sa.Integer, nullable=True),
+    sa.Column("retries", RetryRulesJson(), nullable=False),
+    sa.Column("state", EnumText(CampaignState), nullable=False, index=True),
+)
+campaign_entries = sa.Table(
+    "campaign_entries",
+    metadata,
+    _id(),
+    sa.Column("campaign_id", sa.Integer, sa.ForeignKey("campaigns.id"), nullable=False),
+    sa.Column("phone", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("client_id", sa.Integer, nullable=True),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("extra", sa.JSON, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_try_at", UTCDateTime(), nullable=True),
+    sa.Column("agreed_with", sa.Integer, nullable=True),
+    sa.Column("last_outcome", EnumText(Outcome_, 24), nullable=True),
+    sa.Column("last_attempt_at", UTCDateTime(), nullable=True),
+    sa.Column("abandoned_at", UTCDateTime(), nullable=True),
+    sa.Column("done", sa.Boolean, nullable=False),
+    sa.Column("removed", sa.Boolean, nullable=False),
+    sa.Index("ix_campaign_entries_open", "campaign_id", "done", "removed", "next_try_at"),
+    sa.Index("ix_campaign_entries_phone", "campaign_id", "phone"),
+)
+do_not_call = sa.Table(
+    "do_not_call",
+    metadata,
+    _id(),
+    sa.Column("phone", sa.String(32), nullable=False, unique=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("added_at", UTCDateTime(), nullable=True),
+    sa.Column("added_by", sa.String(64), nullable=False),
 )

@@ -16,6 +16,8 @@ from sqlalchemy.types import TypeDecorator
 
 from kc_domain.organisation.hours import OpeningHours
 from kc_domain.organisation.model import OverflowTarget
+from kc_domain.outbound.campaigns import RetryRule, retries_from_plain, retries_to_plain
+from kc_domain.outbound.outcomes import Outcome
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -150,3 +152,17 @@ class StrTuple(TypeDecorator[tuple[str, ...]]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> tuple[str, ...] | None:
         return None if value is None else tuple(str(v) for v in value)
+
+
+class RetryRulesJson(TypeDecorator[dict[Outcome, RetryRule]]):
+    """A campaign's retry rules by outcome as JSON (``retries_to_plain``); a change is a new dict
+    assigned to the attribute (the ORM does not see a dict changed in place)."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> dict[str, Any] | None:
+        return None if value is None else retries_to_plain(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dict[Outcome, RetryRule] | None:
+        return None if value is None else retries_from_plain(value)

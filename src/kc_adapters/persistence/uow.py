@@ -25,6 +25,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.outbound.campaigns import Campaign, DoNotCall
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
 from kc_domain.recordings.model import Recording
 from kc_domain.reports.schedule import ReportSchedule
@@ -33,6 +34,7 @@ from kc_domain.voicemail import Voicemail
 
 from .audit import SqlAuditStore
 from .callbacks import SqlCallbackRepository
+from .campaign_lists import SqlCampaignListRepository
 from .clients import SqlClientRepository
 from .contacts import SqlContactRepository
 from .mapping import start_mappers
@@ -68,6 +70,8 @@ REPOSITORIES: dict[str, type] = {
     "recordings": Recording,
     "evaluation_forms": EvaluationForm,
     "evaluations": Evaluation,
+    "campaigns": Campaign,
+    "do_not_call": DoNotCall,
 }
 """Repository attribute -> entity class; the annotations below give each its type for mypy."""
 
@@ -75,6 +79,7 @@ OTHER_REPOSITORIES: dict[str, type] = {
     "contacts": SqlContactRepository,
     "callbacks": SqlCallbackRepository,
     "clients": SqlClientRepository,
+    "campaign_lists": SqlCampaignListRepository,
 }
 """Repository attribute -> a repository of its own over the session (no mapped entity class)."""
 
@@ -112,6 +117,9 @@ class SqlUnitOfWork:
     recordings: SqlRepository[Recording]
     evaluation_forms: SqlRepository[EvaluationForm]
     evaluations: SqlRepository[Evaluation]
+    campaigns: SqlRepository[Campaign]
+    do_not_call: SqlRepository[DoNotCall]
+    campaign_lists: SqlCampaignListRepository
     clients: SqlClientRepository
     contacts: SqlContactRepository
     audit: SqlAuditStore

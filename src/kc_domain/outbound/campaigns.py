@@ -74,6 +74,21 @@ class RetryRule:
     max_attempts: int
 
 
+def retries_to_plain(retries: Mapping[Outcome, RetryRule]) -> dict[str, dict[str, int]]:
+    return {
+        o.value: {"delay_s": int(r.delay.total_seconds()), "max_attempts": r.max_attempts}
+        for o, r in sorted(retries.items())
+    }
+
+
+def retries_from_plain(data: Mapping[str, Mapping[str, Any]]) -> dict[Outcome, RetryRule]:
+    """Inverse of ``retries_to_plain``; ``ValueError`` on an unknown outcome or a malformed rule."""
+    return {
+        Outcome(o): RetryRule(timedelta(seconds=int(r["delay_s"])), int(r["max_attempts"]))
+        for o, r in data.items()
+    }
+
+
 DEFAULT_RETRIES: Mapping[Outcome, RetryRule] = {
     Outcome.NO_ANSWER: RetryRule(timedelta(hours=2), 5),
     Outcome.BUSY: RetryRule(timedelta(minutes=15), 5),
@@ -82,7 +97,7 @@ DEFAULT_RETRIES: Mapping[Outcome, RetryRule] = {
 }
 
 
-@attrs.define(eq=False)
+@attrs.define(slots=False, eq=False)
 class Campaign:
     name: str
     queue_id: int
@@ -162,7 +177,7 @@ class Campaign:
         return self.retries.get(outcome)
 
 
-@attrs.define(eq=False)
+@attrs.define(slots=False, eq=False)
 class ListEntry:
     """One contact of a campaign's list, with what its attempts have done so far."""
 
@@ -181,6 +196,32 @@ class ListEntry:
     done: bool = False  # no further attempt (a final outcome, or out of attempts)
     removed: bool = False  # taken off the list while the campaign runs (OUT-07)
     id: int | None = None
+
+
+@attrs.define(slots=False, eq=False)
+class DoNotCall:
+    """A number nobody may call from any campaign (the person asked, or the law says so)."""
+
+    phone: str  # E.164
+    reason: str = ""
+    added_at: datetime | None = None
+    added_by: str = ""
+    id: int | None = None
+
+
+@attrs.frozen
+class Progress:
+    """How far a campaign got through its list."""
+
+    total: int = 0  # on the list, removed ones excluded
+    done: int = 0  # no further attempt
+    attempted: int = 0  # tried at least once
+    successful: int = 0
+    removed: int = 0
+
+    @property
+    def left(self) -> int:
+        return self.total - self.done
 
 
 class NotCallable(StrEnum):

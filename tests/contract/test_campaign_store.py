@@ -1,0 +1,146 @@
+"""Campaigns, their lists and the do-not-call list (OUT-01..OUT-13), on memory, SQLite and PostgreSQL
+alike: every field comes back as saved, a list of thousands is written at once and read a page or a
+due batch at a time, changes to entries read in a unit are written at its commit, progress counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import attrs
+import pytest
+
+from kc_domain.organisation.hours import OpeningHours
+from kc_domain.outbound.campaigns import Campaign, DialMode, DoNotCall, ListEntry, Progress, RetryRule
+from kc_domain.outbound.outcomes import Outcome
+from kc_ports.persistence import UnitOfWorkFactory
+from tests.contract.samples import queue
+
+pytestmark = pytest.mark.req("OUT-03", "OUT-07")
+
+T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+def stored_campaign(uow_factory: UnitOfWorkFactory) -> int:
+    with uow_factory() as uow:
+        campaign = Campaign(
+            "Připomínka nedoplatku",
+            queue_id=queue(uow).id,
+            mode=DialMode.PREDICTIVE,
+            hours=OpeningHours.office(),
+            priority=7,
+            abandon_cap=0.025,
+            caller_id="+420261100900",
+            record=False,
+            intro_prompt="uvod-dluh",
+            retries={Outcome.BUSY: RetryRule(timedelta(minutes=20), 4)},
+        )
+        uow.campaigns.add(campaign)
+        uow.commit()
+        assert campaign.id is not None
+        return campaign.id
+
+
+def entries(campaign_id: int, count: int) -> list[ListEntry]:
+    return [
+        ListEntry(
+            campaign_id,
+            f"+420603{n:06d}",
+            name=f"Klient Číslo {n}",
+            priority=1 + n % 10,
+            extra={"dluh": str(100 + n), "splatnost": "31.12.2026"},
+        )
+        for n in range(count)
+    ]
+
+
+def test_a_campaign_comes_back_as_saved(uow_factory: UnitOfWorkFactory):
+    campaign_id = stored_campaign(uow_factory)
+    with uow_factory() as uow:
+        found = uow.campaigns.get(campaign_id)
+        assert found is not None
+        assert (found.name, found.mode, found.priority, found.abandon_cap) == (
+            "Připomínka nedoplatku",
+            DialMode.PREDICTIVE,
+            7,
+            0.025,
+        )
+        assert found.retries == {Outcome.BUSY: RetryRule(timedelta(minutes=20), 4)}
+        assert found.hours == OpeningHours.office() and not found.record
+        found.retries = {**found.retries, Outcome.NO_ANSWER: RetryRule(timedelta(hours=3), 2)}
+        uow.commit()
+    with uow_factory() as uow:
+        again = uow.campaigns.get(campaign_id)
+        assert again is not None and again.retries[Outcome.NO_ANSWER] == RetryRule(timedelta(hours=3), 2)
+
+
+def test_a_list_of_thousands_is_written_at_once_and_read_by_pages(uow_factory: UnitOfWorkFactory):
+    campaign_id = stored_campaign(uow_factory)
+    with uow_factory() as uow:
+        assert uow.campaign_lists.add_many(entries(campaign_id, 12_000)) == 12_000
+        uow.commit()
+    with uow_factory() as uow:
+        page = uow.campaign_lists.of_campaign(campaign_id, limit=50, offset=100)
+        assert [e.phone for e in page[:2]] == ["+420603000100", "+420603000101"]
+        assert (
+            page[0].extra == {"dluh": "200", "splatnost": "31.12.2026"} and page[0].name == "Klient Číslo 100"
+        )
+        assert len(uow.campaign_lists.phones(campaign_id)) == 12_000
+        assert uow.campaign_lists.progress(campaign_id) == Progress(total=12_000)
+
+
+def test_changes_to_entries_are_written_at_commit_and_counted(uow_factory: UnitOfWorkFactory):
+    campaign_id = stored_campaign(uow_factory)
+    with uow_factory() as uow:
+        uow.campaign_lists.add_many(entries(campaign_id, 30))
+        uow.commit()
+    with uow_factory() as uow:
+        first, second, third = uow.campaign_lists.of_campaign(campaign_id, limit=3)
+        first.attempts, first.last_outcome, first.done, first.last_attempt_at = 1, Outcome.SUCCESS, True, T0
+        second.attempts, second.last_outcome, second.next_try_at = 1, Outcome.BUSY, T0 + timedelta(hours=1)
+        third.removed = True
+        uow.commit()
+    with uow_factory() as uow:
+        lists = uow.campaign_lists
+        got = lists.get(first.id or 0)
+        assert got is not None and (got.done, got.last_outcome, got.last_attempt_at) == (
+            True,
+            Outcome.SUCCESS,
+            T0,
+        )
+        assert lists.progress(campaign_id) == Progress(total=29, done=1, attempted=2, successful=1, removed=1)
+        assert len(lists.of_campaign(campaign_id, open_only=True)) == 28  # the busy one too, not yet due
+        due = lists.due(campaign_id, T0, limit=100)
+        assert second.id not in {e.id for e in due} and first.id not in {e.id for e in due}
+        assert len(due) == 27 and due[0].priority == 10  # highest priority first
+        later = lists.due(campaign_id, T0 + timedelta(hours=1), limit=100)
+        assert second.id in {e.id for e in later}
+        assert third.phone not in lists.phones(campaign_id)
+
+
+def test_an_unsaved_change_is_forgotten(uow_factory: UnitOfWorkFactory):
+    campaign_id = stored_campaign(uow_factory)
+    with uow_factory() as uow:
+        uow.campaign_lists.add_many(entries(campaign_id, 2))
+        uow.commit()
+    with uow_factory() as uow:
+        uow.campaign_lists.of_campaign(campaign_id)[0].done = True  # no commit
+    with uow_factory() as uow:
+        assert uow.campaign_lists.progress(campaign_id).done == 0
+
+
+@pytest.mark.req("OUT-01")
+def test_the_do_not_call_list_keeps_one_row_per_number(uow_factory: UnitOfWorkFactory):
+    with uow_factory() as uow:
+        uow.do_not_call.add(DoNotCall("+420603111222", "si nepřeje volat", T0, "novakova"))
+        uow.commit()
+    with uow_factory() as uow:
+        listed = uow.do_not_call.list()
+        assert [attrs.asdict(d) | {"id": 0} for d in listed] == [
+            {
+                "phone": "+420603111222",
+                "reason": "si nepřeje volat",
+                "added_at": T0,
+                "added_by": "novakova",
+                "id": 0,
+            }
+        ]
