@@ -285,6 +285,19 @@ def agent_view(engine: RoutingState, agent_id: int, now: datetime) -> dict[str, 
         "device": agent.device,
         "queues": queues,
         "call": call_view(engine, call_id, now) if call_id else None,
+        "refusal": refusal_view(engine.refusals.get(agent_id)),
+    }
+
+
+def refusal_view(refusal: ev.PbxCommandRefused | None) -> dict[str, Any] | None:
+    """What the PBX refused that the agent is told of (``refused.tell``), or None."""
+    if refusal is None:
+        return None
+    return {
+        "command": refusal.command,
+        "reason": refusal.reason,
+        "call_id": refusal.call_id,
+        "at": refusal.at.isoformat(),
     }
 
 
