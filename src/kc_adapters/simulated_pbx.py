@@ -357,10 +357,17 @@ class SimulatedPbx:
             self._emit(pbx.CallHeldAtPbx, call_id, held=False)
 
     def transfer(self, call_id: str, target: str) -> None:
+        """To a number the call leaves KC; to an agent of KC (``agent:<id>``, the engine's blind
+        transfer to a colleague) the agent's phone is freed and the caller waits for KC to ring hers."""
         call = self._command("transfer", call_id, target)
         if call and self._live(call, "transfer", (call_id, target)):
             call.transferred_to = target
-            self._finish(call, f"transferred to {target}")
+            colleague = target.removeprefix("agent:")
+            if colleague != target and colleague.isdecimal():
+                self._free_endpoint(call)
+                call.state, call.agent_id, call.held = LegState.INCOMING, None, False
+            else:
+                self._finish(call, f"transferred to {target}")
             self._done("transfer", call_id, target)
 
     def consult(self, call_id: str, target: str) -> None:
