@@ -293,12 +293,8 @@ def refusal_view(refusal: ev.PbxCommandRefused | None) -> dict[str, Any] | None:
     """What the PBX refused that the agent is told of (``refused.tell``), or None."""
     if refusal is None:
         return None
-    return {
-        "command": refusal.command,
-        "reason": refusal.reason,
-        "call_id": refusal.call_id,
-        "at": refusal.at.isoformat(),
-    }
+    said = {name: getattr(refusal, name) for name in ("command", "reason", "call_id")}
+    return said | {"at": refusal.at.isoformat()}
 
 
 def panel_entry(agent: Agent) -> dict[str, Any]:

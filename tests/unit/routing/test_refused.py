@@ -5,6 +5,7 @@ and reports it as Asterisk's adapter does; its events reach the engine after eac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -73,6 +74,27 @@ class World:
     def told(self, agent_id: int) -> str | None:
         refusal = self.engine.view_of(agent_id)["refusal"]
         return None if refusal is None else f"{refusal['command']}: {refusal['reason']}"
+
+
+Step = Callable[[RoutingEngine, str], object]
+
+
+def refused_while_talking(
+    command: str, reason: str, *steps: Step, colleague: bool = False
+) -> tuple[World, str]:
+    """Agent 1 talks with a caller (and her ``colleague``, agent 2, is ready) and takes ``steps`` on
+    the call; the PBX refuses ``command`` in the last one."""
+    w = World(agent(1, SALES), *([agent(2, SALES)] if colleague else []))
+    w.ready(1)
+    call = w.talking()
+    if colleague:
+        w.ready(2)
+    *before, last = steps
+    for step in before:
+        w.do(lambda e, step=step: step(e, call))
+    w.pbx.refuse(command, reason)
+    w.do(lambda e: last(e, call))
+    return w, call
 
 
 # -- the call cannot go on with that agent: the next one gets it ---------------------------------------
@@ -146,11 +168,7 @@ def test_given_a_prompt_that_cannot_be_played_then_it_counts_as_played_and_the_c
 
 # -- the call goes on as the PBX left it -----------------------------------------------------------
 def test_given_a_refused_hold_then_the_call_is_not_held_in_kc_either_and_the_agent_is_told():
-    w = World(agent(1, SALES))
-    w.ready(1)
-    call = w.talking()
-    w.pbx.refuse("hold", "Channel not found")
-    w.do(lambda e: e.hold_call(1, call))
+    w, call = refused_while_talking("hold", "Channel not found", lambda e, c: e.hold_call(1, c))
     assert not w.engine.calls[call].held and not w.pbx.state(call).held
     assert [type(e).__name__ for e in w.engine.events[-3:]] == [
         "CallHeld",
@@ -162,23 +180,17 @@ def test_given_a_refused_hold_then_the_call_is_not_held_in_kc_either_and_the_age
 
 
 def test_given_a_refused_retrieve_then_the_caller_stays_held_in_kc_too():
-    w = World(agent(1, SALES))
-    w.ready(1)
-    call = w.talking()
-    w.do(lambda e: e.hold_call(1, call))
-    w.pbx.refuse("retrieve", "Channel not found")
-    w.do(lambda e: e.hold_call(1, call, held=False))
+    w, call = refused_while_talking(
+        "retrieve", "Channel not found", lambda e, c: e.hold_call(1, c), lambda e, c: e.hold_call(1, c, False)
+    )
     assert w.engine.calls[call].held and w.pbx.state(call).held
     assert isinstance(w.engine.events[-1], ev.CallHeld) and w.told(1) == "retrieve: Channel not found"
 
 
 def test_given_a_refused_consultation_then_the_colleague_is_free_again_and_the_caller_as_before():
-    w = World(agent(1, SALES), agent(2, SALES))
-    w.ready(1)
-    call = w.talking()
-    w.ready(2)
-    w.pbx.refuse("consult", "Allocation failed")
-    w.do(lambda e: e.consult(1, call, "agent:2"))
+    w, call = refused_while_talking(
+        "consult", "Allocation failed", lambda e, c: e.consult(1, c, "agent:2"), colleague=True
+    )
     c = w.engine.calls[call]
     assert (c.consulting, c.consult_agent_id, c.held) == ("", None, False)
     assert w.engine.agents[2].state.value == "ready" and w.engine.agents[1].state.value == "busy"
@@ -187,12 +199,12 @@ def test_given_a_refused_consultation_then_the_colleague_is_free_again_and_the_c
 
 
 def test_given_a_refused_conference_then_the_consultation_goes_on_with_the_caller_on_hold():
-    w = World(agent(1, SALES))
-    w.ready(1)
-    call = w.talking()
-    w.do(lambda e: e.consult(1, call, "2201"))
-    w.pbx.refuse("conference", "Bridge not found")
-    w.do(lambda e: e.conference(1, call))
+    w, call = refused_while_talking(
+        "conference",
+        "Bridge not found",
+        lambda e, c: e.consult(1, c, "2201"),
+        lambda e, c: e.conference(1, c),
+    )
     c = w.engine.calls[call]
     assert (c.consulting, c.conference, c.held) == ("2201", False, True)
     assert w.told(1) == "conference: Bridge not found"
@@ -219,23 +231,21 @@ def test_given_a_refused_pick_up_from_the_web_then_the_call_stays_answered_and_t
 
 # -- KC let the call go already: told, and journaled -------------------------------------------------
 def test_given_a_refused_blind_transfer_to_a_number_then_the_agent_who_sent_it_is_told():
-    w = World(agent(1, SALES))
-    w.ready(1)
-    call = w.talking()
-    w.pbx.refuse("transfer", "Channel not in Stasis application")
-    w.do(lambda e: e.blind_transfer(1, call, LINE))
+    w, call = refused_while_talking(
+        "transfer", "Channel not in Stasis application", lambda e, c: e.blind_transfer(1, c, LINE)
+    )
     assert w.events(ev.CallEnded)[-1].stage == "transferred"  # its end is final
     assert w.pbx.state(call).state == LegState.CONNECTED  # the caller is still on her line
     assert w.told(1) == "transfer: Channel not in Stasis application"
 
 
 def test_given_a_refused_blind_transfer_to_a_colleague_then_her_ring_is_withdrawn_and_she_stays_ready():
-    w = World(agent(1, SALES), agent(2, SALES))
-    w.ready(1)
-    call = w.talking()
-    w.ready(2)
-    w.pbx.refuse("transfer", "Channel not in Stasis application")
-    w.do(lambda e: e.blind_transfer(1, call, "agent:2"))
+    w, call = refused_while_talking(
+        "transfer",
+        "Channel not in Stasis application",
+        lambda e, c: e.blind_transfer(1, c, "agent:2"),
+        colleague=True,
+    )
     assert w.engine.calls[call].stage.value == "ended" and w.engine.agents[2].state.value == "ready"
     assert [(c, a) for c, a, _r in w.refusals()] == [("transfer", 1), ("ring_agent", 2)]
     assert w.told(1) == "transfer: Channel not in Stasis application" and w.told(2) is None
@@ -253,11 +263,7 @@ def test_given_a_refusal_for_a_cancelled_ring_or_an_unknown_call_then_nothing_el
 
 
 def test_the_notice_ends_when_her_next_call_begins_and_is_in_the_journal_with_the_call():
-    w = World(agent(1, SALES))
-    w.ready(1)
-    first = w.talking()
-    w.pbx.refuse("hold", "Channel not found")
-    w.do(lambda e: e.hold_call(1, first))
+    w, first = refused_while_talking("hold", "Channel not found", lambda e, c: e.hold_call(1, c))
     assert w.told(1) == "hold: Channel not found"
     w.pbx.end(first)
     w.settle()
