@@ -369,12 +369,16 @@ class AsteriskHarness:
                     f"no {kind.__name__} for {call_id or 'any call'} within {timeout_s} s; "
                     f"seen {self.seen}; rejected {self.adapter.rejected}"
                 ) from None
-            self.seen.append(event)
-            if self.feed is not None:
-                self.feed(event)
+            self._take(event)
             if isinstance(event, kind) and call_id in (None, event.call_id):
                 return event
             self._pending.append(event)
+
+    def _take(self, event: pbx.PbxEvent) -> None:
+        """An event from the adapter: seen, and handed to ``feed``."""
+        self.seen.append(event)
+        if self.feed is not None:
+            self.feed(event)
 
     # -- observing --------------------------------------------------------------------------------
     def state(self, call_id: str) -> AriCall:
@@ -384,6 +388,16 @@ class AsteriskHarness:
 
     def problems(self) -> list[str]:
         return [f"{command}{args}: {reason}" for command, args, reason in self.adapter.rejected]
+
+    def refusals(self, call_id: str) -> list[tuple[str, str]]:
+        """The refusals the adapter reported for the call so far, as (command, reason): a refusal is
+        reported before its command returns, so none is still on its way."""
+        while not self.events.empty():
+            event = self.events.get_nowait()
+            self._take(event)
+            self._pending.append(event)
+        refused = [e for e in self.seen if isinstance(e, pbx.CommandRefusedAtPbx) and e.call_id == call_id]
+        return [(e.command, e.reason) for e in refused]
 
     def held(self, call_id: str) -> bool:
         return self.state(call_id).held

@@ -230,6 +230,7 @@ OUTCOMES = {
     "failed": _l("Failed (e.g. a wrong password)"),
 }
 
+
 # pauses KC sets by itself (kc_domain.routing.agent), not administered pause codes
 def pause_names(pause_codes: Iterable[Any]) -> dict[str, str]:
     """Each pause code by its name in the reader's language (``kc_domain.reports.activity``)."""

@@ -9,10 +9,12 @@ Callbacks run synchronously inside the engine's call; they must not call back in
 real PBX answers asynchronously too) but schedule their reaction, as the simulator does.
 
 Commands for a call the PBX never saw raise ``UnknownCall`` (or, with ``strict=False``, are only
-reported in ``rejected``). Commands the PBX cannot carry out in the call's current state (hold an
-unanswered call, ring an agent whose phone is busy) are never raised: a real PBX answers them with
-an error event, so they are reported in ``rejected`` and change nothing. Harmless races - cancelling
-the ring of a call the caller already left, hanging up an ended call - are accepted as no-ops.
+reported). Commands the PBX cannot carry out in the call's current state (hold an unanswered call,
+ring an agent whose phone is busy) are never raised: a real PBX answers them with an error, so they
+change nothing and are reported, in ``rejected`` and to the listeners as ``CommandRefusedAtPbx``.
+A driver makes the PBX refuse a command it would carry out with ``refuse`` (as Asterisk refuses to
+ring an endpoint it cannot reach). Harmless races - cancelling the ring of a call the caller already
+left, hanging up an ended call - are accepted as no-ops.
 """
 
 from __future__ import annotations
@@ -149,6 +151,7 @@ class SimulatedPbx:
         self.recordings: dict[str, bytes] = {}  # voicemail recordings by reference
         self.devices: dict[int, str] = {}  # agent id -> the mobile number they work on (IN-28)
         self.lines: dict[str, str] = {}  # a monitored line or extension -> its state (AG-12)
+        self._refusing: dict[str, str] = {}  # command -> the reason its next call is refused with
 
     # == the driver's side ==========================================================================
     def on(self, command: str, callback: Callback) -> None:
@@ -156,6 +159,13 @@ class SimulatedPbx:
         if command not in COMMANDS:
             raise ValueError(f"no such CallControl command: {command!r}")
         self._callbacks.setdefault(command, []).append(callback)
+
+    def refuse(self, command: str, reason: str) -> None:
+        """The PBX refuses the next ``command`` with ``reason`` (e.g. Asterisk's "Allocation failed"
+        for an unreachable phone): nothing of it is carried out, and it is reported as any refusal."""
+        if command not in COMMANDS:
+            raise ValueError(f"no such CallControl command: {command!r}")
+        self._refusing[command] = reason
 
     def listen(self, listener: Callable[[pbx.PbxEvent], None]) -> None:
         """Receive the PBX's event stream (``kc_domain.routing.pbx_events``), as from a real PBX:
@@ -347,10 +357,17 @@ class SimulatedPbx:
             self._emit(pbx.CallHeldAtPbx, call_id, held=False)
 
     def transfer(self, call_id: str, target: str) -> None:
+        """To a number the call leaves KC; to an agent of KC (``agent:<id>``, the engine's blind
+        transfer to a colleague) the agent's phone is freed and the caller waits for KC to ring hers."""
         call = self._command("transfer", call_id, target)
         if call and self._live(call, "transfer", (call_id, target)):
             call.transferred_to = target
-            self._finish(call, f"transferred to {target}")
+            colleague = target.removeprefix("agent:")
+            if colleague != target and colleague.isdecimal():
+                self._free_endpoint(call)
+                call.state, call.agent_id, call.held = LegState.INCOMING, None, False
+            else:
+                self._finish(call, f"transferred to {target}")
             self._done("transfer", call_id, target)
 
     def consult(self, call_id: str, target: str) -> None:
@@ -399,6 +416,8 @@ class SimulatedPbx:
             self.commands.append(("originate", args))
         if call_id in self.calls:
             raise PbxError(f"simulated PBX: originate with the id of an existing call {call_id!r}")
+        if self._refused("originate", args):
+            return
         if agent_id in self.endpoints:
             return self._reject("originate", args, f"agent's phone is busy with {self.endpoints[agent_id]}")
         self.calls[call_id] = SimCall(call_id, "", number, LegState.RINGING, agent_id=agent_id, outbound=True)
@@ -456,15 +475,25 @@ class SimulatedPbx:
     def _command(self, command: str, call_id: str, *rest: Any) -> SimCall | None:
         if self.record_commands:
             self.commands.append((command, (call_id, *rest)))
-        return self._known(command, call_id, *rest)
+        call = self._known(command, call_id, *rest)
+        return None if call is None or self._refused(command, (call_id, *rest)) else call
 
     def _known(self, command: str, call_id: str, *rest: Any) -> SimCall | None:
         call = self.calls.get(call_id)
         if call is None:
             if self.strict:
                 raise UnknownCall(command, call_id)
-            self.rejected.append((command, (call_id, *rest), "unknown call"))
+            if command in COMMANDS:
+                self._reject(command, (call_id, *rest), "unknown call")
+            else:  # the driver's own action, not KC's command
+                self.rejected.append((command, (call_id, *rest), "unknown call"))
         return call
+
+    def _refused(self, command: str, args: tuple[Any, ...]) -> bool:
+        reason = self._refusing.pop(command, None)
+        if reason is not None:
+            self._reject(command, args, reason)
+        return reason is not None
 
     def _live(self, call: SimCall, command: str, args: tuple[Any, ...]) -> bool:
         if call.state == LegState.ENDED:
@@ -480,6 +509,7 @@ class SimulatedPbx:
 
     def _reject(self, command: str, args: tuple[Any, ...], reason: str) -> None:
         self.rejected.append((command, args, reason))
+        self._emit(pbx.CommandRefusedAtPbx, str(args[0]), command=command, reason=reason)
 
     def _emit(self, kind: type[pbx.PbxEvent], call_id: str, **fields: Any) -> None:
         if self._listeners:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import pytest
 
 from kc_adapters.simulated_pbx import COMMANDS, LegState, SimulatedPbx
+from kc_domain.routing import pbx_events as pbx
 from kc_ports.telephony import CallControl
 from tests.asterisk_harness import AsteriskHarness
 
@@ -34,6 +35,7 @@ class Harness(Protocol):
     def incoming(self) -> str: ...
     def picks_up(self, call_id: str, agent_id: int) -> None: ...
     def problems(self) -> list[str]: ...
+    def refusals(self, call_id: str) -> list[tuple[str, str]]: ...
     def held(self, call_id: str) -> bool: ...
     def recording(self, call_id: str) -> bool: ...
     def ended(self, call_id: str) -> bool: ...
@@ -47,6 +49,8 @@ class SimulatedHarness:
         self.pbx: CallControl = self.sim  # mypy proves here that SimulatedPbx is a CallControl
         self.unknown_calls = "raise" if strict else "report"
         self._ids = itertools.count(1)
+        self.seen: list[pbx.PbxEvent] = []
+        self.sim.listen(self.seen.append)
 
     def incoming(self) -> str:
         call_id = f"sim-{next(self._ids)}"
@@ -58,6 +62,10 @@ class SimulatedHarness:
 
     def problems(self) -> list[str]:
         return [f"{command}{args}: {reason}" for command, args, reason in self.sim.rejected]
+
+    def refusals(self, call_id: str) -> list[tuple[str, str]]:
+        refused = [e for e in self.seen if isinstance(e, pbx.CommandRefusedAtPbx) and e.call_id == call_id]
+        return [(e.command, e.reason) for e in refused]
 
     def held(self, call_id: str) -> bool:
         return self.sim.state(call_id).held
@@ -240,6 +248,17 @@ def test_commands_that_need_a_connected_call_are_reported_when_it_only_rings(har
     harness.pbx.hold(call_id)
     assert not harness.held(call_id)
     assert any(p.startswith("hold") and "not connected" in p for p in harness.problems())
+
+
+def test_a_refused_command_is_reported_to_the_listeners_before_it_returns(harness: Harness):
+    """INT-04: the engine hears of every refusal (``CommandRefusedAtPbx``), not only the log."""
+    call_id = _ringing(harness)
+    harness.pbx.hold(call_id)
+    harness.pbx.ring_agent(call_id, OTHER_AGENT)
+    [(hold, why_not_held), (ring, why_not_rung)] = harness.refusals(call_id)
+    assert (hold, ring) == ("hold", "ring_agent")
+    assert "not connected" in why_not_held and "ringing" in why_not_rung
+    assert len(harness.problems()) == 2  # and kept where they were kept before
 
 
 def test_hang_up_ends_the_call_and_frees_the_agent(harness: Harness):

@@ -8,6 +8,7 @@ link."""
 from __future__ import annotations
 
 import re
+import time
 
 import attrs
 import pytest
@@ -692,3 +693,62 @@ def test_a_client_in_icis_says_so_with_the_id_when_no_link_is_configured(desk, c
     page.get_by_test_id(f"pick-client-{family['Jitka'].id}").click()
     expect(page.get_by_test_id("client-name")).to_have_text(family["Jitka"].name)
     expect(page.get_by_test_id("no-icis")).to_have_text("Není v ICIS")
+
+
+def feed_refusals(host):  # type: ignore[no-untyped-def]
+    """The PBX's refusals reach the engine once heard, as ``PbxInbox`` hands them on in ``kc engine``."""
+    heard: list = []
+    host.pbx.listen(lambda e: heard.append(e) if isinstance(e, pbx.CommandRefusedAtPbx) else None)
+
+    def settle() -> None:
+        deadline = time.monotonic() + LIVE_MS / 1000
+        while not heard:
+            assert time.monotonic() < deadline, "the PBX refused nothing"
+            time.sleep(0.02)
+        events, heard[:] = list(heard), []
+        host.apply(lambda engine: [engine.on_pbx(event) for event in events])
+
+    return settle
+
+
+@pytest.mark.req("AG-01", "INT-04")
+def test_what_the_telephone_exchange_refuses_is_said_in_czech_and_english_and_the_call_goes_on(
+    desk, container, host
+):
+    """Nováková's phone cannot be rung: the desktop says so and why she is paused. Back at work, she
+    takes the caller, who waited, and puts them on hold, which the exchange refuses: the desktop
+    says so, in Czech and, after a switch, in English, and the call is not shown on hold."""
+    page = desk
+    novakova = user_id(container, "novakova")
+    settle = feed_refusals(host)
+    host.apply(lambda engine: (engine.log_in(novakova), engine.ready(novakova)))
+    open_desktop(page)
+    status = page.get_by_test_id("desk-status")
+
+    host.pbx.refuse("ring_agent", "Allocation failed")
+    ring(host, "c1", "+420603123459")
+    settle()
+    expect(status).to_have_text(
+        "Ústředna odmítla vyzvánět na vašem telefonu: Allocation failed", timeout=LIVE_MS
+    )
+    expect(status).to_have_attribute("data-kind", "error")
+    expect(state(page)).to_have_attribute("data-state", "paused")
+    expect(page.get_by_test_id("pause-why")).to_contain_text("Ústředna nemohla zazvonit na váš telefon")
+    assert host.engine.calls["c1"].stage.value == "queued"  # the caller waits at the head of the queue
+
+    page.get_by_test_id("btn-ready").click()  # her phone works again: the waiting caller rings there
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "ringing", timeout=LIVE_MS)
+    page.get_by_test_id("btn-answer").click()
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "answered")
+    host.pbx.refuse("hold", "Channel not found")
+    page.get_by_test_id("btn-hold").click()
+    settle()
+    expect(status).to_have_text("Ústředna odmítla přidržet hovor: Channel not found", timeout=LIVE_MS)
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "answered")
+    assert not host.engine.calls["c1"].held and not host.pbx.state("c1").held
+    screenshot(page, "desktop-exchange-refused")
+
+    page.get_by_role("button", name="EN", exact=True).click()  # the page again, in English
+    expect(page.locator("#desktop")).to_have_attribute("data-ready", "true")
+    expect(status).to_have_text("The telephone exchange refused to hold the call: Channel not found")
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-stage", "answered")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,10 +11,14 @@ from click.testing import CliRunner
 
 from apps.cli import main
 from apps.engine.build import build_engine
+from apps.engine.desktops import DESKTOP_CHANNEL
 from apps.engine.host import LIVE_CHANNEL, EngineHost
+from apps.engine.telephony import PbxInbox
 from kc_adapters.memory.bus import MemoryBus
 from kc_adapters.simulated_pbx import SimulatedPbx
 from kc_adapters.system import FixedClock
+from kc_domain.messages import AgentView
+from kc_domain.routing import events as ev
 
 MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Prague, the queues are open
 
@@ -178,3 +183,48 @@ def test_an_alert_is_raised_shown_acknowledged_and_cleared_and_kept(container):
     with container.uow_factory()() as uow:
         (stored,) = uow.alerts.list()
     assert stored.cleared_at == clock.now() and stored.acknowledged_by == supervisor
+
+
+@pytest.mark.req("INT-04", "AG-01")
+def test_a_ring_the_pbx_refuses_is_journaled_said_on_the_agents_desktop_and_the_call_goes_on(container):
+    """As in ``kc engine``: the PBX's events, the refusal too, reach the engine through the inbox."""
+    clock, bus = FixedClock(MONDAY_10), MemoryBus()
+    pbx = SimulatedPbx(strict=False, clock=clock)
+    host = EngineHost(
+        build_engine(container, pbx, clock), container.journal(), bus, clock, ZoneInfo("Europe/Prague")
+    )
+    novakova, horak = _user(container, "novakova").id, _user(container, "horak").id
+    views: list[dict] = []
+    bus.subscribe(DESKTOP_CHANNEL, lambda message: views.append(AgentView.from_wire(message).agent))
+    for agent_id in (novakova, horak):  # Nováková is the more skilled: she is rung first
+        host.command({"command": "log_in", "agent_id": agent_id})
+        host.command({"command": "ready", "agent_id": agent_id})
+    inbox = PbxInbox(host)
+    pbx.listen(inbox.put)
+    inbox.start()
+    try:
+        pbx.refuse("ring_agent", "Allocation failed")
+        pbx.incoming("pbx-7", "+420777123456", "+420261105555")
+        deadline = time.monotonic() + 5
+        while pbx.state("pbx-7").agent_id != horak:
+            assert time.monotonic() < deadline, f"the call did not go on to Horák: {pbx.rejected}"
+            time.sleep(0.02)
+    finally:
+        inbox.close()
+
+    (refused,) = [e for e in container.journal().events_for("pbx-7") if isinstance(e, ev.PbxCommandRefused)]
+    assert (refused.agent_id, refused.command, refused.reason) == (
+        novakova,
+        "ring_agent",
+        "Allocation failed",
+    )
+    hers = [v for v in views if v["agent_id"] == novakova]
+    assert hers[-1]["state"] == "paused" and hers[-1]["pause_code"] == "RONA"
+    assert (
+        hers[-1]["refusal"]["command"] == "ring_agent"
+        and hers[-1]["refusal"]["reason"] == "Allocation failed"
+    )
+    his = [v for v in views if v["agent_id"] == horak]
+    assert (
+        his[-1]["state"] == "ringing" and his[-1]["call"]["call_id"] == "pbx-7" and his[-1]["refusal"] is None
+    )

@@ -104,6 +104,28 @@ def test_a_call_transferred_to_a_colleague_goes_on_at_the_pbx_with_a_recorded_st
     assert w.engine.calls["c1"].end is not None and w.engine.agents[8].state.value == "ready"
 
 
+@pytest.mark.req("IN-16", "INT-04")
+def test_a_blind_transfer_to_a_colleague_rings_her_phone_with_nothing_refused():
+    """The engine's blind transfer to an agent frees the first agent's phone at the PBX and rings the
+    colleague's; the simulated PBX must not end the call there (its ring would be refused, and she
+    paused as if her phone were unreachable)."""
+    w = Wiring(Agent(8, "Eva Kučerová", {1: Skill(5, 1)}))
+    w.engine.log_in(7)
+    w.engine.ready(7)
+    w.pbx.incoming("c1", "+420777123456", NUMBER)
+    w.settle()
+    w.engine.answer_call(7, "c1")
+    w.engine.log_in(8)
+    w.engine.ready(8)
+    w.engine.blind_transfer(7, "c1", "agent:8")
+    w.settle()
+    assert w.pbx.rejected == [] and w.pbx.state("c1").agent_id == 8
+    assert w.engine.agents[8].state.value == "ringing" and w.engine.agents[7].state.value == "ready"
+    assert w.pbx.pick_up("c1", 8)
+    w.settle()
+    assert w.engine.calls["c1"].agent_id == 8 and w.engine.calls["c1"].stage.value == "answered"
+
+
 @pytest.mark.req("IN-04")
 def test_a_caller_hanging_up_at_the_pbx_is_an_abandon_and_late_events_are_ignored_with_a_reason():
     w = Wiring()

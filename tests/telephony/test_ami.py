@@ -71,8 +71,13 @@ def test_an_originated_local_channel_is_listed_and_its_events_carry_our_channel_
     ami.subscribe(recorder)
     channel_id = "kc-test-origin-1"
     queued = ami.action(
-        "Originate", Channel=f"Local/100@{asterisk.context}", Application="Wait", Data="30",
-        Async="true", ChannelId=channel_id, CallerID="KC <420100200300>",
+        "Originate",
+        Channel=f"Local/100@{asterisk.context}",
+        Application="Wait",
+        Data="30",
+        Async="true",
+        ChannelId=channel_id,
+        CallerID="KC <420100200300>",
     )
     assert queued.success
     recorder.wait_for(lambda e: e.name == "Newchannel" and e.get("Uniqueid") == channel_id)
@@ -124,8 +129,14 @@ def test_device_state_list_and_command_output(ami: AmiClient) -> None:
 
 def test_a_dropped_connection_is_reported_and_actions_fail_clearly(own_asterisk: AsteriskPeer) -> None:
     dropped = threading.Event()
-    client = AmiClient(own_asterisk.host, own_asterisk.port, own_asterisk.username, own_asterisk.secret,
-                       timeout_s=5.0, on_disconnect=dropped.set)
+    client = AmiClient(
+        own_asterisk.host,
+        own_asterisk.port,
+        own_asterisk.username,
+        own_asterisk.secret,
+        timeout_s=5.0,
+        on_disconnect=dropped.set,
+    )
     try:
         client.connect()
         own_asterisk.stop()

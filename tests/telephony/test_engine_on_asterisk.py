@@ -14,6 +14,7 @@ from apps.container import Container
 from kc_domain.audit.service import SYSTEM
 from kc_domain.identity.roles import Role
 from kc_domain.organisation.hours import OpeningHours
+from kc_domain.routing.events import PbxCommandRefused
 from tests.asterisk_engine import KcOnAsterisk
 from tests.asterisk_harness import wait_for
 from tests.asterisk_peer import ANSWERING_CONTEXT
@@ -59,6 +60,55 @@ def test_kc_engine_on_asterisk_routes_a_real_call_to_the_agents_phone_and_journa
     assert names[:4] == ["CallArrived", "CallQueued", "CallOffered", "CallAnswered"], names
     assert "CallEnded" in names
     assert kc.host.engine.agents[agent.id].state.value in ("wrap_up", "ready")
+
+
+def test_a_phone_asterisk_cannot_ring_is_refused_the_engine_hears_it_and_the_next_agent_takes_the_call(
+    kc_on_asterisk: Container, kc_engine: Callable[[], KcOnAsterisk]
+) -> None:
+    """Nováková's endpoint is one Asterisk cannot dial (it answers KC's ring with "Allocation
+    failed"): the engine hears ``CommandRefusedAtPbx``, journals it, says it on her desktop and
+    pauses her, and the call rings Horák, whose phone answers."""
+    admin = kc_on_asterisk.admin()
+    queue = admin.create(
+        SYSTEM, "queue", {"name": "Zkušební linka", "number": NUMBER, "hours": OpeningHours.always_open()}
+    )
+    phones = {"novakova": "PJSIP/nonexistent", "horak": f"Local/agent8@{ANSWERING_CONTEXT}/n"}
+    agents = {}
+    for username, level in (("novakova", 9), ("horak", 5)):  # she is the more skilled: rung first
+        user = admin.create(
+            SYSTEM,
+            "user",
+            {
+                "username": username,
+                "full_name": username,
+                "roles": {Role.AGENT, Role.ADMIN},
+                "agent_number": f"21{level:02d}",
+                "endpoint": phones[username],
+            },
+            password="Dlouhe-heslo-2026!",
+        )
+        admin.create(SYSTEM, "skill", {"user_id": user.id, "queue_id": queue.id, "level": level})
+        agents[username] = user.id
+    kc = kc_engine()
+    for agent_id in agents.values():
+        kc.command("log_in", agent_id=agent_id)
+        kc.command("ready", agent_id=agent_id)
+    call_id = kc.dials(NUMBER, CALLER)
+    call = kc.call(call_id)
+    wait_for(lambda: call.stage.value == "answered", "Horák's answer")
+    assert call.agent_id == agents["horak"]
+    novakova = kc.host.engine.agents[agents["novakova"]]
+    assert (novakova.state.value, novakova.pause_code) == ("paused", "RONA")
+    told = kc.host.engine.view_of(novakova.agent_id)["refusal"]
+    assert (told["command"], told["reason"]) == ("ring_agent", "Allocation failed")
+    journal = kc_on_asterisk.journal()
+    wait_for(lambda: journal.interaction(call_id) is not None, "the journal")
+    events = journal.events_for(call_id)
+    names = [e.name for e in events]
+    assert names[:5] == ["CallArrived", "CallQueued", "CallOffered", "PbxCommandRefused", "CallRingNoAnswer"]
+    refused = events[3]
+    assert isinstance(refused, PbxCommandRefused) and refused.agent_id == agents["novakova"]
+    assert names.count("CallOffered") == 2 and "CallAnswered" in names
 
 
 def test_kc_engine_refuses_asterisk_without_its_secret(

@@ -130,8 +130,11 @@ function renderAgent(before) {
   const code = a.state === "paused" ? a.pause_code : "";
   $("pause-name").textContent = pauseName(code);
   // the one pause KC sets by itself says why (an agent's own pause is hers and needs no reason)
+  const unreachable = a.refusal?.command === "ring_agent";
   $("pause-why").hidden = code !== "RONA";
-  $("pause-why").textContent = code === "RONA" ? t("pause.RONA_why") : "";
+  $("pause-why").textContent = code === "RONA" ? t(unreachable ? "pause.refused_why" : "pause.RONA_why") : "";
+  // the telephone exchange refused what KC asked for her call: said once, in words, when it is new
+  if (a.refusal && a.refusal.at !== before?.refusal?.at) say(exchangeRefused(a.refusal), "error");
   const loggedOut = a.state === "logged_out";
   $("btn-log-in").disabled = !loggedOut;
   $("btn-log-out").disabled = loggedOut;
@@ -147,6 +150,13 @@ function renderAgent(before) {
   if (before && before.state !== a.state && a.state === "wrap_up") refreshLists();
   // a call that rang here went away unanswered: look once the journal has it (it lags a moment)
   else if (before?.call && !a.call) setTimeout(refreshMissed, JOURNAL_LAG_MS);
+}
+
+// what the telephone exchange refused (docs/asterisk.md), with its own words for why
+function exchangeRefused(refused) {
+  const key = `refused.${refused.command}`;
+  const text = t(key, { reason: refused.reason });
+  return text === key ? t("refused.other", { reason: refused.reason }) : text;
 }
 
 // the pause code's name as administered, KC's own codes in words (apps/web/messages.py)

@@ -24,13 +24,15 @@ state is guarded by one lock; listeners are called outside it, in the order the 
 must queue what they hear (as with the simulated PBX, a listener must not call back into the PBX).
 
 Commands are never raised: a command for an unknown call, in the wrong state or refused by Asterisk
-(HTTP 4xx) is logged and recorded in ``rejected`` as ``(command, args, reason)``,
-the same shape the simulated PBX uses, so the engine host can show it. Unknown, duplicate and
-out-of-order events are ignored with a logged reason.
+(HTTP 4xx) is logged, recorded in ``rejected`` as ``(command, args, reason)`` (the same shape the
+simulated PBX uses) and reported to the listeners as ``CommandRefusedAtPbx`` (with Asterisk's own
+words), before the command returns. Unknown, duplicate and out-of-order events are ignored with a
+logged reason.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import logging
@@ -46,6 +48,7 @@ import attrs
 
 from kc_adapters.asterisk import resync
 from kc_adapters.asterisk.ari import AriClient, AriError, AriEvent
+from kc_adapters.simulated_pbx import COMMANDS
 from kc_adapters.simulated_pbx import LegState as Leg  # the same states a call goes through
 from kc_adapters.speech.audio import write_atomically
 from kc_adapters.system import SystemClock
@@ -1155,7 +1158,7 @@ class AsteriskPbx:
             if exc.status == 404:  # it hung up on its own meanwhile: the race is harmless
                 log.debug("ARI: channel %s was gone already (%s)", channel, command)
                 return
-            self._reject(command, args, f"Asterisk refused to hang up {channel}: {exc}")
+            self._reject(command, args, f"Asterisk refused to hang up {channel}: {exc}", said=exc.message)
 
     def _rest_quietly(self, method: str, path: str, **params: str | int) -> None:
         try:
@@ -1177,7 +1180,7 @@ class AsteriskPbx:
         try:
             answer = self.ari.request(method, path, body=body, **params)
         except AriError as exc:
-            self._reject(command, args, f"Asterisk refused: {exc}")
+            self._reject(command, args, f"Asterisk refused: {exc}", said=exc.message)
             return None
         return True if answer is None else answer
 
@@ -1252,9 +1255,12 @@ class AsteriskPbx:
             return None
         return call
 
-    def _reject(self, command: str, args: tuple[Any, ...], reason: str) -> None:
+    def _reject(self, command: str, args: tuple[Any, ...], reason: str, *, said: str = "") -> None:
+        """A refused command: logged, kept in ``rejected`` and reported to the listeners (with what
+        Asterisk ``said``, when it was Asterisk that refused); ``_reported`` flushes the report."""
         log.warning("Asterisk adapter: %s%r rejected: %s", command, args, reason)
         self.rejected.append((command, args, reason))
+        self._emit(pbx.CommandRefusedAtPbx, str(args[0]), command=command, reason=said or reason)
 
     def _emit(self, kind: type[pbx.PbxEvent], call_id: str, **fields: Any) -> None:
         self._outbox.append(kind(at=self._clock.now(), call_id=call_id, **fields))
@@ -1272,6 +1278,24 @@ class AsteriskPbx:
                         listener(event)
                     except Exception:
                         log.exception("PBX event listener failed on %s", type(event).__name__)
+
+
+def _reported(command: Callable[..., None]) -> Callable[..., None]:
+    """A command whose refusal (``_reject``, under the lock, often on an early return) reaches the
+    listeners when it returns, outside the lock."""
+
+    @functools.wraps(command)
+    def run(self: AsteriskPbx, *args: Any) -> None:
+        try:
+            command(self, *args)
+        finally:
+            self._flush()
+
+    return run
+
+
+for _command in COMMANDS:  # every CallControl command of the adapter
+    setattr(AsteriskPbx, _command, _reported(getattr(AsteriskPbx, _command)))
 
 
 def _colleague(target: str) -> int | None:

@@ -95,6 +95,7 @@ class Call:
     consulting: str = ""  # the consulted party while a consultation or conference is open
     consult_agent_id: int | None = None  # when that party is an agent of KC
     conference: bool = False
+    held_before_consult: bool = False  # how the caller was before it: what a refused consultation leaves
     recording: bool = True  # every call is recorded unless the agent opts out (REC-01)
     talkers: list[tuple[datetime, int]] = attrs.field(factory=list)  # (since, agent) talking with the caller
     monitors: dict[int, str] = attrs.field(factory=dict)  # supervisor id -> listen, whisper, barge

@@ -154,28 +154,36 @@ def on_rona(s: RoutingState, call_id: str, now: datetime) -> None:
     if call.stage != CallStage.RINGING or agent is None:
         return
     if call.direction == "outbound":
-        return outbound_rang_out(s, call, agent, now)
+        s.pbx.hang_up(call.call_id, "agent_no_answer")
+        return outbound_given_up(s, call, agent, now, "the agent did not pick up", "agent did not answer")
     s.pbx.cancel_ring(call_id, agent.agent_id)
-    s.emit(ev.CallRingNoAnswer(now, call_id, agent.agent_id))
-    s.agent_changed(agent, agent.ring_no_answer(now), now, call_id, "ring_no_answer")
+    rang_out(s, call, agent, now, "ring_no_answer")
+
+
+def rang_out(s: RoutingState, call: Call, agent: Agent, now: datetime, reason: str) -> None:
+    """The offer ended unanswered (``reason``: ring_no_answer, or the PBX could not ring her phone):
+    the agent is paused so that no further call rings at her, and the call goes back to the head of
+    its queue, to the next ready agent if there is one."""
+    s.timers.disarm("rona", call.call_id)
+    s.emit(ev.CallRingNoAnswer(now, call.call_id, agent.agent_id))
+    s.agent_changed(agent, agent.ring_no_answer(now), now, call.call_id, reason)
     call.ring_no_answer()
     if call.max_wait_until is not None and now >= call.max_wait_until:
         return queueing.overflow(s, call, "max_wait")  # the limit passed while it rang
     queueing.offer_to_best_agent(s, call, now) or s.push(call)
 
 
-def outbound_rang_out(s: RoutingState, call: Call, agent: Agent, now: datetime) -> None:
-    """The agent's phone rang for an outbound call and she did not pick up: KC gives it up. A
-    call she placed herself leaves her where she was (her pause stays hers); a callback KC
-    dialled for her as a free agent was offered like an inbound call, and missing it pauses her
-    (ring-no-answer) so that the next one does not ring at an empty desk."""
-    s.pbx.hang_up(call.call_id, "agent_no_answer")
+def outbound_given_up(s: RoutingState, call: Call, agent: Agent, now: datetime, why: str, cause: str) -> None:
+    """The agent's phone rang for an outbound call and she did not pick up (or the PBX could not
+    ring it): KC gives the call up. A call she placed herself leaves her where she was (her pause
+    stays hers); a callback KC dialled for her as a free agent was offered like an inbound call, and
+    missing it pauses her (ring-no-answer) so that the next one does not ring at an empty desk."""
     if call.placed_by_agent:
         s.agent_changed(agent, agent.dial_not_picked_up(now), now, call.call_id, "dial_not_picked_up")
     else:
         s.agent_changed(agent, agent.ring_no_answer(now), now, call.call_id, "ring_no_answer")
-    dialback.outbound_not_picked_up(s, call, "the agent did not pick up")
-    end_call(s, call, CallEnd.NOT_REACHED, "agent did not answer")
+    dialback.outbound_not_picked_up(s, call, why)
+    end_call(s, call, CallEnd.NOT_REACHED, cause)
     if agent.state == AgentState.READY:
         queueing.became_ready(s, agent)
 

@@ -92,6 +92,7 @@ def consult(s: RoutingState, agent_id: int, call_id: str, target_text: str) -> N
         s.agent_changed(other, previous, now, call_id, "consultation")
         call.consult_agent_id = other.agent_id
     s.pbx.consult(call_id, target.value if target.kind == "number" else f"agent:{target.value}")
+    call.held_before_consult = call.held
     call.held, call.consulting = True, target_text.strip()
     s.emit(ev.CallConsulted(now, call_id, agent_id, call.consulting))
 

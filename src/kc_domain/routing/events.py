@@ -291,6 +291,19 @@ class PbxEventsRejected(Event):
     example: str = ""
 
 
+@attrs.frozen
+class PbxCommandRefused(Event):
+    """The PBX refused a command KC gave it for the call (``CommandRefusedAtPbx``); ``agent_id`` is
+    the agent it concerned, if any (the one rung, the one who held or transferred the call). What KC
+    then did to the call follows as events of their own (docs/asterisk.md, "When Asterisk refuses a
+    command")."""
+
+    call_id: str
+    agent_id: int | None
+    command: str
+    reason: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -326,6 +339,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AgentForced,
         CallRecorded,
         PbxEventsRejected,
+        PbxCommandRefused,
     )
 }
 

@@ -13,7 +13,18 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from kc_domain.routing import agents, calls, desk, dialback, flow, menu, queueing, reconfigure, supervise
+from kc_domain.routing import (
+    agents,
+    calls,
+    desk,
+    dialback,
+    flow,
+    menu,
+    queueing,
+    reconfigure,
+    refused,
+    supervise,
+)
 from kc_domain.routing import commands as c
 from kc_domain.routing import events as ev
 from kc_domain.routing import pbx_events as pbx
@@ -83,6 +94,7 @@ HANDLERS: dict[type, Handler] = {
     pbx.DeviceStateChanged: calls.device_state,
     pbx.RecordingReady: calls.recording_ready,
     pbx.PhoneRinging: calls.phone_ringing,
+    pbx.CommandRefusedAtPbx: refused.command_refused,
 }
 
 TIMERS: dict[str, TimerHandler] = {

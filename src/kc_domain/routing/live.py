@@ -285,7 +285,16 @@ def agent_view(engine: RoutingState, agent_id: int, now: datetime) -> dict[str, 
         "device": agent.device,
         "queues": queues,
         "call": call_view(engine, call_id, now) if call_id else None,
+        "refusal": refusal_view(engine.refusals.get(agent_id)),
     }
+
+
+def refusal_view(refusal: ev.PbxCommandRefused | None) -> dict[str, Any] | None:
+    """What the PBX refused that the agent is told of (``refused.tell``), or None."""
+    if refusal is None:
+        return None
+    said = {name: getattr(refusal, name) for name in ("command", "reason", "call_id")}
+    return said | {"at": refusal.at.isoformat()}
 
 
 def panel_entry(agent: Agent) -> dict[str, Any]:

@@ -96,3 +96,15 @@ class RecordingReady(PbxEvent):
     recording: str
     started_at: datetime
     duration_s: float
+
+
+@attrs.frozen
+class CommandRefusedAtPbx(PbxEvent):
+    """The PBX refused a command KC gave it for the call (Asterisk answered an ARI request with an
+    error, the adapter found the call unknown or in the wrong state for it): the command was not
+    carried out, or only its first steps (docs/asterisk.md, "When Asterisk refuses a command").
+    ``command`` is the ``CallControl`` method (``ring_agent``, ``hold``...); ``reason`` the PBX's
+    own words, e.g. "Allocation failed"."""
+
+    command: str
+    reason: str

@@ -155,8 +155,12 @@ def _fold(row: Interaction, event: ev.Event) -> None:
                 row.talk_s = (event.at - row.answered_at).total_seconds()
 
 
+# a call's own events, and the PBX's refusals of commands for it (an agent's events name a call too,
+# but belong to the agent)
 CALL_EVENTS = tuple(
-    cls for name, cls in ev.EVENT_TYPES.items() if name.startswith("Call") and hasattr(cls, "call_id")
+    cls
+    for name, cls in ev.EVENT_TYPES.items()
+    if name.startswith(("Call", "PbxCommand")) and hasattr(cls, "call_id")
 )
 
 

@@ -38,6 +38,8 @@ if TYPE_CHECKING:  # the ports the engine is given (the domain never imports the
 
 log = logging.getLogger("kc_domain.routing.engine")
 PRAGUE = ZoneInfo("Europe/Prague")
+# states in which what the PBX refused before is over: a call is offered to her, she logged out
+FRESH = frozenset({AgentState.RINGING, AgentState.LOGGED_OUT})
 IGNORED_KEPT = 100  # the newest dropped PBX events kept with their reasons (the rest only counted)
 
 
@@ -125,6 +127,8 @@ class RoutingState:
         self.last_agent: dict[str, int] = {}  # caller number -> agent who last answered
         self.last_served: dict[int, int] = {}  # queue -> agent served last (round robin)
         self.devices: dict[str, str] = {}  # line or extension -> its state at the PBX (AG-12)
+        # agent id -> the PBX's newest refusal she is told of, until her next call (``refused``)
+        self.refusals: dict[int, ev.PbxCommandRefused] = {}
         self.device_changes: dict[str, str] = {}
         # the caller's way through prompts and IVR trees (flow, menu)
         self.directory, self.general_prompts, self.lookup = ivr or IvrDirectory(), general_prompts, lookup
@@ -220,6 +224,9 @@ class RoutingState:
                     now, agent.agent_id, agent.state.value, previous.value, agent.pause_code, call_id, reason
                 )
             )
+        told = self.refusals.get(agent.agent_id)
+        if told is not None and (agent.state in FRESH or agent.call_id not in ("", told.call_id)):
+            del self.refusals[agent.agent_id]  # her next call starts with nothing of the last one
 
     def anyone_signed_in(self, queue_id: int) -> bool:
         return any(
