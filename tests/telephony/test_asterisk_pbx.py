@@ -200,6 +200,29 @@ def test_a_blind_transfer_moves_the_caller_to_the_target_and_frees_the_agent(h: 
     assert h.ringing_at(follow_up) == AGENT
 
 
+def test_a_blind_transfer_to_a_colleague_leaves_the_caller_on_music_until_she_answers(h: AsteriskHarness):
+    call_id = h.incoming()
+    h.pbx.ring_agent(call_id, AGENT)
+    h.picks_up(call_id, AGENT)
+    first_leg = h.state(call_id).agent_leg
+    h.pbx.transfer(call_id, "agent:8")  # the engine rings her next
+    assert not h.ended(call_id) and h.state(call_id).on_music and h.problems() == []
+    assert first_leg not in {c["id"] for c in h.ari.request("GET", "/channels")}
+    h.pbx.ring_agent(call_id, 8)
+    h.picks_up(call_id, 8)
+    assert not h.state(call_id).on_music
+    assert bridges(h)[h.state(call_id).bridge] >= 2  # the caller and the colleague (and the recorder)
+
+
+def test_a_transfer_to_a_line_named_by_its_kind_goes_to_its_number(h: AsteriskHarness):
+    call_id = h.incoming()
+    h.pbx.ring_agent(call_id, AGENT)
+    h.picks_up(call_id, AGENT)
+    h.pbx.transfer(call_id, "line:2410")  # an overflow target's form
+    assert h.ended(call_id) and h.problems() == []
+    assert channels(h)[h.channel_name(call_id)]["Exten"] == "2410"
+
+
 def test_originate_rings_the_agent_first_then_dials_the_number(h: AsteriskHarness):
     h.pbx.originate("out-1", AGENT, "+420603987654")
     assert h.wait_for(pbx.PhoneRinging, "out-1").agent_id == AGENT

@@ -78,6 +78,7 @@ CAUSES = {
 }
 # KC's hang-up causes as ARI's ``reason`` of DELETE /channels/{id}
 ARI_REASONS = {"busy": "busy", "no_answer": "no_answer", "rejected": "normal", "congestion": "congestion"}
+TRANSFER_KINDS = frozenset({"line", "external", "mobile", "number"})  # a number, named by its kind
 RING_TIMEOUT_S = 120  # Asterisk's own limit; the engine cancels ring-no-answer much sooner
 VOICEMAIL_MAX_S = 300  # a voicemail message is cut off after five minutes
 RECORDING_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")  # KC's recording names: a file in Asterisk's spool
@@ -107,6 +108,7 @@ class AriCall:
     agent_id: int | None = None
     bridge: str = ""
     held: bool = False
+    on_music: bool = False  # waiting on music for a colleague after a blind transfer
     outbound: bool = False
     answered_by_pbx: bool = False
     playbacks: deque[str] = attrs.field(factory=deque)  # playback ids, oldest first
@@ -308,10 +310,17 @@ class AsteriskPbx:
             call = self._live("transfer", args)
             if call is None:
                 return
-            if not DIALLABLE.fullmatch(target):
-                return self._reject("transfer", args, f"target {target!r} is not a number or extension")
             if not call.customer:
                 return self._reject("transfer", args, "the called party has not answered")
+            kind, _, rest = target.partition(":")
+            if _colleague(target) is not None:
+                if call.state != Leg.CONNECTED:
+                    return self._reject("transfer", args, "only a call an agent talks on goes to a colleague")
+                self._to_colleague(call)
+                return
+            number = rest if kind in TRANSFER_KINDS else target
+            if not DIALLABLE.fullmatch(number):
+                return self._reject("transfer", args, f"target {target!r} is not a number or extension")
             if (
                 self._rest(
                     "transfer",
@@ -319,7 +328,7 @@ class AsteriskPbx:
                     "POST",
                     f"/channels/{call.customer}/continue",
                     context=self.settings.transfer_context,
-                    extension=target,
+                    extension=number,
                     priority=1,
                 )
                 is None
@@ -327,6 +336,21 @@ class AsteriskPbx:
                 return
             self._finish(call, f"transferred to {target}", keep_customer=True)
         self._flush()
+
+    def _to_colleague(self, call: AriCall) -> None:
+        """A blind transfer to a colleague in KC: the agent's leg is hung up, the caller waits on
+        music for KC to ring the colleague (``ring_agent``), whose answer bridges them anew."""
+        self._stop_recording(call)
+        leg = self._drop_agent_leg(call)
+        if leg:
+            self._hang_up_channel("transfer", (call.call_id,), leg, "normal")
+        if call.bridge:
+            bridge, call.bridge = call.bridge, ""
+            self._rest_quietly("DELETE", f"/bridges/{bridge}")
+        call.state, call.agent_id, call.held = Leg.INCOMING, None, False
+        moh = f"/channels/{call.customer}/moh"
+        music = self._rest("transfer", (call.call_id,), "POST", moh, mohClass=self.settings.moh_class)
+        call.on_music = music is not None
 
     def hang_up(self, call_id: str, cause: str) -> None:
         args = (call_id, cause)
@@ -764,6 +788,9 @@ class AsteriskPbx:
                 self._dial_outside(call)
                 return
             call.state = Leg.CONNECTED
+            if call.on_music:  # a colleague's phone answered after a blind transfer
+                call.on_music = False
+                self._rest_quietly("DELETE", f"/channels/{call.customer}/moh")
             if not call.answered_by_pbx:
                 path = f"/channels/{call.customer}/answer"
                 call.answered_by_pbx = self._rest("answer", (call_id,), "POST", path) is not None
