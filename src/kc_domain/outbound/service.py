@@ -1,0 +1,333 @@
+"""Running campaigns (OUT-02, OUT-03, OUT-04, OUT-07, OUT-09): the supervisor's use cases, each in one
+unit of work with its audit record (``campaign.create``, ``campaign.start``, ``campaign.entries_add``
+...), a refusal audited too and nothing changed by it.
+
+A campaign's agents are the agents skilled for its queue (OUT-02: the supervisor assigns agents by
+giving them the queue, as for inbound work, so inbound and outbound share them by skill). Several
+campaigns run at once (OUT-09), ordered by their priority (OUT-04). The list can be edited while the
+campaign runs (OUT-07): contacts added, taken off, their number or priority changed; a contact being
+called now cannot be changed. Pure: the clock is passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from kc_domain.audit.service import Actor, AuditTrail
+from kc_domain.clients.model import normalise_phone
+from kc_domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from kc_domain.organisation.hours import OpeningHours
+from kc_domain.outbound.campaigns import (
+    PRIORITIES,
+    Campaign,
+    CampaignState,
+    DialMode,
+    DoNotCall,
+    ListEntry,
+    Progress,
+    RetryRule,
+    retries_to_plain,
+)
+from kc_domain.outbound.outcomes import Outcome
+
+if TYPE_CHECKING:
+    from kc_ports.persistence import CampaignSetupUnit, UnitFactory
+    from kc_ports.system import Clock
+
+MAX_ENTRIES_AT_ONCE = 200_000
+EDITABLE = (
+    "name",
+    "queue_id",
+    "mode",
+    "hours",
+    "priority",
+    "abandon_cap",
+    "max_attempts",
+    "ring_s",
+    "caller_id",
+    "officer_caller_id",
+    "record",
+    "intro_prompt",
+    "script_id",
+    "retries",
+)
+
+
+def plain(campaign: Campaign) -> dict[str, Any]:
+    """A campaign as JSON: its settings and state (the audit's before and after)."""
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "queue_id": campaign.queue_id,
+        "mode": campaign.mode.value,
+        "hours": campaign.hours.to_plain(),
+        "priority": campaign.priority,
+        "abandon_cap": campaign.abandon_cap,
+        "max_attempts": campaign.max_attempts,
+        "ring_s": campaign.ring_s,
+        "caller_id": campaign.caller_id,
+        "officer_caller_id": campaign.officer_caller_id,
+        "record": campaign.record,
+        "intro_prompt": campaign.intro_prompt,
+        "script_id": campaign.script_id,
+        "retries": retries_to_plain(campaign.retries),
+        "state": campaign.state.value,
+    }
+
+
+def apply_values(campaign: Campaign, values: Mapping[str, Any]) -> None:
+    """Set the editable fields given in ``values`` (plain JSON values); every malformed one is
+    refused, naming it, before anything is set."""
+    problems: list[FieldError] = []
+    parsed: dict[str, Any] = {}
+    for name, raw in values.items():
+        if name not in EDITABLE:
+            problems.append(FieldError(name, "unexpected_field"))
+            continue
+        try:
+            parsed[name] = _parse(name, raw)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            problems.append(FieldError(name, "invalid"))
+    if problems:
+        raise ValidationFailed(problems)
+    for name, value in parsed.items():
+        setattr(campaign, name, value)
+
+
+def _parse(name: str, raw: Any) -> Any:
+    if name == "mode":
+        return DialMode(raw)
+    if name == "hours":
+        return OpeningHours.from_plain(raw)
+    if name == "retries":
+        return {
+            Outcome(o): RetryRule(timedelta(seconds=int(r["delay_s"])), int(r["max_attempts"]))
+            for o, r in dict(raw).items()
+        }
+    if name in ("queue_id", "priority", "max_attempts", "ring_s"):
+        if isinstance(raw, bool):
+            raise TypeError(name)
+        return int(raw)
+    if name == "script_id":
+        return None if raw in (None, "") else int(raw)
+    if name == "abandon_cap":
+        return float(raw)
+    if name in ("officer_caller_id", "record"):
+        if not isinstance(raw, bool):
+            raise TypeError(name)
+        return raw
+    return str(raw).strip()
+
+
+class CampaignService:
+    def __init__(
+        self, uow_factory: UnitFactory[CampaignSetupUnit], clock: Clock, audit: AuditTrail
+    ) -> None:
+        self._uow_factory, self._clock, self._audit = uow_factory, clock, audit
+
+    # -- reading ---------------------------------------------------------------------------------
+    def campaigns(self) -> list[Campaign]:
+        """Every campaign, running ones first, then by priority (highest first) and name."""
+        order = {CampaignState.RUNNING: 0, CampaignState.PAUSED: 1, CampaignState.DRAFT: 2}
+        with self._uow_factory() as uow:
+            found = uow.campaigns.list()
+        return sorted(found, key=lambda c: (order.get(c.state, 3), -c.priority, c.name))
+
+    def get(self, campaign_id: int) -> Campaign:
+        with self._uow_factory() as uow:
+            return _campaign(uow, campaign_id)
+
+    def progress(self, campaign_id: int) -> Progress:
+        with self._uow_factory() as uow:
+            _campaign(uow, campaign_id)
+            return uow.campaign_lists.progress(campaign_id)
+
+    def entries(self, campaign_id: int, limit: int = 100, offset: int = 0) -> list[ListEntry]:
+        with self._uow_factory() as uow:
+            _campaign(uow, campaign_id)
+            return uow.campaign_lists.of_campaign(campaign_id, limit=limit, offset=offset)
+
+    def agents(self, campaign_id: int) -> list[int]:
+        """The agents who work the campaign: those skilled for its queue (OUT-02)."""
+        with self._uow_factory() as uow:
+            return _agents(uow, _campaign(uow, campaign_id))
+
+    # -- the campaign ----------------------------------------------------------------------------
+    def create(self, actor: Actor, values: Mapping[str, Any]) -> Campaign:
+        def change(uow: CampaignSetupUnit) -> tuple[Campaign, dict[str, Any]]:
+            campaign = Campaign(name="", queue_id=0)
+            apply_values(campaign, values)
+            _check(uow, campaign)
+            uow.campaigns.add(campaign)
+            return campaign, {"after": plain(campaign)}
+
+        return self._audit.run(self._uow_factory, actor, "campaign.create", "campaign", None, change)
+
+    def update(self, actor: Actor, campaign_id: int, values: Mapping[str, Any]) -> Campaign:
+        def change(uow: CampaignSetupUnit) -> tuple[Campaign, dict[str, Any]]:
+            campaign = _campaign(uow, campaign_id)
+            if campaign.state == CampaignState.STOPPED:
+                raise ValidationFailed.one("state", "campaign_stopped")
+            before = plain(campaign)
+            apply_values(campaign, values)
+            _check(uow, campaign)
+            return campaign, {"before": before, "after": plain(campaign)}
+
+        return self._audit.run(self._uow_factory, actor, "campaign.update", "campaign", campaign_id, change)
+
+    def start(self, actor: Actor, campaign_id: int) -> Campaign:
+        """Start or resume; refused when nobody works it or nobody is left to call (OUT-03)."""
+
+        def change(uow: CampaignSetupUnit) -> tuple[Campaign, dict[str, Any]]:
+            campaign = _campaign(uow, campaign_id)
+            campaign.start(len(_agents(uow, campaign)), uow.campaign_lists.progress(campaign_id).left)
+            return campaign, {"state": campaign.state.value}
+
+        return self._audit.run(self._uow_factory, actor, "campaign.start", "campaign", campaign_id, change)
+
+    def pause(self, actor: Actor, campaign_id: int) -> Campaign:
+        return self._move(actor, campaign_id, "campaign.pause", Campaign.pause)
+
+    def stop(self, actor: Actor, campaign_id: int) -> Campaign:
+        return self._move(actor, campaign_id, "campaign.stop", Campaign.stop)
+
+    def _move(self, actor: Actor, campaign_id: int, action: str, move: Any) -> Campaign:
+        def change(uow: CampaignSetupUnit) -> tuple[Campaign, dict[str, Any]]:
+            campaign = _campaign(uow, campaign_id)
+            move(campaign)
+            return campaign, {"state": campaign.state.value}
+
+        return self._audit.run(self._uow_factory, actor, action, "campaign", campaign_id, change)
+
+    # -- its list (OUT-06, OUT-07) ---------------------------------------------------------------
+    def add_entries(self, actor: Actor, campaign_id: int, entries: Sequence[ListEntry]) -> int:
+        """Add contacts to the list, all or none: a number already on the list, twice in the new
+        ones, or not a phone number refuses the whole batch naming each row (counted from 1)."""
+
+        def change(uow: CampaignSetupUnit) -> tuple[int, dict[str, Any]]:
+            campaign = _campaign(uow, campaign_id)
+            if campaign.state == CampaignState.STOPPED:
+                raise ValidationFailed.one("state", "campaign_stopped")
+            if len(entries) > MAX_ENTRIES_AT_ONCE:
+                raise ValidationFailed.one("entries", "too_many", max=MAX_ENTRIES_AT_ONCE)
+            listed = uow.campaign_lists.phones(campaign_id)
+            problems: list[FieldError] = []
+            seen: dict[str, int] = {}
+            for row, entry in enumerate(entries, start=1):
+                phone = normalise_phone(entry.phone)
+                if phone is None:
+                    problems.append(FieldError(f"rows[{row}].phone", "bad_phone", {"value": entry.phone}))
+                    continue
+                if phone in listed:
+                    problems.append(FieldError(f"rows[{row}].phone", "already_listed", {"value": phone}))
+                elif phone in seen:
+                    problems.append(
+                        FieldError(f"rows[{row}].phone", "duplicate", {"value": phone, "row": seen[phone]})
+                    )
+                seen.setdefault(phone, row)
+                if entry.priority not in PRIORITIES:
+                    limits = {"min": 1, "max": 10}
+                    problems.append(FieldError(f"rows[{row}].priority", "out_of_range", limits))
+                entry.phone, entry.campaign_id = phone, campaign_id
+            if problems:
+                raise ValidationFailed(problems)
+            added = uow.campaign_lists.add_many(list(entries))
+            return added, {"added": added}
+
+        return self._audit.run(
+            self._uow_factory, actor, "campaign.entries_add", "campaign", campaign_id, change
+        )
+
+    def change_entry(
+        self,
+        actor: Actor,
+        campaign_id: int,
+        entry_id: int,
+        *,
+        phone: str | None = None,
+        priority: int | None = None,
+        remove: bool = False,
+    ) -> ListEntry:
+        """Change a contact's number or priority, or take it off the list, while the campaign runs."""
+
+        def change(uow: CampaignSetupUnit) -> tuple[ListEntry, dict[str, Any]]:
+            _campaign(uow, campaign_id)
+            entry = uow.campaign_lists.get(entry_id)
+            if entry is None or entry.campaign_id != campaign_id:
+                raise NotFound("campaign_entry", entry_id)
+            if entry.removed:
+                raise ValidationFailed.one("entry", "not_in_list")
+            before = {"phone": entry.phone, "priority": entry.priority, "removed": entry.removed}
+            if phone is not None:
+                normalised = normalise_phone(phone)
+                if normalised is None:
+                    raise ValidationFailed.one("phone", "bad_phone", value=phone)
+                other = uow.campaign_lists.phones(campaign_id).get(normalised)
+                if other is not None and other != entry_id:
+                    raise Conflict(f"{normalised} is on the list already")
+                entry.phone = normalised
+            if priority is not None:
+                if priority not in PRIORITIES:
+                    raise ValidationFailed.one("priority", "out_of_range", min=1, max=10)
+                entry.priority = priority
+            entry.removed = entry.removed or remove
+            after = {"phone": entry.phone, "priority": entry.priority, "removed": entry.removed}
+            return entry, {"entry": entry_id, "before": before, "after": after}
+
+        return self._audit.run(
+            self._uow_factory, actor, "campaign.entry_change", "campaign", campaign_id, change
+        )
+
+    # -- the do-not-call list --------------------------------------------------------------------
+    def do_not_call(self) -> list[DoNotCall]:
+        with self._uow_factory() as uow:
+            return uow.do_not_call.list()
+
+    def forbid(self, actor: Actor, phone: str, reason: str) -> DoNotCall:
+        """Put a number on the do-not-call list: no campaign dials it from now on."""
+
+        def change(uow: CampaignSetupUnit) -> tuple[DoNotCall, dict[str, Any]]:
+            normalised = normalise_phone(phone)
+            if normalised is None:
+                raise ValidationFailed.one("phone", "bad_phone", value=phone)
+            if any(d.phone == normalised for d in uow.do_not_call.list()):
+                raise ValidationFailed.one("phone", "already_listed", value=normalised)
+            entry = uow.do_not_call.add(DoNotCall(normalised, reason.strip(), self._clock.now(), actor.name))
+            return entry, {"phone": normalised, "reason": entry.reason}
+
+        return self._audit.run(self._uow_factory, actor, "do_not_call.add", "do_not_call", None, change)
+
+    def allow(self, actor: Actor, entry_id: int) -> None:
+        def change(uow: CampaignSetupUnit) -> tuple[None, dict[str, Any]]:
+            entry = uow.do_not_call.get(entry_id)
+            if entry is None:
+                raise NotFound("do_not_call", entry_id)
+            uow.do_not_call.delete(entry)
+            return None, {"phone": entry.phone}
+
+        self._audit.run(self._uow_factory, actor, "do_not_call.remove", "do_not_call", entry_id, change)
+
+
+def _campaign(uow: CampaignSetupUnit, campaign_id: int) -> Campaign:
+    campaign = uow.campaigns.get(campaign_id)
+    if campaign is None:
+        raise NotFound("campaign", campaign_id)
+    return campaign
+
+
+def _agents(uow: CampaignSetupUnit, campaign: Campaign) -> list[int]:
+    active = {u.id for u in uow.users.list() if u.active}
+    return sorted({s.user_id for s in uow.skills.list() if s.queue_id == campaign.queue_id} & active)
+
+
+def _check(uow: CampaignSetupUnit, campaign: Campaign) -> None:
+    problems = campaign.problems()
+    if uow.queues.get(campaign.queue_id) is None:
+        problems.append(FieldError("queue_id", "unknown_queue", {"id": campaign.queue_id}))
+    others = [c for c in uow.campaigns.list() if c is not campaign and c.id != campaign.id]
+    if any(c.name == campaign.name for c in others):
+        problems.append(FieldError("name", "duplicate"))
+    if problems:
+        raise ValidationFailed(problems)
