@@ -21,7 +21,7 @@ translates ``Box.type`` and the word labels of edges.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 import attrs
 
@@ -344,3 +344,56 @@ def _around_edges(
         edge = Edge(link.source, link.target, link.label, points, x0 + 4, y0 - 2, back=link.back)
         result.append((link.index, edge))
     return result
+
+
+# -- as text -------------------------------------------------------------------------------------------
+def _mermaid_text(text: str) -> str:
+    for char, code in (("#", "#35;"), ('"', "#quot;"), ("|", "#124;"), ("<", "#lt;"), (">", "#gt;")):
+        text = text.replace(char, code)
+    return text
+
+
+def mermaid(
+    start: str,
+    nodes: Iterable[GraphNode],
+    *,
+    words: Mapping[str, str] | None = None,
+    rounded: Collection[str] = (),
+) -> str:
+    """The graph as Mermaid flowchart text, for documents and for pages without the SVG.
+
+    Nodes are named ``n0``, ``n1``… in order (the ids may hold characters Mermaid does not take) and
+    labelled ``id`` and ``type: label``; ``words`` translates types and edge labels (left as they are
+    when missing), types in ``rounded`` are drawn as rounded boxes. The classes ``start``,
+    ``unreachable`` and ``problem`` mark the start, the nodes it does not lead to and nodes with
+    problems."""
+    words = words or {}
+    by_id: dict[str, GraphNode] = {}
+    for node in nodes:
+        by_id.setdefault(node.id, node)
+    names = {node_id: f"n{i}" for i, node_id in enumerate(by_id)}
+    reached = reachable([start], {n: [t for _, t in node.links] for n, node in by_id.items()})
+    lines = ["flowchart TD"]
+    for node_id, node in by_id.items():
+        kind = words.get(node.type, node.type)
+        detail = _mermaid_text(f"{kind}: {node.label}" if node.label else kind)
+        opening, closing = ("([", "])") if node.type in rounded else ("[", "]")
+        lines.append(f'  {names[node_id]}{opening}"{_mermaid_text(node_id)}<br/>{detail}"{closing}')
+    for node_id, node in by_id.items():
+        for label, target in node.links:
+            if target in names:
+                shown = _mermaid_text(words.get(label, label))
+                arrow = f"-->|{shown}|" if shown else "-->"
+                lines.append(f"  {names[node_id]} {arrow} {names[target]}")
+    marks = [("start", [start] if start in names else [])]
+    marks.append(("unreachable", [n for n in by_id if n not in reached]))
+    marks.append(("problem", [n for n, node in by_id.items() if node.problems]))
+    for mark, marked in marks:
+        if marked:
+            lines.append(f"  class {','.join(names[n] for n in marked)} {mark}")
+    lines += [
+        "  classDef start stroke-width:3px",
+        "  classDef unreachable stroke-dasharray:5 5",
+        "  classDef problem stroke:#b00020,stroke-width:2px",
+    ]
+    return "\n".join(lines) + "\n"

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from kc_domain.graph import reachable, reaching, reversed_graph, trapped_in_loops
-
-pytestmark = pytest.mark.req("ADM-11", "OUT-15")
 
 GRAPH = {
     "start": ["ask", "missing"],
