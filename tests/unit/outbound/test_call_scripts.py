@@ -4,8 +4,10 @@ a call with Czech input, the diagram; and the questionnaire results over many ru
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -310,6 +312,15 @@ def test_a_bad_json_form_is_refused_naming_every_field() -> None:
     ]
     with pytest.raises(ValidationFailed):
         script_from_plain([])
+
+
+def test_the_examples_in_the_documentation_are_a_valid_script_and_its_answers() -> None:
+    text = (Path(__file__).parents[3] / "docs" / "call-scripts.md").read_text(encoding="utf-8")
+    script_json, answers_json = re.findall(r"```json\n(.*?)```", text, re.S)
+    script = script_from_plain(json.loads(script_json))
+    assert problems(script) == []
+    run = ScriptRun.restore(script, json.loads(answers_json))
+    assert run.outcome is Outcome.SUCCESS and run.to_plain() == json.loads(answers_json)
 
 
 # -- Czech input -----------------------------------------------------------------------------------------
