@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import re
-from collections import deque
-from collections.abc import Callable, Iterable
 from datetime import date
 
 import attrs
 
 from kc_domain.errors import FieldError
+from kc_domain.graph import reachable, trapped_in_loops
 from kc_domain.ivr.model import (
     CONDITION_KINDS,
     DTMF_KEYS,
@@ -199,38 +198,23 @@ def problems(tree: IvrTree, known_trees: set[str], known_queues: set[int]) -> li
             if not target or target not in by_id:
                 code = "required" if not target else "unknown_node"
                 errors.append(FieldError(f"{path}.{field}", code, {"node": target}))
-    reachable = _reach({tree.start} & set(by_id), lambda n: _successors(by_id[n]), by_id)
+    successors = {n: [t for t in _successors(node) if t in by_id] for n, node in by_id.items()}
+    reached = reachable([tree.start], successors)
     for i, node in enumerate(tree.nodes):
-        if node.id in by_id and by_id[node.id] is node and node.id not in reachable:
+        if node.id in by_id and by_id[node.id] is node and node.id not in reached:
             errors.append(FieldError(f"nodes[{i}]", "unreachable", {"node": node.id}))
-    errors += _loop_problems(tree, by_id)
+    errors += _loop_problems(tree, by_id, successors)
     return errors
 
 
-def _reach(starts: set[str], step: Callable[[str], Iterable[str]], by_id: dict[str, Node]) -> set[str]:
-    seen, todo = set(starts), deque(starts)
-    while todo:
-        for nxt in step(todo.popleft()):
-            if nxt in by_id and nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
-
-
-def _loop_problems(tree: IvrTree, by_id: dict[str, Node]) -> list[FieldError]:
+def _loop_problems(
+    tree: IvrTree, by_id: dict[str, Node], successors: dict[str, list[str]]
+) -> list[FieldError]:
     """Nodes on a cycle from which no way out of the tree (a terminal node or a hang-up fallback) exists."""
-    predecessors: dict[str, set[str]] = {n: set() for n in by_id}
-    for node in by_id.values():
-        for target in _successors(node):
-            if target in by_id:
-                predecessors[target].add(node.id)
-    exits = {n for n, node in by_id.items() if can_end_here(node)}
-    can_exit = _reach(exits, lambda n: predecessors[n], by_id)
-    errors: list[FieldError] = []
-    for i, node in enumerate(tree.nodes):
-        if node.id not in by_id or by_id[node.id] is not node or node.id in can_exit:
-            continue
-        successors = {s for s in _successors(node) if s in by_id}
-        if node.id in _reach(successors, lambda n: _successors(by_id[n]), by_id):
-            errors.append(FieldError(f"nodes[{i}]", "loop_without_exit", {"node": node.id}))
-    return errors
+    exits = [n for n, node in by_id.items() if can_end_here(node)]
+    trapped = set(trapped_in_loops(successors, exits))
+    return [
+        FieldError(f"nodes[{i}]", "loop_without_exit", {"node": node.id})
+        for i, node in enumerate(tree.nodes)
+        if node.id in trapped and by_id[node.id] is node
+    ]
