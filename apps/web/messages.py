@@ -157,6 +157,7 @@ ERRORS = {
     "not_a_date": _l("“%(value)s” is not a date like 7. 12. 2026."),
     "not_allowed": _l("This answer type (%(type)s) does not take this."),
     "not_in_list": _l("The contact is no longer on the list."),
+    "not_yours": _l("This contact is not the one you are calling now."),
     "not_on_path": _l("Question “%(question)s” is not on the way the answers took."),
     "outside_calling_hours": _l("This is outside the campaign's calling hours."),
     "question_unreachable": _l("No answer leads to question “%(question)s”."),

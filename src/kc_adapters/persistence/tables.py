@@ -772,6 +772,8 @@ campaign_entries = sa.Table(
     sa.Column("abandoned_at", UTCDateTime(), nullable=True),
     sa.Column("done", sa.Boolean, nullable=False),
     sa.Column("removed", sa.Boolean, nullable=False),
+    sa.Column("reserved_by", sa.Integer, nullable=True),
+    sa.Column("reserved_at", UTCDateTime(), nullable=True),
     sa.Index("ix_campaign_entries_open", "campaign_id", "done", "removed", "next_try_at"),
     sa.Index("ix_campaign_entries_phone", "campaign_id", "phone"),
 )

@@ -41,6 +41,7 @@ DEFAULT_ABANDON_CAP = 0.03
 MAX_ABANDON_CAP = 0.10
 PRIORITIES = range(1, 11)  # 1 lowest, 10 highest
 APPOINTMENT_SLOT = timedelta(minutes=15)  # two appointments of one agent need this much between them
+RESERVATION = timedelta(minutes=15)  # a contact shown to an agent stays hers this long without news
 
 
 class DialMode(StrEnum):
@@ -195,7 +196,21 @@ class ListEntry:
     abandoned_at: datetime | None = None  # the last abandoned call: 72 h of quiet after it
     done: bool = False  # no further attempt (a final outcome, or out of attempts)
     removed: bool = False  # taken off the list while the campaign runs (OUT-07)
+    reserved_by: int | None = None  # the agent who has it now (previewing, dialling, talking)
+    reserved_at: datetime | None = None
     id: int | None = None
+
+    def reserved_for(self, now: datetime) -> int | None:
+        """The agent who holds the contact at ``now``; a reservation lapses after ``RESERVATION``."""
+        if self.reserved_by is None or self.reserved_at is None or now >= self.reserved_at + RESERVATION:
+            return None
+        return self.reserved_by
+
+    def reserve(self, agent_id: int, now: datetime) -> None:
+        self.reserved_by, self.reserved_at = agent_id, now
+
+    def release(self) -> None:
+        self.reserved_by = self.reserved_at = None
 
 
 @attrs.define(slots=False, eq=False)
@@ -235,6 +250,7 @@ class NotCallable(StrEnum):
     OUT_OF_ATTEMPTS = "out_of_attempts"
     NOT_DUE = "not_due"
     ABANDONED_RECENTLY = "abandoned_recently"
+    RESERVED = "reserved"  # another agent has it now
 
 
 @attrs.frozen
@@ -255,6 +271,8 @@ def why_not_now(
         return NotCallable.DONE
     if not campaign.dials:
         return NotCallable.CAMPAIGN_NOT_RUNNING
+    if entry.reserved_for(now) is not None:
+        return NotCallable.RESERVED
     if entry.phone in do_not_call:
         return NotCallable.DO_NOT_CALL
     if entry.attempts >= campaign.max_attempts and entry.agreed_with is None:  # an agreed call is made

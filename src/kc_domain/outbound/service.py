@@ -12,7 +12,7 @@ called now cannot be changed. Pure: the clock is passed in.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from kc_domain.audit.service import Actor, AuditTrail
@@ -21,6 +21,7 @@ from kc_domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from kc_domain.organisation.hours import OpeningHours
 from kc_domain.outbound.campaigns import (
     PRIORITIES,
+    Calendar,
     Campaign,
     CampaignState,
     DialMode,
@@ -28,15 +29,22 @@ from kc_domain.outbound.campaigns import (
     ListEntry,
     Progress,
     RetryRule,
+    next_contacts,
+    record_outcome,
+    reschedule,
     retries_to_plain,
 )
-from kc_domain.outbound.outcomes import Outcome
+from kc_domain.outbound.outcomes import BY_AGENT, Outcome
 
 if TYPE_CHECKING:
     from kc_ports.persistence import CampaignSetupUnit, UnitFactory
     from kc_ports.system import Clock
 
 MAX_ENTRIES_AT_ONCE = 200_000
+PREVIEW_BATCH = 200  # due contacts ranked at once for an agent's next preview
+SKIPPED_FOR = timedelta(hours=1)  # a contact an agent skipped is due again after this
+# what an agent dialling by hand hears and reports herself, besides the outcomes of a talk
+SEEN_BY_AGENT = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.ANSWERING_MACHINE, Outcome.INVALID})
 EDITABLE = (
     "name",
     "queue_id",
@@ -123,9 +131,14 @@ def _parse(name: str, raw: Any) -> Any:
 
 class CampaignService:
     def __init__(
-        self, uow_factory: UnitFactory[CampaignSetupUnit], clock: Clock, audit: AuditTrail
+        self,
+        uow_factory: UnitFactory[CampaignSetupUnit],
+        clock: Clock,
+        audit: AuditTrail,
+        calendar: Calendar,
     ) -> None:
         self._uow_factory, self._clock, self._audit = uow_factory, clock, audit
+        self._calendar = calendar  # local time and public holidays of the calling rules
 
     # -- reading ---------------------------------------------------------------------------------
     def campaigns(self) -> list[Campaign]:
@@ -279,6 +292,100 @@ class CampaignService:
         return self._audit.run(
             self._uow_factory, actor, "campaign.entry_change", "campaign", campaign_id, change
         )
+
+    # -- the agent's side: preview and the outcome (OUT-10, OUT-11, OUT-12, OUT-13) ----------------
+    def next_for(self, actor: Actor, agent_id: int) -> tuple[Campaign, ListEntry] | None:
+        """The contact the agent should call next from the running preview or manual campaigns of
+        her queues, highest campaign priority first, held for her (``RESERVATION``) so that no
+        colleague gets it meanwhile; the one she holds already if she has one. None: nobody to call."""
+
+        def change(uow: CampaignSetupUnit) -> tuple[tuple[Campaign, ListEntry] | None, dict[str, Any]]:
+            now = self._clock.now()
+            queues = {s.queue_id for s in uow.skills.list() if s.user_id == agent_id}
+            mine = [
+                c
+                for c in uow.campaigns.list()
+                if c.dials and c.queue_id in queues and c.mode in (DialMode.PREVIEW, DialMode.MANUAL)
+            ]
+            blocked = {d.phone for d in uow.do_not_call.list()}
+            for campaign in sorted(mine, key=lambda c: (-c.priority, c.name)):
+                assert campaign.id is not None
+                due = uow.campaign_lists.due(campaign.id, now, limit=PREVIEW_BATCH)
+                held = next((e for e in due if e.reserved_for(now) == agent_id), None)
+                if held is not None:
+                    return (campaign, held), {"campaign": campaign.id, "entry": held.id, "again": True}
+                found = next_contacts(campaign, due, now, self._calendar, blocked, limit=1)
+                if found:
+                    found[0].reserve(agent_id, now)
+                    return (campaign, found[0]), {"campaign": campaign.id, "entry": found[0].id}
+            return None, {"found": False}
+
+        return self._audit.run(self._uow_factory, actor, "campaign.preview", "agent", agent_id, change)
+
+    def skip(self, actor: Actor, agent_id: int, entry_id: int, reason: str) -> ListEntry:
+        """The agent does not call the contact she was shown, saying why; it is due again later."""
+
+        def change(uow: CampaignSetupUnit) -> tuple[ListEntry, dict[str, Any]]:
+            if not reason.strip():
+                raise ValidationFailed.one("reason", "required")
+            entry = self._held(uow, agent_id, entry_id)
+            entry.release()
+            entry.next_try_at = self._clock.now() + SKIPPED_FOR
+            return entry, {"entry": entry_id, "reason": reason.strip()[:200]}
+
+        return self._audit.run(self._uow_factory, actor, "campaign.skip", "campaign_entry", entry_id, change)
+
+    def agree_callback(self, actor: Actor, agent_id: int, entry_id: int, at: datetime) -> ListEntry:
+        """During the call the callee agrees to be called at ``at`` by this agent (OUT-11), checked
+        against the campaign's calling hours and her other agreed calls."""
+
+        def change(uow: CampaignSetupUnit) -> tuple[ListEntry, dict[str, Any]]:
+            entry = self._held(uow, agent_id, entry_id)
+            self._agree(uow, _campaign(uow, entry.campaign_id), entry, agent_id, at)
+            return entry, {"entry": entry_id, "at": at.isoformat()}
+
+        return self._audit.run(self._uow_factory, actor, "campaign.agree", "campaign_entry", entry_id, change)
+
+    def finish(
+        self, actor: Actor, agent_id: int, entry_id: int, outcome: Outcome, agreed_at: datetime | None = None
+    ) -> ListEntry:
+        """The agent's attempt at the contact ended with ``outcome`` (success marked by her: OUT-13);
+        the contact is done or due again by the campaign's rules (OUT-12). Only the agent who holds
+        the contact may say how it ended."""
+
+        def change(uow: CampaignSetupUnit) -> tuple[ListEntry, dict[str, Any]]:
+            if outcome not in BY_AGENT and outcome not in SEEN_BY_AGENT:
+                raise ValidationFailed.one("outcome", "invalid_choice")
+            entry = self._held(uow, agent_id, entry_id)
+            campaign = _campaign(uow, entry.campaign_id)
+            if agreed_at is not None:
+                self._agree(uow, campaign, entry, agent_id, agreed_at)
+            record_outcome(campaign, entry, outcome, self._clock.now())
+            entry.release()
+            return entry, {"entry": entry_id, "outcome": outcome.value, "done": entry.done}
+
+        action = "campaign.outcome"
+        return self._audit.run(self._uow_factory, actor, action, "campaign_entry", entry_id, change)
+
+    def _held(self, uow: CampaignSetupUnit, agent_id: int, entry_id: int) -> ListEntry:
+        entry = uow.campaign_lists.get(entry_id)
+        if entry is None:
+            raise NotFound("campaign_entry", entry_id)
+        if entry.reserved_for(self._clock.now()) != agent_id:
+            raise ValidationFailed.one("entry", "not_yours")
+        return entry
+
+    def _agree(
+        self, uow: CampaignSetupUnit, campaign: Campaign, entry: ListEntry, agent_id: int, at: datetime
+    ) -> None:
+        booked = [
+            e.next_try_at
+            for c in uow.campaigns.list()
+            if c.id is not None
+            for e in uow.campaign_lists.of_campaign(c.id, open_only=True)
+            if e.agreed_with == agent_id and e.next_try_at is not None and e.id != entry.id
+        ]
+        reschedule(campaign, entry, at, self._clock.now(), self._calendar, agent_id, None, booked)
 
     # -- the do-not-call list --------------------------------------------------------------------
     def do_not_call(self) -> list[DoNotCall]:

@@ -3,6 +3,9 @@ nothing, a refusal naming what is wrong and changing nothing."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from kc_domain.admin.service import AdminService
@@ -12,12 +15,14 @@ from kc_domain.errors import Conflict, NotFound, ValidationFailed
 from kc_domain.identity.roles import Role
 from kc_domain.organisation.hours import OpeningHours
 from kc_domain.outbound.campaigns import (
+    Calendar,
     CampaignState,
     DialMode,
     IllegalCampaignTransition,
     ListEntry,
     Progress,
 )
+from kc_domain.outbound.outcomes import Outcome
 from kc_domain.outbound.service import CampaignService
 
 from ..support import ROOT, Store
@@ -26,8 +31,8 @@ pytestmark = pytest.mark.req("OUT-03")
 
 
 @pytest.fixture
-def service(uow_factory, clock, audit: AuditTrail) -> CampaignService:
-    return CampaignService(uow_factory, clock, audit)
+def service(uow_factory, clock, audit: AuditTrail, holidays) -> CampaignService:
+    return CampaignService(uow_factory, clock, audit, Calendar(ZoneInfo("Europe/Prague"), holidays))
 
 
 @pytest.fixture
@@ -41,7 +46,7 @@ def agent(admin: AdminService, queue_id: int, username: str = "novakova") -> int
         "username": username,
         "full_name": "Marie Nováková",
         "roles": {Role.AGENT},
-        "agent_number": "2101",
+        "agent_number": str(2100 + len(username)),
     }
     user = admin.create(ROOT, "user", values, password="Dlouhe-heslo-2026!")
     admin.create(ROOT, "skill", {"user_id": user.id, "queue_id": queue_id, "level": 5})
@@ -174,3 +179,87 @@ def test_the_do_not_call_list(service: CampaignService, store: Store):
         service.forbid(ROOT, "abc", "")
     service.allow(ROOT, entry.id)
     assert service.do_not_call() == [] and store.last().action == "do_not_call.remove"
+
+
+# -- the agent's side ---------------------------------------------------------------------------------
+@pytest.fixture
+def preview(service: CampaignService, admin: AdminService, queue_id: int) -> tuple[int, int, int]:
+    """A running preview campaign of two contacts, worked by Nováková and Horák."""
+    novakova, horak = agent(admin, queue_id), agent(admin, queue_id, "horak")
+    campaign_id = service.create(ROOT, values(queue_id, mode="preview")).id
+    service.add_entries(ROOT, campaign_id, contacts("603123456", "777000111"))
+    service.start(ROOT, campaign_id)
+    return campaign_id, novakova, horak
+
+
+@pytest.mark.req("OUT-10")
+def test_each_agent_is_shown_her_own_next_contact_and_keeps_it_until_she_is_done(
+    service: CampaignService, preview: tuple[int, int, int]
+):
+    _, novakova, horak = preview
+    first = service.next_for(ROOT, novakova)
+    assert first is not None
+    again = service.next_for(ROOT, novakova)  # a reload shows the same contact
+    assert again is not None and again[1].id == first[1].id
+    other = service.next_for(ROOT, horak)
+    assert other is not None and other[1].id != first[1].id  # never the same contact to two agents
+    assert service.next_for(ROOT, 999) is None  # not skilled for the campaign's queue
+
+
+@pytest.mark.req("OUT-10")
+def test_a_skipped_contact_needs_a_reason_and_comes_back_later(
+    service: CampaignService, preview: tuple[int, int, int], clock
+):
+    _, novakova, _ = preview
+    shown = service.next_for(ROOT, novakova)
+    assert shown is not None
+    with pytest.raises(ValidationFailed):
+        service.skip(ROOT, novakova, shown[1].id, " ")
+    service.skip(ROOT, novakova, shown[1].id, "klient je v nemocnici")
+    after = service.next_for(ROOT, novakova)
+    assert after is not None and after[1].id != shown[1].id
+    service.skip(ROOT, novakova, after[1].id, "číslo patří firmě")
+    assert service.next_for(ROOT, novakova) is None  # both skipped for now
+    clock.advance(hours=1)
+    assert service.next_for(ROOT, novakova) is not None
+
+
+@pytest.mark.req("OUT-13", "OUT-12")
+def test_the_agent_marks_the_outcome_only_of_her_own_contact(
+    service: CampaignService, preview: tuple[int, int, int]
+):
+    campaign_id, novakova, horak = preview
+    shown = service.next_for(ROOT, novakova)
+    assert shown is not None
+    with pytest.raises(ValidationFailed) as refused:
+        service.finish(ROOT, horak, shown[1].id, Outcome.SUCCESS)  # not hers
+    assert refused.value.errors[0].code == "not_yours"
+    done = service.finish(ROOT, novakova, shown[1].id, Outcome.SUCCESS)
+    assert done.done and done.reserved_by is None
+    assert service.progress(campaign_id) == Progress(total=2, done=1, attempted=1, successful=1)
+    busy = service.next_for(ROOT, novakova)
+    assert busy is not None
+    retried = service.finish(ROOT, novakova, busy[1].id, Outcome.BUSY)
+    assert not retried.done and retried.next_try_at is not None
+
+
+@pytest.mark.req("OUT-11")
+def test_a_callback_is_agreed_for_a_time_the_agent_is_free(
+    service: CampaignService, preview: tuple[int, int, int], clock
+):
+    _, novakova, _ = preview
+    shown = service.next_for(ROOT, novakova)
+    assert shown is not None
+    tomorrow_10 = datetime(2026, 3, 3, 9, 0, tzinfo=clock.now().tzinfo)  # 10:00 in Prague
+    with pytest.raises(ValidationFailed) as refused:
+        service.finish(
+            ROOT, novakova, shown[1].id, Outcome.CALLBACK, agreed_at=tomorrow_10 + timedelta(hours=10)
+        )
+    assert refused.value.errors[0].code == "outside_calling_hours"
+    agreed = service.finish(ROOT, novakova, shown[1].id, Outcome.CALLBACK, agreed_at=tomorrow_10)
+    assert (agreed.next_try_at, agreed.agreed_with, agreed.done) == (tomorrow_10, novakova, False)
+    second = service.next_for(ROOT, novakova)
+    assert second is not None
+    with pytest.raises(ValidationFailed) as clash:
+        service.agree_callback(ROOT, novakova, second[1].id, tomorrow_10 + timedelta(minutes=5))
+    assert clash.value.errors[0].code == "agent_has_appointment"

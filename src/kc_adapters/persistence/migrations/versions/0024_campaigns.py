@@ -59,6 +59,8 @@ def upgrade() -> None:
         sa.Column("abandoned_at", sa.DateTime(timezone=False), nullable=True),
         sa.Column("done", sa.Boolean(), nullable=False),
         sa.Column("removed", sa.Boolean(), nullable=False),
+        sa.Column("reserved_by", sa.Integer(), nullable=True),
+        sa.Column("reserved_at", sa.DateTime(timezone=False), nullable=True),
         sa.ForeignKeyConstraint(
             ["campaign_id"], ["campaigns.id"], name=op.f("fk_campaign_entries_campaign_id_campaigns")
         ),
