@@ -158,7 +158,7 @@ def _clean(kind: FieldType, value: str, choices: tuple[str, ...]) -> tuple[str, 
         except ValueError:
             return value, "bad_date"
     if kind == FieldType.EMAIL:
-        return value, None if _is_email(value) else "bad_email"
+        return value, None if is_email(value) else "bad_email"
     if kind == FieldType.PHONE:
         number = normalise_phone(value)
         return (number, None) if number else (value, "bad_external_number")
@@ -190,7 +190,7 @@ def _choice_problems(choices: tuple[str, ...]) -> list[FieldError]:
     return errors
 
 
-def _is_email(value: str) -> bool:
+def is_email(value: str) -> bool:
     local, _, domain = value.partition("@")
     return bool(local) and "." in domain and not re.search(r"\s", value) and "@" not in domain
 
@@ -253,7 +253,7 @@ class Client:
             errors.append(FieldError("identifier", code, {"value": self.identifier}))
         if self.icis_id and not ICIS_ID.match(self.icis_id):
             errors.append(FieldError("icis_id", "bad_icis_id", {"value": self.icis_id}))
-        if self.email and not _is_email(self.email):
+        if self.email and not is_email(self.email):
             errors.append(FieldError("email", "bad_email"))
         if len(self.phones) > PHONES_MAX:
             errors.append(FieldError("phones", "out_of_range", {"min": 0, "max": PHONES_MAX}))
