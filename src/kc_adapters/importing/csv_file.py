@@ -16,7 +16,9 @@ from kc_domain.outbound.importing import MAX_FILE_BYTES
 BOMS = {codecs.BOM_UTF8: "utf-8", codecs.BOM_UTF16_LE: "utf-16", codecs.BOM_UTF16_BE: "utf-16"}
 # the letters and signs a Czech or Slovak list holds beyond ASCII: what a decoding that makes
 # sense of a line gives, and what a wrong one does not
-PLAUSIBLE = frozenset("áčďéěíňóřšťúůýžÁČĎÉĚÍŇÓŘŠŤÚŮÝŽäľĺôŕÄĽĹÔŔöüÖÜß–—„“”‚‘’…€§°×\u00a0")
+PLAUSIBLE = frozenset(map(chr, range(128))) | frozenset(
+    "áčďéěíňóřšťúůýžÁČĎÉĚÍŇÓŘŠŤÚŮÝŽäľĺôŕÄĽĹÔŔöüÖÜß–—„“”‚‘’…€§°×\u00a0"
+)
 
 
 class _Misread(Exception):
@@ -81,7 +83,7 @@ def _decoded(raw: bytes, encoding: Encoding) -> str:
 
 
 def _plausible(text: str) -> bool:
-    return all(c.isascii() or c in PLAUSIBLE for c in text)
+    return PLAUSIBLE.issuperset(text)
 
 
 def _likely(raw: bytes, codec: str, name: str) -> str:

@@ -167,11 +167,15 @@ def date_value(cell: Cell, formats: tuple[str, ...]) -> str:
     raise BadValue("not_a_date", value=raw, example=date(2026, 12, 24).strftime(formats[0]))
 
 
-def _text(limit: int) -> Callable[[Cell, tuple[str, ...]], object]:
+Cleaner = Callable[[Cell, tuple[str, ...]], object]
+"""A cell (and the structure's date formats) to a field's value; raises BadValue."""
+
+
+def _text(limit: int) -> Cleaner:
     return lambda cell, formats: text_value(cell, limit, formats[0])
 
 
-CLEANERS: dict[Field, Callable[[Cell, tuple[str, ...]], object]] = {
+CLEANERS: dict[Field, Cleaner] = {
     Field.PHONE: lambda cell, formats: phone_value(cell, formats[0]),
     Field.PHONE2: lambda cell, formats: phone_value(cell, formats[0]),
     Field.FULL_NAME: _text(FULL_NAME_MAX),
@@ -185,10 +189,10 @@ CLEANERS: dict[Field, Callable[[Cell, tuple[str, ...]], object]] = {
 }
 
 
-def clean(mapping: ColumnMapping, cell: Cell, formats: tuple[str, ...]) -> object:
-    """The cell as the mapping's field holds it; raises BadValue."""
+def cleaner(mapping: ColumnMapping) -> Cleaner:
+    """How the mapping's field is read from its cell."""
     if mapping.field != Field.EXTRA:
-        return CLEANERS[mapping.field](cell, formats)
+        return CLEANERS[mapping.field]
     if mapping.kind == ExtraKind.DATE:
-        return date_value(cell, formats)
-    return text_value(cell, LONGTEXT_MAX, formats[0])
+        return date_value
+    return _text(LONGTEXT_MAX)

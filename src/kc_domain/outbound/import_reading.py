@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from kc_domain.outbound.import_cells import BadValue, Formula, as_text, clean, is_blank
+from kc_domain.outbound.import_cells import BadValue, Formula, as_text, cleaner, is_blank
 from kc_domain.outbound.import_layout import Layout
 from kc_domain.outbound.import_problems import ImportProblem, ImportRefused, Severity, at_most
 from kc_domain.outbound.import_result import CELL_MAX, ClientIds, ImportedContact, ImportPreview
 from kc_domain.outbound.import_structure import Field, ImportStructure, column_letter
+
+PHONE = Field.PHONE.value
 
 
 class Reading:
@@ -25,6 +27,7 @@ class Reading:
         self.problems: list[ImportProblem] = list(layout.notes)
         self.accepted: list[tuple[int, dict[str, Any]]] = []
         self.first_row: dict[str, int] = {}
+        self.columns = [(p, p.mapping.name, cleaner(p.mapping)) for p in layout.placed]
 
     def read(self, number: int, cells: Any) -> None:
         self.rows += 1
@@ -32,22 +35,22 @@ class Reading:
         self._oversized(number, cells)
         values: dict[str, Any] = {}
         errors: list[ImportProblem] = []
-        for placed in self.layout.placed:
+        for placed, name, clean in self.columns:
             cell = cells[placed.position] if placed.position < len(cells) else None
             if isinstance(cell, Formula):
                 self.fatal.append(placed.problem("formula_cell", number, value=cell.text))
                 continue
             try:
-                values[placed.mapping.name] = clean(placed.mapping, cell, self.formats)
+                values[name] = clean(cell, self.formats)
             except BadValue as bad:
                 errors.append(placed.problem(bad.code, number, **bad.params))
         errors += self._beyond_header(number, cells)
-        if Field.PHONE.value in values:
-            errors += self._phone(number, values[Field.PHONE.value])
+        if PHONE in values:
+            errors += self._phone(number, values[PHONE])
         self.problems += errors
         if len(self.fatal) == fatal and not any(p.severity == Severity.ERROR for p in errors):
             self.accepted.append((number, values))
-            self.first_row.setdefault(values[Field.PHONE.value], number)
+            self.first_row.setdefault(values[PHONE], number)
 
     def _oversized(self, number: int, cells: Any) -> None:
         headers = self.layout.headers
