@@ -22,7 +22,9 @@ PLAUSIBLE = frozenset(map(chr, range(128))) | frozenset(
 
 
 class _Misread(Exception):
-    def __init__(self, code: str, likely: str) -> None:
+    """A line the stated encoding does not read; ``likely`` the one that would ("" when unknown)."""
+
+    def __init__(self, code: str, likely: str = "") -> None:
         super().__init__(code)
         self.code, self.likely = code, likely
 
@@ -39,9 +41,8 @@ def csv_rows(source: BinaryIO, encoding: Encoding, delimiter: str) -> Iterator[S
             number += 1
             yield number, cells
     except _Misread as misread:
-        raise ImportRefused.because(
-            misread.code, number + 1, encoding=encoding.value, likely=misread.likely
-        ) from None
+        likely = {"likely": misread.likely} if misread.likely else {}
+        raise ImportRefused.because(misread.code, number + 1, encoding=encoding.value, **likely) from None
     except csv.Error as error:
         raise ImportRefused.because("bad_csv", number + 1, reason=str(error)) from None
 
@@ -72,14 +73,14 @@ def _decoded(raw: bytes, encoding: Encoding) -> str:
         except UnicodeDecodeError:
             raise _Misread("wrong_encoding", _likely(raw, "cp1250", "windows-1250")) from None
         if _converted_twice(text):
-            raise _Misread("mojibake", "utf-8")
+            raise _Misread("mojibake")
         return text
     if _likely(raw, "utf-8", "utf-8"):
         raise _Misread("wrong_encoding", "utf-8")
     try:
         return raw.decode("cp1250")
     except UnicodeDecodeError:
-        raise _Misread("wrong_encoding", "") from None
+        raise _Misread("wrong_encoding") from None
 
 
 def _plausible(text: str) -> bool:
