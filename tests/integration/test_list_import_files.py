@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+import attrs
 import pytest
 from openpyxl import Workbook
 
@@ -48,9 +49,7 @@ def structure(file_type: FileType = FileType.CSV, **changes: Any) -> ImportStruc
         ),
         file_type=file_type,
     )
-    for name, value in changes.items():
-        setattr(base, name, value)
-    return base
+    return attrs.evolve(base, **changes)
 
 
 def csv_file(lines: Sequence[Sequence[object]], encoding: str = "utf-8", delimiter: str = ";") -> io.BytesIO:
@@ -136,6 +135,12 @@ def test_a_comma_csv_with_quoted_cells_spanning_lines_counts_rows_as_a_spreadshe
         (2, "Dvořáková, Jana", "volat\r\nodpoledne"),
         (3, "Petr Novák", ""),
     ]
+
+
+def test_a_csv_with_old_mac_line_ends_is_read_row_by_row():
+    text = ";".join(HEADER) + '\r603123456;Jana;;"a\rb";\r777234567;Petr;;;\r'
+    result = read(io.BytesIO(text.encode()))
+    assert [(c.row, c.full_name, c.note) for c in result.contacts] == [(2, "Jana", "a\rb"), (3, "Petr", "")]
 
 
 def test_an_excel_list_gives_numbers_and_real_dates_as_excel_holds_them():

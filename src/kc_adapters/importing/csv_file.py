@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -13,6 +14,7 @@ from kc_domain.outbound.import_problems import ImportRefused
 from kc_domain.outbound.import_structure import Encoding
 from kc_domain.outbound.importing import MAX_FILE_BYTES
 
+LONE_CR = re.compile(r"(?<=\r)(?!\n)")
 BOMS = {codecs.BOM_UTF8: "utf-8", codecs.BOM_UTF16_LE: "utf-16", codecs.BOM_UTF16_BE: "utf-16"}
 # the letters and signs a Czech or Slovak list holds beyond ASCII: what a decoding that makes
 # sense of a line gives, and what a wrong one does not
@@ -54,7 +56,11 @@ def _lines(source: BinaryIO, encoding: Encoding) -> Iterator[str]:
             raw, first = _without_bom(raw, encoding), False
         if b"\x00" in raw:
             raise _Misread("wrong_encoding", "utf-16")
-        yield raw.decode("ascii") if raw.isascii() else _decoded(raw, encoding)
+        text = raw.decode("ascii") if raw.isascii() else _decoded(raw, encoding)
+        if b"\r" in raw.rstrip(b"\r\n"):
+            yield from (line for line in LONE_CR.split(text) if line)  # old Mac Excel's line ends
+        else:
+            yield text
 
 
 def _without_bom(raw: bytes, encoding: Encoding) -> bytes:
