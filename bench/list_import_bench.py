@@ -41,7 +41,18 @@ from kc_domain.outbound.import_structure import (  # noqa: E402
     ImportStructure,
 )
 
-HEADER = ["Telefon", "Jméno", "Příjmení", "Rodné číslo", "E-mail", "Priorita", "Splatnost", "Poznámka"]
+# the file's columns in order, each with the field it fills ("extra.<key>": a date for call scripts)
+COLUMNS = {
+    "Telefon": "phone",
+    "Jméno": "first_name",
+    "Příjmení": "surname",
+    "Rodné číslo": "birth_number",
+    "E-mail": "email",
+    "Priorita": "priority",
+    "Splatnost": "extra.splatnost",
+    "Poznámka": "note",
+}
+HEADER = list(COLUMNS)
 FIRST = ["Jana", "Petr", "Zdeňka", "Jiří", "Eva", "Tomáš", "Lenka", "Martin", "Božena", "Václav"]
 SURNAMES = ["Dvořáková", "Novák", "Šťastná", "Černý", "Kučerová", "Procházka", "Veselá", "Růžička"]
 NOTES = ["dlužné pojistné", "splátkový kalendář", "preventivní prohlídka", "", "volat odpoledne"]
@@ -75,22 +86,15 @@ def rows(count: int) -> Iterator[list[Any]]:
         yield [phone(n), first, surname, birth_number(n), mail, n % 10, due, NOTES[n % len(NOTES)]]
 
 
+def mapping(header: str, field: str) -> ColumnMapping:
+    if field.startswith("extra."):
+        return ColumnMapping(Field.EXTRA, header, key=field.removeprefix("extra."), kind=ExtraKind.DATE)
+    return ColumnMapping(Field(field), header)
+
+
 def structure(file_type: FileType, encoding: Encoding = Encoding.UTF8) -> ImportStructure:
-    return ImportStructure(
-        "Bench",
-        (
-            ColumnMapping(Field.PHONE, "Telefon"),
-            ColumnMapping(Field.FIRST_NAME, "Jméno"),
-            ColumnMapping(Field.SURNAME, "Příjmení"),
-            ColumnMapping(Field.BIRTH_NUMBER, "Rodné číslo"),
-            ColumnMapping(Field.EMAIL, "E-mail"),
-            ColumnMapping(Field.PRIORITY, "Priorita"),
-            ColumnMapping(Field.EXTRA, "Splatnost", key="splatnost", kind=ExtraKind.DATE),
-            ColumnMapping(Field.NOTE, "Poznámka"),
-        ),
-        file_type=file_type,
-        encoding=encoding,
-    )
+    columns = tuple(mapping(header, field) for header, field in COLUMNS.items())
+    return ImportStructure("Bench", columns, file_type=file_type, encoding=encoding)
 
 
 def write_csv(path: Path, count: int, encoding: str) -> None:

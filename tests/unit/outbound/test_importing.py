@@ -9,6 +9,7 @@ from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from typing import Any
 
+import attrs
 import pytest
 
 from kc_domain.errors import FieldError, ValidationFailed
@@ -53,9 +54,7 @@ def structure(**changes: Any) -> ImportStructure:
             ColumnMapping(Field.EXTRA, "Splatnost", key="splatnost", kind=ExtraKind.DATE),
         ),
     )
-    for name, value in changes.items():
-        setattr(base, name, value)
-    return base
+    return attrs.evolve(base, **changes)
 
 
 def rows(*lines: list[Cell]) -> list[tuple[int, list[Cell]]]:
