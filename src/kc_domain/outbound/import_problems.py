@@ -44,19 +44,24 @@ class ImportProblem:
         )
 
 
-def at_most(problems: Iterable[ImportProblem], limit: int = REFUSAL_PROBLEMS_MAX) -> list[ImportProblem]:
+def at_most(
+    problems: Iterable[ImportProblem], limit: int = REFUSAL_PROBLEMS_MAX, more: int = 0
+) -> list[ImportProblem]:
+    """The first ``limit`` problems, then ``more_problems`` counting the rest and ``more`` others."""
     listed = list(problems)
-    if len(listed) <= limit:
+    left_out = max(len(listed) - limit, 0) + more
+    if not left_out:
         return listed
-    return [*listed[:limit], ImportProblem("more_problems", params={"count": len(listed) - limit})]
+    return [*listed[:limit], ImportProblem("more_problems", params={"count": left_out})]
 
 
 class ImportRefused(ValidationFailed):
     """The file was not accepted; nothing of it is imported. ``problems`` say where and why (at
     most ``REFUSAL_PROBLEMS_MAX`` of them and a ``more_problems`` count)."""
 
-    def __init__(self, problems: Iterable[ImportProblem]) -> None:
-        self.problems: tuple[ImportProblem, ...] = tuple(at_most(problems))
+    def __init__(self, problems: Iterable[ImportProblem], more: int = 0) -> None:
+        """``more``: how many problems were found but not even kept."""
+        self.problems: tuple[ImportProblem, ...] = tuple(at_most(problems, more=more))
         super().__init__(p.as_field_error() for p in self.problems)
 
     @classmethod

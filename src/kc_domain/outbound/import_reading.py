@@ -9,7 +9,13 @@ from typing import Any
 
 from kc_domain.outbound.import_cells import BadValue, Formula, as_text, cleaner, is_blank
 from kc_domain.outbound.import_layout import Layout
-from kc_domain.outbound.import_problems import ImportProblem, ImportRefused, Severity, at_most
+from kc_domain.outbound.import_problems import (
+    REFUSAL_PROBLEMS_MAX,
+    ImportProblem,
+    ImportRefused,
+    Severity,
+    at_most,
+)
 from kc_domain.outbound.import_result import CELL_MAX, ClientIds, ImportedContact, ImportPreview
 from kc_domain.outbound.import_structure import Field, ImportStructure, column_letter
 
@@ -24,6 +30,7 @@ class Reading:
         self.formats = tuple(structure.date_formats)
         self.rows = 0
         self.fatal: list[ImportProblem] = []
+        self.fatal_more = 0  # found beyond what a refusal lists: counted, not kept
         self.problems: list[ImportProblem] = list(layout.notes)
         self.accepted: list[tuple[int, dict[str, Any]]] = []
         self.first_row: dict[str, int] = {}
@@ -31,14 +38,14 @@ class Reading:
 
     def read(self, number: int, cells: Any) -> None:
         self.rows += 1
-        fatal = len(self.fatal)
+        fatal = self.fatal_count
         self._oversized(number, cells)
         values: dict[str, Any] = {}
         errors: list[ImportProblem] = []
         for placed, name, clean in self.columns:
             cell = cells[placed.position] if placed.position < len(cells) else None
             if isinstance(cell, Formula):
-                self.fatal.append(placed.problem("formula_cell", number, value=cell.text))
+                self._refuse(placed.problem("formula_cell", number, value=cell.text))
                 continue
             try:
                 values[name] = clean(cell, self.formats)
@@ -48,9 +55,19 @@ class Reading:
         if PHONE in values:
             errors += self._phone(number, values[PHONE])
         self.problems += errors
-        if len(self.fatal) == fatal and not any(p.severity == Severity.ERROR for p in errors):
+        if self.fatal_count == fatal and not any(p.severity == Severity.ERROR for p in errors):
             self.accepted.append((number, values))
             self.first_row.setdefault(values[PHONE], number)
+
+    @property
+    def fatal_count(self) -> int:
+        return len(self.fatal) + self.fatal_more
+
+    def _refuse(self, problem: ImportProblem) -> None:
+        if len(self.fatal) < REFUSAL_PROBLEMS_MAX:
+            self.fatal.append(problem)
+        else:
+            self.fatal_more += 1
 
     def _oversized(self, number: int, cells: Any) -> None:
         headers = self.layout.headers
@@ -58,7 +75,7 @@ class Reading:
             if isinstance(cell, str) and len(cell) > CELL_MAX:
                 header = headers[position] if position < len(headers) else ""
                 params = {"max": CELL_MAX, "size": len(cell)}
-                self.fatal.append(
+                self._refuse(
                     ImportProblem("cell_too_large", number, _letter(position), header, params=params)
                 )
 
@@ -88,7 +105,7 @@ class Reading:
 
     def preview(self, phones_known: ClientIds | None, identifiers_known: ClientIds | None) -> ImportPreview:
         if self.fatal:
-            raise ImportRefused(self.fatal)
+            raise ImportRefused(self.fatal, self.fatal_more)
         if not self.accepted:
             problems = [ImportProblem("no_valid_rows", params={"rows": self.rows}), *self.problems]
             raise ImportRefused(at_most(problems))
