@@ -83,7 +83,7 @@ def rows(count: int) -> Iterator[list[Any]]:
         first, surname = FIRST[n % len(FIRST)], SURNAMES[n % len(SURNAMES)]
         due = date(2026, 1, 1) + timedelta(days=n % 365)
         mail = f"{n}@example.cz"
-        yield [phone(n), first, surname, birth_number(n), mail, n % 10, due, NOTES[n % len(NOTES)]]
+        yield [phone(n), first, surname, birth_number(n), mail, n % 10 + 1, due, NOTES[n % len(NOTES)]]
 
 
 def mapping(header: str, field: str) -> ColumnMapping:

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import BinaryIO
 
 from kc_domain.outbound.import_cells import SheetRow
@@ -51,10 +51,11 @@ def preview_file(
     phones_known: ClientIds | None = None,
     identifiers_known: ClientIds | None = None,
     *,
+    listed: Collection[str] = frozenset(),
     max_bytes: int = MAX_FILE_BYTES,
     max_rows: int = MAX_ROWS,
 ) -> ImportPreview:
     """The preview of an uploaded contact list (see ``build_preview``); raises ImportRefused, or
     ValidationFailed for an invalid structure."""
     rows = sheet_rows(structure, source, max_bytes)
-    return build_preview(structure, rows, phones_known, identifiers_known, max_rows=max_rows)
+    return build_preview(structure, rows, phones_known, identifiers_known, listed=listed, max_rows=max_rows)

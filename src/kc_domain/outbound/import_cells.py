@@ -12,9 +12,10 @@ import attrs
 
 from kc_domain.clients.model import BASE_LIMITS, LONGTEXT_MAX, is_email, normalise_identifier, normalise_phone
 from kc_domain.ivr.validation import is_valid_insurance_number
+from kc_domain.outbound.campaigns import PRIORITIES
 from kc_domain.outbound.import_structure import ColumnMapping, ExtraKind, Field
 
-PRIORITY_MIN, PRIORITY_MAX = 0, 99
+PRIORITY_MIN, PRIORITY_MAX = PRIORITIES.start, PRIORITIES.stop - 1  # a campaign list's: 1 to 10
 EMAIL_MAX = 254
 BIRTH_NUMBER_DIGITS = 10
 CZECH_NUMBER = re.compile(r"^\+420[2-9][0-9]{8}\Z")  # 9 digits; no Czech number starts with 0 or 1
@@ -143,11 +144,11 @@ def email_value(cell: Cell, date_format: str) -> str:
 
 
 def priority_value(cell: Cell, date_format: str) -> int | None:
-    """A whole number 0-99 (higher is called first), or None for an empty cell (the campaign's)."""
+    """A whole number 1-10 (higher is called first), or None for an empty cell (the list's default)."""
     raw = as_text(cell, date_format)
     if not raw:
         return None
-    if raw.isascii() and raw.isdigit() and PRIORITY_MIN <= int(raw) <= PRIORITY_MAX:
+    if raw.isascii() and raw.isdigit() and int(raw) in PRIORITIES:
         return int(raw)
     raise BadValue("bad_priority", value=raw, min=PRIORITY_MIN, max=PRIORITY_MAX)
 

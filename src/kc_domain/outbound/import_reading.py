@@ -25,8 +25,8 @@ PHONE = Field.PHONE.value
 class Reading:
     """The state of one pass over the rows."""
 
-    def __init__(self, structure: ImportStructure, layout: Layout) -> None:
-        self.structure, self.layout = structure, layout
+    def __init__(self, structure: ImportStructure, layout: Layout, listed: Collection[str]) -> None:
+        self.structure, self.layout, self.listed = structure, layout, listed
         self.formats = tuple(structure.date_formats)
         self.rows = 0
         self.fatal: list[ImportProblem] = []
@@ -97,11 +97,12 @@ class Reading:
             return []
         if not phone:
             return [placed.problem("required", number)]
+        if phone in self.listed:
+            return [placed.problem("already_listed", number, value=phone)]
         first = self.first_row.get(phone)
         if first is None:
             return []
-        severity = Severity.WARNING if self.structure.allow_shared_phones else Severity.ERROR
-        return [placed.problem("duplicate_in_list", number, severity, value=phone, first_row=first)]
+        return [placed.problem("duplicate_in_list", number, value=phone, first_row=first)]
 
     def preview(self, phones_known: ClientIds | None, identifiers_known: ClientIds | None) -> ImportPreview:
         if self.fatal:

@@ -7,11 +7,14 @@ from collections.abc import Callable, Collection, Mapping
 
 import attrs
 
+from kc_domain.outbound.campaigns import ListEntry
 from kc_domain.outbound.import_problems import ImportProblem, ImportRefused, Severity
 
 MAX_ROWS = 200_000
 MAX_FILE_BYTES = 50_000_000
 CELL_MAX = 32_767  # Excel's own limit of a cell; a longer one is a broken or hostile file
+
+ENTRY_DETAILS = ("phone2", "first_name", "surname", "client_number", "birth_number", "email", "note")
 
 ClientIds = Callable[[frozenset[str]], Mapping[str, Collection[int]]]
 """The customer database as the import asks it (CDB-02): for these phone numbers (E.164), or
@@ -41,6 +44,23 @@ class ImportedContact:
     @property
     def name(self) -> str:
         return self.full_name or " ".join(p for p in (self.first_name, self.surname) if p)
+
+    @property
+    def client_id(self) -> int | None:
+        """The one client the contact is linked to; None for none or several (a family phone)."""
+        return self.client_ids[0] if len(self.client_ids) == 1 else None
+
+    def as_entry(self, campaign_id: int) -> ListEntry:
+        """The contact as a campaign's list holds it (``CampaignService.add_entries``): the name,
+        ``client_id``, the priority (the list's default when empty), and in ``extra`` the import's
+        extras with the contact's other non-empty fields by their names, for the call script."""
+        details = {name: getattr(self, name) for name in ENTRY_DETAILS if getattr(self, name)}
+        entry = ListEntry(
+            campaign_id, self.phone, self.name, self.client_id, extra={**self.extras, **details}
+        )
+        if self.priority is not None:
+            entry.priority = self.priority
+        return entry
 
 
 @attrs.frozen

@@ -106,6 +106,9 @@ class ColumnMapping:
             errors.append(FieldError(f"{prefix}.index", "out_of_range", {"min": 1, "max": MAX_COLUMN}))
         if self.field == Field.EXTRA and not FIELD_KEY.match(self.key):
             errors.append(FieldError(f"{prefix}.key", "bad_field_key"))
+        elif self.field == Field.EXTRA and self.key in set(Field):
+            # a list entry keeps the contact's other fields among the extras, by these names
+            errors.append(FieldError(f"{prefix}.key", "reserved_key", {"value": self.key}))
         return errors
 
     @classmethod
@@ -142,8 +145,8 @@ class ImportStructure:
 
     ``delimiter``, ``encoding`` and ``header_row`` concern CSV; ``sheet`` (empty: the first one)
     concerns Excel. Columns the structure does not name are reported, and refused with
-    ``strict_columns``. Two rows with the same phone number are refused (the later one) unless
-    ``allow_shared_phones`` (a family phone), when they are only reported.
+    ``strict_columns``. A campaign's list holds a number once: of two rows with the same number
+    the later one is refused.
     """
 
     name: str
@@ -155,7 +158,6 @@ class ImportStructure:
     sheet: str = ""
     date_formats: tuple[str, ...] = attrs.field(default=DEFAULT_DATE_FORMATS, converter=_formats)
     strict_columns: bool = False
-    allow_shared_phones: bool = False
     id: int | None = None
 
     def problems(self) -> list[FieldError]:
@@ -199,7 +201,6 @@ class ImportStructure:
             sheet=str(data.get("sheet", "")),
             date_formats=tuple(str(f) for f in data.get("date_formats", DEFAULT_DATE_FORMATS)),
             strict_columns=bool(data.get("strict_columns", False)),
-            allow_shared_phones=bool(data.get("allow_shared_phones", False)),
             id=None if data.get("id") is None else int(data["id"]),
         )
 

@@ -10,7 +10,7 @@ row and column; rows with an error are left out whole, never in part. Contacts w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 from kc_domain.errors import ValidationFailed
 from kc_domain.outbound.import_cells import SheetRow, is_blank
@@ -48,10 +48,12 @@ def build_preview(
     phones_known: ClientIds | None = None,
     identifiers_known: ClientIds | None = None,
     *,
+    listed: Collection[str] = frozenset(),
     max_rows: int = MAX_ROWS,
 ) -> ImportPreview:
     """Read ``rows`` (a reader's, header included) by ``structure``; raises ValidationFailed for
-    an invalid structure and ImportRefused for a file that cannot be imported at all."""
+    an invalid structure and ImportRefused for a file that cannot be imported at all. ``listed``:
+    the numbers (E.164) on the campaign's list already, refused again (``already_listed``)."""
     if errors := structure.problems():
         raise ValidationFailed(errors)
     filled = _non_blank(rows)
@@ -59,7 +61,7 @@ def build_preview(
     if first is None:
         raise ImportRefused.because("empty_file")
     layout = find_columns(structure, first)
-    reading = Reading(structure, layout)
+    reading = Reading(structure, layout, listed)
     for number, cells in filled if structure.header_row else _chain(first, filled):
         if reading.rows >= max_rows:
             raise ImportRefused.because("too_many_rows", number, max=max_rows)

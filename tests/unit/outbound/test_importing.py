@@ -8,11 +8,15 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
 
+from kc_domain.admin.service import AdminService
+from kc_domain.audit.service import AuditTrail
 from kc_domain.errors import FieldError, ValidationFailed
+from kc_domain.outbound.campaigns import Calendar, ListEntry
 from kc_domain.outbound.import_cells import Cell, Formula, campaign_phone
 from kc_domain.outbound.import_structure import (
     ColumnMapping,
@@ -33,6 +37,9 @@ from kc_domain.outbound.importing import (
     Severity,
     build_preview,
 )
+from kc_domain.outbound.service import CampaignService
+
+from ..support import ROOT
 
 pytestmark = pytest.mark.req("OUT-06")
 
@@ -295,7 +302,7 @@ def test_given_bad_values_then_each_is_named_by_row_column_and_field_and_the_row
     }
     by_code = {p.code: p for p in result.problems}
     assert by_code["bad_phone"].params == {"value": "603 12"}
-    assert by_code["bad_priority"].params == {"value": "vysoká", "min": 0, "max": 99}
+    assert by_code["bad_priority"].params == {"value": "vysoká", "min": 1, "max": 10}
     assert by_code["not_a_date"].params == {"value": "31.2.2026", "example": "24.12.2026"}
     assert result.rejected_rows == {3}
 
@@ -342,11 +349,12 @@ def test_given_the_same_number_twice_in_the_list_then_the_later_row_is_refused_n
     assert [c.row for c in result.contacts] == [2, 3]
 
 
-def test_given_shared_phones_allowed_then_a_family_phone_is_kept_and_reported():
-    again = ["603123456", "Jan", "Dvořák", "", "", "", ""]
-    result = preview(HEADER, JANA, again, allow_shared_phones=True)
-    assert [(p.code, p.severity) for p in result.problems] == [("duplicate_in_list", Severity.WARNING)]
-    assert [c.row for c in result.contacts] == [2, 3]
+def test_given_numbers_on_the_campaigns_list_already_then_those_rows_are_refused():
+    result = build_preview(structure(), rows(HEADER, JANA, PETR), listed={"+420777234567"})
+    assert [(p.code, p.row, p.column, p.params) for p in result.problems] == [
+        ("already_listed", 3, "A", {"value": "+420777234567"})
+    ]
+    assert [c.row for c in result.contacts] == [2]
 
 
 @pytest.mark.req("CDB-02")
@@ -482,3 +490,52 @@ def test_a_refusal_lists_at_most_a_hundred_problems_and_counts_the_rest():
     assert (
         len(problems) == 101 and problems[-1].code == "more_problems" and problems[-1].params == {"count": 50}
     )
+
+
+# -- onto a campaign's list ------------------------------------------------------------------
+
+
+def test_a_contact_becomes_a_campaign_list_entry_with_its_other_fields_for_the_script():
+    contact = ImportedContact(
+        row=2, phone="+420603123456", first_name="Jana", surname="Dvořáková", birth_number="7856121230",
+        priority=8, note="dlužné pojistné", extras={"splatnost": "2026-12-24"}, client_ids=(4,),
+    )  # fmt: skip
+    entry = contact.as_entry(campaign_id=3)
+    assert (entry.campaign_id, entry.phone, entry.name, entry.client_id, entry.priority) == (
+        3, "+420603123456", "Jana Dvořáková", 4, 8,
+    )  # fmt: skip
+    assert entry.extra == {
+        "splatnost": "2026-12-24",
+        "first_name": "Jana",
+        "surname": "Dvořáková",
+        "birth_number": "7856121230",
+        "note": "dlužné pojistné",
+    }
+    family = attrs.evolve(contact, priority=None, client_ids=(4, 12))
+    assert family.client_id is None and family.as_entry(3).client_id is None
+    assert family.as_entry(3).priority == ListEntry(3, "+420603123456").priority  # the list's default
+
+
+def test_an_extra_key_may_not_take_a_contact_fields_name():
+    taken = structure(
+        columns=(ColumnMapping(Field.PHONE, "Telefon"), ColumnMapping(Field.EXTRA, "Mail", key="email"))
+    )
+    assert FieldError("columns.2.key", "reserved_key", {"value": "email"}) in taken.problems()
+
+
+@pytest.mark.req("CDB-02")
+def test_an_accepted_list_goes_onto_a_campaign_whole_linked_to_its_clients(
+    uow_factory: Any, clock: Any, audit: AuditTrail, holidays: Any, admin: AdminService, root: Any
+):
+    campaigns = CampaignService(uow_factory, clock, audit, Calendar(ZoneInfo("Europe/Prague"), holidays))
+    queue = admin.create(ROOT, "queue", {"name": "Pohledávky", "number": "+420261100900"})
+    values = {"name": "Dlužníci leden", "queue_id": queue.id, "caller_id": "+420261100900"}
+    campaign_id = int(campaigns.create(ROOT, values).id or 0)
+    result = build_preview(structure(), rows(HEADER, JANA, PETR), lambda phones: {"+420603123456": [4]})
+    entries = [c.as_entry(campaign_id) for c in result.accepted()]
+    assert campaigns.add_entries(ROOT, campaign_id, entries) == 2
+    stored = campaigns.entries(campaign_id)
+    assert [(e.phone, e.name, e.client_id, e.priority) for e in stored] == [
+        ("+420603123456", "Jana Dvořáková", 4, 5),
+        ("+420777234567", "Petr Novák", None, 5),
+    ]
