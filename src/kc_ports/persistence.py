@@ -150,6 +150,13 @@ class ClientRepository(Protocol):
     def by_phone(self, number: str) -> list[Client]:
         """Every client with this E.164 number, ordered by ``Client.search_key()``, then id."""
 
+    def ids_by_phones(self, numbers: Collection[str]) -> dict[str, set[int]]:
+        """For many E.164 numbers at once (a campaign list's import): each known number -> the ids
+        of the clients who have it; unknown numbers are left out."""
+
+    def ids_by_identifiers(self, identifiers: Collection[str]) -> dict[str, set[int]]:
+        """For many identifiers at once (insurance numbers, IČO): each known one -> client ids."""
+
     def search(self, text: str, limit: int) -> list[Client]:
         """Clients whose search key (``Client.search_key``) contains every word of ``text`` (folded
         by ``search_terms``), in the ``by_phone`` order, at most ``limit``."""

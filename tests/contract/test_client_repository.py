@@ -108,6 +108,22 @@ def test_a_shared_number_finds_every_client_ordered_by_name(uow_factory: UnitOfW
     assert other
 
 
+@pytest.mark.req("OUT-06")
+def test_many_numbers_and_identifiers_are_looked_up_at_once(uow_factory: UnitOfWorkFactory) -> None:
+    """A campaign list's import asks for thousands at once (CDB-02): one answer per known value."""
+    jana, petr, _ = add(
+        uow_factory,
+        person("Jana", "Svobodová", FAMILY, "+420731222333", identifier="7856121230"),
+        person("Petr", "Svoboda", FAMILY),
+        person("Tomáš", "Veselý", "+420739000111"),
+    )
+    numbers = [FAMILY, "+420731222333", *(f"+420601{n:06d}" for n in range(12_000))]
+    with uow_factory() as uow:
+        assert uow.clients.ids_by_phones(numbers) == {FAMILY: {jana, petr}, "+420731222333": {jana}}
+        assert uow.clients.ids_by_identifiers(["7856121230", "8001010009", ""]) == {"7856121230": {jana}}
+        assert uow.clients.ids_by_phones([]) == {}
+
+
 def test_search_matches_every_word_ignoring_case_and_accents_and_respects_the_limit(
     uow_factory: UnitOfWorkFactory,
 ) -> None:

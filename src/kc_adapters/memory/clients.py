@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from datetime import UTC
 from typing import Any
 
@@ -34,6 +35,20 @@ class MemoryClientRepository:
 
     def by_phone(self, number: str) -> list[Client]:
         return _ordered(c for c in self._rows.values() if number in c.phones)
+
+    def ids_by_phones(self, numbers: Collection[str]) -> dict[str, set[int]]:
+        wanted, found = set(numbers), dict[str, set[int]]()
+        for client in self._rows.values():
+            for number in client.phones & wanted:
+                found.setdefault(number, set()).add(client.id or 0)
+        return found
+
+    def ids_by_identifiers(self, identifiers: Collection[str]) -> dict[str, set[int]]:
+        wanted, found = set(identifiers), dict[str, set[int]]()
+        for client in self._rows.values():
+            if client.identifier and client.identifier in wanted:
+                found.setdefault(client.identifier, set()).add(client.id or 0)
+        return found
 
     def search(self, text: str, limit: int) -> list[Client]:
         terms = search_terms(text)

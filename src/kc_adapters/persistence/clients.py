@@ -8,7 +8,7 @@ means someone else saved first (or deleted it), which is the domain's Conflict.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +18,8 @@ from kc_domain.clients.model import Client, ClientKind, search_terms
 from kc_domain.errors import Conflict
 
 from .tables import client_phones, clients
+
+_CHUNK = 5_000  # values per IN (...) list
 
 
 class SqlClientRepository:
@@ -50,6 +52,25 @@ class SqlClientRepository:
     def by_phone(self, number: str) -> builtins.list[Client]:
         ids = sa.select(client_phones.c.client_id).where(client_phones.c.number == number)
         return self._load(sa.select(clients).where(clients.c.id.in_(ids)).order_by(*self._order()))
+
+    def ids_by_phones(self, numbers: Collection[str]) -> dict[str, set[int]]:
+        c = client_phones.c
+        return self._ids(sa.select(c.number, c.client_id), c.number, numbers)
+
+    def ids_by_identifiers(self, identifiers: Collection[str]) -> dict[str, set[int]]:
+        c = clients.c
+        return self._ids(sa.select(c.identifier, c.id), c.identifier, [i for i in identifiers if i])
+
+    def _ids(self, query: Any, key: Any, values: Collection[str]) -> dict[str, set[int]]:
+        """``query`` (key, client id) for ``values``, in chunks well under every driver's limit."""
+        found: dict[str, set[int]] = {}
+        ordered = sorted(set(values))
+        for start in range(0, len(ordered), _CHUNK):
+            for value, client_id in self._session.execute(
+                query.where(key.in_(ordered[start : start + _CHUNK]))
+            ):
+                found.setdefault(value, set()).add(client_id)
+        return found
 
     def search(self, text: str, limit: int) -> builtins.list[Client]:
         terms = search_terms(text)
