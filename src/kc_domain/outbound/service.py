@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from kc_domain.audit.service import Actor, AuditTrail
 from kc_domain.clients.model import normalise_phone
-from kc_domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from kc_domain.errors import FieldError, NotFound, ValidationFailed
 from kc_domain.organisation.hours import OpeningHours
 from kc_domain.outbound.campaigns import (
     PRIORITIES,
@@ -122,9 +122,7 @@ def _parse(name: str, raw: Any) -> Any:
 
 
 class CampaignService:
-    def __init__(
-        self, uow_factory: UnitFactory[CampaignSetupUnit], clock: Clock, audit: AuditTrail
-    ) -> None:
+    def __init__(self, uow_factory: UnitFactory[CampaignSetupUnit], clock: Clock, audit: AuditTrail) -> None:
         self._uow_factory, self._clock, self._audit = uow_factory, clock, audit
 
     # -- reading ---------------------------------------------------------------------------------
@@ -266,7 +264,7 @@ class CampaignService:
                     raise ValidationFailed.one("phone", "bad_phone", value=phone)
                 other = uow.campaign_lists.phones(campaign_id).get(normalised)
                 if other is not None and other != entry_id:
-                    raise Conflict(f"{normalised} is on the list already")
+                    raise ValidationFailed.one("phone", "already_listed", value=normalised)
                 entry.phone = normalised
             if priority is not None:
                 if priority not in PRIORITIES:
@@ -325,9 +323,11 @@ def _agents(uow: CampaignSetupUnit, campaign: Campaign) -> list[int]:
 def _check(uow: CampaignSetupUnit, campaign: Campaign) -> None:
     problems = campaign.problems()
     if uow.queues.get(campaign.queue_id) is None:
-        problems.append(FieldError("queue_id", "unknown_queue", {"id": campaign.queue_id}))
+        problems.append(FieldError("queue_id", "unknown_queue", {"queue": campaign.queue_id}))
+    if campaign.script_id is not None and uow.call_scripts.get(campaign.script_id) is None:
+        problems.append(FieldError("script_id", "unknown_script", {"id": campaign.script_id}))
     others = [c for c in uow.campaigns.list() if c is not campaign and c.id != campaign.id]
     if any(c.name == campaign.name for c in others):
-        problems.append(FieldError("name", "duplicate"))
+        problems.append(FieldError("name", "duplicate", {"value": campaign.name}))
     if problems:
         raise ValidationFailed(problems)

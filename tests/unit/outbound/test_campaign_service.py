@@ -8,7 +8,7 @@ import pytest
 from kc_domain.admin.service import AdminService
 from kc_domain.audit.model import Outcome as AuditOutcome
 from kc_domain.audit.service import AuditTrail
-from kc_domain.errors import Conflict, NotFound, ValidationFailed
+from kc_domain.errors import NotFound, ValidationFailed
 from kc_domain.identity.roles import Role
 from kc_domain.organisation.hours import OpeningHours
 from kc_domain.outbound.campaigns import (
@@ -142,8 +142,9 @@ def test_the_list_is_edited_while_the_campaign_runs(
     service.change_entry(ROOT, campaign_id, third.id, remove=True)
     service.add_entries(ROOT, campaign_id, contacts("605000333"))
     assert service.progress(campaign_id) == Progress(total=3, removed=1)
-    with pytest.raises(Conflict):
+    with pytest.raises(ValidationFailed) as taken:
         service.change_entry(ROOT, campaign_id, second.id, phone="603999888")
+    assert [(e.field, e.code) for e in taken.value.errors] == [("phone", "already_listed")]
     with pytest.raises(ValidationFailed):
         service.change_entry(ROOT, campaign_id, second.id, priority=0)
     with pytest.raises(NotFound):
