@@ -28,6 +28,8 @@ from kc_domain.contacts.service import ContactService
 from kc_domain.identity.password import LockoutPolicy, PasswordPolicy
 from kc_domain.identity.service import SignInService
 from kc_domain.ivr.catalogue import IvrCatalogue
+from kc_domain.outbound.script_catalogue import ScriptCatalogue
+from kc_domain.outbound.service import CampaignService
 from kc_domain.recordings.evaluation_service import EvaluationService
 from kc_domain.recordings.service import RecordingService
 from kc_domain.voicemail import VoicemailService
@@ -87,6 +89,8 @@ class Container(containers.DeclarativeContainer):
     contacts = providers.Singleton(ContactService, uow_factory, clock, audit, contact_history)
     commands = providers.Singleton(CommandService, uow_factory, audit, engine_client)
     clients = providers.Singleton(ClientService, uow_factory, clock, audit)
+    campaigns = providers.Singleton(CampaignService, uow_factory, clock, audit)
+    call_scripts = providers.Singleton(ScriptCatalogue, uow_factory, clock, audit)
     sign_in = providers.Singleton(
         SignInService, uow_factory, clock, hasher, password_policy, lockout_policy, audit
     )
