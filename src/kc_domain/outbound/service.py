@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from kc_ports.system import Clock
 
 MAX_ENTRIES_AT_ONCE = 200_000
+NAME_MAX = 200  # a contact's name on the list
+REASON_MAX = 500  # why a number is on the do-not-call list
 EDITABLE = (
     "name",
     "queue_id",
@@ -225,6 +227,8 @@ class CampaignService:
                         FieldError(f"rows[{row}].phone", "duplicate", {"value": phone, "row": seen[phone]})
                     )
                 seen.setdefault(phone, row)
+                if len(entry.name) > NAME_MAX:
+                    problems.append(FieldError(f"rows[{row}].name", "too_long", {"max": NAME_MAX}))
                 if entry.priority not in PRIORITIES:
                     limits = {"min": 1, "max": 10}
                     problems.append(FieldError(f"rows[{row}].priority", "out_of_range", limits))
@@ -290,6 +294,8 @@ class CampaignService:
             normalised = normalise_phone(phone)
             if normalised is None:
                 raise ValidationFailed.one("phone", "bad_phone", value=phone)
+            if len(reason.strip()) > REASON_MAX:
+                raise ValidationFailed.one("reason", "too_long", max=REASON_MAX)
             if any(d.phone == normalised for d in uow.do_not_call.list()):
                 raise ValidationFailed.one("phone", "already_listed", value=normalised)
             entry = uow.do_not_call.add(DoNotCall(normalised, reason.strip(), self._clock.now(), actor.name))

@@ -76,6 +76,7 @@ def test_a_campaign_is_created_audited_and_listed(service: CampaignService, queu
         ({"ring_s": 5}, "ring_s", "out_of_range"),
         ({"colour": "red"}, "colour", "unexpected_field"),
         ({"record": "yes"}, "record", "invalid"),
+        ({"intro_prompt": "uvod-" * 13}, "intro_prompt", "too_long"),
     ],
 )
 def test_a_bad_campaign_is_refused_naming_the_field_and_audited_as_refused(
@@ -119,11 +120,19 @@ def test_contacts_are_added_all_or_none_each_problem_named_by_row(service: Campa
     campaign_id = service.create(ROOT, values(queue_id)).id
     assert service.add_entries(ROOT, campaign_id, contacts("603 123 456")) == 1
     with pytest.raises(ValidationFailed) as refused:
-        service.add_entries(ROOT, campaign_id, contacts("777 000 111", "+420603123456", "nevím", "777000111"))
+        service.add_entries(
+            ROOT,
+            campaign_id,
+            [
+                *contacts("777 000 111", "+420603123456", "nevím", "777000111"),
+                ListEntry(0, "604000111", "Z" * 201),
+            ],
+        )
     assert [(e.field, e.code) for e in refused.value.errors] == [
         ("rows[2].phone", "already_listed"),
         ("rows[3].phone", "bad_phone"),
         ("rows[4].phone", "duplicate"),
+        ("rows[5].name", "too_long"),
     ]
     assert service.progress(campaign_id) == Progress(total=1)  # nothing of the refused batch
 
@@ -173,5 +182,7 @@ def test_the_do_not_call_list(service: CampaignService, store: Store):
         service.forbid(ROOT, "+420603111222", "podruhé")
     with pytest.raises(ValidationFailed):
         service.forbid(ROOT, "abc", "")
+    with pytest.raises(ValidationFailed):
+        service.forbid(ROOT, "603 111 333", "x" * 501)
     service.allow(ROOT, entry.id)
     assert service.do_not_call() == [] and store.last().action == "do_not_call.remove"
