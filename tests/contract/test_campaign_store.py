@@ -14,6 +14,7 @@ from kc_domain.organisation.hours import OpeningHours
 from kc_domain.outbound.campaigns import Campaign, DialMode, DoNotCall, ListEntry, Progress, RetryRule
 from kc_domain.outbound.outcomes import Outcome
 from kc_domain.outbound.script_catalogue import StoredScript
+from kc_domain.outbound.script_example import example_script
 from kc_ports.persistence import UnitOfWorkFactory
 from tests.contract.samples import queue
 
@@ -148,18 +149,7 @@ def test_the_do_not_call_list_keeps_one_row_per_number(uow_factory: UnitOfWorkFa
         ]
 
 
-SCRIPT = {
-    "name": "Prevence 2026",
-    "start": "interest",
-    "questions": [
-        {"id": "interest", "text": "Máte zájem o preventivní prohlídku?", "type": "choice",
-         "choices": [{"key": "yes", "label": "Ano"}, {"key": "no", "label": "Ne"}], "required": True,
-         "min": None, "max": None, "integer": False,
-         "branches": [{"next": "booked", "choice": "yes", "low": None, "high": None}], "next": "refused"},
-    ],
-    "ends": [{"id": "booked", "label": "Objednán", "outcome": "success"},
-             {"id": "refused", "label": "Nemá zájem", "outcome": "refused"}],
-}  # fmt: skip
+SCRIPT = example_script()
 
 
 @pytest.mark.req("OUT-15")
@@ -178,7 +168,7 @@ def test_a_call_script_comes_back_whole_and_its_changes_are_kept(uow_factory: Un
             T0,
             "supervizor",
         )
-        assert found.definition == SCRIPT and found.script().start == "interest"
+        assert found.definition == SCRIPT and found.script().start == "zajem"
         found.definition = {**SCRIPT, "name": "Prevence 2027"}
         found.name, found.version = "Prevence 2027", 2
         uow.commit()

@@ -3,7 +3,6 @@ version up, a save based on an older version is refused, campaigns name existing
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
@@ -14,29 +13,16 @@ from kc_domain.audit.service import AuditTrail
 from kc_domain.errors import Conflict, NotFound, ValidationFailed
 from kc_domain.organisation.hours import OpeningHours
 from kc_domain.outbound.script_catalogue import ScriptCatalogue
+from kc_domain.outbound.script_example import example_script
 from kc_domain.outbound.service import CampaignService
 
 from ..support import ROOT, Store
 
 pytestmark = pytest.mark.req("OUT-15")
 
-SCRIPT: dict[str, Any] = {
-    "name": "Prevence 2026",
-    "start": "interest",
-    "questions": [
-        {"id": "interest", "text": "Máte zájem o preventivní prohlídku?", "type": "choice",
-         "choices": [{"key": "yes", "label": "Ano"}, {"key": "no", "label": "Ne"}],
-         "branches": [{"choice": "yes", "next": "age"}, {"choice": "no", "next": "refused"}]},
-        {"id": "age", "text": "Kolik je vám let?", "type": "number", "min": 18, "max": 120, "integer": True,
-         "next": "booked"},
-    ],
-    "ends": [{"id": "booked", "label": "Objednán", "outcome": "success"},
-             {"id": "refused", "label": "Nemá zájem", "outcome": "refused"}],
-}  # fmt: skip
-
 
 def script(**changes: Any) -> dict[str, Any]:
-    return {**copy.deepcopy(SCRIPT), **changes}
+    return example_script(**changes)
 
 
 @pytest.fixture
@@ -56,23 +42,24 @@ def test_a_script_is_stored_whole_audited_and_listed_by_name(catalogue: ScriptCa
         ROOT.name,
         clock.now(),
     )
-    assert stored.script().question("age").integer and stored.definition["questions"][0]["required"] is True
+    assert stored.script().question("vek").integer and stored.definition["questions"][0]["required"] is True
     catalogue.create(ROOT, script(name="Anketa spokojenosti"))
     assert [s.name for s in catalogue.scripts()] == ["Anketa spokojenosti", "Prevence 2026"]
-    assert store.last().action == "call_script.create" and store.last().params["questions"] == 2
+    assert store.last().action == "call_script.create" and store.last().params["questions"] == 3
 
 
 def test_a_script_with_an_unreachable_question_or_an_endless_loop_is_refused(
     catalogue: ScriptCatalogue, store: Store
 ):
     looped = script()
-    looped["questions"][1]["next"] = "age"  # "age" leads only to itself
+    looped["questions"][1]["branches"] = []
+    looped["questions"][1]["next"] = "vek"  # "vek" leads only to itself
     looped["questions"].append(
-        {"id": "extra", "text": "Nikdo se sem nedostane", "type": "text", "next": "booked"}
+        {"id": "navic", "text": "Nikdo se sem nedostane", "type": "text", "next": "objednan"}
     )
     with pytest.raises(ValidationFailed) as refused:
         catalogue.create(ROOT, looped)
-    assert {("questions[1]", "loop_without_end"), ("questions[2]", "question_unreachable")} <= codes(refused)
+    assert {("questions[1]", "loop_without_end"), ("questions[3]", "question_unreachable")} <= codes(refused)
     assert catalogue.scripts() == []
     assert store.last().action == "call_script.create" and store.last().outcome == AuditOutcome.REJECTED
 
@@ -100,7 +87,7 @@ def test_a_save_counts_the_version_up_and_one_based_on_an_older_version_is_refus
         catalogue.update(ROOT, script_id, script(name="Přepsáno"), version=1)
     kept = catalogue.get(script_id)
     assert (kept.name, kept.version) == ("Prevence 2026", 2)
-    assert kept.script().question("age").text == "Kolik vám je let?"
+    assert kept.script().question("vek").text == "Kolik vám je let?"
     assert store.last().outcome == AuditOutcome.REJECTED
     with pytest.raises(NotFound):
         catalogue.update(ROOT, 999, script())
