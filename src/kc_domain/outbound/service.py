@@ -90,7 +90,7 @@ def apply_values(campaign: Campaign, values: Mapping[str, Any]) -> None:
             continue
         try:
             parsed[name] = _parse(name, raw)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
             problems.append(FieldError(name, "invalid"))
     if problems:
         raise ValidationFailed(problems)
