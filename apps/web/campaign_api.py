@@ -1,0 +1,324 @@
+"""Campaigns as JSON under /api/v1/campaigns (OUT-02, OUT-03, OUT-04, OUT-07, OUT-09, OUT-15): the
+campaigns with their progress and agents, their lists of contacts, the do-not-call list and the
+call scripts; docs/api.md describes each route. The same service as the pages, so the same checks
+and audit; errors as everywhere in /api: 422 naming each field, 404, 409, 403."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from apps.web.campaigns import ACTIONS
+from apps.web.query_args import int_arg, int_problem
+from apps.web.security import actor, requires
+from apps.web.services import services
+from kc_domain.errors import FieldError, ValidationFailed
+from kc_domain.identity.roles import Permission
+from kc_domain.outbound.campaigns import Campaign, DoNotCall, ListEntry, Progress
+from kc_domain.outbound.script_catalogue import StoredScript
+from kc_domain.outbound.service import CampaignService, plain
+
+api = Blueprint("campaigns_api", __name__, url_prefix="/api/v1/campaigns")
+
+MANAGE = Permission.MANAGE_CAMPAIGNS
+WHOLE_NUMBERS = ("queue_id", "priority", "max_attempts", "ring_s", "script_id")
+ENTRY_FIELDS = ("phone", "name", "priority")
+PAGE_MAX = 500
+
+Reply = tuple[dict[str, Any], int]
+
+
+def campaigns() -> CampaignService:
+    return services().campaigns()
+
+
+# -- shapes ------------------------------------------------------------------------------------------
+def plain_progress(progress: Progress) -> dict[str, int]:
+    return {
+        "total": progress.total,
+        "done": progress.done,
+        "left": progress.left,
+        "attempted": progress.attempted,
+        "successful": progress.successful,
+        "removed": progress.removed,
+    }
+
+
+def plain_campaign(campaign: Campaign) -> dict[str, Any]:
+    """A campaign's settings and state with its progress and its agents' ids."""
+    service, campaign_id = campaigns(), campaign.id or 0
+    return {
+        **plain(campaign),
+        "progress": plain_progress(service.progress(campaign_id)),
+        "agents": service.agents(campaign_id),
+    }
+
+
+def _time(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def plain_entry(entry: ListEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "phone": entry.phone,
+        "name": entry.name,
+        "client_id": entry.client_id,
+        "priority": entry.priority,
+        "extra": entry.extra,
+        "attempts": entry.attempts,
+        "last_outcome": None if entry.last_outcome is None else entry.last_outcome.value,
+        "last_attempt_at": _time(entry.last_attempt_at),
+        "next_try_at": _time(entry.next_try_at),
+        "done": entry.done,
+        "removed": entry.removed,
+    }
+
+
+def plain_do_not_call(entry: DoNotCall) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "phone": entry.phone,
+        "reason": entry.reason,
+        "added_at": _time(entry.added_at),
+        "added_by": entry.added_by,
+    }
+
+
+def plain_script(stored: StoredScript, *, whole: bool = True) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "id": stored.id,
+        "name": stored.name,
+        "version": stored.version,
+        "saved_at": _time(stored.saved_at),
+        "saved_by": stored.saved_by,
+    }
+    return {**found, "script": stored.definition} if whole else found
+
+
+# -- reading the body --------------------------------------------------------------------------------
+def _body() -> Any:
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ValidationFailed.one("body", "not_json")
+    return body
+
+
+def _object() -> dict[str, Any]:
+    body = _body()
+    if not isinstance(body, dict):
+        raise ValidationFailed.one("body", "not_json")
+    return body
+
+
+def _campaign_values() -> dict[str, Any]:
+    """The body, its whole numbers checked against what the database holds first."""
+    values = _object()
+    problems = []
+    for name in WHOLE_NUMBERS:
+        raw = values.get(name)
+        if isinstance(raw, int | str) and not isinstance(raw, bool):
+            problem = int_problem(raw, name, signed=True)[1]
+            if problem is not None and problem.code == "out_of_range":  # the rest: the service's words
+                problems.append(problem)
+    if problems:
+        raise ValidationFailed(problems)
+    return values
+
+
+def _entries(body: Any) -> list[ListEntry]:
+    """``[{"phone", "name", "priority"}, ...]`` (or ``{"entries": [...]}``), each row's shape
+    checked, every problem named by its row (counted from 1) as the service names them."""
+    rows = body.get("entries") if isinstance(body, dict) else body
+    if not isinstance(rows, list):
+        raise ValidationFailed.one("entries", "invalid_type", expected="array")
+    errors: list[FieldError] = []
+    found = []
+    for number, row in enumerate(rows, start=1):
+        at = f"rows[{number}]"
+        if not isinstance(row, dict):
+            errors.append(FieldError(at, "invalid_type", {"expected": "object"}))
+            continue
+        errors += [FieldError(f"{at}.{k}", "unexpected_field") for k in row if k not in ENTRY_FIELDS]
+        phone, name, priority = row.get("phone"), row.get("name", ""), row.get("priority", 5)
+        if not isinstance(phone, str) or not phone.strip():
+            errors.append(FieldError(f"{at}.phone", "required"))
+        if not isinstance(name, str):
+            errors.append(FieldError(f"{at}.name", "invalid_type", {"expected": "string"}))
+        if isinstance(priority, bool) or not isinstance(priority, int):
+            errors.append(FieldError(f"{at}.priority", "not_a_number"))
+        elif (problem := int_problem(priority, f"{at}.priority")[1]) is not None:
+            errors.append(problem)
+        found.append(ListEntry(0, str(phone or ""), name=str(name).strip(), priority=_small(priority)))
+    if errors:
+        raise ValidationFailed(errors)
+    return found
+
+
+def _small(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**31 else 0
+
+
+def _entry_change(body: Mapping[str, Any]) -> dict[str, Any]:
+    errors = [FieldError(k, "unexpected_field") for k in body if k not in ("phone", "priority", "removed")]
+    phone, priority, removed = body.get("phone"), body.get("priority"), body.get("removed", False)
+    if phone is not None and not isinstance(phone, str):
+        errors.append(FieldError("phone", "invalid_type", {"expected": "string"}))
+    if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int)):
+        errors.append(FieldError("priority", "not_a_number"))
+    elif priority is not None and (problem := int_problem(priority, "priority")[1]) is not None:
+        errors.append(problem)
+    if not isinstance(removed, bool):
+        errors.append(FieldError("removed", "invalid_type", {"expected": "boolean"}))
+    if errors:
+        raise ValidationFailed(errors)
+    return {"phone": phone, "priority": priority, "remove": removed}
+
+
+# -- campaigns ---------------------------------------------------------------------------------------
+@api.route("", methods=["GET"])
+@requires(MANAGE)
+def api_list() -> dict[str, Any]:
+    return {"items": [plain_campaign(c) for c in campaigns().campaigns()]}
+
+
+@api.route("", methods=["POST"])
+@requires(MANAGE)
+def api_create() -> Reply:
+    return plain_campaign(campaigns().create(actor(), _campaign_values())), 201
+
+
+@api.route("/<int:campaign_id>", methods=["GET"])
+@requires(MANAGE)
+def api_get(campaign_id: int) -> dict[str, Any]:
+    return plain_campaign(campaigns().get(campaign_id))
+
+
+@api.route("/<int:campaign_id>", methods=["PATCH"])
+@requires(MANAGE)
+def api_update(campaign_id: int) -> dict[str, Any]:
+    return plain_campaign(campaigns().update(actor(), campaign_id, _campaign_values()))
+
+
+def _moved(name: str) -> Any:
+    def view(campaign_id: int) -> dict[str, Any]:
+        return plain_campaign(ACTIONS[name](campaigns(), campaign_id))
+
+    view.__name__ = f"api_{name}"
+    return view
+
+
+for _name in ACTIONS:  # start, pause, stop: as the pages do
+    api.add_url_rule(
+        f"/<int:campaign_id>/{_name}", view_func=requires(MANAGE)(_moved(_name)), methods=["POST"]
+    )
+
+
+@api.route("/<int:campaign_id>/progress", methods=["GET"])
+@requires(MANAGE)
+def api_progress(campaign_id: int) -> dict[str, Any]:
+    return plain_progress(campaigns().progress(campaign_id))
+
+
+# -- its list ----------------------------------------------------------------------------------------
+@api.route("/<int:campaign_id>/entries", methods=["GET"])
+@requires(MANAGE)
+def api_entries(campaign_id: int) -> dict[str, Any]:
+    limit = int_arg(request.args, "limit", 100) or 0
+    offset = int_arg(request.args, "offset", 0) or 0
+    if not 1 <= limit <= PAGE_MAX:
+        raise ValidationFailed.one("limit", "out_of_range", min=1, max=PAGE_MAX)
+    progress = campaigns().progress(campaign_id)
+    entries = campaigns().entries(campaign_id, limit=limit, offset=offset)
+    return {
+        "items": [plain_entry(e) for e in entries],
+        "total": progress.total + progress.removed,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+@api.route("/<int:campaign_id>/entries", methods=["POST"])
+@requires(MANAGE)
+def api_add_entries(campaign_id: int) -> Reply:
+    added = campaigns().add_entries(actor(), campaign_id, _entries(_body()))
+    return {"added": added, "progress": plain_progress(campaigns().progress(campaign_id))}, 201
+
+
+@api.route("/<int:campaign_id>/entries/<int:entry_id>", methods=["PATCH"])
+@requires(MANAGE)
+def api_change_entry(campaign_id: int, entry_id: int) -> dict[str, Any]:
+    change = _entry_change(_object())
+    return plain_entry(campaigns().change_entry(actor(), campaign_id, entry_id, **change))
+
+
+# -- the do-not-call list ----------------------------------------------------------------------------
+@api.route("/do-not-call", methods=["GET"])
+@requires(MANAGE)
+def api_do_not_call() -> dict[str, Any]:
+    return {"items": [plain_do_not_call(d) for d in campaigns().do_not_call()]}
+
+
+@api.route("/do-not-call", methods=["POST"])
+@requires(MANAGE)
+def api_forbid() -> Reply:
+    body = _object()
+    phone, reason = body.get("phone"), body.get("reason", "")
+    errors = [FieldError(k, "unexpected_field") for k in body if k not in ("phone", "reason")]
+    if not isinstance(phone, str) or not phone.strip():
+        errors.append(FieldError("phone", "required"))
+    if not isinstance(reason, str):
+        errors.append(FieldError("reason", "invalid_type", {"expected": "string"}))
+    if errors:
+        raise ValidationFailed(errors)
+    return plain_do_not_call(campaigns().forbid(actor(), str(phone), str(reason))), 201
+
+
+@api.route("/do-not-call/<int:entry_id>", methods=["DELETE"])
+@requires(MANAGE)
+def api_allow(entry_id: int) -> Response:
+    campaigns().allow(actor(), entry_id)
+    return Response(status=204)
+
+
+# -- call scripts ------------------------------------------------------------------------------------
+@api.route("/scripts", methods=["GET"])
+@requires(MANAGE)
+def api_scripts() -> dict[str, Any]:
+    return {"items": [plain_script(s, whole=False) for s in services().call_scripts().scripts()]}
+
+
+@api.route("/scripts", methods=["POST"])
+@requires(MANAGE)
+def api_create_script() -> Reply:
+    body = _object()
+    _only(body, ("script",))
+    return plain_script(services().call_scripts().create(actor(), body.get("script"))), 201
+
+
+@api.route("/scripts/<int:script_id>", methods=["GET"])
+@requires(MANAGE)
+def api_script(script_id: int) -> dict[str, Any]:
+    return plain_script(services().call_scripts().get(script_id))
+
+
+@api.route("/scripts/<int:script_id>", methods=["PUT"])
+@requires(MANAGE)
+def api_save_script(script_id: int) -> dict[str, Any]:
+    body = _object()
+    _only(body, ("script", "version"))
+    version = body.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise ValidationFailed.one("version", "not_a_number")
+    stored = services().call_scripts().update(actor(), script_id, body.get("script"), version=version)
+    return plain_script(stored)
+
+
+def _only(body: Mapping[str, Any], fields: tuple[str, ...]) -> None:
+    errors = [FieldError(k, "unexpected_field") for k in body if k not in fields]
+    if "script" not in body:
+        errors.append(FieldError("script", "required"))
+    if errors:
+        raise ValidationFailed(errors)
