@@ -110,7 +110,9 @@ def create_app(container: Container | None = None) -> Flask:
         evaluations.api,
         campaigns.bp,
         do_not_call.bp,
+        do_not_call.api,
         call_scripts.bp,
+        call_scripts.api,
         campaign_api.api,
     ):
         app.register_blueprint(blueprint)

@@ -2,12 +2,14 @@
 script's JSON form (docs/call-scripts.md) in a text area, its diagram drawn as the IVR trees' are,
 and every problem listed by where it is, in words (``Otázka 2 „vek“ › větev 1 › kam vede``) and as
 the JSON path. A script with problems (a question no answer leads to, a loop that never ends...) is
-not saved; the diagram of what was typed marks the boxes concerned."""
+not saved; the diagram of what was typed marks the boxes concerned. The same under
+/api/v1/campaigns/scripts."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -15,13 +17,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from apps.web.documents import MAX_DOCUMENT_CHARS, check_size, load_json
+from apps.web.campaign_api import iso_time
+from apps.web.documents import MAX_DOCUMENT_CHARS, check_size, json_object, load_json
 from apps.web.errors import validation_payload
 from apps.web.messages import ATTEMPT_OUTCOMES
 from apps.web.security import actor, requires
 from apps.web.services import services
 from kc_domain.diagram import Diagram
-from kc_domain.errors import Conflict, ValidationFailed
+from kc_domain.errors import Conflict, FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.outbound.script_catalogue import ScriptCatalogue, StoredScript
 from kc_domain.outbound.script_diagram import script_diagram
@@ -29,6 +32,7 @@ from kc_domain.outbound.script_example import example_script
 from kc_domain.outbound.script_plain import script_from_plain
 
 bp = Blueprint("call_scripts", __name__, url_prefix="/campaigns/scripts")
+api = Blueprint("call_scripts_api", __name__, url_prefix="/api/v1/campaigns/scripts")
 
 
 PLACES = {
@@ -207,3 +211,55 @@ def _compact(definition: dict[str, Any]) -> dict[str, Any]:
         return kept
 
     return {**definition, "questions": [short(q) for q in definition.get("questions", [])]}
+
+
+# -- JSON API --------------------------------------------------------------------------------------
+@api.route("", methods=["GET"])
+@requires(Permission.MANAGE_CAMPAIGNS)
+def api_scripts() -> dict[str, Any]:
+    return {"items": [plain_script(s, whole=False) for s in catalogue().scripts()]}
+
+
+@api.route("", methods=["POST"])
+@requires(Permission.MANAGE_CAMPAIGNS)
+def api_create_script() -> tuple[dict[str, Any], int]:
+    body = json_object()
+    _only(body, ("script",))
+    return plain_script(catalogue().create(actor(), body.get("script"))), 201
+
+
+@api.route("/<int:script_id>", methods=["GET"])
+@requires(Permission.MANAGE_CAMPAIGNS)
+def api_script(script_id: int) -> dict[str, Any]:
+    return plain_script(catalogue().get(script_id))
+
+
+@api.route("/<int:script_id>", methods=["PUT"])
+@requires(Permission.MANAGE_CAMPAIGNS)
+def api_save_script(script_id: int) -> dict[str, Any]:
+    body = json_object()
+    _only(body, ("script", "version"))
+    version = body.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise ValidationFailed.one("version", "not_a_number")
+    stored = catalogue().update(actor(), script_id, body.get("script"), version=version)
+    return plain_script(stored)
+
+
+def _only(body: Mapping[str, Any], fields: tuple[str, ...]) -> None:
+    errors = [FieldError(k, "unexpected_field") for k in body if k not in fields]
+    if "script" not in body:
+        errors.append(FieldError("script", "required"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def plain_script(stored: StoredScript, *, whole: bool = True) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "id": stored.id,
+        "name": stored.name,
+        "version": stored.version,
+        "saved_at": iso_time(stored.saved_at),
+        "saved_by": stored.saved_by,
+    }
+    return {**found, "script": stored.definition} if whole else found

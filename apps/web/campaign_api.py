@@ -1,23 +1,25 @@
-"""Campaigns as JSON under /api/v1/campaigns (OUT-02, OUT-03, OUT-04, OUT-07, OUT-09, OUT-15): the
-campaigns with their progress and agents, their lists of contacts, the do-not-call list and the
-call scripts; docs/api.md describes each route. The same service as the pages, so the same checks
-and audit; errors as everywhere in /api: 422 naming each field, 404, 409, 403."""
+"""Campaigns as JSON under /api/v1/campaigns (OUT-02, OUT-03, OUT-04, OUT-07, OUT-09): the campaigns
+with their progress and agents, and their lists of contacts; the do-not-call list is in
+``apps.web.do_not_call``, the call scripts in ``apps.web.call_scripts``; docs/api.md describes each
+route. The same service as the pages, so the same checks and audit; errors as everywhere in /api:
+422 naming each field, 404, 409, 403."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 
 from apps.web.campaigns import ACTIONS
+from apps.web.documents import json_body, json_object
 from apps.web.query_args import int_arg, int_problem
 from apps.web.security import actor, requires
 from apps.web.services import services
 from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission
-from kc_domain.outbound.campaigns import Campaign, DoNotCall, ListEntry, Progress
-from kc_domain.outbound.script_catalogue import StoredScript
+from kc_domain.outbound.campaigns import Campaign, ListEntry, Progress
 from kc_domain.outbound.service import CampaignService, plain
 
 api = Blueprint("campaigns_api", __name__, url_prefix="/api/v1/campaigns")
@@ -56,7 +58,7 @@ def plain_campaign(campaign: Campaign) -> dict[str, Any]:
     }
 
 
-def _time(value: Any) -> str | None:
+def iso_time(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
@@ -70,52 +72,17 @@ def plain_entry(entry: ListEntry) -> dict[str, Any]:
         "extra": entry.extra,
         "attempts": entry.attempts,
         "last_outcome": None if entry.last_outcome is None else entry.last_outcome.value,
-        "last_attempt_at": _time(entry.last_attempt_at),
-        "next_try_at": _time(entry.next_try_at),
+        "last_attempt_at": iso_time(entry.last_attempt_at),
+        "next_try_at": iso_time(entry.next_try_at),
         "done": entry.done,
         "removed": entry.removed,
     }
 
 
-def plain_do_not_call(entry: DoNotCall) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "phone": entry.phone,
-        "reason": entry.reason,
-        "added_at": _time(entry.added_at),
-        "added_by": entry.added_by,
-    }
-
-
-def plain_script(stored: StoredScript, *, whole: bool = True) -> dict[str, Any]:
-    found: dict[str, Any] = {
-        "id": stored.id,
-        "name": stored.name,
-        "version": stored.version,
-        "saved_at": _time(stored.saved_at),
-        "saved_by": stored.saved_by,
-    }
-    return {**found, "script": stored.definition} if whole else found
-
-
 # -- reading the body --------------------------------------------------------------------------------
-def _body() -> Any:
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ValidationFailed.one("body", "not_json")
-    return body
-
-
-def _object() -> dict[str, Any]:
-    body = _body()
-    if not isinstance(body, dict):
-        raise ValidationFailed.one("body", "not_json")
-    return body
-
-
 def _campaign_values() -> dict[str, Any]:
     """The body, its whole numbers checked against what the database holds first."""
-    values = _object()
+    values = json_object()
     problems = []
     for name in WHOLE_NUMBERS:
         raw = values.get(name)
@@ -243,82 +210,12 @@ def api_entries(campaign_id: int) -> dict[str, Any]:
 @api.route("/<int:campaign_id>/entries", methods=["POST"])
 @requires(MANAGE)
 def api_add_entries(campaign_id: int) -> Reply:
-    added = campaigns().add_entries(actor(), campaign_id, _entries(_body()))
+    added = campaigns().add_entries(actor(), campaign_id, _entries(json_body()))
     return {"added": added, "progress": plain_progress(campaigns().progress(campaign_id))}, 201
 
 
 @api.route("/<int:campaign_id>/entries/<int:entry_id>", methods=["PATCH"])
 @requires(MANAGE)
 def api_change_entry(campaign_id: int, entry_id: int) -> dict[str, Any]:
-    change = _entry_change(_object())
+    change = _entry_change(json_object())
     return plain_entry(campaigns().change_entry(actor(), campaign_id, entry_id, **change))
-
-
-# -- the do-not-call list ----------------------------------------------------------------------------
-@api.route("/do-not-call", methods=["GET"])
-@requires(MANAGE)
-def api_do_not_call() -> dict[str, Any]:
-    return {"items": [plain_do_not_call(d) for d in campaigns().do_not_call()]}
-
-
-@api.route("/do-not-call", methods=["POST"])
-@requires(MANAGE)
-def api_forbid() -> Reply:
-    body = _object()
-    phone, reason = body.get("phone"), body.get("reason", "")
-    errors = [FieldError(k, "unexpected_field") for k in body if k not in ("phone", "reason")]
-    if not isinstance(phone, str) or not phone.strip():
-        errors.append(FieldError("phone", "required"))
-    if not isinstance(reason, str):
-        errors.append(FieldError("reason", "invalid_type", {"expected": "string"}))
-    if errors:
-        raise ValidationFailed(errors)
-    return plain_do_not_call(campaigns().forbid(actor(), str(phone), str(reason))), 201
-
-
-@api.route("/do-not-call/<int:entry_id>", methods=["DELETE"])
-@requires(MANAGE)
-def api_allow(entry_id: int) -> Response:
-    campaigns().allow(actor(), entry_id)
-    return Response(status=204)
-
-
-# -- call scripts ------------------------------------------------------------------------------------
-@api.route("/scripts", methods=["GET"])
-@requires(MANAGE)
-def api_scripts() -> dict[str, Any]:
-    return {"items": [plain_script(s, whole=False) for s in services().call_scripts().scripts()]}
-
-
-@api.route("/scripts", methods=["POST"])
-@requires(MANAGE)
-def api_create_script() -> Reply:
-    body = _object()
-    _only(body, ("script",))
-    return plain_script(services().call_scripts().create(actor(), body.get("script"))), 201
-
-
-@api.route("/scripts/<int:script_id>", methods=["GET"])
-@requires(MANAGE)
-def api_script(script_id: int) -> dict[str, Any]:
-    return plain_script(services().call_scripts().get(script_id))
-
-
-@api.route("/scripts/<int:script_id>", methods=["PUT"])
-@requires(MANAGE)
-def api_save_script(script_id: int) -> dict[str, Any]:
-    body = _object()
-    _only(body, ("script", "version"))
-    version = body.get("version")
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-        raise ValidationFailed.one("version", "not_a_number")
-    stored = services().call_scripts().update(actor(), script_id, body.get("script"), version=version)
-    return plain_script(stored)
-
-
-def _only(body: Mapping[str, Any], fields: tuple[str, ...]) -> None:
-    errors = [FieldError(k, "unexpected_field") for k in body if k not in fields]
-    if "script" not in body:
-        errors.append(FieldError("script", "required"))
-    if errors:
-        raise ValidationFailed(errors)

@@ -166,8 +166,7 @@ def _action(
         try:
             move(campaigns(), campaign_id)
         except ValidationFailed as error:
-            sentences = " ".join(str(e["message"]) for e in validation_payload(error))
-            flash(_("The campaign cannot be started: %(reasons)s", reasons=sentences), "error")
+            flash(_("The campaign cannot be started: %(reasons)s", reasons=_reasons(error)), "error")
         except IllegalCampaignTransition as error:
             flash(campaign_refusal(error.state), "error")
         else:
@@ -176,6 +175,15 @@ def _action(
 
     view.__name__ = name
     return view
+
+
+def _reasons(error: ValidationFailed) -> str:
+    """Why a start was refused: each sentence, after the setting it concerns where there is one."""
+    found = []
+    for item in validation_payload(error):
+        label = cf.label(cf.anchor(str(item["field"])))
+        found.append(f"{label}: {item['message']}" if label else str(item["message"]))
+    return " ".join(found)
 
 
 ACTIONS: dict[str, Callable[[CampaignService, int], Campaign]] = {
