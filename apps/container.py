@@ -28,6 +28,9 @@ from kc_domain.contacts.service import ContactService
 from kc_domain.identity.password import LockoutPolicy, PasswordPolicy
 from kc_domain.identity.service import SignInService
 from kc_domain.ivr.catalogue import IvrCatalogue
+from kc_domain.outbound.campaigns import Calendar
+from kc_domain.outbound.script_catalogue import ScriptCatalogue
+from kc_domain.outbound.service import CampaignService
 from kc_domain.recordings.evaluation_service import EvaluationService
 from kc_domain.recordings.service import RecordingService
 from kc_domain.voicemail import VoicemailService
@@ -87,6 +90,11 @@ class Container(containers.DeclarativeContainer):
     contacts = providers.Singleton(ContactService, uow_factory, clock, audit, contact_history)
     commands = providers.Singleton(CommandService, uow_factory, audit, engine_client)
     clients = providers.Singleton(ClientService, uow_factory, clock, audit)
+    calendar = providers.Singleton(
+        Calendar, providers.Factory(ZoneInfo, settings.provided.timezone), holidays
+    )  # where the calling rules of campaigns are judged: local time and Czech public holidays
+    campaigns = providers.Singleton(CampaignService, uow_factory, clock, audit, calendar)
+    call_scripts = providers.Singleton(ScriptCatalogue, uow_factory, clock, audit)
     sign_in = providers.Singleton(
         SignInService, uow_factory, clock, hasher, password_policy, lockout_policy, audit
     )

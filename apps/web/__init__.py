@@ -57,11 +57,15 @@ def create_app(container: Container | None = None) -> Flask:
     from apps.web import (
         audit_http,
         auth,
+        call_scripts,
         callbacks,
         calls,
+        campaign_api,
+        campaigns,
         clients,
         contacts,
         desktop,
+        do_not_call,
         evaluations,
         home,
         ivr,
@@ -104,6 +108,12 @@ def create_app(container: Container | None = None) -> Flask:
         recordings.bp,
         evaluations.bp,
         evaluations.api,
+        campaigns.bp,
+        do_not_call.bp,
+        do_not_call.api,
+        call_scripts.bp,
+        call_scripts.api,
+        campaign_api.api,
     ):
         app.register_blueprint(blueprint)
     return app

@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 import yaml
+from flask import request
 from flask.json.provider import DefaultJSONProvider
 
 from kc_domain.errors import ValidationFailed
@@ -107,3 +108,19 @@ class LimitedJSONProvider(DefaultJSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         return load_json(s, "body", **kwargs)
+
+
+def json_body() -> Any:
+    """The request's JSON body (any JSON value); ``not_json`` on ``body`` when there is none."""
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ValidationFailed.one("body", "not_json")
+    return body
+
+
+def json_object() -> dict[str, Any]:
+    """The request's JSON body, which must be an object; ``not_json`` on ``body`` otherwise."""
+    body = json_body()
+    if not isinstance(body, dict):
+        raise ValidationFailed.one("body", "not_json")
+    return body

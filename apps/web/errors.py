@@ -9,8 +9,9 @@ from werkzeug.exceptions import HTTPException
 
 from apps.engine.client import EngineRefused, EngineUnavailable
 from apps.web.admin.service import used_by_text
-from apps.web.messages import error_text, parameter_label, refusal_text
+from apps.web.messages import campaign_refusal, error_text, parameter_label, refusal_text
 from kc_domain.errors import Conflict, Forbidden, InUse, NotFound, ValidationFailed
+from kc_domain.outbound.campaigns import IllegalCampaignTransition
 from kc_domain.plain import capped
 
 # the body (JSON for /api, else the error page) and the status
@@ -75,6 +76,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(EngineRefused)
     def engine_refused(error: EngineRefused) -> ErrorReply:
         return _reply(409, refusal_text(error.state))
+
+    @app.errorhandler(IllegalCampaignTransition)
+    def campaign_state(error: IllegalCampaignTransition) -> ErrorReply:
+        return _reply(409, campaign_refusal(error.state), state=error.state.value)
 
     @app.errorhandler(Forbidden)
     def forbidden(error: Forbidden) -> ErrorReply:

@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from kc_domain.callbacks.model import CallbackState
 from kc_domain.errors import FieldError
 from kc_domain.identity.roles import Role
+from kc_domain.outbound.campaigns import CampaignState, DialMode
+from kc_domain.outbound.outcomes import Outcome
 from kc_domain.plain import capped
 from kc_domain.reports import activity
 
@@ -171,6 +173,7 @@ ERRORS = {
     "unknown_choice": _l("The question does not offer “%(choice)s”."),
     "unknown_question": _l("There is no question “%(target)s”."),
     "unknown_target": _l("Nothing is called “%(target)s”: no question or end."),
+    "unknown_script": _l("This call script does not exist."),
 }
 
 JSON_PROBLEMS = {
@@ -222,6 +225,42 @@ def error_text(error: FieldError) -> str:
     if template is None:
         return str(gettext("This value is not accepted."))
     return str(template) % params if params else str(template)
+
+
+# outbound campaigns (kc_domain.outbound), as their pages show them
+DIAL_MODES = {
+    DialMode.MANUAL: _l("Manual: the agent dials"),
+    DialMode.PREVIEW: _l("Preview: the agent sees the contact first"),
+    DialMode.PROGRESSIVE: _l("Progressive: a call per free agent"),
+    DialMode.PREDICTIVE: _l("Predictive: dials ahead of free agents"),
+}
+CAMPAIGN_STATES = {
+    CampaignState.DRAFT: _l("Not started"),
+    CampaignState.RUNNING: _l("Running"),
+    CampaignState.PAUSED: _l("Suspended"),
+    CampaignState.STOPPED: _l("Stopped"),
+}
+ATTEMPT_OUTCOMES = {
+    Outcome.SUCCESS: _l("Successful"),
+    Outcome.REFUSED: _l("Not interested"),
+    Outcome.CALLBACK: _l("Call again at the agreed time"),
+    Outcome.WRONG_NUMBER: _l("Wrong person at this number"),
+    Outcome.NO_ANSWER: _l("No answer"),
+    Outcome.BUSY: _l("Busy"),
+    Outcome.ANSWERING_MACHINE: _l("Answering machine"),
+    Outcome.ABANDONED: _l("Answered, but no agent was free"),
+    Outcome.INVALID: _l("The number does not exist"),
+}
+
+
+def campaign_refusal(state: CampaignState) -> str:
+    """A campaign action its state does not allow (``IllegalCampaignTransition``), in words."""
+    return str(
+        gettext(
+            "Not possible now: the campaign is “%(state)s”. Nothing was changed.",
+            state=CAMPAIGN_STATES[state],
+        )
+    )
 
 
 # a callback request's state (kc_domain.callbacks), as lists and refusals show it

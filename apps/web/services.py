@@ -20,6 +20,8 @@ from kc_domain.commanding.service import CommandService
 from kc_domain.contacts.service import ContactService
 from kc_domain.identity.service import SignInService
 from kc_domain.ivr.catalogue import IvrCatalogue
+from kc_domain.outbound.script_catalogue import ScriptCatalogue
+from kc_domain.outbound.service import CampaignService
 from kc_domain.recordings.evaluation_service import EvaluationService
 from kc_domain.recordings.service import RecordingService
 from kc_domain.voicemail import VoicemailService
@@ -98,6 +100,12 @@ class Services:
 
     def clients(self) -> ClientService:
         return self.container.clients()
+
+    def campaigns(self) -> CampaignService:
+        return self.container.campaigns()
+
+    def call_scripts(self) -> ScriptCatalogue:
+        return self.container.call_scripts()
 
 
 def services(app: App | None = None) -> Services:

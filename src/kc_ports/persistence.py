@@ -32,6 +32,7 @@ from kc_domain.organisation.model import (
     TransferLineGroup,
 )
 from kc_domain.outbound.campaigns import Campaign, DoNotCall, ListEntry, Progress
+from kc_domain.outbound.script_catalogue import StoredScript
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
 from kc_domain.recordings.model import Recording
 from kc_domain.reports.schedule import ReportSchedule
@@ -319,7 +320,8 @@ class QualityUnit(AuditedUnit, Protocol):
 
 @runtime_checkable
 class OutboundUnit(AuditedUnit, Protocol):
-    """Outbound campaigns: the campaigns, their lists of contacts and the do-not-call list."""
+    """Outbound campaigns: the campaigns, their lists of contacts, the call scripts their agents run
+    and the do-not-call list."""
 
     @property
     def campaigns(self) -> Repository[Campaign]: ...
@@ -327,6 +329,8 @@ class OutboundUnit(AuditedUnit, Protocol):
     def campaign_lists(self) -> CampaignListRepository: ...
     @property
     def do_not_call(self) -> Repository[DoNotCall]: ...
+    @property
+    def call_scripts(self) -> Repository[StoredScript]: ...
 
 
 @runtime_checkable

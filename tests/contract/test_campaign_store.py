@@ -1,6 +1,7 @@
-"""Campaigns, their lists and the do-not-call list (OUT-01..OUT-13), on memory, SQLite and PostgreSQL
-alike: every field comes back as saved, a list of thousands is written at once and read a page or a
-due batch at a time, changes to entries read in a unit are written at its commit, progress counts."""
+"""Campaigns, their lists, their call scripts and the do-not-call list (OUT-01..OUT-15), on memory,
+SQLite and PostgreSQL alike: every field comes back as saved, a list of thousands is written at once
+and read a page or a due batch at a time, changes to entries read in a unit are written at its
+commit, progress counts, a script's JSON form comes back whole."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 from kc_domain.organisation.hours import OpeningHours
 from kc_domain.outbound.campaigns import Campaign, DialMode, DoNotCall, ListEntry, Progress, RetryRule
 from kc_domain.outbound.outcomes import Outcome
+from kc_domain.outbound.script_catalogue import StoredScript
+from kc_domain.outbound.script_example import example_script
 from kc_ports.persistence import UnitOfWorkFactory
 from tests.contract.samples import queue
 
@@ -143,4 +146,35 @@ def test_the_do_not_call_list_keeps_one_row_per_number(uow_factory: UnitOfWorkFa
                 "added_by": "novakova",
                 "id": 0,
             }
+        ]
+
+
+SCRIPT = example_script()
+
+
+@pytest.mark.req("OUT-15")
+def test_a_call_script_comes_back_whole_and_its_changes_are_kept(uow_factory: UnitOfWorkFactory):
+    with uow_factory() as uow:
+        stored = uow.call_scripts.add(StoredScript("Prevence 2026", SCRIPT, 1, T0, "supervizor"))
+        uow.commit()
+        script_id = stored.id
+    assert script_id is not None
+    with uow_factory() as uow:
+        found = uow.call_scripts.get(script_id)
+        assert found is not None
+        assert (found.name, found.version, found.saved_at, found.saved_by) == (
+            "Prevence 2026",
+            1,
+            T0,
+            "supervizor",
+        )
+        assert found.definition == SCRIPT and found.script().start == "zajem"
+        found.definition = {**SCRIPT, "name": "Prevence 2027"}
+        found.name, found.version = "Prevence 2027", 2
+        uow.commit()
+    with uow_factory() as uow:
+        again = uow.call_scripts.get(script_id)
+        assert again is not None and (again.name, again.version) == ("Prevence 2027", 2)
+        assert again.definition["name"] == "Prevence 2027" and [s.id for s in uow.call_scripts.list()] == [
+            script_id
         ]

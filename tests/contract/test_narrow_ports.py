@@ -43,7 +43,7 @@ UNIT_OF_WORK_BEFORE = {
     *("voicemails", "callbacks", "client_fields", "alert_rules", "alerts", "wallboards"),
     *("report_schedules", "recordings", "evaluation_forms", "evaluations", "clients", "contacts"),
     *("audit", "__enter__", "__exit__", "commit", "rollback"),
-    *("campaigns", "campaign_lists", "do_not_call"),  # outbound (issue 20), added after the split
+    *("campaigns", "campaign_lists", "do_not_call", "call_scripts"),  # outbound (issue 20), after the split
 }
 JOURNAL_BEFORE = {
     *("record", "recorded_through", "open_calls", "open_intervals", "last_event_at", "events_for"),

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from apps.web.admin import criteria
 from apps.web.query_args import int_problem
+from apps.web.services import services
 from kc_domain.errors import FieldError
 from kc_domain.organisation.hours import (
     WEEKDAYS,
@@ -229,6 +230,12 @@ def _intervals(field: str, text: str, errors: list[FieldError]) -> tuple[Any, ..
     except BadInterval as bad:
         errors.append(FieldError(field, "bad_interval", {"value": str(bad).strip()}))
         return ()
+
+
+def holidays_text() -> str:
+    """This year's Czech public holidays, shown beside the “closed on holidays” switch of hours."""
+    kc = services()
+    return ", ".join(f"{d.day}. {d.month}." for d in kc.holidays().holidays_in(kc.clock().now().year))
 
 
 def _hours_from_form(form: Mapping[str, str], errors: list[FieldError]) -> OpeningHours:

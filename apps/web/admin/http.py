@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from apps.web.admin import criteria
-from apps.web.admin.fields import Field
+from apps.web.admin.fields import Field, holidays_text
 from apps.web.admin.resources import RESOURCES, Resource
 from apps.web.admin.service import (
     admin,
@@ -24,7 +24,6 @@ from apps.web.admin.service import (
 )
 from apps.web.errors import validation_payload
 from apps.web.security import actor, current_user, requires
-from apps.web.services import services
 from kc_domain.errors import Conflict, InUse, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.organisation.hours import WEEKDAYS
@@ -158,11 +157,7 @@ def _overflow_targets(resource: Resource) -> list[tuple[str, str]]:
 
 def _holidays(resource: Resource) -> str:
     """This year's Czech public holidays, shown beside the “closed on holidays” switch."""
-    if resource.kind != "queue":
-        return ""
-    kc = services()
-    year = kc.clock().now().year
-    return ", ".join(f"{d.day}. {d.month}." for d in kc.holidays().holidays_in(year))
+    return holidays_text() if resource.kind == "queue" else ""
 
 
 def _submitted_value(field: Field, form: MultiDict[str, str]) -> dict[str, object]:

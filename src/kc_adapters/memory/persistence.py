@@ -34,6 +34,7 @@ from kc_domain.organisation.model import (
 )
 from kc_domain.outbound.campaigns import Campaign, DoNotCall, ListEntry, Progress
 from kc_domain.outbound.outcomes import Outcome
+from kc_domain.outbound.script_catalogue import StoredScript
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
 from kc_domain.recordings.model import Recording
 from kc_domain.reports.schedule import ReportSchedule
@@ -71,6 +72,7 @@ REPOSITORIES = (
     "evaluations",
     "campaigns",
     "do_not_call",
+    "call_scripts",
 )
 """Repositories of id-numbered entities (``MemoryRepository``)."""
 
@@ -231,6 +233,7 @@ class MemoryUnitOfWork:
     evaluations: MemoryRepository[Evaluation]
     campaigns: MemoryRepository[Campaign]
     do_not_call: MemoryRepository[DoNotCall]
+    call_scripts: MemoryRepository[StoredScript]
     campaign_lists: MemoryCampaignListRepository
     callbacks: MemoryCallbackRepository
     clients: MemoryClientRepository

@@ -31,6 +31,7 @@ from kc_domain.organisation.model import (
     TransferLineGroup,
 )
 from kc_domain.outbound.campaigns import Campaign, DoNotCall, ListEntry
+from kc_domain.outbound.script_catalogue import StoredScript
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
 from kc_domain.recordings.model import Recording
 from kc_domain.reports.schedule import ReportSchedule
@@ -67,6 +68,7 @@ MAPPED: dict[type, sa.Table] = {
     Campaign: tables.campaigns,
     ListEntry: tables.campaign_entries,
     DoNotCall: tables.do_not_call,
+    StoredScript: tables.call_scripts,
 }
 
 _lock = threading.Lock()

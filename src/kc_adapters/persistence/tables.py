@@ -786,3 +786,18 @@ do_not_call = sa.Table(
     sa.Column("added_at", UTCDateTime(), nullable=True),
     sa.Column("added_by", sa.String(64), nullable=False),
 )
+
+# Call scripts (OUT-15, migration 0025): each script whole as JSON (``script_to_plain``), its name and
+# how many times it was saved. ``campaigns.script_id`` names one; no foreign key, as campaigns came
+# first (0024) and SQLite would rebuild the table for one: scripts are never deleted, and the
+# campaign service refuses an unknown script.
+call_scripts = sa.Table(
+    "call_scripts",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(120), nullable=False, unique=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("saved_at", UTCDateTime(), nullable=True),
+    sa.Column("saved_by", sa.String(64), nullable=False),
+)

@@ -26,6 +26,7 @@ from kc_domain.organisation.model import (
     TransferLineGroup,
 )
 from kc_domain.outbound.campaigns import Campaign, DoNotCall
+from kc_domain.outbound.script_catalogue import StoredScript
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
 from kc_domain.recordings.model import Recording
 from kc_domain.reports.schedule import ReportSchedule
@@ -72,6 +73,7 @@ REPOSITORIES: dict[str, type] = {
     "evaluations": Evaluation,
     "campaigns": Campaign,
     "do_not_call": DoNotCall,
+    "call_scripts": StoredScript,
 }
 """Repository attribute -> entity class; the annotations below give each its type for mypy."""
 
@@ -119,6 +121,7 @@ class SqlUnitOfWork:
     evaluations: SqlRepository[Evaluation]
     campaigns: SqlRepository[Campaign]
     do_not_call: SqlRepository[DoNotCall]
+    call_scripts: SqlRepository[StoredScript]
     campaign_lists: SqlCampaignListRepository
     clients: SqlClientRepository
     contacts: SqlContactRepository

@@ -45,6 +45,7 @@ class Permission(StrEnum):
     MANAGE_EVALUATION_FORMS = "manage_evaluation_forms"  # REC-07: define the forms calls are scored with
     EVALUATE_CALLS = "evaluate_calls"  # REC-07: evaluate recordings, see everyone's evaluations and scores
     BROWSE_CLIENTS = "browse_clients"  # SEC-04: page through the whole customer database (admin)
+    MANAGE_CAMPAIGNS = "manage_campaigns"  # OUT-03: campaigns, their lists, call scripts, do-not-call
 
 
 _ADMIN_PAGES = {Permission.VIEW_ADMIN}
@@ -65,6 +66,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_WALLBOARDS,
             Permission.MANAGE_EVALUATION_FORMS,
             Permission.EVALUATE_CALLS,
+            Permission.MANAGE_CAMPAIGNS,
         }
         | _ADMIN_PAGES
     ),

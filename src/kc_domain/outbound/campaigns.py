@@ -131,6 +131,8 @@ class Campaign:
             found.append(FieldError("max_attempts", "out_of_range", {"min": 1, "max": 20}))
         if not MIN_RING_S <= self.ring_s <= 120:
             found.append(FieldError("ring_s", "out_of_range", {"min": MIN_RING_S, "max": 120}))
+        if len(self.intro_prompt) > 64:
+            found.append(FieldError("intro_prompt", "too_long", {"max": 64}))
         if self.caller_id and not E164.match(self.caller_id):
             found.append(FieldError("caller_id", "bad_phone"))
         if not self.caller_id and not self.officer_caller_id:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from kc_domain.audit.service import Actor, AuditTrail
 from kc_domain.clients.model import normalise_phone
-from kc_domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from kc_domain.errors import FieldError, NotFound, ValidationFailed
 from kc_domain.organisation.hours import OpeningHours
 from kc_domain.outbound.campaigns import (
     PRIORITIES,
@@ -45,6 +45,8 @@ PREVIEW_BATCH = 200  # due contacts ranked at once for an agent's next preview
 SKIPPED_FOR = timedelta(hours=1)  # a contact an agent skipped is due again after this
 # what an agent dialling by hand hears and reports herself, besides the outcomes of a talk
 SEEN_BY_AGENT = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.ANSWERING_MACHINE, Outcome.INVALID})
+NAME_MAX = 200  # a contact's name on the list
+REASON_MAX = 500  # why a number is on the do-not-call list
 EDITABLE = (
     "name",
     "queue_id",
@@ -96,7 +98,7 @@ def apply_values(campaign: Campaign, values: Mapping[str, Any]) -> None:
             continue
         try:
             parsed[name] = _parse(name, raw)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
             problems.append(FieldError(name, "invalid"))
     if problems:
         raise ValidationFailed(problems)
@@ -240,6 +242,8 @@ class CampaignService:
                         FieldError(f"rows[{row}].phone", "duplicate", {"value": phone, "row": seen[phone]})
                     )
                 seen.setdefault(phone, row)
+                if len(entry.name) > NAME_MAX:
+                    problems.append(FieldError(f"rows[{row}].name", "too_long", {"max": NAME_MAX}))
                 if entry.priority not in PRIORITIES:
                     limits = {"min": 1, "max": 10}
                     problems.append(FieldError(f"rows[{row}].priority", "out_of_range", limits))
@@ -279,7 +283,7 @@ class CampaignService:
                     raise ValidationFailed.one("phone", "bad_phone", value=phone)
                 other = uow.campaign_lists.phones(campaign_id).get(normalised)
                 if other is not None and other != entry_id:
-                    raise Conflict(f"{normalised} is on the list already")
+                    raise ValidationFailed.one("phone", "already_listed", value=normalised)
                 entry.phone = normalised
             if priority is not None:
                 if priority not in PRIORITIES:
@@ -399,6 +403,8 @@ class CampaignService:
             normalised = normalise_phone(phone)
             if normalised is None:
                 raise ValidationFailed.one("phone", "bad_phone", value=phone)
+            if len(reason.strip()) > REASON_MAX:
+                raise ValidationFailed.one("reason", "too_long", max=REASON_MAX)
             if any(d.phone == normalised for d in uow.do_not_call.list()):
                 raise ValidationFailed.one("phone", "already_listed", value=normalised)
             entry = uow.do_not_call.add(DoNotCall(normalised, reason.strip(), self._clock.now(), actor.name))
@@ -432,9 +438,11 @@ def _agents(uow: CampaignSetupUnit, campaign: Campaign) -> list[int]:
 def _check(uow: CampaignSetupUnit, campaign: Campaign) -> None:
     problems = campaign.problems()
     if uow.queues.get(campaign.queue_id) is None:
-        problems.append(FieldError("queue_id", "unknown_queue", {"id": campaign.queue_id}))
+        problems.append(FieldError("queue_id", "unknown_queue", {"queue": campaign.queue_id}))
+    if campaign.script_id is not None and uow.call_scripts.get(campaign.script_id) is None:
+        problems.append(FieldError("script_id", "unknown_script", {"id": campaign.script_id}))
     others = [c for c in uow.campaigns.list() if c is not campaign and c.id != campaign.id]
     if any(c.name == campaign.name for c in others):
-        problems.append(FieldError("name", "duplicate"))
+        problems.append(FieldError("name", "duplicate", {"value": campaign.name}))
     if problems:
         raise ValidationFailed(problems)

@@ -4,18 +4,15 @@ nothing, a refusal naming what is wrong and changing nothing."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from kc_domain.admin.service import AdminService
 from kc_domain.audit.model import Outcome as AuditOutcome
-from kc_domain.audit.service import AuditTrail
-from kc_domain.errors import Conflict, NotFound, ValidationFailed
+from kc_domain.errors import NotFound, ValidationFailed
 from kc_domain.identity.roles import Role
 from kc_domain.organisation.hours import OpeningHours
 from kc_domain.outbound.campaigns import (
-    Calendar,
     CampaignState,
     DialMode,
     IllegalCampaignTransition,
@@ -31,8 +28,8 @@ pytestmark = pytest.mark.req("OUT-03")
 
 
 @pytest.fixture
-def service(uow_factory, clock, audit: AuditTrail, holidays) -> CampaignService:
-    return CampaignService(uow_factory, clock, audit, Calendar(ZoneInfo("Europe/Prague"), holidays))
+def service(campaigns: CampaignService) -> CampaignService:
+    return campaigns
 
 
 @pytest.fixture
@@ -81,6 +78,7 @@ def test_a_campaign_is_created_audited_and_listed(service: CampaignService, queu
         ({"ring_s": 5}, "ring_s", "out_of_range"),
         ({"colour": "red"}, "colour", "unexpected_field"),
         ({"record": "yes"}, "record", "invalid"),
+        ({"intro_prompt": "uvod-" * 13}, "intro_prompt", "too_long"),
     ],
 )
 def test_a_bad_campaign_is_refused_naming_the_field_and_audited_as_refused(
@@ -124,11 +122,19 @@ def test_contacts_are_added_all_or_none_each_problem_named_by_row(service: Campa
     campaign_id = service.create(ROOT, values(queue_id)).id
     assert service.add_entries(ROOT, campaign_id, contacts("603 123 456")) == 1
     with pytest.raises(ValidationFailed) as refused:
-        service.add_entries(ROOT, campaign_id, contacts("777 000 111", "+420603123456", "nevím", "777000111"))
+        service.add_entries(
+            ROOT,
+            campaign_id,
+            [
+                *contacts("777 000 111", "+420603123456", "nevím", "777000111"),
+                ListEntry(0, "604000111", "Z" * 201),
+            ],
+        )
     assert [(e.field, e.code) for e in refused.value.errors] == [
         ("rows[2].phone", "already_listed"),
         ("rows[3].phone", "bad_phone"),
         ("rows[4].phone", "duplicate"),
+        ("rows[5].name", "too_long"),
     ]
     assert service.progress(campaign_id) == Progress(total=1)  # nothing of the refused batch
 
@@ -147,8 +153,9 @@ def test_the_list_is_edited_while_the_campaign_runs(
     service.change_entry(ROOT, campaign_id, third.id, remove=True)
     service.add_entries(ROOT, campaign_id, contacts("605000333"))
     assert service.progress(campaign_id) == Progress(total=3, removed=1)
-    with pytest.raises(Conflict):
+    with pytest.raises(ValidationFailed) as taken:
         service.change_entry(ROOT, campaign_id, second.id, phone="603999888")
+    assert [(e.field, e.code) for e in taken.value.errors] == [("phone", "already_listed")]
     with pytest.raises(ValidationFailed):
         service.change_entry(ROOT, campaign_id, second.id, priority=0)
     with pytest.raises(NotFound):
@@ -177,6 +184,8 @@ def test_the_do_not_call_list(service: CampaignService, store: Store):
         service.forbid(ROOT, "+420603111222", "podruhé")
     with pytest.raises(ValidationFailed):
         service.forbid(ROOT, "abc", "")
+    with pytest.raises(ValidationFailed):
+        service.forbid(ROOT, "603 111 333", "x" * 501)
     service.allow(ROOT, entry.id)
     assert service.do_not_call() == [] and store.last().action == "do_not_call.remove"
 
