@@ -1,0 +1,1 @@
+"""Outbound campaigns: calling lists, dialling modes and the predictive dialler's pacing."""
