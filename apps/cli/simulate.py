@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -22,21 +22,40 @@ from apps.cli import main
     metavar="URL",
     help="Also store the engine's events and decisions in this database (migrated first).",
 )
-def simulate(scenario: Path, as_json: bool, seed: int | None, database: str | None) -> None:
+@click.option(
+    "--explain",
+    "explain_numbers",
+    type=int,
+    multiple=True,
+    metavar="N",
+    help="Campaign scenarios: also print the pacing decision that dialled the list's N-th number (from 0).",
+)
+def simulate(
+    scenario: Path, as_json: bool, seed: int | None, database: str | None, explain_numbers: tuple[int, ...]
+) -> None:
     """Run a TOML SCENARIO (see scenarios/) and print its key figures.
 
-    Exit code 2 and the list of problems for a scenario that is not valid; nothing runs then.
+    A scenario with a [campaign] table is an outbound campaign run by the dialler (docs/dialler.md);
+    any other is inbound call traffic. Exit code 2 and the list of problems for a scenario that is
+    not valid; nothing runs then.
     """
+    from apps.simulator.campaign import is_campaign
     from apps.simulator.run import simulate as run
     from apps.simulator.scenario import ScenarioError, load_scenario
 
+    if is_campaign(scenario):
+        if database:
+            raise click.UsageError("--database is for inbound scenarios; a campaign runs in memory")
+        from apps.cli.simulate_campaign import simulate_campaign
+
+        simulate_campaign(scenario, as_json=as_json, seed=seed, explain=explain_numbers)
+        return
+    if explain_numbers:
+        raise click.UsageError("--explain is for campaign scenarios")
     try:
         loaded = load_scenario(scenario)
     except ScenarioError as error:
-        click.echo(f"kc simulate: {scenario} is not a valid scenario:", err=True)
-        for line in str(error).splitlines():
-            click.echo(f"  {line}", err=True)
-        sys.exit(2)
+        _invalid(scenario, error)
     if seed is not None:
         loaded = loaded.with_seed(seed)
     if database:
@@ -54,6 +73,13 @@ def simulate(scenario: Path, as_json: bool, seed: int | None, database: str | No
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
     else:
         click.echo(_table(figures, result.wall_s))
+
+
+def _invalid(scenario: Path, error: Exception) -> NoReturn:
+    click.echo(f"kc simulate: {scenario} is not a valid scenario:", err=True)
+    for line in str(error).splitlines():
+        click.echo(f"  {line}", err=True)
+    sys.exit(2)
 
 
 def _journal(url: str) -> tuple[Any, Any]:

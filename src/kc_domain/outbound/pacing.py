@@ -4,8 +4,8 @@
 counted against the free agents (``floor`` below), so no person answers without an agent.
 
 **Predictive**: dial ahead of the agents, as far as the risk of an abandoned call allows. For the
-k-th new call, with the *surplus* of agents over live answers expected at the horizon (the time a
-person takes to answer plus the 2 s connect window; see ``pacing_risk``),
+k-th new call, with the *surplus* of agents over live answers by the time a person may answer it
+(each of several answer times, plus the 2 s connect window; see ``pacing_risk``),
 
     risk(k) = P(surplus - Binomial(k - 1, q) <= 0)
 
@@ -13,15 +13,20 @@ is the chance that, if a person answers it, no agent is there. Dialling while ri
 the best trade of connected calls for abandons a decision can make (each call dialled brings more
 live contacts per abandon than any call left out), and it never dials fewer than progressive.
 
-lambda, the *risk threshold*, is steered by the abandons already measured against the cap:
+lambda, the *risk threshold*, is steered by the abandons already measured against the cap. With
+the *allowance* A = cap x live answers - abandons, the smaller over today and the last 24 hours
+(how many abandons more would still leave the rate at the cap):
 
-    lambda = cap x (1 - safety) + (allowance - reserve) / spend_over,   kept in [0, max_risk x cap]
+    lambda = 0                                              while A < 1
+    lambda = cap x (1 - safety) x (A - 1) / (reserve - 1)   while 1 <= A < reserve
+    lambda = cap x (1 - safety) + (A - reserve) / spend_over,   at most max_risk x cap
 
-where the allowance is cap x live answers - abandons, the smaller over today and the last 24 hours.
-Below the cap the allowance grows by the cap with every live answer and lambda rises; each abandon
-lowers it by 1 / spend_over. That closes the loop on the measured rate: the model's bias (an
-estimate lagging behind a list that answers half as often since noon) is corrected by what
-happens, and at the start of a day, with nothing yet to spend, the dialler starts carefully.
+Below one abandon's allowance an abandon would itself put the rate over the cap, so none is
+risked: a day starts progressive until about 1 / cap people have answered. Below the cap the
+allowance grows by the cap with every live answer and lambda rises; each abandon lowers it by
+1 / spend_over. That closes the loop on the measured rate: the model's bias (an estimate lagging
+behind a list that answers half as often since noon) is corrected by what happens, and the rate
+settles just under the cap, with a few abandons in hand.
 
 Every decision carries its inputs and the numbers computed from them (``pacing_explain``).
 """
@@ -57,8 +62,8 @@ class Limit(StrEnum):
 class PacingSettings:
     abandon_cap: float = DEFAULT_CAP
     connect_within_s: float = 2.0  # a live answer waits this long for an agent, then is abandoned
-    safety: float = 0.0  # below the reserve, the threshold is at most cap x (1 - safety)
-    reserve: float = 3.0  # below this allowance the threshold falls with it, to 0 at none
+    safety: float = 0.0  # aim this share below the cap before the allowance is spent
+    reserve: float = 3.0  # below this allowance the threshold falls with it, to 0 at 1
     spend_over: float = 100.0  # live answers over which a spare allowance is spent
     max_risk: float = 3.0  # lambda at most this many times the cap
     lines_per_agent: float = 6.0  # calls ringing and waiting at most this many per signed-in agent
