@@ -1,15 +1,19 @@
-"""``kc simulate``: a day of call traffic against the real ACD engine, in memory, on a virtual clock."""
+"""``kc simulate``: a day of call traffic against the real ACD engine, or a campaign against the dialler,
+in memory, on a virtual clock."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Protocol, Self, TypeVar
 
 import click
 
 from apps.cli import main
+
+S = TypeVar("S", bound="_Seeded")
 
 
 @main.command()
@@ -39,25 +43,20 @@ def simulate(
     any other is inbound call traffic. Exit code 2 and the list of problems for a scenario that is
     not valid; nothing runs then.
     """
-    from apps.simulator.campaign import is_campaign
+    from apps.simulator.campaign import is_campaign, load_campaign
     from apps.simulator.run import simulate as run
-    from apps.simulator.scenario import ScenarioError, load_scenario
+    from apps.simulator.scenario import load_scenario
 
     if is_campaign(scenario):
         if database:
             raise click.UsageError("--database is for inbound scenarios; a campaign runs in memory")
         from apps.cli.simulate_campaign import simulate_campaign
 
-        simulate_campaign(scenario, as_json=as_json, seed=seed, explain=explain_numbers)
+        simulate_campaign(_load(scenario, load_campaign, seed), as_json=as_json, explain=explain_numbers)
         return
     if explain_numbers:
         raise click.UsageError("--explain is for campaign scenarios")
-    try:
-        loaded = load_scenario(scenario)
-    except ScenarioError as error:
-        _invalid(scenario, error)
-    if seed is not None:
-        loaded = loaded.with_seed(seed)
+    loaded = _load(scenario, load_scenario, seed)
     if database:
         db, journal = _journal(database)
         try:
@@ -75,11 +74,22 @@ def simulate(
         click.echo(_table(figures, result.wall_s))
 
 
-def _invalid(scenario: Path, error: Exception) -> NoReturn:
-    click.echo(f"kc simulate: {scenario} is not a valid scenario:", err=True)
-    for line in str(error).splitlines():
-        click.echo(f"  {line}", err=True)
-    sys.exit(2)
+class _Seeded(Protocol):
+    def with_seed(self, seed: int) -> Self: ...
+
+
+def _load(path: Path, load: Callable[[Path], S], seed: int | None) -> S:
+    """The scenario (with ``seed``, if given); exit code 2 and its problems when it is not valid."""
+    from apps.simulator.checks import ScenarioError
+
+    try:
+        loaded = load(path)
+    except ScenarioError as error:
+        click.echo(f"kc simulate: {path} is not a valid scenario:", err=True)
+        for line in str(error).splitlines():
+            click.echo(f"  {line}", err=True)
+        sys.exit(2)
+    return loaded if seed is None else loaded.with_seed(seed)
 
 
 def _journal(url: str) -> tuple[Any, Any]:

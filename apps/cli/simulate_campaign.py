@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+if TYPE_CHECKING:
+    from apps.simulator.campaign import CampaignScenario
 
-def simulate_campaign(path: Path, *, as_json: bool, seed: int | None, explain: tuple[int, ...]) -> None:
-    from apps.cli.simulate import _invalid
-    from apps.simulator.campaign import load_campaign
-    from apps.simulator.checks import ScenarioError
+
+def simulate_campaign(scenario: CampaignScenario, *, as_json: bool, explain: tuple[int, ...]) -> None:
     from apps.simulator.dialler import simulate_campaign as run
     from apps.simulator.dialler_kpis import campaign_kpis
     from kc_domain.outbound.pacing_explain import explain as explain_lines
 
-    try:
-        scenario = load_campaign(path)
-    except ScenarioError as error:
-        _invalid(path, error)
-    if seed is not None:
-        scenario = scenario.with_seed(seed)
     result = run(scenario, explain=explain)
     figures = campaign_kpis(result)
     if as_json:

@@ -40,7 +40,6 @@ runs with the same seed compare the modes on the same list. Each number is diall
 
 from __future__ import annotations
 
-import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -48,7 +47,7 @@ from typing import Any
 import attrs
 
 from apps.simulator.campaign_parse import parse_campaign
-from apps.simulator.checks import ScenarioError
+from apps.simulator.checks import ScenarioError, read_toml
 from apps.simulator.scenario import Distribution
 from kc_domain.outbound.pacing import PacingMode, PacingSettings
 from kc_domain.outbound.pacing_estimates import EstimatorSettings
@@ -109,27 +108,21 @@ class CampaignScenario:
     def with_seed(self, seed: int) -> CampaignScenario:
         return attrs.evolve(self, seed=seed)
 
+    def with_days(self, days: int) -> CampaignScenario:
+        return attrs.evolve(self, days=days)
+
 
 def is_campaign(path: str | Path) -> bool:
     """Whether the file is a campaign scenario (a readable TOML file with a [campaign] table)."""
     try:
-        return "campaign" in tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "campaign" in read_toml(Path(path))
+    except ScenarioError:
         return False
 
 
 def load_campaign(path: str | Path) -> CampaignScenario:
     """Read and check a TOML campaign scenario; raises ScenarioError naming every problem."""
-    path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError([("", f"no such scenario file: {path}")], str(path)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError([("", f"cannot read {path}: {error}")], str(path)) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError([("", f"not valid TOML: {error}")], str(path)) from None
-    return campaign_from(raw, source=str(path))
+    return campaign_from(read_toml(Path(path)), source=str(path))
 
 
 def campaign_from(raw: dict[str, Any], source: str = "") -> CampaignScenario:

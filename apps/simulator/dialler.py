@@ -256,22 +256,24 @@ class Dialler:
         self.loop.after(attempt.talk_s, self._talk_over, agent, attempt)
 
     def _talk_over(self, agent: SimAgent, attempt: Attempt) -> None:
-        now = self.loop.now_us / US
-        del self.talking[agent.agent_id]
+        now = self._busy_over(agent, self.talking, attempt.talk_s)
         agent.talk_s += attempt.talk_s
-        self.result.busy_by_day[int(now // DAY_S)] += attempt.talk_s
         self.estimator.talk_ended(attempt.talk_s)
         agent.state, agent.since_s = "wrap", now
         self.wrapping[agent.agent_id] = agent
         self.loop.after(attempt.wrap_s, self._wrap_over, agent, attempt)
 
     def _wrap_over(self, agent: SimAgent, attempt: Attempt) -> None:
-        now = self.loop.now_us / US
-        del self.wrapping[agent.agent_id]
+        now = self._busy_over(agent, self.wrapping, attempt.wrap_s)
         agent.wrap_s += attempt.wrap_s
-        self.result.busy_by_day[int(now // DAY_S)] += attempt.wrap_s
         self.estimator.wrap_up_ended(attempt.wrap_s)
         self._free(agent, now)
+
+    def _busy_over(self, agent: SimAgent, phase: dict[int, SimAgent], seconds: float) -> float:
+        now = self.loop.now_us / US
+        del phase[agent.agent_id]
+        self.result.busy_by_day[int(now // DAY_S)] += seconds
+        return now
 
     def _free(self, agent: SimAgent, now: float) -> None:
         self._dirty = True

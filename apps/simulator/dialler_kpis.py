@@ -33,6 +33,7 @@ from typing import Any
 from apps.simulator.campaign import CampaignScenario
 from apps.simulator.dialler import DAY_S, DiallerRun
 from apps.simulator.scenario import Distribution
+from kc_domain.outbound.pacing_ledger import PRAGUE
 
 
 def campaign_kpis(run: DiallerRun) -> dict[str, Any]:
@@ -115,8 +116,8 @@ def _rolling(run: DiallerRun) -> dict[str, Any]:
             first_abandoned, abandoned_in = first_abandoned + 1, abandoned_in - 1
         if live_in and abandoned_in / live_in > worst:
             worst, worst_at = abandoned_in / live_in, t
-    at = None if worst_at is None else run.loop.datetime(round(worst_at * 1e6)).isoformat()
-    return {"max": round(worst, 4), "at": at}
+    at = None if worst_at is None else run.loop.datetime(round(worst_at * 1e6)).astimezone(PRAGUE)
+    return {"max": round(worst, 4), "at": None if at is None else at.isoformat(timespec="seconds")}
 
 
 def progressive_occupancy(s: CampaignScenario) -> float | None:

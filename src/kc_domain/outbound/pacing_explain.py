@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from kc_domain.outbound.pacing import PacingDecision
+from kc_domain.outbound.pacing_ledger import PRAGUE
 
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.2f} %"
 
 
-def explain(d: PacingDecision) -> list[str]:
+def explain(d: PacingDecision, zone: ZoneInfo = PRAGUE) -> list[str]:
     i, s = d.inputs, d.standing
     lines = [
-        f"pacing {d.at.isoformat()} {d.mode}: dial {d.dials} (stopped by: {d.limit}); "
+        f"pacing {d.at.astimezone(zone).isoformat(timespec='seconds')} {d.mode}: dial {d.dials} "
+        f"(stopped by: {d.limit}); "
         f"progressive would dial {d.floor}",
         f"  agents: {i.free_agents} free, {len(i.talking)} talking, {len(i.wrapping)} in wrap-up; "
         f"{len(i.ringing)} calls ringing, {i.waiting} live answers waiting; {i.numbers_left} numbers left",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
@@ -25,6 +26,7 @@ from kc_domain.outbound.pacing_estimates import (
 from kc_domain.outbound.pacing_explain import explain
 from kc_domain.outbound.pacing_ledger import AbandonLedger, AbandonStanding
 from kc_domain.outbound.pacing_risk import Surplus, risks
+from kc_domain.plain import to_plain
 
 AT = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
 # 99 answers after exactly 10 s (with the one assumed at once, every quantile the policy uses is
@@ -183,6 +185,8 @@ def test_a_decision_explains_itself_with_its_inputs_and_numbers():
         "call 4 risks 12.50 %; call 5 would risk 31.25 %",
     ):
         assert part in text
+    stored = json.loads(json.dumps(to_plain(decision)))  # as a journal would keep it
+    assert stored["inputs"]["wrapping"] == [15.0] and stored["prediction"]["risk_next"] == 0.3125
 
 
 # -- the estimates -----------------------------------------------------------------------------
