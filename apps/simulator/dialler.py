@@ -15,7 +15,6 @@ message and the call counts as abandoned.
 
 from __future__ import annotations
 
-import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -23,6 +22,7 @@ from datetime import datetime
 
 import attrs
 
+from apps.simulator.callees import Callee, callee
 from apps.simulator.campaign import CampaignScenario
 from apps.simulator.loop import US, EventLoop
 from kc_domain.outbound.pacing import PacingDecision, PacingInputs, PacingMode, decide
@@ -52,10 +52,7 @@ class SimAgent:
 class Attempt:
     number: int  # the list's n-th number; each is dialled once, so it also names the attempt
     dialled_s: float
-    outcome: DialOutcome
-    after_s: float  # from the dial to the live answer or the end
-    talk_s: float
-    wrap_s: float
+    callee: Callee
     agent: SimAgent | None = None  # progressive: the agent waiting for it
 
 
@@ -183,45 +180,22 @@ class Dialler:
         r.dialled += 1
         r.dialled_by_day[int(now // DAY_S)] += 1
         self._interval["attempts"] += 1
-        attempt = self.callee(number, now)
+        attempt = Attempt(number, now, callee(s, number, now))
         if s.mode == PacingMode.PROGRESSIVE:
             agent = next(a for a in self.free.values() if a.leaves_s > now + self.stay_s)
             del self.free[agent.agent_id]
             agent.state, attempt.agent = "reserved", agent
         self.ringing[number] = attempt
-        self.loop.after(attempt.after_s, self._resolved, attempt)
+        self.loop.after(attempt.callee.after_s, self._resolved, attempt)
         return number
-
-    def callee(self, number: int, now: float) -> Attempt:
-        """The number's callee: the same draws for the same number and seed, whatever the mode."""
-        c = self.s.callees
-        rng = random.Random(self.s.seed * 1_000_003 + number)
-        u, answer = rng.random(), c.time_to_answer.sampler(rng)()
-        detect, busy, invalid = (
-            d.sampler(rng)() for d in (c.machine_detection, c.busy_after, c.invalid_after)
-        )
-        talk, wrap = self.s.talk.sampler(rng)(), self.s.wrap_up.sampler(rng)()
-        live = c.live_answer[int(now // 3600) % 24]
-        cutoff = c.no_answer_after_s
-        outcome, after = DialOutcome.NO_ANSWER, cutoff
-        answered, busy_below = live + c.machine, live + c.machine + c.busy
-        if u < live and answer < cutoff:
-            outcome, after = DialOutcome.LIVE, answer
-        elif live <= u < answered and answer < cutoff:
-            outcome, after = DialOutcome.MACHINE, answer + detect
-        elif answered <= u < busy_below:
-            outcome, after = DialOutcome.BUSY, min(busy, cutoff)
-        elif busy_below <= u < busy_below + c.invalid:
-            outcome, after = DialOutcome.INVALID, min(invalid, cutoff)
-        return Attempt(number, now, outcome, after, talk, wrap)
 
     def _resolved(self, attempt: Attempt) -> None:
         now, at = self.loop.now_us / US, self.loop.clock.at
         del self.ringing[attempt.number]
-        self.estimator.attempt_ended(at, attempt.outcome, attempt.after_s)
-        self.result.outcomes[attempt.outcome] += 1
+        self.estimator.attempt_ended(at, attempt.callee.outcome, attempt.callee.after_s)
+        self.result.outcomes[attempt.callee.outcome] += 1
         agent = attempt.agent
-        if attempt.outcome != DialOutcome.LIVE:
+        if attempt.callee.outcome != DialOutcome.LIVE:
             if agent is not None:  # progressive: the agent is free for another call at once
                 self._free(agent, now)
             return  # predictive: the line is dialled again at the next tick
@@ -253,20 +227,20 @@ class Dialler:
         agent.contacts += 1
         self.result.connected += 1
         self.talking[agent.agent_id] = agent
-        self.loop.after(attempt.talk_s, self._talk_over, agent, attempt)
+        self.loop.after(attempt.callee.talk_s, self._talk_over, agent, attempt)
 
     def _talk_over(self, agent: SimAgent, attempt: Attempt) -> None:
-        now = self._busy_over(agent, self.talking, attempt.talk_s)
-        agent.talk_s += attempt.talk_s
-        self.estimator.talk_ended(attempt.talk_s)
+        now = self._busy_over(agent, self.talking, attempt.callee.talk_s)
+        agent.talk_s += attempt.callee.talk_s
+        self.estimator.talk_ended(attempt.callee.talk_s)
         agent.state, agent.since_s = "wrap", now
         self.wrapping[agent.agent_id] = agent
-        self.loop.after(attempt.wrap_s, self._wrap_over, agent, attempt)
+        self.loop.after(attempt.callee.wrap_s, self._wrap_over, agent, attempt)
 
     def _wrap_over(self, agent: SimAgent, attempt: Attempt) -> None:
-        now = self._busy_over(agent, self.wrapping, attempt.wrap_s)
-        agent.wrap_s += attempt.wrap_s
-        self.estimator.wrap_up_ended(attempt.wrap_s)
+        now = self._busy_over(agent, self.wrapping, attempt.callee.wrap_s)
+        agent.wrap_s += attempt.callee.wrap_s
+        self.estimator.wrap_up_ended(attempt.callee.wrap_s)
         self._free(agent, now)
 
     def _busy_over(self, agent: SimAgent, phase: dict[int, SimAgent], seconds: float) -> float:

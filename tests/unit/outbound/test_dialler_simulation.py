@@ -13,9 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from apps.cli import main
+from apps.simulator.callees import callee
 from apps.simulator.campaign import CampaignScenario, Shift, campaign_from
 from apps.simulator.checks import ScenarioError
-from apps.simulator.dialler import Dialler, simulate_campaign
+from apps.simulator.dialler import simulate_campaign
 from apps.simulator.dialler_kpis import campaign_kpis, progressive_occupancy
 from kc_domain.outbound.pacing import PacingMode
 from kc_domain.outbound.pacing_explain import explain
@@ -115,8 +116,8 @@ def test_the_same_seed_gives_the_same_run_and_the_same_number_the_same_callee():
     first, again = (campaign_kpis(simulate_campaign(short)) for _ in range(2))
     first.pop("wall_s"), again.pop("wall_s")
     assert first == again
-    callees = [Dialler(short.with_mode(mode), set()).callee(77, 9 * 3600.0) for mode in PacingMode]
-    assert attrs.asdict(callees[0]) == attrs.asdict(callees[1])
+    a, b = (callee(short.with_mode(mode), 77, 9 * 3600.0) for mode in PacingMode)
+    assert a == b and callee(short, 78, 9 * 3600.0) != a
 
 
 @pytest.mark.req("OUT-05")
