@@ -3,8 +3,8 @@
 Two kinds of estimate, each the kind that suits how it moves:
 
 - the **live-answer rate** q, which may change within the hour (another part of the list, lunch
-  time), is exponentially weighted: each attempt's weight halves every ``half_life_s`` seconds
-  and every ``half_life_attempts`` later attempts, whichever comes first. Its *weight* (the
+  time), is exponentially weighted: each attempt's weight halves with every ``half_life_s``
+  seconds and with every ``half_life_attempts`` later attempts (the two add up). Its *weight* (the
   effective number of attempts behind it) says how sure it is: the risk is computed with
   q + z x its standard error, so that a thin or stale estimate (the morning after a night without
   calls) dials carefully until new attempts have been seen;
