@@ -1,15 +1,19 @@
-"""``kc simulate``: a day of call traffic against the real ACD engine, in memory, on a virtual clock."""
+"""``kc simulate``: a day of call traffic against the real ACD engine, or a campaign against the dialler,
+in memory, on a virtual clock."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, Self, TypeVar
 
 import click
 
 from apps.cli import main
+
+S = TypeVar("S", bound="_Seeded")
 
 
 @main.command()
@@ -22,23 +26,37 @@ from apps.cli import main
     metavar="URL",
     help="Also store the engine's events and decisions in this database (migrated first).",
 )
-def simulate(scenario: Path, as_json: bool, seed: int | None, database: str | None) -> None:
+@click.option(
+    "--explain",
+    "explain_numbers",
+    type=int,
+    multiple=True,
+    metavar="N",
+    help="Campaign scenarios: also print the pacing decision that dialled the list's N-th number (from 0).",
+)
+def simulate(
+    scenario: Path, as_json: bool, seed: int | None, database: str | None, explain_numbers: tuple[int, ...]
+) -> None:
     """Run a TOML SCENARIO (see scenarios/) and print its key figures.
 
-    Exit code 2 and the list of problems for a scenario that is not valid; nothing runs then.
+    A scenario with a [campaign] table is an outbound campaign run by the dialler (docs/dialler.md);
+    any other is inbound call traffic. Exit code 2 and the list of problems for a scenario that is
+    not valid; nothing runs then.
     """
+    from apps.simulator.campaign import is_campaign, load_campaign
     from apps.simulator.run import simulate as run
-    from apps.simulator.scenario import ScenarioError, load_scenario
+    from apps.simulator.scenario import load_scenario
 
-    try:
-        loaded = load_scenario(scenario)
-    except ScenarioError as error:
-        click.echo(f"kc simulate: {scenario} is not a valid scenario:", err=True)
-        for line in str(error).splitlines():
-            click.echo(f"  {line}", err=True)
-        sys.exit(2)
-    if seed is not None:
-        loaded = loaded.with_seed(seed)
+    if is_campaign(scenario):
+        if database:
+            raise click.UsageError("--database is for inbound scenarios; a campaign runs in memory")
+        from apps.cli.simulate_campaign import simulate_campaign
+
+        simulate_campaign(_load(scenario, load_campaign, seed), as_json=as_json, explain=explain_numbers)
+        return
+    if explain_numbers:
+        raise click.UsageError("--explain is for campaign scenarios")
+    loaded = _load(scenario, load_scenario, seed)
     if database:
         db, journal = _journal(database)
         try:
@@ -54,6 +72,24 @@ def simulate(scenario: Path, as_json: bool, seed: int | None, database: str | No
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
     else:
         click.echo(_table(figures, result.wall_s))
+
+
+class _Seeded(Protocol):
+    def with_seed(self, seed: int) -> Self: ...
+
+
+def _load(path: Path, load: Callable[[Path], S], seed: int | None) -> S:
+    """The scenario (with ``seed``, if given); exit code 2 and its problems when it is not valid."""
+    from apps.simulator.checks import ScenarioError
+
+    try:
+        loaded = load(path)
+    except ScenarioError as error:
+        click.echo(f"kc simulate: {path} is not a valid scenario:", err=True)
+        for line in str(error).splitlines():
+            click.echo(f"  {line}", err=True)
+        sys.exit(2)
+    return loaded if seed is None else loaded.with_seed(seed)
 
 
 def _journal(url: str) -> tuple[Any, Any]:

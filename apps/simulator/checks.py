@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import tomllib
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 
@@ -16,6 +18,18 @@ class ScenarioError(Exception):
         self.source = source
         lines = [f"{path}: {reason}" if path else reason for path, reason in self.problems]
         super().__init__("\n".join(lines))
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A scenario file's tables; ScenarioError when it cannot be read or is not TOML."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError([("", f"no such scenario file: {path}")], str(path)) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError([("", f"cannot read {path}: {error}")], str(path)) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError([("", f"not valid TOML: {error}")], str(path)) from None
 
 
 class Reader:

@@ -45,6 +45,10 @@ class EventLoop:
     def pending(self) -> int:
         return len(self._heap)
 
+    def next_us(self) -> int | None:
+        """When the next event is due (None when there is none)."""
+        return self._heap[0][0] if self._heap else None
+
     def run(self, until_us: int, after_each: Callable[[], None]) -> None:
         """Process events up to and including ``until_us``; ``after_each`` runs after every event."""
         heap, clock, start = self._heap, self.clock, self.start

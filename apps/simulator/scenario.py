@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import random
-import tomllib
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from apps.simulator.checks import ScenarioError
+from apps.simulator.checks import ScenarioError, read_toml
 from apps.simulator.parse import parse_scenario
 from kc_domain.ivr.model import IvrTree
 from kc_domain.routing.agent import Agent, Skill
@@ -216,15 +215,7 @@ class Scenario:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and check a TOML scenario; raises ScenarioError naming every problem."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError([("", f"no such scenario file: {path}")], str(path)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError([("", f"cannot read {path}: {error}")], str(path)) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError([("", f"not valid TOML: {error}")], str(path)) from None
-    return scenario_from(raw, source=str(path), base=path.parent)
+    return scenario_from(read_toml(path), source=str(path), base=path.parent)
 
 
 def scenario_from(raw: dict[str, Any], source: str = "", base: Path | None = None) -> Scenario:
