@@ -18,6 +18,7 @@ from flask import Blueprint, url_for
 
 from apps.web.campaign_api import iso_time
 from apps.web.documents import json_object
+from apps.web.messages import OUTCOME_BUTTONS
 from apps.web.query_args import whole_number
 from apps.web.security import actor, current_user, requires
 from apps.web.services import services
@@ -31,16 +32,7 @@ api = Blueprint("campaign_desk_api", __name__, url_prefix="/api/v1/desktop/campa
 
 AGENT_OUTCOMES = BY_AGENT | SEEN_BY_AGENT
 # the order of the desktop's outcome buttons: what a talk ends with, then what the line did
-OUTCOME_ORDER = (
-    Outcome.SUCCESS,
-    Outcome.REFUSED,
-    Outcome.CALLBACK,
-    Outcome.WRONG_NUMBER,
-    Outcome.NO_ANSWER,
-    Outcome.BUSY,
-    Outcome.ANSWERING_MACHINE,
-    Outcome.INVALID,
-)
+OUTCOME_ORDER = tuple(OUTCOME_BUTTONS)
 REASON_MAX = 200
 
 Reply = tuple[dict[str, Any], int]
