@@ -61,6 +61,7 @@ def create_app(container: Container | None = None) -> Flask:
         callbacks,
         calls,
         campaign_api,
+        campaign_desk,
         campaigns,
         clients,
         contacts,
@@ -114,6 +115,7 @@ def create_app(container: Container | None = None) -> Flask:
         call_scripts.bp,
         call_scripts.api,
         campaign_api.api,
+        campaign_desk.api,
     ):
         app.register_blueprint(blueprint)
     return app

@@ -35,6 +35,11 @@ def number(body: Mapping[str, Any], field: str) -> int:
     return whole_number(body.get(field), field)
 
 
+def optional_number(body: Mapping[str, Any], field: str) -> int | None:
+    """A whole number the page may leave out (None), e.g. the campaign contact a dial is for."""
+    return None if body.get(field) is None else whole_number(body.get(field), field)
+
+
 def flag(body: Mapping[str, Any], field: str) -> bool:
     value = body.get(field)
     if not isinstance(value, bool):
@@ -69,6 +74,7 @@ READERS: dict[str, Reader] = {
     "queue_id": number,
     "agent_id": number,
     "alert_id": number,
+    "entry_id": optional_number,
     "device": device,
     "mode": mode,
 }

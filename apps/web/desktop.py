@@ -26,7 +26,7 @@ from apps.engine.desktops import DESKTOP_CHANNEL, PANEL_CHANNEL
 from apps.web import live as live_sockets
 from apps.web.callbacks import plain_missed
 from apps.web.commands import carry_out
-from apps.web.messages import pause_names
+from apps.web.messages import ATTEMPT_OUTCOMES, OUTCOME_BUTTONS, pause_names
 from apps.web.security import current_user, requires
 from apps.web.services import services
 from kc_domain.commanding.replies import Accepted, Reply
@@ -181,6 +181,10 @@ def index() -> str | tuple[str, int]:
         callbacks_api=_url_if("callbacks_api.api_list") if callbacks else None,
         missed_url=_url_if("calls.missed") if callbacks else None,
         history_url=next((r.rule for r in current_app.url_map.iter_rules() if r.rule == "/me/history"), None),
+        outcome_words={
+            **{f"last.{o.value}": str(name) for o, name in ATTEMPT_OUTCOMES.items()},
+            **{f"outcome.{o.value}": str(name) for o, name in OUTCOME_BUTTONS.items()},
+        },
     )
 
 

@@ -251,6 +251,17 @@ ATTEMPT_OUTCOMES = {
     Outcome.ABANDONED: _l("Answered, but no agent was free"),
     Outcome.INVALID: _l("The number does not exist"),
 }
+# the agent's outcome buttons on the desktop's campaign panel, short (apps/web/campaign_desk.py)
+OUTCOME_BUTTONS = {
+    Outcome.SUCCESS: _l("Success"),
+    Outcome.REFUSED: _l("Refused"),
+    Outcome.CALLBACK: _l("Call later"),
+    Outcome.WRONG_NUMBER: _l("Wrong number"),
+    Outcome.NO_ANSWER: _l("Did not get through"),
+    Outcome.BUSY: _l("Busy"),
+    Outcome.ANSWERING_MACHINE: _l("Answering machine"),
+    Outcome.INVALID: _l("Invalid number"),
+}
 
 
 def campaign_refusal(state: CampaignState) -> str:

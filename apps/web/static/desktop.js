@@ -1133,6 +1133,137 @@ function renderStats(data) {
   );
 }
 
+// ---------------------------------------------------------------------------------- (2a) the campaign
+// OUT-10, OUT-13: the next contact of the agent's running preview or manual campaigns. "Vytočit" sends
+// the desktop's own dial command with the contact's entry id (the engine and the PBX place the call
+// as any manual one); "Přeskočit" asks why; after dialling, the outcome buttons; then the next one.
+// Each contact starts from a clean card: no reason, time or error of the previous one survives.
+const CAMPAIGN_EVERY_MS = 30_000; // with nobody to call, the panel looks again this often
+const campaign = { contact: null, outcomes: [], timer: null };
+const dialledKey = "kc.desk.campaign.dialled"; // the contact dialled from this browser (over a reload)
+const campaignUrl = (what) => root.dataset.campaignUrl + what;
+
+function showField(id, text) {
+  const box = $(id);
+  box.textContent = text || "";
+  box.hidden = !text;
+}
+
+async function loadCampaign() {
+  clearTimeout(campaign.timer);
+  const result = await api("GET", campaignUrl("next"));
+  if (!result.ok) return say(refusal(result), "error");
+  const { campaigns, contact, outcomes } = result.data;
+  campaign.outcomes = outcomes || [];
+  $("campaign-panel").hidden = !campaigns.length;
+  renderContact(campaigns.length ? contact : null);
+  if (campaigns.length && !contact) campaign.timer = setTimeout(loadCampaign, CAMPAIGN_EVERY_MS);
+}
+
+function renderContact(contact) {
+  const fresh = contact?.entry_id !== campaign.contact?.entry_id;
+  campaign.contact = contact;
+  $("campaign-empty").hidden = Boolean(contact);
+  $("campaign-contact").hidden = !contact;
+  if (!contact) return;
+  if (fresh) {
+    $("skip-reason").value = "";
+    $("callback-at").value = "";
+    $("skip-form").hidden = $("callback-form").hidden = true;
+    showField("skip-error", "");
+    showField("outcome-error", "");
+  }
+  $("campaign-name").textContent = contact.campaign;
+  $("contact-name").textContent = contact.name || contact.phone;
+  $("contact-phone").textContent = contact.phone;
+  $("contact-priority").textContent = contact.priority;
+  $("contact-attempts").textContent = t("campaign.attempts", { attempts: contact.attempts, max: contact.max_attempts });
+  const last = contact.last_outcome ? t(`last.${contact.last_outcome}`) : t("none");
+  $("contact-last").textContent = contact.agreed ? `${last} (${t("campaign.agreed")})` : last;
+  $("contact-extra").replaceChildren(
+    ...Object.entries(contact.extra || {}).flatMap(([name, value]) => [h("dt", {}, name), h("dd", {}, String(value))]),
+  );
+  $("contact-client-box").hidden = !contact.client_url;
+  if (contact.client_url) $("contact-client").href = contact.client_url;
+  $("outcome-buttons").replaceChildren(
+    ...campaign.outcomes.map((outcome) =>
+      h("button", { type: "button", "data-testid": `outcome-${outcome}`, onclick: () => chooseOutcome(outcome) }, t(`outcome.${outcome}`)),
+    ),
+  );
+  showStage(store.get(dialledKey, null) === contact.entry_id);
+}
+
+function showStage(dialled) {
+  $("campaign-actions").hidden = dialled;
+  $("outcome-box").hidden = !dialled;
+  if (dialled) $("skip-form").hidden = true;
+}
+
+async function campaignDial() {
+  const contact = campaign.contact;
+  if (!contact || $("campaign-actions").hidden) return;
+  const result = await command("dial", { number: contact.phone, entry_id: contact.entry_id });
+  if (!result.ok) return;
+  store.set(dialledKey, contact.entry_id);
+  say(t("campaign.dialling", { name: contact.name || contact.phone }));
+  showStage(true);
+  $("outcome-buttons").querySelector("button")?.focus();
+}
+
+function campaignSkip() {
+  if (!campaign.contact || $("campaign-actions").hidden) return;
+  $("skip-form").hidden = false;
+  $("skip-reason").focus();
+}
+
+async function confirmSkip(event) {
+  event.preventDefault();
+  const reason = $("skip-reason").value.trim();
+  const result = await api("POST", campaignUrl("skip"), { entry_id: campaign.contact.entry_id, reason });
+  if (!result.ok) {
+    showField("skip-error", refusal(result));
+    return $("skip-reason").focus();
+  }
+  say(t("campaign.skipped"));
+  await loadCampaign();
+  $("btn-campaign-dial").focus();
+}
+
+function chooseOutcome(outcome) {
+  showField("outcome-error", "");
+  if (outcome === "callback") {
+    $("callback-form").hidden = false;
+    return $("callback-at").focus();
+  }
+  finishContact(outcome, null);
+}
+
+async function finishContact(outcome, agreedAt) {
+  const body = { entry_id: campaign.contact.entry_id, outcome, agreed_at: agreedAt };
+  const result = await api("POST", campaignUrl("outcome"), body);
+  if (!result.ok) {
+    showField("outcome-error", refusal(result));
+    return;
+  }
+  store.remove(dialledKey);
+  say(t("campaign.saved", { outcome: t(`outcome.${outcome}`) }));
+  await loadCampaign();
+  if (!$("campaign-contact").hidden) $("btn-campaign-dial").focus();
+}
+
+$("btn-campaign-dial").addEventListener("click", campaignDial);
+$("btn-campaign-skip").addEventListener("click", campaignSkip);
+$("skip-form").addEventListener("submit", confirmSkip);
+$("skip-cancel").addEventListener("click", () => {
+  $("skip-form").hidden = true;
+  showField("skip-error", "");
+  $("btn-campaign-skip").focus();
+});
+$("callback-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  finishContact("callback", $("callback-at").value || null);
+});
+
 // ---------------------------------------------------------------------------------- keyboard
 const SHORTCUTS = {
   KeyA: "btn-answer",
@@ -1141,6 +1272,8 @@ const SHORTCUTS = {
   KeyR: "btn-ready",
   KeyP: "btn-pause",
   KeyT: "btn-transfer",
+  KeyV: "btn-campaign-dial",
+  KeyS: "btn-campaign-skip",
 };
 document.addEventListener("keydown", (event) => {
   if (!event.altKey || event.ctrlKey || event.metaKey) return;
@@ -1175,6 +1308,7 @@ async function start() {
   }
   connect();
   refreshLists();
+  await loadCampaign();
   root.dataset.ready = "true";
 }
 

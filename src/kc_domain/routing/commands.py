@@ -150,11 +150,13 @@ class Transfer(Command):
 
 @attrs.frozen
 class Dial(Command):
-    """The agent dials a number; the reply is the new call's id."""
+    """The agent dials a number; the reply is the new call's id. ``entry_id``: the campaign contact
+    she calls (a preview or manual campaign, OUT-18), journaled with the call."""
 
     name: ClassVar[str] = "dial"
     agent_id: int
     number: str
+    entry_id: int | None = None
 
 
 @attrs.frozen

@@ -160,9 +160,11 @@ def place_call(
     callback_id: str = "",
     *,
     by_agent: bool = False,
+    entry_id: int | None = None,
 ) -> str:
     """An outbound call from the agent's phone: it rings them first, then the PBX dials ``number``;
-    ``by_agent``: she chose to make it (the dial pad, a callback she took), KC did not offer it."""
+    ``by_agent``: she chose to make it (the dial pad, a callback she took), KC did not offer it;
+    ``entry_id``: the campaign contact it calls, journaled on ``CallDialled`` (OUT-18)."""
     now = s.now()
     s.seq += 1
     # a new id for every dial, unique for good (a counter of dials would repeat after a restart);
@@ -175,7 +177,7 @@ def place_call(
     previous = agent.state
     agent.dial(call_id, now)
     s.agent_changed(agent, previous, now, call_id, "callback" if callback_id else "dial")
-    s.emit(ev.CallDialled(now, call_id, number, queue_id, agent.agent_id, callback_id))
+    s.emit(ev.CallDialled(now, call_id, number, queue_id, agent.agent_id, callback_id, entry_id))
     queue = s.queues.get(queue_id) if queue_id is not None else None  # gone: a callback by hand
     rona = queue.rona_timeout_s if queue is not None else DIAL_RING_S
     s.timers.arm("rona", call_id, now + timedelta(seconds=rona))

@@ -231,8 +231,8 @@ class RoutingEngine(RoutingState):
     def blind_transfer(self, agent_id: int, call_id: str, target: str) -> None:
         self.handle(cmd.BlindTransfer(agent_id, call_id, target))
 
-    def dial(self, agent_id: int, number: str) -> str:
-        return str(self.handle(cmd.Dial(agent_id, number)))
+    def dial(self, agent_id: int, number: str, entry_id: int | None = None) -> str:
+        return str(self.handle(cmd.Dial(agent_id, number, entry_id)))
 
     def use_device(self, agent_id: int, device: str) -> None:
         self.handle(cmd.UseDevice(agent_id, device))

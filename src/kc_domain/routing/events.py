@@ -100,13 +100,15 @@ class CallEnded(Event):
 
 @attrs.frozen
 class CallDialled(Event):
-    """KC placed an outbound call from an agent's phone, e.g. to call a customer back (IN-09)."""
+    """KC placed an outbound call from an agent's phone, e.g. to call a customer back (IN-09), or
+    to a campaign's contact (``campaign_entry_id``, OUT-18; None in rows journaled before it)."""
 
     call_id: str
     number: str
     queue_id: int | None
     agent_id: int
     callback_id: str = ""
+    campaign_entry_id: int | None = None
 
 
 @attrs.frozen

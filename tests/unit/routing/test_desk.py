@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from kc_domain.errors import Forbidden, NotFound, ValidationFailed
+from kc_domain.routing import commands as c
 from kc_domain.routing import events as ev
 from kc_domain.routing import pbx_events as pbx
 from kc_domain.routing.agent import RONA_PAUSE
@@ -296,3 +297,25 @@ def test_the_journal_keeps_who_talked_in_a_call_handed_on_after_a_consultation()
     assert {i.call_id for i in hers if i.state == "busy"} == {call}  # her busy stretch names the call
     found = journal.interactions_of([call, "nothing"])
     assert list(found) == [call] and found[call].agent_id == 2
+
+
+@pytest.mark.req("OUT-18", "OUT-10")
+def test_a_dial_for_a_campaign_contact_journals_the_contact_with_the_call():
+    """The desktop's Vytočit sends the contact's entry id with the dial: the call's CallDialled says
+    which campaign contact it called; a dial from the pad says none, and an old row loads as none."""
+    h = Harness([queue(SALES)], [agent(1, SALES)])
+    h.engine.log_in(1)
+    message = c.from_wire(
+        {"command": "dial", "v": 1, "agent_id": 1, "number": "+420603555666", "entry_id": 42}
+    )
+    call = h.engine.handle(message)
+    dialled = h.events(ev.CallDialled)[0]
+    assert (dialled.call_id, dialled.campaign_entry_id) == (call, 42)
+    assert ev.event_from_plain("CallDialled", ev.event_to_plain(dialled)) == dialled
+    old_row = {k: v for k, v in ev.event_to_plain(dialled).items() if k != "campaign_entry_id"}
+    assert ev.event_from_plain("CallDialled", old_row).campaign_entry_id is None
+    assert c.from_wire({"command": "dial", "v": 1, "agent_id": 1, "number": "+420603555666"}).entry_id is None
+    h.engine.call_answered(call, 1)
+    h.engine.hang_up_call(1, call)
+    plain = h.engine.dial(1, "+420603555777")
+    assert [e.campaign_entry_id for e in h.events(ev.CallDialled) if e.call_id == plain] == [None]
