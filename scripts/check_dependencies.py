@@ -73,8 +73,10 @@ def problems(
     dev = {requirement_name(spec) for spec in groups.get("dev", []) if isinstance(spec, str)}
     tool = pyproject.get("tool", {})
     assert isinstance(tool, dict)
-    exempt = {normalise(name): why for name, why in tool.get("kc", {}).get("dependencies", {})
-              .get("used-without-import", {}).items()}
+    exempt = {
+        normalise(name): why
+        for name, why in tool.get("kc", {}).get("dependencies", {}).get("used-without-import", {}).items()
+    }
     found: list[str] = []
 
     def owners(module: str) -> set[str]:
@@ -86,8 +88,10 @@ def problems(
         if not dists:
             found.append(f"{module}: imported by {min(files)} but installed by no distribution")
         elif not dists & runtime:
-            found.append(f"{module}: imported by {min(files)} but {'/'.join(sorted(dists))} "
-                         "is not in [project] dependencies")
+            found.append(
+                f"{module}: imported by {min(files)} but {'/'.join(sorted(dists))} "
+                "is not in [project] dependencies"
+            )
         used_runtime |= dists & runtime
     used_dev: set[str] = set()
     for module, files in sorted(dev_imports.items()):
@@ -95,8 +99,10 @@ def problems(
         if not dists:
             found.append(f"{module}: imported by {min(files)} but installed by no distribution")
         elif not dists & (runtime | dev):
-            found.append(f"{module}: imported by {min(files)} but {'/'.join(sorted(dists))} "
-                         "is declared neither in [project] dependencies nor in the dev group")
+            found.append(
+                f"{module}: imported by {min(files)} but {'/'.join(sorted(dists))} "
+                "is declared neither in [project] dependencies nor in the dev group"
+            )
         used_dev |= dists & (runtime | dev)
     for name in sorted(runtime - used_runtime - set(exempt)):
         found.append(f"{name}: in [project] dependencies but never imported by src/ or apps/")
