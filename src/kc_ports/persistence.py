@@ -31,6 +31,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.outbound.attempts import CampaignAttempt
 from kc_domain.outbound.campaigns import Campaign, DoNotCall, ListEntry, Progress
 from kc_domain.outbound.script_catalogue import StoredScript
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
@@ -221,6 +222,23 @@ class CampaignListRepository(Protocol):
     def progress(self, campaign_id: int) -> Progress: ...
 
 
+class CampaignAttemptRepository(Protocol):
+    """The attempts of campaigns' agents (OUT-14, OUT-18): appended, never deleted; those returned
+    are live in the unit (their changes are written at its commit)."""
+
+    def append(self, attempt: CampaignAttempt) -> CampaignAttempt:
+        """Store a new attempt (its id is given here)."""
+
+    def of_campaign(self, campaign_id: int) -> list[CampaignAttempt]:
+        """Oldest first (by start, then id)."""
+
+    def of_entry(self, entry_id: int) -> list[CampaignAttempt]:
+        """Oldest first (by start, then id)."""
+
+    def open_of(self, agent_id: int) -> CampaignAttempt | None:
+        """The agent's latest attempt not ended yet, if any."""
+
+
 @runtime_checkable
 class AuditedUnit(Protocol):
     """One transaction with the audit log in it; leaving the block without commit rolls back.
@@ -331,6 +349,8 @@ class OutboundUnit(AuditedUnit, Protocol):
     def do_not_call(self) -> Repository[DoNotCall]: ...
     @property
     def call_scripts(self) -> Repository[StoredScript]: ...
+    @property
+    def campaign_attempts(self) -> CampaignAttemptRepository: ...
 
 
 @runtime_checkable

@@ -11,6 +11,7 @@ import attrs
 import pytest
 
 from kc_domain.organisation.hours import OpeningHours
+from kc_domain.outbound.attempts import CampaignAttempt
 from kc_domain.outbound.campaigns import Campaign, DialMode, DoNotCall, ListEntry, Progress, RetryRule
 from kc_domain.outbound.outcomes import Outcome
 from kc_domain.outbound.script_catalogue import StoredScript
@@ -178,3 +179,47 @@ def test_a_call_script_comes_back_whole_and_its_changes_are_kept(uow_factory: Un
         assert again.definition["name"] == "Prevence 2027" and [s.id for s in uow.call_scripts.list()] == [
             script_id
         ]
+
+
+@pytest.mark.req("OUT-14", "OUT-18")
+def test_attempts_are_appended_read_by_campaign_entry_and_agent_and_changed_at_commit(
+    uow_factory: UnitOfWorkFactory,
+):
+    campaign_id = stored_campaign(uow_factory)
+    with uow_factory() as uow:
+        uow.campaign_lists.add_many(entries(campaign_id, 2))
+        uow.commit()
+        first, second = (e.id for e in uow.campaign_lists.of_campaign(campaign_id))
+    assert first is not None and second is not None
+    answers = {"zajem": "ano", "vek": 62, "poznamka": None}
+    with uow_factory() as uow:
+        done = CampaignAttempt(campaign_id, first, 7, T0, call_id="c-1", script_version=2)
+        done.answers = answers
+        done.end(T0 + timedelta(minutes=4), Outcome.SUCCESS)
+        uow.campaign_attempts.append(done)
+        uow.campaign_attempts.append(CampaignAttempt(campaign_id, second, 7, T0 + timedelta(minutes=5)))
+        uow.campaign_attempts.append(CampaignAttempt(campaign_id, first, 8, T0 + timedelta(minutes=6)))
+        uow.commit()
+    with uow_factory() as uow:
+        found = uow.campaign_attempts.of_campaign(campaign_id)
+        assert [(a.entry_id, a.agent_id) for a in found] == [(first, 7), (second, 7), (first, 8)]
+        back = found[0]
+        assert (back.call_id, back.started_at, back.ended_at, back.outcome, back.script_version) == (
+            "c-1",
+            T0,
+            T0 + timedelta(minutes=4),
+            Outcome.SUCCESS,
+            2,
+        )
+        assert back.answers == answers and not back.open
+        assert [a.agent_id for a in uow.campaign_attempts.of_entry(first)] == [7, 8]
+        mine = uow.campaign_attempts.open_of(7)
+        assert mine is not None and mine.entry_id == second and uow.campaign_attempts.open_of(9) is None
+        mine.answers = {"zajem": "ne"}
+        mine.end(T0 + timedelta(minutes=7), skip_reason="Klient v nemocnici")
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.campaign_attempts.open_of(7) is None
+        skipped = uow.campaign_attempts.of_entry(second)[0]
+        assert skipped.skipped and skipped.answers == {"zajem": "ne"}
+        assert skipped.skip_reason == "Klient v nemocnici"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
@@ -32,6 +32,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.outbound.attempts import CampaignAttempt
 from kc_domain.outbound.campaigns import Campaign, DoNotCall, ListEntry, Progress
 from kc_domain.outbound.outcomes import Outcome
 from kc_domain.outbound.script_catalogue import StoredScript
@@ -76,10 +77,10 @@ REPOSITORIES = (
 )
 """Repositories of id-numbered entities (``MemoryRepository``)."""
 
-OTHER_REPOSITORIES = ("callbacks", "clients", "contacts", "campaign_lists")
+OTHER_REPOSITORIES = ("callbacks", "clients", "contacts", "campaign_lists", "campaign_attempts")
 """Repositories with their own class and keys: ``callbacks`` (``MemoryCallbackRepository``),
 ``clients`` (``MemoryClientRepository``), ``contacts`` (``MemoryContactRepository``), ``campaign_lists``
-(``MemoryCampaignListRepository``)."""
+(``MemoryCampaignListRepository``), ``campaign_attempts`` (``MemoryCampaignAttemptRepository``)."""
 
 
 @attrs.define
@@ -89,6 +90,7 @@ class _State:
     clients: dict[int, Client] = attrs.field(factory=dict)
     contacts: ContactRows = attrs.field(factory=ContactRows)
     campaign_entries: dict[int, ListEntry] = attrs.field(factory=dict)
+    campaign_attempts: dict[int, CampaignAttempt] = attrs.field(factory=dict)
     next_id: int = 1
     audit: list[AuditRecord] = attrs.field(factory=list)
     anchor: tuple[int, str] = (0, GENESIS)
@@ -235,6 +237,7 @@ class MemoryUnitOfWork:
     do_not_call: MemoryRepository[DoNotCall]
     call_scripts: MemoryRepository[StoredScript]
     campaign_lists: MemoryCampaignListRepository
+    campaign_attempts: MemoryCampaignAttemptRepository
     callbacks: MemoryCallbackRepository
     clients: MemoryClientRepository
     contacts: MemoryContactRepository
@@ -261,6 +264,7 @@ class MemoryUnitOfWork:
         self.clients = MemoryClientRepository(self._state)
         self.contacts = MemoryContactRepository(self._state.contacts)
         self.campaign_lists = MemoryCampaignListRepository(self._state)
+        self.campaign_attempts = MemoryCampaignAttemptRepository(self._state)
         self.audit = MemoryAuditStore(self._state)
 
     def commit(self) -> None:
@@ -335,3 +339,30 @@ class MemoryCampaignListRepository:
             successful=sum(e.last_outcome == Outcome.SUCCESS for e in live),
             removed=len(listed) - len(live),
         )
+
+
+class MemoryCampaignAttemptRepository:
+    """``SqlCampaignAttemptRepository``'s behaviour over the unit's copy of the rows."""
+
+    def __init__(self, state: _State) -> None:
+        self._state, self._rows = state, state.campaign_attempts
+
+    def append(self, attempt: CampaignAttempt) -> CampaignAttempt:
+        attempt.id = self._state.next_id
+        self._state.next_id += 1
+        self._rows[attempt.id] = attempt
+        return attempt
+
+    def of_campaign(self, campaign_id: int) -> list[CampaignAttempt]:
+        return self._select(lambda a: a.campaign_id == campaign_id)
+
+    def of_entry(self, entry_id: int) -> list[CampaignAttempt]:
+        return self._select(lambda a: a.entry_id == entry_id)
+
+    def open_of(self, agent_id: int) -> CampaignAttempt | None:
+        found = self._select(lambda a: a.agent_id == agent_id and a.ended_at is None)
+        return found[-1] if found else None
+
+    def _select(self, keep: Callable[[CampaignAttempt], bool]) -> list[CampaignAttempt]:
+        found = [a for a in self._rows.values() if keep(a)]
+        return sorted(found, key=lambda a: (a.started_at, a.id or 0))

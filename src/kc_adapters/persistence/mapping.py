@@ -30,6 +30,7 @@ from kc_domain.organisation.model import (
     TransferLine,
     TransferLineGroup,
 )
+from kc_domain.outbound.attempts import CampaignAttempt
 from kc_domain.outbound.campaigns import Campaign, DoNotCall, ListEntry
 from kc_domain.outbound.script_catalogue import StoredScript
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
@@ -69,6 +70,7 @@ MAPPED: dict[type, sa.Table] = {
     ListEntry: tables.campaign_entries,
     DoNotCall: tables.do_not_call,
     StoredScript: tables.call_scripts,
+    CampaignAttempt: tables.campaign_attempts,
 }
 
 _lock = threading.Lock()

@@ -801,3 +801,25 @@ call_scripts = sa.Table(
     sa.Column("saved_at", UTCDateTime(), nullable=True),
     sa.Column("saved_by", sa.String(64), nullable=False),
 )
+
+# Campaign attempts (OUT-14, OUT-15, OUT-18, migration 0026): one row per contact shown to an agent of
+# a preview or manual campaign, until skipped or finished with an outcome; the call script's answers
+# as JSON (``ScriptRun.to_plain()``). Read by campaign (the report) and by entry.
+campaign_attempts = sa.Table(
+    "campaign_attempts",
+    metadata,
+    _id(),
+    sa.Column("campaign_id", sa.Integer, sa.ForeignKey("campaigns.id"), nullable=False),
+    sa.Column("entry_id", sa.Integer, sa.ForeignKey("campaign_entries.id"), nullable=False),
+    sa.Column("agent_id", sa.Integer, nullable=False),
+    sa.Column("call_id", sa.String(64), nullable=False),
+    sa.Column("started_at", UTCDateTime(), nullable=False),
+    sa.Column("ended_at", UTCDateTime(), nullable=True),
+    sa.Column("outcome", EnumText(Outcome_, 24), nullable=True),
+    sa.Column("skip_reason", sa.String(200), nullable=False),
+    sa.Column("answers", sa.JSON, nullable=False),
+    sa.Column("script_version", sa.Integer, nullable=True),
+    sa.Index("ix_campaign_attempts_campaign", "campaign_id", "started_at"),
+    sa.Index("ix_campaign_attempts_entry", "entry_id"),
+    sa.Index("ix_campaign_attempts_agent_open", "agent_id", "ended_at"),
+)

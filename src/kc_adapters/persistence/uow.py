@@ -35,6 +35,7 @@ from kc_domain.voicemail import Voicemail
 
 from .audit import SqlAuditStore
 from .callbacks import SqlCallbackRepository
+from .campaign_attempts import SqlCampaignAttemptRepository
 from .campaign_lists import SqlCampaignListRepository
 from .clients import SqlClientRepository
 from .contacts import SqlContactRepository
@@ -82,6 +83,7 @@ OTHER_REPOSITORIES: dict[str, type] = {
     "callbacks": SqlCallbackRepository,
     "clients": SqlClientRepository,
     "campaign_lists": SqlCampaignListRepository,
+    "campaign_attempts": SqlCampaignAttemptRepository,
 }
 """Repository attribute -> a repository of its own over the session (no mapped entity class)."""
 
@@ -123,6 +125,7 @@ class SqlUnitOfWork:
     do_not_call: SqlRepository[DoNotCall]
     call_scripts: SqlRepository[StoredScript]
     campaign_lists: SqlCampaignListRepository
+    campaign_attempts: SqlCampaignAttemptRepository
     clients: SqlClientRepository
     contacts: SqlContactRepository
     audit: SqlAuditStore
