@@ -19,6 +19,7 @@ from kc_domain.audit.service import Actor, AuditTrail
 from kc_domain.clients.model import normalise_phone
 from kc_domain.errors import FieldError, NotFound, ValidationFailed
 from kc_domain.organisation.hours import OpeningHours
+from kc_domain.outbound.attempts import CampaignAttempt
 from kc_domain.outbound.campaigns import (
     PRIORITIES,
     Calendar,
@@ -35,6 +36,8 @@ from kc_domain.outbound.campaigns import (
     retries_to_plain,
 )
 from kc_domain.outbound.outcomes import BY_AGENT, Outcome
+from kc_domain.outbound.script_catalogue import StoredScript
+from kc_domain.outbound.script_run import ScriptRun
 
 if TYPE_CHECKING:
     from kc_ports.persistence import CampaignSetupUnit, UnitFactory
@@ -45,6 +48,7 @@ PREVIEW_BATCH = 200  # due contacts ranked at once for an agent's next preview
 SKIPPED_FOR = timedelta(hours=1)  # a contact an agent skipped is due again after this
 # what an agent dialling by hand hears and reports herself, besides the outcomes of a talk
 SEEN_BY_AGENT = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.ANSWERING_MACHINE, Outcome.INVALID})
+LAPSED = "lapsed"  # an open attempt's skip reason when the agent's hold of the contact lapsed
 NAME_MAX = 200  # a contact's name on the list
 REASON_MAX = 500  # why a number is on the do-not-call list
 EDITABLE = (
@@ -317,10 +321,12 @@ class CampaignService:
                 due = uow.campaign_lists.due(campaign.id, now, limit=PREVIEW_BATCH)
                 held = next((e for e in due if e.reserved_for(now) == agent_id), None)
                 if held is not None:
+                    self._attempt(uow, agent_id, held)
                     return (campaign, held), {"campaign": campaign.id, "entry": held.id, "again": True}
                 found = next_contacts(campaign, due, now, self._calendar, blocked, limit=1)
                 if found:
                     found[0].reserve(agent_id, now)
+                    self._attempt(uow, agent_id, found[0])
                     return (campaign, found[0]), {"campaign": campaign.id, "entry": found[0].id}
             return None, {"found": False}
 
@@ -333,8 +339,10 @@ class CampaignService:
             if not reason.strip():
                 raise ValidationFailed.one("reason", "required")
             entry = self._held(uow, agent_id, entry_id)
+            now = self._clock.now()
+            self._attempt(uow, agent_id, entry).end(now, skip_reason=reason.strip())
             entry.release()
-            entry.next_try_at = self._clock.now() + SKIPPED_FOR
+            entry.next_try_at = now + SKIPPED_FOR
             return entry, {"entry": entry_id, "reason": reason.strip()[:200]}
 
         return self._audit.run(self._uow_factory, actor, "campaign.skip", "campaign_entry", entry_id, change)
@@ -351,11 +359,18 @@ class CampaignService:
         return self._audit.run(self._uow_factory, actor, "campaign.agree", "campaign_entry", entry_id, change)
 
     def finish(
-        self, actor: Actor, agent_id: int, entry_id: int, outcome: Outcome, agreed_at: datetime | None = None
+        self,
+        actor: Actor,
+        agent_id: int,
+        entry_id: int,
+        outcome: Outcome,
+        agreed_at: datetime | None = None,
+        call_id: str = "",
     ) -> ListEntry:
         """The agent's attempt at the contact ended with ``outcome`` (success marked by her: OUT-13);
-        the contact is done or due again by the campaign's rules (OUT-12). Only the agent who holds
-        the contact may say how it ended."""
+        the contact is done or due again by the campaign's rules (OUT-12), and the attempt is closed
+        with its outcome (and ``call_id``, the engine's call of her dial, when known). Only the agent
+        who holds the contact may say how it ended."""
 
         def change(uow: CampaignSetupUnit) -> tuple[ListEntry, dict[str, Any]]:
             if outcome not in BY_AGENT and outcome not in SEEN_BY_AGENT:
@@ -364,12 +379,78 @@ class CampaignService:
             campaign = _campaign(uow, entry.campaign_id)
             if agreed_at is not None:
                 self._agree(uow, campaign, entry, agent_id, agreed_at)
-            record_outcome(campaign, entry, outcome, self._clock.now())
+            now = self._clock.now()
+            record_outcome(campaign, entry, outcome, now)
+            attempt = self._attempt(uow, agent_id, entry)
+            attempt.call_id = call_id[:64] or attempt.call_id
+            attempt.end(now, outcome)
             entry.release()
             return entry, {"entry": entry_id, "outcome": outcome.value, "done": entry.done}
 
         action = "campaign.outcome"
         return self._audit.run(self._uow_factory, actor, action, "campaign_entry", entry_id, change)
+
+    # -- the call script's answers (OUT-15) -------------------------------------------------------
+    def script_of(self, campaign: Campaign) -> StoredScript | None:
+        """The call script the campaign's agents run, if it has one."""
+        if campaign.script_id is None:
+            return None
+        with self._uow_factory() as uow:
+            return uow.call_scripts.get(campaign.script_id)
+
+    def open_attempt(self, agent_id: int) -> CampaignAttempt | None:
+        """The agent's attempt not ended yet (the contact she holds), with the answers given so far."""
+        with self._uow_factory() as uow:
+            return uow.campaign_attempts.open_of(agent_id)
+
+    def attempts(self, campaign_id: int) -> list[CampaignAttempt]:
+        """Every attempt of the campaign, oldest first (its report: OUT-14)."""
+        with self._uow_factory() as uow:
+            _campaign(uow, campaign_id)
+            return uow.campaign_attempts.of_campaign(campaign_id)
+
+    def save_answers(
+        self, actor: Actor, agent_id: int, entry_id: int, answers: Mapping[str, Any]
+    ) -> ScriptRun:
+        """The answers the agent has given so far to the campaign's call script (``ScriptRun.to_plain()``
+        form), checked against the script (``ScriptRun.restore``: each answer that does not fit its
+        question refused naming it), kept on her open attempt at the contact. They may be changed
+        until the outcome is set; after that refused with ``attempt_closed``."""
+
+        def change(uow: CampaignSetupUnit) -> tuple[ScriptRun, dict[str, Any]]:
+            entry = uow.campaign_lists.get(entry_id)
+            if entry is None:
+                raise NotFound("campaign_entry", entry_id)
+            if entry.reserved_for(self._clock.now()) != agent_id:
+                mine = [a for a in uow.campaign_attempts.of_entry(entry_id) if a.agent_id == agent_id]
+                if mine and not mine[-1].open:
+                    raise ValidationFailed.one("answers", "attempt_closed")
+                raise ValidationFailed.one("entry", "not_yours")
+            stored = _script(uow, _campaign(uow, entry.campaign_id))
+            run = ScriptRun.restore(stored.script(), answers)
+            attempt = self._attempt(uow, agent_id, entry)
+            attempt.answers, attempt.script_version = run.to_plain(), stored.version
+            outcome = None if run.outcome is None else run.outcome.value
+            return run, {"entry": entry_id, "answers": attempt.answers, "outcome": outcome}
+
+        action = "campaign.answers"
+        return self._audit.run(self._uow_factory, actor, action, "campaign_entry", entry_id, change)
+
+    def _attempt(self, uow: CampaignSetupUnit, agent_id: int, entry: ListEntry) -> CampaignAttempt:
+        """The agent's open attempt at ``entry``; a new one when she has none (her open attempt at
+        another contact, whose hold lapsed, is ended without an outcome)."""
+        assert entry.id is not None
+        now = self._clock.now()
+        attempt = uow.campaign_attempts.open_of(agent_id)
+        if attempt is not None and attempt.entry_id == entry.id:
+            return attempt
+        if attempt is not None:
+            attempt.end(now, skip_reason=LAPSED)
+        campaign = _campaign(uow, entry.campaign_id)
+        stored = None if campaign.script_id is None else uow.call_scripts.get(campaign.script_id)
+        version = None if stored is None else stored.version
+        new = CampaignAttempt(entry.campaign_id, entry.id, agent_id, now, script_version=version)
+        return uow.campaign_attempts.append(new)
 
     def _held(self, uow: CampaignSetupUnit, agent_id: int, entry_id: int) -> ListEntry:
         entry = uow.campaign_lists.get(entry_id)
@@ -428,6 +509,13 @@ def _campaign(uow: CampaignSetupUnit, campaign_id: int) -> Campaign:
     if campaign is None:
         raise NotFound("campaign", campaign_id)
     return campaign
+
+
+def _script(uow: CampaignSetupUnit, campaign: Campaign) -> StoredScript:
+    stored = None if campaign.script_id is None else uow.call_scripts.get(campaign.script_id)
+    if stored is None:
+        raise ValidationFailed.one("answers", "no_script")
+    return stored
 
 
 def _agents(uow: CampaignSetupUnit, campaign: Campaign) -> list[int]:
