@@ -62,6 +62,7 @@ def create_app(container: Container | None = None) -> Flask:
         calls,
         campaign_api,
         campaign_desk,
+        campaign_report,
         campaigns,
         clients,
         contacts,
@@ -116,6 +117,7 @@ def create_app(container: Container | None = None) -> Flask:
         call_scripts.api,
         campaign_api.api,
         campaign_desk.api,
+        campaign_report.bp,
     ):
         app.register_blueprint(blueprint)
     return app

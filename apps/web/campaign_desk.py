@@ -26,6 +26,8 @@ from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.outbound.campaigns import Campaign, DialMode, ListEntry
 from kc_domain.outbound.outcomes import BY_AGENT, Outcome
+from kc_domain.outbound.script_plain import script_to_plain
+from kc_domain.outbound.script_run import ScriptRun
 from kc_domain.outbound.service import SEEN_BY_AGENT
 
 api = Blueprint("campaign_desk_api", __name__, url_prefix="/api/v1/desktop/campaign")
@@ -148,7 +150,31 @@ def api_next() -> dict[str, Any]:
     return {
         "campaigns": [{"id": c.id, "name": c.name, "mode": c.mode.value} for c in campaigns],
         "contact": None if found is None else plain_contact(*found),
+        "script": None if found is None else _script(me, found[0]),
         "outcomes": [o.value for o in OUTCOME_ORDER],
+    }
+
+
+def _script(agent_id: int, campaign: Campaign) -> dict[str, Any] | None:
+    """The campaign's call script (its JSON form) and the answers of her open attempt so far."""
+    service = services().campaigns()
+    stored = service.script_of(campaign)
+    if stored is None:
+        return None
+    attempt = service.open_attempt(agent_id)
+    answers = {} if attempt is None else attempt.answers
+    return {"definition": script_to_plain(stored.script()), "version": stored.version, "answers": answers}
+
+
+def plain_run(run: ScriptRun) -> dict[str, Any]:
+    """Where the script run is after the answers: the current question, or the end and its outcome."""
+    current, end = run.current, run.end
+    return {
+        "answers": run.to_plain(),
+        "path": list(run.path),
+        "current": None if current is None else current.id,
+        "end": None if end is None else end.id,
+        "outcome": None if end is None else end.outcome.value,
     }
 
 
@@ -177,5 +203,22 @@ def api_outcome() -> Reply:
     """How the attempt ended; ``callback`` with ``agreed_at`` (local time) unless agreed already."""
     body = json_object()
     entry_id, outcome, agreed_at = _fields(body, _entry_id, _outcome, _agreed)
-    entry = services().campaigns().finish(actor(), _me(), entry_id, outcome, agreed_at)
+    call_id = body.get("call_id")
+    call_id = call_id if isinstance(call_id, str) else ""
+    entry = services().campaigns().finish(actor(), _me(), entry_id, outcome, agreed_at, call_id)
     return {"ok": True, "done": entry.done, "next_try_at": iso_time(entry.next_try_at)}, 200
+
+
+@api.route("/answers", methods=["POST"])
+@requires(Permission.AGENT_DESKTOP)
+def api_answers() -> Reply:
+    """The call script's answers so far (``{question id: answer}``, the stored form: a choice's key,
+    a JSON number, an ISO day, a text, null for a skipped question), kept on her open attempt; 422
+    naming the question when an answer does not fit it, ``attempt_closed`` once the outcome is set."""
+    body = json_object()
+    entry_id = _fields(body, _entry_id)[0]
+    answers = body.get("answers")
+    if not isinstance(answers, dict):
+        raise ValidationFailed.one("answers", "required")
+    run = services().campaigns().save_answers(actor(), _me(), entry_id, answers)
+    return {"ok": True, **plain_run(run)}, 200
