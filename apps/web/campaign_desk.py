@@ -163,7 +163,16 @@ def _script(agent_id: int, campaign: Campaign) -> dict[str, Any] | None:
         return None
     attempt = service.open_attempt(agent_id)
     answers = {} if attempt is None else attempt.answers
-    return {"definition": script_to_plain(stored.script()), "version": stored.version, "answers": answers}
+    try:
+        run = ScriptRun.restore(stored.script(), answers)
+    except ValidationFailed:  # the script changed under answers given before: start it again
+        run = ScriptRun.begin(stored.script())
+    return {
+        "definition": script_to_plain(stored.script()),
+        "version": stored.version,
+        "answers": answers,
+        "run": plain_run(run),
+    }
 
 
 def plain_run(run: ScriptRun) -> dict[str, Any]:
@@ -209,15 +218,31 @@ def api_outcome() -> Reply:
     return {"ok": True, "done": entry.done, "next_try_at": iso_time(entry.next_try_at)}, 200
 
 
+def _typed(entry_id: int, question: str, typed: object) -> dict[str, Any]:
+    """The answers so far with ``question`` answered by what the agent typed, read the Czech way
+    (``1 234,5``; ``7. 12. 2026``; a choice's key; empty skips an optional question)."""
+    service = services().campaigns()
+    attempt = service.open_attempt(_me())
+    if attempt is None or attempt.entry_id != entry_id:
+        return {question: typed}  # save_answers refuses it with the reason (not_yours, attempt_closed)
+    stored = service.script_of(service.get(attempt.campaign_id))
+    if stored is None:
+        raise ValidationFailed.one("answers", "no_script")
+    run = ScriptRun.restore(stored.script(), attempt.answers)
+    return run.answer(question, "" if typed is None else str(typed)).run.to_plain()
+
+
 @api.route("/answers", methods=["POST"])
 @requires(Permission.AGENT_DESKTOP)
 def api_answers() -> Reply:
     """The call script's answers so far (``{question id: answer}``, the stored form: a choice's key,
-    a JSON number, an ISO day, a text, null for a skipped question), kept on her open attempt; 422
+    a JSON number, an ISO day, a text, null for a skipped question), or one ``question`` answered by
+    what she ``typed`` (read the Czech way), kept on her open attempt; 422
     naming the question when an answer does not fit it, ``attempt_closed`` once the outcome is set."""
     body = json_object()
     entry_id = _fields(body, _entry_id)[0]
-    answers = body.get("answers")
+    question = body.get("question")
+    answers = _typed(entry_id, str(question), body.get("typed")) if question else body.get("answers")
     if not isinstance(answers, dict):
         raise ValidationFailed.one("answers", "required")
     run = services().campaigns().save_answers(actor(), _me(), entry_id, answers)

@@ -68,3 +68,21 @@ def test_the_supervisor_sees_the_report_and_exports_it(client, scripted, contain
     total = next(line for line in lines if line.split(";")[0] in ("All", "Vše", "Celkem"))
     assert total.split(";")[2:8] == ["2", "0", "1", "0", "0.5", "0.0"]  # 2 attempts, 1 answered
     assert client.get("/campaigns/999/report").status_code == 404
+
+
+def test_a_question_is_answered_as_typed_the_czech_way(client, scripted, container):
+    assert client.login("novakova").status_code == 302
+    body = client.api("GET", NEXT).get_json()
+    assert body["script"]["run"]["current"] == "zajem"
+    entry_id = body["contact"]["entry_id"]
+    post(client, "answers", entry_id=entry_id, question="zajem", typed="ano")
+    post(client, "answers", entry_id=entry_id, question="vek", typed="62")
+    done = post(client, "answers", entry_id=entry_id, question="termin", typed="7. 12. 2026").get_json()
+    assert (
+        done["answers"] == {"zajem": "ano", "vek": 62, "termin": "2026-12-07"}
+        and done["outcome"] == "success"
+    )
+    wrong = post(client, "answers", entry_id=entry_id, question="vek", typed="šedesát")
+    assert wrong.status_code == 422 and {f for f, _ in codes(wrong)} == {"vek"}
+    run = client.api("GET", NEXT).get_json()["script"]["run"]
+    assert (run["end"], run["path"]) == ("objednan", ["zajem", "vek", "termin"])

@@ -69,7 +69,8 @@ def test_the_agent_gets_the_next_contact_and_the_same_one_again_after_a_reload(a
 
 def test_an_agent_without_a_campaign_gets_no_panel(client, running):
     assert client.login("prochazka").status_code == 302  # AS: not skilled for the campaign's queue
-    assert client.api("GET", NEXT).get_json() == {"campaigns": [], "contact": None, "script": None, "outcomes": [
+    assert client.api("GET", NEXT).get_json() == {"campaigns": [], "contact": None, "script": None,
+                                                  "outcomes": [
         "success", "refused", "callback", "wrong_number", "no_answer", "busy", "answering_machine", "invalid"
     ]}  # fmt: skip
 
