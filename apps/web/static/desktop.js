@@ -1139,7 +1139,7 @@ function renderStats(data) {
 // as any manual one); "Přeskočit" asks why; after dialling, the outcome buttons; then the next one.
 // Each contact starts from a clean card: no reason, time or error of the previous one survives.
 const CAMPAIGN_EVERY_MS = 30_000; // with nobody to call, the panel looks again this often
-const campaign = { contact: null, outcomes: [], timer: null };
+const campaign = { contact: null, outcomes: [], timer: null, script: null, run: null, asking: null };
 const dialledKey = "kc.desk.campaign.dialled"; // the contact dialled from this browser (over a reload)
 const campaignUrl = (what) => root.dataset.campaignUrl + what;
 
@@ -1153,8 +1153,11 @@ async function loadCampaign() {
   clearTimeout(campaign.timer);
   const result = await api("GET", campaignUrl("next"));
   if (!result.ok) return say(refusal(result), "error");
-  const { campaigns, contact, outcomes } = result.data;
+  const { campaigns, contact, outcomes, script } = result.data;
   campaign.outcomes = outcomes || [];
+  campaign.script = script?.definition || null;
+  campaign.run = script?.run || null;
+  campaign.asking = null;
   $("campaign-panel").hidden = !campaigns.length;
   renderContact(campaigns.length ? contact : null);
   if (campaigns.length && !contact) campaign.timer = setTimeout(loadCampaign, CAMPAIGN_EVERY_MS);
@@ -1191,7 +1194,83 @@ function renderContact(contact) {
     ),
   );
   showStage(store.get(dialledKey, null) === contact.entry_id);
+  renderScript();
 }
+
+// OUT-15: the campaign's call script beside the contact card: the questions on the way the answers
+// took (each can be changed until the outcome is set), the current one asked, answers saved as she
+// goes (typed the Czech way: the server reads them); the end reached pre-selects the outcome.
+function renderScript() {
+  const script = campaign.script;
+  const run = campaign.run;
+  $("script-box").hidden = !script || !run;
+  if (!script || !run) return;
+  const question = (id) => script.questions.find((q) => q.id === id);
+  const shown = (q, value) => {
+    if (value === null || value === undefined) return t("script.skipped");
+    const choice = (q.choices || []).find((c) => c.key === value);
+    return choice ? choice.label : String(value);
+  };
+  const asked = run.path.filter((id) => id !== run.current && id in run.answers);
+  $("script-path").replaceChildren(
+    ...asked.map((id) =>
+      h("li", {}, `${question(id).text}: ${shown(question(id), run.answers[id])} `,
+        h("button", { type: "button", class: "link", "data-testid": `script-change-${id}`, onclick: () => askScript(id) }, t("script.change"))),
+    ),
+  );
+  const end = run.end ? script.ends.find((e) => e.id === run.end) : null;
+  showField("script-end", end && !campaign.asking ? t("script.end", { label: end.label }) : "");
+  askScript(campaign.asking || run.current);
+  suggestOutcome(run.outcome);
+}
+
+function askScript(id) {
+  const q = id ? campaign.script.questions.find((x) => x.id === id) : null;
+  campaign.asking = id && id !== campaign.run.current ? id : null;
+  $("script-form").hidden = !q;
+  showField("script-error", "");
+  if (!q) return;
+  if (campaign.asking) $("script-end").hidden = true;
+  $("script-question").textContent = q.text;
+  const choice = q.type === "choice";
+  $("script-input").hidden = $("script-next").hidden = choice;
+  $("script-input").value = campaign.run.answers[q.id] ?? "";
+  $("script-input").inputMode = q.type === "number" ? "decimal" : "text";
+  const hint = { number: t("script.number"), date: t("script.date") }[q.type] || "";
+  $("script-hint").textContent = [hint, q.required === false ? t("script.optional") : ""].filter(Boolean).join(" ");
+  $("script-choices").replaceChildren(
+    ...(choice ? q.choices : []).map((c) =>
+      h("button", { type: "button", "data-testid": `script-choice-${c.key}`, onclick: () => answerScript(q.id, c.key) }, c.label),
+    ),
+  );
+}
+
+async function answerScript(question, typed) {
+  const body = { entry_id: campaign.contact.entry_id, question, typed };
+  const result = await api("POST", campaignUrl("answers"), body);
+  if (!result.ok) {
+    showField("script-error", refusal(result));
+    return $("script-input").focus();
+  }
+  campaign.run = result.data;
+  campaign.asking = null;
+  renderScript();
+  ($("script-choices").querySelector("button") || $("script-input")).focus();
+}
+
+function suggestOutcome(outcome) {
+  for (const button of $("outcome-buttons").querySelectorAll("button")) {
+    const suggested = button.dataset.testid === `outcome-${outcome}`;
+    button.classList.toggle("primary", suggested);
+    button.setAttribute("aria-pressed", String(suggested));
+  }
+}
+
+$("script-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const id = campaign.asking || campaign.run?.current;
+  if (id) answerScript(id, $("script-input").value);
+});
 
 function showStage(dialled) {
   $("campaign-actions").hidden = dialled;
@@ -1207,6 +1286,7 @@ async function campaignDial() {
   store.set(dialledKey, contact.entry_id);
   say(t("campaign.dialling", { name: contact.name || contact.phone }));
   showStage(true);
+  if (!$("script-box").hidden) return ($("script-choices").querySelector("button") || $("script-input")).focus();
   $("outcome-buttons").querySelector("button")?.focus();
 }
 
