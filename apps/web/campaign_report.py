@@ -5,8 +5,6 @@ UTF-8 with a byte-order mark, numbers for machines, text cells guarded against f
 
 from __future__ import annotations
 
-import csv
-import io
 from fractions import Fraction
 
 from flask import Blueprint, Response, render_template
@@ -16,7 +14,7 @@ from flask_babel import gettext as _
 from apps.web.messages import ATTEMPT_OUTCOMES
 from apps.web.security import requires
 from apps.web.services import services
-from kc_adapters.exports.csv import safe_row
+from kc_adapters.exports.csv import spreadsheet_csv
 from kc_domain.identity.roles import Permission
 from kc_domain.outbound.attempt_report import AttemptFigures, CampaignReport
 
@@ -91,12 +89,8 @@ def report_rows(report: CampaignReport, agents: dict[int, str]) -> list[list[obj
 def export(campaign_id: int) -> ResponseReturnValue:
     service = services().campaigns()
     service.get(campaign_id)  # 404 for an unknown campaign
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    for row in report_rows(service.report(campaign_id), _agent_names()):
-        writer.writerow(safe_row(row))
     return Response(
-        "\ufeff" + out.getvalue(),  # the BOM lets spreadsheet programs read UTF-8 (Czech names)
+        spreadsheet_csv(report_rows(service.report(campaign_id), _agent_names())),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="campaign-{campaign_id}-report.csv"',

@@ -8,8 +8,6 @@ Prague days; times are stored in UTC."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -26,7 +24,7 @@ from apps.web.query_args import day_arg, whole_arg
 from apps.web.security import audit_denied, current_user, may, requires
 from apps.web.services import services
 from apps.web.sight import check_agent, sight
-from kc_adapters.exports.csv import safe_row
+from kc_adapters.exports.csv import spreadsheet_csv
 from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission
 from kc_domain.recordings.evaluation import Criterion, Evaluation, Scoring
@@ -254,25 +252,20 @@ def report_csv() -> ResponseReturnValue:
     args, errors, found = _report_rows()
     if errors:
         raise ValidationFailed(errors)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(
-        safe_row(
-            [
-                _("Agent"),
-                _("Evaluations"),
-                _("Average score") + " (%)",
-                _("Lowest") + " (%)",
-                _("Highest") + " (%)",
-            ]
-        )
-    )
-    for row in found:
-        name = row.agent_name or f"#{row.agent_id}"
-        writer.writerow(safe_row([name, row.count, row.average, row.lowest, row.highest]))
+    header = [
+        _("Agent"),
+        _("Evaluations"),
+        _("Average score") + " (%)",
+        _("Lowest") + " (%)",
+        _("Highest") + " (%)",
+    ]
+    rows = [
+        [row.agent_name or f"#{row.agent_id}", row.count, row.average, row.lowest, row.highest]
+        for row in found
+    ]
     name = f"evaluations-{args['since']}-{args['until']}.csv"
     return Response(
-        "\ufeff" + out.getvalue(),  # the BOM lets spreadsheet programs read UTF-8 (Czech names)
+        spreadsheet_csv([header, *rows]),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',

@@ -27,6 +27,16 @@ def safe_row(cells: Iterable[object]) -> list[object]:
     return [safe_text(cell) if isinstance(cell, str) else cell for cell in cells]
 
 
+def spreadsheet_csv(rows: Iterable[Iterable[object]]) -> str:
+    """Rows as a CSV a Czech spreadsheet opens as it is: ``;`` between cells, a BOM so that UTF-8
+    (Czech names) is read as such, every text cell through ``safe_text``."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    for row in rows:
+        writer.writerow(safe_row(row))
+    return "\ufeff" + out.getvalue()
+
+
 Writer = Callable[[ColumnKind, Cell, tzinfo], str]
 
 
