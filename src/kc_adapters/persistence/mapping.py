@@ -31,6 +31,7 @@ from kc_domain.organisation.model import (
     TransferLineGroup,
 )
 from kc_domain.outbound.campaigns import Campaign, DoNotCall, ListEntry
+from kc_domain.outbound.import_catalogue import StoredStructure
 from kc_domain.outbound.script_catalogue import StoredScript
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
 from kc_domain.recordings.model import Recording
@@ -69,6 +70,7 @@ MAPPED: dict[type, sa.Table] = {
     ListEntry: tables.campaign_entries,
     DoNotCall: tables.do_not_call,
     StoredScript: tables.call_scripts,
+    StoredStructure: tables.import_structures,
 }
 
 _lock = threading.Lock()

@@ -801,3 +801,15 @@ call_scripts = sa.Table(
     sa.Column("saved_at", UTCDateTime(), nullable=True),
     sa.Column("saved_by", sa.String(64), nullable=False),
 )
+
+# Import structures (OUT-06, migration 0026): how a campaign's contact list file is read, whole as
+# JSON (``structure_to_plain``) under its unique name.
+import_structures = sa.Table(
+    "import_structures",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(80), nullable=False, unique=True),
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("saved_at", UTCDateTime(), nullable=True),
+    sa.Column("saved_by", sa.String(64), nullable=False),
+)
