@@ -12,8 +12,8 @@ import pytest
 
 from kc_domain.organisation.hours import OpeningHours
 from kc_domain.outbound.campaigns import Campaign, DialMode, DoNotCall, ListEntry, Progress, RetryRule
-from kc_domain.outbound.outcomes import Outcome
 from kc_domain.outbound.import_catalogue import StoredStructure
+from kc_domain.outbound.outcomes import Outcome
 from kc_domain.outbound.script_catalogue import StoredScript
 from kc_domain.outbound.script_example import example_script
 from kc_ports.persistence import UnitOfWorkFactory

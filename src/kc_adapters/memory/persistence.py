@@ -33,8 +33,8 @@ from kc_domain.organisation.model import (
     TransferLineGroup,
 )
 from kc_domain.outbound.campaigns import Campaign, DoNotCall, ListEntry, Progress
-from kc_domain.outbound.outcomes import Outcome
 from kc_domain.outbound.import_catalogue import StoredStructure
+from kc_domain.outbound.outcomes import Outcome
 from kc_domain.outbound.script_catalogue import StoredScript
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
 from kc_domain.recordings.model import Recording
