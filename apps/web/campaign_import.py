@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from apps.settings import VAR
 from apps.web.campaign_api import plain_progress
@@ -46,6 +47,16 @@ UPLOAD_MAX_BYTES = 25_000_000
 PREVIEW_ROWS = 50
 PROBLEMS_SHOWN = 1_000
 KEEP_SECONDS = 24 * 3600
+DETAILS = {
+    "phone2": _l("Second phone"),
+    "first_name": _l("First name"),
+    "surname": _l("Surname"),
+    "client_number": _l("Insurance number"),
+    "birth_number": _l("Birth number"),
+    "email": _l("E-mail"),
+    "note": _l("Note"),
+}
+"""A contact's other fields as the preview names them (the structure's extras by their keys)."""
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 CHUNK = 1 << 16
 
@@ -222,6 +233,7 @@ def _preview(campaign_id: int, stored: StoredStructure, name: str, preview: Impo
         shown=PREVIEW_ROWS,
         problems=problems,
         more=max(len(preview.problems) - PROBLEMS_SHOWN, 0),
+        details=DETAILS,
     )
 
 

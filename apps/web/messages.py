@@ -202,8 +202,8 @@ IMPORT_ERRORS = {
     "not_a_worksheet": _l("The sheet “%(sheet)s” is a chart, not a table."),
     "empty_sheet": _l("The sheet “%(sheet)s” is empty."),
     "wrong_delimiter": _l("The file is separated by “%(found)s”, the structure expects “%(expected)s”."),
-    "missing_column": _l("The column “%(header)s” (%(field)s) is missing."),
-    "missing_column_at": _l("The column %(column)s (%(field)s) is missing."),
+    "missing_column": _l("The column “%(header)s” is missing."),
+    "missing_column_at": _l("The column %(column)s is missing."),
     "duplicate_header": _l("The column “%(header)s” is in the file twice (%(columns)s)."),
     "unexpected_column": _l("The structure does not know the column “%(header)s” (%(column)s)."),
     "header_only": _l("The file has only the header row, no contacts."),
@@ -280,7 +280,14 @@ def error_text(error: FieldError) -> str:
     template = ERRORS.get(code)
     if template is None:
         return str(gettext("This value is not accepted."))
-    return str(template) % params if params else str(template)
+    return str(template) % _Blank(params) if params else str(template)
+
+
+class _Blank(dict[str, Any]):
+    """A sentence's values; one the problem does not carry (a column without a header) is blank."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 # outbound campaigns (kc_domain.outbound), as their pages show them

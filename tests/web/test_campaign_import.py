@@ -239,3 +239,14 @@ def test_the_api_previews_and_imports_all_or_none(supervisor, container):
     assert done.status_code == 201 and done.get_json()["added"] == 2
     assert [p for p, _n, _c in listed(container, campaign_id)] == ["+420603123456", "+420777000111"]
     assert list(Path(supervisor.http.application.config["KC_IMPORT_DIR"]).glob("*.upload")) == []
+
+
+def test_a_missing_column_and_the_contacts_details_are_said_in_words(supervisor, container):
+    campaign_id, structure_id = new_campaign(container), structure(container, CSV_STRUCTURE)
+    response = upload(
+        supervisor, campaign_id, structure_id, "Telefon;Rodné číslo\n603123456;\n".encode("cp1250")
+    )
+    assert response.status_code == 422 and "Chybí sloupec „Jméno“." in text(response)
+    data = "Telefon;Jméno;Rodné číslo\n603123456;Jan Novák;045403/1237\n".encode("cp1250")
+    html = text(upload(supervisor, campaign_id, structure_id, data))
+    assert "Rodné číslo: 0454031237" in html and "birth_number" not in html
