@@ -143,12 +143,16 @@ def import_kept(campaign_id: int, stored: StoredStructure, name: str, skip_rejec
     """Read the kept file again and add its contacts, all or none; the file is deleted after."""
     with kept(name).open("rb") as source:
         preview = read(campaign_id, stored, source)
-    contacts = preview.accepted(skip_rejected=skip_rejected)
-    added = (
-        services().campaigns().add_entries(actor(), campaign_id, [c.as_entry(campaign_id) for c in contacts])
-    )
+    added = store(campaign_id, preview, skip_rejected)
     forget(name)
     return added
+
+
+def store(campaign_id: int, preview: ImportPreview, skip_rejected: bool) -> int:
+    """The preview's contacts added to the list, all or none (refused: rejected rows not skipped)."""
+    contacts = preview.accepted(skip_rejected=skip_rejected)
+    entries = [c.as_entry(campaign_id) for c in contacts]
+    return services().campaigns().add_entries(actor(), campaign_id, entries)
 
 
 def summary(preview: ImportPreview) -> dict[str, int]:
@@ -287,9 +291,7 @@ def api_preview(campaign_id: int) -> dict[str, Any]:
 @api.route("/<int:campaign_id>/import", methods=["POST"])
 @requires(MANAGE)
 def api_import(campaign_id: int) -> tuple[dict[str, Any], int]:
-    stored, name, _preview_read = _read_upload(campaign_id)
-    try:
-        added = import_kept(campaign_id, stored, name, _flag(request.form.get("skip_rejected")))
-    finally:
-        forget(name)
+    _stored, name, preview = _read_upload(campaign_id)
+    forget(name)  # read once: the request holds the file
+    added = store(campaign_id, preview, _flag(request.form.get("skip_rejected")))
     return {"added": added, "progress": plain_progress(services().campaigns().progress(campaign_id))}, 201
