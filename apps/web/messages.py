@@ -178,6 +178,58 @@ ERRORS = {
     "unknown_script": _l("This call script does not exist."),
 }
 
+IMPORT_ERRORS = {
+    "empty_file": _l("The file is empty."),
+    "file_too_large": _l("The file has %(size)s bytes; at most %(max)s can be imported."),
+    "wrong_file_type": _l(
+        "The file is %(found)s, the structure expects %(expected)s. Save an old .xls file or a "
+        "workbook with a password as .xlsx without a password."
+    ),
+    "wrong_encoding": _l(
+        "Row %(row)s cannot be read in the encoding %(encoding)s; the file is probably in %(likely)s. "
+        "Choose the right encoding in the structure or save the file again."
+    ),
+    "wrong_encoding_unknown": _l(
+        "Row %(row)s cannot be read in the encoding %(encoding)s. "
+        "Choose the right encoding in the structure or save the file again."
+    ),
+    "mojibake": _l(
+        "Row %(row)s has garbled accented letters (the file was converted twice). "
+        "Save the file again from its original."
+    ),
+    "bad_csv": _l("Row %(row)s is not a valid CSV row."),
+    "unreadable_workbook": _l("The file cannot be opened as an Excel workbook (.xlsx)."),
+    "workbook_too_large": _l("The workbook is too large when unpacked."),
+    "sheet_not_found": _l("The workbook has no sheet “%(sheet)s”; its sheets are: %(sheets)s."),
+    "not_a_worksheet": _l("The sheet “%(sheet)s” is a chart, not a table."),
+    "empty_sheet": _l("The sheet “%(sheet)s” is empty."),
+    "wrong_delimiter": _l("The file is separated by “%(found)s”, the structure expects “%(expected)s”."),
+    "missing_column": _l("The column “%(header)s” is missing."),
+    "missing_column_at": _l("The column %(column)s is missing."),
+    "duplicate_header": _l("The column “%(header)s” is in the file twice (%(columns)s)."),
+    "unexpected_column": _l("The structure does not know the column “%(header)s” (%(column)s)."),
+    "header_only": _l("The file has only the header row, no contacts."),
+    "too_many_rows": _l("The file has more than %(max)s rows."),
+    "formula_cell": _l(
+        "The cell %(column)s%(row)s holds the formula %(value)s; formulas are not calculated. "
+        "Paste the values instead (Paste Special → Values)."
+    ),
+    "cell_too_large": _l("The cell %(column)s%(row)s has %(size)s characters, at most %(max)s."),
+    "no_valid_rows": _l("None of the %(rows)s rows can be imported."),
+    "more_problems": _l("… and %(count)s more problems."),
+    "bad_birth_number": _l("“%(value)s” is not a valid birth number."),
+    "bad_client_number": _l("“%(value)s” is not an insurance number."),
+    "bad_priority": _l("The priority must be a whole number from %(min)s to %(max)s, not “%(value)s”."),
+    "cell_without_header": _l(
+        "The value “%(value)s” is in a column without a header; the row is probably shifted."
+    ),
+    "duplicate_in_list": _l("The number %(value)s is already on row %(first_row)s."),
+    "unmapped_column": _l("The column “%(header)s” (%(column)s) is not imported."),
+    "known_client": _l("The number %(value)s belongs to a client in the database (%(clients)s)."),
+}
+"""The import's problem codes (OUT-06, docs/list-import.md); row and column are among the params."""
+ERRORS |= IMPORT_ERRORS
+
 JSON_PROBLEMS = {
     "Expecting property name enclosed in double quotes": _l("a key must be in double quotes"),
     "Expecting value": _l("a value is missing"),
@@ -221,12 +273,23 @@ def error_text(error: FieldError) -> str:
             code = "duplicate_by"  # who already has it
     if code == "agent_not_free" and params.get("state") in STATES:
         params["state"] = str(STATES[params["state"]])
+    if code == "wrong_encoding" and "likely" not in params:
+        code = "wrong_encoding_unknown"
+    if code == "missing_column" and "header" not in params:
+        code = "missing_column_at"
     if code == "invalid_json":
         params["reason"] = str(JSON_PROBLEMS.get(str(params.get("problem", "")), _l("an error")))
     template = ERRORS.get(code)
     if template is None:
         return str(gettext("This value is not accepted."))
-    return str(template) % params if params else str(template)
+    return str(template) % _Blank(params) if params else str(template)
+
+
+class _Blank(dict[str, Any]):
+    """A sentence's values; one the problem does not carry (a column without a header) is blank."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 # outbound campaigns (kc_domain.outbound), as their pages show them
@@ -365,3 +428,21 @@ def parameter_label(field: str) -> str:
     """What a refused query parameter is called on the error page ("in the address" when unknown)."""
     label = PARAMETERS.get(field.split(".")[0])
     return str(label) if label is not None else str(_l("A value in the address"))
+
+
+CELL_NAMED = frozenset({"formula_cell", "cell_too_large"})
+"""Import problems whose sentence names the cell itself."""
+
+
+def import_problem_text(error: FieldError) -> str:
+    """An import problem (``ImportProblem.as_field_error``) as a page lists it: "Row 5, column C
+    (Telefon): " before the sentence when it has a row and a column."""
+    row, column, header = error.params.get("row"), error.params.get("column"), error.params.get("header")
+    sentence = error_text(error)
+    if row is None or not column or error.code in CELL_NAMED:
+        return sentence
+    if header:
+        where = gettext("Row %(row)s, column %(column)s (%(header)s)", row=row, column=column, header=header)
+    else:
+        where = gettext("Row %(row)s, column %(column)s", row=row, column=column)
+    return f"{where}: {sentence}"

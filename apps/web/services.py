@@ -20,6 +20,7 @@ from kc_domain.commanding.service import CommandService
 from kc_domain.contacts.service import ContactService
 from kc_domain.identity.service import SignInService
 from kc_domain.ivr.catalogue import IvrCatalogue
+from kc_domain.outbound.import_catalogue import ImportCatalogue
 from kc_domain.outbound.script_catalogue import ScriptCatalogue
 from kc_domain.outbound.service import CampaignService
 from kc_domain.recordings.evaluation_service import EvaluationService
@@ -106,6 +107,9 @@ class Services:
 
     def call_scripts(self) -> ScriptCatalogue:
         return self.container.call_scripts()
+
+    def import_structures(self) -> ImportCatalogue:
+        return self.container.import_structures()
 
 
 def services(app: App | None = None) -> Services:

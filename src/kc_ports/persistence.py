@@ -33,6 +33,7 @@ from kc_domain.organisation.model import (
 )
 from kc_domain.outbound.attempts import CampaignAttempt
 from kc_domain.outbound.campaigns import Campaign, DoNotCall, ListEntry, Progress
+from kc_domain.outbound.import_catalogue import StoredStructure
 from kc_domain.outbound.script_catalogue import StoredScript
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
 from kc_domain.recordings.model import Recording
@@ -338,8 +339,8 @@ class QualityUnit(AuditedUnit, Protocol):
 
 @runtime_checkable
 class OutboundUnit(AuditedUnit, Protocol):
-    """Outbound campaigns: the campaigns, their lists of contacts, the call scripts their agents run
-    and the do-not-call list."""
+    """Outbound campaigns: the campaigns, their lists of contacts, the call scripts their agents run,
+    the do-not-call list and the structures contact lists are imported with."""
 
     @property
     def campaigns(self) -> Repository[Campaign]: ...
@@ -351,6 +352,8 @@ class OutboundUnit(AuditedUnit, Protocol):
     def call_scripts(self) -> Repository[StoredScript]: ...
     @property
     def campaign_attempts(self) -> CampaignAttemptRepository: ...
+    @property
+    def import_structures(self) -> Repository[StoredStructure]: ...
 
 
 @runtime_checkable

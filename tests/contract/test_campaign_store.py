@@ -13,6 +13,7 @@ import pytest
 from kc_domain.organisation.hours import OpeningHours
 from kc_domain.outbound.attempts import CampaignAttempt
 from kc_domain.outbound.campaigns import Campaign, DialMode, DoNotCall, ListEntry, Progress, RetryRule
+from kc_domain.outbound.import_catalogue import StoredStructure
 from kc_domain.outbound.outcomes import Outcome
 from kc_domain.outbound.script_catalogue import StoredScript
 from kc_domain.outbound.script_example import example_script
@@ -223,3 +224,50 @@ def test_attempts_are_appended_read_by_campaign_entry_and_agent_and_changed_at_c
         skipped = uow.campaign_attempts.of_entry(second)[0]
         assert skipped.skipped and skipped.answers == {"zajem": "ne"}
         assert skipped.skip_reason == "Klient v nemocnici"
+
+
+STRUCTURE = {
+    "name": "Prevence – Excel",
+    "file_type": "csv",
+    "encoding": "windows-1250",
+    "delimiter": ";",
+    "header_row": True,
+    "sheet": "",
+    "date_formats": ["%d.%m.%Y"],
+    "strict_columns": False,
+    "columns": [
+        {"field": "phone", "header": "Telefon"},
+        {"field": "extra", "index": 3, "key": "splatnost", "kind": "date"},
+    ],
+}
+
+
+@pytest.mark.req("OUT-06")
+def test_an_import_structure_comes_back_whole_and_can_be_changed_and_deleted(uow_factory: UnitOfWorkFactory):
+    with uow_factory() as uow:
+        stored = uow.import_structures.add(StoredStructure(STRUCTURE["name"], STRUCTURE, T0, "admin"))
+        uow.commit()
+        structure_id = stored.id
+    assert structure_id is not None
+    with uow_factory() as uow:
+        found = uow.import_structures.get(structure_id)
+        assert found is not None
+        assert (found.name, found.definition, found.saved_at, found.saved_by) == (
+            STRUCTURE["name"],
+            STRUCTURE,
+            T0,
+            "admin",
+        )
+        structure = found.structure()
+        assert structure.id == structure_id and structure.encoding == "windows-1250"
+        assert [c.name for c in structure.columns] == ["phone", "extra.splatnost"]
+        found.definition = {**STRUCTURE, "name": "Jiná"}
+        found.name = "Jiná"
+        uow.commit()
+    with uow_factory() as uow:
+        again = uow.import_structures.get(structure_id)
+        assert again is not None and again.definition["name"] == again.name == "Jiná"
+        uow.import_structures.delete(again)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.import_structures.list() == []

@@ -45,6 +45,7 @@ UNIT_OF_WORK_BEFORE = {
     *("audit", "__enter__", "__exit__", "commit", "rollback"),
     *("campaigns", "campaign_lists", "do_not_call", "call_scripts"),  # outbound (issue 20), after the split
     "campaign_attempts",  # the attempts with their script answers (issue 20, OUT-14)
+    "import_structures",  # list import (issue 20, OUT-06)
 }
 JOURNAL_BEFORE = {
     *("record", "recorded_through", "open_calls", "open_intervals", "last_event_at", "events_for"),

@@ -19,6 +19,18 @@ for (const form of document.querySelectorAll("form[data-confirm]")) {
   });
 }
 
+// Forms that take a while (a file read whole): <form data-working="Reading…"> says so on its button.
+for (const form of document.querySelectorAll("form[data-working]")) {
+  form.addEventListener("submit", (event) => {
+    if (event.defaultPrevented) return;
+    for (const button of form.querySelectorAll("button[type=submit]")) {
+      button.disabled = true;
+      button.textContent = form.dataset.working;
+    }
+    form.setAttribute("aria-busy", "true");
+  });
+}
+
 // The main menu's groups (templates/_menu.html): one open at a time; Escape or a click elsewhere closes it.
 const menuGroups = [...document.querySelectorAll("details.menu-group")];
 const closeMenus = (except = null) => {

@@ -34,6 +34,7 @@ from kc_domain.organisation.model import (
 )
 from kc_domain.outbound.attempts import CampaignAttempt
 from kc_domain.outbound.campaigns import Campaign, DoNotCall, ListEntry, Progress
+from kc_domain.outbound.import_catalogue import StoredStructure
 from kc_domain.outbound.outcomes import Outcome
 from kc_domain.outbound.script_catalogue import StoredScript
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
@@ -74,6 +75,7 @@ REPOSITORIES = (
     "campaigns",
     "do_not_call",
     "call_scripts",
+    "import_structures",
 )
 """Repositories of id-numbered entities (``MemoryRepository``)."""
 
@@ -236,6 +238,7 @@ class MemoryUnitOfWork:
     campaigns: MemoryRepository[Campaign]
     do_not_call: MemoryRepository[DoNotCall]
     call_scripts: MemoryRepository[StoredScript]
+    import_structures: MemoryRepository[StoredStructure]
     campaign_lists: MemoryCampaignListRepository
     campaign_attempts: MemoryCampaignAttemptRepository
     callbacks: MemoryCallbackRepository

@@ -32,6 +32,7 @@ from kc_domain.organisation.model import (
 )
 from kc_domain.outbound.attempts import CampaignAttempt
 from kc_domain.outbound.campaigns import Campaign, DoNotCall, ListEntry
+from kc_domain.outbound.import_catalogue import StoredStructure
 from kc_domain.outbound.script_catalogue import StoredScript
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
 from kc_domain.recordings.model import Recording
@@ -71,6 +72,7 @@ MAPPED: dict[type, sa.Table] = {
     DoNotCall: tables.do_not_call,
     StoredScript: tables.call_scripts,
     CampaignAttempt: tables.campaign_attempts,
+    StoredStructure: tables.import_structures,
 }
 
 _lock = threading.Lock()

@@ -823,3 +823,15 @@ campaign_attempts = sa.Table(
     sa.Index("ix_campaign_attempts_entry", "entry_id"),
     sa.Index("ix_campaign_attempts_agent_open", "agent_id", "ended_at"),
 )
+
+# Import structures (OUT-06, migration 0027): how a campaign's contact list file is read, whole as
+# JSON (``structure_to_plain``) under its unique name.
+import_structures = sa.Table(
+    "import_structures",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(80), nullable=False, unique=True),
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("saved_at", UTCDateTime(), nullable=True),
+    sa.Column("saved_by", sa.String(64), nullable=False),
+)

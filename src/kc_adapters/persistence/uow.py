@@ -26,6 +26,7 @@ from kc_domain.organisation.model import (
     TransferLineGroup,
 )
 from kc_domain.outbound.campaigns import Campaign, DoNotCall
+from kc_domain.outbound.import_catalogue import StoredStructure
 from kc_domain.outbound.script_catalogue import StoredScript
 from kc_domain.recordings.evaluation import Evaluation, EvaluationForm
 from kc_domain.recordings.model import Recording
@@ -75,6 +76,7 @@ REPOSITORIES: dict[str, type] = {
     "campaigns": Campaign,
     "do_not_call": DoNotCall,
     "call_scripts": StoredScript,
+    "import_structures": StoredStructure,
 }
 """Repository attribute -> entity class; the annotations below give each its type for mypy."""
 
@@ -124,6 +126,7 @@ class SqlUnitOfWork:
     campaigns: SqlRepository[Campaign]
     do_not_call: SqlRepository[DoNotCall]
     call_scripts: SqlRepository[StoredScript]
+    import_structures: SqlRepository[StoredStructure]
     campaign_lists: SqlCampaignListRepository
     campaign_attempts: SqlCampaignAttemptRepository
     clients: SqlClientRepository
