@@ -159,8 +159,10 @@ def test_a_lost_connection_to_asterisk_shows_at_once_as_the_engine_being_down(
     from apps.engine.health import judge
 
     kc = kc_engine()
+    clock = kc_on_asterisk.clock()
+    wait_for(lambda: kc.host.health.heartbeat(clock.now()).step_age_s is not None, "the engine's first step")
     assert "pbx" not in kc.host.health.problems  # connected: nothing to show
     kc.adapter.ari.close()  # the events socket gone, as a network fault or an Asterisk restart does
     wait_for(lambda: "pbx" in kc.host.health.problems, "the problem shown")
-    state, reasons = judge(kc.host.health.heartbeat(kc_on_asterisk.clock().now()), 0.0)
+    state, reasons = judge(kc.host.health.heartbeat(clock.now()), 0.0)
     assert state == "down" and any("PBX" in r for r in reasons), reasons

@@ -396,7 +396,10 @@ class AmiClient:
             try:
                 message = manager._response_queue.get(timeout=min(remaining, _POLL_S))
             except queue.Empty:
-                if not manager._connected.is_set():
+                # The reader marks the connection closed as soon as Asterisk hangs up, perhaps
+                # before pyst2's message thread has parsed the last frame (a refused Login's
+                # answer comes just before the hang-up): lost only once that thread is done.
+                if not manager._connected.is_set() and not manager.message_thread.is_alive():
                     raise AmiConnectionError(f"{name}: the AMI connection was lost") from None
                 continue
             if message is None:
