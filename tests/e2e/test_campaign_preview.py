@@ -89,3 +89,5 @@ def test_the_agent_skips_one_contact_dials_the_next_and_marks_success(desk, cont
             break
         time.sleep(0.1)
     assert [e.campaign_entry_id for e in dialled] == [petr.id]
+    attempt = next(a for a in container.campaigns().attempts(campaign_id) if a.entry_id == petr.id)
+    assert attempt.call_id == call_id  # the attempt names the call KC placed for it (OUT-18)

@@ -1141,6 +1141,7 @@ function renderStats(data) {
 const CAMPAIGN_EVERY_MS = 30_000; // with nobody to call, the panel looks again this often
 const campaign = { contact: null, outcomes: [], timer: null, script: null, run: null, asking: null };
 const dialledKey = "kc.desk.campaign.dialled"; // the contact dialled from this browser (over a reload)
+const callKey = "kc.desk.campaign.call"; // the call KC placed for it: its attempt names the call
 const campaignUrl = (what) => root.dataset.campaignUrl + what;
 
 function showField(id, text) {
@@ -1284,6 +1285,7 @@ async function campaignDial() {
   const result = await command("dial", { number: contact.phone, entry_id: contact.entry_id });
   if (!result.ok) return;
   store.set(dialledKey, contact.entry_id);
+  store.set(callKey, typeof result.data?.result === "string" ? result.data.result : "");
   say(t("campaign.dialling", { name: contact.name || contact.phone }));
   showStage(true);
   if (!$("script-box").hidden) return ($("script-choices").querySelector("button") || $("script-input")).focus();
@@ -1319,13 +1321,15 @@ function chooseOutcome(outcome) {
 }
 
 async function finishContact(outcome, agreedAt) {
-  const body = { entry_id: campaign.contact.entry_id, outcome, agreed_at: agreedAt };
+  const callId = store.get(dialledKey, null) === campaign.contact.entry_id ? store.get(callKey, "") : "";
+  const body = { entry_id: campaign.contact.entry_id, outcome, agreed_at: agreedAt, call_id: callId };
   const result = await api("POST", campaignUrl("outcome"), body);
   if (!result.ok) {
     showField("outcome-error", refusal(result));
     return;
   }
   store.remove(dialledKey);
+  store.remove(callKey);
   say(t("campaign.saved", { outcome: t(`outcome.${outcome}`) }));
   await loadCampaign();
   if (!$("campaign-contact").hidden) $("btn-campaign-dial").focus();
