@@ -220,6 +220,9 @@ class CampaignListRepository(Protocol):
     def phones(self, campaign_id: int) -> dict[str, int]:
         """The list's numbers (not removed) -> the entry's id."""
 
+    def agreed_with(self, agent_id: int) -> list[ListEntry]:
+        """Open entries of every campaign with a callback agreed with this agent (her appointments)."""
+
     def progress(self, campaign_id: int) -> Progress: ...
 
 

@@ -102,6 +102,7 @@ def test_changes_to_entries_are_written_at_commit_and_counted(uow_factory: UnitO
         first, second, third = uow.campaign_lists.of_campaign(campaign_id, limit=3)
         first.attempts, first.last_outcome, first.done, first.last_attempt_at = 1, Outcome.SUCCESS, True, T0
         second.attempts, second.last_outcome, second.next_try_at = 1, Outcome.BUSY, T0 + timedelta(hours=1)
+        second.agreed_with = 7  # a callback agreed with agent 7
         third.removed = True
         uow.commit()
     with uow_factory() as uow:
@@ -117,6 +118,7 @@ def test_changes_to_entries_are_written_at_commit_and_counted(uow_factory: UnitO
         due = lists.due(campaign_id, T0, limit=100)
         assert second.id not in {e.id for e in due} and first.id not in {e.id for e in due}
         assert len(due) == 27 and due[0].priority == 10  # highest priority first
+        assert [e.id for e in lists.agreed_with(7)] == [second.id] and lists.agreed_with(8) == []
         later = lists.due(campaign_id, T0 + timedelta(hours=1), limit=100)
         assert second.id in {e.id for e in later}
         assert third.phone not in lists.phones(campaign_id)

@@ -125,8 +125,9 @@ def _in_application(adapter: AsteriskPbx, channel: Mapping[str, Any]) -> bool:
 def _watch_strangers(adapter: AsteriskPbx, channels: Channels, bridges: Channels) -> None:
     """Channels in KC's application the adapter does not know (an earlier run left them)."""
     bridged: dict[str, str] = {}
+    known = adapter._bridges_known()  # once: KC's own bridges do not change while this runs
     for bridge_id, bridge in bridges.items():
-        if OWN_BRIDGE.fullmatch(bridge_id) and bridge_id not in adapter._bridges_known():
+        if OWN_BRIDGE.fullmatch(bridge_id) and bridge_id not in known:
             members = [str(c) for c in bridge.get("channels") or [] if str(c) in channels]
             if len(members) < 2:  # nobody left to talk to: the rest is hung up
                 for channel_id in members:
@@ -158,7 +159,8 @@ def _watch_strangers(adapter: AsteriskPbx, channels: Channels, bridges: Channels
 
 def _subscribe(adapter: AsteriskPbx, channels: Channels, bridges: Channels) -> None:
     sources = [f"channel:{c}" for c in adapter._channels if c in channels]
-    sources += [f"bridge:{b}" for b in bridges if b in adapter._bridges_known() or b in adapter._strays]
+    known = adapter._bridges_known() | adapter._strays.keys()
+    sources += [f"bridge:{b}" for b in bridges if b in known]
     if not sources:
         return
     try:

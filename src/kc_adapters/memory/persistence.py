@@ -329,6 +329,14 @@ class MemoryCampaignListRepository:
         ]
         return sorted(found, key=lambda e: (-e.priority, e.attempts, e.id or 0))[:limit]
 
+    def agreed_with(self, agent_id: int) -> list[ListEntry]:
+        found = [
+            e
+            for e in self._rows.values()
+            if e.agreed_with == agent_id and not (e.done or e.removed) and e.next_try_at is not None
+        ]
+        return sorted(found, key=lambda e: e.next_try_at or datetime.min)
+
     def phones(self, campaign_id: int) -> dict[str, int]:
         return {e.phone: e.id for e in self.of_campaign(campaign_id) if not e.removed and e.id is not None}
 

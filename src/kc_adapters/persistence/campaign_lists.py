@@ -69,6 +69,13 @@ class SqlCampaignListRepository:
         )
         return {phone: entry_id for phone, entry_id in rows}
 
+    def agreed_with(self, agent_id: int) -> list[ListEntry]:
+        c = campaign_entries.c
+        query = sa.select(ListEntry).where(
+            c.agreed_with == agent_id, c.done.is_(False), c.removed.is_(False), c.next_try_at.is_not(None)
+        )
+        return list(self._session.scalars(query.order_by(c.next_try_at)))
+
     def progress(self, campaign_id: int) -> Progress:
         c = campaign_entries.c
         self._session.flush()

@@ -475,10 +475,8 @@ class CampaignService:
     ) -> None:
         booked = [
             e.next_try_at
-            for c in uow.campaigns.list()
-            if c.id is not None
-            for e in uow.campaign_lists.of_campaign(c.id, open_only=True)
-            if e.agreed_with == agent_id and e.next_try_at is not None and e.id != entry.id
+            for e in uow.campaign_lists.agreed_with(agent_id)
+            if e.next_try_at is not None and e.id != entry.id
         ]
         reschedule(campaign, entry, at, self._clock.now(), self._calendar, agent_id, None, booked)
 
