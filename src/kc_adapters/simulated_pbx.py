@@ -94,6 +94,8 @@ class SimCall:
     playing: int = 0  # prompts queued and not finished
     voicemail_box: str = ""  # recording a message into this box
     outbound: bool = False  # placed by ``originate``
+    dialled_out: bool = False  # placed by ``dial_out`` (a campaign's): an incoming caller once answered
+    ring_s: int = 0  # ``dial_out``: how long the number may ring
     transferred_to: str = ""
     end_cause: str = ""
 
@@ -225,13 +227,18 @@ class SimulatedPbx:
         except KeyError:
             raise NotFound("recording", reference) from None
 
-    def called_party_answers(self, call_id: str) -> bool:
-        """The customer answers an outbound call after the agent picked up; False if not dialling."""
+    def called_party_answers(self, call_id: str, machine: bool = False) -> bool:
+        """The customer answers an outbound call after the agent picked up, or a number the dialler
+        dialled (``machine``: the PBX's detection took it for an answering machine); False if not
+        dialling."""
         call = self._known("called_party_answers", call_id)
         if call is None or call.state != LegState.DIALLING:
             return False
-        call.state = LegState.CONNECTED
-        self._emit(pbx.CalledPartyAnswered, call_id)
+        if call.dialled_out:  # the callee is on the line, waiting for an agent like a caller
+            call.state, call.answered_by_pbx = LegState.INCOMING, True
+        else:
+            call.state = LegState.CONNECTED
+        self._emit(pbx.CalledPartyAnswered, call_id, machine=machine)
         return True
 
     def transfer_at_phone(self, call_id: str, target: str) -> bool:
@@ -424,6 +431,19 @@ class SimulatedPbx:
         self.endpoints[agent_id] = call_id
         self._done("originate", *args)
         self._emit(pbx.PhoneRinging, call_id, agent_id=agent_id)
+
+    def dial_out(self, call_id: str, number: str, caller_id: str, ring_s: int) -> None:
+        args = (call_id, number, caller_id, ring_s)
+        if self.record_commands:
+            self.commands.append(("dial_out", args))
+        if call_id in self.calls:
+            raise PbxError(f"simulated PBX: dial_out with the id of an existing call {call_id!r}")
+        if self._refused("dial_out", args):
+            return
+        self.calls[call_id] = SimCall(
+            call_id, number, caller_id, LegState.DIALLING, dialled_out=True, ring_s=ring_s
+        )
+        self._done("dial_out", *args)
 
     def start_recording(self, call_id: str) -> None:
         call = self._command("start_recording", call_id)

@@ -56,6 +56,13 @@ class CallControl(Protocol):
     def originate(self, call_id: str, agent_id: int, number: str) -> None:
         """Place an outbound call from the agent's endpoint to ``number``."""
 
+    def dial_out(self, call_id: str, number: str, caller_id: str, ring_s: int) -> None:
+        """Dial ``number`` for a campaign, with no agent yet (progressive and predictive dialling),
+        showing ``caller_id`` ("" the PBX's default) and letting it ring at most ``ring_s``. The PBX
+        reports ``CalledPartyAnswered`` (``machine`` when its detection heard an answering machine;
+        the call then waits like an incoming caller for ``ring_agent``) or ``CallHungUpAtPbx`` with
+        the cause: ``busy``, ``no_answer``, ``invalid``, ``congestion``, ``failed``."""
+
     def start_recording(self, call_id: str) -> None:
         """Start recording the call."""
 

@@ -110,6 +110,7 @@ class AriCall:
     held: bool = False
     on_music: bool = False  # waiting on music for a colleague after a blind transfer
     outbound: bool = False
+    dialled_out: bool = False  # a campaign's number dialled with no agent (``dial_out``)
     answered_by_pbx: bool = False
     playbacks: deque[str] = attrs.field(factory=deque)  # playback ids, oldest first
     hangup_cause: int | None = None  # the cause Asterisk gave when the caller's side hung up
@@ -359,6 +360,35 @@ class AsteriskPbx:
             if call is None or call.state == Leg.ENDED:
                 return  # both sides hung up at once: nothing left to end
             self._finish(call, cause)
+        self._flush()
+
+    def dial_out(self, call_id: str, number: str, caller_id: str, ring_s: int) -> None:
+        """A campaign's number through ``KC_ASTERISK_OUTSIDE``, with no agent: the callee's channel is
+        the call's (as an incoming caller's is); once answered it waits in KC's application for
+        ``ring_agent``. A number that gives up is reported with its cause (busy, no_answer...)."""
+        args = (call_id, number, caller_id, ring_s)
+        with self._lock:
+            if call_id in self.calls:
+                return self._reject("dial_out", args, "a call with this id exists already")
+            if not DIALLABLE.fullmatch(number):
+                return self._reject("dial_out", args, f"{number!r} is not a number")
+            call = AriCall(call_id, caller=number, dialled=number, state=Leg.DIALLING, dialled_out=True)
+            self.calls[call_id] = call
+            self._channels[call_id] = (call_id, "customer")
+            params: dict[str, str | int] = {
+                "endpoint": self.settings.outside.format(number=number),
+                "app": self.ari.app,
+                "appArgs": "outside",
+                "channelId": call_id,
+                "timeout": ring_s,
+            }
+            if caller_id or self.settings.caller_id:
+                params["callerId"] = caller_id or self.settings.caller_id
+            if self._rest("dial_out", args, "POST", "/channels", **params) is None:
+                self._channels.pop(call_id, None)
+                call.state = Leg.ENDED
+            else:
+                call.customer = call_id
         self._flush()
 
     def originate(self, call_id: str, agent_id: int, number: str) -> None:
@@ -798,6 +828,13 @@ class AsteriskPbx:
             self._emit(pbx.PhonePickedUp, call_id, agent_id=agent_id)
         elif role.startswith(("supervisor:", "snoop:")):
             self._monitor_leg_answered(call, role, channel_id)
+        elif role == "customer" and call.dialled_out:
+            if call.state != Leg.DIALLING:
+                return log.info(
+                    "ARI: dialled %s answered out of turn (%s); ignored", call_id, call.state.value
+                )
+            call.state, call.answered_by_pbx = Leg.INCOMING, True  # waits for ring_agent like a caller
+            self._emit(pbx.CalledPartyAnswered, call_id)
         elif role == "customer" and call.outbound:
             if call.state != Leg.DIALLING:
                 log.info(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+from datetime import tzinfo
 
 from kc_domain.outbound.pacing import PacingDecision
 from kc_domain.outbound.pacing_ledger import PRAGUE
@@ -12,7 +12,7 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.2f} %"
 
 
-def explain(d: PacingDecision, zone: ZoneInfo = PRAGUE) -> list[str]:
+def explain(d: PacingDecision, zone: tzinfo = PRAGUE) -> list[str]:
     i, s = d.inputs, d.standing
     lines = [
         f"pacing {d.at.astimezone(zone).isoformat(timespec='seconds')} {d.mode}: dial {d.dials} "

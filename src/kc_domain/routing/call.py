@@ -37,6 +37,7 @@ class CallEnd(StrEnum):
     NOT_REACHED = "not_reached"  # outbound: the called party did not answer
     REJECTED = "rejected"  # blocked number
     INTERRUPTED = "interrupted"  # answered, and still open when KC stopped: ended while KC was down
+    DIALLER_ABANDONED = "dialler_abandoned"  # a dialler's callee answered and no agent came in time
 
 
 ABANDONED_AT = {
@@ -88,6 +89,8 @@ class Call:
     callback_id: str = ""  # outbound: the callback request being dialled; inbound: the one it became
     connected: bool = False  # outbound: the called party answered
     placed_by_agent: bool = False  # outbound: she dialled it herself (not a callback KC offered her)
+    campaign_id: int | None = None  # outbound: dialled by the dialler for this campaign (``dialler``)
+    entry_id: int | None = None  # and this contact of its list
     pbx_answered: bool = False  # KC picked the call up to play prompts (IVR, announcements)
     prompts_playing: int = 0  # prompts sent to the PBX and not reported finished
     keyed: str = ""  # digits keyed in outside the IVR (the preferred callback time)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from kc_domain.errors import NotFound, ValidationFailed
-from kc_domain.routing import agents, desk, dialback, flow, queueing
+from kc_domain.routing import agents, desk, dialback, dialler, flow, queueing
 from kc_domain.routing import events as ev
 from kc_domain.routing import pbx_events as pbx
 from kc_domain.routing.agent import Agent, AgentState
@@ -80,7 +80,7 @@ def call_answered(s: RoutingState, call_id: str, agent_id: int) -> None:
     s.agent_changed(agent, previous, now, call_id)  # her busy interval names the call
     s.timers.disarm("rona", call_id)
     call.answer(agent_id, now)
-    if call.direction == "outbound":  # the agent's phone is off-hook; the PBX dials the customer
+    if call.direction == "outbound" and call.campaign_id is None:  # the PBX dials the customer now
         return
     s.timers.disarm("max_wait", call_id)
     if call.caller:  # a withheld number is nobody's in particular (IN-13)
@@ -89,6 +89,8 @@ def call_answered(s: RoutingState, call_id: str, agent_id: int) -> None:
     waited = (now - call.queued_at).total_seconds()
     s.emit(ev.CallAnswered(now, call_id, call.queue_id, agent_id, waited))
     s.start_recording(call)
+    if call.campaign_id is not None:
+        dialler.agent_connected(s, call, agent_id)
 
 
 def call_ended(s: RoutingState, call_id: str, cause: str = "normal") -> None:
@@ -112,6 +114,8 @@ def call_ended(s: RoutingState, call_id: str, cause: str = "normal") -> None:
 
 
 def outbound_call_ended(s: RoutingState, call: Call, cause: str, now: datetime) -> None:
+    if call.campaign_id is not None:
+        return dialler.dialled_ended(s, call, cause)
     if call.stage == CallStage.ANSWERED:
         return finish_answered(s, call, dialback.outbound_ended(s, call, cause), cause)
     if call.stage == CallStage.RINGING:
@@ -153,7 +157,7 @@ def on_rona(s: RoutingState, call_id: str, now: datetime) -> None:
     agent = s.agents[call.agent_id] if call.agent_id is not None else None
     if call.stage != CallStage.RINGING or agent is None:
         return
-    if call.direction == "outbound":
+    if call.direction == "outbound" and call.campaign_id is None:
         s.pbx.hang_up(call.call_id, "agent_no_answer")
         return outbound_given_up(s, call, agent, now, "the agent did not pick up", "agent did not answer")
     s.pbx.cancel_ring(call_id, agent.agent_id)

@@ -19,6 +19,7 @@ from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.ivr.model import Prompt
 from kc_domain.routing.agent import Agent
 from kc_domain.routing.config import IvrDirectory, QueueRouting
+from kc_domain.routing.dialler import DiallerCampaign, HopperContact
 from kc_domain.routing.rules import CallerRule
 from kc_domain.wire import wire_fields
 
@@ -300,6 +301,31 @@ class Reconfigure(Command):
     general_prompts: Callable[[str, datetime], list[Prompt]] | None = None  # None: as they are
 
 
+@attrs.frozen
+class UseCampaigns(Command):
+    """The campaigns the dialler dials (``dialler.DiallerCampaign``): built by the host, never
+    from the wire."""
+
+    name: ClassVar[str] = "use_campaigns"
+    campaigns: tuple[DiallerCampaign, ...]
+
+
+@attrs.frozen
+class FillHopper(Command):
+    """Contacts the database reserved for a campaign's dialler (``dialler.HopperContact``)."""
+
+    name: ClassVar[str] = "fill_hopper"
+    campaign_id: int
+    contacts: tuple[HopperContact, ...]
+
+
+@attrs.frozen
+class HopperNeeds(Command):
+    """How many contacts each dialling campaign wants now (a query of the host's)."""
+
+    name: ClassVar[str] = "hopper_needs"
+
+
 WIRE_COMMANDS: dict[str, type[Command]] = {
     c.name: c
     for c in (
@@ -312,6 +338,8 @@ WIRE_COMMANDS: dict[str, type[Command]] = {
     )
 }  # fmt: skip
 QUERIES = (DesktopView, Panel)
+# built by the engine's host and never read from or sent over the wire
+HOST_ONLY = (Tick, Reconfigure, UseCampaigns, FillHopper, HopperNeeds)
 
 
 def from_wire(message: Mapping[str, Any], kinds: Mapping[str, type[Command]] = WIRE_COMMANDS) -> Command:
@@ -330,8 +358,10 @@ def from_wire(message: Mapping[str, Any], kinds: Mapping[str, type[Command]] = W
 
 def to_wire(command: Command) -> dict[str, Any]:
     """The bus form of a command: plain JSON values (datetimes in ISO 8601)."""
-    if isinstance(command, Reconfigure):
-        raise TypeError("Reconfigure is built by the engine's host and never sent over the wire")
+    if isinstance(command, HOST_ONLY[1:]):
+        raise TypeError(
+            f"{type(command).__name__} is built by the engine's host and never sent over the wire"
+        )
     plain = attrs.asdict(command, recurse=False)
     fields = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in plain.items()}
     return {"command": command.name, "v": WIRE_VERSION, **fields}

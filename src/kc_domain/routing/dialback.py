@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from kc_domain.callbacks.events import CallbackEvent
 from kc_domain.callbacks.model import AttemptOutcome, CallbackRequest, CallbackSource, CallbackState
 from kc_domain.errors import NotFound, ValidationFailed
+from kc_domain.routing import dialler, queueing
 from kc_domain.routing import events as ev
-from kc_domain.routing import queueing
 from kc_domain.routing.agent import DIALLABLE, Agent
 from kc_domain.routing.call import Call, CallEnd, CallStage
 from kc_domain.routing.state import RoutingState
@@ -185,8 +185,10 @@ def place_call(
     return call_id
 
 
-def called_party_answered(s: RoutingState, call_id: str) -> None:
+def called_party_answered(s: RoutingState, call_id: str, machine: bool = False) -> None:
     call = s.calls.get(call_id)
+    if call is not None and call.campaign_id is not None:
+        return dialler.callee_answered(s, call, machine)
     if call is None or call.direction != "outbound" or call.stage != CallStage.ANSWERED or call.connected:
         return
     call.connect()

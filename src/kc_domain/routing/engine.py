@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kc_domain.ivr.model import Prompt
-from kc_domain.routing import agents, calls, dialback, flow, menu
+from kc_domain.routing import agents, calls, dialback, dialler, flow, menu
 from kc_domain.routing import commands as cmd
 from kc_domain.routing import events as ev
 from kc_domain.routing import pbx_events as pbx
@@ -107,6 +107,10 @@ class RoutingEngine(RoutingState):
 
     def drain_callback_changes(self) -> list[Any]:
         return dialback.drain_callback_changes(self)
+
+    def drain_returned(self) -> list[dialler.ReturnedContact]:
+        """Campaign contacts the dialler gives back undialled, for the host to release."""
+        return dialler.drain_returned(self)
 
     @property
     def devices_changed(self) -> bool:

@@ -106,9 +106,41 @@ class CallDialled(Event):
     call_id: str
     number: str
     queue_id: int | None
-    agent_id: int
+    agent_id: int | None  # None: the dialler dialled it for a campaign, no agent yet (``dialler``)
     callback_id: str = ""
     campaign_entry_id: int | None = None
+
+
+@attrs.frozen
+class CallPaced(Event):
+    """Why the dialler dialled the call: its pacing decision in words (``pacing_explain``)."""
+
+    call_id: str
+    campaign_id: int
+    entry_id: int
+    mode: str
+    explanation: str
+
+
+@attrs.frozen
+class CallCampaignConnected(Event):
+    """A dialler's callee was connected to an agent: the contact is hers from now (OUT-13)."""
+
+    call_id: str
+    campaign_id: int
+    entry_id: int
+    agent_id: int
+
+
+@attrs.frozen
+class CallAttemptEnded(Event):
+    """A dialler's attempt ended without an agent, with its outcome (no answer, busy, answering
+    machine, invalid number, abandoned: ``kc_domain.outbound.outcomes``)."""
+
+    call_id: str
+    campaign_id: int
+    entry_id: int
+    outcome: str
 
 
 @attrs.frozen
@@ -320,6 +352,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CallOverflowed,
         CallEnded,
         CallDialled,
+        CallPaced,
+        CallCampaignConnected,
+        CallAttemptEnded,
         CallConnected,
         CallConsulted,
         CallConsultEnded,

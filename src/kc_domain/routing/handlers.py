@@ -18,6 +18,7 @@ from kc_domain.routing import (
     calls,
     desk,
     dialback,
+    dialler,
     flow,
     menu,
     queueing,
@@ -79,6 +80,9 @@ HANDLERS: dict[type, Handler] = {
     # the host
     c.Tick: lambda s, m: tick(s),
     c.Reconfigure: reconfigure.apply,
+    c.UseCampaigns: lambda s, m: dialler.use_campaigns(s, m.campaigns),
+    c.FillHopper: lambda s, m: dialler.fill_hopper(s, m.campaign_id, m.contacts),
+    c.HopperNeeds: lambda s, m: dialler.hopper_needs(s),
     # what the PBX reports (the same for a call handled at the desk phone or the web)
     pbx.CallReachedPbx: lambda s, e: calls.call_arrived(s, e.call_id, e.caller, e.dialled),
     pbx.PhonePickedUp: lambda s, e: calls.call_answered(s, e.call_id, e.agent_id),
@@ -90,7 +94,7 @@ HANDLERS: dict[type, Handler] = {
     pbx.VoicemailRecorded: lambda s, e: flow.voicemail_recorded(
         s, e.call_id, e.box, e.recording, e.duration_s
     ),
-    pbx.CalledPartyAnswered: lambda s, e: dialback.called_party_answered(s, e.call_id),
+    pbx.CalledPartyAnswered: lambda s, e: dialback.called_party_answered(s, e.call_id, e.machine),
     pbx.DeviceStateChanged: calls.device_state,
     pbx.RecordingReady: calls.recording_ready,
     pbx.PhoneRinging: calls.phone_ringing,
@@ -106,6 +110,9 @@ TIMERS: dict[str, TimerHandler] = {
     "announce": flow.on_announce,  # the next position announcement
     "keyin": flow.on_keyin,  # the preferred callback time keyed in so far
     "callback": dialback.on_callback,  # a callback request is due
+    "pace": dialler.on_pace,  # the dialling campaigns are paced
+    "connect": dialler.on_connect,  # a dialler's live answer found no agent in time
+    "dial_cutoff": dialler.on_cutoff,  # a dialled number rang past its ring time
 }
 
 

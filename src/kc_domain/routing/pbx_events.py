@@ -76,7 +76,10 @@ class VoicemailRecorded(PbxEvent):
 
 @attrs.frozen
 class CalledPartyAnswered(PbxEvent):
-    """The number dialled by an outbound call (``originate``) answered."""
+    """The number dialled by an outbound call (``originate``, ``dial_out``) answered; ``machine``:
+    the PBX's answering-machine detection says it was a machine, not a person."""
+
+    machine: bool = False
 
 
 @attrs.frozen

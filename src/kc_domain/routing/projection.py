@@ -142,7 +142,7 @@ def _fold(row: Interaction, event: ev.Event) -> None:
         case ev.CallDialled():
             row.direction, row.caller, row.dialled = "outbound", event.number, event.number
             row.queue_id, row.agent_id, row.arrived_at = event.queue_id, event.agent_id, event.at
-            row.offered_at = event.at
+            row.offered_at = event.at if event.agent_id is not None else None  # None: the dialler's
         case ev.CallConnected():
             row.answered_at = event.at
         case ev.CallEnded():

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from kc_domain.organisation.model import OverflowKind
-from kc_domain.routing import agents, calls, dialback, flow, menu, prompts
+from kc_domain.routing import agents, calls, dialback, dialler, flow, menu, prompts
 from kc_domain.routing import events as ev
 from kc_domain.routing.agent import Agent, AgentState
 from kc_domain.routing.call import Call, CallEnd, CallStage
@@ -112,6 +112,8 @@ def became_ready(s: RoutingState, agent: Agent) -> None:
         s.pop(call)
         reason = "agent became free: queue by the agent's priority, then call priority and age"
         offer(s, call, agent, "agent_ready", (candidate(agent, call.queue_id, now),), reason)
+    else:
+        dialler.pace_soon(s)  # nothing waits for her: a dialling campaign of her queues may call
 
 
 def offer(
@@ -129,6 +131,8 @@ def offer(
     s.emit(ev.CallOffered(now, call.call_id, call.queue_id, agent.agent_id))
     s.timers.arm("rona", call.call_id, now + timedelta(seconds=s.queues[call.queue_id].rona_timeout_s))
     s.pbx.ring_agent(call.call_id, agent.agent_id)
+    if call.campaign_id is not None:  # the dialler's callee is there: her phone answers by itself
+        dialler.auto_answer(s, call)
 
 
 def overflow(s: RoutingState, call: Call, reason: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from kc_domain.routing import calls, desk, flow
+from kc_domain.routing import calls, desk, dialler, flow
 from kc_domain.routing import events as ev
 from kc_domain.routing import pbx_events as pbx
 from kc_domain.routing.agent import AgentState
@@ -62,7 +62,7 @@ def _not_rung(s: RoutingState, call: Call, refusal: ev.PbxCommandRefused) -> Non
         return
     tell(s, refusal)
     now = s.now()
-    if call.direction == "outbound":
+    if call.direction == "outbound" and call.campaign_id is None:
         why = f"the PBX refused to ring the agent's phone: {refusal.reason}"
         return calls.outbound_given_up(s, call, agent, now, why, _cause(refusal))
     calls.rang_out(s, call, agent, now, "phone_refused")
@@ -77,6 +77,12 @@ def _call_ends(s: RoutingState, call: Call, refusal: ev.PbxCommandRefused) -> No
     end = CallEnd.VOICEMAIL if call.stage == CallStage.VOICEMAIL else CallEnd.REJECTED
     flow.flow_ended(s, call)  # closes its walk through the IVR and the flow's timers
     calls.end_call(s, call, end, _cause(refusal))
+
+
+def _dial_refused(s: RoutingState, call: Call, refusal: ev.PbxCommandRefused) -> None:
+    """The PBX would not dial a campaign's contact: no attempt counts, the contact goes back."""
+    if call.stage == CallStage.ARRIVED and call.campaign_id is not None:
+        dialler.dial_refused(s, call, refusal.reason)
 
 
 def _prompt_skipped(s: RoutingState, call: Call, _refusal: ev.PbxCommandRefused) -> None:
@@ -147,6 +153,7 @@ def _journaled(_s: RoutingState, _call: Call, _refusal: ev.PbxCommandRefused) ->
 REACTIONS: dict[str, Reaction] = {
     "ring_agent": _not_rung,
     "originate": _not_rung,
+    "dial_out": _dial_refused,
     "answer": _call_ends,
     "record_voicemail": _call_ends,
     "play": _prompt_skipped,

@@ -33,6 +33,7 @@ from kc_domain.routing.timers import Timers
 from kc_domain.routing.work import Medium, WorkItem, tables
 
 if TYPE_CHECKING:  # the ports the engine is given (the domain never imports them at run time)
+    from kc_domain.routing.dialler import Dialling, ReturnedContact
     from kc_ports.system import Clock
     from kc_ports.telephony import CallControl
 
@@ -143,6 +144,9 @@ class RoutingState:
         self.next_sweep = self.clock.now()  # the first tick looks at every queue
         # work items of media beside calls (``work``), and the engine's handler tables (``handlers``)
         self.items: dict[str, WorkItem] = {}
+        # the dialler's running campaigns, and contacts it gives back undialled (``dialler``)
+        self.dialling: dict[int, Dialling] = {}
+        self.returned: list[ReturnedContact] = []
         self.handlers, self.timer_handlers = tables(self.BASE_HANDLERS, self.BASE_TIMERS, media)
         # live administration (reconfigure)
         self.closing: set[int] = set()  # queues taking no new calls, left until their calls are over

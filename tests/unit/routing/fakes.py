@@ -76,6 +76,9 @@ class RecordingPbx:
     def originate(self, call_id: str, agent_id: int, number: str) -> None:
         self._record("originate", call_id, agent_id, number)
 
+    def dial_out(self, call_id: str, number: str, caller_id: str, ring_s: int) -> None:
+        self._record("dial_out", call_id, number, caller_id, ring_s)
+
     def start_recording(self, call_id: str) -> None:
         self._record("start_recording", call_id)
 
