@@ -29,6 +29,7 @@ from kc_domain.identity.password import LockoutPolicy, PasswordPolicy
 from kc_domain.identity.service import SignInService
 from kc_domain.ivr.catalogue import IvrCatalogue
 from kc_domain.outbound.campaigns import Calendar
+from kc_domain.outbound.dialler_list import DiallerList
 from kc_domain.outbound.import_catalogue import ImportCatalogue
 from kc_domain.outbound.script_catalogue import ScriptCatalogue
 from kc_domain.outbound.service import CampaignService
@@ -95,6 +96,7 @@ class Container(containers.DeclarativeContainer):
         Calendar, providers.Factory(ZoneInfo, settings.provided.timezone), holidays
     )  # where the calling rules of campaigns are judged: local time and Czech public holidays
     campaigns = providers.Singleton(CampaignService, uow_factory, clock, audit, calendar)
+    dialler_list = providers.Singleton(DiallerList, uow_factory, clock, calendar)
     call_scripts = providers.Singleton(ScriptCatalogue, uow_factory, clock, audit)
     import_structures = providers.Singleton(ImportCatalogue, uow_factory, clock, audit)
     sign_in = providers.Singleton(

@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 import click
 
 from apps.cli import _container, main
-from kc_domain.routing.events import event_to_plain
+from kc_domain.routing.events import CallPaced, event_to_plain
 
 
 @main.command()
 @click.argument("call_id")
 def explain(call_id: str) -> None:
-    """Why a call went where it went: its timeline and every routing decision with its candidates."""
+    """Why a call went where it went: its timeline, the dialler's pacing decision that dialled it (a
+    campaign's call) and every routing decision with its candidates."""
     container = _container()
     journal, zone = container.contact_history(), ZoneInfo(container.settings().timezone)
     row = journal.interaction(call_id)
@@ -28,10 +29,19 @@ def explain(call_id: str) -> None:
         + (f", waited {row.waited_s:.1f} s" if row.waited_s is not None else "")
     )
     click.echo("\ntimeline:")
-    for event in journal.events_for(call_id):
-        details = {k: v for k, v in event_to_plain(event).items() if k not in ("at", "call_id")}
+    events = journal.events_for(call_id)
+    for event in events:
+        details = {
+            k: v for k, v in event_to_plain(event).items() if k not in ("at", "call_id", "explanation")
+        }
         shown = ", ".join(f"{k}={v}" for k, v in details.items() if v not in ("", None))
         click.echo(f"  {_local(event.at, zone)}  {type(event).__name__:18} {shown}")
+    for paced in (e for e in events if isinstance(e, CallPaced)):  # a campaign's dialler dialled it
+        click.echo(
+            f"\npacing decision ({paced.mode}) of campaign {paced.campaign_id}, contact {paced.entry_id}:"
+        )
+        for line in paced.explanation.splitlines():
+            click.echo(f"  {line}")
     decisions = journal.decisions_for(call_id)
     click.echo(f"\nrouting decisions: {len(decisions)}")
     for decision in decisions:

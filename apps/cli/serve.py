@@ -268,6 +268,7 @@ def _host(
     from zoneinfo import ZoneInfo
 
     from apps.engine.build import build_engine, reload_configuration
+    from apps.engine.dialling import DiallerFeed
     from apps.engine.host import EngineHost
 
     settings = container.settings()
@@ -302,6 +303,7 @@ def _host(
         on_voicemail=store_voicemail,
         on_recording=store_recording,
         reload=reload_configuration(container),
+        dialler=DiallerFeed(container.dialler_list()),
     )
 
 

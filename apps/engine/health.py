@@ -41,6 +41,7 @@ PARTS = {
     "upkeep": "upkeep (recordings waiting in the spool)",
     "pbx": "the connection to the PBX (no new call reaches KC)",
     "presence": "the presence of phones and lines (PBX manager connection)",
+    "dialler": "the campaigns' dialler (reading and writing the contact lists, database)",
 }
 DOWN_PARTS = frozenset({"engine", "pbx"})  # without these no call is routed: the engine is down
 

@@ -39,6 +39,7 @@ import attrs
 
 from apps.engine.alerting import AlertWatch
 from apps.engine.desktops import Desktops
+from apps.engine.dialling import DiallerFeed
 from apps.engine.handoffs import Handoffs
 from apps.engine.health import HEALTH_CHANNEL, HEARTBEAT_EVERY_S, EngineHealth, joined
 from apps.engine.outbox import JournalOutbox
@@ -90,11 +91,13 @@ class EngineHost:
         wal: Path | None = None,
         closes_on_stop: bool = False,
         upkeep: Callable[[], dict[str, int]] | None = None,
+        dialler: DiallerFeed | None = None,
     ) -> None:
         """``wal``: the journal's write-ahead file (None: batches wait in memory only);
         ``closes_on_stop``: the PBX's calls end with the engine (the simulated PBX), so a stop ends
         them and logs every agent out in the journal at once; ``upkeep``: run with each reload
-        (e.g. storing recordings that wait in the spool), its figures go into the heartbeat."""
+        (e.g. storing recordings that wait in the spool), its figures go into the heartbeat;
+        ``dialler``: feeds the campaigns' dialler from the lists (``apps.engine.dialling``)."""
         self.engine, self._journal, self._bus, self._clock = engine, journal, bus, clock
         self.health = EngineHealth()
         self._publisher = Publisher(bus, self.health)
@@ -105,6 +108,9 @@ class EngineHost:
             handlers[ev.CallVoicemailLeft] = ("voicemail", on_voicemail)
         if on_recording is not None:
             handlers[ev.CallRecorded] = ("recordings", on_recording)
+        self._dialler = dialler
+        if dialler is not None:
+            handlers.update(dialler.handoffs())
         self._handoffs = Handoffs(handlers, self.health)
         self._reload, self._reload_s, self._reloaded = reload, reload_s, time.monotonic()
         self._closes_on_stop, self._upkeep = closes_on_stop, upkeep
@@ -171,6 +177,16 @@ class EngineHost:
         live.start()
         reload = threading.Thread(target=self._run_reload, args=(stop,), name="kc-reload", daemon=True)
         reload.start()
+        dialling = None
+        if self._dialler is not None:
+            health = self.health
+            dialling = threading.Thread(
+                target=self._dialler.run,
+                args=(self.apply, stop, lambda e: health.failed("dialler", e), lambda: health.ok("dialler")),
+                name="kc-dialler",
+                daemon=True,
+            )
+            dialling.start()
         subscription = None
         try:
             while not stop.is_set():
@@ -187,6 +203,8 @@ class EngineHost:
                     log.exception("closing the command subscription failed")
             joined(live, "the live view")
             joined(reload, "reading the configuration")
+            if dialling is not None:
+                joined(dialling, "feeding the dialler")
             self._handoffs.join()
             self._outbox.join()
             self._publisher.join()

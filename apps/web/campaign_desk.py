@@ -24,11 +24,11 @@ from apps.web.security import actor, current_user, requires
 from apps.web.services import services
 from kc_domain.errors import FieldError, ValidationFailed
 from kc_domain.identity.roles import Permission
-from kc_domain.outbound.campaigns import Campaign, DialMode, ListEntry
+from kc_domain.outbound.campaigns import Campaign, ListEntry
 from kc_domain.outbound.outcomes import BY_AGENT, Outcome
 from kc_domain.outbound.script_plain import script_to_plain
 from kc_domain.outbound.script_run import ScriptRun
-from kc_domain.outbound.service import SEEN_BY_AGENT
+from kc_domain.outbound.service import AUTOMATIC, SEEN_BY_AGENT
 
 api = Blueprint("campaign_desk_api", __name__, url_prefix="/api/v1/desktop/campaign")
 
@@ -47,20 +47,19 @@ def _me() -> int:
 
 
 def working(agent_id: int) -> list[Campaign]:
-    """The running preview and manual campaigns of the agent's queues, highest priority first."""
+    """The running campaigns of the agent's queues, highest priority first: preview and manual ones
+    give her contacts to dial, progressive and predictive ones put their callees through to her."""
     with services().uow_factory()() as uow:
         queues = {s.queue_id for s in uow.skills.list() if s.user_id == agent_id}
-    return [
-        c
-        for c in services().campaigns().campaigns()
-        if c.dials and c.queue_id in queues and c.mode in (DialMode.PREVIEW, DialMode.MANUAL)
-    ]
+    return [c for c in services().campaigns().campaigns() if c.dials and c.queue_id in queues]
 
 
-def plain_contact(campaign: Campaign, entry: ListEntry) -> dict[str, Any]:
-    """The contact's card: what the agent reads before she dials."""
+def plain_contact(campaign: Campaign, entry: ListEntry, call_id: str = "") -> dict[str, Any]:
+    """The contact's card: what the agent reads before she dials; ``call_id``: the dialler's call
+    that put the callee through to her (a progressive or predictive campaign), "" otherwise."""
     client = entry.client_id
     return {
+        "call_id": call_id,
         "entry_id": entry.id,
         "campaign_id": campaign.id,
         "campaign": campaign.name,
@@ -147,9 +146,13 @@ def api_next() -> dict[str, Any]:
     me = _me()
     campaigns = working(me)
     found = services().campaigns().next_for(actor(), me) if campaigns else None
+    call_id = ""
+    if found is not None and found[0].mode in AUTOMATIC:
+        attempt = services().campaigns().open_attempt(me)
+        call_id = "" if attempt is None else attempt.call_id
     return {
         "campaigns": [{"id": c.id, "name": c.name, "mode": c.mode.value} for c in campaigns],
-        "contact": None if found is None else plain_contact(*found),
+        "contact": None if found is None else plain_contact(*found, call_id),
         "script": None if found is None else _script(me, found[0]),
         "outcomes": [o.value for o in OUTCOME_ORDER],
     }

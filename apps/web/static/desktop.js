@@ -146,6 +146,8 @@ function renderAgent(before) {
   if (before && before.state === "wrap_up" && a.state !== "wrap_up") saveNote(true, noteBox.value.trim() !== "");
   renderQueues();
   renderCall(before);
+  // a campaign's dialler put a callee through to her: the contact's card, script and outcomes (OUT-13)
+  if (a.call?.campaign_id && a.call.call_id !== before?.call?.call_id) loadCampaign();
   tick();
   if (before && before.state !== a.state && a.state === "wrap_up") refreshLists();
   // a call that rang here went away unanswered: look once the journal has it (it lags a moment)
@@ -1194,7 +1196,7 @@ function renderContact(contact) {
       h("button", { type: "button", "data-testid": `outcome-${outcome}`, onclick: () => chooseOutcome(outcome) }, t(`outcome.${outcome}`)),
     ),
   );
-  showStage(store.get(dialledKey, null) === contact.entry_id);
+  showStage(Boolean(contact.call_id) || store.get(dialledKey, null) === contact.entry_id);
   renderScript();
 }
 
@@ -1321,7 +1323,8 @@ function chooseOutcome(outcome) {
 }
 
 async function finishContact(outcome, agreedAt) {
-  const callId = store.get(dialledKey, null) === campaign.contact.entry_id ? store.get(callKey, "") : "";
+  const dialledHere = store.get(dialledKey, null) === campaign.contact.entry_id;
+  const callId = campaign.contact.call_id || (dialledHere ? store.get(callKey, "") : "");
   const body = { entry_id: campaign.contact.entry_id, outcome, agreed_at: agreedAt, call_id: callId };
   const result = await api("POST", campaignUrl("outcome"), body);
   if (!result.ok) {

@@ -811,7 +811,7 @@ campaign_attempts = sa.Table(
     _id(),
     sa.Column("campaign_id", sa.Integer, sa.ForeignKey("campaigns.id"), nullable=False),
     sa.Column("entry_id", sa.Integer, sa.ForeignKey("campaign_entries.id"), nullable=False),
-    sa.Column("agent_id", sa.Integer, nullable=False),
+    sa.Column("agent_id", sa.Integer, nullable=True),  # None: the dialler's, no agent (0028)
     sa.Column("call_id", sa.String(64), nullable=False),
     sa.Column("started_at", UTCDateTime(), nullable=False),
     sa.Column("ended_at", UTCDateTime(), nullable=True),

@@ -83,7 +83,8 @@ def campaign_report(
     by_agent: dict[int, list[CampaignAttempt]] = {}
     by_day: dict[date, list[CampaignAttempt]] = {}
     for attempt in (a for a in attempts if not a.open):  # an open attempt counts once it ends
-        by_agent.setdefault(attempt.agent_id, []).append(attempt)
+        if attempt.agent_id is not None:  # a dialler's call no agent took counts, not per agent
+            by_agent.setdefault(attempt.agent_id, []).append(attempt)
         by_day.setdefault(attempt.started_at.astimezone(zone).date(), []).append(attempt)
     answered = [a.answers for a in attempts if a.answers and a.outcome is not None]
     return CampaignReport(

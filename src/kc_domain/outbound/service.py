@@ -49,6 +49,7 @@ PREVIEW_BATCH = 200  # due contacts ranked at once for an agent's next preview
 SKIPPED_FOR = timedelta(hours=1)  # a contact an agent skipped is due again after this
 # what an agent dialling by hand hears and reports herself, besides the outcomes of a talk
 SEEN_BY_AGENT = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.ANSWERING_MACHINE, Outcome.INVALID})
+AUTOMATIC = frozenset({DialMode.PROGRESSIVE, DialMode.PREDICTIVE})  # dialled by the engine's dialler
 LAPSED = "lapsed"  # an open attempt's skip reason when the agent's hold of the contact lapsed
 NAME_MAX = 200  # a contact's name on the list
 REASON_MAX = 500  # why a number is on the do-not-call list
@@ -134,6 +135,33 @@ def _parse(name: str, raw: Any) -> Any:
             raise TypeError(name)
         return raw
     return str(raw).strip()
+
+
+def _put_through(uow: CampaignSetupUnit, agent_id: int, now: datetime) -> tuple[Campaign, ListEntry] | None:
+    """The contact of a progressive or predictive campaign the dialler put through to the agent,
+    while she holds it (its attempt open)."""
+    attempt = uow.campaign_attempts.open_of(agent_id)
+    entry = None if attempt is None else uow.campaign_lists.get(attempt.entry_id)
+    if entry is None or entry.reserved_for(now) != agent_id:
+        return None
+    campaign = _campaign(uow, entry.campaign_id)
+    return (campaign, entry) if campaign.mode in AUTOMATIC else None
+
+
+def attempt_of(uow: CampaignSetupUnit, now: datetime, agent_id: int, entry: ListEntry) -> CampaignAttempt:
+    """The agent's open attempt at ``entry``; a new one when she has none (her open attempt at
+    another contact, whose hold lapsed, is ended without an outcome)."""
+    assert entry.id is not None
+    attempt = uow.campaign_attempts.open_of(agent_id)
+    if attempt is not None and attempt.entry_id == entry.id:
+        return attempt
+    if attempt is not None:
+        attempt.end(now, skip_reason=LAPSED)
+    campaign = _campaign(uow, entry.campaign_id)
+    stored = None if campaign.script_id is None else uow.call_scripts.get(campaign.script_id)
+    version = None if stored is None else stored.version
+    new = CampaignAttempt(entry.campaign_id, entry.id, agent_id, now, script_version=version)
+    return uow.campaign_attempts.append(new)
 
 
 class CampaignService:
@@ -310,6 +338,10 @@ class CampaignService:
 
         def change(uow: CampaignSetupUnit) -> tuple[tuple[Campaign, ListEntry] | None, dict[str, Any]]:
             now = self._clock.now()
+            put_through = _put_through(uow, agent_id, now)  # the dialler's callee she talks to
+            if put_through is not None:
+                campaign, entry = put_through
+                return put_through, {"campaign": campaign.id, "entry": entry.id, "again": True}
             queues = {s.queue_id for s in uow.skills.list() if s.user_id == agent_id}
             mine = [
                 c
@@ -447,20 +479,7 @@ class CampaignService:
         return self._audit.run(self._uow_factory, actor, action, "campaign_entry", entry_id, change)
 
     def _attempt(self, uow: CampaignSetupUnit, agent_id: int, entry: ListEntry) -> CampaignAttempt:
-        """The agent's open attempt at ``entry``; a new one when she has none (her open attempt at
-        another contact, whose hold lapsed, is ended without an outcome)."""
-        assert entry.id is not None
-        now = self._clock.now()
-        attempt = uow.campaign_attempts.open_of(agent_id)
-        if attempt is not None and attempt.entry_id == entry.id:
-            return attempt
-        if attempt is not None:
-            attempt.end(now, skip_reason=LAPSED)
-        campaign = _campaign(uow, entry.campaign_id)
-        stored = None if campaign.script_id is None else uow.call_scripts.get(campaign.script_id)
-        version = None if stored is None else stored.version
-        new = CampaignAttempt(entry.campaign_id, entry.id, agent_id, now, script_version=version)
-        return uow.campaign_attempts.append(new)
+        return attempt_of(uow, self._clock.now(), agent_id, entry)
 
     def _held(self, uow: CampaignSetupUnit, agent_id: int, entry_id: int) -> ListEntry:
         entry = uow.campaign_lists.get(entry_id)

@@ -235,6 +235,7 @@ def call_view(engine: RoutingState, call_id: str, now: datetime) -> dict[str, An
         "conference": call.conference,
         "recording": call.recording,
         "callback_id": call.callback_id,
+        "campaign_id": call.campaign_id,  # a campaign's dialler put the callee through (``dialler``)
         "connected": call.connected,
         # a supervisor coaching or joining; silent listening is not shown to the agent (RT-07)
         "monitors": {str(s): m for s, m in sorted(call.monitors.items()) if m != "listen"},

@@ -1,0 +1,110 @@
+"""What the engine's dialler does to the campaigns' lists (OUT-01, OUT-12, OUT-13, OUT-18), each in
+one unit of work: which campaigns dial, contacts reserved for its hopper and released again, a callee
+put through to an agent (the contact hers, an attempt opened for her with the call), and an attempt
+that reached no agent (no answer, busy, answering machine, invalid number, abandoned) recorded with
+its outcome and the contact's next attempt decided by the campaign's rules.
+
+The dialler holds a contact as ``DIALLER`` (no agent has that id), for ``RESERVATION`` like an
+agent's hold: a contact the engine lost (it stopped with the contact in its hopper) is due again
+when the hold lapses. These are the engine's own steps, not a person's: the journal has their calls
+(``CallDialled``, ``CallAttemptEnded``), the audit log has the people's actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from kc_domain.outbound.attempts import CampaignAttempt
+from kc_domain.outbound.campaigns import Calendar, Campaign, ListEntry, next_contacts, record_outcome
+from kc_domain.outbound.outcomes import LIVE, Outcome
+from kc_domain.outbound.service import AUTOMATIC, PREVIEW_BATCH, attempt_of
+
+if TYPE_CHECKING:
+    from kc_ports.persistence import CampaignSetupUnit, UnitFactory
+    from kc_ports.system import Clock
+
+DIALLER = 0  # the holder of the contacts in the dialler's hopper and in the air
+HISTORY = timedelta(hours=24)
+
+
+class DiallerList:
+    def __init__(self, uow_factory: UnitFactory[CampaignSetupUnit], clock: Clock, calendar: Calendar) -> None:
+        self._uow_factory, self._clock, self._calendar = uow_factory, clock, calendar
+
+    def campaigns(self) -> list[tuple[Campaign, list[tuple[datetime, bool]]]]:
+        """The running progressive and predictive campaigns, each with its live answers of the last
+        24 hours, oldest first: (when, abandoned), for the dialler's abandon ledger."""
+        since = self._clock.now() - HISTORY
+        found = []
+        with self._uow_factory() as uow:
+            for campaign in uow.campaigns.list():
+                if not campaign.dials or campaign.mode not in AUTOMATIC or campaign.id is None:
+                    continue
+                answered = [
+                    (a.ended_at or a.started_at, a.outcome == Outcome.ABANDONED)
+                    for a in uow.campaign_attempts.of_campaign(campaign.id)
+                    if a.outcome in LIVE and (a.ended_at or a.started_at) >= since
+                ]
+                found.append((campaign, sorted(answered)))
+        return found
+
+    def reserve(self, campaign_id: int, count: int) -> list[ListEntry]:
+        """Up to ``count`` contacts the campaign may dial now, held for the dialler, best first."""
+        with self._uow_factory() as uow:
+            campaign = uow.campaigns.get(campaign_id)
+            if campaign is None or not campaign.dials or campaign.mode not in AUTOMATIC:
+                return []
+            now = self._clock.now()
+            blocked = {d.phone for d in uow.do_not_call.list()}
+            due = uow.campaign_lists.due(campaign_id, now, limit=max(PREVIEW_BATCH, count * 4))
+            found = next_contacts(campaign, due, now, self._calendar, blocked, limit=count)
+            for entry in found:
+                entry.reserve(DIALLER, now)
+            uow.commit()
+        return found
+
+    def release(self, entry_ids: Iterable[int]) -> int:
+        """Contacts the dialler gives back undialled: free again, no attempt counted."""
+        released = 0
+        with self._uow_factory() as uow:
+            for entry_id in entry_ids:
+                entry = uow.campaign_lists.get(entry_id)
+                if entry is not None and entry.reserved_by == DIALLER:
+                    entry.release()
+                    released += 1
+            uow.commit()
+        return released
+
+    def put_through(self, entry_id: int, agent_id: int, call_id: str) -> None:
+        """The dialler's callee was put through to the agent: the contact is hers (its card, script
+        and outcome buttons on her desktop) and her attempt names the call."""
+        with self._uow_factory() as uow:
+            entry = uow.campaign_lists.get(entry_id)
+            if entry is None:
+                return
+            now = self._clock.now()
+            entry.reserve(agent_id, now)
+            attempt = attempt_of(uow, now, agent_id, entry)
+            attempt.call_id = call_id[:64]
+            uow.commit()
+
+    def attempt_ended(self, entry_id: int, call_id: str, outcome: Outcome) -> None:
+        """A dialler's call reached no agent: the attempt is recorded with its outcome (no agent)
+        and the contact's next attempt decided by the campaign's rules (OUT-12)."""
+        with self._uow_factory() as uow:
+            entry = uow.campaign_lists.get(entry_id)
+            if entry is None or any(a.call_id == call_id for a in uow.campaign_attempts.of_entry(entry_id)):
+                return  # unknown, or handed over twice
+            campaign = uow.campaigns.get(entry.campaign_id)
+            if campaign is None:
+                return
+            now = self._clock.now()
+            record_outcome(campaign, entry, outcome, now)
+            if entry.reserved_by == DIALLER:
+                entry.release()
+            attempt = CampaignAttempt(entry.campaign_id, entry_id, None, now, call_id=call_id[:64])
+            attempt.end(now, outcome)
+            uow.campaign_attempts.append(attempt)
+            uow.commit()
