@@ -147,6 +147,8 @@ def _links() -> dict[str, str]:
         if endpoint in current_app.view_functions:
             address = url_for(endpoint, **values)
             found[name] = f"{address}{'&' if '?' in address else '?'}{arg}={{id}}"
+    if "campaigns.show" in current_app.view_functions and Permission.MANAGE_CAMPAIGNS in _permissions():
+        found["campaign"] = url_for("campaigns.show", campaign_id=0).removesuffix("0") + "{id}"
     return found
 
 

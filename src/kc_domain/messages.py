@@ -144,6 +144,8 @@ class LiveView(Message):
     queues: list[dict[str, Any]]  # one object per queue (docs/messages.md, "Queue")
     total: dict[str, Any]  # the sum over every queue (docs/messages.md, "Total")
     agents: list[dict[str, Any]]  # one object per agent (docs/messages.md, "Agent")
+    # one object per dialling campaign (docs/messages.md, "Campaign"; ``dialler.dialler_view``)
+    campaigns: list[dict[str, Any]] = attrs.field(factory=list)
     alerts: tuple[OpenAlert, ...] = ()  # the open ones, the most severe and oldest first
     engine: EngineHeartbeat | None = None
 

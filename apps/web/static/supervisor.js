@@ -127,6 +127,41 @@ function renderQueues() {
   $("queue-rows").replaceChildren(...rows);
 }
 
+// ---------------------------------------------------------------------------------- campaigns
+// RT-03, RT-05: each dialling campaign: its calls in the air, its agents, abandons against the cap
+function campaignRow(c) {
+  const over = (rate) => rate !== null && rate !== undefined && rate > c.abandon_cap;
+  const testid = `campaign-${c.campaign_id}`;
+  const pacing = [
+    c.risk_threshold !== null && c.risk_threshold !== undefined ? t("pacing.risk", { risk: percentText(c.risk_threshold, 2) }) : null,
+    t("pacing.last", { dials: c.last_dials }),
+  ].filter(Boolean);
+  return h(
+    "tr",
+    { "data-testid": testid },
+    h("th", { scope: "row" }, S.meta.links.campaign ? h("a", { href: S.meta.links.campaign.replace("{id}", c.campaign_id) }, c.name) : c.name,
+      c.dialling ? null : h("span", { class: "muted" }, ` · ${t("campaign.paused")}`)),
+    h("td", {}, t(`mode.${c.mode}`)),
+    h("td", { "data-testid": `${testid}-ringing` }, c.ringing),
+    h("td", {}, c.waiting),
+    h("td", {}, c.agents),
+    h("td", {}, c.agents_free),
+    h("td", {}, c.agents_talking),
+    h("td", { "data-testid": `${testid}-live` }, c.live_today),
+    h("td", { "data-testid": `${testid}-abandoned` }, c.abandoned_today),
+    h("td", { class: over(c.abandon_rate_today) ? "bad" : "" }, pct(c.abandon_rate_today),
+      h("span", { class: "muted" }, ` / ${t("pacing.cap", { cap: percentText(c.abandon_cap, 1) })}`)),
+    h("td", { class: over(c.abandon_rate_24h) ? "bad" : "" }, pct(c.abandon_rate_24h)),
+    h("td", { class: "muted" }, pacing.join(", ")),
+  );
+}
+
+function renderCampaigns() {
+  const campaigns = S.view?.campaigns || [];
+  $("campaigns-card").hidden = !campaigns.length;
+  $("campaign-rows").replaceChildren(...campaigns.map(campaignRow));
+}
+
 // ---------------------------------------------------------------------------------- agents
 function matches(agent) {
   const text = $("f-text").value.trim().toLocaleLowerCase("cs");
@@ -331,6 +366,7 @@ function apply(message) {
     renderEngine();
     renderAlerts();
     renderQueues();
+    renderCampaigns();
     renderAgents();
     renderDetail();
   }, 50);

@@ -429,6 +429,7 @@ def dialler_view(s: RoutingState, now: datetime) -> list[dict[str, Any]]:
             {
                 "campaign_id": d.campaign.campaign_id,
                 "name": d.campaign.name,
+                "queue_id": d.campaign.queue_id,
                 "mode": d.campaign.mode,
                 "dialling": d.dials,
                 "ringing": len(d.ringing),

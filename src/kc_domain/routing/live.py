@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from kc_domain.metrics import service_level
+from kc_domain.routing import dialler
 from kc_domain.routing import events as ev
 from kc_domain.routing.agent import Agent, AgentState
 from kc_domain.routing.call import CallEnd
@@ -180,7 +181,14 @@ def snapshot(engine: RoutingState, counters: LiveCounters, now: datetime) -> dic
         "agents": dict(total_states),
         "today": total.plain(),
     }
-    return {"at": now.isoformat(), "queues": queues, "total": summary, "agents": agents}
+    campaigns = dialler.dialler_view(engine, now)  # the dialling campaigns (RT-03, RT-05)
+    return {
+        "at": now.isoformat(),
+        "queues": queues,
+        "total": summary,
+        "agents": agents,
+        "campaigns": campaigns,
+    }
 
 
 def opening(engine: RoutingState, queue_id: int, now: datetime) -> dict[str, Any]:

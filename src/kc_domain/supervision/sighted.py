@@ -31,7 +31,9 @@ def supervisor_view(live: LiveView | Mapping[str, Any], sight: Sight) -> dict[st
     queues = [q for q in view.get("queues", ()) if sight.sees_queue(q.get("queue_id"))]
     agents = [_agent(a, sight) for a in view.get("agents", ()) if sight.sees_agent(a.get("agent_id"))]
     alerts = [a for a in view.get("alerts", ()) if sees_alert(sight, a.get("queue_id"), a.get("agent_id"))]
-    return {**view, "queues": queues, "agents": agents, "alerts": alerts, "total": _total(queues, agents)}
+    campaigns = [c for c in view.get("campaigns", ()) if sight.sees_queue(c.get("queue_id"))]
+    narrowed = {"queues": queues, "agents": agents, "alerts": alerts, "campaigns": campaigns}
+    return {**view, **narrowed, "total": _total(queues, agents)}
 
 
 def _agent(agent: Mapping[str, Any], sight: Sight) -> dict[str, Any]:
