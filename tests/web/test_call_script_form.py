@@ -114,14 +114,19 @@ def test_an_existing_script_is_changed_in_the_form_and_what_leads_to_a_renamed_q
 @pytest.mark.parametrize(
     ("changes", "place", "end", "sentence"),
     [
-        ({"q0__c0__next": "termin"}, "f-q1", "</legend>", "K otázce „vek“ nevede žádná odpověď."),
+        ({"q0__c0__next": "termin"}, "f-q1", "</div>", "K otázce „vek“ nevede žádná odpověď."),
         (
             {"q1__r0__next": "vek", "q1__next": "vek"},
             "f-q1",
-            "</legend>",
+            "</div>",
             "Otázka „vek“ je ve smyčce, která nikdy neskončí.",
         ),
-        ({"q0__c1__next": "nikam"}, "f-q0-c1-next", "</td>", "Nic se nejmenuje „nikam“: žádná otázka ani konec."),
+        (
+            {"q0__c1__next": "nikam"},
+            "f-q0-c1-next",
+            "</td>",
+            "Nic se nejmenuje „nikam“: žádná otázka ani konec.",
+        ),
         ({"q1__r0__low": "padesát"}, "f-q1-r0-low", "</td>", "„padesát“ není číslo."),
     ],
     ids=["unreachable", "loop", "nowhere", "not-a-number"],
@@ -134,8 +139,7 @@ def test_a_refused_script_is_explained_next_to_its_field_and_nothing_changes(
     response = press(supervisor, path, shown(supervisor.get(path)), "save", **changes)
     assert response.status_code == 422
     html = shown(response)
-    near = part(html, place, end) if end != "</legend>" else part(html, place, "</div>")
-    assert f'<p class="field-error" role="alert">{sentence}</p>' in near
+    assert f'<p class="field-error" role="alert">{sentence}</p>' in part(html, place, end)
     assert sentence in part(html, "form-error-list", "</ul>")  # and in the list above the form
     typed = form_values(html, "script-form")
     assert all(typed[k.replace("__", ".")] == v for k, v in changes.items())  # what was typed is kept
@@ -172,3 +176,15 @@ def test_the_json_editor_stays_as_the_advanced_view(supervisor, container):
     json_page = shown(supervisor.get(f"/campaigns/scripts/{stored.id}/json"))
     assert '<textarea id="definition"' in json_page and f'href="/campaigns/scripts/{stored.id}"' in json_page
     assert re.search(r'id="form-view"', json_page)
+
+
+def test_a_form_saved_over_someone_elses_newer_version_is_refused_and_kept(supervisor, container):
+    stored = container.call_scripts().create(SUPERVISOR, example_script())
+    path = f"/campaigns/scripts/{stored.id}"
+    html = shown(supervisor.get(path))
+    container.call_scripts().update(SUPERVISOR, stored.id, example_script(name="Prevence (nová)"), version=1)
+    response = press(supervisor, path, html, "save", name="Prevence – moje úprava")
+    assert response.status_code == 409
+    assert "Někdo jiný mezitím skript uložil" in shown(response)
+    assert form_values(shown(response), "script-form")["name"] == "Prevence – moje úprava"
+    assert container.call_scripts().get(stored.id).name == "Prevence (nová)"
