@@ -24,7 +24,7 @@ from apps.web.documents import MAX_DOCUMENT_CHARS, check_size, json_object, load
 from apps.web.errors import validation_payload
 from apps.web.ivr_editor import merge_errors
 from apps.web.messages import ATTEMPT_OUTCOMES
-from apps.web.script_form import ScriptForm, placed_errors
+from apps.web.script_form import ScriptForm, dom_id, placed_errors
 from apps.web.security import actor, requires
 from apps.web.services import services
 from kc_domain.diagram import Diagram
@@ -166,7 +166,7 @@ def _submit_form(stored: StoredScript | None) -> ResponseReturnValue:
     action = request.form.get("action", "save")
     if action != "save":
         script.apply(action)
-        return _form_editor(stored, script, version=based_on)
+        return _form_editor(stored, script, version=based_on, focus=script.added(action))
     plain, form_errors, _rows = script.to_plain()
     try:
         if form_errors:
@@ -212,6 +212,7 @@ def _form_editor(
     *,
     conflict: bool = False,
     version: int | None = None,
+    focus: str = "",
 ) -> str:
     plain, _unread, rows = script.to_plain()
     placed, summary = placed_errors(errors or [], script, rows, lambda field: where(field, plain))
@@ -226,6 +227,7 @@ def _form_editor(
         version=version,
         targets=target_options(script),
         types=ANSWER_TYPES,
+        focus=dom_id(focus) if focus else "",
     )
 
 
@@ -257,13 +259,13 @@ def _editor(
 
 def target_options(script: ScriptForm) -> list[tuple[str, str]]:
     """Where an answer may lead, as the form offers it: every question and end by its number and key."""
-    options = []
-    for kind, items in (("questions", script.questions), ("ends", script.ends)):
-        for n, item in enumerate(items, start=1):
-            if item.id:
-                place = str(PLACES[kind]) % {"n": n}
-                options.append((item.id, _("%(place)s “%(key)s”", place=place, key=item.id)))
-    return options
+    places = [("questions", n, q.id) for n, q in enumerate(script.questions, start=1)]
+    places += [("ends", n, e.id) for n, e in enumerate(script.ends, start=1)]
+    return [
+        (key, _("%(place)s “%(key)s”", place=str(PLACES[kind]) % {"n": n}, key=key))
+        for kind, n, key in places
+        if key
+    ]
 
 
 def where(field: str, data: object) -> str:

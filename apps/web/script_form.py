@@ -139,14 +139,16 @@ class ScriptForm:
         script.follow_renames()
         return script
 
+    def nodes(self) -> list[QuestionForm | EndForm]:
+        """The questions and the ends: one namespace of keys."""
+        return [*self.questions, *self.ends]
+
     def ids(self) -> list[str]:
-        return [item.id for item in [*self.questions, *self.ends] if item.id]
+        return [item.id for item in self.nodes() if item.id]
 
     def follow_renames(self) -> None:
         """A question or end whose key was changed in the form keeps what leads to it."""
-        renamed = {
-            i.old_id: i.id for i in [*self.questions, *self.ends] if i.old_id and i.id and i.old_id != i.id
-        }
+        renamed = {i.old_id: i.id for i in self.nodes() if i.old_id and i.id and i.old_id != i.id}
         if not renamed:
             return
         self.start = renamed.get(self.start, self.start)
@@ -170,6 +172,22 @@ class ScriptForm:
         else:
             return self._apply_to_question(verb, numbers[0], numbers[1:])
         return True
+
+    def added(self, action: str) -> str:
+        """After ``apply``: the place of the first input of the row ``action`` added, "" if none."""
+        verb, _, argument = action.partition(":")
+        if verb == "add_question":
+            return f"q{len(self.questions) - 1}.text"
+        if verb == "add_end":
+            return f"e{len(self.ends) - 1}.label"
+        if verb not in ("add_choice", "add_range") or not argument.isdecimal() or len(argument) > 4:
+            return ""
+        i = int(argument)
+        if i >= len(self.questions):
+            return ""
+        if verb == "add_choice":
+            return f"q{i}.c{len(self.questions[i].choices) - 1}.label"
+        return f"q{i}.r{len(self.questions[i].ranges) - 1}.low"
 
     def _apply_to_question(self, verb: str, i: int, rest: list[int]) -> bool:
         question = self.questions[i]

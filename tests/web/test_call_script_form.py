@@ -56,6 +56,7 @@ def test_a_choice_question_branching_to_two_ends_is_built_in_the_form(supervisor
         html = shown(press(supervisor, NEW, html, f"remove_question:{index}"))
     html = shown(press(supervisor, NEW, html, "add_question"))  # a choice question with two choices
     assert 'name="q0.c1.label"' in html and 'value="otazka1"' in html
+    assert '<textarea id="f-q0-text" name="q0.text" rows="2" autofocus>' in html  # where to type next
     response = press(
         supervisor, NEW, html, "save",
         name="Pojištění domácnosti", q0__id="zajem", q0__text="Máte zájem o nabídku?", q0__type="choice",
@@ -94,6 +95,7 @@ def test_an_existing_script_is_changed_in_the_form_and_what_leads_to_a_renamed_q
 
     html = shown(supervisor.get(path))
     html = shown(press(supervisor, path, html, "add_range:1"))
+    assert re.search(r'id="f-q1-r1-low"[^>]*autofocus', html)
     html = shown(press(supervisor, path, html, "up:2"))  # the date before the age
     response = press(
         supervisor, path, html, "save",
