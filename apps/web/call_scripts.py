@@ -201,6 +201,7 @@ def _page(template: str, stored: StoredScript | None, typed: object, **values: A
         used_by=catalogue().used_by(stored.id or 0) if stored is not None else [],
         users={u.username: u.full_name for u in services().admin().list("user")},
         outcomes={o.value: label for o, label in ATTEMPT_OUTCOMES.items()},
+        type_names={**ANSWER_TYPES, "end": _l("End")},
         **values,
     )
 
@@ -226,7 +227,6 @@ def _form_editor(
         conflict=conflict,
         version=version,
         targets=target_options(script),
-        types=ANSWER_TYPES,
         focus=dom_id(focus) if focus else "",
     )
 
