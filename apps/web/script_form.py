@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from apps.web.messages import error_text
+from kc_domain.clients.model import fold
 from kc_domain.errors import FieldError
 from kc_domain.outbound.script_plain import plain_number
 from kc_domain.outbound.scripts import AnswerType
@@ -103,10 +104,22 @@ def _question_from_form(form: Mapping[str, str], i: int) -> QuestionForm:
         Row(get(f"r{j}.next"), low=get(f"r{j}.low"), high=get(f"r{j}.high"))
         for j in range(_count(form, f"q{i}.ranges"))
     ]
+    _keyed(choices)
     return QuestionForm(
         get("id"), get("text"), get("type"), bool(get("required")), get("min"), get("max"),
         bool(get("integer")), get("next"), choices, ranges, get("old_id"),
     )  # fmt: skip
+
+
+def _keyed(choices: list[Row]) -> None:
+    """A choice typed without a key gets one from its label (``Nemá zájem``: ``nema-zajem``)."""
+    taken = [c.key for c in choices if c.key]
+    for choice in choices:
+        if choice.key or not choice.label:
+            continue
+        stem = re.sub(r"[^a-z0-9]+", "-", fold(choice.label)).strip("-")[:36] or "volba"
+        choice.key = stem if stem not in taken else _fresh(taken, f"{stem}-")
+        taken.append(choice.key)
 
 
 @attrs.define

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from apps.web.script_form import ScriptForm
 from kc_domain.audit.service import Actor
 from kc_domain.outbound.script_example import example_script
 from kc_domain.outbound.script_plain import script_from_plain, script_to_plain
@@ -61,7 +62,7 @@ def test_a_choice_question_branching_to_two_ends_is_built_in_the_form(supervisor
         supervisor, NEW, html, "save",
         name="Pojištění domácnosti", q0__id="zajem", q0__text="Máte zájem o nabídku?", q0__type="choice",
         q0__c0__key="ano", q0__c0__label="Ano", q0__c0__next="objednan",
-        q0__c1__key="ne", q0__c1__label="Ne", q0__c1__next="odmitl",
+        q0__c1__key="", q0__c1__label="Ne", q0__c1__next="odmitl",  # the key from the label
     )  # fmt: skip
     assert response.status_code == 302, shown(response)
     assert stored_plain(container) == [
@@ -190,3 +191,16 @@ def test_a_form_saved_over_someone_elses_newer_version_is_refused_and_kept(super
     assert "Někdo jiný mezitím skript uložil" in shown(response)
     assert form_values(shown(response), "script-form")["name"] == "Prevence – moje úprava"
     assert container.call_scripts().get(stored.id).name == "Prevence (nová)"
+
+
+def test_the_form_converts_to_the_json_form_it_was_filled_from():
+    script = script_from_plain(example_script())
+    plain, unread, _rows = ScriptForm.from_plain(script_to_plain(script)).to_plain()
+    assert unread == [] and script_from_plain(plain) == script
+
+
+def test_a_choice_without_a_key_gets_one_from_its_label():
+    typed = {"questions": "1", "q0.choices": "3", "q0.c0.label": "Nemá zájem", "q0.c1.label": "Nemá zájem!"}
+    typed |= {"q0.c2.label": "Už volal", "q0.c2.key": "jinak"}
+    form = ScriptForm.from_form(typed)
+    assert [c.key for c in form.questions[0].choices] == ["nema-zajem", "nema-zajem-1", "jinak"]
