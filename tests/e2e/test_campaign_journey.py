@@ -1,6 +1,7 @@
 """A supervisor's campaign, in a real browser: create it in the form (a refusal said next to its
 field first), put a contact on its list, start it, change the contact while it runs, write its
-call script and see the diagram."""
+call script as JSON and see the diagram, then change it in the form (a refusal shown next to the
+question first)."""
 
 from __future__ import annotations
 
@@ -52,9 +53,25 @@ def test_a_supervisor_builds_starts_and_edits_a_campaign(page):
     expect(page.locator("#entries input[name=priority]")).to_have_value("9")
     screenshot(page, "campaign-running")
 
-    page.goto("/campaigns/scripts/new")
+    page.goto("/campaigns/scripts/new/json")
     page.locator("#definition").fill(json.dumps(SCRIPT, ensure_ascii=False, indent=2))
     page.locator("#save").click()
     expect(page.locator("#ivr-diagram")).to_be_visible()
     expect(page.locator("#node-vek")).to_contain_text("Kolik je vám let?")
     screenshot(page, "call-script")
+
+    page.locator("#form-view").click()  # the same script in the form
+    page.locator("#f-q2-type").select_option("choice")  # the fields of a type show at once
+    expect(page.locator("#f-q2-choices")).to_be_visible()
+    expect(page.locator("#f-q2-ranges")).to_be_hidden()
+    page.locator("#f-q2-type").select_option("date")
+    page.locator("#f-q0-c0-next").select_option("termin")
+    page.locator("#save").click()
+    expect(page.locator("#f-q1 .field-error").first).to_have_text("K otázce „vek“ nevede žádná odpověď.")
+    screenshot(page, "call-script-form-refused")
+    page.locator("#f-q0-c0-next").select_option("vek")
+    page.locator("#f-q0-c1-label").fill("Ne, děkuji")
+    page.locator("#save").click()
+    expect(page.locator("#script-version")).to_contain_text("Verze 2")
+    expect(page.locator("#ivr-diagram")).to_contain_text("Ne, děkuji")
+    screenshot(page, "call-script-form")

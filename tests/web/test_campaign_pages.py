@@ -348,9 +348,9 @@ def test_the_do_not_call_list_is_added_to_and_taken_from(supervisor, container):
 # -- call scripts ------------------------------------------------------------------------------------
 @pytest.mark.req("OUT-15")
 def test_a_call_script_is_saved_drawn_and_chosen_for_a_campaign(supervisor, container):
-    assert "zajem" in page(supervisor, "/campaigns/scripts/new")  # the example to start from
+    assert "zajem" in page(supervisor, "/campaigns/scripts/new/json")  # the example to start from
     response = supervisor.post(
-        "/campaigns/scripts/new", {"definition": json.dumps(SCRIPT, ensure_ascii=False)}
+        "/campaigns/scripts/new/json", {"definition": json.dumps(SCRIPT, ensure_ascii=False)}
     )
     assert response.status_code == 302
     stored = container.call_scripts().scripts()[0]
@@ -375,7 +375,7 @@ def test_a_script_with_an_unreachable_question_or_an_endless_loop_is_refused_in_
     broken["questions"][1]["next"] = "vek"
     broken["questions"].append({"id": "pozn", "text": "Poznámka", "type": "text", "next": "objednan"})
     response = supervisor.post(
-        "/campaigns/scripts/new", {"definition": json.dumps(broken, ensure_ascii=False)}
+        "/campaigns/scripts/new/json", {"definition": json.dumps(broken, ensure_ascii=False)}
     )
     assert response.status_code == 422
     html = unescape(response.get_data(as_text=True))
@@ -389,7 +389,7 @@ def test_a_script_with_an_unreachable_question_or_an_endless_loop_is_refused_in_
     assert "Poznámka" in html  # what was typed is kept
     assert container.call_scripts().scripts() == []
 
-    not_json = supervisor.post("/campaigns/scripts/new", {"definition": '{"name": "X",'})
+    not_json = supervisor.post("/campaigns/scripts/new/json", {"definition": '{"name": "X",'})
     assert not_json.status_code == 422 and "řádek 1" in unescape(not_json.get_data(as_text=True))
 
 
@@ -400,7 +400,7 @@ def test_a_script_saved_meanwhile_by_someone_else_is_not_overwritten(supervisor,
     container.call_scripts().update(SUPERVISOR, stored.id, newer, version=1)
     mine = {**SCRIPT, "name": "Prevence – moje úprava"}
     response = supervisor.post(
-        f"/campaigns/scripts/{stored.id}",
+        f"/campaigns/scripts/{stored.id}/json",
         {"definition": json.dumps(mine, ensure_ascii=False), "version": "1"},
     )
     assert response.status_code == 409
@@ -427,7 +427,7 @@ def test_no_campaign_page_shows_codes_ids_or_exception_texts(supervisor, contain
     paths = [
         "/campaigns/", f"/campaigns/{campaign_id}", f"/campaigns/{campaign_id}/edit", "/campaigns/new",
         "/campaigns/do-not-call", "/campaigns/scripts/", f"/campaigns/scripts/{script_id}",
-        "/campaigns/scripts/new",
+        "/campaigns/scripts/new", f"/campaigns/scripts/{script_id}/json", "/campaigns/scripts/new/json",
     ]  # fmt: skip
     found = []
     for path in paths:

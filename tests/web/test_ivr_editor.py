@@ -20,10 +20,12 @@ pytestmark = pytest.mark.req("IN-06", "ADM-11")
 
 
 class FormReader(HTMLParser):
-    """What a browser would submit from the editor form: every input, textarea and select value."""
+    """What a browser would submit from the editor form (``form_id``): every input, checked box,
+    textarea and select value."""
 
-    def __init__(self) -> None:
+    def __init__(self, form_id: str = "ivr-editor") -> None:
         super().__init__()
+        self.form_id = form_id
         self.values: dict[str, str] = {}
         self._textarea: str | None = None
         self._select: str | None = None
@@ -31,9 +33,11 @@ class FormReader(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "form" and a.get("id") == "ivr-editor":
+        if tag == "form" and a.get("id") == self.form_id:
             self._in_form = True
         if not self._in_form or ("name" not in a and tag != "option"):
+            return
+        if tag == "input" and a.get("type") == "checkbox" and "checked" not in a:
             return
         if tag == "input":
             self.values[a["name"]] = a.get("value", "")
@@ -62,8 +66,8 @@ class FormReader(HTMLParser):
             self.values[self._textarea] += data
 
 
-def form_values(html: str) -> dict[str, str]:
-    reader = FormReader()
+def form_values(html: str, form_id: str = "ivr-editor") -> dict[str, str]:
+    reader = FormReader(form_id)
     reader.feed(html)
     return reader.values
 

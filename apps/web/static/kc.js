@@ -47,3 +47,18 @@ document.addEventListener("keydown", (event) => {
   const open = menuGroups.find((group) => group.open);
   if (open) { open.open = false; open.querySelector("summary").focus(); }
 });
+
+// Parts of a form that depend on a select (a call script question's answer type): in the element
+// <select data-switch="#id"> names, those [data-when="a b"] holding the chosen value are shown, the
+// others hidden; its [data-switch-button] (which does the same by a round trip) is not needed then.
+for (const select of document.querySelectorAll("select[data-switch]")) {
+  const block = document.querySelector(select.dataset.switch);
+  if (!block) continue;
+  const show = () => {
+    for (const part of block.querySelectorAll("[data-when]")) {
+      part.hidden = !part.dataset.when.split(" ").includes(select.value);
+    }
+  };
+  select.addEventListener("change", show);
+  for (const button of block.querySelectorAll("[data-switch-button]")) button.hidden = true;
+}
