@@ -400,6 +400,7 @@ CALL_ENDS = {
     "voicemail": _l("Voicemail"),
     "ended_by_ivr": _l("Ended in the IVR"),
     "not_reached": _l("Not reached"),
+    "dialler_abandoned": _l("Answered, no agent free (dialler)"),
     "rejected": _l("Rejected"),
     "": _l("In progress"),
 }
