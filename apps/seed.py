@@ -12,6 +12,8 @@ from kc_domain.identity.roles import Role
 from kc_domain.ivr.catalogue import IvrCatalogue
 from kc_domain.organisation.hours import DateException, OpeningHours, parse_intervals
 from kc_domain.organisation.model import CategoryKind, OverflowKind, OverflowTarget, PauseKind
+from kc_domain.outbound.campaigns import ListEntry
+from kc_domain.outbound.service import CampaignService
 from kc_domain.recordings.evaluation import Criterion, Scale
 from kc_domain.supervision.model import AlertKind, Severity, WallboardLayout
 
@@ -917,3 +919,33 @@ def seed_clients(uow_factory: UnitFactory[ContactsUnit], audit: AuditTrail, now:
         audit.record(uow, SYSTEM, "client.seed", object_type="client", params={"created": len(DEMO_CLIENTS)})
         uow.commit()
     return len(DEMO_CLIENTS)
+
+
+DEMO_CAMPAIGN = "Připomínka nedoplatku pojistného"
+DEMO_CAMPAIGN_CONTACTS = 300
+
+
+def seed_campaign(campaigns: CampaignService, queue_id: int) -> int | None:
+    """A running progressive campaign of the payments queue with its list (OUT-01), once: the demo's
+    dialler calls its contacts and puts the answered ones through to the queue's agents. It dials
+    at any hour so that the demo shows it (a real campaign keeps the office hours)."""
+    if any(c.name == DEMO_CAMPAIGN for c in campaigns.campaigns()):
+        return None
+    values = {
+        "name": DEMO_CAMPAIGN, "queue_id": queue_id, "mode": "progressive", "priority": 6,
+        "caller_id": "+420261105551", "hours": OpeningHours.always_open().to_plain(),
+    }  # fmt: skip
+    campaign = campaigns.create(SYSTEM, values)
+    assert campaign.id is not None
+    rows = [
+        ListEntry(
+            campaign.id,
+            f"+4207{(n * 7919) % 10**8:08d}",
+            name=f"Pojištěnec {n}",
+            extra={"dluh": f"{n % 9 + 1} 200 Kč"},
+        )
+        for n in range(1, DEMO_CAMPAIGN_CONTACTS + 1)
+    ]
+    campaigns.add_entries(SYSTEM, campaign.id, rows)
+    campaigns.start(SYSTEM, campaign.id)
+    return campaign.id

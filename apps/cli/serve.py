@@ -88,7 +88,7 @@ def web(host: str | None, port: int | None, workers: int, threads: int) -> None:
 @click.option("--port", default=None, type=int, help="Default: KC_PORT.")
 def demo(host: str | None, port: int | None) -> None:
     """Migrate, seed demo data and serve everything in one process (SQLite by default)."""
-    from apps.seed import DEMO_PASSWORD, MAIN_LINE, USERS, seed, seed_clients, seed_ivr
+    from apps.seed import DEMO_PASSWORD, MAIN_LINE, USERS, seed, seed_campaign, seed_clients, seed_ivr
     from apps.web import create_app
 
     container = _container()
@@ -96,9 +96,9 @@ def demo(host: str | None, port: int | None) -> None:
     container.database().upgrade()
     created = seed(container.admin())
     if created:
-        seed_ivr(
-            container.ivr(), {k.split(":", 1)[1]: v for k, v in created.items() if k.startswith("queue:")}
-        )
+        queue_ids = {k.split(":", 1)[1]: v for k, v in created.items() if k.startswith("queue:")}
+        seed_ivr(container.ivr(), queue_ids)
+        seed_campaign(container.campaigns(), queue_ids["platby"])
     seed_clients(container.uow_factory(), container.audit(), container.clock().now())
     stop = threading.Event()
     _start_worker(container, stop)

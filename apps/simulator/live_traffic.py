@@ -51,6 +51,9 @@ class TrafficProfile:
     lines: tuple[str, ...] = ()  # transfer-panel lines whose presence the PBX reports (AG-12)
     line_busy_mean_s: float = 120.0
     line_free_mean_s: float = 300.0
+    # a campaign's dialled numbers: the shares answered by a person, by a machine, busy, not existing
+    # (the rest ring out)
+    callees: tuple[float, float, float, float] = (0.35, 0.05, 0.10, 0.03)
 
 
 def new_call_id() -> str:
@@ -79,6 +82,7 @@ class LiveTraffic:
         pbx.on("complete_transfer", self._handed_over)
         pbx.on("play", self._played)
         pbx.on("record_voicemail", self._recording)
+        pbx.on("dial_out", self._dialled)
 
     def start(self, stop: threading.Event) -> threading.Thread:
         for agent_id in self._profile.robots:
@@ -168,8 +172,35 @@ class LiveTraffic:
             self._pbx.end(call_id)
 
     def _rung(self, call_id: str, agent_id: int) -> None:
-        if agent_id in self._profile.robots:  # runs inside the engine: only schedule
-            self._after(self._profile.ring_s, self._pick_up, call_id, agent_id)
+        if agent_id not in self._profile.robots:
+            return
+        call = self._host.engine.calls.get(call_id)  # runs inside the engine: only schedule
+        if call is not None and call.campaign_id is not None:  # the dialler's: her phone answers itself
+            self._after(self._rng.expovariate(1 / self._profile.handling_mean_s), self._hang_up, call_id)
+            return
+        self._after(self._profile.ring_s, self._pick_up, call_id, agent_id)
+
+    def _dialled(self, call_id: str, _number: str, _caller_id: str, ring_s: int) -> None:
+        """A campaign's number: a person answers, a machine, busy, no such number, or it rings out
+        (``TrafficProfile.callees``); runs inside the engine: only schedule."""
+        draw, (live, machine, busy, invalid) = self._rng.random(), self._profile.callees
+        answer_s = self._profile.customer_answer_s
+        if draw < live:
+            self._after(answer_s * self._rng.uniform(0.5, 2.5), self._customer_answers, call_id)
+        elif draw < live + machine:
+            self._after(answer_s * self._rng.uniform(0.7, 1.7), self._machine_answers, call_id)
+        elif draw < live + machine + busy:
+            self._after(answer_s * self._rng.uniform(0.2, 0.7), self._ends, call_id, "busy")
+        elif draw < live + machine + busy + invalid:
+            self._after(answer_s * self._rng.uniform(0.1, 0.3), self._ends, call_id, "invalid")
+        else:
+            self._after(float(ring_s), self._not_reached, call_id)
+
+    def _ends(self, call_id: str, cause: str) -> None:
+        self._pbx.end(call_id, cause)
+
+    def _machine_answers(self, call_id: str) -> None:
+        self._pbx.called_party_answers(call_id, machine=True)
 
     def _pick_up(self, call_id: str, agent_id: int) -> None:
         call = self._host.engine.calls.get(call_id)

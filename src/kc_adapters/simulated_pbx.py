@@ -48,6 +48,7 @@ COMMANDS = (
     "complete_transfer",
     "conference",
     "hang_up",
+    "dial_out",
     "originate",
     "start_recording",
     "stop_recording",

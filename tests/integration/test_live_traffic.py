@@ -174,3 +174,44 @@ def _until(condition, failure: str, seconds: float = 10) -> None:  # type: ignor
             return
         time.sleep(0.02)
     raise AssertionError(failure)
+
+
+@pytest.mark.req("OUT-01")
+def test_the_demo_campaign_is_dialled_and_its_callees_put_through_to_the_robots(container):
+    from apps.engine.dialling import DiallerFeed
+    from apps.seed import seed_campaign
+
+    payments = next(q.id for q in container.admin().list("queue") if q.name == "Platby a dlužné pojistné")
+    campaign_id = seed_campaign(container.campaigns(), payments)
+    assert campaign_id is not None and seed_campaign(container.campaigns(), payments) is None  # once
+    pbx, journal = SimulatedPbx(strict=False, record_commands=False), MemoryJournal()
+    host = EngineHost(
+        build_engine(container, pbx, SystemClock()),
+        journal,
+        MemoryBus(),
+        SystemClock(),
+        ZoneInfo("Europe/Prague"),
+        dialler=DiallerFeed(container.dialler_list()),
+    )
+    robots = frozenset(a for a, agent in host.engine.agents.items() if payments in agent.skills)
+    profile = TrafficProfile({}, robots, handling_mean_s=0.05, customer_answer_s=0.05, ivr_calls_per_hour=0)
+    profile = attrs.evolve(profile, callees=(0.6, 0.0, 0.4, 0.0))
+    stop = threading.Event()
+    engine_thread = threading.Thread(target=host.run, args=(stop, 0.02), daemon=True)
+    engine_thread.start()
+    LiveTraffic(host, pbx, profile, seed=5).start(stop)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        attempts = container.campaigns().attempts(campaign_id)
+        if any(a.agent_id is not None for a in attempts) and any(a.agent_id is None for a in attempts):
+            break
+        time.sleep(0.2)
+    stop.set()
+    engine_thread.join(10)
+    put_through = [a for a in attempts if a.agent_id is not None]
+    assert put_through, f"no callee put through to a robot within 30 s: {attempts}"
+    assert all(a.agent_id in robots and a.call_id.startswith("cmp-") for a in put_through)
+    busy = [a for a in attempts if a.agent_id is None]
+    assert busy and {a.outcome.value for a in busy} <= {"busy", "abandoned"}
+    row = journal.interaction(put_through[0].call_id)
+    assert row is not None and row.direction == "outbound" and row.agent_id in robots
