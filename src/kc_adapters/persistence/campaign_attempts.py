@@ -36,7 +36,9 @@ class SqlCampaignAttemptRepository:
         if not campaign_ids:
             return []
         return self._select(
-            table.c.campaign_id.in_(sorted(campaign_ids)), table.c.started_at >= since, table.c.started_at < until
+            table.c.campaign_id.in_(sorted(campaign_ids)),
+            table.c.started_at >= since,
+            table.c.started_at < until,
         )
 
     def open_of(self, agent_id: int) -> CampaignAttempt | None:
