@@ -408,6 +408,7 @@ PARAMETERS = {
     "hour": _l("Hour"),
     "category": _l("Call category"),
     "group": _l("Group"),
+    "campaign": _l("Campaign"),
     "interval": _l("Interval"),
     "evaluation": _l("Evaluation"),
     "body": _l("The request"),
