@@ -96,9 +96,10 @@ def chosen_campaigns(ctx: Context) -> dict[int, Campaign]:
 
 
 def _period(ctx: Context) -> tuple[datetime, datetime]:
-    """The period's whole days in the contact centre's zone, up to now."""
+    """The period's whole days in the contact centre's zone (today's attempts so far, the agents'
+    intervals still open until now)."""
     since = datetime.combine(ctx.wanted.since, time(), ctx.zone)
-    return since, min(datetime.combine(ctx.wanted.until + timedelta(days=1), time(), ctx.zone), ctx.now)
+    return since, datetime.combine(ctx.wanted.until + timedelta(days=1), time(), ctx.zone)
 
 
 def _kept(ctx: Context, attempt: CampaignAttempt, *, times: bool) -> bool:
@@ -119,7 +120,7 @@ def _in_window(wanted: ReportFilter, local: datetime) -> bool:
 def select(ctx: Context) -> Selection:
     campaigns = chosen_campaigns(ctx)
     since, until = _period(ctx)
-    found = ctx.attempts(campaigns, since, until) if campaigns and since < until else []
+    found = ctx.attempts(campaigns, since, until) if campaigns else []
     latest = ctx.attempts(campaigns, ctx.now - timedelta(hours=24), ctx.now) if campaigns else []
     return Selection(
         campaigns,
@@ -197,7 +198,7 @@ def _agents(ctx: Context, agents: Sequence[tuple[int, AttemptFigures]], total: A
     """Per agent: her attempts' figures, then her logged-in time, talk and wrap-up, and occupancy."""
     since, until = _period(ctx)
     ids = frozenset(a for a, _f in agents)
-    times = ctx.journal.agent_times(since, until, ctx.now, ids) if ids and since < until else {}
+    times = ctx.journal.agent_times(since, min(until, ctx.now), ctx.now, ids) if ids else {}
     rows = sorted(agents, key=lambda a: ctx.agent_name(a[0]).casefold())
     table = _table(
         ctx,
@@ -265,7 +266,7 @@ def _questionnaire(ctx: Context, name: str, results: ScriptResults) -> Table:
         ctx.gettext("Questionnaire results: %(campaign)s", campaign=name),
         (
             Column("question", ctx.gettext("Question")),
-            Column("answer", ctx.gettext("Answer")),
+            Column("answer", ctx.gettext("Given answer")),
             Column("count", ctx.gettext("Count"), ColumnKind.INT),
             Column("mean", ctx.gettext("Mean"), ColumnKind.NUMBER),
             Column("median", ctx.gettext("Median"), ColumnKind.NUMBER),
