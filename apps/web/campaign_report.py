@@ -6,6 +6,7 @@ the old ``report.csv`` opens its CSV for Czech Excel."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import Blueprint, redirect, url_for
 from flask.typing import ResponseReturnValue
@@ -19,7 +20,7 @@ from kc_domain.reports.filters import MAX_DAYS
 bp = Blueprint("campaign_report", __name__, url_prefix="/campaigns")
 
 
-def _period(campaign_id: int) -> dict[str, str]:
+def _period(campaign_id: int) -> dict[str, Any]:
     """The report's filters: the campaign, and the days from its first attempt to today."""
     reports = service()
     today = reports.today()

@@ -204,7 +204,6 @@ def test_the_ivr_report_lists_each_node_in_the_order_of_its_tree(client, contain
     from apps.seed import seed_ivr
     from kc_domain.routing import events as ev
     from tests.integration.test_call_flow import queue_ids
-    from tests.web.test_campaign_report import seed_campaign
 
     seed_ivr(container.ivr(), queue_ids(container))
     walks = [
