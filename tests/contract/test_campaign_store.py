@@ -230,8 +230,8 @@ def test_attempts_are_appended_read_by_campaign_entry_and_agent_and_changed_at_c
 
 @pytest.mark.req("OUT-14", "REP-10")
 def test_attempts_are_read_by_campaigns_and_start_within_a_period(uow_factory: UnitOfWorkFactory):
-    """A report's attempts: of the campaigns asked for, started in [since, until), oldest first.
-    (The dialler's attempts without an agent wait for agent_id to be nullable, migration 0028.)"""
+    """A report's attempts: of the campaigns asked for, started in [since, until), oldest first; the
+    dialler's without an agent among them."""
     campaign_id = stored_campaign(uow_factory)
     with uow_factory() as uow:
         stored = uow.campaigns.get(campaign_id)
@@ -252,10 +252,18 @@ def test_attempts_are_read_by_campaigns_and_start_within_a_period(uow_factory: U
         for n, start in enumerate(starts):
             uow.campaign_attempts.append(CampaignAttempt(campaign_id, entry, n + 1, start))
         uow.campaign_attempts.append(CampaignAttempt(other_id, other_entry, 9, T0))
+        dialled = CampaignAttempt(campaign_id, entry, None, T0 + timedelta(minutes=30), call_id="d-1")
+        dialled.end(T0 + timedelta(minutes=31), Outcome.ABANDONED)
+        uow.campaign_attempts.append(dialled)
         uow.commit()
     with uow_factory() as uow:
         found = uow.campaign_attempts.started_between({campaign_id}, T0, T0 + timedelta(hours=2))
-        assert [(a.agent_id, a.started_at) for a in found] == [(3, T0), (2, T0 + timedelta(hours=1))]
+        assert [(a.agent_id, a.started_at) for a in found] == [
+            (3, T0),
+            (None, T0 + timedelta(minutes=30)),
+            (2, T0 + timedelta(hours=1)),
+        ]
+        assert found[1].outcome == Outcome.ABANDONED
         both = uow.campaign_attempts.started_between({campaign_id, other_id}, T0, T0 + timedelta(minutes=1))
         assert sorted(a.agent_id for a in both) == [3, 9]
         assert uow.campaign_attempts.started_between(set(), T0, T0 + timedelta(hours=3)) == []

@@ -42,7 +42,7 @@ CAMPAIGNS = {
 def attempt(
     campaign: int, agent: int | None, start: datetime, minutes: int, outcome: Outcome, **answers: Any
 ) -> CampaignAttempt:
-    made = CampaignAttempt(campaign, 1, agent, start)  # type: ignore[arg-type]  # None: until 0028
+    made = CampaignAttempt(campaign, 1, agent, start)
     made.answers = answers
     made.end(start + timedelta(minutes=minutes), outcome)
     return made

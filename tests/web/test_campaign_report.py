@@ -1,8 +1,7 @@
 """The campaign report in the reports framework (OUT-14, REP-10, REP-05, REP-21) on the web: the page
 with its campaign filter, tables and chart, each export (Excel, CSV, CSV for Czech Excel, PDF), a
-schedule mailing it, and ``/campaigns/<id>/report`` opening it narrowed to the campaign. Stored in
-SQLite, so every attempt here has an agent (the dialler's attempts without one need agent_id
-nullable, migration 0028; they are covered by tests/unit/test_campaign_report.py)."""
+schedule mailing it, and ``/campaigns/<id>/report`` opening it narrowed to the campaign; the
+dialler's attempt without an agent counts in all but the agents' rows."""
 
 from __future__ import annotations
 
@@ -35,8 +34,8 @@ PERIOD = "since=2026-11-23&until=2026-11-24"
 
 def seed_campaign(container: Any) -> int:
     """A campaign with a script and, on Monday 23 November, three attempts by Horák (a success with
-    answers, a refusal, no answer) and one by Nováková (busy); Horák logged in 9:00-10:00 Prague,
-    on calls 20 minutes and in wrap-up 10."""
+    answers, a refusal, no answer), one by Nováková (busy) and one by the dialler that no agent took
+    (abandoned); Horák logged in 9:00-10:00 Prague, on calls 20 minutes and in wrap-up 10."""
     script = container.call_scripts().create(SUPERVISOR, SCRIPT)
     campaign_id = campaign(
         container, queue_id(container), mode="preview", name="Prevence", script_id=script.id
@@ -53,6 +52,7 @@ def seed_campaign(container: Any) -> int:
             (horak, 10, 5, Outcome.REFUSED, {"zajem": "ne"}),
             (horak, 15, 5, Outcome.NO_ANSWER, {}),
             (novakova, 20, 10, Outcome.BUSY, {}),
+            (None, 30, 1, Outcome.ABANDONED, {}),
         ]
         for agent, start, minutes, outcome, answers in made:
             attempt = CampaignAttempt(campaign_id, entry.id, agent, MONDAY + timedelta(minutes=start))
@@ -98,12 +98,13 @@ def test_the_campaign_report_shows_its_figures_with_the_campaign_filter(client, 
     document = client.api("GET", f"/api/v1/reports/campaigns?campaign={seeded}&{PERIOD}").get_json()
     campaigns = by_title(document, "Kampaně")
     (row,) = campaigns["rows"]
-    assert (
-        row[0] == "Prevence" and cell(campaigns, row, "attempts") == 4 and cell(campaigns, row, "live") == 2
-    )
-    assert cell(campaigns, row, "reach_rate") == 0.5 and cell(campaigns, row, "success_rate") == 0.25
-    assert cell(campaigns, row, "per_agent_hour") == 8.0  # 4 attempts in 30 minutes
+    assert row[0] == "Prevence" and cell(campaigns, row, "attempts") == 5
+    assert cell(campaigns, row, "live") == 3  # a success, a refusal and the dialler's abandoned call
+    assert cell(campaigns, row, "reach_rate") == 0.6 and cell(campaigns, row, "success_rate") == 0.2
+    assert cell(campaigns, row, "abandoned") == 1 and cell(campaigns, row, "abandon_rate") == 0.3333
+    assert cell(campaigns, row, "per_agent_hour") == 8.0  # 4 attempts by agents in 30 minutes
     agents = by_title(document, "Podle operátorů")
+    assert len(agents["rows"]) == 2  # Horák and Nováková; no row for the dialler
     horak = next(r for r in agents["rows"] if "Horák" in r[0])
     assert cell(agents, horak, "occupancy") == 0.5  # 20 min on calls + 10 min wrap-up of 60 logged in
     assert any(t["title"].endswith("Prevence") for t in document["tables"])  # the questionnaire results
@@ -134,9 +135,9 @@ def test_the_campaign_report_exports_to_excel_csv_and_pdf(client, seeded):
     assert "Prevence" in {c.value for row in sheet.iter_rows() for c in row}
     plain = client.http.get(f"/reports/campaigns/export/csv?{query}").data.decode("utf-8-sig")
     rows = [r for r in csv.reader(io.StringIO(plain)) if r]
-    assert any(r[:3] == ["Prevence", "4", "0"] for r in rows)  # 4 attempts, none skipped
+    assert any(r[:3] == ["Prevence", "5", "0"] for r in rows)  # 5 attempts, none skipped
     czech = client.http.get(f"/reports/campaigns/export/csv-semicolon?{query}").data.decode("utf-8-sig")
-    assert any(r[:1] == ["Prevence"] and "50,00%" in r for r in csv.reader(io.StringIO(czech), delimiter=";"))
+    assert any(r[:1] == ["Prevence"] and "60,00%" in r for r in csv.reader(io.StringIO(czech), delimiter=";"))
     pdf = client.http.get(f"/reports/campaigns/export/pdf?{query}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 

@@ -26,7 +26,7 @@ DAY2 = datetime(2026, 12, 8, 22, 30, tzinfo=UTC)  # 23:30 in Prague: still the 8
 def attempt(
     agent: int | None, start: datetime, minutes: int, outcome: Outcome | None, **more: object
 ) -> CampaignAttempt:
-    made = CampaignAttempt(1, 10 + (agent or 0), agent, start)  # type: ignore[arg-type]  # None: until 0028
+    made = CampaignAttempt(1, 10 + (agent or 0), agent, start)
     made.answers = dict(more.get("answers", {}))  # type: ignore[call-overload]
     made.end(start + timedelta(minutes=minutes), outcome, str(more.get("skip", "")))
     return made
