@@ -1,99 +1,42 @@
-"""A campaign's report for its supervisor (OUT-14, REP-10), also while it runs: attempts, reach and
-success rates, the outcomes, contacts per agent hour, per agent and per day, and the questionnaire
-results of its call script, at ``/campaigns/<id>/report`` and as CSV (``report.csv``: ";"-separated,
-UTF-8 with a byte-order mark, numbers for machines, text cells guarded against formulas)."""
+"""A campaign's report (OUT-14, REP-10) is the reports' campaign report (``kc_domain.reports.campaigns``)
+narrowed to the campaign: ``/campaigns/<id>/report`` opens it over the days the campaign has attempts
+(from its first one, within the reports' retention, to today), with its exports, charts and schedules;
+the old ``report.csv`` opens its CSV for Czech Excel."""
 
 from __future__ import annotations
 
-from fractions import Fraction
+from datetime import timedelta
+from typing import Any
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, redirect, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
-from apps.web.messages import ATTEMPT_OUTCOMES
+from apps.web.reports.views import service
 from apps.web.security import requires
 from apps.web.services import services
-from kc_adapters.exports.csv import spreadsheet_csv
 from kc_domain.identity.roles import Permission
-from kc_domain.outbound.attempt_report import AttemptFigures, CampaignReport
+from kc_domain.reports.filters import MAX_DAYS
 
 bp = Blueprint("campaign_report", __name__, url_prefix="/campaigns")
 
 
-def _agent_names() -> dict[int, str]:
-    return {u.id: u.full_name for u in services().admin().list("user") if u.id is not None}
-
-
-def _share(value: Fraction | None) -> float | None:
-    return None if value is None else float(value)
+def _period(campaign_id: int) -> dict[str, Any]:
+    """The report's filters: the campaign, and the days from its first attempt to today."""
+    reports = service()
+    today = reports.today()
+    attempts = services().campaigns().attempts(campaign_id)  # NotFound (404) for an unknown campaign
+    first = attempts[0].started_at.astimezone(reports.zone).date() if attempts else today
+    since = min(max(first, today - timedelta(days=MAX_DAYS)), today)
+    return {"campaign": str(campaign_id), "since": since.isoformat(), "until": today.isoformat()}
 
 
 @bp.route("/<int:campaign_id>/report")
 @requires(Permission.MANAGE_CAMPAIGNS)
 def show(campaign_id: int) -> ResponseReturnValue:
-    service = services().campaigns()
-    campaign = service.get(campaign_id)
-    return render_template(
-        "campaigns/report.html",
-        campaign=campaign,
-        report=service.report(campaign_id),
-        agents=_agent_names(),
-        outcomes=ATTEMPT_OUTCOMES,
-        share=_share,
-    )
-
-
-def _figures(figures: AttemptFigures) -> list[object]:
-    def rounded(value: Fraction | None, digits: int) -> object:
-        return "" if value is None else round(float(value), digits)
-
-    return [
-        figures.attempts,
-        figures.skipped,
-        figures.live,
-        figures.successes,
-        rounded(figures.reach_rate, 4),
-        rounded(figures.success_rate, 4),
-        round(figures.worked.total_seconds() / 3600, 2),
-        rounded(figures.per_agent_hour, 2),
-    ]
-
-
-def report_rows(report: CampaignReport, agents: dict[int, str]) -> list[list[object]]:
-    """The report's CSV lines: a table of figures (all, then per agent, then per day), the outcomes,
-    then the questionnaire results (each choice's count, each number question's statistics)."""
-    head = [_("Attempts"), _("Skipped"), _("Answered"), _("Successful"), _("Reach rate"),
-            _("Success rate"), _("Agent hours"), _("Contacts per agent hour")]  # fmt: skip
-    rows: list[list[object]] = [[_("Figures"), "", *head], [_("All"), "", *_figures(report.total)]]
-    rows += [[_("Agent"), agents.get(a, f"#{a}"), *_figures(f)] for a, f in report.agents]
-    rows += [[_("Day"), day.isoformat(), *_figures(f)] for day, f in report.days]
-    rows += [[], [_("Outcome"), _("Attempts")]]
-    rows += [[str(ATTEMPT_OUTCOMES[o]), count] for o, count in report.total.outcomes]
-    results = report.questionnaire
-    if results is not None:
-        rows += [[], [_("Question"), _("Answer"), _("Count"), _("Mean"), _("Median")]]
-        for question in results.questions:
-            rows.append([question.text, _("answered"), question.answered])
-            rows.append([question.text, _("skipped"), question.skipped])
-            rows += [[question.text, choice.label, choice.count] for choice in question.choices]
-            if question.numbers is not None and question.numbers.count:
-                stats = question.numbers
-                rows.append([question.text, _("numbers"), stats.count, stats.mean, stats.median])
-        rows += [[_("End"), end.label, end.count] for end in results.ends]
-    return rows
+    return redirect(url_for("reports.show", key="campaigns", **_period(campaign_id)))
 
 
 @bp.route("/<int:campaign_id>/report.csv")
 @requires(Permission.MANAGE_CAMPAIGNS)
 def export(campaign_id: int) -> ResponseReturnValue:
-    service = services().campaigns()
-    service.get(campaign_id)  # 404 for an unknown campaign
-    return Response(
-        spreadsheet_csv(report_rows(service.report(campaign_id), _agent_names())),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="campaign-{campaign_id}-report.csv"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return redirect(url_for("reports.export", key="campaigns", fmt="csv-semicolon", **_period(campaign_id)))

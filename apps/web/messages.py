@@ -12,7 +12,7 @@ from kc_domain.callbacks.model import CallbackState
 from kc_domain.errors import FieldError
 from kc_domain.identity.roles import Role
 from kc_domain.outbound.campaigns import CampaignState, DialMode
-from kc_domain.outbound.outcomes import Outcome
+from kc_domain.outbound.outcomes import OUTCOME_NAMES, Outcome
 from kc_domain.plain import capped
 from kc_domain.reports import activity
 
@@ -305,17 +305,7 @@ CAMPAIGN_STATES = {
     CampaignState.PAUSED: _l("Suspended"),
     CampaignState.STOPPED: _l("Stopped"),
 }
-ATTEMPT_OUTCOMES = {
-    Outcome.SUCCESS: _l("Successful"),
-    Outcome.REFUSED: _l("Not interested"),
-    Outcome.CALLBACK: _l("Call again at the agreed time"),
-    Outcome.WRONG_NUMBER: _l("Wrong person at this number"),
-    Outcome.NO_ANSWER: _l("No answer"),
-    Outcome.BUSY: _l("Busy"),
-    Outcome.ANSWERING_MACHINE: _l("Answering machine"),
-    Outcome.ABANDONED: _l("Answered, but no agent was free"),
-    Outcome.INVALID: _l("The number does not exist"),
-}
+ATTEMPT_OUTCOMES = {outcome: _l(msgid) for outcome, msgid in OUTCOME_NAMES.items()}
 # the agent's outcome buttons on the desktop's campaign panel, short (apps/web/campaign_desk.py)
 OUTCOME_BUTTONS = {
     Outcome.SUCCESS: _l("Success"),
@@ -419,6 +409,7 @@ PARAMETERS = {
     "hour": _l("Hour"),
     "category": _l("Call category"),
     "group": _l("Group"),
+    "campaign": _l("Campaign"),
     "interval": _l("Interval"),
     "evaluation": _l("Evaluation"),
     "body": _l("The request"),

@@ -34,7 +34,14 @@ def wording(locale: str) -> BabelWording:
 
 def report_service(container: Container) -> ReportService:
     zone = ZoneInfo(container.settings().timezone)
-    return ReportService(container.admin(), container.journal(), container.ivr(), container.clock(), zone)
+    return ReportService(
+        container.admin(),
+        container.journal(),
+        container.ivr(),
+        container.clock(),
+        zone,
+        container.uow_factory(),
+    )
 
 
 def schedule_service(container: Container) -> ScheduleService:

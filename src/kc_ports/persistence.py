@@ -239,6 +239,11 @@ class CampaignAttemptRepository(Protocol):
     def of_entry(self, entry_id: int) -> list[CampaignAttempt]:
         """Oldest first (by start, then id)."""
 
+    def started_between(
+        self, campaign_ids: Collection[int], since: datetime, until: datetime
+    ) -> list[CampaignAttempt]:
+        """The attempts of these campaigns started in [since, until), oldest first (a report's)."""
+
     def open_of(self, agent_id: int) -> CampaignAttempt | None:
         """The agent's latest attempt not ended yet, if any."""
 

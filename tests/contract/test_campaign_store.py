@@ -228,6 +228,47 @@ def test_attempts_are_appended_read_by_campaign_entry_and_agent_and_changed_at_c
         assert skipped.skip_reason == "Klient v nemocnici"
 
 
+@pytest.mark.req("OUT-14", "REP-10")
+def test_attempts_are_read_by_campaigns_and_start_within_a_period(uow_factory: UnitOfWorkFactory):
+    """A report's attempts: of the campaigns asked for, started in [since, until), oldest first; the
+    dialler's without an agent among them."""
+    campaign_id = stored_campaign(uow_factory)
+    with uow_factory() as uow:
+        stored = uow.campaigns.get(campaign_id)
+        assert stored is not None
+        other = Campaign("Prevence 2027", queue_id=stored.queue_id)
+        uow.campaigns.add(other)
+        uow.commit()
+        other_id = other.id
+    assert other_id is not None
+    with uow_factory() as uow:
+        uow.campaign_lists.add_many(entries(campaign_id, 1) + entries(other_id, 1))
+        uow.commit()
+        [entry] = [e.id for e in uow.campaign_lists.of_campaign(campaign_id)]
+        [other_entry] = [e.id for e in uow.campaign_lists.of_campaign(other_id)]
+    assert entry is not None and other_entry is not None
+    starts = [T0 - timedelta(seconds=1), T0 + timedelta(hours=1), T0, T0 + timedelta(hours=2)]
+    with uow_factory() as uow:
+        for n, start in enumerate(starts):
+            uow.campaign_attempts.append(CampaignAttempt(campaign_id, entry, n + 1, start))
+        uow.campaign_attempts.append(CampaignAttempt(other_id, other_entry, 9, T0))
+        dialled = CampaignAttempt(campaign_id, entry, None, T0 + timedelta(minutes=30), call_id="d-1")
+        dialled.end(T0 + timedelta(minutes=31), Outcome.ABANDONED)
+        uow.campaign_attempts.append(dialled)
+        uow.commit()
+    with uow_factory() as uow:
+        found = uow.campaign_attempts.started_between({campaign_id}, T0, T0 + timedelta(hours=2))
+        assert [(a.agent_id, a.started_at) for a in found] == [
+            (3, T0),
+            (None, T0 + timedelta(minutes=30)),
+            (2, T0 + timedelta(hours=1)),
+        ]
+        assert found[1].outcome == Outcome.ABANDONED
+        both = uow.campaign_attempts.started_between({campaign_id, other_id}, T0, T0 + timedelta(minutes=1))
+        assert sorted(a.agent_id for a in both) == [3, 9]
+        assert uow.campaign_attempts.started_between(set(), T0, T0 + timedelta(hours=3)) == []
+
+
 STRUCTURE = {
     "name": "Prevence – Excel",
     "file_type": "csv",

@@ -249,13 +249,14 @@ def test_the_distribution_over_months_and_days_of_the_month(client, day):
 
 @pytest.fixture
 def busy_day(container, day):
-    """The day's calls, an agent's day with twenty kinds of pause (a table of twenty-one columns)
-    and callers through the IVR: every report has rows to print."""
+    """The day's calls, an agent's day with twenty kinds of pause (a table of twenty-one columns),
+    callers through the IVR and a campaign's attempts: every report has rows to print."""
     from datetime import timedelta
 
     from apps.seed import seed_ivr
     from kc_domain.routing import events as ev
     from tests.integration.test_call_flow import queue_ids
+    from tests.web.test_campaign_report import seed_campaign
 
     horak = next(u.id for u in container.admin().list("user") if u.username == "horak")
     start = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
@@ -272,6 +273,7 @@ def busy_day(container, day):
     }
     ivr = [ev.CallLeftIvr(NOW.replace(day=23, hour=8), "w1", "hlavni", 1, "route", "", walk)]
     container.journal().record([*changes, *ivr], [])
+    seed_campaign(container)
     return day
 
 

@@ -2,7 +2,8 @@
 see, each report with its filter form, tables, charts and exports, and the calls behind a figure.
 
 - ``GET /reports/`` the list; ``GET /reports/<key>`` a report (filters in the query string:
-  ``preset`` or ``since``/``until``, ``weekday``, ``from``/``to``, ``queue``, ``agent``, ``group``);
+  ``preset`` or ``since``/``until``, ``weekday``, ``from``/``to``, ``queue``, ``agent``, ``group``,
+  ``category``, ``campaign``);
 - ``GET /reports/<key>/export/<xlsx|csv|csv-semicolon|pdf>`` the same as a file (``csv`` for
   programs, dot decimals; ``csv-semicolon`` for Czech Excel, decimal commas, a file name of its own);
 - ``GET /reports/calls`` the calls behind a figure (drill-down), the same filters plus ``hour``;
@@ -140,7 +141,9 @@ def _form_choices(reader: Scope) -> dict[str, Any]:
     groups = [g for g in admin.list("group") if not reader.group_ids or g.id in reader.group_ids]
     agents = [] if reader.own_agent_id is not None else [u for u in admin.list("user") if u.agent_number]
     categories = [c for c in admin.list("category") if c.active and c.kind.value == "call"]
+    campaigns = sorted(services().campaigns().campaigns(), key=lambda c: c.name.casefold())
     return {
+        "campaigns": [c for c in campaigns if not reader.queue_ids or c.queue_id in reader.queue_ids],
         "queues": queues,
         "groups": groups,
         "agents": agents,

@@ -370,6 +370,11 @@ class MemoryCampaignAttemptRepository:
     def of_entry(self, entry_id: int) -> list[CampaignAttempt]:
         return self._select(lambda a: a.entry_id == entry_id)
 
+    def started_between(
+        self, campaign_ids: Collection[int], since: datetime, until: datetime
+    ) -> list[CampaignAttempt]:
+        return self._select(lambda a: a.campaign_id in campaign_ids and since <= a.started_at < until)
+
     def open_of(self, agent_id: int) -> CampaignAttempt | None:
         found = self._select(lambda a: a.agent_id == agent_id and a.ended_at is None)
         return found[-1] if found else None

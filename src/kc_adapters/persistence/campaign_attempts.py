@@ -3,6 +3,9 @@ open one; the attempts returned are live in the unit of work (changes are writte
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -26,6 +29,17 @@ class SqlCampaignAttemptRepository:
 
     def of_entry(self, entry_id: int) -> list[CampaignAttempt]:
         return self._select(table.c.entry_id == entry_id)
+
+    def started_between(
+        self, campaign_ids: Collection[int], since: datetime, until: datetime
+    ) -> list[CampaignAttempt]:
+        if not campaign_ids:
+            return []
+        return self._select(
+            table.c.campaign_id.in_(sorted(campaign_ids)),
+            table.c.started_at >= since,
+            table.c.started_at < until,
+        )
 
     def open_of(self, agent_id: int) -> CampaignAttempt | None:
         found = self._select(table.c.agent_id == agent_id, table.c.ended_at.is_(None))

@@ -19,7 +19,6 @@ from kc_domain.audit.service import Actor, AuditTrail
 from kc_domain.clients.model import normalise_phone
 from kc_domain.errors import FieldError, NotFound, ValidationFailed
 from kc_domain.organisation.hours import OpeningHours
-from kc_domain.outbound.attempt_report import CampaignReport, campaign_report
 from kc_domain.outbound.attempts import CampaignAttempt
 from kc_domain.outbound.campaigns import (
     PRIORITIES,
@@ -441,15 +440,6 @@ class CampaignService:
         with self._uow_factory() as uow:
             _campaign(uow, campaign_id)
             return uow.campaign_attempts.of_campaign(campaign_id)
-
-    def report(self, campaign_id: int) -> CampaignReport:
-        """The campaign's report from its attempts so far (OUT-14, REP-10), days in Prague time."""
-        with self._uow_factory() as uow:
-            campaign = _campaign(uow, campaign_id)
-            stored = None if campaign.script_id is None else uow.call_scripts.get(campaign.script_id)
-            attempts = uow.campaign_attempts.of_campaign(campaign_id)
-        script = None if stored is None else stored.script()
-        return campaign_report(attempts, self._calendar.zone, script)
 
     def save_answers(
         self, actor: Actor, agent_id: int, entry_id: int, answers: Mapping[str, Any]

@@ -1,7 +1,8 @@
 """An agent's time over a period (REP-16, REP-08): logged-in time, each state and each pause code,
 utilisation. Built from the state intervals clipped to the period; an interval still open counts
 until ``now``. Definitions (docs/metrics.md): *logged in* is every state but logged out; *working*
-is ringing, on a call and wrap-up; *utilisation* is working time over logged-in time less pauses."""
+is ringing, on a call and wrap-up; *utilisation* is working time over logged-in time less pauses;
+*occupancy* (a campaign's agents, REP-10) is talk and wrap-up (on a call, wrap-up) over logged-in time."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from kc_domain.routing.projection import StateInterval
 from kc_domain.texts import N_
 
 WORKING = ("ringing", "busy", "wrap_up")
+OCCUPIED = ("busy", "wrap_up")  # talk and wrap-up
 
 
 @attrs.frozen
@@ -33,9 +35,20 @@ class AgentTime:
         return round(sum(self.seconds.get(state, 0.0) for state in WORKING), 1)
 
     @property
+    def occupied_s(self) -> float:
+        return round(sum(self.seconds.get(state, 0.0) for state in OCCUPIED), 1)
+
+    @property
     def utilisation(self) -> float | None:
         available = self.logged_in_s - self.seconds.get("paused", 0.0)
         return round(self.working_s / available, 4) if available > 0 else None
+
+
+def occupancy(times: Iterable[AgentTime]) -> float | None:
+    """Talk and wrap-up over logged-in time, of one agent or summed over several."""
+    listed = list(times)
+    logged_in = sum(t.logged_in_s for t in listed)
+    return round(sum(t.occupied_s for t in listed) / logged_in, 4) if logged_in > 0 else None
 
 
 def agent_time(

@@ -3,12 +3,14 @@ words and the definitions under it, in the reader's language (``Context.words``)
 
 from __future__ import annotations
 
-from kc_domain.reports import agents, calls, categories, ivr
+from kc_domain.reports import agents, calls, campaigns, categories, ivr
 from kc_domain.reports.definition import Context, Report
 from kc_domain.reports.document import Document
 from kc_domain.texts import N_
 
-REPORTS: dict[str, Report] = {r.key: r for module in (calls, agents, categories, ivr) for r in module.REPORTS}
+REPORTS: dict[str, Report] = {
+    r.key: r for module in (calls, agents, categories, ivr, campaigns) for r in module.REPORTS
+}
 NOTES = (
     N_("Service level: calls answered within the queue's threshold among answered and lost calls."),
     N_("Lost within 5 s: callers who hung up within 5 seconds of calling (short abandons)."),
@@ -23,7 +25,7 @@ def build_document(report: Report, ctx: Context) -> Document:
         ctx.now,
         built.tables,
         built.charts,
-        tuple(ctx.gettext(note) for note in NOTES),
+        tuple(ctx.gettext(note) for note in (NOTES if report.notes is None else report.notes)),
     )
 
 
@@ -50,6 +52,10 @@ def filter_words(ctx: Context) -> tuple[tuple[str, str], ...]:
         found.append(
             (ctx.gettext("Queues"), ", ".join(sorted(ctx.queue_names.get(q, str(q)) for q in w.queue_ids)))
         )
+    if w.campaign_ids:
+        known = ctx.campaigns()
+        names = sorted(known[c].name if c in known else str(c) for c in w.campaign_ids)
+        found.append((ctx.gettext("Campaigns"), ", ".join(names)))
     if ctx.agents:
         names = sorted(ctx.agent_names.get(a, str(a)) for a in ctx.agents if a > 0)
         found.append((ctx.gettext("Agents"), ", ".join(names)))

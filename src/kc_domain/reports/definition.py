@@ -5,14 +5,17 @@ docs/reports.md. Texts are msgids (``N_``), put into the reader's language throu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
 from kc_domain.ivr.model import IvrTree
 from kc_domain.organisation.model import CallCategory
+from kc_domain.outbound.attempts import CampaignAttempt
+from kc_domain.outbound.campaigns import Campaign
+from kc_domain.outbound.scripts import CallScript
 from kc_domain.reports.chart import bars
 from kc_domain.reports.document import Cell, Column, ColumnKind, Table
 from kc_domain.reports.figures import CallFigures
@@ -23,9 +26,20 @@ if TYPE_CHECKING:
     from kc_ports.journal import ContactJournal
 
 
+F = TypeVar("F")
+
+
 def nowhere(**_extra: object) -> str:
     """No drill-down (an export, a mailed report)."""
     return ""
+
+
+def no_attempts(_campaigns: Collection[int], _since: datetime, _until: datetime) -> list[CampaignAttempt]:
+    return []
+
+
+def no_script(_campaign: Campaign) -> CallScript | None:
+    return None
 
 
 @attrs.frozen
@@ -43,6 +57,10 @@ class Context:
     trees: Callable[[], Mapping[str, IvrTree]] = dict  # IVR tree name -> its tree (the active version)
     pause_names: Callable[[], Mapping[str, str]] = dict  # pause code -> its name (KC's own too)
     categories: Callable[[], Mapping[int, CallCategory]] = dict  # call category id -> category
+    campaigns: Callable[[], Mapping[int, Campaign]] = dict  # campaign id -> campaign
+    # the attempts of these campaigns started in [since, until) (``CampaignAttemptRepository``)
+    attempts: Callable[[Collection[int], datetime, datetime], Sequence[CampaignAttempt]] = no_attempts
+    script: Callable[[Campaign], CallScript | None] = no_script  # the call script its agents run
 
     def gettext(self, msgid: str, **params: object) -> str:
         return self.words.gettext(msgid, **params)
@@ -67,21 +85,24 @@ class Context:
         self,
         title: str,
         key_label: str,
-        rows: Iterable[tuple[str, CallFigures, str]],
+        rows: Iterable[tuple[Any, Any, str]],
         names: Sequence[str],
-        total: CallFigures | None = None,
+        total: Any = None,
         key_kind: ColumnKind = ColumnKind.TEXT,
+        catalogue: Mapping[str, Figure[Any]] | None = None,
     ) -> Table:
         """A table of figures (``title`` and ``key_label`` msgids): one row per (label, figures, drill
-        URL), the chosen figure columns and an optional total row."""
-        figures = tuple(Column(name, self.gettext(FIGURES[name].label), FIGURES[name].kind) for name in names)
+        URL), the chosen figure columns and an optional total row; the figures of ``catalogue``
+        (the call figures, ``FIGURES``, by default)."""
+        known = FIGURES if catalogue is None else catalogue
+        figures = tuple(Column(name, self.gettext(known[name].label), known[name].kind) for name in names)
         columns = (Column("key", self.gettext(key_label), key_kind), *figures)
         listed = list(rows)
         return Table(
             self.gettext(title),
             columns,
-            tuple((label, *(FIGURES[n].value(f) for n in names)) for label, f, _url in listed),
-            None if total is None else ("", *(FIGURES[n].value(total) for n in names)),
+            tuple((label, *(known[n].value(f) for n in names)) for label, f, _url in listed),
+            None if total is None else ("", *(known[n].value(total) for n in names)),
             tuple(url for _label, _f, url in listed),
         )
 
@@ -98,17 +119,18 @@ class Report:
     title: str  # a msgid
     build: Callable[[Context], Built]
     for_agents: bool = False  # an agent without report rights sees it, with their own figures
+    notes: tuple[str, ...] | None = None  # definitions under it (msgids); None: the call reports'
 
 
 @attrs.frozen
-class Figure:
+class Figure(Generic[F]):
     label: str  # a msgid
     kind: ColumnKind
-    value: Callable[[CallFigures], Cell]
+    value: Callable[[F], Cell]
 
 
 # every figure a call report can show, defined once (docs/metrics.md)
-FIGURES: dict[str, Figure] = {
+FIGURES: dict[str, Figure[CallFigures]] = {
     "calls": Figure(N_("All calls"), ColumnKind.INT, lambda f: f.calls),
     "inbound": Figure(N_("Inbound"), ColumnKind.INT, lambda f: f.inbound),
     "outbound": Figure(N_("Outbound"), ColumnKind.INT, lambda f: f.outbound),

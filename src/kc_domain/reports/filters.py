@@ -1,6 +1,6 @@
 """What a report covers (REP-06, ADM-06): a period of days with presets, days of the week, a time
-of day window, queues, agents, groups; checked against what exists, the retention limit and what
-the reader may see. Pure: today's date and the known ids are passed in."""
+of day window, queues, agents, groups, call categories, campaigns; checked against what exists, the
+retention limit and what the reader may see. Pure: today's date and the known ids are passed in."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ class ReportFilter:
     group_ids: frozenset[int] = frozenset()  # agents of these groups; empty: every group
     interval_min: int = 60  # the length of the time-of-day intervals (REP-19): 15, 30 or 60 minutes
     category_ids: frozenset[int] = frozenset()  # calls with one of these call categories; empty: all
+    campaign_ids: frozenset[int] = frozenset()  # the campaign report's campaigns; empty: all
 
     @property
     def minutes(self) -> tuple[int, int] | None:
@@ -95,10 +96,11 @@ def parse_filter(
     agents: Collection[int],
     groups: Collection[int],
     categories: Collection[int] = (),
+    campaigns: Collection[int] = (),
 ) -> ReportFilter:
     """A filter from the query string (each key with its list of values): ``preset`` or ``since``
     and ``until`` (YYYY-MM-DD), ``weekday`` (0-6, repeatable), ``from`` and ``to`` (HH:MM),
-    ``queue``, ``agent``, ``group``, ``category`` (ids, repeatable), ``interval`` (15, 30, 60).
+    ``queue``, ``agent``, ``group``, ``category``, ``campaign`` (ids, repeatable), ``interval`` (15, 30, 60).
     Every problem is reported with its field; nothing is guessed."""
     errors: list[FieldError] = []
 
@@ -134,6 +136,7 @@ def parse_filter(
     agent_ids = _ids(args.get("agent", []), "agent", agents, errors)
     group_ids = _ids(args.get("group", []), "group", groups, errors)
     category_ids = _ids(args.get("category", []), "category", categories, errors)
+    campaign_ids = _ids(args.get("campaign", []), "campaign", campaigns, errors)
     if errors:
         raise ValidationFailed(errors)
     return ReportFilter(
@@ -147,6 +150,7 @@ def parse_filter(
         group_ids,
         int(interval),
         category_ids,
+        campaign_ids,
     )
 
 

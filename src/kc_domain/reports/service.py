@@ -8,7 +8,7 @@ as a ``Wording`` and get the same document."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -31,8 +31,11 @@ if TYPE_CHECKING:
     from kc_domain.admin.service import AdminService
     from kc_domain.ivr.catalogue import IvrCatalogue
     from kc_domain.ivr.model import IvrTree
+    from kc_domain.outbound.attempts import CampaignAttempt
+    from kc_domain.outbound.campaigns import Campaign
+    from kc_domain.outbound.scripts import CallScript
     from kc_ports.journal import ContactJournal
-    from kc_ports.persistence import UnitOfWork, UnitOfWorkFactory
+    from kc_ports.persistence import OutboundUnit, UnitFactory, UnitOfWork, UnitOfWorkFactory
     from kc_ports.system import Clock
 
 WORKER = Actor("worker", "system")
@@ -57,13 +60,20 @@ def scope_of(admin: AdminService, user_id: int, permissions: frozenset[Permissio
 
 class ReportService:
     def __init__(
-        self, admin: AdminService, journal: ContactJournal, ivr: IvrCatalogue, clock: Clock, zone: tzinfo
+        self,
+        admin: AdminService,
+        journal: ContactJournal,
+        ivr: IvrCatalogue,
+        clock: Clock,
+        zone: tzinfo,
+        uow_factory: UnitFactory[OutboundUnit],  # the campaigns, their attempts and scripts
     ) -> None:
         self._admin = admin
         self._journal = journal
         self._ivr = ivr
         self._clock = clock
         self.zone = zone
+        self._uow_factory = uow_factory
 
     def scope_of(self, user_id: int, permissions: frozenset[Permission]) -> Scope | None:
         return scope_of(self._admin, user_id, permissions)
@@ -83,6 +93,7 @@ class ReportService:
             "agents": {u.id for u in self._admin.list("user")},
             "groups": {g.id for g in self._admin.list("group")},
             "categories": {c.id for c in self._admin.list("category")},
+            "campaigns": set(self._campaigns()),
         }
 
     def today(self) -> date:
@@ -118,12 +129,32 @@ class ReportService:
             self._trees,  # read only by the reports that need them
             lambda: pause_names(self._admin.list("pause_code"), words.gettext),
             lambda: {c.id: c for c in self._admin.list("category")},
+            self._campaigns,
+            self._attempts,
+            self._script,
         )
 
     def document(
         self, report: Report, wanted: ReportFilter, words: Wording, drill: Callable[..., str] = nowhere
     ) -> Document:
         return build_document(report, self.context(wanted, words, drill))
+
+    def _campaigns(self) -> dict[int, Campaign]:
+        with self._uow_factory() as uow:
+            return {c.id: c for c in uow.campaigns.list() if c.id is not None}
+
+    def _attempts(
+        self, campaign_ids: Collection[int], since: datetime, until: datetime
+    ) -> list[CampaignAttempt]:
+        with self._uow_factory() as uow:
+            return uow.campaign_attempts.started_between(campaign_ids, since, until)
+
+    def _script(self, campaign: Campaign) -> CallScript | None:
+        if campaign.script_id is None:
+            return None
+        with self._uow_factory() as uow:
+            stored = uow.call_scripts.get(campaign.script_id)
+        return None if stored is None else stored.script()
 
     def _trees(self) -> dict[str, IvrTree]:
         """Each IVR tree by name: its active version, else its newest."""
