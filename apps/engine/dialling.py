@@ -58,6 +58,7 @@ class DiallerFeed:
     def __init__(self, lists: DiallerList) -> None:
         self._lists = lists
         self._campaigns_read = 0.0
+        self._started = False
 
     def handoffs(self) -> dict[type[ev.Event], tuple[str, Callable[[Any], None]]]:
         return {
@@ -74,6 +75,11 @@ class DiallerFeed:
     def feed(self, apply: Callable[[Callable[[RoutingEngine], Any]], Any], *, campaigns: bool = False) -> int:
         """One round (``apply`` runs a step under the engine's lock); how many contacts were added.
         ``campaigns``: read the running campaigns now, whenever they were read last."""
+        if not self._started:  # an earlier run's hopper and calls in the air: theirs no longer
+            freed = self._lists.release_all()
+            if freed:
+                log.info("the dialler freed %d contact(s) an earlier run held", freed)
+            self._started = True
         if campaigns or time.monotonic() - self._campaigns_read >= CAMPAIGNS_EVERY_S:
             self._campaigns_read = time.monotonic()
             running = tuple(dialler_campaign(c, answered) for c, answered in self._lists.campaigns())

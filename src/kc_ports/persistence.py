@@ -223,6 +223,9 @@ class CampaignListRepository(Protocol):
     def agreed_with(self, agent_id: int) -> list[ListEntry]:
         """Open entries of every campaign with a callback agreed with this agent (her appointments)."""
 
+    def held_by(self, holder: int) -> list[ListEntry]:
+        """Entries of every campaign reserved for ``holder`` (an agent, or the dialler), lapsed or not."""
+
     def progress(self, campaign_id: int) -> Progress: ...
 
 

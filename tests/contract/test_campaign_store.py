@@ -104,6 +104,7 @@ def test_changes_to_entries_are_written_at_commit_and_counted(uow_factory: UnitO
         second.attempts, second.last_outcome, second.next_try_at = 1, Outcome.BUSY, T0 + timedelta(hours=1)
         second.agreed_with = 7  # a callback agreed with agent 7
         third.removed = True
+        third.reserve(0, T0)  # held by the dialler
         uow.commit()
     with uow_factory() as uow:
         lists = uow.campaign_lists
@@ -119,6 +120,7 @@ def test_changes_to_entries_are_written_at_commit_and_counted(uow_factory: UnitO
         assert second.id not in {e.id for e in due} and first.id not in {e.id for e in due}
         assert len(due) == 27 and due[0].priority == 10  # highest priority first
         assert [e.id for e in lists.agreed_with(7)] == [second.id] and lists.agreed_with(8) == []
+        assert [e.id for e in lists.held_by(0)] == [third.id] and lists.held_by(7) == []
         later = lists.due(campaign_id, T0 + timedelta(hours=1), limit=100)
         assert second.id in {e.id for e in later}
         assert third.phone not in lists.phones(campaign_id)

@@ -124,3 +124,14 @@ def test_a_paused_campaign_gives_its_contacts_back_free(container, world):
     container.campaigns().pause(SUPERVISOR, campaign_id)
     feed.feed(host.apply, campaigns=True)
     assert all(e.reserved_by is None for e in container.campaigns().entries(campaign_id))
+
+
+@pytest.mark.req("OUT-01")
+def test_contacts_an_earlier_run_held_are_free_again_at_the_start(container, world):
+    host, feed, _pbx, _clock, campaign_id, novakova = world
+    host.command({"command": "log_in", "agent_id": novakova})
+    feed.feed(host.apply, campaigns=True)
+    assert all(e.reserved_by == DIALLER for e in container.campaigns().entries(campaign_id))
+    # the engine stops with its hopper full; the next run's feed frees them first (``release_all``)
+    assert container.dialler_list().release_all() == 3
+    assert all(e.reserved_by is None for e in container.campaigns().entries(campaign_id))

@@ -337,6 +337,9 @@ class MemoryCampaignListRepository:
         ]
         return sorted(found, key=lambda e: e.next_try_at or datetime.min)
 
+    def held_by(self, holder: int) -> list[ListEntry]:
+        return sorted((e for e in self._rows.values() if e.reserved_by == holder), key=lambda e: e.id or 0)
+
     def phones(self, campaign_id: int) -> dict[str, int]:
         return {e.phone: e.id for e in self.of_campaign(campaign_id) if not e.removed and e.id is not None}
 

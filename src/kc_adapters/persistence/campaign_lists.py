@@ -76,6 +76,10 @@ class SqlCampaignListRepository:
         )
         return list(self._session.scalars(query.order_by(c.next_try_at)))
 
+    def held_by(self, holder: int) -> list[ListEntry]:
+        query = sa.select(ListEntry).where(campaign_entries.c.reserved_by == holder)
+        return list(self._session.scalars(query.order_by(campaign_entries.c.id)))
+
     def progress(self, campaign_id: int) -> Progress:
         c = campaign_entries.c
         self._session.flush()

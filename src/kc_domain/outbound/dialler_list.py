@@ -65,6 +65,16 @@ class DiallerList:
             uow.commit()
         return found
 
+    def release_all(self) -> int:
+        """Every contact the dialler holds, freed: at the start of an engine, whose hopper and calls
+        are empty, what an earlier run held (it stopped or crashed) is free again at once."""
+        with self._uow_factory() as uow:
+            held = uow.campaign_lists.held_by(DIALLER)
+            for entry in held:
+                entry.release()
+            uow.commit()
+        return len(held)
+
     def release(self, entry_ids: Iterable[int]) -> int:
         """Contacts the dialler gives back undialled: free again, no attempt counted."""
         released = 0
