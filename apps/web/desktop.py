@@ -17,6 +17,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, render_template, url_for
@@ -25,7 +26,7 @@ from simple_websocket import Server
 from apps.engine.desktops import DESKTOP_CHANNEL, PANEL_CHANNEL
 from apps.web import live as live_sockets
 from apps.web.callbacks import plain_missed
-from apps.web.commands import carry_out
+from apps.web.commands import carry_out, json_body
 from apps.web.messages import ATTEMPT_OUTCOMES, OUTCOME_BUTTONS, pause_names
 from apps.web.security import current_user, requires
 from apps.web.services import services
@@ -298,4 +299,18 @@ def _supervisors(admin: Any) -> list[dict[str, Any]]:
 @requires(Permission.AGENT_DESKTOP)
 def api_command(command: str) -> tuple[dict[str, Any], int]:
     """An action of the signed-in agent, audited as ``desk.<command>`` (``apps.web.commands``)."""
-    return carry_out(COMMANDS, command, {"agent_id": _me()}, "desk", "call")
+    implied: dict[str, Any] = {"agent_id": _me()}
+    if command == "dial":
+        implied |= _dial_settings(json_body())
+    return carry_out(COMMANDS, command, implied, "desk", "call")
+
+
+def _dial_settings(body: Mapping[str, Any]) -> dict[str, Any]:
+    """What a dial shows the called party and whether it is recorded, never the page's to say: a
+    campaign contact's dial shows the campaign's number unless it calls with the officer's own,
+    and is recorded as the campaign says (OUT-17); any other dial the line's own number, recorded."""
+    entry_id = body.get("entry_id")
+    if not isinstance(entry_id, int) or isinstance(entry_id, bool):
+        return {"caller_id": "", "record": True}
+    campaign = services().campaigns().campaign_of_entry(entry_id)
+    return {"caller_id": "" if campaign.officer_caller_id else campaign.caller_id, "record": campaign.record}

@@ -152,6 +152,9 @@ ERRORS = {
     "loop_without_end": _l("Question “%(question)s” is on a loop that never reaches an end."),
     "missing_next": _l("Some answers have nowhere to go: %(choices)s."),
     "no_agents": _l("No agent works this campaign: give agents the campaign's queue."),
+    "needs_an_agent": _l(
+        "A progressive or predictive campaign dials before an officer takes the call: give it a number of its own."
+    ),
     "no_choices": _l("A choice question needs its choices."),
     "no_condition": _l("The branch needs a lowest or highest value."),
     "no_end_state": _l("The script needs at least one end."),

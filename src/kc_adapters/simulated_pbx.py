@@ -418,8 +418,8 @@ class SimulatedPbx:
         self._finish(call, cause)
         self._done("hang_up", call_id, cause)
 
-    def originate(self, call_id: str, agent_id: int, number: str) -> None:
-        args = (call_id, agent_id, number)
+    def originate(self, call_id: str, agent_id: int, number: str, caller_id: str = "") -> None:
+        args = (call_id, agent_id, number, caller_id) if caller_id else (call_id, agent_id, number)
         if self.record_commands:
             self.commands.append(("originate", args))
         if call_id in self.calls:
@@ -428,7 +428,9 @@ class SimulatedPbx:
             return
         if agent_id in self.endpoints:
             return self._reject("originate", args, f"agent's phone is busy with {self.endpoints[agent_id]}")
-        self.calls[call_id] = SimCall(call_id, "", number, LegState.RINGING, agent_id=agent_id, outbound=True)
+        self.calls[call_id] = SimCall(
+            call_id, caller_id, number, LegState.RINGING, agent_id=agent_id, outbound=True
+        )
         self.endpoints[agent_id] = call_id
         self._done("originate", *args)
         self._emit(pbx.PhoneRinging, call_id, agent_id=agent_id)

@@ -53,8 +53,9 @@ class CallControl(Protocol):
     def hang_up(self, call_id: str, cause: str) -> None:
         """End the call."""
 
-    def originate(self, call_id: str, agent_id: int, number: str) -> None:
-        """Place an outbound call from the agent's endpoint to ``number``."""
+    def originate(self, call_id: str, agent_id: int, number: str, caller_id: str = "") -> None:
+        """Place an outbound call from the agent's endpoint to ``number``, showing ``caller_id`` (a
+        campaign's number, OUT-17); "": the PBX's default for the line."""
 
     def dial_out(self, call_id: str, number: str, caller_id: str, ring_s: int) -> None:
         """Dial ``number`` for a campaign, with no agent yet (progressive and predictive dialling),

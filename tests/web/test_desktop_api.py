@@ -163,3 +163,32 @@ def test_supervisors_are_offered_by_extension_and_consulted_by_number(client, co
     assert host.pbx.state(call).consulting == "2001"
     assert desk(client, "end_consultation", call_id=call).status_code == 200
     assert not host.engine.calls[call].held
+
+
+@pytest.mark.req("OUT-17")
+def test_a_campaign_contact_is_dialled_with_the_campaigns_number_and_recording_choice(
+    client, container, host
+):
+    from tests.web.test_campaign_pages import campaign, contacts, queue_id
+
+    quiet = campaign(container, queue_id(container), mode="preview", caller_id="+420261100901", record=False)
+    contacts(container, quiet, "603123456")
+    (entry,) = container.campaigns().entries(quiet)
+    officer = campaign(
+        container, queue_id(container), mode="preview", name="Referent", officer_caller_id=True
+    )
+    contacts(container, officer, "777000111")
+    (own,) = container.campaigns().entries(officer)
+    client.login("novakova")
+    desk(client, "log_in")
+    placed = desk(client, "dial", number=entry.phone, entry_id=entry.id, caller_id="+420999", record=True)
+    assert placed.status_code == 200, placed.get_json()
+    call_id = placed.get_json()["result"]
+    assert host.pbx.state(call_id).caller == "+420261100901"  # the campaign's, not what the page said
+    assert host.engine.calls[call_id].recording is False  # the campaign records nothing
+    host.apply(lambda engine: engine.hang_up_call(user_id(container, "novakova"), call_id))
+    placed = desk(client, "dial", number=own.phone, entry_id=own.id)
+    second = placed.get_json()["result"]
+    assert host.pbx.state(second).caller == "" and host.engine.calls[second].recording  # the line's own
+    unknown = desk(client, "dial", number=own.phone, entry_id=999_999)
+    assert unknown.status_code == 404

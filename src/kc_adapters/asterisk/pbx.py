@@ -391,7 +391,7 @@ class AsteriskPbx:
                 call.customer = call_id
         self._flush()
 
-    def originate(self, call_id: str, agent_id: int, number: str) -> None:
+    def originate(self, call_id: str, agent_id: int, number: str, caller_id: str = "") -> None:
         args = (call_id, agent_id, number)
         with self._lock:
             if call_id in self.calls:
@@ -403,7 +403,7 @@ class AsteriskPbx:
             endpoint = self._endpoint("originate", args, agent_id)
             if endpoint is None:
                 return
-            call = AriCall(call_id, caller="", dialled=number, outbound=True)
+            call = AriCall(call_id, caller=caller_id, dialled=number, outbound=True)
             self.calls[call_id] = call
             if self._dial_agent("originate", args, call, agent_id, endpoint, number):
                 self._emit(pbx.PhoneRinging, call_id, agent_id=agent_id)
@@ -1098,8 +1098,8 @@ class AsteriskPbx:
             "channelId": leg,
             "timeout": RING_TIMEOUT_S,
         }
-        if self.settings.caller_id:
-            params["callerId"] = self.settings.caller_id
+        if call.caller or self.settings.caller_id:  # the campaign's number (originate), else the office's
+            params["callerId"] = call.caller or self.settings.caller_id
         args = (call.call_id, call.agent_id, call.dialled)
         if self._rest("originate", args, "POST", "/channels", **params) is None:
             self._channels.pop(leg, None)

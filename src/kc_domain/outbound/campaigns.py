@@ -137,6 +137,8 @@ class Campaign:
             found.append(FieldError("caller_id", "bad_phone"))
         if not self.caller_id and not self.officer_caller_id:
             found.append(FieldError("caller_id", "required"))
+        if self.officer_caller_id and self.mode in (DialMode.PROGRESSIVE, DialMode.PREDICTIVE):
+            found.append(FieldError("officer_caller_id", "needs_an_agent"))  # nobody's number yet
         for outcome, rule in self.retries.items():
             if outcome in FINAL_OUTCOMES:
                 found.append(FieldError(f"retries.{outcome.value}", "final_outcome"))

@@ -186,6 +186,14 @@ class CampaignService:
         with self._uow_factory() as uow:
             return _campaign(uow, campaign_id)
 
+    def campaign_of_entry(self, entry_id: int) -> Campaign:
+        """The campaign a contact of a list belongs to; ``NotFound`` for an unknown contact."""
+        with self._uow_factory() as uow:
+            entry = uow.campaign_lists.get(entry_id)
+            if entry is None:
+                raise NotFound("campaign_entry", entry_id)
+            return _campaign(uow, entry.campaign_id)
+
     def progress(self, campaign_id: int) -> Progress:
         with self._uow_factory() as uow:
             _campaign(uow, campaign_id)

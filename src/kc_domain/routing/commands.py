@@ -158,6 +158,8 @@ class Dial(Command):
     agent_id: int
     number: str
     entry_id: int | None = None
+    caller_id: str = ""  # the campaign's number shown to the callee (OUT-17); "": the line's own
+    record: bool = True  # False: the campaign's calls are not recorded (OUT-17)
 
 
 @attrs.frozen

@@ -160,16 +160,26 @@ def blind_transfer(s: RoutingState, agent_id: int, call_id: str, target_text: st
     queueing.offer(s, call, other, "transfer", (), f"transferred by agent {agent_id}")
 
 
-def dial_number(s: RoutingState, agent_id: int, number: str, entry_id: int | None = None) -> str:
+def dial_number(
+    s: RoutingState,
+    agent_id: int,
+    number: str,
+    entry_id: int | None = None,
+    caller_id: str = "",
+    record: bool = True,
+) -> str:
     """A manual outbound call from the dial pad or a client card (AG-11), or to a campaign's
-    contact (``entry_id``: OUT-10, journaled with the call, OUT-18); returns its call id."""
+    contact (``entry_id``: OUT-10, journaled with the call, OUT-18) with the campaign's caller ID
+    and its choice to record (OUT-17); returns its call id."""
     agent = s.active_agent(agent_id)
     target = parse_target(number, "number")
     if target.kind != "number":
         raise ValidationFailed.one("number", "bad_target", value=number)
     if agent.state not in DIALLABLE:
         raise ValidationFailed.one("number", "agent_not_free", state=agent.state.value)
-    return dialback.place_call(s, agent, target.value, None, by_agent=True, entry_id=entry_id)
+    return dialback.place_call(
+        s, agent, target.value, None, by_agent=True, entry_id=entry_id, caller_id=caller_id, record=record
+    )
 
 
 def use_device(s: RoutingState, agent_id: int, device: str) -> None:

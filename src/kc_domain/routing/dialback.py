@@ -161,16 +161,20 @@ def place_call(
     *,
     by_agent: bool = False,
     entry_id: int | None = None,
+    caller_id: str = "",
+    record: bool = True,
 ) -> str:
     """An outbound call from the agent's phone: it rings them first, then the PBX dials ``number``;
     ``by_agent``: she chose to make it (the dial pad, a callback she took), KC did not offer it;
-    ``entry_id``: the campaign contact it calls, journaled on ``CallDialled`` (OUT-18)."""
+    ``entry_id``: the campaign contact it calls, journaled on ``CallDialled`` (OUT-18), with the
+    campaign's ``caller_id`` ("": the line's own) and its choice to ``record`` (OUT-17)."""
     now = s.now()
     s.seq += 1
     # a new id for every dial, unique for good (a counter of dials would repeat after a restart);
     # the call keeps its request in callback_id
     call_id = f"{'cb' if callback_id else 'out'}-{s.new_id()}"
     call = Call(call_id, number, number, now, s.seq, callback_id=callback_id, placed_by_agent=by_agent)
+    call.recording = record
     call.dial(agent.agent_id, queue_id, now)
     s.calls[call_id] = call
     s.not_ready(agent)
@@ -181,7 +185,10 @@ def place_call(
     queue = s.queues.get(queue_id) if queue_id is not None else None  # gone: a callback by hand
     rona = queue.rona_timeout_s if queue is not None else DIAL_RING_S
     s.timers.arm("rona", call_id, now + timedelta(seconds=rona))
-    s.pbx.originate(call_id, agent.agent_id, number)
+    if caller_id:
+        s.pbx.originate(call_id, agent.agent_id, number, caller_id)
+    else:
+        s.pbx.originate(call_id, agent.agent_id, number)
     return call_id
 
 

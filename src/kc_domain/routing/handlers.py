@@ -54,7 +54,7 @@ HANDLERS: dict[type, Handler] = {
     c.Conference: lambda s, m: desk.conference(s, m.agent_id, m.call_id),
     c.BlindTransfer: lambda s, m: desk.blind_transfer(s, m.agent_id, m.call_id, m.target),
     c.Transfer: lambda s, m: calls.transfer(s, m.call_id, m.kind, m.target),
-    c.Dial: lambda s, m: desk.dial_number(s, m.agent_id, m.number, m.entry_id),
+    c.Dial: lambda s, m: desk.dial_number(s, m.agent_id, m.number, m.entry_id, m.caller_id, m.record),
     c.SetRecording: lambda s, m: desk.set_recording(s, m.agent_id, m.call_id, m.record),
     c.UseDevice: lambda s, m: desk.use_device(s, m.agent_id, m.device),
     # callbacks

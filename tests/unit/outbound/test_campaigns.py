@@ -109,8 +109,16 @@ def test_a_bad_campaign_is_refused_naming_the_field(changes, field, code):
     assert (field, code) in {(e.field, e.code) for e in campaign(**changes).problems()}
 
 
+@pytest.mark.req("OUT-17")
 def test_the_officers_own_number_needs_no_campaign_number():
-    assert campaign(caller_id="", officer_caller_id=True).problems() == []
+    assert campaign(caller_id="", officer_caller_id=True, mode=DialMode.PREVIEW).problems() == []
+
+
+@pytest.mark.req("OUT-17")
+@pytest.mark.parametrize("mode", [DialMode.PROGRESSIVE, DialMode.PREDICTIVE])
+def test_a_dialler_campaign_cannot_call_with_the_officers_number(mode):
+    problems = campaign(officer_caller_id=True, mode=mode).problems()
+    assert [(e.field, e.code) for e in problems] == [("officer_caller_id", "needs_an_agent")]
 
 
 @pytest.mark.req("OUT-01")

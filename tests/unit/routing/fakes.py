@@ -73,8 +73,8 @@ class RecordingPbx:
     def hang_up(self, call_id: str, cause: str) -> None:
         self._record("hang_up", call_id, cause)
 
-    def originate(self, call_id: str, agent_id: int, number: str) -> None:
-        self._record("originate", call_id, agent_id, number)
+    def originate(self, call_id: str, agent_id: int, number: str, caller_id: str = "") -> None:
+        self._record("originate", call_id, agent_id, number, *((caller_id,) if caller_id else ()))
 
     def dial_out(self, call_id: str, number: str, caller_id: str, ring_s: int) -> None:
         self._record("dial_out", call_id, number, caller_id, ring_s)
