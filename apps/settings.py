@@ -344,6 +344,14 @@ OPTIONS = (
         "a dial string containing {number}",
     ),
     Option(
+        "KC_ASTERISK_AMD",
+        "false",
+        "Answering-machine detection on the numbers campaigns dial (AMD() in the context kc-dialled; "
+        "see `kc asterisk config`); it delays the agent by up to the detection time.",
+        _bool,
+        "true, false",
+    ),
+    Option(
         "KC_ASTERISK_TRANSFER_CONTEXT",
         "from-internal",
         "The dialplan context a blind transfer to a number continues in.",
@@ -424,6 +432,7 @@ class Settings:
     asterisk_context: str
     asterisk_phone: str
     asterisk_outside: str
+    asterisk_amd: bool
     asterisk_transfer_context: str
     asterisk_prompts_dir: str
     asterisk_home: str

@@ -21,7 +21,7 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from kc_adapters.asterisk.config import kc_context
+from kc_adapters.asterisk.config import AMD_CONF, dialled_context, kc_context
 
 VERSION = "22.10.1"
 USERNAME = "kc"
@@ -39,6 +39,7 @@ MODULES = (
     "app_mixmonitor",
     "app_chanspy",
     "app_echo",
+    "app_amd",
     "app_senddtmf",
     "app_verbose",
     "res_agi",
@@ -111,6 +112,8 @@ exten => 101,1,Answer()
 
 ; KC's context: every number dialled here goes to KC's ARI application
 {kc_context(IN_CONTEXT, APP)}
+; a campaign's answered number with KC_ASTERISK_AMD: AMD(), then KC's application
+{dialled_context(APP)}
 ; an agent's phone (Local/agent7@...): rings until the test redirects it to "answer"
 ; a leg KC dials with KC_AUTO_ANSWER=yes (a pick-up from the web) answers at once
 [{PHONES_CONTEXT}]
@@ -142,6 +145,18 @@ exten => _age[n]t.,1,Ringing()
  same => n,Hangup()
 
 [{OUTSIDE_CONTEXT}]
+; a person (+4209991...): answers with a short "haló" (0.6 s of tone) and listens
+exten => _+4209991.,1,Answer()
+ same => n,Playback(callee-hello)
+ same => n,Wait(120)
+ same => n,Hangup()
+; an answering machine (+4209992...): a long greeting (6 s)
+exten => _+4209992.,1,Answer()
+ same => n,Playback(callee-greeting)
+ same => n,Wait(120)
+ same => n,Hangup()
+; busy (+4209993...)
+exten => _+4209993.,1,Busy(5)
 exten => _[+0-9].,1,Answer()
  same => n,Wait(120)
  same => n,Hangup()
@@ -262,7 +277,11 @@ class AsteriskPeer:
         (self.directory / "data" / "sounds" / "beep.wav").write_bytes(tone_wav(1000, 0.25))
         (self.directory / "data" / "sounds" / "supervisor-tone.wav").write_bytes(tone_wav(SUPERVISOR_TONE_HZ))
         (self.directory / "data" / "sounds" / "caller-voice.wav").write_bytes(tone_wav(CALLER_TONE_HZ))
+        sounds = self.directory / "data" / "sounds"
+        (sounds / "callee-hello.wav").write_bytes(tone_wav(CALLER_TONE_HZ, 0.6))  # a person's "haló"
+        (sounds / "callee-greeting.wav").write_bytes(tone_wav(CALLER_TONE_HZ, 6.0))  # a machine's
         (etc / "extensions.conf").write_text("[general]\nstatic = yes\nwriteprotect = yes\n\n" + DIALPLAN)
+        (etc / "amd.conf").write_text(AMD_CONF)
         (etc / "logger.conf").write_text("[general]\n[logfiles]\nconsole => notice,warning,error\n")
         moh = self.directory / "moh"
         moh.mkdir(exist_ok=True)

@@ -19,6 +19,7 @@ from apps.container import Container
 from apps.engine.health import joined
 from apps.engine.host import EngineHost
 from kc_adapters.asterisk.ari import AriClient
+from kc_adapters.asterisk.config import DIALLED_CONTEXT
 from kc_adapters.asterisk.pbx import AsteriskPbx, AsteriskSettings
 from kc_adapters.asterisk.presence import AmiSettings, DevicePresence
 from kc_adapters.speech.espeak import EspeakSynthesis
@@ -72,6 +73,7 @@ def asterisk_pbx(container: Container) -> tuple[AsteriskPbx, dict[int, str]]:
         AsteriskSettings(
             endpoints=endpoints,
             outside=settings.asterisk_outside,
+            amd_context=DIALLED_CONTEXT if settings.asterisk_amd else "",
             transfer_context=settings.asterisk_transfer_context,
             prompts_dir=Path(settings.asterisk_prompts_dir),
             supervisors=endpoints,  # the same live table: supervisors are users with phones too

@@ -153,7 +153,8 @@ ERRORS = {
     "missing_next": _l("Some answers have nowhere to go: %(choices)s."),
     "no_agents": _l("No agent works this campaign: give agents the campaign's queue."),
     "needs_an_agent": _l(
-        "A progressive or predictive campaign dials before an officer takes the call: give it a number of its own."
+        "A progressive or predictive campaign dials before an officer takes the call: "
+        "give it a number of its own."
     ),
     "no_choices": _l("A choice question needs its choices."),
     "no_condition": _l("The branch needs a lowest or highest value."),

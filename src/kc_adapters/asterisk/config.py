@@ -14,6 +14,7 @@ NEEDED_MODULES = (
     "res_stasis_answer", "res_stasis_playback", "res_stasis_recording", "res_stasis_snoop", "app_stasis",
     "res_musiconhold", "bridge_simple", "bridge_softmix", "bridge_holding", "format_wav", "format_pcm",
     "format_sln", "codec_resample", "res_timing_timerfd", "res_manager_devicestate", "func_devstate",
+    "app_amd",
 )  # fmt: skip
 
 
@@ -34,6 +35,37 @@ exten => _[+0-9].,1,Set(KC_TRIES=0)
  same => n,Wait(1)
  same => n,Goto(enter)
  same => n(out),Hangup()
+"""
+
+
+DIALLED_CONTEXT = "kc-dialled"  # a campaign's answered number, with answering-machine detection
+
+
+def dialled_context(app: str, context: str = DIALLED_CONTEXT) -> str:
+    """The dialplan context a campaign's number enters once answered, with KC_ASTERISK_AMD: AMD()
+    listens to the greeting (amd.conf's settings), then KC's application takes the call with what
+    it found (``AMDSTATUS``: MACHINE is an answering machine; HUMAN, NOTSURE a person)."""
+    return f"""\
+[{context}]
+exten => s,1,AMD()
+ same => n,Stasis({app},dialled,${{AMDSTATUS}})
+ same => n,Hangup()
+"""
+
+
+# app_amd's settings (amd.conf; the module declines to load without the file): Asterisk's own
+# defaults, a person's "haló" is short and followed by silence, a machine's greeting is long
+AMD_CONF = """\
+[general]
+initial_silence = 2500
+greeting = 1500
+after_greeting_silence = 800
+total_analysis_time = 5000
+min_word_length = 100
+between_words_silence = 50
+maximum_number_of_words = 3
+maximum_word_length = 5000
+silence_threshold = 256
 """
 
 
@@ -83,6 +115,11 @@ write = call,reporting
 ; context; KC's Stasis application takes every call that enters it (while KC reconnects, a call
 ; keeps ringing and tries again every second, {ENTRY_TRIES} times)
 {kc_context(kc.context, kc.app)}
+; the numbers campaigns dial, once answered, with KC_ASTERISK_AMD=true: answering-machine detection
+; first (app_amd), then KC's application
+{dialled_context(kc.app)}
+; ---- amd.conf: the detection's settings (only with KC_ASTERISK_AMD=true)
+{AMD_CONF}
 ; ---- modules.conf: only if it says `autoload = no` (else these load already)
 {modules}
 """

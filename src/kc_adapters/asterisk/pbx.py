@@ -39,7 +39,7 @@ import logging
 import re
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -147,6 +147,9 @@ class AsteriskSettings:
     prompts_dir: Path  # KC's prompts as <name>.wav, readable by Asterisk (same path on its host)
     moh_class: str = "default"
     caller_id: str = ""  # outbound caller id (the queue's or office's number, OUT-17)
+    # the dialplan context a campaign's dialled number answers into, for answering-machine detection
+    # (``config.dialled_context``: AMD(), then KC's application with the result); "": no detection
+    amd_context: str = ""
     supervisors: Mapping[int, str] = attrs.field(factory=dict)  # supervisor id -> dial string
     # channel variables of a leg that asks the agent's phone to answer by itself (a pick-up from the
     # web); what a phone understands varies: Call-Info answer-after=0 is the common one
@@ -377,11 +380,13 @@ class AsteriskPbx:
             self._channels[call_id] = (call_id, "customer")
             params: dict[str, str | int] = {
                 "endpoint": self.settings.outside.format(number=number),
-                "app": self.ari.app,
-                "appArgs": "outside",
                 "channelId": call_id,
                 "timeout": ring_s,
             }
+            if self.settings.amd_context:  # AMD() first; KC's application then hears what it found
+                params |= {"context": self.settings.amd_context, "extension": "s", "priority": 1}
+            else:
+                params |= {"app": self.ari.app, "appArgs": "outside"}
             if caller_id or self.settings.caller_id:
                 params["callerId"] = caller_id or self.settings.caller_id
             if self._rest("dial_out", args, "POST", "/channels", **params) is None:
@@ -389,6 +394,9 @@ class AsteriskPbx:
                 call.state = Leg.ENDED
             else:
                 call.customer = call_id
+                if self.settings.amd_context:  # outside KC's application until AMD() is done: its
+                    subscription = f"/applications/{self.ari.app}/subscription"  # hang-up must reach KC
+                    self._rest_quietly("POST", subscription, eventSource=f"channel:{call_id}")
         self._flush()
 
     def originate(self, call_id: str, agent_id: int, number: str, caller_id: str = "") -> None:
@@ -737,7 +745,7 @@ class AsteriskPbx:
             return
         if known is not None:
             call_id, role = known
-            return self._leg_answered(call_id, role, channel_id)
+            return self._leg_answered(call_id, role, channel_id, event.get("args") or ())
         if event.get("args"):
             log.warning(
                 "ARI StasisStart ignored: channel %s with arguments %r is not one of KC's legs",
@@ -789,7 +797,7 @@ class AsteriskPbx:
             del self.endpoints[agent_id]
         self._rest_quietly("DELETE", f"/bridges/{bridge}")
 
-    def _leg_answered(self, call_id: str, role: str, channel_id: str) -> None:
+    def _leg_answered(self, call_id: str, role: str, channel_id: str, args: Sequence[Any] = ()) -> None:
         """One of KC's own legs (an agent's endpoint, a dialled number) answered and entered Stasis."""
         call = self.calls.get(call_id)
         if call is not None and channel_id == call.joining:  # the consulted party answered
@@ -834,7 +842,8 @@ class AsteriskPbx:
                     "ARI: dialled %s answered out of turn (%s); ignored", call_id, call.state.value
                 )
             call.state, call.answered_by_pbx = Leg.INCOMING, True  # waits for ring_agent like a caller
-            self._emit(pbx.CalledPartyAnswered, call_id)
+            machine = len(args) > 1 and str(args[1]) == "MACHINE"  # AMD's AMDSTATUS (dialled_context)
+            self._emit(pbx.CalledPartyAnswered, call_id, machine=machine)
         elif role == "customer" and call.outbound:
             if call.state != Leg.DIALLING:
                 log.info(
