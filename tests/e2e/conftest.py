@@ -16,6 +16,7 @@ from dependency_injector import providers
 from werkzeug.serving import make_server
 
 from apps.engine.build import build_engine
+from apps.engine.dialling import DiallerFeed
 from apps.engine.host import COMMANDS_CHANNEL, EngineHost
 from kc_adapters.memory.bus import MemoryBus
 from kc_adapters.simulated_pbx import SimulatedPbx
@@ -96,6 +97,7 @@ def host(container):  # type: ignore[no-untyped-def]
     assert isinstance(bus, MemoryBus)
     clock = FlowingClock(MONDAY_10)
     pbx = SimulatedPbx(strict=False, clock=clock)
+    container.clock.override(providers.Object(clock))  # the web and the engine share one time
     host = EngineHost(
         build_engine(container, pbx, clock),
         container.journal(),
@@ -103,11 +105,12 @@ def host(container):  # type: ignore[no-untyped-def]
         clock,
         ZoneInfo("Europe/Prague"),
         uow_factory=container.uow_factory(),  # callback requests stored, as in ``kc engine``
+        dialler=(feed := DiallerFeed(container.dialler_list())),  # the campaigns' dialler: fed by a test
     )
-    container.clock.override(providers.Object(clock))  # the web and the engine share one time
     subscription = bus.subscribe(COMMANDS_CHANNEL, host.command)
     host.pbx = pbx  # type: ignore[attr-defined]
     host.clock = clock  # type: ignore[attr-defined]
+    host.dialler = feed  # type: ignore[attr-defined]
     yield host
     subscription.close()
 

@@ -91,3 +91,35 @@ def test_the_agent_skips_one_contact_dials_the_next_and_marks_success(desk, cont
     assert [e.campaign_entry_id for e in dialled] == [petr.id]
     attempt = next(a for a in container.campaigns().attempts(campaign_id) if a.entry_id == petr.id)
     assert attempt.call_id == call_id  # the attempt names the call KC placed for it (OUT-18)
+
+
+@pytest.mark.req("OUT-01", "OUT-08", "OUT-13")
+def test_a_callee_put_through_by_the_dialler_comes_with_the_clients_card_and_outcomes(desk, container, host):  # noqa: F811
+    page = desk
+    campaign_id = campaign(container, queue_id(container), mode="progressive", name="Připomínka nedoplatku")
+    rows = [ListEntry(0, "603123456", name="Jana Svobodová", client_id=1, extra={"Dluh": "2 400 Kč"})]
+    container.campaigns().add_entries(SUPERVISOR, campaign_id, rows)
+    container.campaigns().start(SUPERVISOR, campaign_id)
+    novakova = user_id(container, "novakova")
+    open_desktop(page)
+    page.get_by_test_id("btn-log-in").click()
+    expect(state(page)).to_have_attribute("data-state", "paused", timeout=LIVE_MS)
+    page.get_by_test_id("btn-ready").click()
+    expect(state(page)).to_have_attribute("data-state", "ready", timeout=LIVE_MS)
+
+    host.dialler.feed(host.apply, campaigns=True)  # the hopper, as the engine's thread fills it
+    host.step()  # the dialler paces: one number for the one free agent
+    (call_id,) = [c.call_id for c in host.pbx.calls.values() if c.dialled_out]
+    host.apply(lambda engine: engine.on_pbx(pbx.CalledPartyAnswered(host.clock.now(), call_id)))
+    expect(state(page)).to_have_attribute("data-state", "busy", timeout=LIVE_MS)  # her phone answered
+    expect(page.get_by_test_id("contact-name")).to_have_text("Jana Svobodová", timeout=LIVE_MS)
+    expect(page.get_by_test_id("outcome-box")).to_be_visible()
+    expect(page.get_by_test_id("btn-campaign-dial")).to_be_hidden()  # the dialler dialled already
+    icis = page.get_by_test_id("icis-link").or_(page.get_by_test_id("in-icis"))
+    expect(icis).to_be_visible(timeout=LIVE_MS)  # OUT-08: the client's card with ICIS
+    screenshot(page, "desktop-campaign-put-through")
+
+    page.get_by_test_id("outcome-success").click()
+    expect(page.get_by_test_id("desk-status")).to_have_text("Výsledek byl uložen: Úspěch.")
+    (attempt,) = container.campaigns().attempts(campaign_id)
+    assert (attempt.agent_id, attempt.call_id, attempt.outcome.value) == (novakova, call_id, "success")

@@ -1197,6 +1197,9 @@ function renderContact(contact) {
     ),
   );
   showStage(Boolean(contact.call_id) || store.get(dialledKey, null) === contact.entry_id);
+  // OUT-08: the contact's client from the customer database (the card with ICIS and the history),
+  // before she dials; a callee put through is linked to the call as well
+  if (fresh && contact.client_id && (contact.call_id || !S.agent?.call)) showClient(contact.client_id, Boolean(contact.call_id));
   renderScript();
 }
 
