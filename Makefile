@@ -72,6 +72,7 @@ bench: $(STAMP) translations services
 	$(PY) bench/simulator_bench.py --all
 	$(PY) bench/mm14_bench.py
 	$(PY) bench/dialler_bench.py
+	$(PY) bench/dialler_engine_bench.py
 	$(PY) bench/call_flow_bench.py
 	$(PY) bench/desktop_bench.py
 	$(PY) bench/wallboard_bench.py
