@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kc_domain.outbound.campaigns import Campaign
+from kc_domain.outbound.campaigns import Campaign, Progress
 from kc_domain.outbound.dialler_list import DiallerList
 from kc_domain.outbound.outcomes import Outcome
 from kc_domain.routing import commands as cmd
@@ -34,7 +34,7 @@ def _handled(command: cmd.Command) -> Callable[[RoutingEngine], Any]:
     return lambda engine: engine.handle(command)
 
 
-def dialler_campaign(campaign: Campaign, answered: list[Any]) -> DiallerCampaign:
+def dialler_campaign(campaign: Campaign, answered: list[Any], progress: Progress) -> DiallerCampaign:
     assert campaign.id is not None
     return DiallerCampaign(
         campaign.id,
@@ -49,6 +49,8 @@ def dialler_campaign(campaign: Campaign, answered: list[Any]) -> DiallerCampaign
         record=campaign.record,
         hours=campaign.hours,
         answered=tuple(answered),
+        listed=progress.total,
+        dealt_with=progress.done,
     )
 
 
@@ -82,7 +84,7 @@ class DiallerFeed:
             self._started = True
         if campaigns or time.monotonic() - self._campaigns_read >= CAMPAIGNS_EVERY_S:
             self._campaigns_read = time.monotonic()
-            running = tuple(dialler_campaign(c, answered) for c, answered in self._lists.campaigns())
+            running = tuple(dialler_campaign(*found) for found in self._lists.campaigns())
             apply(_handled(cmd.UseCampaigns(running)))
         returned = apply(lambda engine: engine.drain_returned())
         if returned:

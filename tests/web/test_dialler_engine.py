@@ -21,7 +21,7 @@ from kc_domain.outbound.dialler_list import DIALLER
 from kc_domain.routing import events as ev
 from tests.web.test_campaign_pages import SUPERVISOR, campaign, contacts, queue_id
 
-pytestmark = pytest.mark.req("OUT-01", "OUT-18")
+pytestmark = pytest.mark.req("OUT-01", "OUT-18", "RT-05")
 
 MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Prague: the office hours are open
 NEXT = "/api/v1/desktop/campaign/next"
@@ -62,6 +62,15 @@ def test_a_callee_is_put_through_to_the_free_agent_and_the_contact_is_hers(clien
     feed.feed(host.apply, campaigns=True)
     host.step()
     (call_id,) = dialled(pbx)  # one free agent: one number
+    (live,) = host.live_view()["campaigns"]  # the supervisor's live view (RT-03, RT-05)
+    assert (live["campaign_id"], live["mode"], live["ringing"], live["listed"], live["dealt_with"]) == (
+        campaign_id,
+        "progressive",
+        1,
+        3,
+        0,
+    )
+    assert (live["agents"], live["agents_free"], live["abandon_cap"]) == (1, 1, 0.03)  # free until an answer
     entries = container.campaigns().entries(campaign_id)
     assert sum(e.reserved_by == DIALLER for e in entries) == 3  # the hopper holds the list
     first = pbx.calls[call_id]

@@ -142,6 +142,7 @@ function campaignRow(c) {
     h("th", { scope: "row" }, S.meta.links.campaign ? h("a", { href: S.meta.links.campaign.replace("{id}", c.campaign_id) }, c.name) : c.name,
       c.dialling ? null : h("span", { class: "muted" }, ` · ${t("campaign.paused")}`)),
     h("td", {}, t(`mode.${c.mode}`)),
+    h("td", { "data-testid": `${testid}-progress` }, `${c.dealt_with} / ${c.listed}`),
     h("td", { "data-testid": `${testid}-ringing` }, c.ringing),
     h("td", {}, c.waiting),
     h("td", {}, c.agents),

@@ -17,7 +17,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from kc_domain.outbound.attempts import CampaignAttempt
-from kc_domain.outbound.campaigns import Calendar, Campaign, ListEntry, next_contacts, record_outcome
+from kc_domain.outbound.campaigns import (
+    Calendar,
+    Campaign,
+    ListEntry,
+    Progress,
+    next_contacts,
+    record_outcome,
+)
 from kc_domain.outbound.outcomes import LIVE, Outcome
 from kc_domain.outbound.service import AUTOMATIC, PREVIEW_BATCH, attempt_of
 
@@ -33,9 +40,10 @@ class DiallerList:
     def __init__(self, uow_factory: UnitFactory[CampaignSetupUnit], clock: Clock, calendar: Calendar) -> None:
         self._uow_factory, self._clock, self._calendar = uow_factory, clock, calendar
 
-    def campaigns(self) -> list[tuple[Campaign, list[tuple[datetime, bool]]]]:
+    def campaigns(self) -> list[tuple[Campaign, list[tuple[datetime, bool]], Progress]]:
         """The running progressive and predictive campaigns, each with its live answers of the last
-        24 hours, oldest first: (when, abandoned), for the dialler's abandon ledger."""
+        24 hours, oldest first: (when, abandoned), for the dialler's abandon ledger, and its progress
+        through the list (for the supervisor's live view)."""
         since = self._clock.now() - HISTORY
         found = []
         with self._uow_factory() as uow:
@@ -47,7 +55,7 @@ class DiallerList:
                     for a in uow.campaign_attempts.of_campaign(campaign.id)
                     if a.outcome in LIVE and (a.ended_at or a.started_at) >= since
                 ]
-                found.append((campaign, sorted(answered)))
+                found.append((campaign, sorted(answered), uow.campaign_lists.progress(campaign.id)))
         return found
 
     def reserve(self, campaign_id: int, count: int) -> list[ListEntry]:

@@ -90,6 +90,8 @@ class DiallerCampaign:
     record: bool = True  # OUT-17: with or without recording
     hours: OpeningHours = attrs.field(factory=OpeningHours.always_open)
     answered: tuple[tuple[datetime, bool], ...] = ()  # live answers of the last 24 h: (at, abandoned)
+    listed: int = 0  # contacts on its list (taken off excluded), when the host last read it
+    dealt_with: int = 0  # of which need no further attempt
 
 
 @attrs.frozen
@@ -435,6 +437,8 @@ def dialler_view(s: RoutingState, now: datetime) -> list[dict[str, Any]]:
                 "ringing": len(d.ringing),
                 "waiting": len(d.waiting),
                 "hopper": len(d.hopper),
+                "listed": d.campaign.listed,  # progress through the list, as the host last read it
+                "dealt_with": d.campaign.dealt_with,
                 "agents": len(people),
                 "agents_free": len(s.ready_in.get(d.campaign.queue_id, ())),
                 "agents_talking": sum(1 for a in people if a.state == AgentState.BUSY),
