@@ -159,3 +159,29 @@ def test_a_failing_part_of_the_engine_is_said_in_words_on_the_live_view_until_it
     screenshot(page, "supervisor-engine-fault")
     running_host.health.ok("journal")
     expect(banner).to_be_hidden(timeout=LIVE_MS)
+
+
+@pytest.mark.req("RT-03", "RT-05", "OUT-03")
+def test_a_dialling_campaign_is_watched_on_the_live_view(page, container, running_host):
+    from tests.web.test_campaign_pages import SUPERVISOR, campaign, contacts, queue_id
+
+    host = running_host
+    campaign_id = campaign(container, queue_id(container), mode="progressive", name="Připomínka nedoplatku")
+    contacts(container, campaign_id, "603123456", "777000111")
+    container.campaigns().start(SUPERVISOR, campaign_id)
+    novakova = user_id(container, "novakova")
+    host.apply(lambda e: (e.log_in(novakova), e.ready(novakova)))
+    open_supervisor(page)
+    host.dialler.feed(host.apply, campaigns=True)  # as the engine's own thread does every second
+    row = page.get_by_test_id(f"campaign-{campaign_id}")
+    expect(row).to_contain_text("Připomínka nedoplatku", timeout=LIVE_MS)
+    expect(row).to_contain_text("Progresivní")
+    expect(page.get_by_test_id(f"campaign-{campaign_id}-ringing")).to_have_text("1", timeout=LIVE_MS)
+    expect(page.get_by_test_id(f"campaign-{campaign_id}-progress")).to_have_text("0 / 2")
+    (call_id,) = [c.call_id for c in host.pbx.calls.values() if c.dialled_out]
+    host.apply(lambda e: e.call_ended(call_id, "busy"))
+    expect(page.get_by_test_id(f"campaign-{campaign_id}-ringing")).to_have_text(
+        "1", timeout=LIVE_MS
+    )  # the next
+    screenshot(page, "supervisor-campaigns")
+    host.apply(lambda e: e.log_out(novakova) if e.agents[novakova].state.value == "ready" else None)
