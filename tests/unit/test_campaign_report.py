@@ -168,3 +168,33 @@ def test_the_campaign_and_agent_filters_narrow_it():
     assert total(mine, "attempts") == 2 and total(mine, "abandoned") == 0  # the dialler's drop out
     by_queue = table(document(queue_ids=frozenset({5})), "Campaigns")
     assert column(by_queue, "key") == ["Prevence"]
+
+
+@pytest.mark.req("REP-08")
+def test_handling_by_campaign_from_the_calls_talk_and_the_wrap_up_that_names_them(monkeypatch):
+    """Agent 8 dialled a Dluhy contact at 09:10 (UTC, the 8th): the callee answered at 09:11, the
+    call ended at 09:21 (10 min of talk) and her wrap-up named it until 09:23 (2 min)."""
+    at = datetime(2026, 12, 8, 9, 10, tzinfo=UTC)
+    talked = CampaignAttempt(2, 1, 8, at, call_id="out-1")
+    talked.end(at + timedelta(minutes=14), Outcome.SUCCESS)
+    events = [
+        ev.AgentStateChanged(at, 8, "busy", "ready", "", "out-1"),
+        ev.CallDialled(at, "out-1", "+420603123456", 6, 8, "", 1),
+        ev.CallConnected(at + timedelta(minutes=1), "out-1"),
+        ev.CallEnded(at + timedelta(minutes=11), "out-1", "completed", 6, 8),
+        ev.AgentStateChanged(at + timedelta(minutes=11), 8, "wrap_up", "busy", "", "out-1"),
+        ev.AgentStateChanged(at + timedelta(minutes=13), 8, "ready", "wrap_up", "", "out-1"),
+    ]
+    recorded = MemoryJournal(PRAGUE)
+    recorded.record(events, [])
+    monkeypatch.setattr(f"{__name__}.ATTEMPTS", [*ATTEMPTS, talked])
+    monkeypatch.setattr(f"{__name__}.journal", lambda: recorded)
+    handling = table(document(), "Handling by campaign")
+    assert column(handling, "campaign") == ["Dluhy"]
+    assert column(handling, "calls") == [1]
+    assert (column(handling, "talk"), column(handling, "wrap_up"), column(handling, "handling")) == (
+        [600.0],
+        [120.0],
+        [720.0],
+    )
+    assert total(handling, "handling") == 720.0

@@ -138,7 +138,7 @@ def _by_campaign(
     ordered = sorted(mine, key=lambda c: picked.campaigns[c].name.casefold() if c in picked.campaigns else "")
     return [
         (
-            picked.campaigns[c].name if c in picked.campaigns else ctx.gettext("Deleted campaign"),
+            _name(ctx, picked, c),
             figures(mine[c]),
             "",
         )
@@ -163,6 +163,7 @@ def campaigns(ctx: Context) -> Built:
         ),
         _table(ctx, N_("By day"), N_("Day"), days, report.total, ColumnKind.DATE),
         _agents(ctx, report.agents, report.total),
+        _handling(ctx, picked),
         _outcomes(ctx, report.total),
     ]
     for campaign_id, campaign in sorted(picked.campaigns.items(), key=lambda c: c[1].name.casefold()):
@@ -227,6 +228,54 @@ def _agents(ctx: Context, agents: Sequence[tuple[int, AttemptFigures]], total: A
         rows=tuple(row + _occupied(t) for row, t in zip(table.rows, spent, strict=True)),
         totals=None if table.totals is None else table.totals + summed,
     )
+
+
+def _handling(ctx: Context, picked: Selection) -> Table:
+    """REP-08, per campaign: the calls its agents talked on (a dialled contact put through, a preview
+    dial) and their average talk, wrap-up and handling time, from the journal: the call's talk, and
+    the agent's wrap-up interval that names the call."""
+    calls = {a.call_id: a for a in picked.attempts if a.call_id and a.agent_id is not None}
+    rows = ctx.journal.interactions_of(list(calls)) if calls else {}
+    since, until = _period(ctx)
+    wraps: dict[str, float] = {}
+    for agent_id in sorted({a.agent_id for a in calls.values() if a.agent_id is not None}):
+        for interval in ctx.journal.intervals(agent_id, since, min(until, ctx.now)):
+            if interval.state == "wrap_up" and interval.call_id in calls:
+                end = interval.ended_at or ctx.now
+                wraps[interval.call_id] = (
+                    wraps.get(interval.call_id, 0.0) + (end - interval.started_at).total_seconds()
+                )
+    talked: dict[int, list[tuple[float, float]]] = {}
+    for call_id, attempt in calls.items():
+        row = rows.get(call_id)
+        if row is not None and row.talk_s is not None:
+            talked.setdefault(attempt.campaign_id, []).append((row.talk_s, wraps.get(call_id, 0.0)))
+
+    def averages(spent: Sequence[tuple[float, float]]) -> tuple[Cell, ...]:
+        if not spent:
+            return (0, None, None, None)
+        talk, wrap = (sum(x) / len(spent) for x in zip(*spent, strict=True))
+        return (len(spent), round(talk, 1), round(wrap, 1), round(talk + wrap, 1))
+
+    named = sorted(talked.items(), key=lambda c: _name(ctx, picked, c[0]).casefold())
+    S = ColumnKind.SECONDS
+    return Table(
+        ctx.gettext("Handling by campaign"),
+        (
+            Column("campaign", ctx.gettext("Campaign")),
+            Column("calls", ctx.gettext("Calls talked"), ColumnKind.INT),
+            Column("talk", ctx.gettext("Average talk"), S),
+            Column("wrap_up", ctx.gettext("Average wrap-up"), S),
+            Column("handling", ctx.gettext("Average handling time"), S),
+        ),
+        tuple((_name(ctx, picked, c), *averages(spent)) for c, spent in named),
+        ("", *averages([s for _c, spent in named for s in spent])),
+    )
+
+
+def _name(ctx: Context, picked: Selection, campaign_id: int) -> str:
+    found = picked.campaigns.get(campaign_id)
+    return found.name if found is not None else ctx.gettext("Deleted campaign")
 
 
 def _occupied(spent: AgentTime | None) -> tuple[Cell, ...]:
