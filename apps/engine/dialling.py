@@ -86,6 +86,11 @@ class DiallerFeed:
             self._campaigns_read = time.monotonic()
             running = tuple(dialler_campaign(*found) for found in self._lists.campaigns())
             apply(_handled(cmd.UseCampaigns(running)))
+            held: dict[int, dict[int, str]] = apply(_handled(cmd.HopperContents()))
+            for campaign_id, holding in held.items():  # changed on the list since they were reserved
+                stale = self._lists.not_callable(holding)
+                if stale:
+                    apply(_handled(cmd.DropFromHopper(campaign_id, tuple(stale), "changed_on_the_list")))
         returned = apply(lambda engine: engine.drain_returned())
         if returned:
             self._lists.release(r.entry_id for r in returned)

@@ -209,6 +209,9 @@ class CampaignListRepository(Protocol):
 
     def get(self, entry_id: int) -> ListEntry | None: ...
 
+    def many(self, entry_ids: Collection[int]) -> list[ListEntry]:
+        """The entries of these ids that exist, in id order (one query)."""
+
     def of_campaign(
         self, campaign_id: int, *, open_only: bool = False, limit: int | None = None, offset: int = 0
     ) -> list[ListEntry]:

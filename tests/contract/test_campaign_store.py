@@ -121,6 +121,10 @@ def test_changes_to_entries_are_written_at_commit_and_counted(uow_factory: UnitO
         assert len(due) == 27 and due[0].priority == 10  # highest priority first
         assert [e.id for e in lists.agreed_with(7)] == [second.id] and lists.agreed_with(8) == []
         assert [e.id for e in lists.held_by(0)] == [third.id] and lists.held_by(7) == []
+        assert [e.id for e in lists.many([third.id or 0, first.id or 0, 999_999])] == sorted(
+            [first.id, third.id]
+        )
+        assert lists.many([]) == []
         later = lists.due(campaign_id, T0 + timedelta(hours=1), limit=100)
         assert second.id in {e.id for e in later}
         assert third.phone not in lists.phones(campaign_id)

@@ -144,3 +144,19 @@ def test_contacts_an_earlier_run_held_are_free_again_at_the_start(container, wor
     # the engine stops with its hopper full; the next run's feed frees them first (``release_all``)
     assert container.dialler_list().release_all() == 3
     assert all(e.reserved_by is None for e in container.campaigns().entries(campaign_id))
+
+
+@pytest.mark.req("OUT-07")
+def test_a_contact_taken_off_or_forbidden_while_in_the_hopper_is_never_dialled(container, world):
+    host, feed, pbx, _clock, campaign_id, novakova = world
+    host.command({"command": "log_in", "agent_id": novakova})  # nobody ready: the hopper fills
+    feed.feed(host.apply, campaigns=True)
+    first, second, third = container.campaigns().entries(campaign_id)
+    container.campaigns().change_entry(SUPERVISOR, campaign_id, first.id, remove=True)
+    container.campaigns().forbid(SUPERVISOR, second.phone, "nepřeje si volat")
+    feed.feed(host.apply, campaigns=True)  # the hopper is checked against the list
+    host.command({"command": "ready", "agent_id": novakova})
+    host.step()
+    assert [pbx.calls[c].caller for c in dialled(pbx)] == [third.phone]
+    freed = {e.id: e.reserved_by for e in container.campaigns().entries(campaign_id)}
+    assert freed[first.id] is None and freed[second.id] is None

@@ -311,6 +311,9 @@ class MemoryCampaignListRepository:
     def get(self, entry_id: int) -> ListEntry | None:
         return self._rows.get(entry_id)
 
+    def many(self, entry_ids: Collection[int]) -> list[ListEntry]:
+        return [self._rows[i] for i in sorted(set(entry_ids)) if i in self._rows]
+
     def of_campaign(
         self, campaign_id: int, *, open_only: bool = False, limit: int | None = None, offset: int = 0
     ) -> list[ListEntry]:

@@ -5,7 +5,7 @@ entity's."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import attrs
@@ -35,6 +35,12 @@ class SqlCampaignListRepository:
 
     def get(self, entry_id: int) -> ListEntry | None:
         return self._session.get(ListEntry, entry_id)
+
+    def many(self, entry_ids: Collection[int]) -> list[ListEntry]:
+        if not entry_ids:
+            return []
+        query = sa.select(ListEntry).where(campaign_entries.c.id.in_(sorted(set(entry_ids))))
+        return list(self._session.scalars(query.order_by(campaign_entries.c.id)))
 
     def of_campaign(
         self, campaign_id: int, *, open_only: bool = False, limit: int | None = None, offset: int = 0

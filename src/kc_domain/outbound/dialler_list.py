@@ -12,7 +12,7 @@ when the hold lapses. These are the engine's own steps, not a person's: the jour
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -72,6 +72,24 @@ class DiallerList:
                 entry.reserve(DIALLER, now)
             uow.commit()
         return found
+
+    def not_callable(self, held: Mapping[int, str]) -> list[int]:
+        """Of the contacts the dialler holds (entry -> the number it would dial), those the list no
+        longer allows to call so: taken off, done, given another number, or on the do-not-call list."""
+        if not held:
+            return []
+        with self._uow_factory() as uow:
+            entries = {e.id: e for e in uow.campaign_lists.many(list(held))}
+            blocked = {d.phone for d in uow.do_not_call.list()}
+        return sorted(
+            entry_id
+            for entry_id, phone in held.items()
+            if (e := entries.get(entry_id)) is None
+            or e.removed
+            or e.done
+            or e.phone != phone
+            or phone in blocked
+        )
 
     def release_all(self) -> int:
         """Every contact the dialler holds, freed: at the start of an engine, whose hopper and calls

@@ -322,6 +322,23 @@ class FillHopper(Command):
 
 
 @attrs.frozen
+class HopperContents(Command):
+    """The contacts each campaign's hopper holds (a query of the host's)."""
+
+    name: ClassVar[str] = "hopper_contents"
+
+
+@attrs.frozen
+class DropFromHopper(Command):
+    """Contacts the list no longer allows to call as they are (built by the host)."""
+
+    name: ClassVar[str] = "drop_from_hopper"
+    campaign_id: int
+    entry_ids: tuple[int, ...]
+    reason: str
+
+
+@attrs.frozen
 class HopperNeeds(Command):
     """How many contacts each dialling campaign wants now (a query of the host's)."""
 
@@ -341,7 +358,7 @@ WIRE_COMMANDS: dict[str, type[Command]] = {
 }  # fmt: skip
 QUERIES = (DesktopView, Panel)
 # built by the engine's host and never read from or sent over the wire
-HOST_ONLY = (Tick, Reconfigure, UseCampaigns, FillHopper, HopperNeeds)
+HOST_ONLY = (Tick, Reconfigure, UseCampaigns, FillHopper, HopperNeeds, HopperContents, DropFromHopper)
 
 
 def from_wire(message: Mapping[str, Any], kinds: Mapping[str, type[Command]] = WIRE_COMMANDS) -> Command:

@@ -183,6 +183,26 @@ def fill_hopper(s: RoutingState, campaign_id: int, contacts: Iterable[HopperCont
     pace_soon(s)
 
 
+def hopper_contents(s: RoutingState) -> dict[int, dict[int, str]]:
+    """The contacts each campaign's hopper holds (entry -> number), for the host to check them
+    against the list as it is now (a contact taken off, done, given another number, forbidden)."""
+    return {c: {contact.entry_id: contact.phone for contact, _ in d.hopper} for c, d in s.dialling.items()}
+
+
+def drop_from_hopper(s: RoutingState, campaign_id: int, entry_ids: Iterable[int], reason: str) -> int:
+    """Contacts the list no longer allows to call as they are, out of the hopper undialled (given
+    back, so that the dialler's hold of them ends); how many."""
+    d = s.dialling.get(campaign_id)
+    dropped = set(entry_ids)
+    if d is None or not dropped:
+        return 0
+    kept = deque((c, at) for c, at in d.hopper if c.entry_id not in dropped)
+    gone = len(d.hopper) - len(kept)
+    d.hopper = kept
+    s.returned += [ReturnedContact(campaign_id, e, reason) for e in sorted(dropped)]
+    return gone
+
+
 def drain_returned(s: RoutingState) -> list[ReturnedContact]:
     drained, s.returned = s.returned, []
     return drained

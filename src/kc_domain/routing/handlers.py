@@ -83,6 +83,8 @@ HANDLERS: dict[type, Handler] = {
     c.UseCampaigns: lambda s, m: dialler.use_campaigns(s, m.campaigns),
     c.FillHopper: lambda s, m: dialler.fill_hopper(s, m.campaign_id, m.contacts),
     c.HopperNeeds: lambda s, m: dialler.hopper_needs(s),
+    c.HopperContents: lambda s, m: dialler.hopper_contents(s),
+    c.DropFromHopper: lambda s, m: dialler.drop_from_hopper(s, m.campaign_id, m.entry_ids, m.reason),
     # what the PBX reports (the same for a call handled at the desk phone or the web)
     pbx.CallReachedPbx: lambda s, e: calls.call_arrived(s, e.call_id, e.caller, e.dialled),
     pbx.PhonePickedUp: lambda s, e: calls.call_answered(s, e.call_id, e.agent_id),

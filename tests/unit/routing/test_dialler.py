@@ -252,3 +252,19 @@ def test_a_quiet_pbx_and_no_campaign_leave_the_engine_as_it_was():
     h.engine.tick()
     assert dialled(h) == [] and h.engine.handle(cmd.HopperNeeds()) == {}
     assert timedelta(0) == timedelta(0)
+
+
+@pytest.mark.req("OUT-07")
+def test_contacts_changed_on_the_list_leave_the_hopper_undialled():
+    h = harness(agents=1)
+    start(h, campaign(), n=4)  # nobody ready: all four wait in the hopper
+    assert h.engine.handle(cmd.HopperContents()) == {CAMPAIGN: {i: f"+420601{i:06d}" for i in range(1, 5)}}
+    assert h.engine.handle(cmd.DropFromHopper(CAMPAIGN, (2, 4), "changed_on_the_list")) == 2
+    assert [(r.entry_id, r.reason) for r in h.engine.drain_returned()] == [
+        (2, "changed_on_the_list"),
+        (4, "changed_on_the_list"),
+    ]
+    h.ready(1)
+    h.engine.tick()
+    assert [c[1] for c in dialled(h)] == ["+420601000001"]
+    assert set(h.engine.handle(cmd.HopperContents())[CAMPAIGN]) == {3}
