@@ -175,10 +175,12 @@ def fill_hopper(s: RoutingState, campaign_id: int, contacts: Iterable[HopperCont
     """Contacts reserved for the campaign's dialler; given back at once if it no longer dials."""
     d = s.dialling.get(campaign_id)
     now = s.now()
+    held = {c.entry_id for c, _ in d.hopper} if d is not None else set()
     for contact in contacts:
         if d is None or not d.dials:
             s.returned.append(ReturnedContact(campaign_id, contact.entry_id, "campaign_not_dialling"))
-        elif contact.entry_id not in {c.entry_id for c, _ in d.hopper}:
+        elif contact.entry_id not in held:
+            held.add(contact.entry_id)
             d.hopper.append((contact, now))
     pace_soon(s)
 
