@@ -164,7 +164,9 @@ ERRORS = {
     "not_allowed": _l("This answer type (%(type)s) does not take this."),
     "not_in_list": _l("The contact is no longer on the list."),
     "not_yours": _l("This contact is not the one you are calling now."),
-    "attempt_closed": _l("The attempt is closed: its outcome is set, its answers can no longer change."),
+    "attempt_closed": _l(
+        "The attempt is closed: its outcome is set and its wrap-up is over, its answers can no longer change."
+    ),
     "no_script": _l("The campaign has no call script."),
     "bad_date_format": _l("“%(value)s” is not a date format that names a whole day (like %%d.%%m.%%Y)."),
     "needs_header_row": _l("A column named by its header needs a header row."),

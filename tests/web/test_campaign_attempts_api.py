@@ -29,7 +29,7 @@ def scripted(container) -> int:
     return campaign_id
 
 
-def test_the_agent_answers_the_script_until_the_outcome_is_set(client, scripted, container):
+def test_the_agent_answers_the_script_until_her_wrap_up_after_the_outcome_ends(client, scripted, container):
     assert client.login("novakova").status_code == 302
     body = client.api("GET", NEXT).get_json()
     assert body["script"]["definition"]["start"] == "zajem" and body["script"]["answers"] == {}
@@ -42,6 +42,7 @@ def test_the_agent_answers_the_script_until_the_outcome_is_set(client, scripted,
     ended = post(client, "answers", entry_id=entry_id, answers={"zajem": "ne"})
     assert (ended.get_json()["end"], ended.get_json()["outcome"]) == ("odmitl", "refused")
     assert post(client, "outcome", entry_id=entry_id, outcome="refused", call_id="c-7").status_code == 200
+    container.clock().advance(minutes=30)  # her wrap-up is over
     late = post(client, "answers", entry_id=entry_id, answers={"zajem": "ano"})
     assert late.status_code == 422 and codes(late) == {("answers", "attempt_closed")}
     [attempt] = container.campaigns().attempts(scripted)

@@ -48,6 +48,7 @@ PREVIEW_BATCH = 200  # due contacts ranked at once for an agent's next preview
 SKIPPED_FOR = timedelta(hours=1)  # a contact an agent skipped is due again after this
 # what an agent dialling by hand hears and reports herself, besides the outcomes of a talk
 SEEN_BY_AGENT = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.ANSWERING_MACHINE, Outcome.INVALID})
+ANSWERS_AFTER_OUTCOME = timedelta(seconds=30)  # the least time to correct answers after the outcome
 AUTOMATIC = frozenset({DialMode.PROGRESSIVE, DialMode.PREDICTIVE})  # dialled by the engine's dialler
 LAPSED = "lapsed"  # an open attempt's skip reason when the agent's hold of the contact lapsed
 NAME_MAX = 200  # a contact's name on the list
@@ -134,6 +135,14 @@ def _parse(name: str, raw: Any) -> Any:
             raise TypeError(name)
         return raw
     return str(raw).strip()
+
+
+def _wrap_up(uow: CampaignSetupUnit, campaign: Campaign) -> timedelta:
+    """How long after the outcome the agent may still change the script's answers: the wrap-up
+    time of the campaign's queue, at least ``ANSWERS_AFTER_OUTCOME``."""
+    queue = uow.queues.get(campaign.queue_id)
+    seconds = queue.wrap_up_s if queue is not None else 0
+    return max(timedelta(seconds=seconds), ANSWERS_AFTER_OUTCOME)
 
 
 def _put_through(uow: CampaignSetupUnit, agent_id: int, now: datetime) -> tuple[Campaign, ListEntry] | None:
@@ -454,21 +463,29 @@ class CampaignService:
     ) -> ScriptRun:
         """The answers the agent has given so far to the campaign's call script (``ScriptRun.to_plain()``
         form), checked against the script (``ScriptRun.restore``: each answer that does not fit its
-        question refused naming it), kept on her open attempt at the contact. They may be changed
-        until the outcome is set; after that refused with ``attempt_closed``."""
+        question refused naming it), kept on her attempt at the contact. They may be changed while
+        the attempt is open and, once she set the outcome, for the wrap-up time of the campaign's
+        queue after it (``ANSWERS_AFTER_OUTCOME`` at least): until her wrap-up ends; after that
+        refused with ``attempt_closed``."""
 
         def change(uow: CampaignSetupUnit) -> tuple[ScriptRun, dict[str, Any]]:
             entry = uow.campaign_lists.get(entry_id)
             if entry is None:
                 raise NotFound("campaign_entry", entry_id)
-            if entry.reserved_for(self._clock.now()) != agent_id:
+            now = self._clock.now()
+            campaign = _campaign(uow, entry.campaign_id)
+            if entry.reserved_for(now) == agent_id:
+                attempt = self._attempt(uow, agent_id, entry)
+            else:
                 mine = [a for a in uow.campaign_attempts.of_entry(entry_id) if a.agent_id == agent_id]
-                if mine and not mine[-1].open:
+                if not mine or mine[-1].open:
+                    raise ValidationFailed.one("entry", "not_yours")
+                attempt = mine[-1]
+                ended = attempt.ended_at or now
+                if attempt.outcome is None or now > ended + _wrap_up(uow, campaign):
                     raise ValidationFailed.one("answers", "attempt_closed")
-                raise ValidationFailed.one("entry", "not_yours")
-            stored = _script(uow, _campaign(uow, entry.campaign_id))
+            stored = _script(uow, campaign)
             run = ScriptRun.restore(stored.script(), answers)
-            attempt = self._attempt(uow, agent_id, entry)
             attempt.answers, attempt.script_version = run.to_plain(), stored.version
             outcome = None if run.outcome is None else run.outcome.value
             return run, {"entry": entry_id, "answers": attempt.answers, "outcome": outcome}

@@ -63,8 +63,8 @@ def test_a_skip_closes_the_attempt_with_the_reason(campaigns: CampaignService, d
 
 
 @pytest.mark.req("OUT-15")
-def test_answers_are_kept_and_changeable_until_the_outcome_then_refused(
-    campaigns: CampaignService, desk, store: Store
+def test_answers_are_kept_and_changeable_until_the_wrap_up_after_the_outcome_then_refused(
+    campaigns: CampaignService, desk, store: Store, clock
 ):
     campaign_id, novakova, _ = desk
     shown = campaigns.next_for(ROOT, novakova)
@@ -78,10 +78,17 @@ def test_answers_are_kept_and_changeable_until_the_outcome_then_refused(
     opened = campaigns.open_attempt(novakova)
     assert opened is not None and opened.answers == {"zajem": "ne"}  # "vek" is off the path now
     campaigns.finish(ROOT, novakova, entry_id, Outcome.REFUSED)
+    clock.advance(seconds=20)  # in her wrap-up she corrects an answer
+    campaigns.save_answers(ROOT, novakova, entry_id, {"zajem": "ne", "vek": 70})
+    assert campaigns.attempts(campaign_id)[0].answers == {"zajem": "ne"}  # "vek" is off the path
+    campaigns.save_answers(ROOT, novakova, entry_id, {"zajem": "ano", "vek": 70})
+    (closed,) = campaigns.attempts(campaign_id)
+    assert closed.answers == {"zajem": "ano", "vek": 70} and closed.outcome == Outcome.REFUSED
+    clock.advance(minutes=5)  # the wrap-up is long over
     with pytest.raises(ValidationFailed) as refused:
-        campaigns.save_answers(ROOT, novakova, entry_id, {"zajem": "ano"})
+        campaigns.save_answers(ROOT, novakova, entry_id, {"zajem": "ne"})
     assert refused.value.errors[0].code == "attempt_closed"
-    assert campaigns.attempts(campaign_id)[0].answers == {"zajem": "ne"}
+    assert campaigns.attempts(campaign_id)[0].answers == {"zajem": "ano", "vek": 70}
 
 
 @pytest.mark.req("OUT-15")
