@@ -313,4 +313,13 @@ def _dial_settings(body: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(entry_id, int) or isinstance(entry_id, bool):
         return {"caller_id": "", "record": True}
     campaign = services().campaigns().campaign_of_entry(entry_id)
-    return {"caller_id": "" if campaign.officer_caller_id else campaign.caller_id, "record": campaign.record}
+    caller_id = campaign.caller_id
+    if campaign.officer_caller_id:  # her own direct number; without one, the line's default
+        user = current_user()
+        caller_id = "" if user is None else _direct_number(user.user_id)
+    return {"caller_id": caller_id, "record": campaign.record}
+
+
+def _direct_number(user_id: int) -> str:
+    user = services().admin().get("user", user_id)
+    return str(user.direct_number)

@@ -61,7 +61,7 @@ def test_given_an_empty_database_when_upgraded_then_the_schema_matches_the_code(
 
     database.upgrade()
 
-    assert database.current_revision() == head() == "0028"
+    assert database.current_revision() == head() == "0029"
     assert differences(database) == []
 
 

@@ -333,3 +333,12 @@ def test_email_and_agent_number_are_optional() -> None:
 def test_an_agents_endpoint_is_a_dial_string_or_a_device_number(endpoint: str, ok: bool) -> None:
     problems = fields_and_codes(User("jnovak", "Jan Novák", {Role.AGENT}, endpoint=endpoint).problems())
     assert problems == ([] if ok else [("endpoint", "bad_endpoint")])
+
+
+@pytest.mark.req("OUT-17")
+@pytest.mark.parametrize(
+    ("number", "ok"), [("", True), ("+420261100777", True), ("261100777", False), ("2101", False)]
+)
+def test_an_officers_direct_number_is_in_e164(number: str, ok: bool) -> None:
+    problems = fields_and_codes(User("jnovak", "Jan Novák", {Role.AGENT}, direct_number=number).problems())
+    assert problems == ([] if ok else [("direct_number", "bad_phone")])

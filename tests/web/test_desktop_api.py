@@ -16,7 +16,7 @@ from kc_adapters.memory.bus import MemoryBus
 from kc_adapters.simulated_pbx import SimulatedPbx
 from kc_adapters.system import FixedClock
 from kc_domain.audit.model import Outcome
-from kc_domain.audit.service import AuditQuery
+from kc_domain.audit.service import SYSTEM, AuditQuery
 
 MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Prague, the queues are open
 GENERAL_LINE = "+420261105555"
@@ -190,5 +190,10 @@ def test_a_campaign_contact_is_dialled_with_the_campaigns_number_and_recording_c
     placed = desk(client, "dial", number=own.phone, entry_id=own.id)
     second = placed.get_json()["result"]
     assert host.pbx.state(second).caller == "" and host.engine.calls[second].recording  # the line's own
+    host.apply(lambda engine: engine.hang_up_call(user_id(container, "novakova"), second))
+    me = user_id(container, "novakova")
+    container.admin().update(SYSTEM, "user", me, {"direct_number": "+420261100777"})
+    third = desk(client, "dial", number=own.phone, entry_id=own.id).get_json()["result"]
+    assert host.pbx.state(third).caller == "+420261100777"  # the officer's own direct number
     unknown = desk(client, "dial", number=own.phone, entry_id=999_999)
     assert unknown.status_code == 404

@@ -138,6 +138,14 @@ RESOURCES: dict[str, Resource] = {
                         "empty: the line of the agent number."
                     ),
                 ),
+                Field(
+                    "direct_number",
+                    _l("Direct number"),
+                    help=_l(
+                        "The officer's own number in the +420… form, shown to the people she calls for a "
+                        "campaign that calls with the officer's number; empty: the line's default."
+                    ),
+                ),
                 Field("email", _l("E-mail")),
                 Field("group_id", _l("Group (workplace)"), "ref", _refs("group"), in_list=True),
                 Field("roles", _l("Roles"), "multi", _enum(ROLE_LABELS), Role, in_list=True),

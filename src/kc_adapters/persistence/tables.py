@@ -244,6 +244,7 @@ users = sa.Table(
     sa.Column("report_filter_ids", IntSet(), nullable=False),
     # The phone that rings for the agent at the PBX (INT-04, 0023).
     sa.Column("endpoint", sa.String(96), nullable=False, server_default=""),
+    sa.Column("direct_number", sa.String(20), nullable=False, server_default=""),  # 0029
     # An agent number is optional, so only the users that have one must differ (0020).
     sa.Index(
         "uq_users_agent_number",

@@ -9,7 +9,7 @@ import attrs
 from kc_domain.errors import FieldError
 from kc_domain.identity.password import LockoutPolicy
 from kc_domain.identity.roles import Permission, Role, permissions_of
-from kc_domain.validation import ENDPOINT, INTERNAL_NUMBER, text
+from kc_domain.validation import E164, ENDPOINT, INTERNAL_NUMBER, text
 
 
 @attrs.define(slots=False, eq=False)
@@ -29,6 +29,7 @@ class User:
     session_epoch: int = 0  # sessions carry the epoch they began in; raising it ends them all
     report_filter_ids: frozenset[int] = attrs.field(factory=frozenset, converter=frozenset)
     endpoint: str = ""  # the phone that rings for the agent at the PBX (PJSIP/1001...); "": the agent number
+    direct_number: str = ""  # E.164: her caller ID for campaigns calling with the officer's number (OUT-17)
     id: int | None = None
 
     def permissions(self, group_roles: frozenset[Role] = frozenset()) -> frozenset[Permission]:
@@ -53,6 +54,8 @@ class User:
             errors.append(FieldError("agent_number", "bad_internal_number"))
         if self.endpoint and not ENDPOINT.match(self.endpoint):
             errors.append(FieldError("endpoint", "bad_endpoint"))
+        if self.direct_number and not E164.match(self.direct_number):
+            errors.append(FieldError("direct_number", "bad_phone"))
         if not self.roles:
             errors.append(FieldError("roles", "required"))
         if self.language not in ("cs", "en"):
