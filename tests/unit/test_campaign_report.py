@@ -170,7 +170,7 @@ def test_the_campaign_and_agent_filters_narrow_it():
     assert column(by_queue, "key") == ["Prevence"]
 
 
-@pytest.mark.req("REP-08")
+@pytest.mark.req("REP-08", "OUT-18")
 def test_handling_by_campaign_from_the_calls_talk_and_the_wrap_up_that_names_them(monkeypatch):
     """Agent 8 dialled a Dluhy contact at 09:10 (UTC, the 8th): the callee answered at 09:11, the
     call ended at 09:21 (10 min of talk) and her wrap-up named it until 09:23 (2 min)."""
@@ -198,3 +198,8 @@ def test_handling_by_campaign_from_the_calls_talk_and_the_wrap_up_that_names_the
         [720.0],
     )
     assert total(handling, "handling") == 720.0
+    agents = table(document(), "By agent")  # OUT-18: on the call from her dial (11 min), wrap-up (2)
+    assert (
+        dict(zip(column(agents, "key"), column(agents, "on_campaign_calls"), strict=True))["Jan Novák"]
+        == 780.0
+    )

@@ -11,7 +11,7 @@ drop out once the report is narrowed to agents."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
@@ -162,7 +162,7 @@ def campaigns(ctx: Context) -> Built:
             recent(picked.last_day, ctx.now),
         ),
         _table(ctx, N_("By day"), N_("Day"), days, report.total, ColumnKind.DATE),
-        _agents(ctx, report.agents, report.total),
+        _agents(ctx, report.agents, report.total, picked),
         _handling(ctx, picked),
         _outcomes(ctx, report.total),
     ]
@@ -195,8 +195,11 @@ def _table(
     return ctx.figure_table(title, key_label, rows, names, total, key_kind, catalogue=ATTEMPT_FIGURES)
 
 
-def _agents(ctx: Context, agents: Sequence[tuple[int, AttemptFigures]], total: AttemptFigures) -> Table:
-    """Per agent: her attempts' figures, then her logged-in time, talk and wrap-up, and occupancy."""
+def _agents(
+    ctx: Context, agents: Sequence[tuple[int, AttemptFigures]], total: AttemptFigures, picked: Selection
+) -> Table:
+    """Per agent: her attempts' figures, then her logged-in time, talk and wrap-up, occupancy, and the
+    time she spent on the campaigns' calls (ringing, talk and wrap-up of the calls that name them)."""
     since, until = _period(ctx)
     ids = frozenset(a for a, _f in agents)
     times = ctx.journal.agent_times(since, min(until, ctx.now), ctx.now, ids) if ids else {}
@@ -215,17 +218,25 @@ def _agents(ctx: Context, agents: Sequence[tuple[int, AttemptFigures]], total: A
         Column("logged_in", ctx.gettext("Logged in"), S),
         Column("occupied", ctx.gettext("Talk and wrap-up"), S),
         Column("occupancy", ctx.gettext("Occupancy"), ColumnKind.PERCENT),
+        Column("on_campaign_calls", ctx.gettext("On the campaigns' calls"), S),
     )
+    outbound: dict[int, float] = {}
+    for agent_id, _call, _state, seconds in _call_times(ctx, _agents_calls(picked)):
+        outbound[agent_id] = outbound.get(agent_id, 0.0) + seconds
     present = [t for t in spent if t is not None]
     summed = (
         round(sum(t.logged_in_s for t in present), 1),
         round(sum(t.occupied_s for t in present), 1),
         occupancy(present),
+        round(sum(outbound.values()), 1),
     )
     return attrs.evolve(
         table,
         columns=table.columns + extra,
-        rows=tuple(row + _occupied(t) for row, t in zip(table.rows, spent, strict=True)),
+        rows=tuple(
+            row + _occupied(t) + (round(outbound.get(a, 0.0), 1),)
+            for row, t, (a, _f) in zip(table.rows, spent, rows, strict=True)
+        ),
         totals=None if table.totals is None else table.totals + summed,
     )
 
@@ -234,17 +245,12 @@ def _handling(ctx: Context, picked: Selection) -> Table:
     """REP-08, per campaign: the calls its agents talked on (a dialled contact put through, a preview
     dial) and their average talk, wrap-up and handling time, from the journal: the call's talk, and
     the agent's wrap-up interval that names the call."""
-    calls = {a.call_id: a for a in picked.attempts if a.call_id and a.agent_id is not None}
+    calls = _agents_calls(picked)
     rows = ctx.journal.interactions_of(list(calls)) if calls else {}
-    since, until = _period(ctx)
     wraps: dict[str, float] = {}
-    for agent_id in sorted({a.agent_id for a in calls.values() if a.agent_id is not None}):
-        for interval in ctx.journal.intervals(agent_id, since, min(until, ctx.now)):
-            if interval.state == "wrap_up" and interval.call_id in calls:
-                end = interval.ended_at or ctx.now
-                wraps[interval.call_id] = (
-                    wraps.get(interval.call_id, 0.0) + (end - interval.started_at).total_seconds()
-                )
+    for _agent, call_id, state, seconds in _call_times(ctx, calls):
+        if state == "wrap_up":
+            wraps[call_id] = wraps.get(call_id, 0.0) + seconds
     talked: dict[int, list[tuple[float, float]]] = {}
     for call_id, attempt in calls.items():
         row = rows.get(call_id)
@@ -271,6 +277,26 @@ def _handling(ctx: Context, picked: Selection) -> Table:
         tuple((_name(ctx, picked, c), *averages(spent)) for c, spent in named),
         ("", *averages([s for _c, spent in named for s in spent])),
     )
+
+
+def _agents_calls(picked: Selection) -> dict[str, CampaignAttempt]:
+    """The calls of the campaigns' contacts an agent had (her attempts that name a call)."""
+    return {a.call_id: a for a in picked.attempts if a.call_id and a.agent_id is not None}
+
+
+def _call_times(ctx: Context, calls: Mapping[str, CampaignAttempt]) -> list[tuple[int, str, str, float]]:
+    """(agent, call, state, seconds) of every journaled agent state interval that names one of
+    ``calls`` (ringing, on the call, wrap-up) within the period: the agents' outbound work (OUT-18)."""
+    since, until = _period(ctx)
+    found = []
+    for agent_id in sorted({a.agent_id for a in calls.values() if a.agent_id is not None}):
+        for interval in ctx.journal.intervals(agent_id, since, min(until, ctx.now)):
+            if interval.call_id in calls and interval.state in ("ringing", "busy", "wrap_up"):
+                end = interval.ended_at or ctx.now
+                found.append(
+                    (agent_id, interval.call_id, interval.state, (end - interval.started_at).total_seconds())
+                )
+    return found
 
 
 def _name(ctx: Context, picked: Selection, campaign_id: int) -> str:
