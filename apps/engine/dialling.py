@@ -17,8 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kc_domain.outbound.campaigns import Campaign, Progress
-from kc_domain.outbound.dialler_list import DiallerList
+from kc_domain.outbound.dialler_list import DiallerList, RunningCampaign
 from kc_domain.outbound.outcomes import Outcome
 from kc_domain.routing import commands as cmd
 from kc_domain.routing import events as ev
@@ -34,7 +33,8 @@ def _handled(command: cmd.Command) -> Callable[[RoutingEngine], Any]:
     return lambda engine: engine.handle(command)
 
 
-def dialler_campaign(campaign: Campaign, answered: list[Any], progress: Progress) -> DiallerCampaign:
+def dialler_campaign(running: RunningCampaign) -> DiallerCampaign:
+    campaign, progress = running.campaign, running.progress
     assert campaign.id is not None
     return DiallerCampaign(
         campaign.id,
@@ -48,9 +48,10 @@ def dialler_campaign(campaign: Campaign, answered: list[Any], progress: Progress
         intro_prompt=campaign.intro_prompt,
         record=campaign.record,
         hours=campaign.hours,
-        answered=tuple(answered),
+        answered=running.answered,
         listed=progress.total,
         dealt_with=progress.done,
+        attempts_today=running.attempts_today,
     )
 
 
@@ -84,7 +85,7 @@ class DiallerFeed:
             self._started = True
         if campaigns or time.monotonic() - self._campaigns_read >= CAMPAIGNS_EVERY_S:
             self._campaigns_read = time.monotonic()
-            running = tuple(dialler_campaign(*found) for found in self._lists.campaigns())
+            running = tuple(dialler_campaign(found) for found in self._lists.campaigns())
             apply(_handled(cmd.UseCampaigns(running)))
             held: dict[int, dict[int, str]] = apply(_handled(cmd.HopperContents()))
             for campaign_id, holding in held.items():  # changed on the list since they were reserved

@@ -115,6 +115,8 @@ def test_a_busy_number_is_the_dialler_attempt_with_no_agent_and_due_again_later(
     (call_id,) = dialled(pbx)
     clock.advance(seconds=3)
     pbx.end(call_id, "busy")
+    feed.feed(host.apply, campaigns=True)
+    assert host.live_view()["campaigns"][0]["attempts_today"] == 1  # as the host read it
     (attempt,) = container.campaigns().attempts(campaign_id)
     assert (attempt.agent_id, attempt.call_id, attempt.outcome.value) == (None, call_id, "busy")
     entry = next(e for e in container.campaigns().entries(campaign_id) if e.phone == "+420603123456")

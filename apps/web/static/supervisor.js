@@ -143,6 +143,7 @@ function campaignRow(c) {
       c.dialling ? null : h("span", { class: "muted" }, ` · ${t("campaign.paused")}`)),
     h("td", {}, t(`mode.${c.mode}`)),
     h("td", { "data-testid": `${testid}-progress` }, `${c.dealt_with} / ${c.listed}`),
+    h("td", { "data-testid": `${testid}-attempts` }, c.attempts_today),
     h("td", { "data-testid": `${testid}-ringing` }, c.ringing),
     h("td", {}, c.waiting),
     h("td", {}, c.agents),

@@ -13,8 +13,10 @@ when the hold lapses. These are the engine's own steps, not a person's: the jour
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
+
+import attrs
 
 from kc_domain.outbound.attempts import CampaignAttempt
 from kc_domain.outbound.campaigns import (
@@ -34,28 +36,47 @@ if TYPE_CHECKING:
 
 DIALLER = 0  # the holder of the contacts in the dialler's hopper and in the air
 HISTORY = timedelta(hours=24)
+ATTEMPT_LONGEST = timedelta(hours=2)  # an attempt ending in the last 24 h started at most this before
+EDGE = timedelta(seconds=1)  # attempts started this very moment too (the period is half-open)
+
+
+@attrs.frozen
+class RunningCampaign:
+    """A campaign the dialler dials, as the host reads it every few seconds."""
+
+    campaign: Campaign
+    answered: tuple[tuple[datetime, bool], ...]  # live answers of the last 24 h: (at, abandoned)
+    progress: Progress
+    attempts_today: int  # attempts with an outcome since local midnight
 
 
 class DiallerList:
     def __init__(self, uow_factory: UnitFactory[CampaignSetupUnit], clock: Clock, calendar: Calendar) -> None:
         self._uow_factory, self._clock, self._calendar = uow_factory, clock, calendar
 
-    def campaigns(self) -> list[tuple[Campaign, list[tuple[datetime, bool]], Progress]]:
+    def campaigns(self) -> list[RunningCampaign]:
         """The running progressive and predictive campaigns, each with its live answers of the last
-        24 hours, oldest first: (when, abandoned), for the dialler's abandon ledger, and its progress
-        through the list (for the supervisor's live view)."""
-        since = self._clock.now() - HISTORY
+        24 hours (for the dialler's abandon ledger), its attempts since midnight in local time and
+        its progress through the list (for the supervisor's live view)."""
+        now = self._clock.now()
+        since = now - HISTORY
+        midnight = datetime.combine(now.astimezone(self._calendar.zone).date(), time(), self._calendar.zone)
         found = []
         with self._uow_factory() as uow:
             for campaign in uow.campaigns.list():
                 if not campaign.dials or campaign.mode not in AUTOMATIC or campaign.id is None:
                     continue
+                recent = uow.campaign_attempts.started_between(
+                    [campaign.id], since - ATTEMPT_LONGEST, now + EDGE
+                )
                 answered = [
                     (a.ended_at or a.started_at, a.outcome == Outcome.ABANDONED)
-                    for a in uow.campaign_attempts.of_campaign(campaign.id)
+                    for a in recent
                     if a.outcome in LIVE and (a.ended_at or a.started_at) >= since
                 ]
-                found.append((campaign, sorted(answered), uow.campaign_lists.progress(campaign.id)))
+                today = sum(1 for a in recent if a.outcome is not None and a.started_at >= midnight)
+                progress = uow.campaign_lists.progress(campaign.id)
+                found.append(RunningCampaign(campaign, tuple(sorted(answered)), progress, today))
         return found
 
     def reserve(self, campaign_id: int, count: int) -> list[ListEntry]:

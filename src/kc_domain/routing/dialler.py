@@ -92,6 +92,7 @@ class DiallerCampaign:
     answered: tuple[tuple[datetime, bool], ...] = ()  # live answers of the last 24 h: (at, abandoned)
     listed: int = 0  # contacts on its list (taken off excluded), when the host last read it
     dealt_with: int = 0  # of which need no further attempt
+    attempts_today: int = 0  # attempts with an outcome since local midnight, as the host last read them
 
 
 @attrs.frozen
@@ -461,6 +462,7 @@ def dialler_view(s: RoutingState, now: datetime) -> list[dict[str, Any]]:
                 "hopper": len(d.hopper),
                 "listed": d.campaign.listed,  # progress through the list, as the host last read it
                 "dealt_with": d.campaign.dealt_with,
+                "attempts_today": d.campaign.attempts_today,
                 "agents": len(people),
                 "agents_free": len(s.ready_in.get(d.campaign.queue_id, ())),
                 "agents_talking": sum(1 for a in people if a.state == AgentState.BUSY),
