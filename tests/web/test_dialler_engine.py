@@ -162,3 +162,25 @@ def test_a_contact_taken_off_or_forbidden_while_in_the_hopper_is_never_dialled(c
     assert [pbx.calls[c].caller for c in dialled(pbx)] == [third.phone]
     freed = {e.id: e.reserved_by for e in container.campaigns().entries(campaign_id)}
     assert freed[first.id] is None and freed[second.id] is None
+
+
+@pytest.mark.req("OUT-05")
+def test_kc_explain_of_a_dialled_call_prints_the_pacing_decision(container, world, monkeypatch):
+    from click.testing import CliRunner
+
+    from apps.cli import main
+
+    host, feed, pbx, clock, _campaign_id, novakova = world
+    host.command({"command": "log_in", "agent_id": novakova})
+    host.command({"command": "ready", "agent_id": novakova})
+    feed.feed(host.apply, campaigns=True)
+    host.step()
+    (call_id,) = dialled(pbx)
+    clock.advance(seconds=4)
+    pbx.end(call_id, "busy")
+    monkeypatch.setattr("apps.cli.explain._container", lambda: container)
+    shown = CliRunner().invoke(main, ["explain", call_id])
+    assert shown.exit_code == 0, shown.output
+    assert f"call {call_id}: +420603123456" in shown.output
+    assert "pacing decision (progressive) of campaign" in shown.output
+    assert "CallAttemptEnded" in shown.output and "outcome=busy" in shown.output
