@@ -88,7 +88,16 @@ def web(host: str | None, port: int | None, workers: int, threads: int) -> None:
 @click.option("--port", default=None, type=int, help="Default: KC_PORT.")
 def demo(host: str | None, port: int | None) -> None:
     """Migrate, seed demo data and serve everything in one process (SQLite by default)."""
-    from apps.seed import DEMO_PASSWORD, MAIN_LINE, USERS, seed, seed_campaign, seed_clients, seed_ivr
+    from apps.seed import (
+        DEMO_CAMPAIGN,
+        DEMO_PASSWORD,
+        MAIN_LINE,
+        USERS,
+        seed,
+        seed_campaign,
+        seed_clients,
+        seed_ivr,
+    )
     from apps.web import create_app
 
     container = _container()
@@ -116,6 +125,7 @@ def demo(host: str | None, port: int | None) -> None:
         f"  simulated traffic: {len(traffic.robots)} robot agents, "
         f"{sum(traffic.calls_per_hour.values()):.0f} calls an hour; novakova is left for you"
     )
+    click.echo(f"  a progressive campaign dials its contacts for the payments queue: {DEMO_CAMPAIGN}")
     click.echo("")
     try:
         _serve_threaded(create_app(container), host or settings.host, port or settings.port)
