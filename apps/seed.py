@@ -926,7 +926,7 @@ DEMO_CAMPAIGN_CONTACTS = 300
 
 
 def seed_campaign(campaigns: CampaignService, queue_id: int) -> int | None:
-    """A running progressive campaign of the payments queue with its list (OUT-01), once: the demo's
+    """A running progressive campaign of ``queue_id`` with its list (OUT-01), once: the demo's
     dialler calls its contacts and puts the answered ones through to the queue's agents. It dials
     at any hour so that the demo shows it (a real campaign keeps the office hours)."""
     if any(c.name == DEMO_CAMPAIGN for c in campaigns.campaigns()):

@@ -107,7 +107,7 @@ def demo(host: str | None, port: int | None) -> None:
     if created:
         queue_ids = {k.split(":", 1)[1]: v for k, v in created.items() if k.startswith("queue:")}
         seed_ivr(container.ivr(), queue_ids)
-        seed_campaign(container.campaigns(), queue_ids["platby"])
+        seed_campaign(container.campaigns(), queue_ids["obecna"])
     seed_clients(container.uow_factory(), container.audit(), container.clock().now())
     stop = threading.Event()
     _start_worker(container, stop)
@@ -125,7 +125,7 @@ def demo(host: str | None, port: int | None) -> None:
         f"  simulated traffic: {len(traffic.robots)} robot agents, "
         f"{sum(traffic.calls_per_hour.values()):.0f} calls an hour; novakova is left for you"
     )
-    click.echo(f"  a progressive campaign dials its contacts for the payments queue: {DEMO_CAMPAIGN}")
+    click.echo(f"  a progressive campaign dials its contacts for the general line: {DEMO_CAMPAIGN}")
     click.echo("")
     try:
         _serve_threaded(create_app(container), host or settings.host, port or settings.port)
@@ -186,8 +186,29 @@ def _engine_with_traffic(container: Container, stop: threading.Event) -> tuple[E
     lines = [line.number for line in container.admin().list("transfer_line")]
     profile = demo_profile(host, humans, lines)
     host.start()  # the journal's file replayed and what an earlier run left open closed, before any call
-    LiveTraffic(host, pbx, profile).start(stop)
+    LiveTraffic(host, pbx, profile, campaign_outcome=robot_outcome(container)).start(stop)
     return host, profile
+
+
+def robot_outcome(container: Container) -> Callable[[int, int, str, bool], None]:
+    """A robot's outcome for the campaign contact put through to her (success or refused), through
+    the same use case as the desktop's buttons; a refusal (the contact no longer hers) is logged."""
+    from kc_domain.audit.service import Actor
+    from kc_domain.errors import DomainError
+    from kc_domain.outbound.outcomes import Outcome
+
+    robot = Actor("robot", "kc demo")
+
+    def outcome(agent_id: int, entry_id: int, call_id: str, success: bool) -> None:
+        said = Outcome.SUCCESS if success else Outcome.REFUSED
+        try:
+            container.campaigns().finish(robot, agent_id, entry_id, said, call_id=call_id)
+        except DomainError as error:  # e.g. her hold of the contact lapsed meanwhile (not_yours)
+            logging.getLogger("kc.demo").info(
+                "robot %s: no outcome for contact %s: %s", agent_id, entry_id, error
+            )
+
+    return outcome
 
 
 def _start_engine_with_traffic(container: Container, stop: threading.Event) -> TrafficProfile:

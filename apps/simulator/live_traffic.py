@@ -68,9 +68,23 @@ def _log_in_ready(engine: RoutingEngine, agent_id: int) -> None:
     engine.ready(agent_id)
 
 
+# a robot's outcome for a campaign contact put through to her: (agent, contact, call, success)
+CampaignOutcome = Callable[[int, int, str, bool], None]
+
+
 class LiveTraffic:
-    def __init__(self, host: EngineHost, pbx: SimulatedPbx, profile: TrafficProfile, seed: int = 7) -> None:
+    def __init__(
+        self,
+        host: EngineHost,
+        pbx: SimulatedPbx,
+        profile: TrafficProfile,
+        seed: int = 7,
+        campaign_outcome: CampaignOutcome | None = None,
+    ) -> None:
+        """``campaign_outcome``: how a robot says how a campaign call she talked on ended (the
+        desktop's outcome buttons); None: robots leave it to the contact's hold to lapse."""
         self._host, self._pbx, self._profile = host, pbx, profile
+        self._campaign_outcome = campaign_outcome
         self._rng = random.Random(seed)
         self._heap: list[tuple[float, int, Callable[..., None], tuple[Any, ...]]] = []
         self._seq = itertools.count()
@@ -176,9 +190,16 @@ class LiveTraffic:
             return
         call = self._host.engine.calls.get(call_id)  # runs inside the engine: only schedule
         if call is not None and call.campaign_id is not None:  # the dialler's: her phone answers itself
-            self._after(self._rng.expovariate(1 / self._profile.handling_mean_s), self._hang_up, call_id)
+            talk = self._rng.expovariate(1 / self._profile.handling_mean_s)
+            self._after(talk, self._campaign_talked, call_id, agent_id, call.entry_id)
             return
         self._after(self._profile.ring_s, self._pick_up, call_id, agent_id)
+
+    def _campaign_talked(self, call_id: str, agent_id: int, entry_id: int | None) -> None:
+        """The callee put through hangs up; the robot says how it went, as an agent would."""
+        self._pbx.end(call_id)
+        if self._campaign_outcome is not None and entry_id is not None:
+            self._campaign_outcome(agent_id, entry_id, call_id, self._rng.random() < 0.4)
 
     def _dialled(self, call_id: str, _number: str, _caller_id: str, ring_s: int) -> None:
         """A campaign's number: a person answers, a machine, busy, no such number, or it rings out

@@ -178,6 +178,7 @@ def _until(condition, failure: str, seconds: float = 10) -> None:  # type: ignor
 
 @pytest.mark.req("OUT-01")
 def test_the_demo_campaign_is_dialled_and_its_callees_put_through_to_the_robots(container):
+    from apps.cli.serve import robot_outcome
     from apps.engine.dialling import DiallerFeed
     from apps.seed import seed_campaign
 
@@ -199,11 +200,12 @@ def test_the_demo_campaign_is_dialled_and_its_callees_put_through_to_the_robots(
     stop = threading.Event()
     engine_thread = threading.Thread(target=host.run, args=(stop, 0.02), daemon=True)
     engine_thread.start()
-    LiveTraffic(host, pbx, profile, seed=5).start(stop)
+    LiveTraffic(host, pbx, profile, seed=5, campaign_outcome=robot_outcome(container)).start(stop)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         attempts = container.campaigns().attempts(campaign_id)
-        if any(a.agent_id is not None for a in attempts) and any(a.agent_id is None for a in attempts):
+        said = any(a.agent_id is not None and a.outcome is not None for a in attempts)
+        if said and any(a.agent_id is None for a in attempts):
             break
         time.sleep(0.2)
     stop.set()
@@ -211,6 +213,8 @@ def test_the_demo_campaign_is_dialled_and_its_callees_put_through_to_the_robots(
     put_through = [a for a in attempts if a.agent_id is not None]
     assert put_through, f"no callee put through to a robot within 30 s: {attempts}"
     assert all(a.agent_id in robots and a.call_id.startswith("cmp-") for a in put_through)
+    assert {a.outcome.value for a in put_through if a.outcome is not None} <= {"success", "refused"}
+    assert any(a.outcome is not None for a in put_through)  # the robot said how it went
     busy = [a for a in attempts if a.agent_id is None]
     assert busy and {a.outcome.value for a in busy} <= {"busy", "abandoned"}
     row = journal.interaction(put_through[0].call_id)
