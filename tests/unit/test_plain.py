@@ -74,6 +74,7 @@ def test_a_user_becomes_a_dict_of_its_fields_with_enums_as_values_and_sets_sorte
         "session_epoch": 0,
         "report_filter_ids": [2, 5, 9],
         "endpoint": "",
+        "direct_number": "",
         "id": 12,
     }
 
@@ -92,6 +93,7 @@ def test_omitted_fields_are_left_out() -> None:
         "language",
         "report_filter_ids",
         "endpoint",
+        "direct_number",
         "id",
     }
 
