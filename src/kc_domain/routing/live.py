@@ -76,9 +76,15 @@ class LiveCounters:
         for event in events:
             self._roll(event.at)
             self._fold(event)
+            # a campaign's callee queued for an agent is not a caller of the queue: its service
+            # level and offered calls are the callers' (the dialler's are in the campaign's view)
+            row = self.calls.get(call_id_of(event) or "")
+            outbound = row is not None and row.direction == "outbound"
             match event:
-                case ev.CallQueued() if event.rule != "transfer":
+                case ev.CallQueued() if event.rule != "transfer" and not outbound:
                     self._count(event.queue_id, event.at, "offered").offered += 1
+                case ev.CallAnswered() if outbound:
+                    self.agents.setdefault(event.agent_id, Counter())["handled"] += 1
                 case ev.CallAnswered():
                     today = self._count(event.queue_id, event.at, "answered")
                     today.answered += 1

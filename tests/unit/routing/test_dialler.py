@@ -268,3 +268,19 @@ def test_contacts_changed_on_the_list_leave_the_hopper_undialled():
     h.engine.tick()
     assert [c[1] for c in dialled(h)] == ["+420601000001"]
     assert set(h.engine.handle(cmd.HopperContents())[CAMPAIGN]) == {3}
+
+
+@pytest.mark.req("RT-05")
+def test_a_callee_put_through_is_not_counted_as_a_caller_of_the_queue():
+    from kc_domain.routing.live import LiveCounters
+
+    h = harness(agents=1)
+    h.ready(1)
+    start(h, campaign())
+    ((call_id, *_),) = dialled(h)
+    answered(h, call_id)
+    counters = LiveCounters(h.engine.zone, {SALES: 20})
+    counters.apply(h.engine.events)
+    today = counters.queues.get(SALES)
+    assert today is None or (today.offered, today.answered) == (0, 0)  # the queue's callers only
+    assert counters.agents[1]["handled"] == 1  # her work all the same
