@@ -51,6 +51,19 @@ def world(container):
     return host, feed, pbx, clock, campaign_id, novakova
 
 
+def busy_number(world) -> str:  # type: ignore[no-untyped-def]
+    """Nováková ready, the first number dialled for her and busy after 3 s; its call's id."""
+    host, feed, pbx, clock, _campaign_id, novakova = world
+    host.command({"command": "log_in", "agent_id": novakova})
+    host.command({"command": "ready", "agent_id": novakova})
+    feed.feed(host.apply, campaigns=True)
+    host.step()
+    (call_id,) = dialled(pbx)
+    clock.advance(seconds=3)
+    pbx.end(call_id, "busy")
+    return call_id
+
+
 def dialled(pbx: SimulatedPbx) -> list[str]:
     return [c.call_id for c in pbx.calls.values() if c.dialled_out]
 
@@ -107,14 +120,8 @@ def test_a_callee_is_put_through_to_the_free_agent_and_the_contact_is_hers(clien
 
 @pytest.mark.req("OUT-12")
 def test_a_busy_number_is_the_dialler_attempt_with_no_agent_and_due_again_later(container, world):
-    host, feed, pbx, clock, campaign_id, novakova = world
-    host.command({"command": "log_in", "agent_id": novakova})
-    host.command({"command": "ready", "agent_id": novakova})
-    feed.feed(host.apply, campaigns=True)
-    host.step()
-    (call_id,) = dialled(pbx)
-    clock.advance(seconds=3)
-    pbx.end(call_id, "busy")
+    host, feed, pbx, clock, campaign_id, _novakova = world
+    call_id = busy_number(world)
     feed.feed(host.apply, campaigns=True)
     assert host.live_view()["campaigns"][0]["attempts_today"] == 1  # as the host read it
     (attempt,) = container.campaigns().attempts(campaign_id)
@@ -170,14 +177,8 @@ def test_kc_explain_of_a_dialled_call_prints_the_pacing_decision(container, worl
 
     from apps.cli import main
 
-    host, feed, pbx, clock, _campaign_id, novakova = world
-    host.command({"command": "log_in", "agent_id": novakova})
-    host.command({"command": "ready", "agent_id": novakova})
-    feed.feed(host.apply, campaigns=True)
-    host.step()
-    (call_id,) = dialled(pbx)
-    clock.advance(seconds=4)
-    pbx.end(call_id, "busy")
+    _host, _feed, _pbx, _clock, _campaign_id, _novakova = world
+    call_id = busy_number(world)
     monkeypatch.setattr("apps.cli.explain._container", lambda: container)
     shown = CliRunner().invoke(main, ["explain", call_id])
     assert shown.exit_code == 0, shown.output

@@ -149,6 +149,8 @@ def _by_campaign(
 def campaigns(ctx: Context) -> Built:
     picked = select(ctx)
     report = campaign_report(picked.attempts, ctx.zone)
+    calls = _agents_calls(picked)
+    times = _call_times(ctx, calls)  # the journal's intervals of the agents' campaign calls, read once
     days = [(day, f, "") for day, f in report.days]
     tables = [
         _table(
@@ -162,8 +164,8 @@ def campaigns(ctx: Context) -> Built:
             recent(picked.last_day, ctx.now),
         ),
         _table(ctx, N_("By day"), N_("Day"), days, report.total, ColumnKind.DATE),
-        _agents(ctx, report.agents, report.total, picked),
-        _handling(ctx, picked),
+        _agents(ctx, report.agents, report.total, times),
+        _handling(ctx, picked, calls, times),
         _outcomes(ctx, report.total),
     ]
     for campaign_id, campaign in sorted(picked.campaigns.items(), key=lambda c: c[1].name.casefold()):
@@ -196,7 +198,10 @@ def _table(
 
 
 def _agents(
-    ctx: Context, agents: Sequence[tuple[int, AttemptFigures]], total: AttemptFigures, picked: Selection
+    ctx: Context,
+    agents: Sequence[tuple[int, AttemptFigures]],
+    total: AttemptFigures,
+    call_times: Sequence[tuple[int, str, str, float]],
 ) -> Table:
     """Per agent: her attempts' figures, then her logged-in time, talk and wrap-up, occupancy, and the
     time she spent on the campaigns' calls (ringing, talk and wrap-up of the calls that name them)."""
@@ -221,7 +226,7 @@ def _agents(
         Column("on_campaign_calls", ctx.gettext("On the campaigns' calls"), S),
     )
     outbound: dict[int, float] = {}
-    for agent_id, _call, _state, seconds in _call_times(ctx, _agents_calls(picked)):
+    for agent_id, _call, _state, seconds in call_times:
         outbound[agent_id] = outbound.get(agent_id, 0.0) + seconds
     present = [t for t in spent if t is not None]
     summed = (
@@ -241,14 +246,18 @@ def _agents(
     )
 
 
-def _handling(ctx: Context, picked: Selection) -> Table:
+def _handling(
+    ctx: Context,
+    picked: Selection,
+    calls: Mapping[str, CampaignAttempt],
+    times: Sequence[tuple[int, str, str, float]],
+) -> Table:
     """REP-08, per campaign: the calls its agents talked on (a dialled contact put through, a preview
     dial) and their average talk, wrap-up and handling time, from the journal: the call's talk, and
     the agent's wrap-up interval that names the call."""
-    calls = _agents_calls(picked)
     rows = ctx.journal.interactions_of(list(calls)) if calls else {}
     wraps: dict[str, float] = {}
-    for _agent, call_id, state, seconds in _call_times(ctx, calls):
+    for _agent, call_id, state, seconds in times:
         if state == "wrap_up":
             wraps[call_id] = wraps.get(call_id, 0.0) + seconds
     talked: dict[int, list[tuple[float, float]]] = {}

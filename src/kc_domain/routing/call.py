@@ -211,6 +211,13 @@ class Call:
         talked = [agent_id for since, agent_id in self.talkers if since <= at + TALKER_GRACE]
         return talked[-1] if talked else self.agent_id
 
+    @property
+    def from_agents_phone(self) -> bool:
+        """Outbound from an agent's phone (a callback, her own dial): KC rings her first and the PBX
+        dials the number once she picks up. A dialler's call (``campaign_id``) is outbound too, but
+        its callee answers first and is then offered to an agent like a caller."""
+        return self.direction == "outbound" and self.campaign_id is None
+
     def sort_key(self) -> tuple[int, int]:
         """Queue order: priority first, then who came first."""
         return (self.priority, self.seq)

@@ -80,7 +80,7 @@ def call_answered(s: RoutingState, call_id: str, agent_id: int) -> None:
     s.agent_changed(agent, previous, now, call_id)  # her busy interval names the call
     s.timers.disarm("rona", call_id)
     call.answer(agent_id, now)
-    if call.direction == "outbound" and call.campaign_id is None:  # the PBX dials the customer now
+    if call.from_agents_phone:  # the PBX dials the customer now
         return
     s.timers.disarm("max_wait", call_id)
     if call.caller:  # a withheld number is nobody's in particular (IN-13)
@@ -157,7 +157,7 @@ def on_rona(s: RoutingState, call_id: str, now: datetime) -> None:
     agent = s.agents[call.agent_id] if call.agent_id is not None else None
     if call.stage != CallStage.RINGING or agent is None:
         return
-    if call.direction == "outbound" and call.campaign_id is None:
+    if call.from_agents_phone:
         s.pbx.hang_up(call.call_id, "agent_no_answer")
         return outbound_given_up(s, call, agent, now, "the agent did not pick up", "agent did not answer")
     s.pbx.cancel_ring(call_id, agent.agent_id)

@@ -258,13 +258,13 @@ def pace_all(s: RoutingState) -> None:
             continue
         ready = len(s.ready_in[queue_id])
         free = max(0, ready - promised[queue_id])
-        dialling_now = d.dials and d.campaign.hours.is_open(now, s.zone, s.holidays)
-        if dialling_now and d.hopper:
+        model = d.estimator.model(now)
+        if d.dials and d.hopper and d.campaign.hours.is_open(now, s.zone, s.holidays):
             decision = decide(
                 d.mode,
                 now,
                 inputs(s, d, free, now),
-                d.estimator.model(now),
+                model,
                 d.ledger.standing(now),
                 PacingSettings(abandon_cap=d.campaign.abandon_cap, connect_within_s=CONNECT_WITHIN_S),
             )
@@ -272,7 +272,7 @@ def pace_all(s: RoutingState) -> None:
             for _ in range(decision.dials):
                 dial(s, d, decision)
         # progressive keeps an agent for every call in the air, predictive for the live answers due
-        share = 1.0 if d.mode == PacingMode.PROGRESSIVE else d.estimator.model(now).live_rate
+        share = 1.0 if d.mode == PacingMode.PROGRESSIVE else model.live_rate
         expected = len(d.waiting) + math.ceil(len(d.ringing) * share)
         promised[queue_id] += min(free, expected)
 

@@ -62,7 +62,7 @@ def _not_rung(s: RoutingState, call: Call, refusal: ev.PbxCommandRefused) -> Non
         return
     tell(s, refusal)
     now = s.now()
-    if call.direction == "outbound" and call.campaign_id is None:
+    if call.from_agents_phone:
         why = f"the PBX refused to ring the agent's phone: {refusal.reason}"
         return calls.outbound_given_up(s, call, agent, now, why, _cause(refusal))
     calls.rang_out(s, call, agent, now, "phone_refused")
